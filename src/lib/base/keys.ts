@@ -1,0 +1,57 @@
+/**
+ * Every Redis key of Go asynq (internal/base/base.go), byte-identical.
+ * Braces are literal characters of the key: Redis Cluster hash tags, so all keys of a queue
+ * hash to one slot. No other module builds key strings.
+ */
+import {createHash} from 'node:crypto';
+
+export const allQueues = 'asynq:queues';
+export const allServers = 'asynq:servers';
+export const allWorkers = 'asynq:workers';
+export const allSchedulers = 'asynq:schedulers';
+export const cancelChannel = 'asynq:cancel';
+
+export const queueKeyPrefix = (q: string): string => `asynq:{${q}}:`;
+export const taskKeyPrefix = (q: string): string => `asynq:{${q}}:t:`;
+export const groupKeyPrefix = (q: string): string => `asynq:{${q}}:g:`;
+
+export const taskKey = (q: string, id: string): string => `asynq:{${q}}:t:${id}`;
+export const pendingKey = (q: string): string => `asynq:{${q}}:pending`;
+export const activeKey = (q: string): string => `asynq:{${q}}:active`;
+export const scheduledKey = (q: string): string => `asynq:{${q}}:scheduled`;
+export const retryKey = (q: string): string => `asynq:{${q}}:retry`;
+export const archivedKey = (q: string): string => `asynq:{${q}}:archived`;
+export const leaseKey = (q: string): string => `asynq:{${q}}:lease`;
+export const completedKey = (q: string): string => `asynq:{${q}}:completed`;
+export const pausedKey = (q: string): string => `asynq:{${q}}:paused`;
+export const processedTotalKey = (q: string): string => `asynq:{${q}}:processed`;
+export const failedTotalKey = (q: string): string => `asynq:{${q}}:failed`;
+export const allGroups = (q: string): string => `asynq:{${q}}:groups`;
+export const allAggregationSets = (q: string): string => `asynq:{${q}}:aggregation_sets`;
+export const groupKey = (q: string, group: string): string => `asynq:{${q}}:g:${group}`;
+export const aggregationSetKey = (q: string, group: string, setId: string): string =>
+  `asynq:{${q}}:g:${group}:${setId}`;
+
+/** UTC calendar date `YYYY-MM-DD` of the given instant. */
+export function utcDate(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}
+
+export const processedKey = (q: string, at: Date): string => `asynq:{${q}}:processed:${utcDate(at)}`;
+export const failedKey = (q: string, at: Date): string => `asynq:{${q}}:failed:${utcDate(at)}`;
+
+/**
+ * Uniqueness lock key: `asynq:{q}:unique:<type>:<md5hex(payload)>`. A null payload (Go nil) gives
+ * an empty suffix; an empty but present payload gives the MD5 of zero bytes.
+ */
+export function uniqueKey(q: string, type: string, payload: Uint8Array | null): string {
+  if (payload === null) return `asynq:{${q}}:unique:${type}:`;
+  return `asynq:{${q}}:unique:${type}:${createHash('md5').update(payload).digest('hex')}`;
+}
+
+export const serverInfoKey = (host: string, pid: number, serverId: string): string =>
+  `asynq:servers:{${host}:${pid}:${serverId}}`;
+export const workersKey = (host: string, pid: number, serverId: string): string =>
+  `asynq:workers:{${host}:${pid}:${serverId}}`;
+export const schedulerEntriesKey = (schedulerId: string): string => `asynq:schedulers:{${schedulerId}}`;
+export const schedulerHistoryKey = (entryId: string): string => `asynq:scheduler_history:${entryId}`;

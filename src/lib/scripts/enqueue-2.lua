@@ -1,0 +1,23 @@
+--[[
+  enqueue: adds a new task to the pending list.       (mirrors asynq internal/rdb/rdb.go enqueueCmd)
+
+  Input:
+    KEYS[1] asynq:{<qname>}:t:<task_id>
+    KEYS[2] asynq:{<qname>}:pending
+    ARGV[1] encoded TaskMessage (protobuf bytes)
+    ARGV[2] task id
+    ARGV[3] current unix time in nsec
+
+  Output:
+    1  enqueued
+    0  task id already exists   -> TaskIdConflictError
+]]
+if redis.call("EXISTS", KEYS[1]) == 1 then
+  return 0
+end
+redis.call("HSET", KEYS[1],
+           "msg", ARGV[1],
+           "state", "pending",
+           "pending_since", ARGV[3])
+redis.call("LPUSH", KEYS[2], ARGV[2])
+return 1
