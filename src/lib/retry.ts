@@ -1,0 +1,52 @@
+/**
+ * Handler outcome controls and retry policy, as Go asynq: SkipRetry archives at once,
+ * RevokeTask drops the task (counted as processed), the default retry delay is
+ * n^4 + 15 + rand[0,30)·(n+1) seconds with n = retries used before this failure.
+ */
+import type {Task} from './task.js';
+
+/** Throw (or wrap as `cause`) to archive the task at once, whatever retries are left. */
+export class SkipRetry extends Error {
+  constructor(message = 'skip retry for the task', opts?: {cause?: unknown}) {
+    super(message, opts);
+    this.name = 'SkipRetry';
+  }
+}
+
+/** Throw (or wrap as `cause`) to drop the task without retry or archive. */
+export class RevokeTask extends Error {
+  constructor(message = 'revoke task', opts?: {cause?: unknown}) {
+    super(message, opts);
+    this.name = 'RevokeTask';
+  }
+}
+
+function walk(err: unknown, cls: new (...a: never[]) => Error): boolean {
+  const seen = new Set<unknown>();
+  let e: unknown = err;
+  while (e && !seen.has(e)) {
+    if (e instanceof cls) return true;
+    seen.add(e);
+    e = (e as {cause?: unknown}).cause;
+  }
+  return false;
+}
+
+/** True when err is, or wraps (via `cause`), a SkipRetry. */
+export const isSkipRetry = (err: unknown): boolean => walk(err, SkipRetry);
+/** True when err is, or wraps (via `cause`), a RevokeTask. */
+export const isRevokeTask = (err: unknown): boolean => walk(err, RevokeTask);
+
+/** Returns the delay in milliseconds before the next attempt. */
+export type RetryDelayFunc = (retried: number, err: unknown, task: Task) => number;
+/** Whether an error counts as a failure (default: every error does). */
+export type IsFailureFunc = (err: unknown) => boolean;
+
+export const defaultIsFailure: IsFailureFunc = () => true;
+
+/** Go's DefaultRetryDelayFunc: n^4 + 15 + rand[0,30)*(n+1) seconds. */
+export function defaultRetryDelayFunc(retried: number, _err?: unknown, _task?: Task, random: () => number = Math.random): number {
+  const n = retried;
+  const s = n ** 4 + 15 + Math.floor(random() * 30) * (n + 1);
+  return s * 1000;
+}
