@@ -120,7 +120,23 @@ function put(o: Wire, k: string, v: unknown): void {
   if ((v instanceof Uint8Array) && v.length === 0) return;
   if (Array.isArray(v) && v.length === 0) return;
   if (typeof v === 'object' && !(v instanceof Uint8Array) && !Array.isArray(v) && Object.keys(v).length === 0) return;
-  o[k] = v;
+  o[k] = wellFormed(v);
+}
+
+/**
+ * Proto3 `string` fields must be valid UTF-8 or Go refuses the whole message. A JS string with a
+ * lone surrogate (say, in a handler's error text) would encode to invalid UTF-8, so replace
+ * those with U+FFFD, in strings, string lists and string maps alike.
+ */
+function wellFormed(v: unknown): unknown {
+  if (typeof v === 'string') return v.toWellFormed();
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? x.toWellFormed() : x));
+  if (v && typeof v === 'object' && !(v instanceof Uint8Array)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k.toWellFormed()] = typeof x === 'string' ? x.toWellFormed() : x;
+    return out;
+  }
+  return v;
 }
 
 function ts(t: Timestamp): Wire {
@@ -146,8 +162,9 @@ function tsOut(v: unknown): Timestamp {
 
 function buf(v: unknown): Buffer {
   if (!v) return Buffer.alloc(0);
-  const u = v as Uint8Array;
-  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+  // protobufjs gives a plain [] as the default of an absent bytes field.
+  if (!(v instanceof Uint8Array)) return Buffer.from(v as number[]);
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
 function decodeWith(type: protobuf.Type, what: string, bytes: Uint8Array): Wire {
