@@ -4,14 +4,67 @@
  * Units follow ../shared/spec/asynq-wire-format.md: scores in unix seconds, pending_since in ns.
  */
 import * as keys from '../base/keys.js';
-import {encodeTaskMessage, type TaskMessage} from '../base/codec.js';
-import {unixNanosString} from '../clock.js';
-import {TaskIdConflictError} from '../errors.js';
-import {ScriptRunner, type RedisClient} from './script-runner.js';
+import {decodeTaskMessage, encodeTaskMessage, type TaskMessage} from '../base/codec.js';
+import {ARCHIVED_EXPIRATION_SECONDS, LEASE_SECONDS, MAX_ARCHIVE_SIZE, MAX_INT64, STATS_TTL_SECONDS} from '../base/states.js';
+import {unixNanosString, unixSeconds} from '../clock.js';
+import {
+  AsynqError, DuplicateTaskError, InternalError, RedisCommandError, TaskIdConflictError, TaskNotFoundError, ValidationError,
+} from '../errors.js';
+import {replyText, ScriptRunner, type RedisClient, type ScriptArg} from './script-runner.js';
+import type {ScriptName} from '../scripts/index.js';
 import type {Clock} from '../clock.js';
 
 export interface RDBOptions {
   clock?: Clock;
+}
+
+/** The task a script call is about, for TaskNotFoundError. */
+interface TaskRef {
+  queue: string;
+  id: string;
+}
+
+/**
+ * Maps a failed script or command to a typed error: the error reply `NOT FOUND` →
+ * TaskNotFoundError (when the task is known), `INTERNAL` → InternalError, anything else →
+ * RedisCommandError(op). AsynqErrors pass through unchanged.
+ */
+export function scriptError(op: string, err: unknown, task?: TaskRef): AsynqError {
+  if (err instanceof AsynqError) return err;
+  const reply = replyText(err);
+  if (reply?.startsWith('NOT FOUND') && task) return new TaskNotFoundError(task.queue, task.id);
+  if (reply?.startsWith('INTERNAL')) return new InternalError(`${op}: ${reply}`, {cause: err});
+  return new RedisCommandError(op, err);
+}
+
+/** Daily stats counters expire 90 days after the write that creates them (EXPIREAT, unix s). */
+const statsExpiry = (now: Date): number => unixSeconds(now) + STATS_TTL_SECONDS;
+
+function decodeMessage(op: string, bytes: Uint8Array): TaskMessage {
+  try {
+    return decodeTaskMessage(bytes);
+  } catch (err) {
+    throw new InternalError(`${op}: cannot decode message: ${err instanceof Error ? err.message : String(err)}`, {cause: err});
+  }
+}
+
+/** Go's ErrTaskIdConflict / ErrDuplicateTask for the codes of the creating scripts. */
+function checkCreated(op: string, res: unknown, msg: TaskMessage, uniqueKey?: string): void {
+  if (res === 1) return;
+  if (res === 0) throw new TaskIdConflictError(msg.queue, msg.id);
+  if (res === -1) throw new DuplicateTaskError(msg.queue, uniqueKey);
+  throw new InternalError(`${op}: unexpected return value from Lua script: ${String(res)}`);
+}
+
+/**
+ * The lock TTL as the scripts get it: whole seconds, truncated like Go's int(ttl.Seconds()).
+ * Checked before anything is sent, since `SET … EX 0` would be a Redis error.
+ */
+function lockTtl(msg: TaskMessage, ttlSeconds: number): number {
+  if (!msg.uniqueKey) throw new ValidationError('unique task needs msg.uniqueKey (asynq:{<queue>}:unique:<type>:<md5>)');
+  const ttl = Math.trunc(ttlSeconds);
+  if (!Number.isFinite(ttl) || ttl < 1) throw new ValidationError('Unique TTL cannot be less than 1s');
+  return ttl;
 }
 
 export class RDB {
@@ -33,7 +86,11 @@ export class RDB {
   /** SADD asynq:queues once per process per queue (separate command, before the script). */
   async registerQueue(qname: string): Promise<void> {
     if (this.#publishedQueues.has(qname)) return;
-    await this.client.sadd(keys.allQueues, qname);
+    try {
+      await this.client.sadd(keys.allQueues, qname);
+    } catch (err) {
+      throw new RedisCommandError('sadd', err);
+    }
     this.#publishedQueues.add(qname);
   }
 
@@ -42,82 +99,351 @@ export class RDB {
     this.#publishedQueues.delete(qname);
   }
 
+  /** Runs one script; failures become typed errors (scriptError). */
+  async #call(op: string, name: ScriptName, k: string[], argv: ScriptArg[], task?: TaskRef): Promise<unknown> {
+    try {
+      return await this.runner.run(name, k, argv);
+    } catch (err) {
+      throw scriptError(op, err, task);
+    }
+  }
+
+  /** Like #call, for scripts that return protobuf bytes. */
+  async #callBuffer(op: string, name: ScriptName, k: string[], argv: ScriptArg[]): Promise<unknown> {
+    try {
+      return await this.runner.runBuffer(name, k, argv);
+    } catch (err) {
+      throw scriptError(op, err);
+    }
+  }
+
   /** Adds a task to the pending list. Throws TaskIdConflictError if the ID exists. */
   async enqueue(msg: TaskMessage): Promise<void> {
     await this.registerQueue(msg.queue);
-    const res = await this.runner.run(
-      'enqueue',
+    const res = await this.#call(
+      'rdb.Enqueue', 'enqueue',
       [keys.taskKey(msg.queue, msg.id), keys.pendingKey(msg.queue)],
       [encodeTaskMessage(msg), msg.id, unixNanosString(this.clock.now())],
     );
-    if (res === 0) throw new TaskIdConflictError(msg.queue, msg.id);
+    checkCreated('rdb.Enqueue', res, msg);
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // TODO(helper: rdb lifecycle) — signatures fixed; bodies to be implemented with one script each.
-  // ---------------------------------------------------------------------------------------------
-
-  /** enqueueUniqueCmd. ttlSeconds >= 1. DuplicateTaskError (lock held) / TaskIdConflictError (lock kept, Go quirk). */
-  async enqueueUnique(msg: TaskMessage, ttlSeconds: number): Promise<void> { void msg; void ttlSeconds; throw new Error('not implemented'); }
+  /**
+   * enqueueUniqueCmd: takes the lock msg.uniqueKey for ttlSeconds (whole seconds, >= 1, else
+   * ValidationError before any I/O), then enqueues. DuplicateTaskError when the lock is held;
+   * TaskIdConflictError when the ID exists (the new lock stays held: Go quirk).
+   */
+  async enqueueUnique(msg: TaskMessage, ttlSeconds: number): Promise<void> {
+    const ttl = lockTtl(msg, ttlSeconds);
+    await this.registerQueue(msg.queue);
+    const res = await this.#call(
+      'rdb.EnqueueUnique', 'enqueueUnique',
+      [msg.uniqueKey, keys.taskKey(msg.queue, msg.id), keys.pendingKey(msg.queue)],
+      [msg.id, ttl, encodeTaskMessage(msg), unixNanosString(this.clock.now())],
+    );
+    checkCreated('rdb.EnqueueUnique', res, msg, msg.uniqueKey);
+  }
 
   /** scheduleCmd: state scheduled, score = unix s of processAt. */
-  async schedule(msg: TaskMessage, processAt: Date): Promise<void> { void msg; void processAt; throw new Error('not implemented'); }
+  async schedule(msg: TaskMessage, processAt: Date): Promise<void> {
+    await this.registerQueue(msg.queue);
+    const res = await this.#call('rdb.Schedule', 'schedule', ...this.#scheduleArgs(msg, processAt));
+    checkCreated('rdb.Schedule', res, msg);
+  }
 
-  /** scheduleUniqueCmd. */
-  async scheduleUnique(msg: TaskMessage, processAt: Date, ttlSeconds: number): Promise<void> { void msg; void processAt; void ttlSeconds; throw new Error('not implemented'); }
+  #scheduleArgs(msg: TaskMessage, processAt: Date): [string[], ScriptArg[]] {
+    return [
+      [keys.taskKey(msg.queue, msg.id), keys.scheduledKey(msg.queue)],
+      [encodeTaskMessage(msg), unixSeconds(processAt), msg.id],
+    ];
+  }
+
+  /** scheduleUniqueCmd. ttlSeconds as for enqueueUnique (the caller adds the delay until processAt). */
+  async scheduleUnique(msg: TaskMessage, processAt: Date, ttlSeconds: number): Promise<void> {
+    const ttl = lockTtl(msg, ttlSeconds);
+    await this.registerQueue(msg.queue);
+    const res = await this.#call(
+      'rdb.ScheduleUnique', 'scheduleUnique',
+      [msg.uniqueKey, keys.taskKey(msg.queue, msg.id), keys.scheduledKey(msg.queue)],
+      [msg.id, ttl, unixSeconds(processAt), encodeTaskMessage(msg)],
+    );
+    checkCreated('rdb.ScheduleUnique', res, msg, msg.uniqueKey);
+  }
 
   /** addToGroupCmd: state aggregating, ZADD g:<group> now, SADD groups. */
-  async addToGroup(msg: TaskMessage, group: string): Promise<void> { void msg; void group; throw new Error('not implemented'); }
+  async addToGroup(msg: TaskMessage, group: string): Promise<void> {
+    await this.registerQueue(msg.queue);
+    const res = await this.#call(
+      'rdb.AddToGroup', 'addToGroup',
+      [keys.taskKey(msg.queue, msg.id), keys.groupKey(msg.queue, group), keys.allGroups(msg.queue)],
+      [encodeTaskMessage(msg), msg.id, unixSeconds(this.clock.now()), group],
+    );
+    checkCreated('rdb.AddToGroup', res, msg);
+  }
 
-  /** addToGroupUniqueCmd. */
-  async addToGroupUnique(msg: TaskMessage, group: string, ttlSeconds: number): Promise<void> { void msg; void group; void ttlSeconds; throw new Error('not implemented'); }
+  /** addToGroupUniqueCmd: lock msg.uniqueKey for ttlSeconds; the hash gets no unique_key field (as Go). */
+  async addToGroupUnique(msg: TaskMessage, group: string, ttlSeconds: number): Promise<void> {
+    const ttl = lockTtl(msg, ttlSeconds);
+    await this.registerQueue(msg.queue);
+    const res = await this.#call(
+      'rdb.AddToGroupUnique', 'addToGroupUnique',
+      [keys.taskKey(msg.queue, msg.id), keys.groupKey(msg.queue, group), keys.allGroups(msg.queue), msg.uniqueKey],
+      [encodeTaskMessage(msg), msg.id, unixSeconds(this.clock.now()), group, ttl],
+    );
+    checkCreated('rdb.AddToGroupUnique', res, msg, msg.uniqueKey);
+  }
 
   /**
    * Batch enqueue (Go BatchEnqueue): one pipeline of enqueue / schedule scripts (processAt in the
    * future → schedule). Returns one entry per item: null on success (Go reports skipped duplicate
    * IDs as success too), or the Error of that item.
+   * All items share one pending_since. Each queue is registered (SADD, cached) before the
+   * pipeline; if a pipeline fails, its items get that error and their queues leave the cache.
+   * On Redis Cluster the items are pipelined per queue (one hash slot per pipeline).
    */
-  async enqueueBatch(items: Array<{msg: TaskMessage; processAt?: Date}>): Promise<Array<Error | null>> { void items; throw new Error('not implemented'); }
-
-  /** dequeueCmd per queue in the given order; null when every queue is empty or paused. */
-  async dequeue(qnames: string[]): Promise<{msg: TaskMessage; leaseExpiresAt: Date} | null> { void qnames; throw new Error('not implemented'); }
-
-  /** doneCmd / doneUniqueCmd (when msg.uniqueKey is set). TaskNotFoundError on NOT FOUND. */
-  async done(msg: TaskMessage): Promise<void> { void msg; throw new Error('not implemented'); }
-
-  /** markAsCompleteCmd(/Unique): sets completedAt = now, score = now + retention. */
-  async markAsComplete(msg: TaskMessage): Promise<void> { void msg; throw new Error('not implemented'); }
-
-  /** requeueCmd: back to the tail of pending (next to dequeue), no pending_since, no stats. */
-  async requeue(msg: TaskMessage): Promise<void> { void msg; throw new Error('not implemented'); }
-
-  /** retryCmd: retried+1 only if isFailure; errorMsg, lastFailedAt = now; ZADD retry processAt. */
-  async retry(msg: TaskMessage, processAt: Date, errMsg: string, isFailure: boolean): Promise<void> { void msg; void processAt; void errMsg; void isFailure; throw new Error('not implemented'); }
-
-  /** archiveCmd: with age (90 d) and size (10 000 → 9 999) trims deleting trimmed hashes. */
-  async archive(msg: TaskMessage, errMsg: string): Promise<void> { void msg; void errMsg; throw new Error('not implemented'); }
-
-  /** forwardCmd for scheduled then retry of every queue, 100 per call, until a call moves 0. Returns total moved. */
-  async forwardIfReady(qnames: string[]): Promise<number> { void qnames; throw new Error('not implemented'); }
-
-  /** deleteExpiredCompletedTasksCmd in batches until 0. Returns total deleted. */
-  async deleteExpiredCompletedTasks(qname: string, batchSize: number): Promise<number> { void qname; void batchSize; throw new Error('not implemented'); }
-
-  /** listLeaseExpiredCmd over the given queues: messages whose lease expired at or before cutoff. */
-  async listLeaseExpired(cutoff: Date, qnames: string[]): Promise<TaskMessage[]> { void cutoff; void qnames; throw new Error('not implemented'); }
-
-  /** ZADD lease XX now+30 for the ids; returns the new expiry. */
-  async extendLease(qname: string, ids: string[]): Promise<Date> { void qname; void ids; throw new Error('not implemented'); }
-
-  /** HSET result; returns bytes written. */
-  async writeResult(qname: string, taskId: string, data: Uint8Array): Promise<number> { void qname; void taskId; void data; throw new Error('not implemented'); }
-
-  /** PUBLISH asynq:cancel id. */
-  async publishCancelation(taskId: string): Promise<void> { void taskId; throw new Error('not implemented'); }
+  async enqueueBatch(items: Array<{msg: TaskMessage; processAt?: Date}>): Promise<Array<Error | null>> {
+    const op = 'rdb.BatchEnqueue';
+    const results: Array<Error | null> = items.map(() => null);
+    if (items.length === 0) return results;
+    const queues = [...new Set(items.map((it) => it.msg.queue))];
+    try {
+      for (const q of queues) await this.registerQueue(q);
+    } catch (err) {
+      return results.map(() => err as Error);
+    }
+    const now = this.clock.now();
+    const pendingSince = unixNanosString(now);
+    const batches = this.client.isCluster
+      ? queues.map((q) => items.flatMap((it, i) => (it.msg.queue === q ? [i] : [])))
+      : [items.map((_, i) => i)];
+    for (const batch of batches) {
+      const pipeline = this.client.pipeline();
+      for (const i of batch) {
+        const {msg, processAt} = items[i]!;
+        if (processAt && processAt.getTime() > now.getTime()) {
+          this.runner.pipe(pipeline, 'schedule', ...this.#scheduleArgs(msg, processAt));
+        } else {
+          this.runner.pipe(pipeline, 'enqueue', [keys.taskKey(msg.queue, msg.id), keys.pendingKey(msg.queue)],
+            [encodeTaskMessage(msg), msg.id, pendingSince]);
+        }
+      }
+      try {
+        const replies = await pipeline.exec();
+        if (!replies) throw new Error('pipeline returned no replies');
+        batch.forEach((i, n) => {
+          const [err] = replies[n] ?? [new Error('missing pipeline reply')];
+          results[i] = err ? scriptError(op, err) : null;
+        });
+      } catch (err) {
+        const failure = new RedisCommandError(op, err);
+        for (const i of batch) {
+          results[i] = failure;
+          this.forgetQueue(items[i]!.msg.queue);
+        }
+      }
+    }
+    return results;
+  }
 
   /**
-   * SUBSCRIBE asynq:cancel on a duplicate connection; resolves once subscribed.
-   * onCancel gets each published task id. close() unsubscribes and closes that connection.
+   * dequeueCmd per queue in the given order; the first queue that yields a task wins. Paused and
+   * empty queues are skipped; null when every queue is empty or paused. leaseExpiresAt = now + 30 s.
    */
-  async subscribeCancelation(onCancel: (taskId: string) => void): Promise<{close(): Promise<void>}> { void onCancel; throw new Error('not implemented'); }
+  async dequeue(qnames: string[]): Promise<{msg: TaskMessage; leaseExpiresAt: Date} | null> {
+    const op = 'rdb.Dequeue';
+    for (const q of qnames) {
+      const leaseExpiresAt = new Date(this.clock.now().getTime() + LEASE_SECONDS * 1000);
+      const res = await this.#callBuffer(op, 'dequeue',
+        [keys.pendingKey(q), keys.pausedKey(q), keys.activeKey(q), keys.leaseKey(q)],
+        [unixSeconds(leaseExpiresAt), keys.taskKeyPrefix(q)]);
+      if (res === null || res === undefined) continue;
+      return {msg: decodeMessage(op, res as Buffer), leaseExpiresAt};
+    }
+    return null;
+  }
+
+  /**
+   * doneCmd / doneUniqueCmd (when msg.uniqueKey is set): deletes the task, counts it as processed
+   * and releases the lock if this task owns it. TaskNotFoundError on NOT FOUND.
+   */
+  async done(msg: TaskMessage): Promise<void> {
+    const now = this.clock.now();
+    const k = [
+      keys.activeKey(msg.queue), keys.leaseKey(msg.queue), keys.taskKey(msg.queue, msg.id),
+      keys.processedKey(msg.queue, now), keys.processedTotalKey(msg.queue),
+    ];
+    const argv = [msg.id, statsExpiry(now), MAX_INT64];
+    // Like Go: the lock key is passed only when there is one (Cluster rejects an empty key name).
+    if (msg.uniqueKey) await this.#call('rdb.Done', 'doneUnique', [...k, msg.uniqueKey], argv, msg);
+    else await this.#call('rdb.Done', 'done', k, argv, msg);
+  }
+
+  /**
+   * markAsCompleteCmd(/Unique): stores the message with completedAt = now, score = now + retention,
+   * counts it as processed, releases an owned lock. TaskNotFoundError on NOT FOUND, InternalError
+   * when the ID is already in the completed set.
+   */
+  async markAsComplete(msg: TaskMessage): Promise<void> {
+    const now = this.clock.now();
+    const completed: TaskMessage = {...msg, completedAt: unixSeconds(now)};
+    const k = [
+      keys.activeKey(msg.queue), keys.leaseKey(msg.queue), keys.completedKey(msg.queue), keys.taskKey(msg.queue, msg.id),
+      keys.processedKey(msg.queue, now), keys.processedTotalKey(msg.queue),
+    ];
+    const argv = [msg.id, statsExpiry(now), unixSeconds(now) + msg.retention, encodeTaskMessage(completed), MAX_INT64];
+    if (msg.uniqueKey) await this.#call('rdb.MarkAsComplete', 'markAsCompleteUnique', [...k, msg.uniqueKey], argv, msg);
+    else await this.#call('rdb.MarkAsComplete', 'markAsComplete', k, argv, msg);
+  }
+
+  /** requeueCmd: back to the tail of pending (next to dequeue), no pending_since, no stats. */
+  async requeue(msg: TaskMessage): Promise<void> {
+    await this.#call('rdb.Requeue', 'requeue',
+      [keys.activeKey(msg.queue), keys.leaseKey(msg.queue), keys.pendingKey(msg.queue), keys.taskKey(msg.queue, msg.id)],
+      [msg.id], msg);
+  }
+
+  /** The keys retry and archive share: task, active, lease, <target zset>, daily and total counters. */
+  #failureKeys(msg: TaskMessage, target: string, now: Date): string[] {
+    const q = msg.queue;
+    return [
+      keys.taskKey(q, msg.id), keys.activeKey(q), keys.leaseKey(q), target,
+      keys.processedKey(q, now), keys.failedKey(q, now), keys.processedTotalKey(q), keys.failedTotalKey(q),
+    ];
+  }
+
+  /** retryCmd: retried+1 only if isFailure; errorMsg, lastFailedAt = now; ZADD retry processAt. */
+  async retry(msg: TaskMessage, processAt: Date, errMsg: string, isFailure: boolean): Promise<void> {
+    const now = this.clock.now();
+    const updated: TaskMessage = {
+      ...msg, retried: isFailure ? msg.retried + 1 : msg.retried, errorMsg: errMsg, lastFailedAt: unixSeconds(now),
+    };
+    await this.#call('rdb.Retry', 'retry', this.#failureKeys(msg, keys.retryKey(msg.queue), now),
+      [msg.id, encodeTaskMessage(updated), unixSeconds(processAt), statsExpiry(now), isFailure ? 1 : 0, MAX_INT64], msg);
+  }
+
+  /**
+   * archiveCmd: errorMsg, lastFailedAt = now (retried unchanged); ZADD archived now; deletes
+   * archived tasks older than 90 days and beyond 9 999 (hashes too); processed+failed +1.
+   */
+  async archive(msg: TaskMessage, errMsg: string): Promise<void> {
+    const now = this.clock.now();
+    const updated: TaskMessage = {...msg, errorMsg: errMsg, lastFailedAt: unixSeconds(now)};
+    await this.#call('rdb.Archive', 'archive',
+      [...this.#failureKeys(msg, keys.archivedKey(msg.queue), now), keys.taskKeyPrefix(msg.queue)],
+      [msg.id, encodeTaskMessage(updated), unixSeconds(now), unixSeconds(now) - ARCHIVED_EXPIRATION_SECONDS,
+        MAX_ARCHIVE_SIZE, statsExpiry(now), MAX_INT64], msg);
+  }
+
+  /** forwardCmd for scheduled then retry of every queue, 100 per call, until a call moves 0. Returns total moved. */
+  async forwardIfReady(qnames: string[]): Promise<number> {
+    let total = 0;
+    for (const q of qnames) {
+      for (const source of [keys.scheduledKey(q), keys.retryKey(q)]) {
+        for (;;) {
+          const now = this.clock.now();
+          const n = Number(await this.#call('rdb.ForwardIfReady', 'forward', [source, keys.pendingKey(q)],
+            [unixSeconds(now), keys.taskKeyPrefix(q), unixNanosString(now), keys.groupKeyPrefix(q)]));
+          total += n;
+          if (n === 0) break;
+        }
+      }
+    }
+    return total;
+  }
+
+  /** deleteExpiredCompletedTasksCmd in batches (batchSize >= 1) until 0. Returns total deleted. */
+  async deleteExpiredCompletedTasks(qname: string, batchSize: number): Promise<number> {
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError('batch size must be a positive integer');
+    let total = 0;
+    for (;;) {
+      const n = Number(await this.#call('rdb.DeleteExpiredCompletedTasks', 'deleteExpiredCompletedTasks',
+        [keys.completedKey(qname)], [unixSeconds(this.clock.now()), keys.taskKeyPrefix(qname), batchSize]));
+      total += n;
+      if (n === 0) return total;
+    }
+  }
+
+  /** listLeaseExpiredCmd over the given queues: messages whose lease expired at or before cutoff. */
+  async listLeaseExpired(cutoff: Date, qnames: string[]): Promise<TaskMessage[]> {
+    const op = 'rdb.ListLeaseExpired';
+    const out: TaskMessage[] = [];
+    for (const q of qnames) {
+      const res = await this.#callBuffer(op, 'listLeaseExpired', [keys.leaseKey(q)], [unixSeconds(cutoff), keys.taskKeyPrefix(q)]);
+      for (const bytes of res as Buffer[]) out.push(decodeMessage(op, bytes));
+    }
+    return out;
+  }
+
+  /** ZADD lease XX now+30 for the ids (only ids still leased are touched); returns the new expiry. */
+  async extendLease(qname: string, ids: string[]): Promise<Date> {
+    const expiresAt = new Date(this.clock.now().getTime() + LEASE_SECONDS * 1000);
+    if (ids.length === 0) return expiresAt;
+    const score = unixSeconds(expiresAt);
+    try {
+      await this.client.zadd(keys.leaseKey(qname), 'XX', ...ids.flatMap((id) => [score, id]));
+    } catch (err) {
+      throw new RedisCommandError('zadd', err);
+    }
+    return expiresAt;
+  }
+
+  /** HSET result; returns bytes written. */
+  async writeResult(qname: string, taskId: string, data: Uint8Array): Promise<number> {
+    try {
+      await this.client.hset(keys.taskKey(qname, taskId), 'result', Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    } catch (err) {
+      throw new RedisCommandError('hset', err);
+    }
+    return data.byteLength;
+  }
+
+  /** PUBLISH asynq:cancel id. */
+  async publishCancelation(taskId: string): Promise<void> {
+    try {
+      await this.client.publish(keys.cancelChannel, taskId);
+    } catch (err) {
+      throw new RedisCommandError('publish', err);
+    }
+  }
+
+  /**
+   * SUBSCRIBE asynq:cancel on a duplicate connection (client.duplicate(), for a Cluster too);
+   * resolves once subscribed. onCancel gets each published task id; ioredis resubscribes after
+   * a reconnect. Connection errors and exceptions thrown by onCancel go to onError (default:
+   * ignored). close() unsubscribes and closes that connection.
+   */
+  async subscribeCancelation(
+    onCancel: (taskId: string) => void,
+    onError: (err: Error) => void = () => {},
+  ): Promise<{close(): Promise<void>}> {
+    const sub: RedisClient = this.client.duplicate();
+    sub.on('error', (err: Error) => onError(err));
+    sub.on('message', (channel: string, message: string) => {
+      if (channel !== keys.cancelChannel) return;
+      try {
+        onCancel(message);
+      } catch (err) {
+        onError(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+    try {
+      await sub.subscribe(keys.cancelChannel);
+    } catch (err) {
+      sub.disconnect();
+      throw new RedisCommandError('subscribe', err);
+    }
+    let closed = false;
+    return {
+      async close() {
+        if (closed) return;
+        closed = true;
+        try {
+          await sub.unsubscribe(keys.cancelChannel);
+          await sub.quit();
+        } catch {
+          sub.disconnect();
+        }
+      },
+    };
+  }
 }
