@@ -1,0 +1,50 @@
+/**
+ * Forwarder (Go asynq forwarder.go): every `intervalMs` (Server's delayedTaskCheckInterval,
+ * default 5 s) moves due tasks of the server's queues from `scheduled` and then `retry` to
+ * `pending` (or back into their group when the task hash has `group`). The first run happens
+ * after one interval, as Go's timer. Each script call is atomic; the round is not.
+ */
+import type {RDB} from './broker/rdb.js';
+import {realClock, type Clock} from './clock.js';
+import {errorMessage} from './errors.js';
+import type {Logger} from './logger.js';
+import {TickLoop} from './tick-loop.js';
+
+export interface ForwarderParams {
+  logger: Logger;
+  rdb: Pick<RDB, 'forwardIfReady'>;
+  /** Queues of this server; only these are forwarded. */
+  queues: string[];
+  intervalMs: number;
+  /** Accepted for uniformity with the other components; "now" of a forward is the RDB's clock. */
+  clock?: Clock;
+}
+
+export class Forwarder {
+  readonly #p: Required<ForwarderParams>;
+  readonly #loop: TickLoop;
+
+  constructor(params: ForwarderParams) {
+    this.#p = {clock: realClock, ...params};
+    this.#loop = new TickLoop({name: 'Forwarder', logger: this.#p.logger, intervalMs: this.#p.intervalMs, tick: () => this.exec()});
+  }
+
+  /** Starts the loop (first run after one interval). Idempotent. */
+  start(): void {
+    this.#loop.start();
+  }
+
+  /** Stops the loop and waits for a running round. Idempotent. */
+  async shutdown(): Promise<void> {
+    await this.#loop.stop();
+  }
+
+  /** One round: forward every due scheduled and retry task of the queues. Never throws. */
+  async exec(): Promise<void> {
+    try {
+      await this.#p.rdb.forwardIfReady(this.#p.queues);
+    } catch (err) {
+      this.#p.logger.error(`Failed to forward scheduled tasks: ${errorMessage(err)}`);
+    }
+  }
+}
