@@ -5,6 +5,7 @@
  */
 import {errorMessage} from './errors.js';
 import type {Logger} from './logger.js';
+import {sleep} from './sleep.js';
 
 export interface TickLoopParams {
   /** Component name used in the log lines: "<name> shutting down..." / "<name> done". */
@@ -17,22 +18,6 @@ export interface TickLoopParams {
   runAtStart?: boolean;
   /** Awaited by stop() after the loop has ended (e.g. in-flight work the ticks did not await). */
   drain?: () => Promise<void>;
-}
-
-/** Resolves after ms, or as soon as signal aborts (never rejects). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, {once: true});
-  });
 }
 
 export class TickLoop {
