@@ -1,0 +1,125 @@
+/**
+ * RDBGroups: task aggregation in Redis (Go asynq internal/rdb/rdb.go ListGroups, AggregationCheck,
+ * ReadAggregationSet, DeleteAggregationSet, ReclaimStaleAggregationSets). Spec:
+ * asynq-wire-format.md §8.14–8.17, §10.8, §17.2.
+ *
+ * Flow (aggregator): listGroups → aggregationCheck (moves ready tasks into a set
+ * `asynq:{q}:g:<group>:<setId>`, registered in `aggregation_sets` with a deadline of now + 120 s)
+ * → readAggregationSet → enqueue the aggregated task → deleteAggregationSet. A set not deleted by
+ * its deadline is merged back into its group by reclaimStaleAggregationSets (recoverer).
+ */
+import {randomUUID} from 'node:crypto';
+import * as keys from '../base/keys.js';
+import {decodeTaskMessage, type TaskMessage} from '../base/codec.js';
+import {AGGREGATION_TIMEOUT_SECONDS} from '../base/states.js';
+import {unixSeconds} from '../clock.js';
+import {FailedPreconditionError, InternalError, ValidationError} from '../errors.js';
+import {redisOp} from './redis-op.js';
+import type {RDB} from './rdb.js';
+
+/** When a group is ready for aggregation (Go GroupMaxSize, GroupMaxDelay, GroupGracePeriod). */
+export interface AggregationCriteria {
+  /** Aggregate as soon as the group holds this many tasks (taking exactly this many); 0 = unlimited. */
+  maxSize: number;
+  /** Aggregate once the oldest task waited this long; 0 = no limit. Truncated to whole seconds. */
+  maxDelaySeconds: number;
+  /** Aggregate once no task arrived for this long. Truncated to whole seconds. */
+  gracePeriodSeconds: number;
+}
+
+export interface AggregationSet {
+  /** Messages of the set's tasks in ascending score (arrival) order. */
+  msgs: TaskMessage[];
+  /** The set's deadline (whole seconds): the aggregated task must be enqueued before it. */
+  deadline: Date;
+}
+
+export class RDBGroups {
+  readonly #rdb: RDB;
+
+  constructor(rdb: RDB) {
+    this.#rdb = rdb;
+  }
+
+  /** SMEMBERS `asynq:{q}:groups`, sorted. Groups emptied by aggregation are not listed (§17.2). */
+  async listGroups(qname: string): Promise<string[]> {
+    const groups = await redisOp('RDB.ListGroups', () => this.#rdb.client.smembers(keys.allGroups(qname)));
+    return groups.sort();
+  }
+
+  /**
+   * Aggregation check (§8.14) with the clock's now as the tick time. If the group is ready — size
+   * ≥ maxSize (takes the maxSize oldest), oldest task ≥ maxDelay old, or newest task ≥ grace
+   * period old (both take all) — moves those tasks with their scores into a new aggregation set
+   * and returns its ID (UUIDv4); otherwise returns null and writes nothing. The group name is
+   * removed from `groups` when the move empties the group. Task hashes keep state=aggregating.
+   * Throws ValidationError for a negative or non-integer maxSize or negative durations.
+   */
+  async aggregationCheck(qname: string, group: string, criteria: AggregationCriteria): Promise<string | null> {
+    const op = 'RDB.AggregationCheck';
+    const {maxSize, maxDelaySeconds, gracePeriodSeconds} = criteria;
+    if (!Number.isSafeInteger(maxSize) || maxSize < 0) throw new ValidationError(`${op}: maxSize must be a whole number ≥ 0, got ${maxSize}`);
+    for (const [name, v] of [['maxDelaySeconds', maxDelaySeconds], ['gracePeriodSeconds', gracePeriodSeconds]] as const) {
+      if (!Number.isFinite(v) || v < 0) throw new ValidationError(`${op}: ${name} must be ≥ 0, got ${v}`);
+    }
+    const setId = randomUUID();
+    const now = unixSeconds(this.#rdb.clock.now());
+    const created = await redisOp(op, () => this.#rdb.runner.run(
+      'aggregationCheck',
+      [keys.groupKey(qname, group), keys.aggregationSetKey(qname, group, setId), keys.allAggregationSets(qname), keys.allGroups(qname)],
+      [maxSize, Math.trunc(maxDelaySeconds), Math.trunc(gracePeriodSeconds), now + AGGREGATION_TIMEOUT_SECONDS, now, group],
+    ));
+    if (created === 1) return setId;
+    if (created === 0) return null;
+    throw new InternalError(`${op}: unexpected return value from Lua script: ${String(created)}`);
+  }
+
+  /**
+   * Reads an aggregation set (§8.15): the messages of its tasks in score order, then (separate
+   * command) its deadline from `aggregation_sets`. A member whose task hash is gone is skipped.
+   * Throws FailedPreconditionError when the set is not registered (deleted or reclaimed), and
+   * InternalError when a stored message cannot be decoded.
+   */
+  async readAggregationSet(qname: string, group: string, setId: string): Promise<AggregationSet> {
+    const op = 'RDB.ReadAggregationSet';
+    const setKey = keys.aggregationSetKey(qname, group, setId);
+    const {raw, score} = await redisOp(op, async () => {
+      const raw = (await this.#rdb.runner.runBuffer('readAggregationSet', [setKey], [keys.taskKeyPrefix(qname)])) as Array<Buffer | null>;
+      const score = await this.#rdb.client.zscore(keys.allAggregationSets(qname), setKey);
+      return {raw, score};
+    });
+    if (score === null) throw new FailedPreconditionError(`${op}: aggregation set "${setKey}" does not exist`);
+    const msgs: TaskMessage[] = [];
+    for (const bytes of raw) {
+      if (bytes === null) continue;
+      try {
+        msgs.push(decodeTaskMessage(bytes));
+      } catch (err) {
+        throw new InternalError(`${op}: cannot decode message in "${setKey}"`, {cause: err});
+      }
+    }
+    return {msgs, deadline: new Date(Math.trunc(Number(score)) * 1000)};
+  }
+
+  /**
+   * Deletes an aggregation set after its aggregated task was enqueued (§8.16): DELs every member's
+   * task hash and the set key, and ZREMs it from `aggregation_sets`. Unique locks are not released.
+   */
+  async deleteAggregationSet(qname: string, group: string, setId: string): Promise<void> {
+    const setKey = keys.aggregationSetKey(qname, group, setId);
+    await redisOp('RDB.DeleteAggregationSet', () => this.#rdb.runner.run(
+      'deleteAggregationSet', [setKey, keys.allAggregationSets(qname)], [keys.taskKeyPrefix(qname)],
+    ));
+  }
+
+  /**
+   * Recoverer step (§8.17): every set whose deadline ≤ now is merged back into its group with the
+   * original scores and deleted, and removed from `aggregation_sets`. Like Go, the group name is
+   * not added back to `groups` (§17.2).
+   */
+  async reclaimStaleAggregationSets(qname: string): Promise<void> {
+    await redisOp('RDB.ReclaimStaleAggregationSets', () => this.#rdb.runner.run(
+      'reclaimStateAggregationSets', [keys.allAggregationSets(qname)], [unixSeconds(this.#rdb.clock.now())],
+    ));
+  }
+}
