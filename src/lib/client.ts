@@ -1,0 +1,160 @@
+/**
+ * Client: enqueues tasks (Go asynq's Client, client.go). Every option is validated and the whole
+ * task message built before the first Redis command, so a bad option writes nothing (not even the
+ * queue registration).
+ */
+import {RDB} from './broker/rdb.js';
+import {redisOp} from './broker/redis-op.js';
+import {realClock, type Clock} from './clock.js';
+import {FailedPreconditionError, ValidationError} from './errors.js';
+import {planEnqueue, type EnqueuePlan, type TaskOptions} from './options.js';
+import {closeRedisClient, createRedisClient, type RedisConnection, type RedisConnOpt} from './redis.js';
+import {Task, taskInfoFromMessage, type TaskInfo} from './task.js';
+
+export interface ClientOptions {
+  /** Source of "now" (default the system clock); tests pass a SimulatedClock. */
+  clock?: Clock;
+}
+
+/** One item of enqueueMany: a task, or a task with options of its own. */
+export type EnqueueManyItem = Task | [Task, TaskOptions];
+
+/**
+ * Enqueues tasks into Redis, wire-compatible with Go asynq: a Go server processes them and Go
+ * tools inspect them.
+ *
+ * ```ts
+ * const client = new Client('redis://localhost:6379');
+ * const info = await client.enqueue(new Task('email:welcome', {userId: 42}), {queue: 'critical', processIn: '10m'});
+ * await client.close();
+ * ```
+ */
+export class Client {
+  readonly #rdb: RDB;
+  readonly #conn: RedisConnection;
+  readonly #owned: boolean;
+  readonly #clock: Clock;
+  #closed = false;
+
+  /**
+   * @param conn where Redis is (URI, option object or an ioredis instance, which stays the
+   *   caller's: close() then leaves it open).
+   */
+  constructor(conn: RedisConnOpt, opts: ClientOptions = {}) {
+    const {client, owned} = createRedisClient(conn);
+    this.#conn = client;
+    this.#owned = owned;
+    this.#clock = opts.clock ?? realClock;
+    this.#rdb = new RDB(client, {clock: this.#clock});
+  }
+
+  /**
+   * Enqueues a task (Go `Client.Enqueue`). Options given here override the task's own options.
+   * Resolves with the TaskInfo: state 'pending' (nextProcessAt = now), 'scheduled' (processAt in
+   * the future; nextProcessAt = processAt) or 'aggregating' (group; nextProcessAt null).
+   *
+   * Rejects with ValidationError (bad task or option; nothing written), DuplicateTaskError (the
+   * uniqueness lock is held), TaskIdConflictError (the task ID exists; with `unique`, the lock just
+   * taken stays held until its TTL, as in Go) or RedisCommandError.
+   */
+  async enqueue(task: Task, opts?: TaskOptions): Promise<TaskInfo> {
+    this.#checkOpen();
+    const plan = planEnqueue(task, [opts], this.#clock.now());
+    await this.#write(plan);
+    return infoOf(plan);
+  }
+
+  /**
+   * Enqueues many tasks (Go `Client.BatchEnqueue`, HEAD). Each item is a task or `[task, options]`;
+   * options are layered task options → `opts` → item options. Resolves with one entry per item,
+   * in order: its TaskInfo, or the Error of that item (a ValidationError for a bad item, checked
+   * before anything is sent; the other items still go).
+   *
+   * Plain items (no `unique`, no `group` unless scheduled) are written as Go does: pipelined
+   * enqueue/schedule scripts sharing one `pending_since`, not atomic across items, and an item
+   * whose ID already exists is skipped **and reported as success** (Go behaviour). Unlike Go,
+   * which rejects them, unique and group items are supported: each is written on its own exactly
+   * as `enqueue` would (so a duplicate gets DuplicateTaskError and a taken ID TaskIdConflictError),
+   * in input order between the pipelined runs, so pending lists keep the input order.
+   */
+  async enqueueMany(items: ReadonlyArray<EnqueueManyItem>, opts?: TaskOptions): Promise<Array<TaskInfo | Error>> {
+    this.#checkOpen();
+    if (!Array.isArray(items)) throw new ValidationError('enqueueMany expects an array of tasks or [task, options] pairs');
+    const now = this.#clock.now();
+    const plans: Array<EnqueuePlan | Error> = items.map((item) => {
+      try {
+        const [task, itemOpts] = Array.isArray(item) ? item : [item as Task, undefined];
+        return planEnqueue(task, [opts, itemOpts], now);
+      } catch (err) {
+        return err as Error;
+      }
+    });
+    const results: Array<TaskInfo | Error> = plans.map((p) => (p instanceof Error ? p : infoOf(p)));
+    let run: number[] = [];
+    const flush = async (): Promise<void> => {
+      if (run.length === 0) return;
+      const batch = run;
+      run = [];
+      const errs = await this.#rdb.enqueueBatch(batch.map((i) => {
+        const p = plans[i] as EnqueuePlan;
+        return p.route.state === 'scheduled' ? {msg: p.msg, processAt: p.route.processAt} : {msg: p.msg};
+      }));
+      batch.forEach((i, n) => {
+        const err = errs[n];
+        if (err) results[i] = err;
+      });
+    };
+    for (const [i, p] of plans.entries()) {
+      if (p instanceof Error) continue;
+      if (p.uniqueTtlSeconds === null && p.route.state !== 'aggregating') {
+        run.push(i);
+        continue;
+      }
+      await flush();
+      try {
+        await this.#write(p);
+      } catch (err) {
+        results[i] = err as Error;
+      }
+    }
+    await flush();
+    return results;
+  }
+
+  /** Checks the connection (PING). Rejects with RedisCommandError when Redis cannot be reached. */
+  async ping(): Promise<void> {
+    this.#checkOpen();
+    await redisOp('ping', () => this.#rdb.ping());
+  }
+
+  /**
+   * Closes the Redis connection if the Client created it; a connection passed in as an ioredis
+   * instance stays open. Idempotent; any other call afterwards fails.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#owned) await closeRedisClient(this.#conn);
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new FailedPreconditionError('asynq: client is closed');
+  }
+
+  /** One task, through the script its route and uniqueness call for (Go enqueue/schedule/addToGroup). */
+  async #write(plan: EnqueuePlan): Promise<void> {
+    const {msg, route, uniqueTtlSeconds: ttl} = plan;
+    switch (route.state) {
+      case 'scheduled':
+        return ttl === null ? this.#rdb.schedule(msg, route.processAt) : this.#rdb.scheduleUnique(msg, route.processAt, ttl);
+      case 'aggregating':
+        return ttl === null ? this.#rdb.addToGroup(msg, route.group) : this.#rdb.addToGroupUnique(msg, route.group, ttl);
+      case 'pending':
+        return ttl === null ? this.#rdb.enqueue(msg) : this.#rdb.enqueueUnique(msg, ttl);
+    }
+  }
+}
+
+function infoOf(plan: EnqueuePlan): TaskInfo {
+  return taskInfoFromMessage(plan.msg, plan.route.state, plan.nextProcessAt);
+}

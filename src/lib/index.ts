@@ -1,0 +1,19 @@
+/**
+ * asynq-ts public API (package root). Everything a user imports comes from here; internals
+ * (broker, scripts, codec) are not exported.
+ */
+export {Client, type ClientOptions, type EnqueueManyItem} from './client.js';
+export {Task, taskInfoFromMessage, type TaskInfo, type TaskPayload, type ResultWriter} from './task.js';
+export {type TaskOptions} from './options.js';
+export {TASK_STATES, type TaskState} from './base/states.js';
+export {toMs, goDurationString, goUnixDate, type Duration} from './duration.js';
+export {
+  parseRedisURI, createRedisClient, closeRedisClient,
+  type RedisConnOpt, type RedisClientOpt, type RedisFailoverClientOpt, type RedisClusterClientOpt, type RedisConnection,
+} from './redis.js';
+export {realClock, SimulatedClock, type Clock} from './clock.js';
+export {
+  AsynqError, ValidationError, DuplicateTaskError, TaskIdConflictError, QueueNotFoundError, TaskNotFoundError,
+  QueueNotEmptyError, FailedPreconditionError, RedisCommandError, RedisUnavailableError, InternalError,
+  type ErrorCode,
+} from './errors.js';

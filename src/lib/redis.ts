@@ -1,0 +1,319 @@
+/**
+ * Redis connections (Go asynq's RedisConnOpt, ParseRedisURI and MakeRedisClient), built on ioredis.
+ *
+ * A `RedisConnOpt` is a URI string, one of three option objects (single server, Sentinel,
+ * Cluster), or an ioredis `Redis`/`Cluster` the caller already has. `createRedisClient` turns it
+ * into a client and says whether the caller of createRedisClient owns it (and must close it):
+ * a passed-in instance stays the caller's.
+ *
+ * Error messages never contain the URI or a password: they name only the part that is wrong.
+ */
+import type {ConnectionOptions} from 'node:tls';
+import {Cluster, Redis, type ClusterOptions, type RedisOptions} from 'ioredis';
+import {ValidationError} from './errors.js';
+
+/** A single Redis server (Go RedisClientOpt). */
+export interface RedisClientOpt {
+  /** `host:port` (default port 6379; `[::1]:6379` for IPv6), or the socket path when network is 'unix'. */
+  addr: string;
+  /** 'tcp' (default) or 'unix' (addr is a socket path). */
+  network?: 'tcp' | 'unix';
+  /** ACL user name (Redis >= 6); without it the password authenticates the default user. */
+  username?: string;
+  password?: string;
+  /** Database number (default 0). */
+  db?: number;
+  /** TLS: true, or node:tls options such as `{servername}`. `rediss://` URIs set `{servername: host}`. */
+  tls?: boolean | ConnectionOptions;
+  /** Further ioredis options (timeouts, retryStrategy…); the fields above take precedence. No keyPrefix. */
+  redisOptions?: RedisOptions;
+}
+
+/** Redis behind Sentinel, with automatic failover (Go RedisFailoverClientOpt). */
+export interface RedisFailoverClientOpt {
+  /** Name of the master the sentinels monitor. */
+  masterName: string;
+  /** Sentinel addresses `host:port` (default port 26379). */
+  sentinelAddrs: string[];
+  /** Password of the sentinels themselves. */
+  sentinelPassword?: string;
+  /** ACL user name for the master. */
+  username?: string;
+  /** Password of the master. */
+  password?: string;
+  db?: number;
+  /** Further ioredis options; the fields above take precedence. No keyPrefix. */
+  redisOptions?: RedisOptions;
+}
+
+/** Redis Cluster (Go RedisClusterClientOpt). */
+export interface RedisClusterClientOpt {
+  /** Seed node addresses `host:port`. */
+  addrs: string[];
+  /** How many MOVED/ASK redirections a command may follow (ioredis default 16). */
+  maxRedirects?: number;
+  username?: string;
+  password?: string;
+  tls?: boolean | ConnectionOptions;
+  /** Further ioredis Cluster options; the fields above take precedence. No keyPrefix. */
+  clusterOptions?: ClusterOptions;
+}
+
+/**
+ * How to reach Redis: a URI (see parseRedisURI), an option object, or an existing ioredis
+ * `Redis`/`Cluster` instance (the caller keeps ownership: closing a Client/Server/Inspector built
+ * on it leaves it open).
+ */
+export type RedisConnOpt = string | RedisClientOpt | RedisFailoverClientOpt | RedisClusterClientOpt | Redis | Cluster;
+
+/** The client type every asynq component talks to. */
+export type RedisConnection = Redis | Cluster;
+
+const DEFAULT_PORT = 6379;
+const DEFAULT_SENTINEL_PORT = 26379;
+
+const invalid = (reason: string): ValidationError =>
+  new ValidationError(`invalid redis URI: ${reason}`, {
+    actions: [
+      'use redis://[user:pass@]host:port[/db], rediss://…, redis-socket://[user:pass@]/path/to.sock[?db=N] or redis-sentinel://[:pass@]host1:port,host2:port/masterName[?db=N]',
+    ],
+  });
+
+interface UriParts {
+  scheme: string;
+  username?: string;
+  password?: string;
+  host: string;
+  path: string;
+  query: URLSearchParams;
+}
+
+function decode(s: string, what: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw invalid(`bad percent-encoding in the ${what}`);
+  }
+}
+
+/** Splits `scheme://[userinfo@]host[/path][?query][#fragment]` as Go's url.Parse does. */
+function splitUri(uri: string): UriParts {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/s.exec(uri.trim());
+  if (!m) throw invalid('expected <scheme>://…');
+  const scheme = m[1]!.toLowerCase();
+  let rest = m[2]!;
+  const hash = rest.indexOf('#');
+  if (hash >= 0) rest = rest.slice(0, hash);
+  const authorityEnd = rest.search(/[/?]/);
+  const authority = authorityEnd < 0 ? rest : rest.slice(0, authorityEnd);
+  rest = authorityEnd < 0 ? '' : rest.slice(authorityEnd);
+  const q = rest.indexOf('?');
+  const rawPath = q < 0 ? rest : rest.slice(0, q);
+  const query = new URLSearchParams(q < 0 ? '' : rest.slice(q + 1));
+  const at = authority.lastIndexOf('@');
+  const parts: UriParts = {scheme, host: authority.slice(at + 1), path: decode(rawPath, 'path'), query};
+  if (at >= 0) {
+    const userinfo = authority.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    const user = decode(colon < 0 ? userinfo : userinfo.slice(0, colon), 'user name');
+    if (user !== '') parts.username = user;
+    if (colon >= 0) parts.password = decode(userinfo.slice(colon + 1), 'password');
+  }
+  return parts;
+}
+
+function parsePort(text: string, where: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
+    throw invalid(`port ${JSON.stringify(text)} of ${where} is not a number between 1 and 65535`);
+  }
+  return Number(text);
+}
+
+/** `host:port` / `[v6]:port` / `host` → host and port (defaultPort when absent). */
+function splitHostPort(addr: string, defaultPort: number, where = 'the address'): {host: string; port: number} {
+  const v6 = /^\[([^\]]*)\](?::(.*))?$/.exec(addr);
+  if (v6) return {host: v6[1]!, port: v6[2] === undefined ? defaultPort : parsePort(v6[2], where)};
+  const colon = addr.lastIndexOf(':');
+  if (colon < 0) return {host: addr, port: defaultPort};
+  if (addr.indexOf(':') !== colon) return {host: addr, port: defaultPort}; // bare IPv6 without brackets
+  return {host: addr.slice(0, colon), port: parsePort(addr.slice(colon + 1), where)};
+}
+
+function parseDb(text: string, what: string): number {
+  if (!/^\d+$/.test(text)) throw invalid(`${what} should be a database number, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+function dbFromQuery(u: UriParts): number | undefined {
+  const db = u.query.get('db');
+  return db === null || db === '' ? undefined : parseDb(db, 'query parameter db');
+}
+
+/**
+ * Parses a Redis URI into an option object (the schemes of Go's ParseRedisURI):
+ * - `redis://[user:pass@]host[:port][/db]` and `rediss://…` (TLS, servername = host);
+ * - `redis-socket://[user:pass@]/path/to.sock[?db=N]`;
+ * - `redis-sentinel://[:pass@]host1:port,host2:port/masterName[?db=N]`; Go's form
+ *   `…?master=masterName` works too. As in Go, the URI's password is the **sentinels'** password;
+ *   give a master password with the option object.
+ * User names are honoured (Go ignores them). Throws ValidationError naming the faulty part; the
+ * message never contains the URI or its password.
+ */
+export function parseRedisURI(uri: string): RedisClientOpt | RedisFailoverClientOpt {
+  if (typeof uri !== 'string') throw invalid('expected a string');
+  const u = splitUri(uri);
+  const auth = (): Pick<RedisClientOpt, 'username' | 'password'> => ({
+    ...(u.username !== undefined ? {username: u.username} : {}),
+    ...(u.password !== undefined ? {password: u.password} : {}),
+  });
+  switch (u.scheme) {
+    case 'redis':
+    case 'rediss': {
+      const segment = u.path.replace(/^\/+/, '').split('/')[0] ?? '';
+      const db = segment === '' ? undefined : parseDb(segment, 'the first path segment');
+      const {host, port} = splitHostPort(u.host === '' ? 'localhost' : u.host, DEFAULT_PORT, 'the host');
+      if (host === '') throw invalid('missing host name');
+      const addr = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+      return {
+        addr, ...auth(), ...(db !== undefined ? {db} : {}),
+        ...(u.scheme === 'rediss' ? {tls: {servername: host}} : {}),
+      };
+    }
+    case 'redis-socket': {
+      if (u.host !== '') throw invalid('a redis-socket URI has no host: write redis-socket:///path/to.sock');
+      if (u.path === '' || u.path === '/') throw invalid('redis-socket URI without a socket path');
+      const db = dbFromQuery(u);
+      return {addr: u.path, network: 'unix', ...auth(), ...(db !== undefined ? {db} : {})};
+    }
+    case 'redis-sentinel': {
+      const sentinelAddrs = u.host.split(',').map((a) => a.trim());
+      if (sentinelAddrs.some((a) => a === '')) throw invalid('empty sentinel address');
+      for (const a of sentinelAddrs) splitHostPort(a, DEFAULT_SENTINEL_PORT, 'a sentinel address');
+      const masterName = u.query.get('master') ?? u.path.replace(/^\/+|\/+$/g, '');
+      if (masterName === '') throw invalid('redis-sentinel URI without a master name (…/masterName or ?master=masterName)');
+      const db = dbFromQuery(u);
+      return {
+        masterName, sentinelAddrs,
+        ...(u.password !== undefined ? {sentinelPassword: u.password} : {}),
+        ...(db !== undefined ? {db} : {}),
+      };
+    }
+    default:
+      throw invalid(`unsupported scheme ${JSON.stringify(u.scheme)}`);
+  }
+}
+
+/** True for an ioredis Redis or Cluster (also from another copy of ioredis). */
+export function isRedisInstance(v: unknown): v is RedisConnection {
+  if (v instanceof Redis || v instanceof Cluster) return true;
+  const o = v as Record<string, unknown> | null;
+  return typeof o === 'object' && o !== null &&
+    typeof o.sendCommand === 'function' && typeof o.pipeline === 'function' && typeof o.defineCommand === 'function';
+}
+
+function rejectKeyPrefix(prefix: unknown): void {
+  if (prefix !== undefined && prefix !== '') {
+    throw new ValidationError('ioredis keyPrefix is not supported: asynq keys must be exactly "asynq:…" to be shared with other asynq peers');
+  }
+}
+
+function checkDb(db: number | undefined): void {
+  if (db !== undefined && (!Number.isInteger(db) || db < 0)) throw new ValidationError(`invalid redis db ${String(db)}: must be an integer >= 0`);
+}
+
+function tlsOption(tls: boolean | ConnectionOptions | undefined): {tls?: ConnectionOptions} {
+  if (tls === undefined || tls === false) return {};
+  return {tls: tls === true ? {} : tls};
+}
+
+/** Connection errors show up as failed commands; without a listener ioredis would also print them. */
+function quietErrors<T extends RedisConnection>(c: T): T {
+  c.on('error', () => {});
+  return c;
+}
+
+function clientFromOptions(opt: RedisClientOpt): Redis {
+  if (typeof opt.addr !== 'string') throw new ValidationError('RedisClientOpt.addr must be a string ("host:port" or a socket path)');
+  checkDb(opt.db);
+  rejectKeyPrefix(opt.redisOptions?.keyPrefix);
+  const where = opt.network === 'unix'
+    ? {path: opt.addr}
+    : (() => {
+      const {host, port} = splitHostPort(opt.addr === '' ? 'localhost' : opt.addr, DEFAULT_PORT);
+      return {host, port};
+    })();
+  return new Redis({
+    ...opt.redisOptions, ...where,
+    ...(opt.username !== undefined ? {username: opt.username} : {}),
+    ...(opt.password !== undefined ? {password: opt.password} : {}),
+    db: opt.db ?? 0,
+    ...tlsOption(opt.tls),
+  });
+}
+
+function failoverClient(opt: RedisFailoverClientOpt): Redis {
+  if (typeof opt.masterName !== 'string' || opt.masterName.trim() === '') throw new ValidationError('RedisFailoverClientOpt.masterName cannot be empty');
+  if (!Array.isArray(opt.sentinelAddrs) || opt.sentinelAddrs.length === 0) throw new ValidationError('RedisFailoverClientOpt.sentinelAddrs needs at least one address');
+  checkDb(opt.db);
+  rejectKeyPrefix(opt.redisOptions?.keyPrefix);
+  return new Redis({
+    ...opt.redisOptions,
+    sentinels: opt.sentinelAddrs.map((a) => splitHostPort(a, DEFAULT_SENTINEL_PORT)),
+    name: opt.masterName,
+    ...(opt.sentinelPassword !== undefined ? {sentinelPassword: opt.sentinelPassword} : {}),
+    ...(opt.username !== undefined ? {username: opt.username} : {}),
+    ...(opt.password !== undefined ? {password: opt.password} : {}),
+    db: opt.db ?? 0,
+  });
+}
+
+function clusterClient(opt: RedisClusterClientOpt): Cluster {
+  if (!Array.isArray(opt.addrs) || opt.addrs.length === 0) throw new ValidationError('RedisClusterClientOpt.addrs needs at least one address');
+  rejectKeyPrefix(opt.clusterOptions?.keyPrefix);
+  rejectKeyPrefix(opt.clusterOptions?.redisOptions?.keyPrefix);
+  return new Cluster(opt.addrs.map((a) => splitHostPort(a, DEFAULT_PORT)), {
+    ...opt.clusterOptions,
+    ...(opt.maxRedirects !== undefined ? {maxRedirections: opt.maxRedirects} : {}),
+    redisOptions: {
+      ...opt.clusterOptions?.redisOptions,
+      ...(opt.username !== undefined ? {username: opt.username} : {}),
+      ...(opt.password !== undefined ? {password: opt.password} : {}),
+      ...tlsOption(opt.tls),
+    },
+  });
+}
+
+/**
+ * Builds the ioredis client for a RedisConnOpt. `owned` is false for a passed-in instance (the
+ * caller closes it), true otherwise (close it with closeRedisClient). Throws ValidationError for
+ * a bad URI or option object, and for an instance or options with an ioredis keyPrefix (asynq
+ * keys must be byte-identical to Go's).
+ */
+export function createRedisClient(opt: RedisConnOpt): {client: RedisConnection; owned: boolean} {
+  if (isRedisInstance(opt)) {
+    const o = opt.options as {keyPrefix?: unknown; redisOptions?: {keyPrefix?: unknown}} | undefined;
+    rejectKeyPrefix(o?.keyPrefix);
+    rejectKeyPrefix(o?.redisOptions?.keyPrefix);
+    return {client: opt, owned: false};
+  }
+  const o = typeof opt === 'string' ? parseRedisURI(opt) : opt;
+  if (typeof o !== 'object' || o === null) throw new ValidationError('expected a Redis URI, an option object or an ioredis instance');
+  if ('addrs' in o) return {client: quietErrors(clusterClient(o)), owned: true};
+  if ('masterName' in o) return {client: quietErrors(failoverClient(o)), owned: true};
+  if ('addr' in o) return {client: quietErrors(clientFromOptions(o)), owned: true};
+  throw new ValidationError('unrecognised Redis option object: expected {addr}, {masterName, sentinelAddrs} or {addrs}');
+}
+
+/** Closes a client: QUIT when connected, else drop the connection (no waiting for reconnects). */
+export async function closeRedisClient(c: RedisConnection): Promise<void> {
+  if (c.status === 'end') return;
+  if (c.status !== 'ready') {
+    c.disconnect();
+    return;
+  }
+  try {
+    await c.quit();
+  } catch {
+    c.disconnect();
+  }
+}
