@@ -32,8 +32,9 @@ interface TaskRef {
 export function scriptError(op: string, err: unknown, task?: TaskRef): AsynqError {
   if (err instanceof AsynqError) return err;
   const reply = replyText(err);
-  if (reply?.startsWith('NOT FOUND') && task) return new TaskNotFoundError(task.queue, task.id);
-  if (reply?.startsWith('INTERNAL')) return new InternalError(`${op}: ${reply}`, {cause: err});
+  // Redis prefixes a one-word error reply with "ERR " (error_reply("INTERNAL") → "ERR INTERNAL").
+  if (reply !== undefined && /^(ERR )?NOT FOUND\b/.test(reply) && task) return new TaskNotFoundError(task.queue, task.id);
+  if (reply !== undefined && /^(ERR )?INTERNAL\b/.test(reply)) return new InternalError(`${op}: ${reply}`, {cause: err});
   return new RedisCommandError(op, err);
 }
 
