@@ -1,0 +1,28 @@
+--[[
+  archiveAllAggregating: moves every task of a group to archived and drops the group.
+                                                 (mirrors asynq internal/rdb/inspect.go archiveAllAggregatingCmd)
+
+  Input:
+    KEYS[1] asynq:{<qname>}:g:<group>
+    KEYS[2] asynq:{<qname>}:archived
+    KEYS[3] asynq:{<qname>}:groups
+    ARGV[1] current unix time in seconds (the archived score)
+    ARGV[2] cutoff unix seconds (now - 90 days)
+    ARGV[3] max archive size (10000)
+    ARGV[4] task key prefix asynq:{<qname>}:t:
+    ARGV[5] group name
+
+  Output:
+    integer  number of tasks archived (group zset deleted, name removed from groups)
+  NOTE: builds keys from ARGV[4]; same slot via {qname}
+]]
+local ids = redis.call("ZRANGE", KEYS[1], 0, -1)
+for _, id in ipairs(ids) do
+  redis.call("ZADD", KEYS[2], ARGV[1], id)
+  redis.call("HSET", ARGV[4] .. id, "state", "archived")
+end
+redis.call("ZREMRANGEBYSCORE", KEYS[2], "-inf", ARGV[2])
+redis.call("ZREMRANGEBYRANK", KEYS[2], 0, -tonumber(ARGV[3]))
+redis.call("DEL", KEYS[1])
+redis.call("SREM", KEYS[3], ARGV[5])
+return table.getn(ids)

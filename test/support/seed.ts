@@ -1,0 +1,116 @@
+/**
+ * Test seeding: writes tasks straight into Redis in exactly the layout Go asynq's scripts leave
+ * (wire-format spec §3, §8): the task hash, its place in the state structure, the queue in
+ * asynq:queues and, for a message with a unique key, the uniqueness lock.
+ *
+ * Lists are LPUSHed in the order given, so items[0] ends up at the tail: the next pending task to
+ * be dequeued, or the longest-running active task.
+ */
+import type {Redis} from 'ioredis';
+import * as keys from '../../src/lib/base/keys.js';
+import {encodeTaskMessage, newTaskMessage, type TaskMessage} from '../../src/lib/base/codec.js';
+import {unixNanosString} from '../../src/lib/clock.js';
+
+export interface SeedItem {
+  msg: TaskMessage;
+  /** Zset score in unix seconds (scheduled/retry/archived/completed/group, lease expiry for active). */
+  score?: number;
+  /** pending only: `pending_since`; undefined → SeedOptions.now, null → no field (requeued/run task). */
+  pendingSince?: Date | null;
+  /** The `result` hash field. */
+  result?: Uint8Array;
+}
+
+export interface SeedOptions {
+  /** SADD asynq:queues (default true). */
+  register?: boolean;
+  /** Time used for a default pending_since (default: the wall clock). */
+  now?: Date;
+  /** TTL of the uniqueness lock written for a message with uniqueKey (default 3600 s; 0 = no lock). */
+  uniqueTtlSeconds?: number;
+}
+
+type Fields = Record<string, string | Buffer>;
+
+async function writeTask(c: Redis, item: SeedItem, state: string, extra: Fields, opts: SeedOptions): Promise<void> {
+  const {msg} = item;
+  if (opts.register ?? true) await c.sadd(keys.allQueues, msg.queue);
+  const fields: Fields = {msg: encodeTaskMessage(msg), state, ...extra};
+  if (item.result !== undefined) fields.result = Buffer.from(item.result);
+  await c.hset(keys.taskKey(msg.queue, msg.id), fields);
+  const ttl = opts.uniqueTtlSeconds ?? 3600;
+  if (msg.uniqueKey && ttl > 0) await c.set(msg.uniqueKey, msg.id, 'EX', ttl);
+}
+
+function uniqueField(msg: TaskMessage): Fields {
+  return msg.uniqueKey ? {unique_key: msg.uniqueKey} : {};
+}
+
+function scoreOf(item: SeedItem): number {
+  if (item.score === undefined) throw new Error(`seed: task ${item.msg.id} needs a score`);
+  return item.score;
+}
+
+/** enqueue(-unique) layout: hash {msg, state=pending, pending_since[, unique_key]}, LPUSH pending. */
+export async function seedPending(c: Redis, items: SeedItem[], opts: SeedOptions = {}): Promise<void> {
+  for (const item of items) {
+    const since = item.pendingSince === undefined ? (opts.now ?? new Date()) : item.pendingSince;
+    const extra: Fields = {...(since ? {pending_since: unixNanosString(since)} : {}), ...uniqueField(item.msg)};
+    await writeTask(c, item, 'pending', extra, opts);
+    await c.lpush(keys.pendingKey(item.msg.queue), item.msg.id);
+  }
+}
+
+/** dequeue layout: hash {msg, state=active[, unique_key]}, LPUSH active, ZADD lease score = lease expiry. */
+export async function seedActive(c: Redis, items: SeedItem[], opts: SeedOptions = {}): Promise<void> {
+  for (const item of items) {
+    await writeTask(c, item, 'active', uniqueField(item.msg), opts);
+    await c.lpush(keys.activeKey(item.msg.queue), item.msg.id);
+    await c.zadd(keys.leaseKey(item.msg.queue), scoreOf(item), item.msg.id);
+  }
+}
+
+async function seedZSet(c: Redis, state: string, zsetKey: (q: string) => string, items: SeedItem[], opts: SeedOptions): Promise<void> {
+  for (const item of items) {
+    await writeTask(c, item, state, uniqueField(item.msg), opts);
+    await c.zadd(zsetKey(item.msg.queue), scoreOf(item), item.msg.id);
+  }
+}
+
+/** schedule(-unique) layout: hash {msg, state=scheduled[, unique_key]}, ZADD scheduled process-at. */
+export function seedScheduled(c: Redis, items: SeedItem[], opts: SeedOptions = {}): Promise<void> {
+  return seedZSet(c, 'scheduled', keys.scheduledKey, items, opts);
+}
+
+/** retry layout: state=retry, ZADD retry retry-at. */
+export function seedRetry(c: Redis, items: SeedItem[], opts: SeedOptions = {}): Promise<void> {
+  return seedZSet(c, 'retry', keys.retryKey, items, opts);
+}
+
+/** archive layout: state=archived, ZADD archived archived-at. */
+export function seedArchived(c: Redis, items: SeedItem[], opts: SeedOptions = {}): Promise<void> {
+  return seedZSet(c, 'archived', keys.archivedKey, items, opts);
+}
+
+/** mark-as-complete layout: state=completed, ZADD completed completed-at + retention. */
+export function seedCompleted(c: Redis, items: SeedItem[], opts: SeedOptions = {}): Promise<void> {
+  return seedZSet(c, 'completed', keys.completedKey, items, opts);
+}
+
+/**
+ * add-to-group(-unique) layout: hash {msg with group_key = group, state=aggregating, group} (no
+ * unique_key field), ZADD g:<group>, SADD groups.
+ */
+export async function seedGroup(c: Redis, group: string, items: SeedItem[], opts: SeedOptions = {}): Promise<void> {
+  for (const item of items) {
+    await writeTask(c, {...item, msg: {...item.msg, groupKey: group}}, 'aggregating', {group}, opts);
+    await c.zadd(keys.groupKey(item.msg.queue, group), scoreOf(item), item.msg.id);
+    await c.sadd(keys.allGroups(item.msg.queue), group);
+  }
+}
+
+/** A TaskMessage with Go's client defaults (retry 25, timeout 1800 s) in queue `default`, unless overridden. */
+export function makeMsg(id: string, over: Partial<TaskMessage> = {}): TaskMessage {
+  return newTaskMessage({type: `task:${id}`, id, queue: 'default', retry: 25, timeout: 1800,
+    payload: Buffer.from(`{"id":"${id}"}`), ...over});
+}
