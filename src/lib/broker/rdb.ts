@@ -10,6 +10,7 @@ import {unixNanosString, unixSeconds} from '../clock.js';
 import {
   AsynqError, DuplicateTaskError, InternalError, RedisCommandError, TaskIdConflictError, TaskNotFoundError, ValidationError,
 } from '../errors.js';
+import {redisOp} from './redis-op.js';
 import {replyText, ScriptRunner, type RedisClient, type ScriptArg} from './script-runner.js';
 import type {ScriptName} from '../scripts/index.js';
 import type {Clock} from '../clock.js';
@@ -87,11 +88,7 @@ export class RDB {
   /** SADD asynq:queues once per process per queue (separate command, before the script). */
   async registerQueue(qname: string): Promise<void> {
     if (this.#publishedQueues.has(qname)) return;
-    try {
-      await this.client.sadd(keys.allQueues, qname);
-    } catch (err) {
-      throw new RedisCommandError('sadd', err);
-    }
+    await redisOp('sadd', () => this.client.sadd(keys.allQueues, qname));
     this.#publishedQueues.add(qname);
   }
 
@@ -380,31 +377,20 @@ export class RDB {
     const expiresAt = new Date(this.clock.now().getTime() + LEASE_SECONDS * 1000);
     if (ids.length === 0) return expiresAt;
     const score = unixSeconds(expiresAt);
-    try {
-      await this.client.zadd(keys.leaseKey(qname), 'XX', ...ids.flatMap((id) => [score, id]));
-    } catch (err) {
-      throw new RedisCommandError('zadd', err);
-    }
+    await redisOp('zadd', () => this.client.zadd(keys.leaseKey(qname), 'XX', ...ids.flatMap((id) => [score, id])));
     return expiresAt;
   }
 
   /** HSET result; returns bytes written. */
   async writeResult(qname: string, taskId: string, data: Uint8Array): Promise<number> {
-    try {
-      await this.client.hset(keys.taskKey(qname, taskId), 'result', Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-    } catch (err) {
-      throw new RedisCommandError('hset', err);
-    }
+    const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    await redisOp('hset', () => this.client.hset(keys.taskKey(qname, taskId), 'result', bytes));
     return data.byteLength;
   }
 
   /** PUBLISH asynq:cancel id. */
   async publishCancelation(taskId: string): Promise<void> {
-    try {
-      await this.client.publish(keys.cancelChannel, taskId);
-    } catch (err) {
-      throw new RedisCommandError('publish', err);
-    }
+    await redisOp('publish', () => this.client.publish(keys.cancelChannel, taskId));
   }
 
   /**
