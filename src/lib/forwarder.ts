@@ -25,7 +25,7 @@ export class Forwarder {
   readonly #loop: TickLoop;
 
   constructor(params: ForwarderParams) {
-    this.#p = {clock: realClock, ...params};
+    this.#p = {...params, clock: params.clock ?? realClock};
     this.#loop = new TickLoop({name: 'Forwarder', logger: this.#p.logger, intervalMs: this.#p.intervalMs, tick: () => this.exec()});
   }
 

@@ -27,7 +27,7 @@ export class Janitor {
   readonly #loop: TickLoop;
 
   constructor(params: JanitorParams) {
-    this.#p = {clock: realClock, ...params};
+    this.#p = {...params, clock: params.clock ?? realClock};
     this.#loop = new TickLoop({name: 'Janitor', logger: this.#p.logger, intervalMs: this.#p.intervalMs, tick: () => this.exec()});
   }
 

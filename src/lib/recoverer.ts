@@ -1,0 +1,129 @@
+/**
+ * Recoverer (Go asynq recoverer.go): once at start, then every `intervalMs` (default 1 min),
+ * 1. finds the active tasks of the server's queues whose lease expired at least 30 s ago (a
+ *    crashed or cut-off worker; the 30 s absorb clock skew) and fails them with
+ *    `asynq: task lease expired`: archived when `retried ≥ retry`, otherwise retried after
+ *    `retryDelayFunc(retried, err, task)` with `isFailure(err)` deciding whether it counts;
+ * 2. per queue, merges aggregation sets whose deadline passed back into their groups.
+ * One undecodable message fails the whole listing, so nothing is recovered that round; step 2
+ * still runs.
+ */
+import type {TaskMessage} from './base/codec.js';
+import {LEASE_SECONDS} from './base/states.js';
+import type {RDB} from './broker/rdb.js';
+import {realClock, type Clock} from './clock.js';
+import {errorMessage} from './errors.js';
+import type {Logger} from './logger.js';
+import {defaultIsFailure, defaultRetryDelayFunc, type IsFailureFunc, type RetryDelayFunc} from './retry.js';
+import {Task} from './task.js';
+import {TickLoop} from './tick-loop.js';
+
+/** Go's ErrLeaseExpired: the worker of a task stopped extending its lease (crash, network cut). */
+export class LeaseExpiredError extends Error {
+  constructor() {
+    super('asynq: task lease expired');
+    this.name = 'LeaseExpiredError';
+  }
+}
+
+/** Recover a task only when its lease expired at least this long ago (Go: 30 s, for clock skew). */
+export const LEASE_EXPIRY_GRACE_MS = LEASE_SECONDS * 1000;
+/** Go's recoverer interval. */
+export const DEFAULT_RECOVERER_INTERVAL_MS = 60_000;
+
+export interface RecovererParams {
+  logger: Logger;
+  rdb: Pick<RDB, 'listLeaseExpired' | 'retry' | 'archive'>;
+  groups: {reclaimStaleAggregationSets(qname: string): Promise<unknown>};
+  /** Queues of this server; only these are looked at. */
+  queues: string[];
+  /** Default 1 min. */
+  intervalMs?: number;
+  /** Delay before the retry of a recovered task; default Go's n⁴ + 15 + rand[0,30)·(n+1) s. */
+  retryDelayFunc?: RetryDelayFunc;
+  /** Whether the lease expiry counts as a failure (retried + 1, stats); default yes. */
+  isFailure?: IsFailureFunc;
+  clock?: Clock;
+}
+
+export class Recoverer {
+  readonly #p: Required<RecovererParams>;
+  readonly #loop: TickLoop;
+
+  constructor(params: RecovererParams) {
+    this.#p = {
+      ...params,
+      intervalMs: params.intervalMs ?? DEFAULT_RECOVERER_INTERVAL_MS,
+      retryDelayFunc: params.retryDelayFunc ?? defaultRetryDelayFunc,
+      isFailure: params.isFailure ?? defaultIsFailure,
+      clock: params.clock ?? realClock,
+    };
+    this.#loop = new TickLoop({
+      name: 'Recoverer', logger: this.#p.logger, intervalMs: this.#p.intervalMs, runAtStart: true, tick: () => this.exec(),
+    });
+  }
+
+  /** Starts the loop: one run now, then one per interval. Idempotent. */
+  start(): void {
+    this.#loop.start();
+  }
+
+  /** Stops the loop and waits for a running round. Idempotent. */
+  async shutdown(): Promise<void> {
+    await this.#loop.stop();
+  }
+
+  /** One round: lease-expired tasks, then stale aggregation sets. Never throws. */
+  async exec(): Promise<void> {
+    await this.#recoverLeaseExpiredTasks();
+    await this.#reclaimStaleAggregationSets();
+  }
+
+  async #recoverLeaseExpiredTasks(): Promise<void> {
+    const {rdb, clock, queues, logger} = this.#p;
+    let msgs: TaskMessage[];
+    try {
+      msgs = await rdb.listLeaseExpired(new Date(clock.now().getTime() - LEASE_EXPIRY_GRACE_MS), queues);
+    } catch (err) {
+      logger.warn(`recoverer: could not list lease expired tasks: ${errorMessage(err)}`);
+      return;
+    }
+    for (const msg of msgs) {
+      const err = new LeaseExpiredError();
+      if (msg.retried >= msg.retry) {
+        await this.#archive(msg, err);
+      } else {
+        await this.#retry(msg, err);
+      }
+    }
+  }
+
+  async #retry(msg: TaskMessage, err: LeaseExpiredError): Promise<void> {
+    try {
+      const task = new Task(msg.type, msg.payload, {headers: msg.headers});
+      const delayMs = this.#p.retryDelayFunc(msg.retried, err, task);
+      const retryAt = new Date(this.#p.clock.now().getTime() + delayMs);
+      await this.#p.rdb.retry(msg, retryAt, err.message, this.#p.isFailure(err));
+    } catch (e) {
+      this.#p.logger.warn(`recoverer: could not retry lease expired task: ${errorMessage(e)}`);
+    }
+  }
+
+  async #archive(msg: TaskMessage, err: LeaseExpiredError): Promise<void> {
+    try {
+      await this.#p.rdb.archive(msg, err.message);
+    } catch (e) {
+      this.#p.logger.warn(`recoverer: could not move task to archive: ${errorMessage(e)}`);
+    }
+  }
+
+  async #reclaimStaleAggregationSets(): Promise<void> {
+    for (const q of this.#p.queues) {
+      try {
+        await this.#p.groups.reclaimStaleAggregationSets(q);
+      } catch (err) {
+        this.#p.logger.warn(`recoverer: could not reclaim stale aggregation sets in queue "${q}": ${errorMessage(err)}`);
+      }
+    }
+  }
+}
