@@ -1,0 +1,127 @@
+/**
+ * Heartbeater (Go asynq heartbeat.go, spec §10.2): at start and then every `intervalMs` (5 s)
+ * 1. writes the ServerInfo (host, pid, server ID, concurrency, queues, strict flag, status
+ *    active/stopped/closed, start time, in-flight count) and one WorkerInfo per task in flight
+ *    (type, payload, queue, start time, deadline) with a TTL of 2 × interval (10 s);
+ * 2. extends the lease of every in-flight task whose local lease is still valid (`ZADD lease XX
+ *    now+30` per queue) and resets the local lease to the new expiry; a task whose local lease
+ *    already expired is reported to the processor instead (Lease.lost), which abandons it.
+ * On shutdown it clears the server state (keys and zset members), last of all components.
+ */
+import {timestampFromDate, type ServerInfo, type WorkerInfo} from './base/codec.js';
+import type {RDB} from './broker/rdb.js';
+import type {RDBState} from './broker/state.js';
+import {realClock, type Clock} from './clock.js';
+import {errorMessage} from './errors.js';
+import type {Logger} from './logger.js';
+import type {ActiveWorker} from './processor.js';
+import {TickLoop} from './tick-loop.js';
+
+/** Go's heartbeat interval. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
+
+/** ServerInfo.status values (spec §4.2). */
+export type ServerStatus = 'active' | 'stopped' | 'closed';
+
+/**
+ * The fixed ServerInfo fields (host, pid, serverId, concurrency, strictPriority and the queues as
+ * configured: blank names and priorities ≤ 0 dropped, not GCD-normalised) plus the components.
+ */
+export type HeartbeaterParams = Pick<ServerInfo, 'host' | 'pid' | 'serverId' | 'concurrency' | 'queues' | 'strictPriority'> & {
+  logger: Logger;
+  state: Pick<RDBState, 'writeServerState' | 'clearServerState'>;
+  rdb: Pick<RDB, 'extendLease'>;
+  /** The server's current status. */
+  status: () => ServerStatus;
+  /** Tasks in flight. */
+  workers: () => readonly ActiveWorker[];
+  /** Default 5 s; the TTL of the written state is twice this. */
+  intervalMs?: number;
+  clock?: Clock;
+};
+
+export class Heartbeater {
+  readonly #p: Required<HeartbeaterParams>;
+  readonly #loop: TickLoop;
+  #startedAt?: Date;
+
+  constructor(params: HeartbeaterParams) {
+    this.#p = {intervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS, clock: realClock, ...params};
+    this.#loop = new TickLoop({
+      name: 'Heartbeater', logger: this.#p.logger, intervalMs: this.#p.intervalMs, runAtStart: true,
+      tick: () => this.exec(), drain: () => this.#clear(),
+    });
+  }
+
+  /** When the heartbeater started (ServerInfo.start_time). */
+  get startedAt(): Date | undefined {
+    return this.#startedAt;
+  }
+
+  /** Records the start time and beats now, then every interval. Idempotent. */
+  start(): void {
+    this.#startedAt ??= this.#p.clock.now();
+    this.#loop.start();
+  }
+
+  /** Stops beating and clears the server state. Idempotent. */
+  async shutdown(): Promise<void> {
+    await this.#loop.stop();
+  }
+
+  /** One beat: write the server state, then extend the leases. Never throws. */
+  async exec(): Promise<void> {
+    const p = this.#p;
+    const startedAt = (this.#startedAt ??= p.clock.now());
+    const workers: WorkerInfo[] = [];
+    const idsByQueue = new Map<string, string[]>();
+    const live = p.workers();
+    for (const w of live) {
+      workers.push({
+        host: p.host, pid: p.pid, serverId: p.serverId, taskId: w.msg.id, taskType: w.msg.type, taskPayload: w.msg.payload,
+        queue: w.msg.queue, startTime: timestampFromDate(w.startedAt), deadline: timestampFromDate(w.deadline),
+      });
+      if (w.lease.isValid()) {
+        const ids = idsByQueue.get(w.msg.queue) ?? [];
+        ids.push(w.msg.id);
+        idsByQueue.set(w.msg.queue, ids);
+      } else {
+        w.lease.notifyExpiration();
+      }
+    }
+    try {
+      await p.state.writeServerState({
+        host: p.host, pid: p.pid, serverId: p.serverId, concurrency: p.concurrency, queues: p.queues,
+        strictPriority: p.strictPriority, status: p.status(), startTime: timestampFromDate(startedAt), activeWorkerCount: live.length,
+      }, workers, this.#ttlSeconds());
+    } catch (err) {
+      p.logger.error(`Failed to write server state data: ${errorMessage(err)}`);
+    }
+    const byId = new Map(live.map((w) => [w.msg.id, w]));
+    for (const [qname, ids] of idsByQueue) {
+      let expiresAt: Date;
+      try {
+        expiresAt = await p.rdb.extendLease(qname, ids);
+      } catch (err) {
+        p.logger.error(`Failed to extend lease for tasks ${JSON.stringify(ids)}: ${errorMessage(err)}`);
+        continue;
+      }
+      for (const id of ids) {
+        const lease = byId.get(id)!.lease;
+        if (!lease.reset(expiresAt)) p.logger.warn(`Lease reset failed for ${id}; lease deadline: ${lease.deadline.toISOString()}`);
+      }
+    }
+  }
+
+  #ttlSeconds(): number {
+    return Math.max(1, Math.ceil((2 * this.#p.intervalMs) / 1000));
+  }
+
+  async #clear(): Promise<void> {
+    try {
+      await this.#p.state.clearServerState(this.#p.host, this.#p.pid, this.#p.serverId);
+    } catch (err) {
+      this.#p.logger.error(`Failed to clear server state: ${errorMessage(err)}`);
+    }
+  }
+}

@@ -1,0 +1,499 @@
+/**
+ * Processor (Go asynq processor.go, spec §10.1): pulls tasks from the server's queues and runs the
+ * handler on them, at most `concurrency` at once.
+ *
+ * - Slots: a semaphore of `concurrency` tokens. The fetch loop takes a token, computes the queue
+ *   order (strict: priority desc; weighted: random, a queue comes first with probability
+ *   proportional to its priority) and runs the dequeue script per queue until one yields a task.
+ * - Idle: when every queue is empty or paused, the loop sleeps `taskCheckInterval/2 +
+ *   uniform[0, taskCheckInterval)` and releases the token. Go's default interval is 1 s; ours is
+ *   DEFAULT_TASK_CHECK_INTERVAL_MS (20 ms, so 10–30 ms) for a pickup latency well under Go's
+ *   0.5–1.5 s. It is still plain polling with the same dequeue script, so Go clients and servers
+ *   need nothing new; the cost is about 50 dequeue calls (one per queue) per second per idle server.
+ * - Dequeue errors are logged at most once per 3 s and followed by the same idle sleep (Go retries
+ *   at once; the sleep keeps a Redis outage from becoming a hot loop).
+ * - One attempt: deadline = computeDeadline(msg); a deadline already past fails the task with
+ *   `context deadline exceeded` without calling the handler. Otherwise the handler runs with a
+ *   TaskContext whose signal aborts on the deadline; the first of these events decides:
+ *   shutdown timeout → requeue; lease lost → `asynq: task lease expired` (no Redis write);
+ *   signal aborted (deadline, cancelation) → failure with the signal's reason; handler settled →
+ *   success or failure.
+ * - Success: retention > 0 → markAsComplete, else done. Failure: the error handler first, then
+ *   RevokeTask → done; retries exhausted or SkipRetry → archive; else retry after
+ *   retryDelayFunc(retried, err, task), counted only if isFailure(err).
+ * - Every outcome write is skipped when the local lease has expired (the recoverer will finish
+ *   the task); a failed write is handed to the syncer, which retries it until the lease deadline.
+ * - Shutdown: stop fetching; after shutdownTimeout the unfinished tasks are requeued to the tail of
+ *   pending and their signals aborted (`context canceled`); then wait for every worker slot. A
+ *   handler that ignores its signal is not waited for (as Go does not wait for its goroutine), and
+ *   its late result is ignored.
+ */
+import type {TaskMessage} from './base/codec.js';
+import {DEFAULT_TIMEOUT_SECONDS} from './base/states.js';
+import type {RDB} from './broker/rdb.js';
+import {realClock, unixSeconds, type Clock} from './clock.js';
+import {ValidationError, errorMessage} from './errors.js';
+import {
+  CanceledError, DeadlineExceededError, HandlerPanicError, TaskResultWriter, toHandlerError,
+  type ErrorHandler, type ErrorHandlerFunc, type Handler, type TaskContext,
+} from './handler.js';
+import {Lease} from './lease.js';
+import type {Logger} from './logger.js';
+import {LeaseExpiredError} from './recoverer.js';
+import {
+  defaultIsFailure, defaultRetryDelayFunc, isRevokeTask, isSkipRetry, type IsFailureFunc, type RetryDelayFunc,
+} from './retry.js';
+import {setLongTimeout, sleep} from './sleep.js';
+import type {SyncRequest} from './syncer.js';
+import {Task} from './task.js';
+
+/** Default idle poll interval (Go: 1 s); the actual sleep is uniform in [0.5×, 1.5×). */
+export const DEFAULT_TASK_CHECK_INTERVAL_MS = 20;
+/** Go's default ShutdownTimeout. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 8_000;
+/** Dequeue errors are logged at most once per this many ms (Go errLogLimiter). */
+const ERROR_LOG_INTERVAL_MS = 3_000;
+
+/** A task in flight, as the heartbeater reports it. */
+export interface ActiveWorker {
+  readonly msg: TaskMessage;
+  readonly startedAt: Date;
+  /** The attempt's deadline (computeDeadline). */
+  readonly deadline: Date;
+  readonly lease: Lease;
+}
+
+export interface ProcessorParams {
+  logger: Logger;
+  rdb: Pick<RDB, 'dequeue' | 'done' | 'markAsComplete' | 'requeue' | 'retry' | 'archive' | 'writeResult'>;
+  /** Queue → priority, as returned by normalizeQueues (priorities are positive integers). */
+  queues: Record<string, number>;
+  /** Max tasks in flight. */
+  concurrency: number;
+  /** Set here or later with setHandler() (the Server gets it in start()). */
+  handler?: Handler;
+  /** Default false (weighted order). */
+  strictPriority?: boolean;
+  /** Idle poll interval; default DEFAULT_TASK_CHECK_INTERVAL_MS. */
+  taskCheckIntervalMs?: number;
+  /** How long shutdown() lets handlers finish before requeueing their tasks; default 8 s. */
+  shutdownTimeoutMs?: number;
+  /** Milliseconds before a retry; default Go's n⁴ + 15 + rand[0,30)·(n+1) s. */
+  retryDelayFunc?: RetryDelayFunc;
+  /** Whether an error counts as a failure (retried + 1, failed counters); default: every error. */
+  isFailure?: IsFailureFunc;
+  /** Called once per failed attempt, before the retry/archive/revoke write. */
+  errorHandler?: ErrorHandler | ErrorHandlerFunc;
+  /** Receives outcome writes that failed (Syncer.add). Without one they are only logged. */
+  syncer?: {add(req: SyncRequest): void};
+  clock?: Clock;
+  /** Random source in [0, 1) for the weighted queue order and the idle jitter. */
+  random?: () => number;
+}
+
+/**
+ * The server's queue configuration: drops blank names and priorities ≤ 0 (and non-numbers); falls
+ * back to `{default: 1}` when nothing is left (Go normalisation, spec §10.10). Throws
+ * ValidationError for a positive priority that is not an integer (Go's priorities are ints).
+ */
+export function normalizeQueues(queues: Record<string, number> | undefined | null): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, prio] of Object.entries(queues ?? {})) {
+    if (name.trim() === '' || typeof prio !== 'number' || !(prio > 0)) continue;
+    if (!Number.isSafeInteger(prio)) throw new ValidationError(`queue "${name}": priority must be a whole number, got ${prio}`);
+    out[name] = prio;
+  }
+  return Object.keys(out).length > 0 ? out : {default: 1};
+}
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * Returns a function giving the order in which queues are tried for one dequeue (Go
+ * processor.queues()). One queue: just it. Strict: priority desc (ties by name). Weighted:
+ * priorities divided by their GCD, each queue repeated that many times, shuffled and
+ * de-duplicated keeping the first occurrence, so a queue comes first with probability
+ * priority / sum of priorities.
+ */
+export function queueOrder(queues: Record<string, number>, strict: boolean, random: () => number = Math.random): () => string[] {
+  const names = Object.keys(queues);
+  if (names.length <= 1 || strict) {
+    const fixed = names.sort((a, b) => queues[b]! - queues[a]! || (a < b ? -1 : a > b ? 1 : 0));
+    return () => [...fixed];
+  }
+  const divisor = names.reduce((g, n) => gcd(queues[n]!, g), 0);
+  const slots = names.flatMap((n) => Array<string>(queues[n]! / divisor).fill(n));
+  return () => {
+    const s = [...slots];
+    for (let i = s.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [s[i], s[j]] = [s[j]!, s[i]!];
+    }
+    return [...new Set(s)];
+  };
+}
+
+/**
+ * Deadline of one attempt (Go computeDeadline, spec §10.1): timeout and deadline → the earlier of
+ * now + timeout (whole seconds) and deadline; only timeout → now + timeout; only deadline → it;
+ * neither → now + 30 min.
+ */
+export function computeDeadline(msg: Pick<TaskMessage, 'timeout' | 'deadline'>, now: Date): Date {
+  if (msg.timeout > 0 && msg.deadline > 0) return new Date(Math.min(unixSeconds(now) + msg.timeout, msg.deadline) * 1000);
+  if (msg.timeout > 0) return new Date(now.getTime() + msg.timeout * 1000);
+  if (msg.deadline > 0) return new Date(msg.deadline * 1000);
+  return new Date(now.getTime() + DEFAULT_TIMEOUT_SECONDS * 1000);
+}
+
+/** Counting semaphore whose acquire() gives up (false) when the signal aborts. */
+class Semaphore {
+  #free: number;
+  readonly #waiters: Array<() => void> = [];
+
+  constructor(n: number) {
+    this.#free = n;
+  }
+
+  acquire(signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return Promise.resolve(false);
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      const grant = (): void => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      };
+      const onAbort = (): void => {
+        const i = this.#waiters.indexOf(grant);
+        if (i >= 0) this.#waiters.splice(i, 1);
+        resolve(false);
+      };
+      this.#waiters.push(grant);
+      signal.addEventListener('abort', onAbort, {once: true});
+    });
+  }
+
+  release(): void {
+    const next = this.#waiters.shift();
+    if (next) next();
+    else this.#free++;
+  }
+}
+
+type Outcome =
+  | {kind: 'shutdown'}
+  | {kind: 'leaseLost'}
+  | {kind: 'aborted'}
+  | {kind: 'settled'; err?: Error};
+
+interface Worker extends ActiveWorker {
+  readonly controller: AbortController;
+}
+
+export class Processor {
+  readonly #p: Required<Omit<ProcessorParams, 'handler' | 'errorHandler' | 'syncer'>> &
+    Pick<ProcessorParams, 'errorHandler' | 'syncer'>;
+  #handler?: Handler;
+  readonly #order: () => string[];
+  readonly #slots: Semaphore;
+  /** Aborted by stop(): no more fetching. */
+  readonly #fetch = new AbortController();
+  /** Aborted when the shutdown timeout elapses: unfinished tasks are requeued. */
+  readonly #abandon = new AbortController();
+  readonly #workers = new Map<string, Worker>();
+  readonly #inflight = new Set<Promise<void>>();
+  #loop?: Promise<void>;
+  #shutdown?: Promise<void>;
+  #lastErrorLog = -Infinity;
+
+  constructor(params: ProcessorParams) {
+    const {handler, ...rest} = params;
+    this.#p = {
+      strictPriority: false, taskCheckIntervalMs: DEFAULT_TASK_CHECK_INTERVAL_MS, shutdownTimeoutMs: DEFAULT_SHUTDOWN_TIMEOUT_MS,
+      retryDelayFunc: defaultRetryDelayFunc, isFailure: defaultIsFailure, clock: realClock, random: Math.random, ...rest,
+    };
+    this.#handler = handler;
+    this.#order = queueOrder(this.#p.queues, this.#p.strictPriority, this.#p.random);
+    this.#slots = new Semaphore(Math.max(1, this.#p.concurrency));
+  }
+
+  /** Sets the handler (before start()). */
+  setHandler(handler: Handler): void {
+    this.#handler = handler;
+  }
+
+  /** The queue order for the next dequeue. */
+  queues(): string[] {
+    return this.#order();
+  }
+
+  /** Tasks in flight (for the heartbeater). */
+  activeWorkers(): ActiveWorker[] {
+    return [...this.#workers.values()];
+  }
+
+  /** Aborts the in-flight task with this ID (`context canceled`); false if it is not running here. */
+  cancel(taskId: string): boolean {
+    const w = this.#workers.get(taskId);
+    if (!w) return false;
+    w.controller.abort(new CanceledError());
+    return true;
+  }
+
+  /** Starts the fetch loop. Idempotent; does nothing after stop(). */
+  start(): void {
+    if (this.#fetch.signal.aborted) return;
+    this.#loop ??= this.#run();
+  }
+
+  /** Stops fetching new tasks; tasks in flight go on (Go Server.Stop). Idempotent. */
+  stop(): void {
+    if (this.#fetch.signal.aborted) return;
+    this.#p.logger.debug('Processor shutting down...');
+    this.#fetch.abort();
+  }
+
+  /**
+   * Stops fetching, lets handlers run for shutdownTimeout, then requeues the unfinished tasks and
+   * aborts their signals, and waits for every worker. Idempotent.
+   */
+  shutdown(): Promise<void> {
+    this.#shutdown ??= (async () => {
+      this.stop();
+      const cancelTimer = setLongTimeout(() => this.#abandon.abort(), this.#p.shutdownTimeoutMs);
+      this.#p.logger.info('Waiting for all workers to finish...');
+      await this.#loop;
+      await this.waitForWorkers();
+      cancelTimer();
+      this.#p.logger.info('All workers have finished');
+      this.#p.logger.debug('Processor done');
+    })();
+    return this.#shutdown;
+  }
+
+  /** Resolves when every task in flight has been handled and its outcome written (for tests and shutdown). */
+  async waitForWorkers(): Promise<void> {
+    while (this.#inflight.size > 0) await Promise.all(this.#inflight);
+  }
+
+  /**
+   * One fetch: waits for a free slot, dequeues from the queues in order and starts the handler on
+   * the task without waiting for it. Empty or paused queues (or a dequeue error) → idle sleep.
+   * Returns without fetching once stopped. Never throws.
+   */
+  async exec(): Promise<void> {
+    const signal = this.#fetch.signal;
+    if (!(await this.#slots.acquire(signal))) return;
+    let started = false;
+    try {
+      const got = await this.#p.rdb.dequeue(this.queues());
+      if (got) {
+        this.#startWorker(got.msg, got.leaseExpiresAt);
+        started = true;
+        return;
+      }
+      this.#p.logger.debug('All queues are empty');
+    } catch (err) {
+      const now = this.#p.clock.now().getTime();
+      if (now - this.#lastErrorLog >= ERROR_LOG_INTERVAL_MS) {
+        this.#lastErrorLog = now;
+        this.#p.logger.error(`Dequeue error: ${errorMessage(err)}`);
+      }
+    } finally {
+      if (!started) {
+        const interval = this.#p.taskCheckIntervalMs;
+        await sleep(interval / 2 + this.#p.random() * interval, signal);
+        this.#slots.release();
+      }
+    }
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#fetch.signal.aborted) await this.exec();
+  }
+
+  #startWorker(msg: TaskMessage, leaseExpiresAt: Date): void {
+    const run = this.#work(msg, leaseExpiresAt)
+      .catch((err: unknown) => this.#p.logger.error(`Internal error while processing task id=${msg.id}: ${errorMessage(err)}`))
+      .finally(() => {
+        this.#inflight.delete(run);
+        this.#slots.release();
+      });
+    this.#inflight.add(run);
+  }
+
+  async #work(msg: TaskMessage, leaseExpiresAt: Date): Promise<void> {
+    const clock = this.#p.clock;
+    const now = clock.now();
+    const controller = new AbortController();
+    const w: Worker = {msg, startedAt: now, deadline: computeDeadline(msg, now), lease: new Lease(leaseExpiresAt, clock), controller};
+    if (msg.timeout === 0 && msg.deadline === 0) {
+      this.#p.logger.error(`asynq: internal error: both timeout and deadline are not set for the task message: ${msg.id}`);
+    }
+    const ctx: TaskContext = {
+      signal: controller.signal, taskId: msg.id, queue: msg.queue, retryCount: msg.retried, maxRetry: msg.retry, deadline: w.deadline,
+    };
+    const task = new Task(msg.type, msg.payload, {headers: msg.headers});
+    task.resultWriter = new TaskResultWriter({rdb: this.#p.rdb, queue: msg.queue, taskId: msg.id, signal: controller.signal});
+    this.#workers.set(msg.id, w);
+    let cancelTimer = (): void => {};
+    try {
+      const left = w.deadline.getTime() - clock.now().getTime();
+      if (left <= 0) {
+        controller.abort(new DeadlineExceededError());
+        await this.#handleFailure(w, task, ctx, controller.signal.reason as Error);
+        return;
+      }
+      cancelTimer = setLongTimeout(() => controller.abort(new DeadlineExceededError()), left);
+      const outcome = await this.#race(w, task, ctx);
+      switch (outcome.kind) {
+        case 'shutdown':
+          this.#p.logger.warn(`Quitting worker. task id=${msg.id}`);
+          await this.#requeue(w);
+          return;
+        case 'leaseLost': {
+          const err = new LeaseExpiredError();
+          controller.abort(err);
+          await this.#handleFailure(w, task, ctx, err);
+          return;
+        }
+        case 'aborted':
+          await this.#handleFailure(w, task, ctx, toHandlerError(controller.signal.reason));
+          return;
+        case 'settled':
+          if (outcome.err) await this.#handleFailure(w, task, ctx, outcome.err);
+          else await this.#handleSuccess(w);
+      }
+    } finally {
+      cancelTimer();
+      if (!controller.signal.aborted) controller.abort(new CanceledError());
+      this.#workers.delete(msg.id);
+    }
+  }
+
+  /** The first of: shutdown timeout, lease lost, signal aborted, handler settled. */
+  #race(w: Worker, task: Task, ctx: TaskContext): Promise<Outcome> {
+    return new Promise((resolve) => {
+      const cleanups: Array<() => void> = [];
+      let done = false;
+      const settle = (o: Outcome): void => {
+        if (done) return;
+        done = true;
+        for (const c of cleanups) c();
+        resolve(o);
+      };
+      const on = (signal: AbortSignal, o: Outcome): void => {
+        if (signal.aborted) return settle(o);
+        const f = (): void => settle(o);
+        signal.addEventListener('abort', f, {once: true});
+        cleanups.push(() => signal.removeEventListener('abort', f));
+      };
+      on(this.#abandon.signal, {kind: 'shutdown'});
+      on(w.lease.lost, {kind: 'leaseLost'});
+      on(w.controller.signal, {kind: 'aborted'});
+      if (done) return;
+      void this.#perform(task, ctx).then((err) => settle({kind: 'settled', err}));
+    });
+  }
+
+  /** Runs the handler; resolves with the failure (panics as HandlerPanicError) or undefined. Never rejects. */
+  async #perform(task: Task, ctx: TaskContext): Promise<Error | undefined> {
+    try {
+      if (!this.#handler) throw new Error('asynq: server cannot run with nil handler');
+      await this.#handler.processTask(task, ctx);
+      return undefined;
+    } catch (thrown) {
+      const err = toHandlerError(thrown);
+      if (err instanceof HandlerPanicError) {
+        this.#p.logger.error(`recovering from panic. See the stack trace below for details:\n${err.stack ?? err.message}`);
+      }
+      return err;
+    }
+  }
+
+  async #handleSuccess(w: Worker): Promise<void> {
+    const {msg} = w;
+    if (msg.retention > 0) {
+      await this.#write(w, `Could not move task id=${msg.id} type=${JSON.stringify(msg.type)} to completed`, () => this.#p.rdb.markAsComplete(msg));
+    } else {
+      await this.#write(w, `Could not remove task id=${msg.id} type=${JSON.stringify(msg.type)} from active`, () => this.#p.rdb.done(msg));
+    }
+  }
+
+  async #handleFailure(w: Worker, task: Task, ctx: TaskContext, err: Error): Promise<void> {
+    const {msg} = w;
+    await this.#callErrorHandler(task, err, ctx);
+    const text = errorMessage(err);
+    if (isRevokeTask(err)) {
+      this.#p.logger.warn(`revoke task id=${msg.id}`);
+      await this.#write(w, `Could not remove task id=${msg.id} type=${JSON.stringify(msg.type)} from active`, () => this.#p.rdb.done(msg));
+    } else if (msg.retried >= msg.retry || isSkipRetry(err)) {
+      this.#p.logger.warn(`Retry exhausted for task id=${msg.id}`);
+      await this.#write(w, `Could not move task id=${msg.id} from active to archived`, () => this.#p.rdb.archive(msg, text));
+    } else {
+      const retryAt = new Date(this.#p.clock.now().getTime() + this.#retryDelay(msg, err, task));
+      const failure = this.#isFailure(err);
+      await this.#write(w, `Could not move task id=${msg.id} from active to retry`, () => this.#p.rdb.retry(msg, retryAt, text, failure));
+    }
+  }
+
+  async #callErrorHandler(task: Task, err: Error, ctx: TaskContext): Promise<void> {
+    const eh = this.#p.errorHandler;
+    if (!eh) return;
+    try {
+      await (typeof eh === 'function' ? eh(task, err, ctx) : eh.handleError(task, err, ctx));
+    } catch (e) {
+      this.#p.logger.error(`Error handler failed for task id=${ctx.taskId}: ${errorMessage(e)}`);
+    }
+  }
+
+  #retryDelay(msg: TaskMessage, err: Error, task: Task): number {
+    try {
+      const d = this.#p.retryDelayFunc(msg.retried, err, task);
+      if (Number.isFinite(d)) return Math.max(0, d);
+      this.#p.logger.error(`retryDelayFunc returned ${String(d)} for task id=${msg.id}; using the default delay`);
+    } catch (e) {
+      this.#p.logger.error(`retryDelayFunc failed for task id=${msg.id}: ${errorMessage(e)}; using the default delay`);
+    }
+    return defaultRetryDelayFunc(msg.retried, err, task, this.#p.random);
+  }
+
+  #isFailure(err: Error): boolean {
+    try {
+      return Boolean(this.#p.isFailure(err));
+    } catch (e) {
+      this.#p.logger.error(`isFailure failed: ${errorMessage(e)}; counting the error as a failure`);
+      return true;
+    }
+  }
+
+  /**
+   * An outcome write: skipped when the local lease expired (the recoverer finishes the task);
+   * on error handed to the syncer, which retries it until the lease deadline.
+   */
+  async #write(w: Worker, errMsg: string, fn: () => Promise<void>): Promise<void> {
+    if (!w.lease.isValid()) {
+      this.#p.logger.debug(`Lease of task id=${w.msg.id} expired; leaving it to the recoverer`);
+      return;
+    }
+    try {
+      await fn();
+    } catch (err) {
+      const text = `${errMsg}: ${errorMessage(err)}`;
+      this.#p.logger.warn(`${text}; Will retry syncing`);
+      this.#p.syncer?.add({fn, errMsg: text, deadline: w.lease.deadline});
+    }
+  }
+
+  async #requeue(w: Worker): Promise<void> {
+    if (!w.lease.isValid()) return;
+    try {
+      await this.#p.rdb.requeue(w.msg);
+      this.#p.logger.info(`Pushed task id=${w.msg.id} back to queue`);
+    } catch (err) {
+      this.#p.logger.error(`Could not push task id=${w.msg.id} back to queue: ${errorMessage(err)}`);
+    }
+  }
+}

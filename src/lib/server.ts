@@ -1,0 +1,354 @@
+/**
+ * Server (Go asynq server.go, spec §10): pulls tasks from Redis and runs a handler on them, with
+ * the background components of Go asynq around it. States: new → active (start) → stopped (stop,
+ * SIGTSTP: no new tasks, keeps heartbeating with status "stopped") → closed (shutdown). Illegal
+ * transitions throw ServerStateError / ServerClosedError; shutting down twice is harmless.
+ *
+ *   const srv = new Server('redis://localhost:6379', {concurrency: 10, queues: {critical: 6, default: 3, low: 1}});
+ *   await srv.run(mux);          // until SIGINT/SIGTERM, then a graceful shutdown
+ */
+import {availableParallelism, hostname} from 'node:os';
+import {randomUUID} from 'node:crypto';
+import {RDB} from './broker/rdb.js';
+import {RDBGroups} from './broker/groups.js';
+import {RDBState} from './broker/state.js';
+import {realClock, type Clock} from './clock.js';
+import {toMs, type Duration} from './duration.js';
+import {FailedPreconditionError, RedisUnavailableError, ValidationError, errorMessage} from './errors.js';
+import {Aggregator, type GroupAggregator, type GroupAggregatorFunc} from './aggregator.js';
+import {Forwarder} from './forwarder.js';
+import {toHandler, type ErrorHandler, type ErrorHandlerFunc, type Handler, type HandlerFunc} from './handler.js';
+import {Healthchecker, DEFAULT_HEALTH_CHECK_INTERVAL_MS, type HealthCheckFunc} from './healthchecker.js';
+import {Heartbeater, type ServerStatus} from './heartbeater.js';
+import {Janitor} from './janitor.js';
+import {createLogger, withLevel, type Logger, type LogLevel} from './logger.js';
+import {
+  DEFAULT_SHUTDOWN_TIMEOUT_MS, DEFAULT_TASK_CHECK_INTERVAL_MS, Processor, normalizeQueues,
+} from './processor.js';
+import {Recoverer} from './recoverer.js';
+import {closeRedisClient, createRedisClient, type RedisConnection, type RedisConnOpt} from './redis.js';
+import type {IsFailureFunc, RetryDelayFunc} from './retry.js';
+import {Subscriber} from './subscriber.js';
+import {Syncer} from './syncer.js';
+
+/** Go's defaults (spec §10.10). */
+export const DEFAULT_DELAYED_TASK_CHECK_INTERVAL_MS = 5_000;
+export const DEFAULT_GROUP_GRACE_PERIOD_MS = 60_000;
+export const DEFAULT_JANITOR_INTERVAL_MS = 8_000;
+export const DEFAULT_JANITOR_BATCH_SIZE = 100;
+
+/**
+ * Server configuration (Go asynq Config). Durations are milliseconds or strings like '8s'.
+ * Zero or absent values take the defaults below, as Go's zero values do.
+ */
+export interface ServerOptions {
+  /** Max tasks processed at once; default the number of CPUs (also when < 1). */
+  concurrency?: number;
+  /**
+   * Queue → priority. Blank names and priorities ≤ 0 are dropped; nothing left → `{default: 1}`.
+   * Priorities must be whole numbers.
+   */
+  queues?: Record<string, number>;
+  /**
+   * true: a lower-priority queue is served only when every higher one is empty. false (default):
+   * weighted; a queue is tried first with probability priority / sum of priorities.
+   */
+  strictPriority?: boolean;
+  /** Milliseconds before the next attempt of a failed task; default n⁴ + 15 + rand[0,30)·(n+1) s. */
+  retryDelayFunc?: RetryDelayFunc;
+  /** Whether an error counts as a failure (retried + 1, failed stats); default every error. */
+  isFailure?: IsFailureFunc;
+  /** Called once for every failed attempt (errors, timeouts, cancelations, revokes). */
+  errorHandler?: ErrorHandler | ErrorHandlerFunc;
+  /** How long shutdown() lets running handlers finish before requeueing their tasks; default 8 s. */
+  shutdownTimeout?: Duration;
+  /** Called every healthCheckInterval with the result of a Redis PING (undefined = healthy). */
+  healthCheckFunc?: HealthCheckFunc;
+  /** Default 15 s. */
+  healthCheckInterval?: Duration;
+  /** How often scheduled and retry tasks are moved to pending; default 5 s. */
+  delayedTaskCheckInterval?: Duration;
+  /**
+   * Idle poll interval when every queue is empty (actual sleep uniform in [0.5×, 1.5×)); default
+   * 20 ms (Go: 1 s), so a new task is picked up within about 30 ms.
+   */
+  taskCheckInterval?: Duration;
+  /** Aggregate a group once no task joined it for this long; default 1 min, at least 1 s. */
+  groupGracePeriod?: Duration;
+  /** Aggregate a group once its oldest task waited this long; default 0 = no limit. */
+  groupMaxDelay?: Duration;
+  /** Aggregate a group as soon as it holds this many tasks; default 0 = no limit. */
+  groupMaxSize?: number;
+  /** Turns a group's tasks into one task. Without it group keys are never touched. */
+  groupAggregator?: GroupAggregator | GroupAggregatorFunc;
+  /** How often expired completed tasks are deleted; default 8 s. */
+  janitorInterval?: Duration;
+  /** Completed tasks deleted per script call; default 100 (more logs a warning). */
+  janitorBatchSize?: number;
+  /** Where log lines go; default stderr in Go asynq's format. */
+  logger?: Logger;
+  /** Minimum level logged; default 'info'. */
+  logLevel?: LogLevel;
+  /** Time source (tests); default the real clock. */
+  clock?: Clock;
+}
+
+/** A Server method was called in a state that does not allow it. */
+export class ServerStateError extends FailedPreconditionError {
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** The server has been shut down (Go ErrServerClosed). */
+export class ServerClosedError extends ServerStateError {
+  constructor() {
+    super('asynq: Server closed');
+  }
+}
+
+type State = 'new' | 'active' | 'stopped' | 'closed';
+
+/** A Duration option as milliseconds; ≤ 0 or absent → the default (Go's zero value). */
+function durationOpt(d: Duration | undefined, name: string, def: number): number {
+  if (d === undefined) return def;
+  const ms = toMs(d, name);
+  return ms > 0 ? ms : def;
+}
+
+function countOpt(n: number | undefined, name: string): number | undefined {
+  if (n === undefined) return undefined;
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new ValidationError(`${name} must be a number, got ${String(n)}`);
+  return Math.trunc(n);
+}
+
+export class Server {
+  readonly host = hostname();
+  readonly pid = process.pid;
+  readonly serverId = randomUUID();
+
+  readonly #logger: Logger;
+  readonly #client: RedisConnection;
+  readonly #owned: boolean;
+  readonly #rdb: RDB;
+  readonly #processor: Processor;
+  readonly #heartbeater: Heartbeater;
+  readonly #syncer: Syncer;
+  readonly #subscriber: Subscriber;
+  readonly #forwarder: Forwarder;
+  readonly #recoverer: Recoverer;
+  readonly #janitor: Janitor;
+  readonly #healthchecker?: Healthchecker;
+  readonly #aggregator?: Aggregator;
+  #state: State = 'new';
+  #shutdown?: Promise<void>;
+  #closedResolve!: () => void;
+  /** Resolves when shutdown() has finished (run() waits for it). */
+  readonly #closed = new Promise<void>((resolve) => (this.#closedResolve = resolve));
+
+  /**
+   * Builds the server and its components; nothing runs until start()/run(). Throws
+   * ValidationError for bad options (before any connection is made).
+   */
+  constructor(conn: RedisConnOpt, opts: ServerOptions = {}) {
+    const clock = opts.clock ?? realClock;
+    const level = opts.logLevel ?? 'info';
+    const logger = opts.logger ? withLevel(opts.logger, level) : createLogger({level});
+    const concurrency = countOpt(opts.concurrency, 'concurrency') ?? 0;
+    const queues = normalizeQueues(opts.queues);
+    const qnames = Object.keys(queues);
+    const strictPriority = opts.strictPriority ?? false;
+    const shutdownTimeoutMs = durationOpt(opts.shutdownTimeout, 'shutdownTimeout', DEFAULT_SHUTDOWN_TIMEOUT_MS);
+    const healthCheckIntervalMs = durationOpt(opts.healthCheckInterval, 'healthCheckInterval', DEFAULT_HEALTH_CHECK_INTERVAL_MS);
+    const delayedMs = durationOpt(opts.delayedTaskCheckInterval, 'delayedTaskCheckInterval', DEFAULT_DELAYED_TASK_CHECK_INTERVAL_MS);
+    const taskCheckIntervalMs = durationOpt(opts.taskCheckInterval, 'taskCheckInterval', DEFAULT_TASK_CHECK_INTERVAL_MS);
+    const gracePeriodMs = opts.groupGracePeriod === undefined || toMs(opts.groupGracePeriod, 'groupGracePeriod') === 0
+      ? DEFAULT_GROUP_GRACE_PERIOD_MS : toMs(opts.groupGracePeriod, 'groupGracePeriod');
+    if (gracePeriodMs < 1000) throw new ValidationError('GroupGracePeriod cannot be less than a second');
+    const maxDelayMs = Math.max(0, opts.groupMaxDelay === undefined ? 0 : toMs(opts.groupMaxDelay, 'groupMaxDelay'));
+    const maxSize = Math.max(0, countOpt(opts.groupMaxSize, 'groupMaxSize') ?? 0);
+    const janitorIntervalMs = durationOpt(opts.janitorInterval, 'janitorInterval', DEFAULT_JANITOR_INTERVAL_MS);
+    const janitorBatchSize = Math.max(0, countOpt(opts.janitorBatchSize, 'janitorBatchSize') ?? 0) || DEFAULT_JANITOR_BATCH_SIZE;
+    if (janitorBatchSize > DEFAULT_JANITOR_BATCH_SIZE) {
+      logger.warn(`Janitor batch size of ${janitorBatchSize} is greater than the recommended batch size of ${DEFAULT_JANITOR_BATCH_SIZE}. This might cause a long-running script`);
+    }
+
+    const {client, owned} = createRedisClient(conn);
+    this.#client = client;
+    this.#owned = owned;
+    this.#logger = logger;
+    const rdb = (this.#rdb = new RDB(client, {clock}));
+    const groups = new RDBGroups(rdb);
+    const workers = concurrency >= 1 ? concurrency : availableParallelism();
+
+    this.#syncer = new Syncer({logger, clock});
+    this.#processor = new Processor({
+      logger, rdb, queues, concurrency: workers, strictPriority, taskCheckIntervalMs, shutdownTimeoutMs,
+      retryDelayFunc: opts.retryDelayFunc, isFailure: opts.isFailure, errorHandler: opts.errorHandler, syncer: this.#syncer, clock,
+    });
+    this.#heartbeater = new Heartbeater({
+      logger, state: new RDBState(rdb), rdb, host: this.host, pid: this.pid, serverId: this.serverId, concurrency: workers,
+      queues, strictPriority, status: () => this.#status(), workers: () => this.#processor.activeWorkers(), clock,
+    });
+    this.#subscriber = new Subscriber({logger, rdb, onCancel: (id) => void this.#processor.cancel(id)});
+    this.#forwarder = new Forwarder({logger, rdb, queues: qnames, intervalMs: delayedMs, clock});
+    this.#recoverer = new Recoverer({
+      logger, rdb, groups, queues: qnames, clock,
+      ...(opts.retryDelayFunc ? {retryDelayFunc: opts.retryDelayFunc} : {}), ...(opts.isFailure ? {isFailure: opts.isFailure} : {}),
+    });
+    this.#janitor = new Janitor({logger, rdb, queues: qnames, intervalMs: janitorIntervalMs, batchSize: janitorBatchSize, clock});
+    if (opts.healthCheckFunc) {
+      this.#healthchecker = new Healthchecker({logger, rdb, healthCheckFunc: opts.healthCheckFunc, intervalMs: healthCheckIntervalMs});
+    }
+    if (opts.groupAggregator) {
+      this.#aggregator = new Aggregator({
+        logger, rdb, groups, queues: qnames, gracePeriodMs, maxDelayMs, maxSize, groupAggregator: opts.groupAggregator, clock,
+      });
+    }
+  }
+
+  /** 'new', 'active', 'stopped' or 'closed'. */
+  get state(): State {
+    return this.#state;
+  }
+
+  /**
+   * Starts processing with the handler (a ServeMux, a Handler or a function) and returns once
+   * Redis answered a PING and every component runs. Throws ValidationError for a missing handler,
+   * RedisUnavailableError when Redis cannot be reached (the server stays new), ServerStateError
+   * when already started or stopped, ServerClosedError after shutdown.
+   */
+  async start(handler: Handler | HandlerFunc): Promise<void> {
+    let h: Handler;
+    try {
+      h = toHandler(handler);
+    } catch {
+      throw new ValidationError('asynq: server cannot run with nil handler');
+    }
+    switch (this.#state) {
+      case 'active':
+        throw new ServerStateError('asynq: the server is already running');
+      case 'stopped':
+        throw new ServerStateError('asynq: the server is in the stopped state. Waiting for shutdown.');
+      case 'closed':
+        throw new ServerClosedError();
+    }
+    this.#state = 'active';
+    try {
+      await this.#rdb.ping();
+    } catch (err) {
+      if (this.#state === 'active') this.#state = 'new';
+      throw new RedisUnavailableError(`asynq: cannot connect to Redis: ${errorMessage(err)}`, {cause: err});
+    }
+    if (this.#state !== 'active') throw new ServerClosedError();
+    this.#processor.setHandler(h);
+    this.#logger.info('Starting processing');
+    // Go's start order: state and cancelation plumbing first, the task flow after.
+    this.#heartbeater.start();
+    this.#healthchecker?.start();
+    this.#subscriber.start();
+    this.#syncer.start();
+    this.#recoverer.start();
+    this.#forwarder.start();
+    this.#processor.start();
+    this.#janitor.start();
+    this.#aggregator?.start();
+  }
+
+  /**
+   * Stops taking new tasks; running ones go on, and the server keeps heartbeating with status
+   * "stopped" until shutdown() (Go Stop, SIGTSTP). Harmless when already stopped; throws
+   * ServerStateError before start() and ServerClosedError after shutdown.
+   */
+  stop(): void {
+    switch (this.#state) {
+      case 'stopped':
+        return;
+      case 'new':
+        throw new ServerStateError('asynq: the server is not running');
+      case 'closed':
+        throw new ServerClosedError();
+    }
+    this.#state = 'stopped';
+    this.#logger.info('Stopping processor');
+    this.#processor.stop();
+    this.#logger.info('Processor stopped');
+  }
+
+  /**
+   * Graceful shutdown: stops fetching, waits up to shutdownTimeout for running handlers, requeues
+   * the tasks still running (tail of pending, signals aborted), stops every component, clears the
+   * server state and closes the Redis connection if the server created it. Idempotent: later calls
+   * return the same promise. On a server never started it only closes the connection.
+   */
+  shutdown(): Promise<void> {
+    this.#shutdown ??= this.#doShutdown();
+    return this.#shutdown;
+  }
+
+  /**
+   * start(handler), then waits for SIGINT or SIGTERM and shuts down gracefully; resolves when the
+   * server is closed (also when shutdown() is called elsewhere). SIGTSTP stops fetching (stop()).
+   */
+  async run(handler: Handler | HandlerFunc): Promise<void> {
+    await this.start(handler);
+    const onTerm = (): void => {
+      cleanup();
+      void this.shutdown();
+    };
+    const onTstp = (): void => {
+      if (this.#state === 'active') this.stop();
+    };
+    const tstp = process.platform !== 'win32';
+    const cleanup = (): void => {
+      process.off('SIGINT', onTerm);
+      process.off('SIGTERM', onTerm);
+      if (tstp) process.off('SIGTSTP', onTstp);
+    };
+    process.on('SIGINT', onTerm);
+    process.on('SIGTERM', onTerm);
+    if (tstp) process.on('SIGTSTP', onTstp);
+    try {
+      await this.#closed;
+    } finally {
+      cleanup();
+    }
+  }
+
+  async #doShutdown(): Promise<void> {
+    const wasRunning = this.#state === 'active' || this.#state === 'stopped';
+    this.#state = 'closed';
+    try {
+      if (wasRunning) {
+        this.#logger.info('Starting graceful shutdown');
+        // The order matters: senders stop before their receivers (Go server.go Shutdown).
+        // - forwarder first: nothing new becomes pending while we drain;
+        // - processor next: it waits for (or requeues) the tasks in flight; it sends failed
+        //   outcome writes to the syncer and its workers to the heartbeater, so both outlive it;
+        // - recoverer after the processor, so it never races our own last writes;
+        // - syncer then flushes every write the processor left behind;
+        // - subscriber, janitor, aggregator, healthchecker: nothing depends on them any more (a
+        //   cancel arriving now finds no task in flight and changes nothing);
+        // - heartbeater last: the server stays visible (status "closed") until everything has
+        //   stopped, and only then clears its server and workers keys.
+        await this.#forwarder.shutdown();
+        await this.#processor.shutdown();
+        await this.#recoverer.shutdown();
+        await this.#syncer.shutdown();
+        await this.#subscriber.shutdown();
+        await this.#janitor.shutdown();
+        await this.#aggregator?.shutdown();
+        await this.#healthchecker?.shutdown();
+        await this.#heartbeater.shutdown();
+      }
+      if (this.#owned) await closeRedisClient(this.#client);
+      if (wasRunning) this.#logger.info('Exiting');
+    } finally {
+      this.#closedResolve();
+    }
+  }
+
+  #status(): ServerStatus {
+    return this.#state === 'new' ? 'active' : this.#state;
+  }
+}
