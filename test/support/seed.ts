@@ -7,9 +7,11 @@
  * be dequeued, or the longest-running active task.
  */
 import type {Redis} from 'ioredis';
+import {expect} from 'vitest';
 import * as keys from '../../src/lib/base/keys.js';
 import {encodeTaskMessage, newTaskMessage, type TaskMessage} from '../../src/lib/base/codec.js';
 import {unixNanosString} from '../../src/lib/clock.js';
+import {dumpAll} from './dump.js';
 
 export interface SeedItem {
   msg: TaskMessage;
@@ -113,4 +115,21 @@ export async function seedGroup(c: Redis, group: string, items: SeedItem[], opts
 export function makeMsg(id: string, over: Partial<TaskMessage> = {}): TaskMessage {
   return newTaskMessage({type: `task:${id}`, id, queue: 'default', retry: 25, timeout: 1800,
     payload: Buffer.from(`{"id":"${id}"}`), ...over});
+}
+
+/**
+ * Runs `call`, expects it to reject with `errorClass` (and `message` when given), and asserts that
+ * the whole database is byte-for-byte unchanged (keys, types, TTLs, contents).
+ */
+export async function expectRejectsUnchanged(
+  c: Redis,
+  call: () => Promise<unknown>,
+  errorClass: abstract new (...args: never[]) => Error,
+  message?: string,
+): Promise<void> {
+  const before = await dumpAll(c);
+  const err = await call().then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(errorClass);
+  if (message !== undefined) expect((err as Error).message).toBe(message);
+  expect(await dumpAll(c)).toEqual(before);
 }
