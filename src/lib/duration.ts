@@ -67,10 +67,19 @@ export function toMs(d: Duration, what = 'duration'): number {
 
 const NS_PER_MS = 1_000_000n;
 
-/** Integer nanoseconds of a millisecond count (Go's time.Duration), rounding sub-ns noise. */
+/**
+ * Integer nanoseconds of a millisecond count (Go's time.Duration), rounded to the nearest ns.
+ * Works on the number's shortest decimal form, so 25920000000.001 ms keeps its microsecond.
+ */
 function msToNanos(ms: number): bigint {
-  const whole = Math.trunc(ms);
-  return BigInt(whole) * NS_PER_MS + BigInt(Math.round((ms - whole) * 1e6));
+  const abs = Math.abs(ms);
+  let text = abs.toString();
+  if (text.includes('e')) text = abs < 1 ? abs.toFixed(7) : BigInt(Math.round(abs)).toString();
+  const [int = '0', frac = ''] = text.split('.');
+  const digits = frac.padEnd(7, '0');
+  let ns = BigInt(int) * NS_PER_MS + BigInt(digits.slice(0, 6));
+  if (digits[6]! >= '5') ns += 1n;
+  return ms < 0 ? -ns : ns;
 }
 
 /** Go's fmtFrac: the fraction of v / 10^prec without trailing zeros ('' when zero), and v / 10^prec. */

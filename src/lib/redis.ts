@@ -304,16 +304,18 @@ export function createRedisClient(opt: RedisConnOpt): {client: RedisConnection; 
   throw new ValidationError('unrecognised Redis option object: expected {addr}, {masterName, sentinelAddrs} or {addrs}');
 }
 
-/** Closes a client: QUIT when connected, else drop the connection (no waiting for reconnects). */
+/** Closes a client: QUIT when connected, else drop the connection (no waiting for reconnects). Resolves once it has ended. */
 export async function closeRedisClient(c: RedisConnection): Promise<void> {
   if (c.status === 'end') return;
   if (c.status !== 'ready') {
     c.disconnect();
     return;
   }
+  const ended = new Promise<void>((resolve) => c.once('end', () => resolve()));
   try {
     await c.quit();
   } catch {
     c.disconnect();
   }
+  await ended;
 }

@@ -1,0 +1,318 @@
+import {spawn, type ChildProcess} from 'node:child_process';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {Cluster, Redis} from 'ioredis';
+import {Client} from '../../src/lib/client.js';
+import {ValidationError} from '../../src/lib/errors.js';
+import {closeRedisClient, createRedisClient, isRedisInstance, parseRedisURI} from '../../src/lib/redis.js';
+import {Task} from '../../src/lib/task.js';
+import {useRedis} from '../support/redis.js';
+import {freePort, redisServerBinary, startRedisServer, type RedisServer} from '../support/redis-server.js';
+
+const r = useRedis();
+
+const SECRET = 'S3cr3t-pw';
+
+describe('parseRedisURI', () => {
+  it.each([
+    ['redis://localhost:6379', {addr: 'localhost:6379'}],
+    ['redis://localhost', {addr: 'localhost:6379'}],
+    ['redis://', {addr: 'localhost:6379'}],
+    ['redis://10.0.0.1:7000/3', {addr: '10.0.0.1:7000', db: 3}],
+    ['redis://localhost:6379/', {addr: 'localhost:6379'}],
+    ['redis://localhost:6379/2/ignored', {addr: 'localhost:6379', db: 2}],
+    [`redis://:${SECRET}@localhost:6379/1`, {addr: 'localhost:6379', password: SECRET, db: 1}],
+    [`redis://alice:${SECRET}@localhost:6379`, {addr: 'localhost:6379', username: 'alice', password: SECRET}],
+    ['redis://alice@localhost', {addr: 'localhost:6379', username: 'alice'}],
+    ['redis://:p%40ss%2Fword@h:1', {addr: 'h:1', password: 'p@ss/word'}],
+    ['redis://:p@ss@h:1', {addr: 'h:1', password: 'p@ss'}], // the last @ ends the user info, as Go's url.Parse
+    ['redis://[::1]:6380/4', {addr: '[::1]:6380', db: 4}],
+    ['REDIS://Host:1#fragment', {addr: 'Host:1'}],
+    ['rediss://cache.example.com:6380/0', {addr: 'cache.example.com:6380', db: 0, tls: {servername: 'cache.example.com'}}],
+    [`rediss://:${SECRET}@cache.example.com`, {addr: 'cache.example.com:6379', password: SECRET, tls: {servername: 'cache.example.com'}}],
+    ['redis-socket:///var/run/redis.sock', {addr: '/var/run/redis.sock', network: 'unix'}],
+    [`redis-socket://:${SECRET}@/tmp/r.sock?db=5`, {addr: '/tmp/r.sock', network: 'unix', password: SECRET, db: 5}],
+    ['redis-socket://bob:pw@/tmp/my%20dir/r.sock', {addr: '/tmp/my dir/r.sock', network: 'unix', username: 'bob', password: 'pw'}],
+    ['redis-sentinel://s1:26379,s2:26380/mymaster', {masterName: 'mymaster', sentinelAddrs: ['s1:26379', 's2:26380']}],
+    [`redis-sentinel://:${SECRET}@s1:26379,s2/mymaster?db=2`,
+      {masterName: 'mymaster', sentinelAddrs: ['s1:26379', 's2'], sentinelPassword: SECRET, db: 2}],
+    ['redis-sentinel://s1:5000?master=mymaster', {masterName: 'mymaster', sentinelAddrs: ['s1:5000']}], // Go's form
+  ])('%s', (uri, want) => {
+    expect(parseRedisURI(uri)).toEqual(want);
+  });
+
+  it.each([
+    [`foo://:${SECRET}@host`, 'unsupported scheme "foo"'],
+    [`localhost:6379`, 'expected <scheme>://'],
+    [`redis://:${SECRET}@host:port`, 'port "port" of the host is not a number between 1 and 65535'],
+    [`redis://:${SECRET}@host:70000`, 'port "70000"'],
+    [`redis://:${SECRET}@host:0`, 'port "0"'],
+    [`redis://:${SECRET}@host:6379/abc`, 'the first path segment should be a database number, got "abc"'],
+    [`redis://:${SECRET}@host:6379/-1`, 'should be a database number'],
+    [`redis://:${SECRET}%zz@host`, 'bad percent-encoding in the password'],
+    [`redis://:${SECRET}@:6379`, 'missing host name'],
+    [`redis-socket://:${SECRET}@`, 'without a socket path'],
+    [`redis-socket://:${SECRET}@host/tmp/r.sock`, 'has no host'],
+    [`redis-socket://:${SECRET}@/tmp/r.sock?db=x`, 'query parameter db should be a database number, got "x"'],
+    [`redis-sentinel://:${SECRET}@s1:26379,s2:26379`, 'without a master name'],
+    [`redis-sentinel://:${SECRET}@s1:26379,,s2/m`, 'empty sentinel address'],
+    [`redis-sentinel://:${SECRET}@s1:x/m`, 'port "x" of a sentinel address'],
+  ])('rejects %s with a clear ValidationError that never shows the password', (uri, fragment) => {
+    let caught: unknown;
+    try {
+      parseRedisURI(uri);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ValidationError);
+    const e = caught as ValidationError;
+    expect(e.message).toContain('invalid redis URI: ');
+    expect(e.message).toContain(fragment);
+    expect(JSON.stringify({m: e.message, a: e.actions, s: e.stack})).not.toContain(SECRET);
+  });
+
+  it('rejects a non-string', () => {
+    expect(() => parseRedisURI(42 as unknown as string)).toThrow(ValidationError);
+  });
+});
+
+describe('createRedisClient', () => {
+  it('connects with a URI, selecting the database from the path', async () => {
+    // Given
+    const {client, owned} = createRedisClient(`${r.server.url}/3`);
+    try {
+      // When
+      await client.set('k', 'via-uri');
+      // Then
+      expect(owned).toBe(true);
+      const db3 = r.server.client({db: 3});
+      expect(await db3.get('k')).toBe('via-uri');
+      expect(await r.redis.exists('k')).toBe(0);
+    } finally {
+      await closeRedisClient(client);
+    }
+    expect(client.status).toBe('end');
+  });
+
+  it('connects with a RedisClientOpt object', async () => {
+    const {client, owned} = createRedisClient({addr: `127.0.0.1:${r.server.port}`, db: 2});
+    try {
+      await client.set('k', 'via-options');
+      expect(owned).toBe(true);
+      expect(await r.server.client({db: 2}).get('k')).toBe('via-options');
+    } finally {
+      await closeRedisClient(client);
+    }
+  });
+
+  it('authenticates an ACL user from the URI, and a wrong password fails without showing it', async () => {
+    await r.redis.call('ACL', 'SETUSER', 'alice', 'on', `>${SECRET}`, '~*', '&*', '+@all');
+    const ok = createRedisClient(`redis://alice:${SECRET}@127.0.0.1:${r.server.port}`).client;
+    try {
+      expect(await ok.call('ACL', 'WHOAMI')).toBe('alice');
+    } finally {
+      await closeRedisClient(ok);
+    }
+    const bad = createRedisClient({
+      addr: `127.0.0.1:${r.server.port}`, username: 'alice', password: 'wrong-pw',
+      redisOptions: {maxRetriesPerRequest: 0, retryStrategy: () => null},
+    }).client;
+    try {
+      const err = await bad.ping().then(() => undefined, (e: unknown) => e as Error);
+      expect(err).toBeInstanceOf(Error);
+      expect(err!.message).not.toContain('wrong-pw');
+    } finally {
+      await closeRedisClient(bad);
+    }
+  });
+
+  it('hands back a passed-in instance unowned, and a Client does not close it', async () => {
+    // Given
+    const mine = r.server.client();
+    const {client, owned} = createRedisClient(mine);
+    expect(client).toBe(mine);
+    expect(owned).toBe(false);
+    // When
+    const c = new Client(mine);
+    await c.enqueue(new Task('t', null, {taskId: 'x'}));
+    await c.close();
+    // Then
+    expect(mine.status).toBe('ready');
+    expect(await mine.ping()).toBe('PONG');
+    expect(await mine.exists('asynq:{default}:t:x')).toBe(1);
+  });
+
+  it('closes the connection it created when the Client closes', async () => {
+    const c = new Client(r.server.url);
+    await c.ping();
+    const before = Number(await r.redis.info('clients').then((s) => /connected_clients:(\d+)/.exec(s)![1]));
+    await c.close();
+    await expect.poll(async () => Number(/connected_clients:(\d+)/.exec(await r.redis.info('clients'))![1])).toBe(before - 1);
+    await c.close(); // idempotent
+  });
+
+  it('refuses an instance or options with an ioredis keyPrefix (keys must be exactly Go\'s)', async () => {
+    const prefixed = new Redis({host: '127.0.0.1', port: r.server.port, keyPrefix: 'app:', lazyConnect: true});
+    expect(() => createRedisClient(prefixed)).toThrow(/keyPrefix is not supported/);
+    expect(() => new Client({addr: 'localhost:1', redisOptions: {keyPrefix: 'x:'}})).toThrow(ValidationError);
+    prefixed.disconnect();
+  });
+
+  it('rejects unrecognised option objects and bad fields before connecting', () => {
+    expect(() => createRedisClient({} as never)).toThrow(/unrecognised Redis option object/);
+    expect(() => createRedisClient({addr: 'localhost:6379', db: -1})).toThrow(/invalid redis db -1/);
+    expect(() => createRedisClient({masterName: '', sentinelAddrs: ['a:1']})).toThrow(/masterName cannot be empty/);
+    expect(() => createRedisClient({addrs: []})).toThrow(/at least one address/);
+    expect(() => createRedisClient('nope://x')).toThrow(ValidationError);
+  });
+
+  it('recognises ioredis instances', () => {
+    const c = new Redis({lazyConnect: true});
+    expect(isRedisInstance(c)).toBe(true);
+    expect(isRedisInstance({addr: 'x'})).toBe(false);
+    expect(isRedisInstance('redis://x')).toBe(false);
+    c.disconnect();
+  });
+});
+
+describe('createRedisClient over a Unix socket', () => {
+  let server: RedisServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'asynq-ts-sock-'));
+    server = await startRedisServer({args: ['--unixsocket', join(dir, 'r.sock'), '--unixsocketperm', '700']});
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, {recursive: true, force: true});
+  });
+
+  it('connects with redis-socket:// and selects the db from ?db=', async () => {
+    const {client} = createRedisClient(`redis-socket://${join(dir, 'r.sock')}?db=4`);
+    try {
+      await client.set('k', 'via-socket');
+      expect(await server.client({db: 4}).get('k')).toBe('via-socket');
+      const info = await client.client('INFO') as string;
+      expect(info).toMatch(/ laddr=\S*r\.sock/);
+    } finally {
+      await closeRedisClient(client);
+    }
+  });
+});
+
+/** A Redis Sentinel process (redis-server --sentinel) watching one master; stopped by PID. */
+async function startSentinel(masterPort: number, password?: string): Promise<{port: number; stop(): Promise<void>}> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'asynq-ts-sentinel-'));
+  const conf = join(dir, 'sentinel.conf');
+  writeFileSync(conf, [
+    `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor mymaster 127.0.0.1 ${masterPort} 1`,
+    ...(password ? [`requirepass ${password}`] : []), '',
+  ].join('\n'));
+  const child: ChildProcess = spawn(redisServerBinary(), [conf, '--sentinel'], {stdio: 'ignore'});
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null) {
+      const exited = new Promise<void>((res) => child.once('exit', () => res()));
+      process.kill(child.pid!, 'SIGKILL');
+      await exited;
+    }
+    rmSync(dir, {recursive: true, force: true});
+  };
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const probe = new Redis({host: '127.0.0.1', port, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null});
+    probe.on('error', () => {});
+    try {
+      await probe.connect();
+      const addr = await probe.call('SENTINEL', 'get-master-addr-by-name', 'mymaster') as string[] | null;
+      probe.disconnect();
+      if (addr && Number(addr[1]) === masterPort) return {port, stop};
+    } catch {
+      probe.disconnect();
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error('sentinel did not come up');
+    }
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
+
+describe('createRedisClient through Sentinel', () => {
+  let sentinel: {port: number; stop(): Promise<void>};
+  beforeAll(async () => {
+    sentinel = await startSentinel(r.server.port, SECRET);
+  });
+  afterAll(async () => {
+    await sentinel?.stop();
+  });
+
+  it('finds the master via redis-sentinel:// (password = the sentinels\', as in Go) and writes to it', async () => {
+    const {client, owned} = createRedisClient(`redis-sentinel://:${SECRET}@127.0.0.1:${sentinel.port}/mymaster?db=1`);
+    try {
+      await client.set('k', 'via-sentinel');
+      expect(owned).toBe(true);
+      expect(await r.server.client({db: 1}).get('k')).toBe('via-sentinel');
+    } finally {
+      await closeRedisClient(client);
+    }
+  });
+
+  it('finds the master via a RedisFailoverClientOpt and enqueues through a Client', async () => {
+    const c = new Client({masterName: 'mymaster', sentinelAddrs: [`127.0.0.1:${sentinel.port}`], sentinelPassword: SECRET});
+    try {
+      const info = await c.enqueue(new Task('t', 'p', {taskId: 'via-sentinel'}));
+      expect(info.state).toBe('pending');
+      expect(await r.redis.lrange('asynq:{default}:pending', 0, -1)).toEqual(['via-sentinel']);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+describe('createRedisClient on Redis Cluster', () => {
+  let node: RedisServer;
+  beforeAll(async () => {
+    node = await startRedisServer({args: ['--cluster-enabled', 'yes', '--cluster-announce-ip', '127.0.0.1']});
+    const admin = node.client();
+    await admin.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+    const deadline = Date.now() + 10_000;
+    while (!/cluster_state:ok/.test(await admin.call('CLUSTER', 'INFO') as string)) {
+      if (Date.now() > deadline) throw new Error('cluster did not become ok');
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  });
+  afterAll(async () => {
+    await node?.stop();
+  });
+
+  it('connects with a RedisClusterClientOpt and runs the enqueue scripts (all keys of a queue in one slot)', async () => {
+    const c = new Client({addrs: [`127.0.0.1:${node.port}`], maxRedirects: 3});
+    try {
+      await c.enqueue(new Task('t', 'p', {taskId: 'a'}), {queue: 'q', unique: '1h'});
+      const many = await c.enqueueMany([new Task('t', 'x', {taskId: 'b'}), new Task('t', 'y', {taskId: 'c', queue: 'other'})]);
+      expect(many.every((x) => !(x instanceof Error))).toBe(true);
+      const check = node.client();
+      expect(await check.lrange('asynq:{q}:pending', 0, -1)).toEqual(['a']);
+      expect(await check.lrange('asynq:{default}:pending', 0, -1)).toEqual(['b']);
+      expect(await check.lrange('asynq:{other}:pending', 0, -1)).toEqual(['c']);
+      expect((await check.smembers('asynq:queues')).sort()).toEqual(['default', 'other', 'q']);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('hands back a passed-in Cluster unowned', async () => {
+    const cluster = new Cluster([{host: '127.0.0.1', port: node.port}]);
+    try {
+      const c = new Client(cluster);
+      await c.ping();
+      await c.close();
+      expect(cluster.status).toBe('ready');
+    } finally {
+      cluster.disconnect();
+    }
+  });
+});
