@@ -168,6 +168,17 @@ describe('RDBInspector.updateTaskPayload', () => {
 });
 
 describe('RDBInspector.removeQueue', () => {
+  /** What seedEverything writes that RemoveQueue keeps (Go: completed, groups, counters, paused). */
+  const KEPT_BY_REMOVE = {
+    'asynq:{default}:completed': 'zset',
+    'asynq:{default}:g:g': 'zset',
+    'asynq:{default}:groups': 'set',
+    'asynq:{default}:paused': 'string',
+    'asynq:{default}:processed': 'string',
+    'asynq:{default}:t:c': 'hash',
+    'asynq:{default}:t:g1': 'hash',
+  };
+
   async function seedEverything(): Promise<void> {
     await seedCompleted(r.redis, [{msg: makeMsg('c'), score: NOW_S + 60}]);
     await seedGroup(r.redis, 'g', [{msg: makeMsg('g1'), score: NOW_S}]);
@@ -182,16 +193,7 @@ describe('RDBInspector.removeQueue', () => {
     const {insp} = setup();
     await insp.removeQueue('default', false);
     expect(await r.redis.smembers('asynq:queues')).toEqual(['other']);
-    expect(await keyTypes(r.redis)).toEqual({
-      'asynq:queues': 'set',
-      'asynq:{default}:completed': 'zset',
-      'asynq:{default}:g:g': 'zset',
-      'asynq:{default}:groups': 'set',
-      'asynq:{default}:paused': 'string',
-      'asynq:{default}:processed': 'string',
-      'asynq:{default}:t:c': 'hash',
-      'asynq:{default}:t:g1': 'hash',
-    });
+    expect(await keyTypes(r.redis)).toEqual({'asynq:queues': 'set', ...KEPT_BY_REMOVE});
   });
 
   for (const [state, seed] of [
@@ -216,15 +218,7 @@ describe('RDBInspector.removeQueue', () => {
     await seedRetry(r.redis, [{msg: makeMsg('r'), score: NOW_S}]);
     await seedArchived(r.redis, [{msg: makeMsg('x'), score: NOW_S}]);
     await setup().insp.removeQueue('default', true);
-    expect(await keyTypes(r.redis)).toEqual({
-      'asynq:{default}:completed': 'zset',
-      'asynq:{default}:g:g': 'zset',
-      'asynq:{default}:groups': 'set',
-      'asynq:{default}:paused': 'string',
-      'asynq:{default}:processed': 'string',
-      'asynq:{default}:t:c': 'hash',
-      'asynq:{default}:t:g1': 'hash',
-    });
+    expect(await keyTypes(r.redis)).toEqual(KEPT_BY_REMOVE);
   });
 
   it('with force still refuses a queue with an active task, changing nothing', async () => {

@@ -6,6 +6,7 @@ import {SimulatedClock, unixNanosString} from '../../../src/lib/clock.js';
 import {FailedPreconditionError, InternalError, QueueNotFoundError, TaskNotFoundError} from '../../../src/lib/errors.js';
 import {useRedis} from '../../support/redis.js';
 import {keyTypes} from '../../support/dump.js';
+import {zsetEntries} from '../../support/seed-states.js';
 import {
   expectRejectsUnchanged, makeMsg, seedActive, seedArchived, seedCompleted, seedGroup, seedPending, seedRetry,
   seedScheduled,
@@ -30,12 +31,7 @@ async function task(id: string, q = 'default'): Promise<Record<string, unknown> 
   return out;
 }
 
-async function zset(key: string): Promise<Array<[string, number]>> {
-  const flat = await r.redis.zrange(key, 0, -1, 'WITHSCORES');
-  const out: Array<[string, number]> = [];
-  for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1])]);
-  return out;
-}
+const zset = (key: string): Promise<Array<[string, number]>> => zsetEntries(r.redis, key);
 
 describe('RDBInspector.runTask', () => {
   for (const [state, seed] of [
