@@ -9,7 +9,8 @@
  * If anything fails before the delete, the set stays and the recoverer merges it back into its
  * group after its deadline (2 min): at-least-once, duplicates possible after a crash.
  *
- * At most 3 checks run at once; a tick that finds 3 running is skipped with a warning.
+ * At most 3 checks run at once; a tick that finds 3 running is skipped with a warning. A
+ * GroupAggregator that never settles keeps its check in flight, and shutdown() waits for it (as Go).
  */
 import type {RDB} from './broker/rdb.js';
 import type {RDBGroups} from './broker/groups.js';
