@@ -1,0 +1,290 @@
+/**
+ * Where the `asynq` CLI connects: flags, then ASYNQ_REDIS_URL / REDIS_URL, then the config file
+ * (--config, default ~/.asynq.yml with Go asynq CLI's keys), then 127.0.0.1:6379.
+ *
+ * Rules (documented in the README "Command line" section and in man/asynq.1):
+ *  1. Each setting comes from the first source that sets it, in that order.
+ *  2. A source "names the server" when it sets a URI/address, cluster addresses, or Sentinel
+ *     addresses/master name. Sources below the first one that names the server are not read
+ *     (except for built-in defaults), so a password in ~/.asynq.yml is never sent to a server
+ *     named on the command line or in ASYNQ_REDIS_URL.
+ *  3. `--cluster` alone is a switch, not a server name: the addresses then come from the first
+ *     source that has `cluster_addrs` (or Go's default 127.0.0.1:7000-7005).
+ *  4. `--uri` accepts `host:port` (as Go's CLI does) or a redis://, rediss://, redis-socket://,
+ *     redis-sentinel:// URI (parsed by redis.ts parseRedisURI). db/username/password/tls set
+ *     next to a URI override the URI's own parts (for redis-sentinel://, the URI's password is
+ *     the sentinels' and --password the master's, as in Go).
+ *
+ * The result is the engine's RedisConnOpt (an option object), ready for createRedisClient/Inspector.
+ * Pure: the environment, home directory and file reader are parameters, so tests need no mocks.
+ */
+import {readFileSync} from 'node:fs';
+import {homedir} from 'node:os';
+import {join, resolve} from 'node:path';
+import {parse as parseYaml} from 'yaml';
+import {ValidationError} from '../errors.js';
+import {parseRedisURI, type RedisClientOpt, type RedisClusterClientOpt, type RedisFailoverClientOpt} from '../redis.js';
+
+/** Connection flags as parsed by oclif (see flags.ts connectionFlags). */
+export interface ConnectionFlags {
+  uri?: string;
+  db?: number;
+  username?: string;
+  password?: string;
+  tls?: boolean;
+  cluster?: boolean;
+  'cluster-addrs'?: string;
+  'sentinel-addrs'?: string;
+  'master-name'?: string;
+  config?: string;
+}
+
+/** What the CLI connects with: one of the engine's RedisConnOpt option objects. */
+export type CliConnection = RedisClientOpt | RedisFailoverClientOpt | RedisClusterClientOpt;
+
+export interface ResolvedConnection {
+  conn: CliConnection;
+  /** Which source named the server: 'flags', 'ASYNQ_REDIS_URL', 'REDIS_URL', the config file path, or 'default'. */
+  source: string;
+  /** The config file that was read, if any. */
+  configFile?: string;
+}
+
+export interface ResolveContext {
+  env?: NodeJS.ProcessEnv;
+  homeDir?: string;
+  /** Reads a file; returns undefined when it does not exist. */
+  readFile?: (path: string) => string | undefined;
+}
+
+export const DEFAULT_ADDR = '127.0.0.1:6379';
+/** Go asynq CLI's default --cluster_addrs. */
+export const DEFAULT_CLUSTER_ADDRS = ['127.0.0.1:7000', '127.0.0.1:7001', '127.0.0.1:7002', '127.0.0.1:7003', '127.0.0.1:7004', '127.0.0.1:7005'];
+export const CONFIG_FILE_NAMES = ['.asynq.yml', '.asynq.yaml'];
+export const URL_ENV_VARS = ['ASYNQ_REDIS_URL', 'REDIS_URL'] as const;
+
+/** One source's settings, in a common shape. */
+interface Layer {
+  source: string;
+  uri?: string;
+  db?: number;
+  username?: string;
+  password?: string;
+  tls?: boolean;
+  cluster?: boolean;
+  clusterAddrs?: string[];
+  sentinelAddrs?: string[];
+  masterName?: string;
+}
+
+type Setting = Exclude<keyof Layer, 'source'>;
+const SETTINGS: readonly Setting[] = ['uri', 'db', 'username', 'password', 'tls', 'cluster', 'clusterAddrs', 'sentinelAddrs', 'masterName'];
+const SERVER_NAMING: readonly Setting[] = ['uri', 'clusterAddrs', 'sentinelAddrs', 'masterName'];
+const URI_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+
+function nonEmpty(s: string | undefined): string | undefined {
+  return s === undefined || s.trim() === '' ? undefined : s.trim();
+}
+
+function splitAddrs(s: string, what: string): string[] {
+  const addrs = s.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  if (addrs.length === 0) throw new ValidationError(`${what} needs at least one host:port address`);
+  for (const a of addrs) checkAddr(a, what);
+  return addrs;
+}
+
+const ADDR = /^(\[[0-9a-fA-F:.]+\]|[^\s:/@[\]]+)(:\d{1,5})?$/;
+
+function checkAddr(addr: string, what: string): void {
+  const m = ADDR.exec(addr);
+  if (!m || (m[2] !== undefined && Number(m[2].slice(1)) > 65535)) {
+    throw new ValidationError(`invalid ${what} ${JSON.stringify(addr)}: expected host:port or a redis:// URI`);
+  }
+}
+
+function checkDb(db: number, what: string): number {
+  if (!Number.isInteger(db) || db < 0) throw new ValidationError(`invalid ${what} ${db}: must be a non-negative integer`);
+  return db;
+}
+
+function flagLayer(f: ConnectionFlags): Layer {
+  const l: Layer = {source: 'flags'};
+  l.uri = nonEmpty(f.uri);
+  if (f.db !== undefined) l.db = checkDb(f.db, '--db');
+  l.username = nonEmpty(f.username);
+  if (f.password !== undefined && f.password !== '') l.password = f.password;
+  if (f.tls) l.tls = true;
+  if (f.cluster) l.cluster = true;
+  const ca = nonEmpty(f['cluster-addrs']);
+  if (ca !== undefined) l.clusterAddrs = splitAddrs(ca, '--cluster-addrs');
+  const sa = nonEmpty(f['sentinel-addrs']);
+  if (sa !== undefined) l.sentinelAddrs = splitAddrs(sa, '--sentinel-addrs');
+  l.masterName = nonEmpty(f['master-name']);
+  return l;
+}
+
+function envLayer(env: NodeJS.ProcessEnv): Layer | undefined {
+  for (const name of URL_ENV_VARS) {
+    const uri = nonEmpty(env[name]);
+    if (uri !== undefined) return {source: name, uri};
+  }
+  return undefined;
+}
+
+function configPath(flags: ConnectionFlags, ctx: Required<ResolveContext>): {path: string; explicit: boolean}[] {
+  const explicit = nonEmpty(flags.config);
+  if (explicit !== undefined) {
+    const p = explicit.startsWith('~/') ? join(ctx.homeDir, explicit.slice(2)) : resolve(explicit);
+    return [{path: p, explicit: true}];
+  }
+  return CONFIG_FILE_NAMES.map((n) => ({path: join(ctx.homeDir, n), explicit: false}));
+}
+
+function configValue<T>(doc: Record<string, unknown>, key: string, type: 'string' | 'number' | 'boolean', file: string): T | undefined {
+  const v = doc[key];
+  if (v === undefined || v === null || v === '') return undefined;
+  if (type === 'number' && typeof v === 'string' && /^\d+$/.test(v.trim())) return Number(v) as T;
+  if (type === 'string' && typeof v === 'number') return String(v) as T;
+  if (typeof v !== type) {
+    const got = key === 'password' ? typeof v : JSON.stringify(v); // never echo a password
+    throw new ValidationError(`${file}: "${key}" must be a ${type}, got ${got}`);
+  }
+  return v as T;
+}
+
+function configAddrs(doc: Record<string, unknown>, key: string, file: string): string[] | undefined {
+  const v = doc[key];
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v === 'string') return splitAddrs(v, `${file}: ${key}`);
+  if (Array.isArray(v) && v.every((a) => typeof a === 'string')) return splitAddrs(v.join(','), `${file}: ${key}`);
+  throw new ValidationError(`${file}: "${key}" must be a comma-separated string or a list of host:port addresses`);
+}
+
+/** Reads the config file (Go asynq CLI keys: uri, db, password, username, cluster, cluster_addrs, tls). */
+function configLayer(flags: ConnectionFlags, ctx: Required<ResolveContext>): Layer | undefined {
+  for (const {path, explicit} of configPath(flags, ctx)) {
+    const text = ctx.readFile(path);
+    if (text === undefined) {
+      if (explicit) throw new ValidationError(`config file ${path} does not exist`, {actions: ['check the --config path']});
+      continue;
+    }
+    let doc: unknown;
+    try {
+      doc = parseYaml(text);
+    } catch (err) {
+      throw new ValidationError(`config file ${path} is not valid YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    }
+    if (doc === null || doc === undefined) return {source: path};
+    if (typeof doc !== 'object' || Array.isArray(doc)) throw new ValidationError(`config file ${path} must be a YAML mapping of keys to values`);
+    const d = doc as Record<string, unknown>;
+    const db = configValue<number>(d, 'db', 'number', path);
+    return {
+      source: path,
+      uri: nonEmpty(configValue<string>(d, 'uri', 'string', path)),
+      db: db === undefined ? undefined : checkDb(db, `${path}: db`),
+      username: nonEmpty(configValue<string>(d, 'username', 'string', path)),
+      password: configValue<string>(d, 'password', 'string', path),
+      tls: configValue<boolean>(d, 'tls', 'boolean', path),
+      cluster: configValue<boolean>(d, 'cluster', 'boolean', path),
+      clusterAddrs: configAddrs(d, 'cluster_addrs', path),
+      sentinelAddrs: configAddrs(d, 'sentinel_addrs', path),
+      masterName: nonEmpty(configValue<string>(d, 'master_name', 'string', path)),
+    };
+  }
+  return undefined;
+}
+
+function readFileIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ValidationError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+}
+
+function namesServer(l: Layer): boolean {
+  return SERVER_NAMING.some((k) => l[k] !== undefined);
+}
+
+function definedOnly<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** The URI's option object with db/username/password/tls set next to it applied on top. */
+function fromUri(uri: string, m: Layer): RedisClientOpt | RedisFailoverClientOpt {
+  const o = parseRedisURI(uri);
+  const overlay = {db: m.db, username: m.username, password: m.password};
+  if ('masterName' in o) {
+    if (m.tls) throw new ValidationError('TLS is not supported with Redis Sentinel');
+    return {...o, ...definedOnly(overlay)};
+  }
+  return {...o, ...definedOnly(overlay), ...(m.tls && o.tls === undefined ? {tls: true} : {})};
+}
+
+/** Cluster seed addresses: cluster_addrs, else the --uri address, else Go's default list. */
+function clusterAddrs(m: Layer): string[] {
+  if (m.clusterAddrs !== undefined) return m.clusterAddrs;
+  if (m.uri === undefined) return DEFAULT_CLUSTER_ADDRS;
+  if (URI_SCHEME.test(m.uri)) throw new ValidationError('a Redis Cluster needs host:port seed addresses: use --cluster-addrs instead of a URI');
+  checkAddr(m.uri, 'cluster address');
+  return [m.uri];
+}
+
+/**
+ * Resolves the connection from flags, environment and config file (see the module comment).
+ * Throws ValidationError (exit 2) for contradictory or malformed settings.
+ */
+export function resolveConnection(flags: ConnectionFlags, context: ResolveContext = {}): ResolvedConnection {
+  const ctx: Required<ResolveContext> = {
+    env: context.env ?? process.env,
+    homeDir: context.homeDir ?? homedir(),
+    readFile: context.readFile ?? readFileIfExists,
+  };
+  const config = configLayer(flags, ctx);
+  const layers = [flagLayer(flags), envLayer(ctx.env), config].filter((l): l is Layer => l !== undefined);
+  const namedAt = layers.findIndex(namesServer);
+  const used = namedAt === -1 ? layers : layers.slice(0, namedAt + 1);
+  const m: Layer = {source: namedAt === -1 ? 'default' : used[namedAt]!.source};
+  for (const k of SETTINGS) {
+    const from = used.find((l) => l[k] !== undefined);
+    if (from) (m as unknown as Record<string, unknown>)[k] = from[k];
+  }
+  const configFile = config?.source;
+  const result = (conn: CliConnection): ResolvedConnection => definedOnly({conn: definedOnly(conn), source: m.source, configFile});
+
+  if (m.sentinelAddrs !== undefined || m.masterName !== undefined) {
+    if (m.sentinelAddrs === undefined || m.masterName === undefined) {
+      throw new ValidationError('Sentinel needs both --sentinel-addrs and --master-name');
+    }
+    if (m.cluster) throw new ValidationError('choose either Sentinel (--sentinel-addrs/--master-name) or --cluster, not both');
+    if (m.tls) throw new ValidationError('TLS is not supported with Redis Sentinel');
+    return result({masterName: m.masterName, sentinelAddrs: m.sentinelAddrs, db: m.db, username: m.username, password: m.password});
+  }
+  if (m.cluster || m.clusterAddrs !== undefined) {
+    if (m.db !== undefined && m.db !== 0) throw new ValidationError('Redis Cluster has only database 0; drop --db');
+    return result({addrs: clusterAddrs(m), username: m.username, password: m.password, tls: m.tls});
+  }
+  const uri = m.uri ?? DEFAULT_ADDR;
+  if (URI_SCHEME.test(uri)) return result(fromUri(uri, m));
+  checkAddr(uri, m.source === 'flags' ? '--uri' : `uri in ${m.source}`);
+  return result({addr: uri, db: m.db, username: m.username, password: m.password, tls: m.tls});
+}
+
+/** The secrets of a connection, to blank out of any message. */
+export function connectionSecrets(conn: CliConnection): string[] {
+  const secrets = [conn.password, 'sentinelPassword' in conn ? conn.sentinelPassword : undefined];
+  return secrets.filter((s): s is string => s !== undefined && s !== '');
+}
+
+/** A human description of where we connect, without the password (for messages and --debug). */
+export function describeConnection(conn: CliConnection): string {
+  const user = conn.username ? `${conn.username}@` : '';
+  const pw = conn.password ? ' (with password)' : '';
+  const tls = 'tls' in conn && conn.tls ? ' over TLS' : '';
+  const db = 'db' in conn && conn.db ? ` db ${conn.db}` : '';
+  if ('addrs' in conn) return `cluster ${user}${conn.addrs.join(',')}${tls}${pw}`;
+  if ('masterName' in conn) return `sentinel master "${conn.masterName}" via ${conn.sentinelAddrs.join(',')}${db}${pw}`;
+  const where = conn.network === 'unix' ? `unix:${conn.addr}` : conn.addr;
+  return `${user}${where}${db}${tls}${pw}`;
+}

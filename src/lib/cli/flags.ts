@@ -1,0 +1,102 @@
+/**
+ * Shared oclif flags: the Redis connection flags every command inherits (AsynqCommand.baseFlags),
+ * --debug/--color, and reusable value flags (duration(), queueName()).
+ */
+import {Flags} from '@oclif/core';
+import {toMs} from '../duration.js';
+import {ValidationError} from '../errors.js';
+
+/** Help section of the connection flags in `--help` (man/asynq.1 lists them once, as GLOBAL OPTIONS). */
+export const CONNECTION_HELP_GROUP = 'CONNECTION';
+/** Help section of --json, --debug, --color. */
+export const GLOBAL_HELP_GROUP = 'GLOBAL';
+
+const connection = {helpGroup: CONNECTION_HELP_GROUP};
+
+/**
+ * Where to find Redis (resolved by connection.ts: flags, then ASYNQ_REDIS_URL/REDIS_URL, then
+ * the config file, then 127.0.0.1:6379). No `env:` on these flags: connection.ts reads the
+ * environment itself so that it knows, and reports, which source named the server.
+ */
+export const connectionFlags = {
+  uri: Flags.string({
+    ...connection,
+    char: 'u',
+    helpValue: '<host:port|uri>',
+    summary: 'Redis server: host:port or redis://, rediss://, redis-socket://, redis-sentinel:// URI.',
+    description: 'Falls back to $ASYNQ_REDIS_URL, then $REDIS_URL, then "uri" in the config file, then 127.0.0.1:6379.',
+  }),
+  db: Flags.integer({...connection, char: 'n', min: 0, helpValue: '<n>', summary: 'Redis database number (default 0).'}),
+  username: Flags.string({...connection, char: 'U', helpValue: '<name>', summary: 'Redis ACL username.'}),
+  password: Flags.string({
+    ...connection,
+    char: 'p',
+    helpValue: '<password>',
+    summary: 'Redis password (visible to other local users in the process list; prefer $ASYNQ_REDIS_URL or the config file).',
+  }),
+  tls: Flags.boolean({...connection, summary: 'Connect with TLS.'}),
+  cluster: Flags.boolean({
+    ...connection,
+    summary: 'Connect to a Redis Cluster (seed addresses from --cluster-addrs, --uri, or 127.0.0.1:7000-7005).',
+    exclusive: ['sentinel-addrs', 'master-name'],
+  }),
+  'cluster-addrs': Flags.string({
+    ...connection,
+    helpValue: '<host:port,...>',
+    summary: 'Comma-separated Redis Cluster seed addresses (implies --cluster).',
+    exclusive: ['uri', 'sentinel-addrs', 'master-name'],
+  }),
+  'sentinel-addrs': Flags.string({
+    ...connection,
+    helpValue: '<host:port,...>',
+    summary: 'Comma-separated Redis Sentinel addresses (with --master-name).',
+    exclusive: ['uri'],
+  }),
+  'master-name': Flags.string({...connection, helpValue: '<name>', summary: 'Redis Sentinel master name (with --sentinel-addrs).', exclusive: ['uri']}),
+  config: Flags.string({
+    ...connection,
+    helpValue: '<file>',
+    summary: 'Config file (default ~/.asynq.yml) with Go asynq CLI\'s keys: uri, db, username, password, tls, cluster, cluster_addrs.',
+  }),
+};
+
+/** --debug and --color/--no-color. */
+export const globalFlags = {
+  debug: Flags.boolean({helpGroup: GLOBAL_HELP_GROUP, summary: 'Print stack traces of unexpected errors (also DEBUG=1).'}),
+  color: Flags.boolean({
+    helpGroup: GLOBAL_HELP_GROUP,
+    allowNo: true,
+    summary: 'Force colours on or off (default: on only when stdout is a terminal and NO_COLOR is unset).',
+  }),
+};
+
+/**
+ * A duration flag value in milliseconds: plain milliseconds (`1500`) or Go-style units
+ * (`90s`, `10m`, `1h30m`, `500ms`). Negative durations are rejected.
+ */
+export function parseDurationFlag(input: string, what = 'duration'): number {
+  const s = input.trim();
+  const ms = /^\d+$/.test(s) ? Number(s) : toMs(s, what);
+  if (ms < 0) throw new ValidationError(`invalid ${what} ${JSON.stringify(input)}: must not be negative`);
+  return ms;
+}
+
+/** `duration({summary: 'Wait at most this long.', default: 30_000})` → milliseconds. */
+export const duration = Flags.custom<number>({
+  helpValue: '<duration>',
+  parse: async (input, _ctx, opts) => parseDurationFlag(input, `--${opts.name}`),
+});
+
+/** Go asynq's base.ValidateQueueName: any name with at least one non-space character. */
+export function validateQueueName(name: string): string {
+  if (name.trim() === '') throw new ValidationError('queue name must contain one or more characters');
+  return name;
+}
+
+/** `queueName({required: true})`: -q/--queue, validated like Go asynq. */
+export const queueName = Flags.custom<string>({
+  char: 'q',
+  helpValue: '<queue>',
+  summary: 'Queue name.',
+  parse: async (input) => validateQueueName(input),
+});

@@ -1,0 +1,181 @@
+/**
+ * Running the `asynq` CLI from tests.
+ *
+ * - `runCli(args, {env, stdin})` spawns `node bin/run.js` (exit code, stdout, stderr; pipes, so
+ *   no TTY: the non-interactive path is what it exercises).
+ * - `runCliInProcess(args, {env})` runs the same oclif entry in this process through
+ *   @oclif/test's captureOutput: ~50x faster, for output and --json shape checks. Exit codes come
+ *   from the thrown ExitError, as bin/run.js would exit.
+ *
+ * Both run the compiled lib/. Importing this module builds it first when needed (`npm run
+ * build:lib`, under a lock shared by all test workers) if oclif.manifest.json, the last thing
+ * build:lib writes, is missing or older than any file in src/, scripts/, package.json or
+ * tsconfig.json. The man pages are not regenerated here (test/e2e/man-pages.test.ts checks them).
+ *
+ * Isolation: the CLI gets HOME = an empty temporary directory (no ~/.asynq.yml) and none of
+ * ASYNQ_REDIS_URL, REDIS_URL, ASYNQ_CONTENT_TYPE, NO_COLOR, FORCE_COLOR, DEBUG, CI from the
+ * caller's environment. Unless the test sets ASYNQ_REDIS_URL/REDIS_URL or its own HOME, the
+ * CLI's fallback is pointed at a closed port (redis://127.0.0.1:1), so a test that forgets a
+ * connection flag fails fast instead of touching a Redis on 6379.
+ */
+import {spawn, spawnSync} from 'node:child_process';
+import {mkdirSync, mkdtempSync, readdirSync, rmdirSync, statSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {dirname, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {captureOutput} from '@oclif/test';
+import {run} from '@oclif/core';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = join(ROOT, 'bin', 'run.js');
+/** Where the CLI's fallback points unless a test names a server: nothing listens on port 1. */
+export const CLOSED_REDIS_URL = 'redis://127.0.0.1:1';
+
+const STRIPPED_ENV = ['ASYNQ_REDIS_URL', 'REDIS_URL', 'ASYNQ_CONTENT_TYPE', 'NO_COLOR', 'FORCE_COLOR', 'DEBUG', 'CI'];
+const BUILD_STAMP = join(ROOT, 'oclif.manifest.json');
+const LOCK = join(ROOT, 'node_modules', '.cache', 'asynq-ts-build.lock');
+const LOCK_STALE_MS = 10 * 60_000;
+
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = 0;
+  for (const e of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, e)));
+  return newest;
+}
+
+/** True when lib/ must be rebuilt: no build stamp, or an input newer than it. */
+export function buildIsStale(): boolean {
+  let stamp: number;
+  try {
+    stamp = statSync(BUILD_STAMP).mtimeMs;
+  } catch {
+    return true;
+  }
+  const inputs = ['src', 'scripts', 'package.json', 'tsconfig.json'].map((p) => join(ROOT, p));
+  return Math.max(...inputs.map(newestMtime)) > stamp;
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function withBuildLock(fn: () => void): void {
+  mkdirSync(dirname(LOCK), {recursive: true});
+  const deadline = Date.now() + LOCK_STALE_MS;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const held = statSync(LOCK, {throwIfNoEntry: false});
+      if (held === undefined) continue; // released just now
+      // A holder that died leaves the lock behind: take it over after LOCK_STALE_MS.
+      if (Date.now() - held.mtimeMs > LOCK_STALE_MS || Date.now() > deadline) rmdirSync(LOCK);
+      else sleepSync(200);
+    }
+  }
+  try {
+    fn();
+  } finally {
+    rmdirSync(LOCK);
+  }
+}
+
+/** Builds lib/ (`npm run build:lib`) if it is stale; throws with the build output on failure. */
+export function ensureBuilt(): void {
+  if (!buildIsStale()) return;
+  withBuildLock(() => {
+    if (!buildIsStale()) return; // another worker built it while we waited
+    const r = spawnSync('npm', ['run', '--silent', 'build:lib'], {cwd: ROOT, encoding: 'utf8', timeout: 5 * 60_000});
+    if (r.status !== 0) {
+      throw new Error(`npm run build:lib failed (exit ${r.status ?? r.signal}); the CLI tests need a clean build:\n${r.stdout}${r.stderr}`);
+    }
+  });
+}
+
+export interface CliResult {
+  /** Exit status (null if killed by a signal). */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunCliOptions {
+  /** Extra environment; `undefined` values remove a variable. HOME may be set to use a config file. */
+  env?: Record<string, string | undefined>;
+  /** Written to the child's stdin, which is then closed (default: closed at once). */
+  stdin?: string | Buffer;
+  /** Kill the child after this long (default 15 s). */
+  timeoutMs?: number;
+}
+
+let emptyHome: string | undefined;
+
+/** The environment the CLI runs with (see the module comment). */
+export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  emptyHome ??= mkdtempSync(join(tmpdir(), 'asynq-cli-home-'));
+  const env: NodeJS.ProcessEnv = {...process.env, HOME: emptyHome};
+  for (const k of STRIPPED_ENV) delete env[k];
+  const namesServer = ['ASYNQ_REDIS_URL', 'REDIS_URL', 'HOME'].some((k) => k in extra);
+  if (!namesServer) env.ASYNQ_REDIS_URL = CLOSED_REDIS_URL;
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+/** Spawns `node bin/run.js ...args` and collects its exit status and output. */
+export function runCli(args: readonly string[], opts: RunCliOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {cwd: ROOT, env: cliEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe']});
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 15_000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8')});
+    });
+    child.stdin.on('error', () => {}); // the CLI may exit before reading stdin
+    child.stdin.end(opts.stdin ?? '');
+  });
+}
+
+export interface InProcessResult<T = unknown> {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** What the command's run() returned (the --json document). */
+  result?: T;
+  error?: Error;
+}
+
+/**
+ * Runs the CLI in this process (same entry point as bin/run.js, output captured, ANSI stripped).
+ * Environment changes are applied for the duration of the call only; calls must not overlap.
+ */
+export async function runCliInProcess<T = unknown>(args: readonly string[], opts: {env?: Record<string, string | undefined>} = {}): Promise<InProcessResult<T>> {
+  const saved = {...process.env};
+  const env = cliEnv(opts.env);
+  for (const k of Object.keys(process.env)) if (!(k in env)) delete process.env[k];
+  Object.assign(process.env, env);
+  try {
+    const r = await captureOutput<T>(async () => run([...args], {root: ROOT}));
+    const exit = (r.error as {oclif?: {exit?: number}} | undefined)?.oclif?.exit;
+    return {code: r.error ? (exit ?? 1) : 0, stdout: r.stdout, stderr: r.stderr, result: r.result, error: r.error};
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+}
+
+ensureBuilt();
