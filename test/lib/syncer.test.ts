@@ -1,0 +1,76 @@
+import {describe, expect, it} from 'vitest';
+import {RDB} from '../../src/lib/broker/rdb.js';
+import * as keys from '../../src/lib/base/keys.js';
+import {SimulatedClock} from '../../src/lib/clock.js';
+import {Syncer} from '../../src/lib/syncer.js';
+import {useRedis} from '../support/redis.js';
+import {msg, recordingLogger, seedActive} from '../support/seed-states.js';
+
+const r = useRedis();
+
+const T0 = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 12 * 3_600_000);
+
+/** A write that fails `failures` times, then runs `then`. */
+function flaky(failures: number, then: () => Promise<unknown> = async () => {}): {fn: () => Promise<unknown>; calls: () => number} {
+  let n = 0;
+  return {
+    fn: async () => {
+      n++;
+      if (n <= failures) throw new Error(`attempt ${n} failed`);
+      return then();
+    },
+    calls: () => n,
+  };
+}
+
+describe('Syncer', () => {
+  it('retries a failed outcome write each round until it succeeds', async () => {
+    const clock = new SimulatedClock(T0);
+    const rdb = new RDB(r.redis, {clock});
+    const m = msg('t1');
+    await seedActive(r.redis, m, new Date(T0.getTime() + 30_000));
+    const syncer = new Syncer({logger: recordingLogger(), clock});
+    const w = flaky(2, () => rdb.done(m));
+    syncer.add({fn: w.fn, errMsg: 'could not mark t1 done', deadline: new Date(T0.getTime() + 30_000)});
+    await syncer.exec();
+    expect(syncer.pending).toBe(1);
+    clock.advance(5_000);
+    await syncer.exec();
+    expect(syncer.pending).toBe(1);
+    expect(await r.redis.exists(keys.taskKey('default', 't1'))).toBe(1);
+    clock.advance(5_000);
+    await syncer.exec();
+    expect(syncer.pending).toBe(0);
+    expect(w.calls()).toBe(3);
+    expect(await r.redis.exists(keys.taskKey('default', 't1'))).toBe(0);
+    expect(await r.redis.get(keys.processedTotalKey('default'))).toBe('1');
+  });
+
+  it('drops a request once its lease deadline has passed', async () => {
+    const clock = new SimulatedClock(T0);
+    const syncer = new Syncer({logger: recordingLogger(), clock});
+    const w = flaky(100);
+    syncer.add({fn: w.fn, errMsg: 'x', deadline: new Date(T0.getTime() + 10_000)});
+    await syncer.exec();
+    clock.advance(10_001);
+    await syncer.exec();
+    expect(syncer.pending).toBe(0);
+    expect(w.calls()).toBe(1);
+  });
+
+  it('tries every pending request once more on shutdown and logs the ones that still fail', async () => {
+    const clock = new SimulatedClock(T0);
+    const logger = recordingLogger();
+    const syncer = new Syncer({logger, clock});
+    const ok = flaky(0);
+    const bad = flaky(100);
+    syncer.add({fn: ok.fn, errMsg: 'ok', deadline: T0});
+    syncer.add({fn: bad.fn, errMsg: 'still failing', deadline: T0});
+    syncer.start();
+    await syncer.shutdown();
+    expect(ok.calls()).toBe(1);
+    expect(bad.calls()).toBe(1);
+    expect(logger.lines).toContainEqual(['error', 'still failing']);
+    expect(syncer.pending).toBe(0);
+  });
+});
