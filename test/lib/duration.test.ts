@@ -65,6 +65,8 @@ describe('goDurationString (Go time.Duration.String)', () => {
     [36 * 3_600_000 + 90_000, '36h1m30s'],
     [-1500, '-1.5s'],
     [-0.0005, '-500ns'],
+    [1e-7, '0s'], // 0.1 ns rounds to nothing
+    [6e-7, '1ns'],
     ['30m', '30m0s'],
     ['1h', '1h0m0s'],
   ])('%j → %s', (input, want) => {

@@ -1,12 +1,12 @@
-import {spawn, type ChildProcess} from 'node:child_process';
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {Cluster, Redis} from 'ioredis';
 import {Client} from '../../src/lib/client.js';
 import {ValidationError} from '../../src/lib/errors.js';
-import {closeRedisClient, createRedisClient, isRedisInstance, parseRedisURI} from '../../src/lib/redis.js';
+import {closeRedisClient, createRedisClient, isRedisInstance, parseRedisURI, type RedisClientOpt} from '../../src/lib/redis.js';
 import {Task} from '../../src/lib/task.js';
 import {useRedis} from '../support/redis.js';
 import {freePort, redisServerBinary, startRedisServer, type RedisServer} from '../support/redis-server.js';
@@ -198,6 +198,51 @@ describe('createRedisClient over a Unix socket', () => {
       expect(info).toMatch(/ laddr=\S*r\.sock/);
     } finally {
       await closeRedisClient(client);
+    }
+  });
+});
+
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+
+describe.skipIf(!hasOpenssl)('createRedisClient over TLS (needs openssl for a throwaway certificate)', () => {
+  let server: RedisServer;
+  let dir: string;
+  let tlsPort: number;
+  let ca: Buffer;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'asynq-ts-tls-'));
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'),
+      '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost']);
+    if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr.toString()}`);
+    ca = readFileSync(join(dir, 'cert.pem'));
+    tlsPort = await freePort();
+    server = await startRedisServer({args: ['--tls-port', String(tlsPort), '--tls-cert-file', join(dir, 'cert.pem'),
+      '--tls-key-file', join(dir, 'key.pem'), '--tls-auth-clients', 'no']});
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, {recursive: true, force: true});
+  });
+
+  it('speaks TLS for rediss:// (server name from the host) and verifies the certificate', async () => {
+    const parsed = parseRedisURI(`rediss://localhost:${tlsPort}/5`) as RedisClientOpt;
+    expect(parsed.tls).toEqual({servername: 'localhost'});
+    const {client} = createRedisClient({...parsed, tls: {...(parsed.tls as object), ca}});
+    try {
+      await client.set('k', 'via-tls');
+      expect(await server.client({db: 5}).get('k')).toBe('via-tls');
+    } finally {
+      await closeRedisClient(client);
+    }
+    // Without the CA the self-signed certificate is refused: TLS really is in use.
+    const untrusted = createRedisClient({
+      ...(parseRedisURI(`rediss://localhost:${tlsPort}`) as RedisClientOpt),
+      redisOptions: {maxRetriesPerRequest: 0, retryStrategy: () => null},
+    }).client;
+    try {
+      await expect(untrusted.ping()).rejects.toThrow();
+    } finally {
+      await closeRedisClient(untrusted);
     }
   });
 });
