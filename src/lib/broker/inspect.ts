@@ -132,7 +132,11 @@ export class RDBInspector {
 
   /** SISMEMBER asynq:queues q. */
   queueExists(qname: string): Promise<boolean> {
-    return redisOp('queueExists', async () => (await this.#client.sismember(keys.allQueues, qname)) === 1);
+    return this.#queueExists('queueExists', qname);
+  }
+
+  #queueExists(op: string, qname: string): Promise<boolean> {
+    return redisOp(op, async () => (await this.#client.sismember(keys.allQueues, qname)) === 1);
   }
 
   /** Go CurrentStats: counts, counters, paused, latency (currentStatsCmd) and memory usage (memoryUsageCmd). */
@@ -546,9 +550,9 @@ export class RDBInspector {
     return Number(await this.#script(op, script, scriptKeys, argv));
   }
 
+  /** Go checkQueueExists: SISMEMBER asynq:queues, a separate command before the operation. */
   async #checkQueue(op: string, qname: string): Promise<void> {
-    const exists = await redisOp(op, async () => (await this.#client.sismember(keys.allQueues, qname)) === 1);
-    if (!exists) throw new QueueNotFoundError(qname);
+    if (!(await this.#queueExists(op, qname))) throw new QueueNotFoundError(qname);
   }
 
   /**
