@@ -19,6 +19,7 @@
  * connection flag fails fast instead of touching a Redis on 6379.
  */
 import {spawn, spawnSync} from 'node:child_process';
+import {Console} from 'node:console';
 import {mkdirSync, mkdtempSync, readdirSync, rmdirSync, statSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
@@ -169,7 +170,17 @@ export async function runCliInProcess<T = unknown>(args: readonly string[], opts
   for (const k of Object.keys(process.env)) if (!(k in env)) delete process.env[k];
   Object.assign(process.env, env);
   try {
-    const r = await captureOutput<T>(async () => run([...args], {root: ROOT}));
+    // oclif prints through console.log, which vitest intercepts: give it a console on the
+    // (captured) process streams for the duration of the call.
+    const r = await captureOutput<T>(async () => {
+      const vitestConsole = globalThis.console;
+      globalThis.console = new Console({stdout: process.stdout, stderr: process.stderr});
+      try {
+        return await run([...args], {root: ROOT});
+      } finally {
+        globalThis.console = vitestConsole;
+      }
+    });
     const exit = (r.error as {oclif?: {exit?: number}} | undefined)?.oclif?.exit;
     return {code: r.error ? (exit ?? 1) : 0, stdout: r.stdout, stderr: r.stderr, result: r.result, error: r.error};
   } finally {
