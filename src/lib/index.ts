@@ -17,3 +17,9 @@ export {
   QueueNotEmptyError, FailedPreconditionError, RedisCommandError, RedisUnavailableError, InternalError,
   type ErrorCode,
 } from './errors.js';
+export {Server, ServerStateError, ServerClosedError, type ServerOptions} from './server.js';
+export {ServeMux, HandlerNotFoundError, notFoundHandler} from './servemux.js';
+export {DeadlineExceededError, CanceledError, HandlerPanicError, isPanic, type Handler, type HandlerFunc, type TaskContext, type MiddlewareFunc, type ErrorHandler, type ErrorHandlerFunc} from './handler.js';
+export {SkipRetry, RevokeTask, isSkipRetry, isRevokeTask, defaultRetryDelayFunc, type RetryDelayFunc, type IsFailureFunc} from './retry.js';
+export {createLogger, type Logger, type LogLevel} from './logger.js';
+export {type HealthCheckFunc} from './healthchecker.js';
