@@ -55,3 +55,11 @@ export const workersKey = (host: string, pid: number, serverId: string): string 
   `asynq:workers:{${host}:${pid}:${serverId}}`;
 export const schedulerEntriesKey = (schedulerId: string): string => `asynq:schedulers:{${schedulerId}}`;
 export const schedulerHistoryKey = (entryId: string): string => `asynq:scheduler_history:${entryId}`;
+
+/**
+ * asynq-ts only (Go has no such key): the lock that lets exactly one of several schedulers enqueue
+ * one tick of a periodic entry. `entryIdentity` is the SHA-256 hex of the entry, `tick` the tick's
+ * number (unix seconds, or the window number of an `@every` entry). Expires shortly after the tick.
+ */
+export const schedulerTickLockKey = (q: string, entryIdentity: string, tick: number): string =>
+  `asynq:{${q}}:scheduler_lock:${entryIdentity}:${tick}`;
