@@ -148,7 +148,9 @@ export class Server {
 
   /**
    * Builds the server and its components; nothing runs until start()/run(). Throws
-   * ValidationError for bad options (before any connection is made).
+   * ValidationError for bad options (before any connection is made). The Redis connection is
+   * created here (unless an ioredis instance is passed), so call shutdown() even on a server that
+   * was never started.
    */
   constructor(conn: RedisConnOpt, opts: ServerOptions = {}) {
     const clock = opts.clock ?? realClock;
@@ -289,6 +291,8 @@ export class Server {
   /**
    * start(handler), then waits for SIGINT or SIGTERM and shuts down gracefully; resolves when the
    * server is closed (also when shutdown() is called elsewhere). SIGTSTP stops fetching (stop()).
+   * The signal handlers are removed at the first SIGINT/SIGTERM, so a second one ends the process
+   * at once (Node's default), the usual "press Ctrl-C again to force" behaviour.
    */
   async run(handler: Handler | HandlerFunc): Promise<void> {
     await this.start(handler);

@@ -167,9 +167,11 @@ describe('Processor: dequeue', () => {
     for (let i = 0; i < 8; i++) await rdb.enqueue(msg(`t${i}`));
     p.start();
     await waitFor(() => running === 3, '3 handlers running');
-    // The loop is now blocked on a slot: give it every chance to over-take.
-    await new Promise((res) => setImmediate(res));
-    expect(await r.redis.llen(keys.activeKey('default'))).toBe(3);
+    // The loop is now blocked on a slot: give it several Redis round trips to over-take.
+    for (let i = 0; i < 10; i++) {
+      expect(await r.redis.llen(keys.activeKey('default'))).toBe(3);
+      expect(await r.redis.llen(keys.pendingKey('default'))).toBe(5);
+    }
     gate.resolve();
     await waitFor(async () => (await r.redis.get(keys.processedTotalKey('default'))) === '8', 'all 8 processed');
     await p.shutdown();
