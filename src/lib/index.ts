@@ -17,6 +17,10 @@ export {
   QueueNotEmptyError, FailedPreconditionError, RedisCommandError, RedisUnavailableError, InternalError,
   type ErrorCode,
 } from './errors.js';
+export {
+  Inspector, BULK_STATES, type InspectorOptions, type QueueInfo, type DailyStats, type GroupInfo, type ServerInfo, type WorkerInfo,
+  type SchedulerEntry, type SchedulerEnqueueEvent, type ClusterNode, type RedisServerInfo, type Pagination, type ListTasksOptions, type BulkAction,
+} from './inspector.js';
 export {Server, ServerStateError, ServerClosedError, type ServerOptions} from './server.js';
 export {ServeMux, HandlerNotFoundError, notFoundHandler} from './servemux.js';
 export {DeadlineExceededError, CanceledError, HandlerPanicError, isPanic, type Handler, type HandlerFunc, type TaskContext, type MiddlewareFunc, type ErrorHandler, type ErrorHandlerFunc} from './handler.js';
