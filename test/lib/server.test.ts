@@ -6,7 +6,8 @@ import {ValidationError} from '../../src/lib/errors.js';
 import {CanceledError, type HandlerFunc, type TaskContext} from '../../src/lib/handler.js';
 import {Server, ServerClosedError, ServerStateError, type ServerOptions} from '../../src/lib/server.js';
 import {useRedis} from '../support/redis.js';
-import {msg, readMsg, recordingLogger} from '../support/seed-states.js';
+import {msg, readMsg, recordingLogger, seedActive, seedCompleted, seedZSetTask} from '../support/seed-states.js';
+import {Task} from '../../src/lib/task.js';
 import {deferred, waitFor} from './engine-fixtures.js';
 
 const r = useRedis();
@@ -213,5 +214,29 @@ describe('Server: processing', () => {
     expect(srv.state).toBe('closed');
     expect(process.listenerCount('SIGTERM')).toBe(before);
     expect(await r.redis.exists(serverKey(srv))).toBe(0);
+  });
+
+  it('runs the forwarder, recoverer, janitor and aggregator it wires in', async () => {
+    const now = Date.now();
+    const rdb = new RDB(r.redis);
+    // Recoverer (runs at start): an active task whose lease expired a minute ago.
+    await seedActive(r.redis, msg('orphan', {type: 'orphan'}), new Date(now - 60_000));
+    // Janitor: a completed task past its retention.
+    await seedCompleted(r.redis, msg('old', {retention: 1}), new Date(now - 1_000));
+    // Forwarder: a scheduled task that is due.
+    await seedZSetTask(r.redis, 'scheduled', msg('due', {type: 'due'}), new Date(now - 1_000));
+    // Aggregator: a group whose tasks are older than the 1 s grace period by the time it checks.
+    for (const id of ['g1', 'g2']) await rdb.addToGroup(msg(id, {type: 'part', payload: Buffer.from(id)}), 'grp');
+    const seen: string[] = [];
+    const {srv} = newServer({
+      delayedTaskCheckInterval: 10, janitorInterval: 10, groupGracePeriod: '1s',
+      groupAggregator: (group, tasks) => new Task('batch', `${group}:${tasks.map((t) => t.payload.toString()).join('+')}`),
+    });
+    await srv.start((t) => void seen.push(`${t.type}:${t.payload.toString()}`));
+    await waitFor(() => seen.includes('batch:grp:g1+g2') && seen.includes('due:'), 'forwarded and aggregated tasks processed', 8_000);
+    expect(await r.redis.hget(keys.taskKey('default', 'orphan'), 'state')).toBe('retry');
+    expect((await readMsg(r.redis, 'default', 'orphan')).errorMsg).toBe('asynq: task lease expired');
+    expect(await r.redis.exists(keys.taskKey('default', 'old'), keys.taskKey('default', 'g1'), keys.taskKey('default', 'g2'))).toBe(0);
+    await srv.shutdown();
   });
 });
