@@ -9,11 +9,12 @@
  * - "panics"                               → failure, `error_msg` = `panic error cause by: panic [<file>:<line>]: <value>`
  *   (`panic error cause by: panic: <value>` without a location). A panic is what Go would get from a
  *   programming bug rather than from `return err`: a thrown value that is not an Error
- *   (`throw 'boom'`, `throw undefined`), or an Error of exactly one of the JavaScript engine's own
- *   classes (TypeError, ReferenceError, RangeError, SyntaxError, EvalError, URIError — the
- *   equivalent of Go's nil dereference or index out of range) without a `cause`. Subclasses of
- *   those, and built-in errors that wrap a cause (`TypeError('fetch failed', {cause})`), are plain
- *   failures. See isPanic().
+ *   (`throw 'boom'`, `throw undefined`), or an Error of exactly one of the JavaScript engine's
+ *   bug classes (TypeError, ReferenceError, RangeError, EvalError — the equivalent of Go's nil
+ *   dereference or index out of range) without a `cause`. Subclasses of those, built-in errors
+ *   that wrap a cause (`TypeError('fetch failed', {cause})`), and SyntaxError/URIError (thrown by
+ *   JSON.parse and decodeURIComponent on bad data, where Go returns an error) are plain failures.
+ *   See isPanic().
  * - timeout or deadline                    → `context deadline exceeded` (DeadlineExceededError);
  * - cancelation (`asynq task cancel`)      → `context canceled` (CanceledError);
  * - lease lost                             → `asynq: task lease expired` (LeaseExpiredError; no Redis write).
@@ -27,6 +28,8 @@ export interface TaskContext {
   /**
    * Aborts on timeout/deadline (reason DeadlineExceededError), cancelation and shutdown
    * (CanceledError) and lease loss (LeaseExpiredError); also aborted once the attempt is over.
+   * Aborting is cooperative: the task's outcome is decided at once, but the handler's code keeps
+   * running until it checks the signal (pass it on to fetch, timers, child processes…).
    */
   signal: AbortSignal;
   taskId: string;
@@ -90,7 +93,7 @@ export class HandlerPanicError extends Error {
   }
 }
 
-const ENGINE_ERRORS: ReadonlyArray<new () => Error> = [TypeError, ReferenceError, RangeError, SyntaxError, EvalError, URIError];
+const ENGINE_ERRORS: ReadonlyArray<new () => Error> = [TypeError, ReferenceError, RangeError, EvalError];
 
 /** Whether a thrown value counts as a Go panic (see the module comment). */
 export function isPanic(thrown: unknown): boolean {

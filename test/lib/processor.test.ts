@@ -297,19 +297,27 @@ describe('Processor: outcomes', () => {
       type: () => (null as unknown as {x: number}).x,
       custom: () => new (class MyErr extends TypeError {})('subclass is not a panic'),
       wrapped: () => new TypeError('fetch failed', {cause: new Error('ECONNREFUSED')}),
+      json: () => {
+        try {
+          JSON.parse('{bad');
+        } catch (e) {
+          return e;
+        }
+      },
     };
     const {p, rdb} = setup({handler: fn((t) => {
       const v = thrown[t.type]!();
       if (t.type !== 'type') throw v;
     })});
     for (const type of Object.keys(thrown)) await rdb.enqueue(msg(type, {type}));
-    for (let i = 0; i < 5; i++) await runOne(p);
+    for (let i = 0; i < 6; i++) await runOne(p);
     const text = async (id: string): Promise<string> => (await readMsg(r.redis, 'default', id)).errorMsg;
     expect(await text('str')).toBe('panic error cause by: panic: boom');
     expect(await text('undef')).toBe('panic error cause by: panic: undefined');
     expect(await text('type')).toMatch(/^panic error cause by: panic \[.*processor\.test\.ts:\d+\]: TypeError: Cannot read properties of null/);
     expect(await text('custom')).toBe('subclass is not a panic');
     expect(await text('wrapped')).toBe('fetch failed');
+    expect(await text('json')).toMatch(/^(Unexpected token|Expected property name)/);
   });
 
   it('handles a synchronous throw from a non-async handler', async () => {
