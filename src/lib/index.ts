@@ -27,3 +27,4 @@ export {DeadlineExceededError, CanceledError, HandlerPanicError, isPanic, type H
 export {SkipRetry, RevokeTask, isSkipRetry, isRevokeTask, defaultRetryDelayFunc, type RetryDelayFunc, type IsFailureFunc} from './retry.js';
 export {createLogger, type Logger, type LogLevel} from './logger.js';
 export {type HealthCheckFunc} from './healthchecker.js';
+export {type GroupAggregator, type GroupAggregatorFunc} from './aggregator.js';
