@@ -28,3 +28,8 @@ export {SkipRetry, RevokeTask, isSkipRetry, isRevokeTask, defaultRetryDelayFunc,
 export {createLogger, type Logger, type LogLevel} from './logger.js';
 export {type HealthCheckFunc} from './healthchecker.js';
 export {type GroupAggregator, type GroupAggregatorFunc} from './aggregator.js';
+export {Scheduler, periodicTaskIdentity, type SchedulerOptions, type SchedulerEntryInfo, type SchedulerTimer} from './scheduler.js';
+export {PeriodicTaskManager, type PeriodicTaskConfig, type PeriodicTaskConfigProvider, type PeriodicTaskManagerOptions} from './periodic-task-manager.js';
+export {FilePeriodicTaskConfigProvider, parsePeriodicTaskConfigs} from './yaml-config-provider.js';
+export {parseCronSpec, type CronSchedule} from './cron-spec.js';
+export {optionStrings, parseOptionString, formatParsedOption, parsedOptionsToTaskOptions, GO_DISPLAYED_OPTIONS, type ParsedOption} from './option-strings.js';

@@ -5,35 +5,13 @@ import {
 } from '../../src/lib/base/codec.js';
 import {SimulatedClock} from '../../src/lib/clock.js';
 import {DuplicateTaskError, FailedPreconditionError, RedisCommandError, ValidationError} from '../../src/lib/errors.js';
-import type {Logger} from '../../src/lib/logger.js';
-import {periodicTaskIdentity, Scheduler, type SchedulerOptions, type SchedulerTimer} from '../../src/lib/scheduler.js';
+import {periodicTaskIdentity, Scheduler, type SchedulerOptions} from '../../src/lib/scheduler.js';
 import {Task, type TaskInfo} from '../../src/lib/task.js';
 import {waitFor} from './engine-fixtures.js';
+import {captureLogger, manualTimer} from './scheduler-fixtures.js';
 import {useRedis} from '../support/redis.js';
 
 const r = useRedis();
-
-/** A timer that never fires: the tests drive ticks with scheduler.tick(now). */
-const manualTimer: SchedulerTimer = {
-  sleep: (_ms, signal) => new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    signal.addEventListener('abort', () => resolve(), {once: true});
-  }),
-};
-
-interface Logs extends Logger {
-  lines: string[];
-}
-function captureLogger(): Logs {
-  const lines: string[] = [];
-  return {
-    lines,
-    debug: (m) => lines.push(`DEBUG ${m}`),
-    info: (m) => lines.push(`INFO ${m}`),
-    warn: (m) => lines.push(`WARN ${m}`),
-    error: (m) => lines.push(`ERROR ${m}`),
-  };
-}
 
 const started: Scheduler[] = [];
 afterEach(async () => {
