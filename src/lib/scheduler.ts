@@ -136,9 +136,10 @@ async function callHook(logger: Logger, name: string, f: () => void | Promise<vo
  * a minute). The loser skips the tick silently: no hooks, no history. For `@every d` entries,
  * whose ticks depend on each instance's start time, the lock is per window of d aligned to the
  * Unix epoch: every instance ticks once per window, so each window's first tick wins and the
- * others skip. The lock key carries the queue's hash tag and expires a minute after its window;
- * the task itself is a normal asynq task with a random ID (or the entry's taskId), so Go workers
- * process it as any other.
+ * others skip (a scheduler restarted within a window also skips the tick its predecessor already
+ * enqueued there). The lock key carries the queue's hash tag and expires a minute after its
+ * window; the task itself is a normal asynq task with a random ID (or the entry's taskId), so Go
+ * workers process it as any other.
  * Why a lock rather than a task ID derived from the tick: a derived ID only collides while the
  * first task still exists, so a peer a few hundred ms late would enqueue the tick again once a
  * fast worker had deleted the task; and with `unique` entries the uniqueness lock would answer
@@ -156,7 +157,8 @@ async function callHook(logger: Logger, name: string, f: () => void | Promise<vo
  * `asynq:scheduler_history:<entryId>` (newest 1000 kept).
  *
  * States: new → active (start) → closed (shutdown). start() twice or after shutdown rejects with
- * FailedPreconditionError; shutdown() of a scheduler that is not running does nothing.
+ * FailedPreconditionError; shutdown() before start() only releases the connection, and a second
+ * shutdown() does nothing.
  */
 export class Scheduler {
   /** `<hostname>:<pid>:<uuid>`, as Go. */
