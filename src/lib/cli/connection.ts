@@ -120,6 +120,12 @@ function flagLayer(f: ConnectionFlags): Layer {
   const sa = nonEmpty(f['sentinel-addrs']);
   if (sa !== undefined) l.sentinelAddrs = splitAddrs(sa, '--sentinel-addrs');
   l.masterName = nonEmpty(f['master-name']);
+  const kinds = [
+    l.uri !== undefined && '--uri',
+    l.clusterAddrs !== undefined && '--cluster-addrs',
+    (l.sentinelAddrs !== undefined || l.masterName !== undefined) && '--sentinel-addrs/--master-name',
+  ].filter((k): k is string => k !== false);
+  if (kinds.length > 1) throw new ValidationError(`${kinds.join(' and ')} name different servers: give only one`);
   return l;
 }
 

@@ -16,7 +16,8 @@ const connection = {helpGroup: CONNECTION_HELP_GROUP};
 /**
  * Where to find Redis (resolved by connection.ts: flags, then ASYNQ_REDIS_URL/REDIS_URL, then
  * the config file, then 127.0.0.1:6379). No `env:` on these flags: connection.ts reads the
- * environment itself so that it knows, and reports, which source named the server.
+ * environment itself so that it knows, and reports, which source named the server. No oclif
+ * `exclusive` either: connection.ts rejects contradictory combinations with clearer messages.
  */
 export const connectionFlags = {
   uri: Flags.string({
@@ -38,21 +39,18 @@ export const connectionFlags = {
   cluster: Flags.boolean({
     ...connection,
     summary: 'Connect to a Redis Cluster (seed addresses from --cluster-addrs, --uri, or 127.0.0.1:7000-7005).',
-    exclusive: ['sentinel-addrs', 'master-name'],
   }),
   'cluster-addrs': Flags.string({
     ...connection,
     helpValue: '<host:port,...>',
     summary: 'Comma-separated Redis Cluster seed addresses (implies --cluster).',
-    exclusive: ['uri', 'sentinel-addrs', 'master-name'],
   }),
   'sentinel-addrs': Flags.string({
     ...connection,
     helpValue: '<host:port,...>',
     summary: 'Comma-separated Redis Sentinel addresses (with --master-name).',
-    exclusive: ['uri'],
   }),
-  'master-name': Flags.string({...connection, helpValue: '<name>', summary: 'Redis Sentinel master name (with --sentinel-addrs).', exclusive: ['uri']}),
+  'master-name': Flags.string({...connection, helpValue: '<name>', summary: 'Redis Sentinel master name (with --sentinel-addrs).'}),
   config: Flags.string({
     ...connection,
     helpValue: '<file>',

@@ -159,6 +159,12 @@ describe('resolveConnection: Cluster and Sentinel', () => {
 });
 
 describe('resolveConnection: errors are usage errors', () => {
+  it('rejects flags that name two different servers', () => {
+    fails(() => resolve({uri: 'a:1', 'cluster-addrs': 'b:2'}), /--uri and --cluster-addrs name different servers/);
+    fails(() => resolve({uri: 'a:1', 'master-name': 'm'}), /--uri and --sentinel-addrs\/--master-name/);
+    fails(() => resolve({'cluster-addrs': 'b:2', 'sentinel-addrs': 's:1', 'master-name': 'm'}), /--cluster-addrs and --sentinel-addrs/);
+  });
+
   it('rejects malformed addresses with the flag name', () => {
     fails(() => resolve({uri: 'host:notaport'}), /invalid --uri "host:notaport"/);
     fails(() => resolve({uri: 'host:70000'}), /invalid --uri/);
