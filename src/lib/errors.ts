@@ -12,7 +12,9 @@ export type ErrorCode =
   | 'FAILED_PRECONDITION'
   | 'REDIS_COMMAND'
   | 'REDIS_UNAVAILABLE'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'TASK_FAILED'
+  | 'WAIT_TIMEOUT';
 
 export abstract class AsynqError extends Error {
   abstract readonly code: ErrorCode;
@@ -96,4 +98,24 @@ export function redact(s: string): string {
 
 export function errorMessage(err: unknown): string {
   return redact(err instanceof Error ? err.message : String(err));
+}
+
+/** A task that was waited for ended archived (its retries were exhausted, or SkipRetry). */
+export class TaskFailedError extends AsynqError {
+  readonly code = 'TASK_FAILED';
+  constructor(readonly queue: string, readonly taskId: string, readonly lastErr: string) {
+    super(`task ${taskId} in queue "${queue}" failed: ${lastErr === '' ? '(no error message)' : lastErr}`, {
+      actions: [`asynq task inspect --queue ${queue} ${taskId}`],
+    });
+  }
+}
+
+/** Waiting for a task ended before the task finished; the task itself is untouched. */
+export class WaitTimeoutError extends AsynqError {
+  readonly code = 'WAIT_TIMEOUT';
+  constructor(readonly queue: string, readonly taskId: string, readonly state: string, readonly waitedMs: number) {
+    super(`task ${taskId} in queue "${queue}" is still ${state} after waiting ${Math.round(waitedMs / 1000)}s`, {
+      actions: [`asynq task inspect --queue ${queue} ${taskId}`],
+    });
+  }
 }

@@ -47,6 +47,8 @@ export const EXIT_CODE_OF_ERROR = {
   REDIS_COMMAND: ExitCode.REDIS_UNAVAILABLE,
   REDIS_UNAVAILABLE: ExitCode.REDIS_UNAVAILABLE,
   INTERNAL: ExitCode.INTERNAL,
+  TASK_FAILED: ExitCode.TASK_FAILED,
+  WAIT_TIMEOUT: ExitCode.WAIT_TIMEOUT,
 } as const satisfies Record<ErrorCode, ExitCode>;
 
 /** Codes of errors that do not come from the engine (the `code` field of the JSON error). */

@@ -1,0 +1,86 @@
+import {Flags} from '@oclif/core';
+import {createLogger, execIsFailure, Server, type LogLevel} from '../../lib/index.js';
+import {AsynqCommand} from '../../lib/cli/base-command.js';
+import {ExitCode} from '../../lib/cli/exit-codes.js';
+import {duration} from '../../lib/cli/flags.js';
+import {buildWorkerHandler, logEachTask, parseQueueFlags, type TaskCounts} from '../../lib/cli/worker.js';
+
+export interface WorkerRunResult {
+  queues: Record<string, number>;
+  tasks: TaskCounts;
+}
+
+export default class WorkerRun extends AsynqCommand {
+  static override handlesSignals = true;
+  static override summary = 'Run a worker: process tasks with shell commands (--exec) or a JavaScript module (--handlers).';
+  static override description = `--exec PATTERN=COMMAND runs COMMAND for every task whose type matches PATTERN: an exact type, or a prefix ending with * or : (email:* and email: both match email:welcome). The command line is split into words like a shell would, but no shell ever runs it and nothing is expanded; the payload is never part of it. The command gets:
+  stdin        the task payload, byte for byte
+  environment  ASYNQ_TASK_ID, ASYNQ_TASK_TYPE, ASYNQ_QUEUE, ASYNQ_RETRY_COUNT, ASYNQ_MAX_RETRY, ASYNQ_DEADLINE
+  stdout       becomes the task result (up to 1 MiB; kept when the task has a retention)
+and its exit status decides:
+  0            success
+  75           retry later without using up a retry (EX_TEMPFAIL; e.g. rate limits)
+  65           fail now and archive, no more retries (EX_DATAERR; e.g. a bad payload)
+  other        failure, retried while retries are left; the end of stderr is the error
+On timeout, deadline, cancelation or shutdown the command's process group gets SIGTERM, then SIGKILL after --kill-grace.
+
+--handlers MODULE imports a .js/.mjs/.cjs module (or .ts: Node >= 22.6, or tsx installed in your project) whose default export is a ServeMux, a handler function (task, ctx) => ..., or an object mapping type patterns to functions. --exec patterns are tried first; other tasks go to the module.
+
+SIGINT or SIGTERM: stop taking tasks, let running ones finish for --shutdown-timeout, requeue the rest, exit 0. A second signal exits at once (130), killing running commands. SIGTSTP: stop taking new tasks.
+One log line per task on stderr (type, id, queue, duration, outcome).`;
+
+  static override examples = [
+    `<%= config.bin %> <%= command.id %> --exec 'email:*=./send-email.sh' --queues critical=6,default=3,low=1`,
+    `<%= config.bin %> <%= command.id %> --handlers ./handlers.js --concurrency 20 --log-format json`,
+    `<%= config.bin %> <%= command.id %> --exec 'build:docs=make docs' --queue builds --shutdown-timeout 30s || exit $?`,
+    `<%= config.bin %> <%= command.id %> --exec 'report:*=python3 report.py' --json`,
+  ];
+
+  static override flags = {
+    queues: Flags.string({helpValue: '<name=priority,...>', summary: 'Queues and their priorities (default: default=1).'}),
+    queue: Flags.string({
+      char: 'q', multiple: true, multipleNonGreedy: true, helpValue: '<name[=priority]>', summary: 'A queue to process (repeatable; priority 1 if omitted).',
+    }),
+    strict: Flags.boolean({summary: 'Strict priority: serve a lower-priority queue only when every higher one is empty.'}),
+    concurrency: Flags.integer({char: 'c', min: 1, helpValue: '<n>', summary: 'Tasks processed at once (default: the number of CPUs).'}),
+    'shutdown-timeout': duration({summary: 'On SIGTERM/SIGINT, how long running tasks may finish before they are requeued (default 8s).'}),
+    handlers: Flags.string({helpValue: '<module>', summary: 'JavaScript module whose default export handles tasks.'}),
+    exec: Flags.string({
+      multiple: true, multipleNonGreedy: true, helpValue: '<pattern=command>', summary: 'Run a command for each task whose type matches (repeatable).',
+    }),
+    'kill-grace': duration({summary: 'Pause between SIGTERM and SIGKILL of an aborted --exec command (default 5s).'}),
+    'log-level': Flags.string({options: ['debug', 'info', 'warn', 'error'], default: 'info', env: 'ASYNQ_LOG_LEVEL', summary: 'Minimum level logged.'}),
+    'log-format': Flags.string({options: ['text', 'json'], default: 'text', summary: 'Log lines as text (Go asynq\'s format) or JSON objects.'}),
+  };
+
+  async run(): Promise<WorkerRunResult> {
+    const {flags} = await this.parse(WorkerRun);
+    const level = flags['log-level'] as LogLevel;
+    const logger = createLogger({level, format: flags['log-format'] as 'text' | 'json'});
+    const queues = parseQueueFlags(flags.queues, flags.queue);
+    const built = await buildWorkerHandler({exec: flags.exec, handlers: flags.handlers, killGraceMs: flags['kill-grace'], logger});
+    const counts: TaskCounts = {succeeded: 0, failed: 0};
+    const server = new Server(this.connection().conn, {
+      queues, strictPriority: flags.strict, concurrency: flags.concurrency, shutdownTimeout: flags['shutdown-timeout'],
+      isFailure: execIsFailure, logger, logLevel: level,
+    });
+    let signals = 0;
+    const force = (): void => {
+      if (++signals < 2) return logger.info('Shutting down (send the signal again to exit at once)');
+      for (const e of built.execs) e.killAll('SIGKILL');
+      process.exit(ExitCode.SIGINT);
+    };
+    process.on('SIGINT', force);
+    process.on('SIGTERM', force);
+    try {
+      logger.info(`Worker: queues ${Object.entries(queues).map(([q, p]) => `${q}=${p}`).join(',')}; handlers: ${built.description.join('; ')}`);
+      await server.run(logEachTask(built.handler, logger, counts));
+      await Promise.all(built.execs.map((e) => e.close()));
+    } finally {
+      process.off('SIGINT', force);
+      process.off('SIGTERM', force);
+      await server.shutdown();
+    }
+    return {queues, tasks: counts};
+  }
+}
