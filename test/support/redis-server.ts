@@ -6,7 +6,7 @@
  * Never touches port 6379 and never flushes a server it did not start.
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
-import {mkdtempSync, rmSync} from 'node:fs';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -93,6 +93,11 @@ export interface StartOptions {
   /** Extra redis-server arguments, e.g. ['--cluster-enabled', 'yes']. */
   args?: string[];
   port?: number;
+  /**
+   * Config file text: written to `<dir>/redis.conf` and passed as the first argument (before the
+   * generated `--port …` options). Sentinel mode needs this: it rewrites its config file.
+   */
+  config?: string;
 }
 
 export async function startRedisServer(opts: StartOptions = {}): Promise<RedisServer> {
@@ -101,9 +106,14 @@ export async function startRedisServer(opts: StartOptions = {}): Promise<RedisSe
   for (let attempt = 0; ; attempt++) {
     const port = opts.port ?? (await freePort());
     const dir = mkdtempSync(join(tmpdir(), 'asynq-ts-redis-'));
+    const confArgs: string[] = [];
+    if (opts.config !== undefined) {
+      writeFileSync(join(dir, 'redis.conf'), opts.config);
+      confArgs.push(join(dir, 'redis.conf'));
+    }
     const child = spawn(
       bin,
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
+      [...confArgs, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
         '--daemonize', 'no', '--logfile', join(dir, 'redis.log'), ...(opts.args ?? [])],
       {stdio: 'ignore'},
     );
