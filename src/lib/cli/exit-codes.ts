@@ -3,7 +3,7 @@
  * themselves: they throw, and AsynqCommand.catch() maps the error here. `asynq --help` and
  * man/asynq.1 (EXIT STATUS) print EXIT_STATUS, so the documentation cannot drift from the code.
  */
-import {AsynqError, type ErrorCode} from '../errors.js';
+import {AsynqError, RedisCommandError, type ErrorCode} from '../errors.js';
 
 export const ExitCode = {
   OK: 0,
@@ -68,9 +68,13 @@ export function isRedisUnavailable(err: unknown): boolean {
   return UNAVAILABLE_NAME.has(err.name) || UNAVAILABLE_REPLY.test(err.message) || UNAVAILABLE_MESSAGE.test(err.message);
 }
 
-/** An oclif argument/flag parse error (CLIParseError and subclasses carry `parse`). */
+/**
+ * An oclif argument/flag parse error: CLIParseError and its subclasses carry `parse`; a value a
+ * flag's parse function rejected (`--db x`) is rethrown by oclif as `Parsing --db \n\t<reason>`.
+ */
 export function isOclifParseError(err: unknown): boolean {
-  return err instanceof Error && 'oclif' in err && 'parse' in err;
+  if (!(err instanceof Error)) return false;
+  return ('oclif' in err && 'parse' in err) || /^Parsing --[\w-]+ *\n\t/.test(err.message);
 }
 
 /** The exit status for any thrown value (STYLE §6.5). */
@@ -81,8 +85,9 @@ export function exitCodeFor(err: unknown): ExitCode {
   return ExitCode.INTERNAL;
 }
 
-/** The JSON/error `code` for any thrown value. */
+/** The JSON/error `code` for any thrown value (a failed command whose cause is a lost connection: REDIS_UNAVAILABLE). */
 export function errorCodeFor(err: unknown): CliErrorCode {
+  if (err instanceof RedisCommandError && isRedisUnavailable(err.cause)) return 'REDIS_UNAVAILABLE';
   if (err instanceof AsynqError) return err.code;
   if (isOclifParseError(err)) return 'USAGE';
   if (isRedisUnavailable(err)) return 'REDIS_UNAVAILABLE';

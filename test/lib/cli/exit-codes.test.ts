@@ -55,6 +55,10 @@ describe('exit status table (STYLE §6.5)', () => {
 
   it('maps oclif parse errors to 2 and anything unexpected to 1', () => {
     expect(exitCodeFor(parseError())).toBe(ExitCode.USAGE);
+    // A value rejected by a flag's parse function (oclif's integer flag throws a plain Error).
+    const badValue = new Error('Parsing --db \n\tExpected an integer but received: x\nSee more help with --help');
+    expect([exitCodeFor(badValue), errorCodeFor(badValue)]).toEqual([2, 'USAGE']);
+    expect(errorReport(badValue).message).toBe('Parsing --db: Expected an integer but received: x');
     expect(errorCodeFor(parseError())).toBe('USAGE');
     expect(exitCodeFor(new TypeError('x is undefined'))).toBe(ExitCode.INTERNAL);
     expect(exitCodeFor('a string')).toBe(ExitCode.INTERNAL);
@@ -80,6 +84,13 @@ describe('exit status table (STYLE §6.5)', () => {
     }
     expect(isRedisUnavailable(new Error('ERR unknown command'))).toBe(false);
     expect(isRedisUnavailable(errnoError('ENOENT', 'no such file'))).toBe(false);
+  });
+
+  it('reports a failed Redis command as REDIS_UNAVAILABLE when the connection was the cause', () => {
+    const lost = new RedisCommandError('allQueues', new Error('Connection is closed.'));
+    expect([errorCodeFor(lost), exitCodeFor(lost)]).toEqual(['REDIS_UNAVAILABLE', 5]);
+    const scriptBug = new RedisCommandError('enqueue', new Error('ERR user_script:1: Script attempted to access nonexistent global variable'));
+    expect([errorCodeFor(scriptBug), exitCodeFor(scriptBug)]).toEqual(['REDIS_COMMAND', 5]);
   });
 });
 
