@@ -114,7 +114,7 @@ export class TaskFailedError extends AsynqError {
 export class WaitTimeoutError extends AsynqError {
   readonly code = 'WAIT_TIMEOUT';
   constructor(readonly queue: string, readonly taskId: string, readonly state: string, readonly waitedMs: number) {
-    super(`task ${taskId} in queue "${queue}" is still ${state} after waiting ${Math.round(waitedMs / 1000)}s`, {
+    super(`task ${taskId} in queue "${queue}" is still ${state} after waiting ${waitedMs < 1000 ? `${Math.round(waitedMs)}ms` : `${Math.round(waitedMs / 1000)}s`}`, {
       actions: [`asynq task inspect --queue ${queue} ${taskId}`],
     });
   }
