@@ -68,6 +68,12 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The PIDs tree.sh / stubborn.sh wrote into DIR, once both are there. */
+async function groupPids(d: string): Promise<{parent: number; child: number}> {
+  const child = Number(await waitFor(() => existsSync(join(d, 'child.pid')) && readFileSync(join(d, 'child.pid'), 'utf8').trim(), 'child pid'));
+  return {parent: Number(readFileSync(join(d, 'parent.pid'), 'utf8')), child};
+}
+
 const tmpDirs: string[] = [];
 function tmp(): string {
   const d = mkdtempSync(join(tmpdir(), 'asynq-exec-'));
@@ -265,8 +271,7 @@ describe('ExecHandler', () => {
     const ac = new AbortController();
     const handler = new ExecHandler([script('tree.sh'), d], {killGraceMs: 5_000});
     const run = handler.processTask(taskWith(null), ctxWith(ac.signal)).catch((e: unknown) => e);
-    const child = Number(await waitFor(() => existsSync(join(d, 'child.pid')) && readFileSync(join(d, 'child.pid'), 'utf8').trim(), 'child pid'));
-    const parent = Number(readFileSync(join(d, 'parent.pid'), 'utf8'));
+    const {parent, child} = await groupPids(d);
     expect(alive(parent) && alive(child)).toBe(true);
     expect(handler.running).toBe(1);
     const started = Date.now();
@@ -282,8 +287,7 @@ describe('ExecHandler', () => {
     const ac = new AbortController();
     const handler = new ExecHandler([script('stubborn.sh'), d], {killGraceMs: 300});
     const run = handler.processTask(taskWith(null), ctxWith(ac.signal)).catch((e: unknown) => e);
-    const child = Number(await waitFor(() => existsSync(join(d, 'child.pid')) && readFileSync(join(d, 'child.pid'), 'utf8').trim(), 'child pid'));
-    const parent = Number(readFileSync(join(d, 'parent.pid'), 'utf8'));
+    const {parent, child} = await groupPids(d);
     const started = Date.now();
     ac.abort(new Error('context canceled'));
     await new Promise((r) => setTimeout(r, 150));
@@ -298,7 +302,7 @@ describe('ExecHandler', () => {
     const d = tmp();
     const handler = new ExecHandler([script('stubborn.sh'), d], {killGraceMs: 60_000});
     const run = handler.processTask(taskWith(null), ctxWith()).catch((e: unknown) => e);
-    const child = Number(await waitFor(() => existsSync(join(d, 'child.pid')) && readFileSync(join(d, 'child.pid'), 'utf8').trim(), 'child pid'));
+    const {child} = await groupPids(d);
     handler.killAll('SIGKILL');
     expect(await run).toMatchObject({message: 'killed by signal SIGKILL'});
     await waitFor(() => !alive(child), 'the grandchild to be killed');
