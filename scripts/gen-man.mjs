@@ -80,10 +80,14 @@ function flagEntries(flags, bin, id, {sort = true} = {}) {
 }
 
 function synopsis(cmd, bin, sep) {
-  const args = Object.values(cmd.args ?? {}).filter((a) => !a.hidden).map((a) => (a.required ? `\\fI${a.name.toUpperCase()}\\fR` : `[\\fI${a.name.toUpperCase()}\\fR]`));
+  const visible = Object.values(cmd.args ?? {}).filter((a) => !a.hidden);
+  const args = visible.map((a, i) => {
+    const name = `\\fI${a.name.toUpperCase()}\\fR${cmd.strict === false && i === visible.length - 1 ? '...' : ''}`;
+    return a.required ? name : `[${name}]`;
+  });
   const usage = [cmd.usage ?? []].flat();
   if (usage.length > 0) return usage.map((u) => `.br\n\\fB${roff(bin)}\\fR ${roff(template(u, bin, commandId(cmd.id, sep)))}`).join('\n');
-  return `.br\n\\fB${roff(bin)} ${roff(commandId(cmd.id, sep))}\\fR ${args.join(' ')} [\\fIflags\\fR]`.trimEnd();
+  return `.br\n${[`\\fB${roff(bin)} ${roff(commandId(cmd.id, sep))}\\fR`, ...args, '[\\fIflags\\fR]'].join(' ')}`;
 }
 
 function examples(cmd, bin, id) {

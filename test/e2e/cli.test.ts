@@ -69,7 +69,7 @@ describe('asynq --help', () => {
     expect(forced.stdout).toMatch(ANSI);
   });
 
-  it('shows a topic\'s help, also before the topic has commands', async () => {
+  it('shows a topic\'s help with its description', async () => {
     const r = await runCli(['queue', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(pkg.oclif.topics.queue!.description);
