@@ -544,6 +544,6 @@ function checkState<S extends TaskState>(state: string, allowed: readonly S[]): 
 }
 
 function requireGroup(group: string | undefined, what: string): string {
-  if (group === undefined || group === '') throw new ValidationError(`a group is required for ${what} aggregating tasks`, {actions: ['pass --group <group>']});
+  if (group === undefined || group === '') throw new ValidationError(`a group is required for ${what} aggregating tasks`);
   return group;
 }

@@ -1,0 +1,38 @@
+import {InspectorCommand, inspectFlags, stateFlag} from '../../lib/cli/inspector-command.js';
+import {taskJson, taskTable, type TaskJson} from '../../lib/cli/views.js';
+import type {TaskState} from '../../lib/index.js';
+
+export type TaskListResult = TaskJson[];
+
+export default class TaskList extends InspectorCommand {
+  static override aliases = ['task:ls'];
+  static override summary = 'List the tasks of a queue in one state, a page at a time.';
+  static override description = `States: pending (next to run first), active (longest-running first), scheduled and retry (soonest first), archived (oldest first), completed, and aggregating (needs --group). Pages hold 30 tasks unless --size says otherwise; --page 2 shows the next ones. Payloads are shown as text when printable, else as "non-printable bytes" (--json gives them as text or base64).`;
+  static override flags = {
+    queue: inspectFlags.queue,
+    state: stateFlag(),
+    group: inspectFlags.group,
+    page: inspectFlags.page,
+    size: inspectFlags.size,
+  };
+
+  static override examples = [
+    '<%= config.bin %> task ls --queue default --state retry',
+    '<%= config.bin %> task ls -q default -s aggregating -g daily-digest --page 2',
+    {description: 'IDs of the archived tasks as JSON:', command: '<%= config.bin %> task ls -q default -s archived --size 100 --json | jq -r \'.[].id\''},
+    {description: 'In CI, fail if any task waits for a retry:', command: 'test "$(<%= config.bin %> task ls -q default -s retry --json | jq length)" -eq 0 || exit 1'},
+  ];
+
+  async run(): Promise<TaskListResult> {
+    const {flags} = await this.parse(TaskList);
+    const state = flags.state as TaskState;
+    const inspector = await this.inspector();
+    const tasks = await inspector.listTasks(flags.queue, state, {group: flags.group, page: flags.page, size: flags.size});
+    if (tasks.length === 0) {
+      this.log(state === 'aggregating' ? `No aggregating tasks in group "${flags.group}"` : `No ${state} tasks in "${flags.queue}" queue`);
+    } else {
+      this.log(taskTable(state, tasks, this.now, this.timeZone));
+    }
+    return tasks.map(taskJson);
+  }
+}
