@@ -195,6 +195,7 @@ export async function startRedisSentinel(opts: RedisSentinelOptions = {}): Promi
       if (synced < replicas.length) throw new Error(`only ${synced} of ${replicas.length} replicas caught up before the failover`);
       if (fo.kill) {
         direct.drop(old);
+        started.splice(started.indexOf(old), 1); // RedisServer.stop() must not run twice
         await old.stop();
       } else {
         // NOGOODSLAVE / INPROG right after a previous failover: the sentinel's view is still refreshing.
