@@ -145,10 +145,15 @@ export async function startRedisServer(opts: StartOptions = {}): Promise<RedisSe
       },
       async stop() {
         for (const c of clients) c.disconnect();
-        if (child.exitCode === null) {
+        // A server killed by a signal (a failover test) has signalCode set and exitCode null.
+        if (child.exitCode === null && child.signalCode === null) {
           const exited = new Promise<void>((r) => child.once('exit', () => r()));
-          process.kill(child.pid!, 'SIGKILL');
-          await exited;
+          try {
+            process.kill(child.pid!, 'SIGKILL');
+            await exited;
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err; // already gone
+          }
         }
         live.delete(child);
         rmSync(dir, {recursive: true, force: true});
