@@ -1,0 +1,49 @@
+import {AsynqCommand, argvFlag} from '../lib/cli/base-command.js';
+import {describeConnection} from '../lib/cli/connection.js';
+import {duration} from '../lib/cli/flags.js';
+import {colorEnabled, requireTty} from '../lib/cli/tty.js';
+import {ValidationError} from '../lib/errors.js';
+import {Inspector} from '../lib/inspector.js';
+
+/** Shortest refresh interval: each refresh reads every queue's stats. */
+export const MIN_REFRESH_MS = 500;
+
+export default class Dash extends AsynqCommand {
+  static override summary = 'Live terminal dashboard of queues, tasks, servers and cron entries, which can also act on them.';
+
+  static override description = `Full-screen and refreshed every --refresh: the queues with their state, size, counts per task state, today's processed and failed tasks, error rate, latency, memory and a bar of their states; a queue's tasks by state (a page at a time), aggregation groups, the detail of a task (payload, result, last error), the history of processed/failed tasks per day; live servers and their workers; scheduler entries and their recent enqueues.
+
+It acts too, each action confirmed with y/n: pause or resume a queue (P); run (R), archive (A) or delete (D) the selected task or every task of the tab; cancel an active task (C). Errors show in the status line.
+
+Keys: arrows or hjkl move, Enter opens, Esc goes back, Tab switches between Queues, Servers and Cron, n/p page, / filters queues by name, s/S sort, r refreshes, ? shows every key, q quits.
+
+Each refresh reads one page of tasks at most and a fixed number of Redis calls per queue, never a whole queue. Needs an interactive terminal (at least 40×12); for scripts use \`asynq stats --json\`.`;
+
+  static override examples = [
+    {description: 'Watch the local Redis, refreshing every 2 s.', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'A remote Redis, refreshing every 5 s.', command: '<%= config.bin %> <%= command.id %> -u redis://redis.internal:6379/2 --refresh 5s'},
+    {description: 'What scripts and CI use instead (no terminal needed).', command: '<%= config.bin %> stats --json || exit $?'},
+  ];
+
+  static override enableJsonFlag = false;
+  static override handlesSignals = true;
+
+  static override flags = {
+    refresh: duration({summary: `Time between refreshes (Go durations or ms; at least ${MIN_REFRESH_MS}ms).`, default: 2000, defaultHelp: async () => '2s'}),
+  };
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Dash);
+    if (flags.refresh < MIN_REFRESH_MS) throw new ValidationError(`--refresh must be at least ${MIN_REFRESH_MS}ms, got ${flags.refresh}ms`);
+    requireTty('asynq dash', 'asynq stats --json');
+    const {conn} = this.connection();
+    const inspector = new Inspector(conn);
+    try {
+      process.env.NODE_ENV ??= 'production'; // React's production build: half the render time
+      const {runDash} = await import('../ui/dash/render.js');
+      await runDash({inspector, refreshMs: flags.refresh, target: describeConnection(conn), color: colorEnabled(process, argvFlag(this.argv, 'color'))});
+    } finally {
+      await inspector.close();
+    }
+  }
+}

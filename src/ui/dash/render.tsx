@@ -1,0 +1,77 @@
+/**
+ * Entry point of `asynq dash` (loaded lazily by src/commands/dash.ts, so no other command loads
+ * React or Ink). Runs the App full-screen on the terminal's alternate screen and returns when the
+ * user quits or a signal arrives; the terminal is restored on every path.
+ *
+ * One exit point: the App's `q`/Ctrl+C, SIGINT/SIGTERM/SIGHUP and a render error all end in
+ * Ink's unmount, which settles `waitUntilExit` (rejecting for a render error, so the command
+ * reports it with exit status 1).
+ */
+import {render, Text, useApp} from 'ink';
+import {Component, type ReactNode} from 'react';
+import {App, type AppProps} from './App.js';
+import {inspectorSource, type DashInspector} from './source.js';
+
+const ENTER_ALT_SCREEN = '\u001b[?1049h\u001b[2J\u001b[H';
+const LEAVE_ALT_SCREEN = '\u001b[?1049l';
+
+interface BoundaryProps {
+  onError: (err: Error) => void;
+  children: ReactNode;
+}
+
+/** Turns an error thrown while rendering into a clean exit instead of a broken terminal. */
+class ErrorBoundary extends Component<BoundaryProps, {error: Error | null}> {
+  override state = {error: null as Error | null};
+
+  static getDerivedStateFromError(error: Error): {error: Error} {
+    return {error};
+  }
+
+  override componentDidCatch(error: Error): void {
+    this.props.onError(error);
+  }
+
+  override render(): ReactNode {
+    return this.state.error === null ? this.props.children : <Text>asynq dash stopped: {this.state.error.message}</Text>;
+  }
+}
+
+/** The App inside the lifecycle root: a render error exits with that error. */
+export function DashRoot(props: AppProps) {
+  const {exit} = useApp();
+  return (
+    <ErrorBoundary onError={(err) => exit(err)}>
+      <App {...props} />
+    </ErrorBoundary>
+  );
+}
+
+export interface RunDashOptions extends Omit<AppProps, 'source'> {
+  inspector: DashInspector;
+  stdout?: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+}
+
+/** Runs the dashboard until the user quits; rejects only for a render error. */
+export async function runDash(opts: RunDashOptions): Promise<void> {
+  const {inspector, stdout = process.stdout, stdin = process.stdin, ...appProps} = opts;
+  stdout.write(ENTER_ALT_SCREEN);
+  const instance = render(<DashRoot {...appProps} source={inspectorSource(inspector)} />, {
+    stdout,
+    stdin,
+    exitOnCtrlC: false, // Ctrl+C is a key of the App (raw mode)
+    patchConsole: true,
+    incrementalRendering: true,
+  });
+  const stop = (): void => instance.unmount();
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, stop);
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    for (const s of signals) process.off(s, stop);
+    instance.cleanup();
+    stdout.write(LEAVE_ALT_SCREEN);
+  }
+}
