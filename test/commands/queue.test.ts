@@ -3,20 +3,12 @@ import * as keys from '../../src/lib/base/keys.js';
 import type {QueueHistoryResult} from '../../src/commands/queue/history.js';
 import type {QueueInspectResult} from '../../src/commands/queue/inspect.js';
 import type {QueueListResult} from '../../src/commands/queue/list.js';
-import {dumpAll} from '../support/dump.js';
 import {seedEveryState} from '../support/seed-every-state.js';
 import {useCli} from './setup.js';
 
 const cli = useCli();
 
-/** Runs the command, expects `code`, nothing on stdout and Redis unchanged; returns stderr. */
-async function failsUnchanged(args: string[], code: number): Promise<string> {
-  const before = await dumpAll(cli.redis);
-  const r = await cli.asynq(args);
-  expect({code: r.code, stdout: r.stdout}).toEqual({code, stdout: ''});
-  expect(await dumpAll(cli.redis)).toEqual(before);
-  return r.stderr;
-}
+const failsUnchanged = (args: string[], code: number): Promise<string> => cli.failsUnchanged(args, code);
 
 describe('asynq queue ls', () => {
   it('prints one queue per line, sorted; --json gives objects; the alias "list" works', async () => {

@@ -4,6 +4,7 @@
  * Go's UnixDate layout use the local zone) unless a test passes another TZ.
  */
 import {expect} from 'vitest';
+import {dumpAll} from '../support/dump.js';
 import {runCli, runCliInProcess, type CliResult, type InProcessResult, type RunCliOptions} from '../support/cli.js';
 import {useRedis, type RedisFixture} from '../support/redis.js';
 
@@ -12,6 +13,8 @@ export interface CliFixture extends RedisFixture {
   asynq(args: string[], env?: Record<string, string | undefined>): Promise<InProcessResult>;
   /** Runs `asynq ...args --json`, expects exit 0, nothing on stderr and one JSON document on stdout; returns it. */
   asynqJson<T = unknown>(args: string[]): Promise<T>;
+  /** Runs the command in process, expects exit `code`, nothing on stdout and Redis unchanged; returns stderr. */
+  failsUnchanged(args: string[], code: number): Promise<string>;
   /** Runs bin/run.js as a subprocess against the test server. */
   spawn(args: string[], opts?: RunCliOptions): Promise<CliResult>;
 }
@@ -24,6 +27,13 @@ export function useCli(): CliFixture {
     const r = await fx.asynq([...args, '--json']);
     expect({code: r.code, stderr: r.stderr}).toEqual({code: 0, stderr: ''});
     return JSON.parse(r.stdout) as T;
+  };
+  fx.failsUnchanged = async (args, code) => {
+    const before = await dumpAll(fx.redis);
+    const r = await fx.asynq(args);
+    expect({code: r.code, stdout: r.stdout}).toEqual({code, stdout: ''});
+    expect(await dumpAll(fx.redis)).toEqual(before);
+    return r.stderr;
   };
   fx.spawn = (args, opts = {}) => runCli(args, {...opts, env: {...env(), ...opts.env}});
   return fx;

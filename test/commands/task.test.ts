@@ -2,19 +2,12 @@ import {describe, expect, it} from 'vitest';
 import * as keys from '../../src/lib/base/keys.js';
 import type {TaskListResult} from '../../src/commands/task/list.js';
 import type {TaskInspectResult} from '../../src/commands/task/inspect.js';
-import {dumpAll} from '../support/dump.js';
 import {BINARY_PAYLOAD, seedEveryState} from '../support/seed-every-state.js';
 import {rows, useCli} from './setup.js';
 
 const cli = useCli();
 
-async function failsUnchanged(args: string[], code: number): Promise<string> {
-  const before = await dumpAll(cli.redis);
-  const r = await cli.asynq(args);
-  expect({code: r.code, stdout: r.stdout}).toEqual({code, stdout: ''});
-  expect(await dumpAll(cli.redis)).toEqual(before);
-  return r.stderr;
-}
+const failsUnchanged = (args: string[], code: number): Promise<string> => cli.failsUnchanged(args, code);
 
 /** Go's time.UnixDate in UTC, e.g. `Tue Mar 10 11:59:30 UTC 2026`. */
 function unixDate(d: Date): string {
