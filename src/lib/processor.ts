@@ -10,6 +10,12 @@
  *   DEFAULT_TASK_CHECK_INTERVAL_MS (20 ms, so 10–30 ms) for a pickup latency well under Go's
  *   0.5–1.5 s. It is still plain polling with the same dequeue script, so Go clients and servers
  *   need nothing new; the cost is about 50 dequeue calls (one per queue) per second per idle server.
+ * - Parallel fetches: the run loop is the one idle poller. While dequeues keep finding tasks, each
+ *   success starts one more fetch loop (up to MAX_PARALLEL_FETCHES, each holding a slot like any
+ *   fetch), so several dequeue round trips are in flight at once and the round trip does not cap
+ *   throughput (Go's single fetch loop is bounded by it too, at Go's speed). A helper loop that
+ *   finds every queue empty (or fails) releases its slot and ends without sleeping. Each dequeue
+ *   is the same script on its own, so Redis sees nothing a Go server would not send.
  * - Dequeue errors are logged at most once per 3 s and followed by the same idle sleep (Go retries
  *   at once; the sleep keeps a Redis outage from becoming a hot loop).
  * - One attempt: deadline = computeDeadline(msg); a deadline already past fails the task with
@@ -51,6 +57,8 @@ import {Task} from './task.js';
 export const DEFAULT_TASK_CHECK_INTERVAL_MS = 20;
 /** Go's default ShutdownTimeout. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 8_000;
+/** Most dequeues in flight at once while tasks keep coming (see Parallel fetches above). */
+export const MAX_PARALLEL_FETCHES = 8;
 /** Dequeue errors are logged at most once per this many ms (Go errLogLimiter). */
 const ERROR_LOG_INTERVAL_MS = 3_000;
 
@@ -145,6 +153,21 @@ export function computeDeadline(msg: Pick<TaskMessage, 'timeout' | 'deadline'>, 
   return new Date(now.getTime() + DEFAULT_TIMEOUT_SECONDS * 1000);
 }
 
+/**
+ * The reason a finished attempt's signal aborts with: a CanceledError without a stack trace (one
+ * per task; capturing a stack there cost more than running a no-op task, and it would only point
+ * into the processor).
+ */
+function attemptOver(): CanceledError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new CanceledError();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Counting semaphore whose acquire() gives up (false) when the signal aborts. */
 class Semaphore {
   #free: number;
@@ -204,6 +227,8 @@ export class Processor {
   readonly #abandon = new AbortController();
   readonly #workers = new Map<string, Worker>();
   readonly #inflight = new Set<Promise<void>>();
+  /** Helper fetch loops running besides the run loop (see Parallel fetches). */
+  readonly #fetchers = new Set<Promise<void>>();
   #loop?: Promise<void>;
   #shutdown?: Promise<void>;
   #lastErrorLog = -Infinity;
@@ -284,15 +309,25 @@ export class Processor {
    * Returns without fetching once stopped. Never throws.
    */
   async exec(): Promise<void> {
+    await this.#fetchOne(true, false);
+  }
+
+  /**
+   * One fetch (exec). `idleSleep`: when nothing was started, sleep before releasing the slot (the
+   * idle poller) or release it at once (a helper loop). `grow`: on success start one more helper
+   * loop. Resolves whether a task was started. Never throws.
+   */
+  async #fetchOne(idleSleep: boolean, grow: boolean): Promise<boolean> {
     const signal = this.#fetch.signal;
-    if (!(await this.#slots.acquire(signal))) return;
+    if (!(await this.#slots.acquire(signal))) return false;
     let started = false;
     try {
       const got = await this.#p.rdb.dequeue(this.queues());
       if (got) {
         this.#startWorker(got.msg, got.leaseExpiresAt);
         started = true;
-        return;
+        if (grow) this.#addFetcher();
+        return true;
       }
       this.#p.logger.debug('All queues are empty');
     } catch (err) {
@@ -304,14 +339,25 @@ export class Processor {
     } finally {
       if (!started) {
         const interval = this.#p.taskCheckIntervalMs;
-        await sleep(interval / 2 + this.#p.random() * interval, signal);
+        if (idleSleep) await sleep(interval / 2 + this.#p.random() * interval, signal);
         this.#slots.release();
       }
     }
+    return false;
   }
 
   async #run(): Promise<void> {
-    while (!this.#fetch.signal.aborted) await this.exec();
+    while (!this.#fetch.signal.aborted) await this.#fetchOne(true, true);
+    while (this.#fetchers.size > 0) await Promise.all(this.#fetchers);
+  }
+
+  /** Starts one more fetch loop, which dequeues until it finds nothing (up to MAX_PARALLEL_FETCHES − 1 helpers). */
+  #addFetcher(): void {
+    if (this.#fetchers.size >= Math.min(MAX_PARALLEL_FETCHES, this.#p.concurrency) - 1 || this.#fetch.signal.aborted) return;
+    const loop: Promise<void> = (async () => {
+      while (await this.#fetchOne(false, true));
+    })().finally(() => this.#fetchers.delete(loop));
+    this.#fetchers.add(loop);
   }
 
   #startWorker(msg: TaskMessage, leaseExpiresAt: Date): void {
@@ -368,7 +414,7 @@ export class Processor {
       }
     } finally {
       cancelTimer();
-      if (!controller.signal.aborted) controller.abort(new CanceledError());
+      if (!controller.signal.aborted) controller.abort(attemptOver());
       this.#workers.delete(msg.id);
     }
   }

@@ -1,0 +1,160 @@
+/**
+ * Processing: N no-op tasks at concurrency 10 and 100; three weighted queues (6/3/1); 1% of the
+ * tasks failing once and retried. Time from Server.start (BullMQ: new Worker) until every task is
+ * done; the tasks are enqueued beforehand (not timed).
+ * BullMQ: Worker with the same concurrency, jobs with removeOnComplete (asynq deletes a done task
+ * too); weighted → three queues with one Worker each at concurrency 6/3/1 (BullMQ has no weighted
+ * multi-queue worker); failing → attempts: 2, no backoff.
+ * Limit: redis-benchmark EVALSHA of dequeue-4.lua + done-5.lua as one script over seeded tasks.
+ */
+import {Queue, Worker} from 'bullmq';
+import {asynq, keys, scripts} from '../support/lib.mjs';
+import {now, repeat, waitUntil} from '../support/measure.mjs';
+import {seedAsynqQueue} from '../support/seed.mjs';
+import {dequeueDoneLua} from '../support/limit-scripts.mjs';
+
+const TYPE = 'bench:noop';
+const BULL_JOB_OPTS = {removeOnComplete: true, removeOnFail: true};
+
+/** Enqueues `n` tasks spread over `queues` through Client.enqueueMany (batches of 1000). */
+async function enqueueOurs(url, queues, n) {
+  const client = new asynq.Client(url);
+  for (let b = 0; b < n; b += 1000) {
+    const items = [];
+    for (let i = b; i < Math.min(n, b + 1000); i++) items.push([new asynq.Task(TYPE, {n: i}), {queue: queues[i % queues.length]}]);
+    await client.enqueueMany(items);
+  }
+  await client.close();
+}
+
+async function enqueueBull(queue, n, first = 0, step = 1, opts = BULL_JOB_OPTS) {
+  const jobs = [];
+  for (let i = first; i < n; i += step) jobs.push({name: TYPE, data: {n: i}, opts});
+  for (let b = 0; b < jobs.length; b += 1000) await queue.addBulk(jobs.slice(b, b + 1000));
+}
+
+/**
+ * One asynq run: seed, start a Server, wait until `succeeded` tasks are done (processed − failed
+ * counters of the queues), shut down. Returns tasks/s.
+ */
+export async function oursProcessRun(ctx, {n, concurrency, queues, handler, serverOpts = {}}) {
+  await ctx.flush();
+  const names = Object.keys(queues);
+  await enqueueOurs(ctx.url, names, n);
+  const server = new asynq.Server(ctx.url, {concurrency, queues, logLevel: 'error', ...serverOpts});
+  const counters = names.flatMap((q) => [keys.processedTotalKey(q), keys.failedTotalKey(q)]);
+  const t0 = now();
+  await server.start(handler);
+  await waitUntil(async () => {
+    const v = (await ctx.admin.mget(...counters)).map(Number);
+    let ok = 0;
+    for (let i = 0; i < v.length; i += 2) ok += v[i] - v[i + 1];
+    return ok >= n;
+  }, {what: `${n} asynq tasks done`});
+  const ms = now() - t0;
+  await server.shutdown();
+  return n / (ms / 1000);
+}
+
+/** One BullMQ run: one Worker per queue (concurrency each), until `n` completed events. Returns jobs/s. */
+export async function bullProcessRun(ctx, {n, workers, processor, jobOpts = BULL_JOB_OPTS}) {
+  await ctx.flush();
+  const queues = workers.map(({name}) => new Queue(name, {connection: ctx.connection}));
+  for (const [k, q] of queues.entries()) await enqueueBull(q, n, k, workers.length, jobOpts);
+  let completed = 0;
+  let resolveDone;
+  const done = new Promise((r) => (resolveDone = r));
+  const t0 = now();
+  const ws = workers.map(({name, concurrency}) => {
+    const w = new Worker(name, processor, {connection: ctx.connection, concurrency});
+    w.on('completed', () => {
+      if (++completed === n) resolveDone();
+    });
+    w.on('error', () => {});
+    return w;
+  });
+  await done;
+  const ms = now() - t0;
+  await Promise.all(ws.map((w) => w.close()));
+  await Promise.all(queues.map((q) => q.close()));
+  return n / (ms / 1000);
+}
+
+/** redis-benchmark arguments for the dequeue+done script over queue q. */
+export async function processLimitArgs(ctx, q) {
+  const sha = await ctx.admin.script('LOAD', dequeueDoneLua);
+  const nowS = Math.floor(Date.now() / 1000);
+  return ['EVALSHA', sha, 6, keys.pendingKey(q), keys.pausedKey(q), keys.activeKey(q), keys.leaseKey(q),
+    keys.processedKey(q, new Date()), keys.processedTotalKey(q), nowS + 30, keys.taskKeyPrefix(q), nowS + 90 * 86400,
+    '9223372036854775807'];
+}
+
+/** Redis limit of processing (tasks/s): seeds exactly `requests` pending tasks, then runs them all. */
+export async function processLimit(ctx, {clients, pipeline, requests}) {
+  if (!ctx.limits) return null;
+  const q = 'bench-limit';
+  const n = ctx.scale(requests);
+  await ctx.flush();
+  await seedAsynqQueue(ctx.admin, q, {pending: n});
+  const args = await processLimitArgs(ctx, q);
+  const rps = await ctx.limit({requests: n, clients, pipeline, args}, (r) => r.rps);
+  if (rps === null) return null;
+  const left = await ctx.admin.llen(keys.pendingKey(q));
+  if (left !== 0) throw new Error(`process limit: ${left} tasks left (every call must process one)`);
+  return rps;
+}
+
+export async function run(ctx) {
+  const n = ctx.scale(20_000);
+  const rows = [];
+  const noop = async () => {};
+  if (!scripts.dequeue || !scripts.done) throw new Error('dequeue/done scripts missing from lib');
+
+  for (const concurrency of [10, 100]) {
+    const ours = (await repeat(ctx.runs, () => oursProcessRun(ctx, {n, concurrency, queues: {bench: 1}, handler: noop}))).median;
+    const bull = ctx.bullmq
+      ? (await repeat(ctx.runs, () => bullProcessRun(ctx, {n, workers: [{name: 'bench', concurrency}], processor: noop}))).median : null;
+    const limit = await processLimit(ctx, {clients: concurrency, pipeline: 1, requests: 100_000});
+    const limitPipelined = await processLimit(ctx, {clients: concurrency, pipeline: 16, requests: 200_000});
+    rows.push({
+      id: `process.c${concurrency}`, group: 'process', name: `process ${n.toLocaleString('en')} no-op tasks, concurrency ${concurrency}`,
+      unit: 'tasks/s', better: 'higher', ours, bullmq: bull, limit, limitPipelined,
+      note: `Limit: dequeue+done as one EVALSHA, -c ${concurrency} / -c ${concurrency} -P 16`,
+    });
+  }
+
+  // Three weighted queues, concurrency 10 in all.
+  const weighted = {critical: 6, default: 3, low: 1};
+  const oursW = (await repeat(ctx.runs, () => oursProcessRun(ctx, {n, concurrency: 10, queues: weighted, handler: noop}))).median;
+  const bullW = !ctx.bullmq ? null : (await repeat(ctx.runs, () => bullProcessRun(ctx, {
+    n, workers: Object.entries(weighted).map(([name, c]) => ({name, concurrency: c})), processor: noop,
+  }))).median;
+  const limit10 = rows[0].limit;
+  const limit10P = rows[0].limitPipelined;
+  rows.push({
+    id: 'process.weighted', group: 'process', name: `three weighted queues 6/3/1, concurrency 10`, unit: 'tasks/s', better: 'higher',
+    ours: oursW, bullmq: bullW, limit: limit10, limitPipelined: limit10P,
+    note: 'tasks spread evenly; BullMQ: one Worker per queue at concurrency 6/3/1. Limit as concurrency 10',
+  });
+
+  // 1% failing once, then retried.
+  const failing = async (task, c) => {
+    if (c.retryCount === 0 && task.json().n % 100 === 0) throw new Error('bench: failing once');
+  };
+  const oursF = (await repeat(ctx.runs, () => oursProcessRun(ctx, {
+    n, concurrency: 10, queues: {bench: 1}, handler: failing,
+    serverOpts: {retryDelayFunc: () => 0, delayedTaskCheckInterval: 100},
+  }))).median;
+  const bullF = !ctx.bullmq ? null : (await repeat(ctx.runs, () => bullProcessRun(ctx, {
+    n, workers: [{name: 'bench', concurrency: 10}], jobOpts: {...BULL_JOB_OPTS, attempts: 2},
+    processor: async (job) => {
+      if (job.attemptsMade === 0 && job.data.n % 100 === 0) throw new Error('bench: failing once');
+    },
+  }))).median;
+  rows.push({
+    id: 'process.failing', group: 'process', name: '1% failing once then retried, concurrency 10', unit: 'tasks/s', better: 'higher',
+    ours: oursF, bullmq: bullF, limit: limit10, limitPipelined: limit10P,
+    note: 'asynq: retry delay 0, forwarder every 100 ms; BullMQ: attempts 2, no backoff. Limit as concurrency 10',
+  });
+  return rows;
+}

@@ -1,0 +1,47 @@
+/** Small measuring helpers: medians, percentiles, waiting for a condition, sleeping. */
+import {performance} from 'node:perf_hooks';
+
+export const now = () => performance.now();
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Nearest-rank percentile (p in 0..100). */
+export function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+/** Polls `cond` every `everyMs` until it is truthy; throws after `timeoutMs`. */
+export async function waitUntil(cond, {timeoutMs = 120_000, everyMs = 5, what = 'condition'} = {}) {
+  const deadline = now() + timeoutMs;
+  for (;;) {
+    if (await cond()) return;
+    if (now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Runs `fn` `runs` times (after `warmup` unrecorded runs) and returns every result and the median. */
+export async function repeat(runs, fn, {warmup = 0} = {}) {
+  for (let i = 0; i < warmup; i++) await fn(-1 - i);
+  const values = [];
+  for (let i = 0; i < runs; i++) values.push(await fn(i));
+  return {values, median: median(values)};
+}
+
+/** `n` async callers sharing a countdown of `total` calls to `call(i)`; resolves with elapsed ms. */
+export async function concurrently(total, callers, call) {
+  let next = 0;
+  const t0 = now();
+  await Promise.all(Array.from({length: callers}, async () => {
+    for (let i = next++; i < total; i = next++) await call(i);
+  }));
+  return now() - t0;
+}

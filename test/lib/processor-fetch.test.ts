@@ -1,0 +1,113 @@
+/**
+ * Processor fetching for throughput (issue 9): parallel dequeues while tasks keep coming, one
+ * idle poller otherwise; the stack-free reason of a finished attempt's signal.
+ */
+import {describe, expect, it} from 'vitest';
+import {RDB} from '../../src/lib/broker/rdb.js';
+import * as keys from '../../src/lib/base/keys.js';
+import {SimulatedClock} from '../../src/lib/clock.js';
+import {CanceledError, type TaskContext} from '../../src/lib/handler.js';
+import {MAX_PARALLEL_FETCHES, Processor} from '../../src/lib/processor.js';
+import {useRedis} from '../support/redis.js';
+import {msg, recordingLogger} from '../support/seed-states.js';
+import {waitFor} from './engine-fixtures.js';
+
+const r = useRedis();
+const T0 = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 12 * 3_600_000);
+
+/** A Processor whose dequeues are counted while in flight (each held `delayMs` before Redis). */
+function setup(concurrency: number, delayMs: number, handler: (ctx: TaskContext) => void | Promise<void> = () => {}) {
+  const clock = new SimulatedClock(T0);
+  const rdb = new RDB(r.redis, {clock});
+  const stats = {inFlight: 0, maxInFlight: 0, calls: 0};
+  const counted = {
+    ...pick(rdb),
+    async dequeue(qnames: string[]) {
+      stats.calls++;
+      stats.inFlight++;
+      stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+      try {
+        await new Promise((res) => setTimeout(res, delayMs));
+        return await rdb.dequeue(qnames);
+      } finally {
+        stats.inFlight--;
+      }
+    },
+  };
+  const p = new Processor({
+    logger: recordingLogger(), rdb: counted, queues: {default: 1}, concurrency, clock, taskCheckIntervalMs: 10,
+    handler: {processTask: (_t, ctx) => handler(ctx)},
+  });
+  return {p, rdb, stats};
+}
+
+function pick(rdb: RDB) {
+  return {
+    done: rdb.done.bind(rdb), markAsComplete: rdb.markAsComplete.bind(rdb), requeue: rdb.requeue.bind(rdb),
+    retry: rdb.retry.bind(rdb), archive: rdb.archive.bind(rdb), writeResult: rdb.writeResult.bind(rdb),
+  };
+}
+
+const processed = async (): Promise<number> => Number(await r.redis.get(keys.processedTotalKey('default')));
+
+describe('Processor: parallel fetches', () => {
+  it('keeps several dequeues in flight while tasks keep coming, at most MAX_PARALLEL_FETCHES', async () => {
+    const {p, rdb, stats} = setup(50, 3);
+    for (let i = 0; i < 200; i++) await rdb.enqueue(msg(`t${i}`));
+    p.start();
+    await waitFor(async () => (await processed()) === 200, 'all 200 processed');
+    await p.shutdown();
+    expect(stats.maxInFlight).toBeGreaterThan(1);
+    expect(stats.maxInFlight).toBeLessThanOrEqual(MAX_PARALLEL_FETCHES);
+    expect(await r.redis.llen(keys.pendingKey('default'))).toBe(0);
+    expect(await r.redis.llen(keys.activeKey('default'))).toBe(0);
+  });
+
+  it('never has more dequeues in flight than free slots (concurrency 2)', async () => {
+    const {p, rdb, stats} = setup(2, 3);
+    for (let i = 0; i < 40; i++) await rdb.enqueue(msg(`t${i}`));
+    p.start();
+    await waitFor(async () => (await processed()) === 40, 'all 40 processed');
+    await p.shutdown();
+    expect(stats.maxInFlight).toBeLessThanOrEqual(2);
+  });
+
+  it('polls with a single loop while every queue is empty', async () => {
+    const {p, stats} = setup(50, 1);
+    p.start();
+    await waitFor(() => stats.calls >= 10, '10 idle polls');
+    await p.shutdown();
+    expect(stats.maxInFlight).toBe(1);
+  });
+
+  it('falls back to one poller once the queue drains, and picks up a later task', async () => {
+    const {p, rdb, stats} = setup(50, 2);
+    for (let i = 0; i < 30; i++) await rdb.enqueue(msg(`a${i}`));
+    p.start();
+    await waitFor(async () => (await processed()) === 30, 'first 30 processed');
+    const before = stats.calls;
+    await waitFor(() => stats.calls >= before + 5, 'idle polls');
+    stats.maxInFlight = stats.inFlight;
+    await waitFor(() => stats.calls >= before + 15, 'more idle polls');
+    expect(stats.maxInFlight).toBe(1);
+    await rdb.enqueue(msg('late'));
+    await waitFor(async () => (await processed()) === 31, 'the late task processed');
+    await p.shutdown();
+  });
+});
+
+describe('Processor: end of an attempt', () => {
+  it("aborts the handler's signal with `context canceled` once the handler returned", async () => {
+    let signal: AbortSignal | undefined;
+    const {p, rdb} = setup(1, 0, (ctx) => {
+      signal = ctx.signal;
+      expect(ctx.signal.aborted).toBe(false);
+    });
+    await rdb.enqueue(msg('one'));
+    await p.exec();
+    await p.waitForWorkers();
+    expect(signal?.aborted).toBe(true);
+    expect(signal?.reason).toBeInstanceOf(CanceledError);
+    expect((signal?.reason as Error).message).toBe('context canceled');
+  });
+});
