@@ -160,6 +160,8 @@ describe('asynq cron run', () => {
     // Removed: task:a is unregistered and enqueued no more.
     writeFileSync(file, everySecond('task:b'));
     await cron.waitForLog(/INFO: Successfully unregistered periodic task: entryID=/);
+    // A task:a firing under way at the unregister completes; one more task:b tick lets it land.
+    await cron.waitForLog(enqueuedLog('task:b'), {from: cron.stderr().length});
     const afterRemoval = cron.stderr().length;
     const aCount = count(await pendingTypes(), 'task:a');
     await cron.waitForLog(enqueuedLog('task:b'), {times: 2, from: afterRemoval});
@@ -260,6 +262,19 @@ describe('asynq cron run --help', () => {
         ['@every 30s', 'ping', '', {queue: 'low'}],
       ]);
     }
+  });
+});
+
+describe('README "Periodic tasks"', () => {
+  it('has a YAML example that parses, with every option', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const yaml = /### The YAML file\n\n```yaml\n([^]*?)```/.exec(readme)?.[1];
+    expect(yaml).toBeDefined();
+    const configs = parsePeriodicTaskConfigs(yaml!);
+    expect(configs.map((c) => c.task.type)).toEqual(['task:periodic', 'report:daily']);
+    expect(Buffer.from(configs[0]!.task.payload).equals(SEED_PAYLOAD)).toBe(true);
+    expect(Object.keys(configs[1]!.opts ?? {}).sort()).toEqual(
+      ['deadline', 'group', 'headers', 'maxRetry', 'processIn', 'queue', 'retention', 'taskId', 'timeout', 'unique']);
   });
 });
 
