@@ -234,7 +234,9 @@ export class Processor {
   #lastErrorLog = -Infinity;
 
   constructor(params: ProcessorParams) {
-    const {handler, ...rest} = params;
+    const {handler, ...given} = params;
+    // Options passed as undefined (Server passes every option it got) take the defaults too.
+    const rest = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as typeof given;
     this.#p = {
       strictPriority: false, taskCheckIntervalMs: DEFAULT_TASK_CHECK_INTERVAL_MS, shutdownTimeoutMs: DEFAULT_SHUTDOWN_TIMEOUT_MS,
       retryDelayFunc: defaultRetryDelayFunc, isFailure: defaultIsFailure, clock: realClock, random: Math.random, ...rest,

@@ -9,7 +9,7 @@ import {SimulatedClock} from '../../src/lib/clock.js';
 import {CanceledError, type TaskContext} from '../../src/lib/handler.js';
 import {MAX_PARALLEL_FETCHES, Processor} from '../../src/lib/processor.js';
 import {useRedis} from '../support/redis.js';
-import {msg, recordingLogger} from '../support/seed-states.js';
+import {msg, recordingLogger, zsetEntries} from '../support/seed-states.js';
 import {waitFor} from './engine-fixtures.js';
 
 const r = useRedis();
@@ -109,5 +109,29 @@ describe('Processor: end of an attempt', () => {
     expect(signal?.aborted).toBe(true);
     expect(signal?.reason).toBeInstanceOf(CanceledError);
     expect((signal?.reason as Error).message).toBe('context canceled');
+  });
+});
+
+describe('Processor: options passed as undefined', () => {
+  it('uses the default isFailure and retry delay, without logging errors (as Server passes them)', async () => {
+    const clock = new SimulatedClock(T0);
+    const rdb = new RDB(r.redis, {clock});
+    const logger = recordingLogger();
+    const p = new Processor({
+      logger, rdb, queues: {default: 1}, concurrency: 1, clock, taskCheckIntervalMs: 10,
+      retryDelayFunc: undefined, isFailure: undefined, errorHandler: undefined, syncer: undefined, strictPriority: undefined,
+      handler: {processTask: () => { throw new Error('boom'); }},
+    });
+    await rdb.enqueue(msg('f', {retry: 3}));
+    await p.exec();
+    await p.waitForWorkers();
+    expect(logger.lines.filter(([level]) => level === 'error')).toEqual([]);
+    const entries = await zsetEntries(r.redis, keys.retryKey('default'));
+    expect(entries.map(([id]) => id)).toEqual(['f']);
+    const score = entries[0]![1];
+    // Go's default delay for the first retry: 15 + rand[0,30) s after now.
+    expect(score - T0.getTime() / 1000).toBeGreaterThanOrEqual(15);
+    expect(score - T0.getTime() / 1000).toBeLessThan(45);
+    expect(await r.redis.get(keys.failedTotalKey('default'))).toBe('1'); // counted as a failure
   });
 });
