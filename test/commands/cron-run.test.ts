@@ -147,6 +147,21 @@ describe('asynq cron run', () => {
     expect(c.stderr).toMatch(/INFO: Stopped: \d+ task\(s\) enqueued, 0 failed\n$/);
   });
 
+  it('registers the seed file as written: "* * * * *", next enqueue at the next full minute', async () => {
+    const cron = cronRun(join(ROOT, 'test', 'fixtures', 'periodic.yml'));
+    await cron.waitForLog(/INFO: Running 1 periodic task\(s\)/);
+    const [entryKey] = await r.redis.zrange(keys.allSchedulers, 0, -1);
+    const [entry] = (await r.redis.lrangeBuffer(entryKey!, 0, -1)).map(decodeSchedulerEntry);
+    expect(entry).toMatchObject({spec: '* * * * *', taskType: 'task:periodic', enqueueOptions: []});
+    expect(Buffer.from(entry!.taskPayload).equals(SEED_PAYLOAD)).toBe(true);
+    const next = Number(entry!.nextEnqueueTime.seconds) * 1000;
+    expect(next % 60_000).toBe(0);
+    expect(next - Date.now()).toBeGreaterThan(-5_000);
+    expect(next - Date.now()).toBeLessThanOrEqual(60_000);
+    cron.child.kill('SIGTERM');
+    expect((await cron.exited).code).toBe(0);
+  });
+
   it('applies file edits at the next sync: an added entry fires, a removed one stops, a broken edit keeps the last good entries', async () => {
     const file = periodicFile(everySecond('task:a'));
     const cron = cronRun(file, '--sync-interval', '1s');
