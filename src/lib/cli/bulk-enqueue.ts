@@ -1,6 +1,6 @@
 /**
  * `asynq enqueue --from tasks.jsonl`: reads task lines (src/lib/jsonl.ts) in batches and enqueues
- * each batch with one pipelined Client.enqueueMany call. A bad line is counted with its line
+ * each batch with pipelined Client.enqueueMany calls (lines with their own taskId one by one). A bad line is counted with its line
  * number and never stops or changes the others; a duplicate (unique lock held, or task ID taken)
  * is counted as such. Any other error (Redis) stops the run and is rethrown; the summary passed in
  * then tells how far it got. The progress bar (stderr, TTY only) is drawn by ProgressBar.
@@ -10,7 +10,7 @@ import type {Client} from '../client.js';
 import {DuplicateTaskError, TaskIdConflictError, ValidationError} from '../errors.js';
 import {readTaskLines, type JsonlTask} from '../jsonl.js';
 import type {TaskOptions} from '../options.js';
-import {Task} from '../task.js';
+import {Task, type TaskInfo} from '../task.js';
 
 export interface BulkLineError {
   line: number;
@@ -46,7 +46,7 @@ export interface BulkOptions {
  * own options. Fills `summary` as it goes (pass one in to see partial results after an error).
  */
 export async function bulkEnqueue(
-  client: Pick<Client, 'enqueueMany'>,
+  client: Pick<Client, 'enqueue' | 'enqueueMany'>,
   input: Readable,
   defaults: TaskOptions,
   opts: BulkOptions = {},
@@ -64,7 +64,7 @@ export async function bulkEnqueue(
       if ('error' in entry) invalid(entry.line, entry.error);
       else tasks.push(entry);
     }
-    const results = await client.enqueueMany(tasks.map((t) => [new Task(t.type, t.payload), t.options]), defaults);
+    const results = await enqueueInOrder(client, tasks, defaults);
     results.forEach((r, i) => {
       const line = tasks[i]!.line;
       if (!(r instanceof Error)) summary.enqueued++;
@@ -78,6 +78,30 @@ export async function bulkEnqueue(
     opts.onProgress?.(bytes, summary);
   }
   return summary;
+}
+
+/**
+ * One result per task, in input order. Lines with their own taskId are enqueued one by one, since
+ * a batch (Go BatchEnqueue) skips a taken ID silently and reports success; the runs between them
+ * go through pipelined enqueueMany calls, so Redis sees the tasks in input order.
+ */
+async function enqueueInOrder(client: Pick<Client, 'enqueue' | 'enqueueMany'>, tasks: JsonlTask[], defaults: TaskOptions): Promise<Array<TaskInfo | Error>> {
+  const results: Array<TaskInfo | Error> = [];
+  let run: JsonlTask[] = [];
+  const flush = async (): Promise<void> => {
+    if (run.length > 0) results.push(...(await client.enqueueMany(run.map((t) => [new Task(t.type, t.payload), t.options]), defaults)));
+    run = [];
+  };
+  for (const t of tasks) {
+    if (t.options.taskId === undefined) {
+      run.push(t);
+      continue;
+    }
+    await flush();
+    results.push(await client.enqueue(new Task(t.type, t.payload), {...defaults, ...t.options}).catch((err: Error) => err));
+  }
+  await flush();
+  return results;
 }
 
 /** `enqueued 98, duplicates 1 (line 4), invalid 1 (line 7: "type" must be a non-empty string)`. */

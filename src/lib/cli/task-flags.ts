@@ -22,8 +22,8 @@ export const taskOptionFlags = {
   timeout: duration({summary: 'How long one attempt may run, e.g. 90s, 10m (default 30m when --deadline is not given).'}),
   deadline: time({summary: 'Absolute deadline of the task, RFC 3339 (e.g. 2026-01-02T15:04:05Z).'}),
   unique: duration({summary: 'Reject an identical task (same type, payload and queue) for this long, e.g. 1h (at least 1s).'}),
-  'process-in': duration({summary: 'Process the task this long from now, e.g. 10m.', exclusive: ['process-at']}),
-  'process-at': time({summary: 'Process the task at this time, RFC 3339.', exclusive: ['process-in']}),
+  'process-in': duration({summary: 'Process the task this long from now, e.g. 10m.'}),
+  'process-at': time({summary: 'Process the task at this time, RFC 3339.'}),
   retention: duration({summary: 'Keep the task (and its result) this long after it completes, e.g. 24h.'}),
   group: Flags.string({helpValue: '<group>', summary: 'Aggregation group (processed by a server with a group aggregator).'}),
   header: Flags.string({

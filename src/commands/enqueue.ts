@@ -1,0 +1,168 @@
+import {createReadStream, statSync} from 'node:fs';
+import {Args, Flags} from '@oclif/core';
+import {
+  Client, DuplicateTaskError, Inspector, Task, TaskIdConflictError, ValidationError, closeRedisClient, createRedisClient,
+  waitForTaskSuccess, type RedisConnection, type TaskInfo, type TaskOptions,
+} from '../lib/index.js';
+import {AsynqCommand} from '../lib/cli/base-command.js';
+import {bulkEnqueue, emptySummary, formatSummary, invalidLinesError, ProgressBar, type BulkSummary} from '../lib/cli/bulk-enqueue.js';
+import {ExitCode} from '../lib/cli/exit-codes.js';
+import {duration} from '../lib/cli/flags.js';
+import {readPayload, taskOptionsFromFlags, taskOptionFlags} from '../lib/cli/task-flags.js';
+import {showProgress} from '../lib/cli/tty.js';
+import {taskJson, type TaskJson} from '../lib/cli/views.js';
+
+/** Retention given to a task enqueued with --wait and no --retention, so its result can be read. */
+const WAIT_RETENTION_MS = 10 * 60_000;
+const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
+
+export type EnqueueResult = TaskJson | BulkSummary;
+
+export default class Enqueue extends AsynqCommand {
+  static override summary = 'Enqueue a task, or many from a JSON Lines file; optionally wait for its result.';
+  static override description = `The payload is the PAYLOAD argument, a file (--payload-file F), or stdin (--payload-file -). A payload that starts with { or [ must be valid JSON unless --raw is given; it is sent byte for byte as given.
+
+--wait blocks until the task is completed or archived and prints its result on stdout (exit 0), or its last error (exit 6); exit 7 when --wait-timeout passes first (the task stays queued). Without --retention the task is kept for 10m after completion so that its result can be read.
+
+--from reads one task per line: {"type": "...", "payload": ..., "options": {"queue": "...", "processIn": "10m", ...}} (payloadBase64 for bytes). The option flags are the defaults of every line. Invalid lines are reported with their line numbers and skipped; the others are enqueued in pipelined batches. Exit 2 if any line was invalid, 4 never (duplicates are counted).
+
+A duplicate unique task or a taken task ID exits 4.`;
+
+  static override examples = [
+    `<%= config.bin %> <%= command.id %> email:welcome '{"userId": 42}'`,
+    `<%= config.bin %> <%= command.id %> report:daily --queue low --process-in 1h --unique 24h`,
+    `<%= config.bin %> <%= command.id %> build:docs '{"ref":"main"}' --wait --wait-timeout 10m || exit $?`,
+    `<%= config.bin %> <%= command.id %> image:resize --payload-file photo.json --json | jq -r .id`,
+    `<%= config.bin %> <%= command.id %> --from tasks.jsonl --queue low --json`,
+  ];
+
+  static override args = {
+    type: Args.string({description: 'Task type, e.g. email:welcome.', ignoreStdin: true}),
+    payload: Args.string({description: 'Payload (JSON or any text); omit for none.', ignoreStdin: true}),
+  };
+
+  static override flags = {
+    'payload-file': Flags.string({char: 'f', helpValue: '<file|->', summary: 'Read the payload from a file, or from stdin with -.'}),
+    raw: Flags.boolean({summary: 'Send the payload as it is, without checking JSON-looking payloads.'}),
+    ...taskOptionFlags,
+    'task-id': Flags.string({helpValue: '<id>', summary: 'Task ID (default a random UUID).'}),
+    wait: Flags.boolean({summary: 'Wait until the task is completed (exit 0, prints its result) or archived (exit 6).'}),
+    'wait-timeout': duration({summary: 'With --wait: give up after this long with exit 7 (default 5m; 0 waits forever).'}),
+    from: Flags.string({helpValue: '<file.jsonl|->', summary: 'Enqueue one task per line of a JSON Lines file (or stdin with -).'}),
+  };
+
+  async run(): Promise<EnqueueResult> {
+    const {args, flags} = await this.parse(Enqueue);
+    checkCombinations(flags, args.type !== undefined);
+    const options = taskOptionsFromFlags(flags);
+    if (flags.from !== undefined) return this.#bulk(flags.from, options);
+    if (args.type === undefined) throw new ValidationError('missing TYPE argument (or --from FILE)', {actions: ['asynq enqueue --help']});
+    const payload = await readPayload({arg: args.payload, file: flags['payload-file'], raw: flags.raw});
+    if (flags.wait) checkWaitable(options);
+    const opts: TaskOptions = flags.wait && options.retention === undefined ? {...options, retention: WAIT_RETENTION_MS} : options;
+    return this.#withRedis(async (redis) => {
+      const info = await enqueueOne(new Client(redis), new Task(args.type!, payload), opts);
+      if (!flags.wait) {
+        if (!this.jsonEnabled()) this.log(describe(info));
+        return taskJson(info);
+      }
+      this.logToStderr(`${describe(info)}; waiting for it to finish...`);
+      const done = await this.#wait(redis, info, flags['wait-timeout'] ?? DEFAULT_WAIT_TIMEOUT_MS);
+      if (!this.jsonEnabled() && done.result !== null) {
+        process.stdout.write(done.result);
+        if (process.stdout.isTTY && done.result.at(-1) !== 0x0a) process.stdout.write('\n');
+      }
+      return taskJson(done);
+    });
+  }
+
+  async #wait(redis: RedisConnection, info: TaskInfo, timeoutMs: number): Promise<TaskInfo> {
+    let retried = info.retried;
+    return waitForTaskSuccess(new Inspector(redis), info.queue, info.id, {
+      timeoutMs: timeoutMs === 0 ? undefined : timeoutMs,
+      onUpdate: (t) => {
+        if (t.retried > retried && t.state === 'retry') this.logToStderr(`attempt ${t.retried} failed: ${t.lastErr}; retrying`);
+        retried = Math.max(retried, t.retried);
+      },
+    });
+  }
+
+  async #bulk(from: string, defaults: TaskOptions): Promise<BulkSummary> {
+    const total = from === '-' ? undefined : fileSize(from);
+    const input = from === '-' ? process.stdin : createReadStream(from);
+    const bar = showProgress(process) ? new ProgressBar(process.stderr, total) : undefined;
+    const summary = emptySummary();
+    await this.#withRedis(async (redis) => {
+      try {
+        await bulkEnqueue(new Client(redis), input, defaults, {onProgress: (bytes, s) => bar?.update(bytes, s.lines)}, summary);
+      } finally {
+        bar?.done();
+        input.destroy();
+      }
+    });
+    if (summary.invalid === 0) {
+      if (!this.jsonEnabled()) this.log(formatSummary(summary));
+      return summary;
+    }
+    if (this.jsonEnabled()) {
+      this.logJson(summary);
+      return this.exit(ExitCode.USAGE);
+    }
+    this.log(formatSummary(summary));
+    throw invalidLinesError(summary, from === '-' ? 'stdin' : from);
+  }
+
+  async #withRedis<T>(fn: (redis: RedisConnection) => Promise<T>): Promise<T> {
+    const {client} = createRedisClient(this.connection().conn);
+    try {
+      return await fn(client);
+    } finally {
+      await closeRedisClient(client);
+    }
+  }
+}
+
+/** Flags that do not go together, as one-line usage errors (oclif's own are multi-line). */
+function checkCombinations(f: {[k: string]: unknown}, hasType: boolean): void {
+  const given = (name: string): boolean => f[name] !== undefined && f[name] !== false;
+  const pairs: Array<[string, string]> = [['process-in', 'process-at'], ['from', 'payload-file'], ['from', 'task-id'], ['from', 'wait'], ['from', 'raw']];
+  for (const [a, b] of pairs) if (given(a) && given(b)) throw new ValidationError(`--${a} and --${b} cannot be used together`);
+  if (given('wait-timeout') && !given('wait')) throw new ValidationError('--wait-timeout needs --wait');
+  if (given('from') && hasType) throw new ValidationError('--from takes the tasks from the file: give no TYPE or PAYLOAD argument');
+}
+
+/** --wait needs a task that ends as itself in completed or archived. */
+function checkWaitable(o: TaskOptions): void {
+  if (o.group !== undefined) throw new ValidationError('--wait cannot be used with --group: a grouped task is aggregated into another task');
+  if (o.retention !== undefined && Number(o.retention) < 1000) {
+    throw new ValidationError('--wait needs a --retention of at least 1s to read the result (or no --retention: 10m is used)');
+  }
+}
+
+/** Client.enqueue with the conflict errors explained in terms of the command line. */
+async function enqueueOne(client: Client, task: Task, opts: TaskOptions): Promise<TaskInfo> {
+  try {
+    return await client.enqueue(task, opts);
+  } catch (err) {
+    const queue = opts.queue ?? 'default';
+    if (err instanceof DuplicateTaskError) {
+      err.message = `duplicate task: a task of type "${task.type}" with the same payload is already in queue "${queue}" (its --unique lock is still held)`;
+    } else if (err instanceof TaskIdConflictError) {
+      err.message = `task ID "${opts.taskId}" is already taken in queue "${queue}"`;
+    }
+    throw err;
+  }
+}
+
+function describe(t: TaskInfo): string {
+  const when = t.state === 'scheduled' && t.nextProcessAt ? ` processAt=${t.nextProcessAt.toISOString()}` : '';
+  return `Enqueued task id=${t.id} queue=${t.queue} state=${t.state}${when}`;
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    throw new ValidationError(`cannot read --from ${path}: no such file`);
+  }
+}
