@@ -168,7 +168,9 @@ export class PeriodicTaskManager {
       this.#logger.error(`Failed to sync: getConfigs returned an invalid config, keeping the ${this.#registered.size} current entries: ${problem}`);
       return;
     }
-    if (this.#status === 'active') this.#apply(configs);
+    // Rewrite the entries in Redis at once when they changed, so `asynq cron ls` and Asynqmon do
+    // not show the old set until the scheduler's next heartbeat.
+    if (this.#status === 'active' && this.#apply(configs)) await this.scheduler.heartbeat();
   }
 
   /** The first problem of a config list, if any (Go validatePeriodicTaskConfig, plus spec and option checks). */
@@ -191,8 +193,9 @@ export class PeriodicTaskManager {
     return undefined;
   }
 
-  /** Unregisters removed identities, registers new ones (Go diffRemoved/diffAdded). */
-  #apply(configs: readonly PeriodicTaskConfig[]): void {
+  /** Unregisters removed identities, registers new ones (Go diffRemoved/diffAdded). True when anything changed. */
+  #apply(configs: readonly PeriodicTaskConfig[]): boolean {
+    let changed = false;
     const wanted = new Map<string, PeriodicTaskConfig>();
     for (const c of configs) {
       const id = periodicTaskIdentity(c.cronspec, c.task, c.opts);
@@ -203,6 +206,7 @@ export class PeriodicTaskManager {
       if (wanted.has(identity)) continue;
       try {
         this.scheduler.unregister(entryId);
+        changed = true;
         this.#logger.info(`Successfully unregistered periodic task: entryID=${entryId}`);
       } catch (err) {
         this.#logger.error(`Failed to unregister periodic task: ${errorMessage(err)}`);
@@ -214,10 +218,12 @@ export class PeriodicTaskManager {
       try {
         const entryId = this.scheduler.register(c.cronspec, c.task, c.opts);
         this.#registered.set(identity, entryId);
+        changed = true;
         this.#logger.info(`Successfully registered periodic task: cronspec=${JSON.stringify(c.cronspec)} task=${JSON.stringify(c.task.type)}, entryID=${entryId}`);
       } catch (err) {
         this.#logger.error(`Failed to register periodic task: cronspec=${JSON.stringify(c.cronspec)} task=${JSON.stringify(c.task.type)}: ${errorMessage(err)}`);
       }
     }
+    return changed;
   }
 }
