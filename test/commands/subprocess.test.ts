@@ -1,4 +1,5 @@
 // The inspection commands through the built bin/run.js, as a script or CI job runs them (pipes, no TTY).
+import {createServer, type Socket} from 'node:net';
 import {describe, expect, it} from 'vitest';
 import * as keys from '../../src/lib/base/keys.js';
 import {dumpAll} from '../support/dump.js';
@@ -43,6 +44,21 @@ describe('bin/run.js (subprocess)', () => {
     const json = await cli.spawn(['stats', '--json', '-u', '127.0.0.1:1']);
     expect(json.code).toBe(5);
     expect(JSON.parse(json.stdout).error).toMatchObject({code: 'REDIS_UNAVAILABLE', exitCode: 5});
+  });
+
+  it('a server that accepts the connection but never answers is exit 5 after the 5 s PING timeout', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((sock) => sockets.push(sock));
+    await new Promise<void>((res) => silent.listen(0, '127.0.0.1', res));
+    const port = (silent.address() as {port: number}).port;
+    try {
+      const r = await cli.spawn(['stats', '-u', `127.0.0.1:${port}`], {timeoutMs: 12_000});
+      expect({code: r.code, stdout: r.stdout}).toEqual({code: 5, stdout: ''});
+      expect(r.stderr).toMatch(new RegExp(`^Error: cannot connect to Redis at 127\\.0\\.0\\.1:${port} \\(from flags\\): no answer to PING within 5s\n`));
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((res) => silent.close(res));
+    }
   });
 
   it('a wrong password is exit 5, says the credentials were refused and never prints the password', async () => {

@@ -99,10 +99,16 @@ export abstract class InspectorCommand extends AsynqCommand {
     client.on('error', (e: unknown) => { lastError = e; });
     this.#client = client;
     const inspector = new Inspector(client);
+    let timer: NodeJS.Timeout | undefined;
+    const noAnswer = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer to PING within ${CONNECT_TIMEOUT_MS / 1000}s`)), CONNECT_TIMEOUT_MS);
+    });
     try {
-      await inspector.ping();
+      await Promise.race([inspector.ping(), noAnswer]);
     } catch (err) {
       throw unavailable(resolved, err, lastError);
+    } finally {
+      clearTimeout(timer);
     }
     this.#inspector = inspector;
     return inspector;
