@@ -13,6 +13,7 @@ import {fileURLToPath} from 'node:url';
 import {afterEach, describe, expect, it} from 'vitest';
 import * as keys from '../../src/lib/base/keys.js';
 import {BIN, cliEnv, runCli, runCliInProcess} from '../support/cli.js';
+import {processAlive} from '../support/process.js';
 import {useRedis} from '../support/redis.js';
 import {readMsg, zsetEntries} from '../support/seed-states.js';
 import {waitFor} from '../lib/engine-fixtures.js';
@@ -72,19 +73,6 @@ async function enqueueAndWait(args: string[], stdin?: string | Buffer): Promise<
   return {code: res.code, doc: JSON.parse(res.stdout) as Record<string, unknown>, stderr: res.stderr};
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
 describe('asynq worker run --exec', () => {
   it('runs the command without a shell: the payload reaches stdin byte for byte and never executes; stdout is the result', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'asynq-worker-'));
@@ -134,7 +122,7 @@ describe('asynq worker run --exec', () => {
     const child = Number(readFileSync(join(dir, 'child.pid'), 'utf8'));
     await waitFor(async () => (await zsetEntries(r.redis, keys.archivedKey('default'))).length === 1, 'the task to time out', 5_000);
     expect((await readMsg(r.redis, 'default', 't1')).errorMsg).toBe('context deadline exceeded');
-    await waitFor(() => !alive(parent) && !alive(child), 'the command and its child to be killed', 3_000);
+    await waitFor(() => !processAlive(parent) && !processAlive(child), 'the command and its child to be killed', 3_000);
   });
 
   it('SIGTERM during a long task: requeues it (nothing lost), kills the command, exits 0', async () => {
@@ -152,7 +140,7 @@ describe('asynq worker run --exec', () => {
     expect(await r.redis.lrange(keys.pendingKey('default'), 0, -1)).toEqual(['long']);
     expect(await r.redis.lrange(keys.activeKey('default'), 0, -1)).toEqual([]);
     expect(await readMsg(r.redis, 'default', 'long')).toMatchObject({retried: 0, errorMsg: ''});
-    expect(alive(parent) || alive(child)).toBe(false);
+    expect(processAlive(parent) || processAlive(child)).toBe(false);
     expect(w.stderr()).toContain('Starting graceful shutdown');
     expect(JSON.parse(w.stdout())).toEqual({queues: {default: 1}, tasks: {succeeded: 1, failed: 1}});
     // The server is gone from Redis.

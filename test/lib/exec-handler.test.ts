@@ -17,6 +17,7 @@ import {DeadlineExceededError, type TaskContext} from '../../src/lib/handler.js'
 import {isSkipRetry} from '../../src/lib/retry.js';
 import {Task, type ResultWriter} from '../../src/lib/task.js';
 import {ValidationError} from '../../src/lib/errors.js';
+import {processAlive} from '../support/process.js';
 import {recordingLogger} from '../support/seed-states.js';
 import {waitFor} from './engine-fixtures.js';
 
@@ -52,20 +53,6 @@ function taskWith(payload: Buffer | string | null, type = 'email:welcome'): Task
 
 function ctxWith(signal: AbortSignal = new AbortController().signal, over: Partial<TaskContext> = {}): TaskContext {
   return {signal, taskId: 'id-1', queue: 'critical', retryCount: 2, maxRetry: 7, deadline: new Date('2030-01-02T03:04:05.000Z'), ...over};
-}
-
-/** The process exists and is not a zombie (a killed grandchild waits for init to reap it). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 /** The PIDs tree.sh / stubborn.sh wrote into DIR, once both are there. */
@@ -272,13 +259,13 @@ describe('ExecHandler', () => {
     const handler = new ExecHandler([script('tree.sh'), d], {killGraceMs: 5_000});
     const run = handler.processTask(taskWith(null), ctxWith(ac.signal)).catch((e: unknown) => e);
     const {parent, child} = await groupPids(d);
-    expect(alive(parent) && alive(child)).toBe(true);
+    expect(processAlive(parent) && processAlive(child)).toBe(true);
     expect(handler.running).toBe(1);
     const started = Date.now();
     ac.abort(new DeadlineExceededError());
     expect(await run).toBeInstanceOf(DeadlineExceededError);
     expect(Date.now() - started).toBeLessThan(2_000); // SIGTERM was enough, no grace period waited out
-    await waitFor(() => !alive(child) && !alive(parent), 'the group to be gone');
+    await waitFor(() => !processAlive(child) && !processAlive(parent), 'the group to be gone');
     expect(handler.running).toBe(0);
   });
 
@@ -291,11 +278,11 @@ describe('ExecHandler', () => {
     const started = Date.now();
     ac.abort(new Error('context canceled'));
     await new Promise((r) => setTimeout(r, 150));
-    expect(alive(parent) && alive(child)).toBe(true); // SIGTERM ignored, still in its grace period
+    expect(processAlive(parent) && processAlive(child)).toBe(true); // SIGTERM ignored, still in its grace period
     await handler.close();
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     expect((await run as Error).message).toBe('context canceled');
-    await waitFor(() => !alive(child) && !alive(parent), 'SIGKILL to end the group');
+    await waitFor(() => !processAlive(child) && !processAlive(parent), 'SIGKILL to end the group');
   });
 
   it('killAll() sends a signal to every running group', async () => {
@@ -305,6 +292,6 @@ describe('ExecHandler', () => {
     const {child} = await groupPids(d);
     handler.killAll('SIGKILL');
     expect(await run).toMatchObject({message: 'killed by signal SIGKILL'});
-    await waitFor(() => !alive(child), 'the grandchild to be killed');
+    await waitFor(() => !processAlive(child), 'the grandchild to be killed');
   });
 });
