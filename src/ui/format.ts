@@ -138,12 +138,28 @@ export function utcTime(d: Date): string {
   return `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
-/** Time relative to now, compact: `in 5s`, `now`, `3m ago`, `just now`; `-` for null. */
+/** A duration in at most two units: `45s`, `5m30s`, `3h5m`, `12d23h` (sub-second: `0s`). */
+export function shortDuration(ms: number): string {
+  const s = Math.floor(Math.abs(ms) / 1000);
+  const units: Array<[number, string]> = [[86_400, 'd'], [3600, 'h'], [60, 'm'], [1, 's']];
+  for (let i = 0; i < units.length; i++) {
+    const [size, unit] = units[i]!;
+    if (s >= size || unit === 's') {
+      const major = Math.floor(s / size);
+      const next = units[i + 1];
+      const minor = next === undefined ? 0 : Math.floor((s % size) / next[0]);
+      return minor > 0 ? `${major}${unit}${minor}${next![1]}` : `${major}${unit}`;
+    }
+  }
+  return '0s';
+}
+
+/** Time relative to now, compact: `in 5s`, `now`, `3m10s ago`, `just now`; `-` for null. */
 export function relativeTime(at: Date | null, now: Date): string {
   if (at === null) return '-';
   const ms = at.getTime() - now.getTime();
   if (Math.abs(ms) < 1000) return ms >= 0 ? 'now' : 'just now';
-  return ms > 0 ? `in ${formatDuration(ms)}` : `${formatDuration(-ms)} ago`;
+  return ms > 0 ? `in ${shortDuration(ms)}` : `${shortDuration(-ms)} ago`;
 }
 
 const decoder = new TextDecoder('utf-8');

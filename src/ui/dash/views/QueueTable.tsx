@@ -68,7 +68,7 @@ function columns(scale: number, color: boolean): Column<Row>[] {
     {header: 'Lat', width: 6, align: 'right', priority: 45, cell: (q) => formatLatency(q.latency)},
     {header: 'Mem', width: 8, align: 'right', priority: 40, cell: (q) => formatBytes(q.memoryUsage)},
     {
-      header: 'Tasks by state', width: 10, flex: 3, priority: 62,
+      header: 'States', width: 10, flex: 3, priority: 62,
       cell: (q, w) => stackedBar(
         STATE_ORDER.map((s) => ({value: q[s], color: STATE_STYLE[s].color, glyph: STATE_STYLE[s].glyph})),
         q.isTotal ? q.size : scale, w, color,

@@ -5,7 +5,7 @@
 import type {ServerInfo, WorkerInfo} from '../../../lib/inspector.js';
 import {Lines} from '../../components/Lines.js';
 import {masterDetailLines} from '../../components/table.js';
-import {formatDuration, payloadLine, relativeTime, type Segment} from '../../format.js';
+import {payloadLine, relativeTime, shortDuration, type Segment} from '../../format.js';
 
 export interface ServersViewProps {
   servers: readonly ServerInfo[] | null;
@@ -35,7 +35,7 @@ export function serversViewLines(p: ServersViewProps): Array<string | Segment[]>
       {header: 'Status', width: 7, cell: (s) => (s.status === 'active' || !p.color ? s.status : [{text: s.status, color: 'yellow'}])},
       {header: 'Workers', width: 9, align: 'right', cell: (s) => `${s.activeWorkers.length}/${s.concurrency}`},
       {header: 'Queues', width: 12, flex: 2, cell: (s) => `${queuesLabel(s.queues)}${s.strictPriority ? ' (strict)' : ''}`},
-      {header: 'Uptime', width: 8, align: 'right', priority: 10, cell: (s) => formatDuration(Math.max(0, now.getTime() - s.started.getTime()))},
+      {header: 'Uptime', width: 8, align: 'right', priority: 10, cell: (s) => shortDuration(Math.max(0, now.getTime() - s.started.getTime()))},
     ],
     rows: p.servers,
     cursor: p.cursor,
@@ -44,8 +44,8 @@ export function serversViewLines(p: ServersViewProps): Array<string | Segment[]>
       {header: 'Task ID', width: 10, flex: 1, max: 36, cell: (x) => x.taskId},
       {header: 'Type', width: 8, flex: 1, max: 30, cell: (x) => x.taskType},
       {header: 'Queue', width: 8, flex: 1, max: 20, cell: (x) => x.queue},
-      {header: 'Started', width: 9, cell: (x) => relativeTime(x.started, now)},
-      {header: 'Deadline', width: 9, priority: 20, cell: (x) => relativeTime(x.deadline, now)},
+      {header: 'Started', width: 10, cell: (x) => relativeTime(x.started, now)},
+      {header: 'Deadline', width: 10, priority: 20, cell: (x) => relativeTime(x.deadline, now)},
       {header: 'Payload', width: 10, flex: 2, priority: 10, cell: (x) => payloadLine(x.taskPayload)},
     ],
     subRows: (s) => s.activeWorkers,

@@ -29,7 +29,7 @@ export function keyHints(s: DashState): Hint[] {
   if (s.section !== 'queues') return [['↑↓', 'move'], ['Tab', 'next view'], ['Esc', 'queues'], ['r', 'refresh'], ['q', 'quit']];
   const q = s.queue;
   if (q === null) {
-    return [['Enter', 'open'], ['↑↓', 'move'], ['/', 'filter'], ['s/S', 'sort'], ['P', 'pause/resume'], ['Tab', 'servers/cron'], ['r', 'refresh'], ['q', 'quit']];
+    return [['Enter', 'open'], ['Tab', 'servers/cron'], ['/', 'filter'], ['s/S', 'sort'], ['P', 'pause/resume'], ['↑↓', 'move'], ['r', 'refresh'], ['q', 'quit']];
   }
   if (q.detail !== null) return [['R', 'run'], ['A', 'archive'], ['D', 'delete'], ['C', 'cancel'], ['↑↓', 'prev/next'], ['Esc', 'back'], ['P', 'pause']];
   if (q.tab === 'aggregating' && q.group === null) return [['Enter', 'group tasks'], ['←→', 'state'], ['R/A/D', 'whole group'], ['Esc', 'back']];

@@ -38,8 +38,8 @@ function lastError(color: boolean): Col {
 
 /** The columns of a state's table (Go dash's set, with relative times). */
 export function taskColumns(state: TaskState, now: Date, color: boolean): Col[] {
-  const failedAt: Col = {header: 'Failed', width: 9, priority: 30, cell: (t) => relativeTime(t.lastFailedAt, now)};
-  const next: Col = {header: 'Next', width: 9, cell: (t) => relativeTime(t.nextProcessAt, now)};
+  const failedAt: Col = {header: 'Failed', width: 10, priority: 30, cell: (t) => relativeTime(t.lastFailedAt, now)};
+  const next: Col = {header: 'Next', width: 10, cell: (t) => relativeTime(t.nextProcessAt, now)};
   switch (state) {
     case 'active':
       return [
@@ -58,7 +58,7 @@ export function taskColumns(state: TaskState, now: Date, color: boolean): Col[] 
       return [idColumn(), typeColumn, retryOf, lastError(color), failedAt, payloadColumn(10)];
     case 'completed':
       return [
-        idColumn(), typeColumn, {header: 'Completed', width: 9, cell: (t) => relativeTime(t.completedAt, now)}, payloadColumn(10),
+        idColumn(), typeColumn, {header: 'Completed', width: 10, cell: (t) => relativeTime(t.completedAt, now)}, payloadColumn(10),
         {header: 'Result', width: 8, flex: 1, priority: 15, cell: (t) => (t.result === null ? '' : payloadLine(t.result))},
       ];
   }
