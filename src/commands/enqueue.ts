@@ -1,13 +1,12 @@
 import {createReadStream, statSync} from 'node:fs';
 import {Args, Flags} from '@oclif/core';
 import {
-  Client, DuplicateTaskError, Inspector, Task, TaskIdConflictError, ValidationError, closeRedisClient, createRedisClient,
-  waitForTaskSuccess, type RedisConnection, type TaskInfo, type TaskOptions,
+  Client, DuplicateTaskError, Task, TaskIdConflictError, ValidationError, waitForTaskSuccess, type TaskInfo, type TaskOptions,
 } from '../lib/index.js';
-import {AsynqCommand} from '../lib/cli/base-command.js';
 import {bulkEnqueue, emptySummary, formatSummary, invalidLinesError, ProgressBar, type BulkSummary} from '../lib/cli/bulk-enqueue.js';
 import {ExitCode} from '../lib/cli/exit-codes.js';
 import {duration} from '../lib/cli/flags.js';
+import {InspectorCommand} from '../lib/cli/inspector-command.js';
 import {readPayload, taskOptionsFromFlags, taskOptionFlags} from '../lib/cli/task-flags.js';
 import {showProgress} from '../lib/cli/tty.js';
 import {taskJson, type TaskJson} from '../lib/cli/views.js';
@@ -18,7 +17,7 @@ const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
 
 export type EnqueueResult = TaskJson | BulkSummary;
 
-export default class Enqueue extends AsynqCommand {
+export default class Enqueue extends InspectorCommand {
   static override summary = 'Enqueue a task, or many from a JSON Lines file; optionally wait for its result.';
   static override description = `The payload is the PAYLOAD argument, a file (--payload-file F), or stdin (--payload-file -). A payload that starts with { or [ must be valid JSON unless --raw is given; it is sent byte for byte as given.
 
@@ -60,25 +59,23 @@ A duplicate unique task or a taken task ID exits 4.`;
     const payload = await readPayload({arg: args.payload, file: flags['payload-file'], raw: flags.raw});
     if (flags.wait) checkWaitable(options);
     const opts: TaskOptions = flags.wait && options.retention === undefined ? {...options, retention: WAIT_RETENTION_MS} : options;
-    return this.#withRedis(async (redis) => {
-      const info = await enqueueOne(new Client(redis), new Task(args.type!, payload), opts);
-      if (!flags.wait) {
-        if (!this.jsonEnabled()) this.log(describe(info));
-        return taskJson(info);
-      }
-      this.logToStderr(`${describe(info)}; waiting for it to finish...`);
-      const done = await this.#wait(redis, info, flags['wait-timeout'] ?? DEFAULT_WAIT_TIMEOUT_MS);
-      if (!this.jsonEnabled() && done.result !== null) {
-        process.stdout.write(done.result);
-        if (process.stdout.isTTY && done.result.at(-1) !== 0x0a) process.stdout.write('\n');
-      }
-      return taskJson(done);
-    });
+    const info = await enqueueOne(new Client(await this.redis()), new Task(args.type, payload), opts);
+    if (!flags.wait) {
+      if (!this.jsonEnabled()) this.log(describe(info));
+      return taskJson(info);
+    }
+    this.logToStderr(`${describe(info)}; waiting for it to finish...`);
+    const done = await this.#wait(info, flags['wait-timeout'] ?? DEFAULT_WAIT_TIMEOUT_MS);
+    if (!this.jsonEnabled() && done.result !== null) {
+      process.stdout.write(done.result);
+      if (process.stdout.isTTY && done.result.at(-1) !== 0x0a) process.stdout.write('\n');
+    }
+    return taskJson(done);
   }
 
-  async #wait(redis: RedisConnection, info: TaskInfo, timeoutMs: number): Promise<TaskInfo> {
+  async #wait(info: TaskInfo, timeoutMs: number): Promise<TaskInfo> {
     let retried = info.retried;
-    return waitForTaskSuccess(new Inspector(redis), info.queue, info.id, {
+    return waitForTaskSuccess(await this.inspector(), info.queue, info.id, {
       timeoutMs: timeoutMs === 0 ? undefined : timeoutMs,
       onUpdate: (t) => {
         if (t.retried > retried && t.state === 'retry') this.logToStderr(`attempt ${t.retried} failed: ${t.lastErr}; retrying`);
@@ -92,14 +89,12 @@ A duplicate unique task or a taken task ID exits 4.`;
     const input = from === '-' ? process.stdin : createReadStream(from);
     const bar = showProgress(process) ? new ProgressBar(process.stderr, total) : undefined;
     const summary = emptySummary();
-    await this.#withRedis(async (redis) => {
-      try {
-        await bulkEnqueue(new Client(redis), input, defaults, {onProgress: (bytes, s) => bar?.update(bytes, s.lines)}, summary);
-      } finally {
-        bar?.done();
-        input.destroy();
-      }
-    });
+    try {
+      await bulkEnqueue(new Client(await this.redis()), input, defaults, {onProgress: (bytes, s) => bar?.update(bytes, s.lines)}, summary);
+    } finally {
+      bar?.done();
+      input.destroy();
+    }
     if (summary.invalid === 0) {
       if (!this.jsonEnabled()) this.log(formatSummary(summary));
       return summary;
@@ -110,15 +105,6 @@ A duplicate unique task or a taken task ID exits 4.`;
     }
     this.log(formatSummary(summary));
     throw invalidLinesError(summary, from === '-' ? 'stdin' : from);
-  }
-
-  async #withRedis<T>(fn: (redis: RedisConnection) => Promise<T>): Promise<T> {
-    const {client} = createRedisClient(this.connection().conn);
-    try {
-      return await fn(client);
-    } finally {
-      await closeRedisClient(client);
-    }
   }
 }
 

@@ -158,6 +158,14 @@ describe('asynq enqueue TYPE [PAYLOAD]', () => {
   });
 });
 
+describe('asynq enqueue without Redis', () => {
+  it('exits 5 at once with one line naming the address and where it came from', async () => {
+    const res = await runCliInProcess(['enqueue', 't', '--wait'], {env: {ASYNQ_REDIS_URL: 'redis://127.0.0.1:1'}});
+    expect(res.code).toBe(5);
+    expect(errorLine(res.stderr)).toBe('cannot connect to Redis at 127.0.0.1:1 (from ASYNQ_REDIS_URL): connect ECONNREFUSED 127.0.0.1:1');
+  });
+});
+
 describe('asynq enqueue --wait (a worker runs in this process)', () => {
   let server: Server;
   beforeAll(async () => {

@@ -196,6 +196,13 @@ describe('asynq worker run --handlers', () => {
     expect(await r.redis.keys('*')).toEqual([]);
   });
 
+  it('exits 5 at once when Redis cannot be reached', async () => {
+    const res = await runCliInProcess(['worker', 'run', '--exec', `a=${EXEC}/cat.sh`], {env: {ASYNQ_REDIS_URL: 'redis://127.0.0.1:1'}});
+    expect(res.code).toBe(5);
+    expect(res.stderr).toContain('Error: cannot connect to Redis at 127.0.0.1:1 (from ASYNQ_REDIS_URL)');
+    expect(res.stderr).not.toContain('Starting processing');
+  });
+
   it.runIf(!(process.features as {typescript?: unknown}).typescript)('a .ts module on Node 20 without tsx: exit 2, says to compile it or install tsx', async () => {
     const res = await runCli(['worker', 'run', '--handlers', join(HANDLERS, 'handlers.ts')], {env: env()});
     expect(res.code).toBe(2);

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core';
-import {createLogger, execIsFailure, Server, type LogLevel} from '../../lib/index.js';
-import {AsynqCommand} from '../../lib/cli/base-command.js';
+import {closeRedisClient, createLogger, execIsFailure, Server, type LogLevel} from '../../lib/index.js';
 import {ExitCode} from '../../lib/cli/exit-codes.js';
 import {duration} from '../../lib/cli/flags.js';
+import {InspectorCommand} from '../../lib/cli/inspector-command.js';
 import {buildWorkerHandler, logEachTask, parseQueueFlags, type TaskCounts} from '../../lib/cli/worker.js';
 
 export interface WorkerRunResult {
@@ -10,7 +10,7 @@ export interface WorkerRunResult {
   tasks: TaskCounts;
 }
 
-export default class WorkerRun extends AsynqCommand {
+export default class WorkerRun extends InspectorCommand {
   static override handlesSignals = true;
   static override summary = 'Run a worker: process tasks with shell commands (--exec) or a JavaScript module (--handlers).';
   static override description = `--exec PATTERN=COMMAND runs COMMAND for every task whose type matches PATTERN: an exact type, or a prefix ending with * or : (email:* and email: both match email:welcome). The command line is split into words like a shell would, but no shell ever runs it and nothing is expanded; the payload is never part of it. The command gets:
@@ -60,6 +60,7 @@ One log line per task on stderr (type, id, queue, duration, outcome).`;
     const queues = parseQueueFlags(flags.queues, flags.queue);
     const built = await buildWorkerHandler({exec: flags.exec, handlers: flags.handlers, killGraceMs: flags['kill-grace'], logger});
     const counts: TaskCounts = {succeeded: 0, failed: 0};
+    await closeRedisClient(await this.redis()); // fail fast (exit 5, one clear line) when Redis is unreachable
     const server = new Server(this.connection().conn, {
       queues, strictPriority: flags.strict, concurrency: flags.concurrency, shutdownTimeout: flags['shutdown-timeout'],
       isFailure: execIsFailure, logger, logLevel: level,

@@ -114,6 +114,12 @@ export abstract class InspectorCommand extends AsynqCommand {
     return inspector;
   }
 
+  /** The checked connection behind this.inspector(), for a Client on the same socket; closed in finally(). */
+  protected async redis(): Promise<RedisConnection> {
+    await this.inspector();
+    return this.#client!;
+  }
+
   /** Fails with QueueNotFoundError (exit 3) unless every queue exists: checked before a multi-queue change. */
   protected async requireQueues(inspector: Inspector, queues: readonly string[]): Promise<void> {
     const known = new Set(await inspector.queues());
