@@ -165,7 +165,7 @@ export function App(props: AppProps) {
 
   let body;
   if (tooSmall) {
-    body = <Lines lines={[`Terminal too small: ${size.columns}×${size.rows} (needs ${MIN_COLUMNS}×${MIN_ROWS}). q quits.`]} width={width} height={content} color={color} />;
+    body = <Lines lines={[`Too small: ${size.columns}×${size.rows}, need ${MIN_COLUMNS}×${MIN_ROWS}`]} width={width} height={content} color={color} />;
   } else if (state.help) {
     body = <HelpView width={width} height={content} color={color} />;
   } else if (state.section === 'servers') {

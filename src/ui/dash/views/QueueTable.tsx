@@ -94,7 +94,7 @@ export function legend(color: boolean, short: boolean): Segment[] {
   const out: Segment[] = [];
   for (const s of STATE_ORDER) {
     const st = STATE_STYLE[s];
-    out.push(color ? {text: '█', color: st.color} : {text: st.glyph}, {text: ` ${short ? st.short : s}  `});
+    out.push(color ? {text: '█', color: st.color} : {text: st.glyph}, {text: short ? ` ${st.short} ` : ` ${s}  `});
   }
   return out;
 }
@@ -123,9 +123,8 @@ export function queueTableLines(p: QueueTableProps): Array<string | Segment[]> {
   while (lines.length < visible + 1) lines.push('');
   lines.push(rowSegments(t.placed, totals(p.queues), false, p.color));
   const where = windowLabel(t.offset, t.rows.length, p.queues.length);
-  const count = `${where === '' ? p.queues.length : where} queues`;
-  const filterNote = p.filter === '' ? '' : ` (of ${p.totalQueues}, filter "${p.filter}")`;
-  lines.push([...legend(p.color, p.width < 110), {text: `${count}${filterNote}`, ...(p.color ? {dim: true} : {})}]);
+  const count = p.filter === '' ? `${where === '' ? p.queues.length : where} queues` : `${where === '' ? p.queues.length : where} of ${p.totalQueues} queues matching "${p.filter}"`;
+  lines.push([...legend(p.color, p.width < 110), {text: ` ${count}`, ...(p.color ? {dim: true} : {})}]);
   return lines;
 }
 
