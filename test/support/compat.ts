@@ -2,12 +2,19 @@
  * Loader for ../shared/compat: Redis contents captured from real Go asynq deployments
  * (v0.24.1 and HEAD). Binary values come as {base64, hex}; plain strings as strings.
  */
-import {readFileSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {Redis} from 'ioredis';
 
-export const COMPAT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'compat');
+/**
+ * A copy of ../shared/compat lives in test/fixtures/compat so a clean clone tests on its own;
+ * when the shared folder sits beside the project, the tests read it instead (and a test checks
+ * that the copy is identical).
+ */
+export const FIXTURE_COMPAT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'compat');
+export const SHARED_COMPAT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'compat');
+export const COMPAT_DIR = existsSync(join(SHARED_COMPAT_DIR, 'go-head-wire-dump.json')) ? SHARED_COMPAT_DIR : FIXTURE_COMPAT_DIR;
 
 type Bin = {base64: string; hex: string};
 export type DumpValue = string | Bin;

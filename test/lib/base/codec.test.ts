@@ -152,3 +152,16 @@ describe('codec: UTF-8 safety', () => {
     expect(back.headers).toEqual({'k\uFFFD': 'v\uFFFD'});
   });
 });
+
+describe('compat fixtures', () => {
+  it('the in-repo copy equals ../shared/compat when that folder is present', async () => {
+    const {readFileSync, existsSync} = await import('node:fs');
+    const {join} = await import('node:path');
+    const {FIXTURE_COMPAT_DIR, SHARED_COMPAT_DIR} = await import('../../support/compat.js');
+    for (const f of DUMPS) {
+      const copy = readFileSync(join(FIXTURE_COMPAT_DIR, f), 'utf8');
+      expect(JSON.parse(copy).keys.length).toBeGreaterThan(10);
+      if (existsSync(join(SHARED_COMPAT_DIR, f))) expect(copy).toBe(readFileSync(join(SHARED_COMPAT_DIR, f), 'utf8'));
+    }
+  });
+});
