@@ -13,21 +13,15 @@ export interface WorkerRunResult {
 export default class WorkerRun extends InspectorCommand {
   static override handlesSignals = true;
   static override summary = 'Run a worker: process tasks with shell commands (--exec) or a JavaScript module (--handlers).';
-  static override description = `--exec PATTERN=COMMAND runs COMMAND for every task whose type matches PATTERN: an exact type, or a prefix ending with * or : (email:* and email: both match email:welcome). The command line is split into words like a shell would, but no shell ever runs it and nothing is expanded; the payload is never part of it. The command gets:
-  stdin        the task payload, byte for byte
-  environment  ASYNQ_TASK_ID, ASYNQ_TASK_TYPE, ASYNQ_QUEUE, ASYNQ_RETRY_COUNT, ASYNQ_MAX_RETRY, ASYNQ_DEADLINE
-  stdout       becomes the task result (up to 1 MiB; kept when the task has a retention)
-and its exit status decides:
-  0            success
-  75           retry later without using up a retry (EX_TEMPFAIL; e.g. rate limits)
-  65           fail now and archive, no more retries (EX_DATAERR; e.g. a bad payload)
-  other        failure, retried while retries are left; the end of stderr is the error
-On timeout, deadline, cancelation or shutdown the command's process group gets SIGTERM, then SIGKILL after --kill-grace.
+  static override description = `--exec PATTERN=COMMAND runs COMMAND for every task whose type matches PATTERN: an exact type, or a prefix ending with * or : (email:* and email: both match email:welcome). The command line is split into words as a shell would split it, but no shell ever runs it and nothing in it is expanded; the payload is never part of it.
 
---handlers MODULE imports a .js/.mjs/.cjs module (or .ts: Node >= 22.6, or tsx installed in your project) whose default export is a ServeMux, a handler function (task, ctx) => ..., or an object mapping type patterns to functions. --exec patterns are tried first; other tasks go to the module.
+The command reads the task payload on stdin, byte for byte, and finds ASYNQ_TASK_ID, ASYNQ_TASK_TYPE, ASYNQ_QUEUE, ASYNQ_RETRY_COUNT, ASYNQ_MAX_RETRY and ASYNQ_DEADLINE in its environment. What it prints on stdout becomes the task result (up to 1 MiB; readable while the task is retained, see enqueue --retention).
 
-SIGINT or SIGTERM: stop taking tasks, let running ones finish for --shutdown-timeout, requeue the rest, exit 0. A second signal exits at once (130), killing running commands. SIGTSTP: stop taking new tasks.
-One log line per task on stderr (type, id, queue, duration, outcome).`;
+Its exit status decides: 0 is success; 75 (EX_TEMPFAIL) retries later without using up a retry, e.g. for rate limits; 65 (EX_DATAERR) fails now and archives the task, e.g. for a payload that can never work; anything else fails the attempt (retried while retries are left) with the end of stderr as the task's error. On timeout, deadline, cancelation (asynq task cancel) or shutdown the command's whole process group gets SIGTERM, then SIGKILL after --kill-grace.
+
+--handlers MODULE imports a .js, .mjs or .cjs module (or .ts on Node >= 22.6, or with tsx installed in your project) whose default export is a ServeMux, a handler function (task, ctx) => ..., or an object mapping type patterns to functions. --exec patterns are tried first; other tasks go to the module.
+
+SIGINT or SIGTERM: stop taking tasks, let running ones finish for --shutdown-timeout, requeue the rest and exit 0; a second signal exits at once (130) and kills running commands. SIGTSTP: stop taking new tasks. One log line per task goes to stderr (type, id, queue, duration, outcome).`;
 
   static override examples = [
     `<%= config.bin %> <%= command.id %> --exec 'email:*=./send-email.sh' --queues critical=6,default=3,low=1`,
