@@ -60,20 +60,26 @@ SIGINT or SIGTERM: stop taking tasks, let running ones finish for --shutdown-tim
       isFailure: execIsFailure, logger, logLevel: level,
     });
     let signals = 0;
-    const force = (): void => {
-      if (++signals < 2) return logger.info('Shutting down (send the signal again to exit at once)');
+    const onSignal = (): void => {
+      if (++signals < 2) {
+        logger.info('Shutting down (send the signal again to exit at once)');
+        void server.shutdown(); // also covers a signal that arrives while the server is still starting
+        return;
+      }
       for (const e of built.execs) e.killAll('SIGKILL');
       process.exit(ExitCode.SIGINT);
     };
-    process.on('SIGINT', force);
-    process.on('SIGTERM', force);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     try {
       logger.info(`Worker: queues ${Object.entries(queues).map(([q, p]) => `${q}=${p}`).join(',')}; handlers: ${built.description.join('; ')}`);
-      await server.run(logEachTask(built.handler, logger, counts));
+      await server.run(logEachTask(built.handler, logger, counts)).catch((err: unknown) => {
+        if (signals === 0 || server.state !== 'closed') throw err; // else: a signal stopped it while it was starting
+      });
       await Promise.all(built.execs.map((e) => e.close()));
     } finally {
-      process.off('SIGINT', force);
-      process.off('SIGTERM', force);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       await server.shutdown();
     }
     return {queues, tasks: counts};
