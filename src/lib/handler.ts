@@ -140,9 +140,9 @@ export class TaskResultWriter implements ResultWriter {
   readonly #rdb: Pick<RDB, 'writeResult'>;
   readonly #queue: string;
   readonly #taskId: string;
-  readonly #signal: AbortSignal;
+  readonly #signal: Pick<AbortSignal, 'aborted' | 'reason'>;
 
-  constructor(params: {rdb: Pick<RDB, 'writeResult'>; queue: string; taskId: string; signal: AbortSignal}) {
+  constructor(params: {rdb: Pick<RDB, 'writeResult'>; queue: string; taskId: string; signal: Pick<AbortSignal, 'aborted' | 'reason'>}) {
     this.#rdb = params.rdb;
     this.#queue = params.queue;
     this.#taskId = params.taskId;

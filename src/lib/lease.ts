@@ -9,7 +9,10 @@ import type {Clock} from './clock.js';
 export class Lease {
   readonly #clock: Clock;
   #expiresAt: Date;
-  readonly #lost = new AbortController();
+  #isLost = false;
+  /** Created on first use of `lost` (most leases never need one). */
+  #lost?: AbortController;
+  #onLost?: Array<() => void>;
 
   constructor(expiresAt: Date, clock: Clock) {
     this.#expiresAt = expiresAt;
@@ -23,7 +26,25 @@ export class Lease {
 
   /** Aborts once the heartbeater found the lease expired. */
   get lost(): AbortSignal {
+    this.#lost ??= new AbortController();
+    if (this.#isLost && !this.#lost.signal.aborted) this.#lost.abort();
     return this.#lost.signal;
+  }
+
+  /**
+   * Calls `fn` once when the lease is found expired (at once if it already was), like a listener
+   * on `lost` without an AbortSignal per task. Returns a function that removes it.
+   */
+  onLost(fn: () => void): () => void {
+    if (this.#isLost) {
+      fn();
+      return () => {};
+    }
+    (this.#onLost ??= []).push(fn);
+    return () => {
+      const i = this.#onLost?.indexOf(fn) ?? -1;
+      if (i >= 0) this.#onLost!.splice(i, 1);
+    };
   }
 
   /** Valid until (and including) its expiry instant, as Go's IsValid. */
@@ -41,7 +62,11 @@ export class Lease {
   /** Fires `lost` if the lease has expired; returns whether it did. */
   notifyExpiration(): boolean {
     if (this.isValid()) return false;
-    this.#lost.abort();
+    if (!this.#isLost) {
+      this.#isLost = true;
+      this.#lost?.abort();
+      for (const fn of this.#onLost?.splice(0) ?? []) fn();
+    }
     return true;
   }
 }

@@ -211,8 +211,47 @@ type Outcome =
   | {kind: 'aborted'}
   | {kind: 'settled'; err?: Error};
 
+/**
+ * How one attempt ends early (deadline, cancelation, lease loss, shutdown) without an
+ * AbortController per task: the handler's `ctx.signal` is created on first use (already aborted
+ * when the attempt is), and the events that end an attempt call `end` directly instead of
+ * signalling listeners. A no-op handler that never reads its signal costs no AbortSignal at all.
+ */
+class Attempt {
+  #controller?: AbortController;
+  #reason?: unknown;
+  #aborted = false;
+  /** Set while the processor waits for the attempt's first event (#race). */
+  end?: (o: Outcome) => void;
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get reason(): unknown {
+    return this.#reason;
+  }
+
+  /** The handler's AbortSignal (ctx.signal). */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** Aborts once (later calls change nothing). */
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
 interface Worker extends ActiveWorker {
-  readonly controller: AbortController;
+  readonly attempt: Attempt;
 }
 
 export class Processor {
@@ -265,7 +304,8 @@ export class Processor {
   cancel(taskId: string): boolean {
     const w = this.#workers.get(taskId);
     if (!w) return false;
-    w.controller.abort(new CanceledError());
+    w.attempt.abort(new CanceledError());
+    w.attempt.end?.({kind: 'aborted'});
     return true;
   }
 
@@ -289,7 +329,10 @@ export class Processor {
   shutdown(): Promise<void> {
     this.#shutdown ??= (async () => {
       this.stop();
-      const cancelTimer = setLongTimeout(() => this.#abandon.abort(), this.#p.shutdownTimeoutMs);
+      const cancelTimer = setLongTimeout(() => {
+        this.#abandon.abort();
+        for (const w of this.#workers.values()) w.attempt.end?.({kind: 'shutdown'});
+      }, this.#p.shutdownTimeoutMs);
       this.#p.logger.info('Waiting for all workers to finish...');
       await this.#loop;
       await this.waitForWorkers();
@@ -375,26 +418,32 @@ export class Processor {
   async #work(msg: TaskMessage, leaseExpiresAt: Date): Promise<void> {
     const clock = this.#p.clock;
     const now = clock.now();
-    const controller = new AbortController();
-    const w: Worker = {msg, startedAt: now, deadline: computeDeadline(msg, now), lease: new Lease(leaseExpiresAt, clock), controller};
+    const attempt = new Attempt();
+    const w: Worker = {msg, startedAt: now, deadline: computeDeadline(msg, now), lease: new Lease(leaseExpiresAt, clock), attempt};
     if (msg.timeout === 0 && msg.deadline === 0) {
       this.#p.logger.error(`asynq: internal error: both timeout and deadline are not set for the task message: ${msg.id}`);
     }
     const ctx: TaskContext = {
-      signal: controller.signal, taskId: msg.id, queue: msg.queue, retryCount: msg.retried, maxRetry: msg.retry, deadline: w.deadline,
+      get signal() {
+        return attempt.signal;
+      },
+      taskId: msg.id, queue: msg.queue, retryCount: msg.retried, maxRetry: msg.retry, deadline: w.deadline,
     };
     const task = new Task(msg.type, msg.payload, {headers: msg.headers});
-    task.resultWriter = new TaskResultWriter({rdb: this.#p.rdb, queue: msg.queue, taskId: msg.id, signal: controller.signal});
+    task.resultWriter = new TaskResultWriter({rdb: this.#p.rdb, queue: msg.queue, taskId: msg.id, signal: attempt});
     this.#workers.set(msg.id, w);
     let cancelTimer = (): void => {};
     try {
       const left = w.deadline.getTime() - clock.now().getTime();
       if (left <= 0) {
-        controller.abort(new DeadlineExceededError());
-        await this.#handleFailure(w, task, ctx, controller.signal.reason as Error);
+        attempt.abort(new DeadlineExceededError());
+        await this.#handleFailure(w, task, ctx, attempt.reason as Error);
         return;
       }
-      cancelTimer = setLongTimeout(() => controller.abort(new DeadlineExceededError()), left);
+      cancelTimer = setLongTimeout(() => {
+        attempt.abort(new DeadlineExceededError());
+        attempt.end?.({kind: 'aborted'});
+      }, left);
       const outcome = await this.#race(w, task, ctx);
       switch (outcome.kind) {
         case 'shutdown':
@@ -403,12 +452,12 @@ export class Processor {
           return;
         case 'leaseLost': {
           const err = new LeaseExpiredError();
-          controller.abort(err);
+          attempt.abort(err);
           await this.#handleFailure(w, task, ctx, err);
           return;
         }
         case 'aborted':
-          await this.#handleFailure(w, task, ctx, toHandlerError(controller.signal.reason));
+          await this.#handleFailure(w, task, ctx, toHandlerError(attempt.reason));
           return;
         case 'settled':
           if (outcome.err) await this.#handleFailure(w, task, ctx, outcome.err);
@@ -416,32 +465,30 @@ export class Processor {
       }
     } finally {
       cancelTimer();
-      if (!controller.signal.aborted) controller.abort(attemptOver());
+      if (!attempt.aborted) attempt.abort(attemptOver());
       this.#workers.delete(msg.id);
     }
   }
 
-  /** The first of: shutdown timeout, lease lost, signal aborted, handler settled. */
+  /**
+   * The first of: shutdown timeout, lease lost, attempt aborted (deadline, cancel), handler
+   * settled. The shutdown timer, the lease, the deadline timer and cancel() call `attempt.end`.
+   */
   #race(w: Worker, task: Task, ctx: TaskContext): Promise<Outcome> {
     return new Promise((resolve) => {
-      const cleanups: Array<() => void> = [];
-      let done = false;
+      const {attempt} = w;
+      let unsubscribe = (): void => {};
       const settle = (o: Outcome): void => {
-        if (done) return;
-        done = true;
-        for (const c of cleanups) c();
+        if (attempt.end !== settle) return;
+        attempt.end = undefined;
+        unsubscribe();
         resolve(o);
       };
-      const on = (signal: AbortSignal, o: Outcome): void => {
-        if (signal.aborted) return settle(o);
-        const f = (): void => settle(o);
-        signal.addEventListener('abort', f, {once: true});
-        cleanups.push(() => signal.removeEventListener('abort', f));
-      };
-      on(this.#abandon.signal, {kind: 'shutdown'});
-      on(w.lease.lost, {kind: 'leaseLost'});
-      on(w.controller.signal, {kind: 'aborted'});
-      if (done) return;
+      attempt.end = settle;
+      if (this.#abandon.signal.aborted) return settle({kind: 'shutdown'});
+      unsubscribe = w.lease.onLost(() => settle({kind: 'leaseLost'}));
+      if (attempt.end !== settle) return;
+      if (attempt.aborted) return settle({kind: 'aborted'});
       void this.#perform(task, ctx).then((err) => settle({kind: 'settled', err}));
     });
   }
@@ -464,9 +511,9 @@ export class Processor {
   async #handleSuccess(w: Worker): Promise<void> {
     const {msg} = w;
     if (msg.retention > 0) {
-      await this.#write(w, `Could not move task id=${msg.id} type=${JSON.stringify(msg.type)} to completed`, () => this.#p.rdb.markAsComplete(msg));
+      await this.#write(w, () => `Could not move task id=${msg.id} type=${JSON.stringify(msg.type)} to completed`, () => this.#p.rdb.markAsComplete(msg));
     } else {
-      await this.#write(w, `Could not remove task id=${msg.id} type=${JSON.stringify(msg.type)} from active`, () => this.#p.rdb.done(msg));
+      await this.#write(w, () => `Could not remove task id=${msg.id} type=${JSON.stringify(msg.type)} from active`, () => this.#p.rdb.done(msg));
     }
   }
 
@@ -476,14 +523,14 @@ export class Processor {
     const text = errorMessage(err);
     if (isRevokeTask(err)) {
       this.#p.logger.warn(`revoke task id=${msg.id}`);
-      await this.#write(w, `Could not remove task id=${msg.id} type=${JSON.stringify(msg.type)} from active`, () => this.#p.rdb.done(msg));
+      await this.#write(w, () => `Could not remove task id=${msg.id} type=${JSON.stringify(msg.type)} from active`, () => this.#p.rdb.done(msg));
     } else if (msg.retried >= msg.retry || isSkipRetry(err)) {
       this.#p.logger.warn(`Retry exhausted for task id=${msg.id}`);
-      await this.#write(w, `Could not move task id=${msg.id} from active to archived`, () => this.#p.rdb.archive(msg, text));
+      await this.#write(w, () => `Could not move task id=${msg.id} from active to archived`, () => this.#p.rdb.archive(msg, text));
     } else {
       const retryAt = new Date(this.#p.clock.now().getTime() + this.#retryDelay(msg, err, task));
       const failure = this.#isFailure(err);
-      await this.#write(w, `Could not move task id=${msg.id} from active to retry`, () => this.#p.rdb.retry(msg, retryAt, text, failure));
+      await this.#write(w, () => `Could not move task id=${msg.id} from active to retry`, () => this.#p.rdb.retry(msg, retryAt, text, failure));
     }
   }
 
@@ -521,7 +568,7 @@ export class Processor {
    * An outcome write: skipped when the local lease expired (the recoverer finishes the task);
    * on error handed to the syncer, which retries it until the lease deadline.
    */
-  async #write(w: Worker, errMsg: string, fn: () => Promise<void>): Promise<void> {
+  async #write(w: Worker, errMsg: () => string, fn: () => Promise<void>): Promise<void> {
     if (!w.lease.isValid()) {
       this.#p.logger.debug(`Lease of task id=${w.msg.id} expired; leaving it to the recoverer`);
       return;
@@ -529,7 +576,7 @@ export class Processor {
     try {
       await fn();
     } catch (err) {
-      const text = `${errMsg}: ${errorMessage(err)}`;
+      const text = `${errMsg()}: ${errorMessage(err)}`;
       this.#p.logger.warn(`${text}; Will retry syncing`);
       this.#p.syncer?.add({fn, errMsg: text, deadline: w.lease.deadline});
     }

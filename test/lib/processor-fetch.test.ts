@@ -7,6 +7,7 @@ import {RDB} from '../../src/lib/broker/rdb.js';
 import * as keys from '../../src/lib/base/keys.js';
 import {SimulatedClock} from '../../src/lib/clock.js';
 import {CanceledError, type TaskContext} from '../../src/lib/handler.js';
+import {Lease} from '../../src/lib/lease.js';
 import {MAX_PARALLEL_FETCHES, Processor} from '../../src/lib/processor.js';
 import {useRedis} from '../support/redis.js';
 import {msg, recordingLogger, zsetEntries} from '../support/seed-states.js';
@@ -133,5 +134,46 @@ describe('Processor: options passed as undefined', () => {
     expect(score - T0.getTime() / 1000).toBeGreaterThanOrEqual(15);
     expect(score - T0.getTime() / 1000).toBeLessThan(45);
     expect(await r.redis.get(keys.failedTotalKey('default'))).toBe('1'); // counted as a failure
+  });
+});
+
+describe('Processor: attempts without listeners', () => {
+  it('cancel() decides the outcome even when the handler never listens; a signal read afterwards is aborted', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((res) => (release = res));
+    let later: AbortSignal | undefined;
+    const {p, rdb} = setup(1, 0, async (ctx) => {
+      await gate;
+      later = ctx.signal; // first read, after the cancelation
+    });
+    await rdb.enqueue(msg('c', {retry: 3}));
+    await p.exec();
+    await waitFor(() => p.activeWorkers().length === 1, 'running');
+    expect(p.cancel('c')).toBe(true);
+    await waitFor(async () => (await r.redis.hget(keys.taskKey('default', 'c'), 'state')) === 'retry', 'c retried');
+    release();
+    await waitFor(() => later !== undefined, 'handler resumed');
+    expect(later!.aborted).toBe(true);
+    expect(later!.reason).toBeInstanceOf(CanceledError);
+    await p.waitForWorkers();
+  });
+});
+
+describe('Lease.onLost', () => {
+  it('calls back once on expiry, at once when already lost, and not after unsubscribing', () => {
+    const clock = new SimulatedClock(T0);
+    const lease = new Lease(new Date(T0.getTime() + 1000), clock);
+    const calls: string[] = [];
+    lease.onLost(() => calls.push('a'));
+    const off = lease.onLost(() => calls.push('b'));
+    off();
+    expect(lease.notifyExpiration()).toBe(false);
+    clock.advance(2000);
+    expect(lease.notifyExpiration()).toBe(true);
+    expect(lease.notifyExpiration()).toBe(true);
+    expect(calls).toEqual(['a']);
+    expect(lease.lost.aborted).toBe(true); // created after the fact, already aborted
+    lease.onLost(() => calls.push('late'));
+    expect(calls).toEqual(['a', 'late']);
   });
 });
