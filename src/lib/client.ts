@@ -3,9 +3,10 @@
  * task message built before the first Redis command, so a bad option writes nothing (not even the
  * queue registration).
  */
-import {RDB} from './broker/rdb.js';
+import {RDB, type ReplicaWait} from './broker/rdb.js';
 import {redisOp} from './broker/redis-op.js';
 import {realClock, type Clock} from './clock.js';
+import {toMs, type Duration} from './duration.js';
 import {FailedPreconditionError, ValidationError} from './errors.js';
 import {planEnqueue, type EnqueuePlan, type TaskOptions} from './options.js';
 import {closeRedisClient, createRedisClient, type RedisConnection, type RedisConnOpt} from './redis.js';
@@ -14,6 +15,29 @@ import {Task, taskInfoFromMessage, type TaskInfo} from './task.js';
 export interface ClientOptions {
   /** Source of "now" (default the system clock); tests pass a SimulatedClock. */
   clock?: Clock;
+  /**
+   * Durable acknowledgement, off by default. Every write that creates tasks is followed, in the
+   * same pipeline (same connection; on a Cluster the node of the queue's slot), by Redis
+   * `WAIT replicas timeout`; when fewer replicas acknowledge in time the call rejects with
+   * ReplicationTimeoutError: the task may or may not be stored (retrying with the same taskId is
+   * safe). With `min-replicas-to-write 1` on the Redis servers this keeps acknowledged enqueues
+   * through a Sentinel failover (README, Redis Cluster and Sentinel). Costs one replication
+   * round trip per enqueue. `replicas` >= 1; `timeout` > 0 (ms or '1s').
+   */
+  waitForReplicas?: {replicas: number; timeout: Duration};
+}
+
+/** ClientOptions.waitForReplicas, checked, as the broker takes it. */
+function replicaWait(opt: ClientOptions['waitForReplicas']): ReplicaWait | undefined {
+  if (opt === undefined) return undefined;
+  if (typeof opt !== 'object' || opt === null) throw new ValidationError('waitForReplicas must be {replicas, timeout}');
+  if (!Number.isInteger(opt.replicas) || opt.replicas < 1) {
+    throw new ValidationError(`waitForReplicas.replicas must be a whole number >= 1, got ${String(opt.replicas)}`);
+  }
+  const timeoutMs = Math.ceil(toMs(opt.timeout, 'waitForReplicas.timeout'));
+  // WAIT n 0 would block the connection until enough replicas answer, possibly forever.
+  if (!(timeoutMs >= 1)) throw new ValidationError('waitForReplicas.timeout must be > 0 (WAIT with 0 waits forever)');
+  return {replicas: opt.replicas, timeoutMs};
 }
 
 /** One item of enqueueMany: a task, or a task with options of its own. */
@@ -41,11 +65,12 @@ export class Client {
    *   caller's: close() then leaves it open).
    */
   constructor(conn: RedisConnOpt, opts: ClientOptions = {}) {
+    const waitForReplicas = replicaWait(opts.waitForReplicas); // before connecting
     const {client, owned} = createRedisClient(conn);
     this.#conn = client;
     this.#owned = owned;
     this.#clock = opts.clock ?? realClock;
-    this.#rdb = new RDB(client, {clock: this.#clock});
+    this.#rdb = new RDB(client, {clock: this.#clock, ...(waitForReplicas ? {waitForReplicas} : {})});
   }
 
   /**
@@ -55,7 +80,9 @@ export class Client {
    *
    * Rejects with ValidationError (bad task or option; nothing written), DuplicateTaskError (the
    * uniqueness lock is held), TaskIdConflictError (the task ID exists; with `unique`, the lock just
-   * taken stays held until its TTL, as in Go) or RedisCommandError.
+   * taken stays held until its TTL, as in Go) or RedisCommandError; with waitForReplicas also
+   * ReplicationTimeoutError. A conflict caused by ioredis resending this very write after a
+   * reconnect (same ID, byte-identical task) is not an error.
    */
   async enqueue(task: Task, opts?: TaskOptions): Promise<TaskInfo> {
     this.#checkOpen();

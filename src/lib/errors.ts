@@ -14,7 +14,8 @@ export type ErrorCode =
   | 'REDIS_UNAVAILABLE'
   | 'INTERNAL'
   | 'TASK_FAILED'
-  | 'WAIT_TIMEOUT';
+  | 'WAIT_TIMEOUT'
+  | 'REPLICATION_TIMEOUT';
 
 export abstract class AsynqError extends Error {
   abstract readonly code: ErrorCode;
@@ -116,6 +117,28 @@ export class WaitTimeoutError extends AsynqError {
   constructor(readonly queue: string, readonly taskId: string, readonly state: string, readonly waitedMs: number) {
     super(`task ${taskId} in queue "${queue}" is still ${state} after waiting ${waitedMs < 1000 ? `${Math.round(waitedMs)}ms` : `${Math.round(waitedMs / 1000)}s`}`, {
       actions: [`asynq task inspect --queue ${queue} ${taskId}`],
+    });
+  }
+}
+
+/**
+ * `waitForReplicas`: the write was sent, but fewer replicas than asked acknowledged it before the
+ * WAIT timeout (`acknowledged` < `wanted`), or the connection to Redis was re-established while
+ * waiting (`acknowledged` null: the WAIT reply was not about this write). The write may or may not
+ * be stored: a failover can still discard it. Retrying with the same task ID is safe.
+ */
+export class ReplicationTimeoutError extends AsynqError {
+  readonly code = 'REPLICATION_TIMEOUT';
+  constructor(
+    readonly queue: string, readonly taskId: string | undefined,
+    readonly acknowledged: number | null, readonly wanted: number, readonly timeoutMs: number,
+  ) {
+    const what = taskId === undefined ? `registering queue "${queue}"` : `task ${taskId} in queue "${queue}"`;
+    const why = acknowledged === null
+      ? 'the connection to Redis was re-established while waiting for replicas'
+      : `${acknowledged} of ${wanted} replica(s) acknowledged the write within ${timeoutMs}ms`;
+    super(`${what}: ${why}; it may or may not be stored`, {
+      actions: taskId === undefined ? [] : [`asynq task inspect --queue ${queue} ${taskId}`],
     });
   }
 }

@@ -33,7 +33,7 @@ export {PeriodicTaskManager, type PeriodicTaskConfig, type PeriodicTaskConfigPro
 export {FilePeriodicTaskConfigProvider, parsePeriodicTaskConfigs} from './yaml-config-provider.js';
 export {parseCronSpec, type CronSchedule} from './cron-spec.js';
 export {optionStrings, parseOptionString, formatParsedOption, parsedOptionsToTaskOptions, GO_DISPLAYED_OPTIONS, type ParsedOption} from './option-strings.js';
-export {TaskFailedError, WaitTimeoutError} from './errors.js';
+export {TaskFailedError, WaitTimeoutError, ReplicationTimeoutError} from './errors.js';
 export {waitForTask, waitForTaskSuccess, FINAL_STATES, type TaskInfoSource, type WaitOptions} from './wait.js';
 export {ExecHandler, ExecFailedError, ExecRetryLaterError, execIsFailure, parseExecSpec, splitCommandLine, checkExecutable, EXEC_RETRY_LATER_EXIT_CODE, EXEC_SKIP_RETRY_EXIT_CODE, EXEC_RESULT_LIMIT_BYTES, type ExecHandlerOptions, type ExecSpec} from './exec-handler.js';
 export {TypeRouter, parseTypePattern, loadHandlerModule, handlerFromExport, type TypePattern, type LoadedHandlerModule} from './handler-module.js';

@@ -42,7 +42,10 @@ export interface RedisFailoverClientOpt {
   /** Password of the master. */
   password?: string;
   db?: number;
-  /** Further ioredis options; the fields above take precedence. No keyPrefix. */
+  /**
+   * Further ioredis options; the fields above take precedence. No keyPrefix. They override the
+   * Sentinel defaults (SENTINEL_CLIENT_DEFAULTS: failoverDetector, READONLY reconnect, retry).
+   */
   redisOptions?: RedisOptions;
 }
 
@@ -251,12 +254,30 @@ function clientFromOptions(opt: RedisClientOpt): Redis {
   });
 }
 
+/**
+ * ioredis settings of a Sentinel client (redisOptions may override each):
+ * - failoverDetector: subscribe to +switch-master on the sentinels and reconnect at once on a
+ *   failover. Without it the client keeps writing to the old master until Sentinel demotes it
+ *   and kills its connections; those writes are acknowledged, then wiped when the old master
+ *   resyncs from the new one (measured: thousands of lost enqueues per failover under load).
+ * - reconnectOnError READONLY: a write that reached a demoted master was not executed; reconnect
+ *   (through the sentinels) and send it again.
+ * - retryStrategy: reconnect attempts every 50, 100, … ms, at most 500 ms apart (ioredis: 2 s),
+ *   so work resumes within half a second once the new master is known.
+ */
+export const SENTINEL_CLIENT_DEFAULTS: RedisOptions = {
+  failoverDetector: true,
+  reconnectOnError: (err) => (/^READONLY\b/.test(err.message) ? 2 : false),
+  retryStrategy: (attempt) => Math.min(attempt * 50, 500),
+};
+
 function failoverClient(opt: RedisFailoverClientOpt): Redis {
   if (typeof opt.masterName !== 'string' || opt.masterName.trim() === '') throw new ValidationError('RedisFailoverClientOpt.masterName cannot be empty');
   if (!Array.isArray(opt.sentinelAddrs) || opt.sentinelAddrs.length === 0) throw new ValidationError('RedisFailoverClientOpt.sentinelAddrs needs at least one address');
   checkDb(opt.db);
   rejectKeyPrefix(opt.redisOptions?.keyPrefix);
   return new Redis({
+    ...SENTINEL_CLIENT_DEFAULTS,
     ...opt.redisOptions,
     sentinels: opt.sentinelAddrs.map((a) => splitHostPort(a, DEFAULT_SENTINEL_PORT)),
     name: opt.masterName,

@@ -305,6 +305,19 @@ describe('createRedisClient through Sentinel', () => {
     }
   });
 
+  it('follows failovers by default (failoverDetector, READONLY reconnect, retries <= 500 ms); redisOptions override', () => {
+    const opt = {masterName: 'mymaster', sentinelAddrs: ['127.0.0.1:1'], redisOptions: {lazyConnect: true}};
+    const {client} = createRedisClient(opt) as {client: Redis};
+    expect(client.options.failoverDetector).toBe(true);
+    expect([1, 4, 100].map((n) => client.options.retryStrategy!(n))).toEqual([50, 200, 500]);
+    expect(client.options.reconnectOnError!(new Error('READONLY You can\'t write against a read only replica.'))).toBe(2);
+    expect(client.options.reconnectOnError!(new Error('NOREPLICAS Not enough good replicas to write.'))).toBe(false);
+    client.disconnect();
+    const custom = createRedisClient({...opt, redisOptions: {lazyConnect: true, failoverDetector: false}}).client as Redis;
+    expect(custom.options.failoverDetector).toBe(false);
+    custom.disconnect();
+  });
+
   it('finds the master via a RedisFailoverClientOpt and enqueues through a Client', async () => {
     const c = new Client({masterName: 'mymaster', sentinelAddrs: [`127.0.0.1:${sentinel.port}`], sentinelPassword: SECRET});
     try {

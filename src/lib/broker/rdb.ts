@@ -8,15 +8,48 @@ import {decodeTaskMessage, encodeTaskMessage, type TaskMessage} from '../base/co
 import {ARCHIVED_EXPIRATION_SECONDS, LEASE_SECONDS, MAX_ARCHIVE_SIZE, MAX_INT64, STATS_TTL_SECONDS} from '../base/states.js';
 import {unixNanosString, unixSeconds} from '../clock.js';
 import {
-  AsynqError, DuplicateTaskError, InternalError, RedisCommandError, TaskIdConflictError, TaskNotFoundError, ValidationError,
+  AsynqError, DuplicateTaskError, InternalError, RedisCommandError, ReplicationTimeoutError, TaskIdConflictError, TaskNotFoundError,
+  ValidationError,
 } from '../errors.js';
+import {reconnectCount} from './reconnects.js';
 import {redisOp} from './redis-op.js';
 import {replyText, ScriptRunner, type RedisClient, type ScriptArg} from './script-runner.js';
 import type {ScriptName} from '../scripts/index.js';
 import type {Clock} from '../clock.js';
+import type {ChainableCommander} from 'ioredis';
+
+/** Durable acknowledgement of task-creating writes (ClientOptions.waitForReplicas). */
+export interface ReplicaWait {
+  /** Replicas that must acknowledge each write (>= 1). */
+  replicas: number;
+  /** WAIT timeout in whole milliseconds (>= 1: WAIT 0 would block forever). */
+  timeoutMs: number;
+}
 
 export interface RDBOptions {
   clock?: Clock;
+  /**
+   * When set, every task-creating write (the enqueue/schedule/addToGroup scripts, unique or not,
+   * each enqueueBatch pipeline, and the first SADD asynq:queues of a queue) is followed in the
+   * same pipeline by `WAIT replicas timeoutMs`: same connection, and on a Cluster the node of the
+   * queue's slot (a keyless command rides on the node of the pipeline's keys). Fewer
+   * acknowledgements → ReplicationTimeoutError. See #create for connection changes.
+   */
+  waitForReplicas?: ReplicaWait;
+}
+
+/** Replies of a pipeline of writes followed by WAIT (RDB #execWithWait). */
+interface CreatingReplies {
+  /** The replies of the writes (WAIT's removed). */
+  replies: Array<[Error | null, unknown]>;
+  /** WAIT's reply: replicas that acknowledged. */
+  acked: number;
+  /**
+   * The connection changed meanwhile (reconnects.ts). ioredis either resent the whole pipeline on
+   * the new connection (no reply had arrived), where a resent script may meet its own first run
+   * and write nothing for WAIT to cover, or aborted the unanswered rest (WAIT included).
+   */
+  uncertain: boolean;
 }
 
 /** The task a script call is about, for TaskNotFoundError. */
@@ -73,9 +106,11 @@ export class RDB {
   readonly runner: ScriptRunner;
   /** Queues this process has already SADDed to asynq:queues (Go's queuesPublished cache). */
   readonly #publishedQueues = new Set<string>();
+  readonly #wait: ReplicaWait | undefined;
 
   constructor(client: RedisClient, opts: RDBOptions = {}) {
     this.runner = new ScriptRunner(client, opts);
+    this.#wait = opts.waitForReplicas;
   }
 
   get client(): RedisClient { return this.runner.client; }
@@ -85,10 +120,23 @@ export class RDB {
     await this.client.ping();
   }
 
-  /** SADD asynq:queues once per process per queue (separate command, before the script). */
+  /**
+   * SADD asynq:queues once per process per queue (separate command, before the script). With
+   * waitForReplicas it is WAITed for too (on a Cluster asynq:queues may live on another node than
+   * the queue); ReplicationTimeoutError (queue not cached) when too few replicas acknowledge.
+   */
   async registerQueue(qname: string): Promise<void> {
     if (this.#publishedQueues.has(qname)) return;
-    await redisOp('sadd', () => this.client.sadd(keys.allQueues, qname));
+    if (this.#wait) {
+      const wait = this.#wait;
+      const {replies: [[err]], acked, uncertain} = await redisOp('sadd', () => this.#execWithWait(wait, (p) => p.sadd(keys.allQueues, qname)));
+      if (err) throw new RedisCommandError('sadd', err);
+      if (uncertain || acked < wait.replicas) {
+        throw new ReplicationTimeoutError(qname, undefined, uncertain ? null : acked, wait.replicas, wait.timeoutMs);
+      }
+    } else {
+      await redisOp('sadd', () => this.client.sadd(keys.allQueues, qname));
+    }
     this.#publishedQueues.add(qname);
   }
 
@@ -106,6 +154,67 @@ export class RDB {
     }
   }
 
+  /**
+   * waitForReplicas: runs the commands `add` puts in a pipeline (scripts through runner.pipeEval),
+   * then WAIT on the same connection.
+   */
+  async #execWithWait(wait: ReplicaWait, add: (p: ChainableCommander) => void): Promise<CreatingReplies> {
+    const epoch = reconnectCount(this.client);
+    const p = this.client.pipeline();
+    add(p);
+    p.wait(wait.replicas, wait.timeoutMs);
+    const replies = await p.exec();
+    if (!replies) throw new Error('pipeline returned no replies');
+    const [waitErr, acked] = replies.pop()!;
+    const uncertain = reconnectCount(this.client) !== epoch;
+    // When the connection closes after some replies of a pipeline arrived, ioredis aborts the
+    // rest (WAIT included) instead of resending it: the writes may have happened, unconfirmed.
+    if (waitErr && !uncertain) throw waitErr;
+    return {replies, acked: waitErr ? 0 : Number(acked), uncertain};
+  }
+
+  /**
+   * One task-creating script (codes 1 / 0 conflict / -1 duplicate, checkCreated). ioredis may
+   * resend a script whose reply was lost with its connection, so after a connection change a
+   * conflict can be our own write: it counts as success when the stored task has exactly the bytes
+   * we sent (and, for unique tasks, the lock holds our ID). Without a connection change a conflict
+   * is one, even with identical bytes (Go behaviour). With waitForReplicas an uncertain WAIT is not
+   * trusted: the write is sent once more (the ID check makes that idempotent) and that WAIT
+   * decides; uncertain twice → ReplicationTimeoutError with `acknowledged` null.
+   */
+  async #create(op: string, name: ScriptName, k: string[], argv: ScriptArg[], msg: TaskMessage, uniqueKey?: string): Promise<void> {
+    const wait = this.#wait;
+    const once = async (): Promise<{res: unknown; acked?: number; uncertain: boolean}> => {
+      if (!wait) {
+        const epoch = reconnectCount(this.client);
+        const res = await this.#call(op, name, k, argv);
+        return {res, uncertain: reconnectCount(this.client) !== epoch};
+      }
+      const {replies: [[err, res]], acked, uncertain} = await redisOp(op, () =>
+        this.#execWithWait(wait, (p) => this.runner.pipeEval(p, name, k, argv)));
+      if (err) throw scriptError(op, err);
+      return {res, acked, uncertain};
+    };
+    let {res, acked, uncertain} = await once();
+    const resent = uncertain;
+    if (uncertain && wait) {
+      ({res, acked, uncertain} = await once());
+      if (uncertain) throw new ReplicationTimeoutError(msg.queue, msg.id, null, wait.replicas, wait.timeoutMs);
+    }
+    if ((res === 0 || res === -1) && resent && await this.#storedByUs(msg, uniqueKey)) return;
+    checkCreated(op, res, msg, uniqueKey);
+    if (wait && acked! < wait.replicas) throw new ReplicationTimeoutError(msg.queue, msg.id, acked!, wait.replicas, wait.timeoutMs);
+  }
+
+  /** The task exists with exactly msg's bytes (and the uniqueness lock, if any, holds its ID). */
+  async #storedByUs(msg: TaskMessage, uniqueKey?: string): Promise<boolean> {
+    const [stored, holder] = await redisOp('hget', () => Promise.all([
+      this.client.hgetBuffer(keys.taskKey(msg.queue, msg.id), 'msg'),
+      uniqueKey ? this.client.get(uniqueKey) : Promise.resolve(msg.id),
+    ]));
+    return stored !== null && stored.equals(encodeTaskMessage(msg)) && holder === msg.id;
+  }
+
   /** Like #call, for scripts that return protobuf bytes. */
   async #callBuffer(op: string, name: ScriptName, k: string[], argv: ScriptArg[]): Promise<unknown> {
     try {
@@ -118,12 +227,11 @@ export class RDB {
   /** Adds a task to the pending list. Throws TaskIdConflictError if the ID exists. */
   async enqueue(msg: TaskMessage): Promise<void> {
     await this.registerQueue(msg.queue);
-    const res = await this.#call(
+    await this.#create(
       'rdb.Enqueue', 'enqueue',
       [keys.taskKey(msg.queue, msg.id), keys.pendingKey(msg.queue)],
-      [encodeTaskMessage(msg), msg.id, unixNanosString(this.clock.now())],
+      [encodeTaskMessage(msg), msg.id, unixNanosString(this.clock.now())], msg,
     );
-    checkCreated('rdb.Enqueue', res, msg);
   }
 
   /**
@@ -134,19 +242,17 @@ export class RDB {
   async enqueueUnique(msg: TaskMessage, ttlSeconds: number): Promise<void> {
     const ttl = lockTtl(msg, ttlSeconds);
     await this.registerQueue(msg.queue);
-    const res = await this.#call(
+    await this.#create(
       'rdb.EnqueueUnique', 'enqueueUnique',
       [msg.uniqueKey, keys.taskKey(msg.queue, msg.id), keys.pendingKey(msg.queue)],
-      [msg.id, ttl, encodeTaskMessage(msg), unixNanosString(this.clock.now())],
+      [msg.id, ttl, encodeTaskMessage(msg), unixNanosString(this.clock.now())], msg, msg.uniqueKey,
     );
-    checkCreated('rdb.EnqueueUnique', res, msg, msg.uniqueKey);
   }
 
   /** scheduleCmd: state scheduled, score = unix s of processAt. */
   async schedule(msg: TaskMessage, processAt: Date): Promise<void> {
     await this.registerQueue(msg.queue);
-    const res = await this.#call('rdb.Schedule', 'schedule', ...this.#scheduleArgs(msg, processAt));
-    checkCreated('rdb.Schedule', res, msg);
+    await this.#create('rdb.Schedule', 'schedule', ...this.#scheduleArgs(msg, processAt), msg);
   }
 
   #scheduleArgs(msg: TaskMessage, processAt: Date): [string[], ScriptArg[]] {
@@ -160,35 +266,32 @@ export class RDB {
   async scheduleUnique(msg: TaskMessage, processAt: Date, ttlSeconds: number): Promise<void> {
     const ttl = lockTtl(msg, ttlSeconds);
     await this.registerQueue(msg.queue);
-    const res = await this.#call(
+    await this.#create(
       'rdb.ScheduleUnique', 'scheduleUnique',
       [msg.uniqueKey, keys.taskKey(msg.queue, msg.id), keys.scheduledKey(msg.queue)],
-      [msg.id, ttl, unixSeconds(processAt), encodeTaskMessage(msg)],
+      [msg.id, ttl, unixSeconds(processAt), encodeTaskMessage(msg)], msg, msg.uniqueKey,
     );
-    checkCreated('rdb.ScheduleUnique', res, msg, msg.uniqueKey);
   }
 
   /** addToGroupCmd: state aggregating, ZADD g:<group> now, SADD groups. */
   async addToGroup(msg: TaskMessage, group: string): Promise<void> {
     await this.registerQueue(msg.queue);
-    const res = await this.#call(
+    await this.#create(
       'rdb.AddToGroup', 'addToGroup',
       [keys.taskKey(msg.queue, msg.id), keys.groupKey(msg.queue, group), keys.allGroups(msg.queue)],
-      [encodeTaskMessage(msg), msg.id, unixSeconds(this.clock.now()), group],
+      [encodeTaskMessage(msg), msg.id, unixSeconds(this.clock.now()), group], msg,
     );
-    checkCreated('rdb.AddToGroup', res, msg);
   }
 
   /** addToGroupUniqueCmd: lock msg.uniqueKey for ttlSeconds; the hash gets no unique_key field (as Go). */
   async addToGroupUnique(msg: TaskMessage, group: string, ttlSeconds: number): Promise<void> {
     const ttl = lockTtl(msg, ttlSeconds);
     await this.registerQueue(msg.queue);
-    const res = await this.#call(
+    await this.#create(
       'rdb.AddToGroupUnique', 'addToGroupUnique',
       [keys.taskKey(msg.queue, msg.id), keys.groupKey(msg.queue, group), keys.allGroups(msg.queue), msg.uniqueKey],
-      [encodeTaskMessage(msg), msg.id, unixSeconds(this.clock.now()), group, ttl],
+      [encodeTaskMessage(msg), msg.id, unixSeconds(this.clock.now()), group, ttl], msg, msg.uniqueKey,
     );
-    checkCreated('rdb.AddToGroupUnique', res, msg, msg.uniqueKey);
   }
 
   /**
@@ -198,6 +301,8 @@ export class RDB {
    * All items share one pending_since. Each queue is registered (SADD, cached) before the
    * pipeline; if a pipeline fails, its items get that error and their queues leave the cache.
    * On Redis Cluster the items are pipelined per queue (one hash slot per pipeline).
+   * With waitForReplicas each pipeline ends with WAIT; when too few replicas acknowledge, its
+   * otherwise successful items get ReplicationTimeoutError.
    */
   async enqueueBatch(items: Array<{msg: TaskMessage; processAt?: Date}>): Promise<Array<Error | null>> {
     const op = 'rdb.BatchEnqueue';
@@ -214,23 +319,41 @@ export class RDB {
     const batches = this.client.isCluster
       ? queues.map((q) => items.flatMap((it, i) => (it.msg.queue === q ? [i] : [])))
       : [items.map((_, i) => i)];
+    const wait = this.#wait;
     for (const batch of batches) {
-      const pipeline = this.client.pipeline();
-      for (const i of batch) {
-        const {msg, processAt} = items[i]!;
-        if (processAt && processAt.getTime() > now.getTime()) {
-          this.runner.pipe(pipeline, 'schedule', ...this.#scheduleArgs(msg, processAt));
-        } else {
-          this.runner.pipe(pipeline, 'enqueue', [keys.taskKey(msg.queue, msg.id), keys.pendingKey(msg.queue)],
-            [encodeTaskMessage(msg), msg.id, pendingSince]);
+      const add = (pipeline: ChainableCommander, pipe: 'pipe' | 'pipeEval'): void => {
+        for (const i of batch) {
+          const {msg, processAt} = items[i]!;
+          if (processAt && processAt.getTime() > now.getTime()) {
+            this.runner[pipe](pipeline, 'schedule', ...this.#scheduleArgs(msg, processAt));
+          } else {
+            this.runner[pipe](pipeline, 'enqueue', [keys.taskKey(msg.queue, msg.id), keys.pendingKey(msg.queue)],
+              [encodeTaskMessage(msg), msg.id, pendingSince]);
+          }
         }
-      }
+      };
       try {
-        const replies = await pipeline.exec();
+        let replies: Array<[Error | null, unknown]> | null;
+        let unreplicated: (i: number) => Error | null = () => null;
+        if (wait) {
+          // An uncertain WAIT (connection changed) is not trusted: the batch is written again
+          // (existing IDs are skipped) and that WAIT decides, as for a single enqueue.
+          let r = await this.#execWithWait(wait, (p) => add(p, 'pipeEval'));
+          if (r.uncertain) r = await this.#execWithWait(wait, (p) => add(p, 'pipeEval'));
+          replies = r.replies;
+          if (r.uncertain || r.acked < wait.replicas) {
+            unreplicated = (i) => new ReplicationTimeoutError(items[i]!.msg.queue, items[i]!.msg.id,
+              r.uncertain ? null : r.acked, wait.replicas, wait.timeoutMs);
+          }
+        } else {
+          const pipeline = this.client.pipeline();
+          add(pipeline, 'pipe');
+          replies = await pipeline.exec();
+        }
         if (!replies) throw new Error('pipeline returned no replies');
         batch.forEach((i, n) => {
           const [err] = replies[n] ?? [new Error('missing pipeline reply')];
-          results[i] = err ? scriptError(op, err) : null;
+          results[i] = err ? scriptError(op, err) : unreplicated(i);
         });
       } catch (err) {
         const failure = new RedisCommandError(op, err);

@@ -3,7 +3,7 @@
  * ioredis defineCommand (EVALSHA, falling back to EVAL on NOSCRIPT, also inside pipelines) under
  * the name `asynq_<name>`. Error replies are mapped to typed errors by script-errors.ts.
  */
-import type {Cluster, Redis} from 'ioredis';
+import type {ChainableCommander, Cluster, Redis} from 'ioredis';
 import {scripts, type ScriptName} from '../scripts/index.js';
 import {realClock, type Clock} from '../clock.js';
 import {RedisCommandError} from '../errors.js';
@@ -53,6 +53,16 @@ export class ScriptRunner {
   pipe(pipeline: unknown, name: ScriptName, keys: string[], argv: ScriptArg[]): void {
     this.#check(name, keys);
     (pipeline as Record<string, (...a: ScriptArg[]) => unknown>)[`asynq_${name}`]!(...keys, ...argv);
+  }
+
+  /**
+   * Adds a script call to a pipeline as EVAL with the full source. Unlike pipe() it never meets
+   * NOSCRIPT, which ioredis answers by resending the script behind the rest of the pipeline: the
+   * commands after it (a WAIT) are sure to run after its writes.
+   */
+  pipeEval(pipeline: ChainableCommander, name: ScriptName, keys: string[], argv: ScriptArg[]): void {
+    this.#check(name, keys);
+    pipeline.eval(scripts[name].lua, keys.length, ...keys, ...argv);
   }
 
   #check(name: ScriptName, keys: string[]): void {

@@ -49,6 +49,7 @@ export const EXIT_CODE_OF_ERROR = {
   INTERNAL: ExitCode.INTERNAL,
   TASK_FAILED: ExitCode.TASK_FAILED,
   WAIT_TIMEOUT: ExitCode.WAIT_TIMEOUT,
+  REPLICATION_TIMEOUT: ExitCode.REDIS_UNAVAILABLE,
 } as const satisfies Record<ErrorCode, ExitCode>;
 
 /** Codes of errors that do not come from the engine (the `code` field of the JSON error). */

@@ -11,6 +11,7 @@ import {
   QueueNotFoundError,
   RedisCommandError,
   RedisUnavailableError,
+  ReplicationTimeoutError,
   TaskIdConflictError,
   TaskNotFoundError,
   ValidationError,
@@ -45,6 +46,7 @@ describe('exit status table (STYLE §6.5)', () => {
       [new FailedPreconditionError('task is already running'), 4],
       [new RedisCommandError('EVALSHA', new Error('boom')), 5],
       [new RedisUnavailableError('connection refused'), 5],
+      [new ReplicationTimeoutError('q', 'id1', 0, 1, 1000), 5],
       [new InternalError('broken invariant'), 1],
     ];
     for (const [err, code] of cases) expect([err.name, exitCodeFor(err)]).toEqual([err.name, code]);
