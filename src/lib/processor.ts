@@ -58,7 +58,7 @@ export const DEFAULT_TASK_CHECK_INTERVAL_MS = 20;
 /** Go's default ShutdownTimeout. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 8_000;
 /** Most dequeues in flight at once while tasks keep coming (see Parallel fetches above). */
-export const MAX_PARALLEL_FETCHES = 8;
+export const MAX_PARALLEL_FETCHES = 32;
 /** Dequeue errors are logged at most once per this many ms (Go errLogLimiter). */
 const ERROR_LOG_INTERVAL_MS = 3_000;
 
@@ -168,39 +168,35 @@ function attemptOver(): CanceledError {
   }
 }
 
-/** Counting semaphore whose acquire() gives up (false) when the signal aborts. */
+/**
+ * Counting semaphore whose acquire() gives up (false) once `signal` aborts: then every waiter gets
+ * false at once (one abort listener in all, however many fetch loops wait).
+ */
 class Semaphore {
   #free: number;
-  readonly #waiters: Array<() => void> = [];
+  readonly #waiters: Array<(granted: boolean) => void> = [];
+  readonly #signal: AbortSignal;
 
-  constructor(n: number) {
+  constructor(n: number, signal: AbortSignal) {
     this.#free = n;
+    this.#signal = signal;
+    signal.addEventListener('abort', () => {
+      for (const w of this.#waiters.splice(0)) w(false);
+    }, {once: true});
   }
 
-  acquire(signal: AbortSignal): Promise<boolean> {
-    if (signal.aborted) return Promise.resolve(false);
+  acquire(): Promise<boolean> {
+    if (this.#signal.aborted) return Promise.resolve(false);
     if (this.#free > 0) {
       this.#free--;
       return Promise.resolve(true);
     }
-    return new Promise((resolve) => {
-      const grant = (): void => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(true);
-      };
-      const onAbort = (): void => {
-        const i = this.#waiters.indexOf(grant);
-        if (i >= 0) this.#waiters.splice(i, 1);
-        resolve(false);
-      };
-      this.#waiters.push(grant);
-      signal.addEventListener('abort', onAbort, {once: true});
-    });
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
   release(): void {
     const next = this.#waiters.shift();
-    if (next) next();
+    if (next) next(true);
     else this.#free++;
   }
 }
@@ -282,7 +278,7 @@ export class Processor {
     };
     this.#handler = handler;
     this.#order = queueOrder(this.#p.queues, this.#p.strictPriority, this.#p.random);
-    this.#slots = new Semaphore(Math.max(1, this.#p.concurrency));
+    this.#slots = new Semaphore(Math.max(1, this.#p.concurrency), this.#fetch.signal);
   }
 
   /** Sets the handler (before start()). */
@@ -364,7 +360,7 @@ export class Processor {
    */
   async #fetchOne(idleSleep: boolean, grow: boolean): Promise<boolean> {
     const signal = this.#fetch.signal;
-    if (!(await this.#slots.acquire(signal))) return false;
+    if (!(await this.#slots.acquire())) return false;
     let started = false;
     try {
       const got = await this.#p.rdb.dequeue(this.queues());

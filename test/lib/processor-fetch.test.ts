@@ -64,6 +64,24 @@ describe('Processor: parallel fetches', () => {
     expect(await r.redis.llen(keys.activeKey('default'))).toBe(0);
   });
 
+  it('many fetch loops waiting for slots add no abort listener each (no MaxListenersExceededWarning)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const {p, rdb, stats} = setup(100, 2, () => new Promise((res) => setTimeout(res, 5)));
+      for (let i = 0; i < 400; i++) await rdb.enqueue(msg(`t${i}`));
+      p.start();
+      await waitFor(async () => (await processed()) === 400, 'all 400 processed');
+      await p.shutdown();
+      await new Promise((res) => setImmediate(res));
+      expect(stats.maxInFlight).toBeGreaterThan(10);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('never has more dequeues in flight than free slots (concurrency 2)', async () => {
     const {p, rdb, stats} = setup(2, 3);
     for (let i = 0; i < 40; i++) await rdb.enqueue(msg(`t${i}`));
