@@ -1,6 +1,7 @@
-import {AsynqCommand, argvFlag} from '../lib/cli/base-command.js';
+import {argvFlag} from '../lib/cli/base-command.js';
 import {describeConnection} from '../lib/cli/connection.js';
 import {duration} from '../lib/cli/flags.js';
+import {InspectorCommand} from '../lib/cli/inspector-command.js';
 import {colorEnabled, requireTty} from '../lib/cli/tty.js';
 import {ValidationError} from '../lib/errors.js';
 import {Inspector} from '../lib/inspector.js';
@@ -8,7 +9,7 @@ import {Inspector} from '../lib/inspector.js';
 /** Shortest refresh interval: each refresh reads every queue's stats. */
 export const MIN_REFRESH_MS = 500;
 
-export default class Dash extends AsynqCommand {
+export default class Dash extends InspectorCommand {
   static override summary = 'Live terminal dashboard of queues, tasks, servers and cron entries, which can also act on them.';
 
   static override description = `Full-screen and refreshed every --refresh: the queues with their state, size, counts per task state, today's processed and failed tasks, error rate, latency, memory and a bar of their states; a queue's tasks by state (a page at a time), aggregation groups, the detail of a task (payload, result, last error), the history of processed/failed tasks per day; live servers and their workers; scheduler entries and their recent enqueues.
@@ -36,6 +37,8 @@ Each refresh reads one page of tasks at most and a fixed number of Redis calls p
     const {flags} = await this.parse(Dash);
     if (flags.refresh < MIN_REFRESH_MS) throw new ValidationError(`--refresh must be at least ${MIN_REFRESH_MS}ms, got ${flags.refresh}ms`);
     requireTty('asynq dash', 'asynq stats --json');
+    await this.inspector(); // one PING that fails fast: an unreachable Redis is exit 5 before the screen opens
+    // The dashboard's own connection reconnects after a Redis restart (its errors show in the status line).
     const {conn} = this.connection();
     const inspector = new Inspector(conn);
     try {

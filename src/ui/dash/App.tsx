@@ -14,7 +14,7 @@ import {useWindowSize} from '../hooks/use-window-size.js';
 import {executeAction} from './actions.js';
 import {dashQuery, fetchDash, queryKey, type DashData, type QueueQuery} from './fetch.js';
 import type {DashSource} from './source.js';
-import {initialDashState, keyToAction, reduceDash, visibleQueues, type DashAction, type DashState, type KeyContext} from './state.js';
+import {initialDashState, keyToAction, reduceDash, splitKeys, visibleQueues, type DashAction, type DashState, type KeyContext} from './state.js';
 import {CronView, cronEventRows} from './views/CronView.js';
 import {HelpView} from './views/HelpView.js';
 import {historyDays} from './views/HistoryChart.js';
@@ -140,17 +140,20 @@ export function App(props: AppProps) {
   };
 
   useInput((input, k) => {
-    const action = keyToAction(input, k, stateRef.current, ctxRef.current);
-    if (action === null) return;
-    send(action);
-    if (action.type === 'quit') {
-      exit();
-    } else if (action.type === 'execute') {
-      const request = action.request;
-      executeAction(source, request).then(
-        (text) => send({type: 'actionDone', request, text}),
-        (err: unknown) => send({type: 'actionFailed', request, text: errorMessage(err)}),
-      );
+    for (const [char, press] of splitKeys(input, k)) {
+      if (stateRef.current.quit) return;
+      const action = keyToAction(char, press, stateRef.current, ctxRef.current);
+      if (action === null) continue;
+      send(action);
+      if (action.type === 'quit') {
+        exit();
+      } else if (action.type === 'execute') {
+        const request = action.request;
+        executeAction(source, request).then(
+          (text) => send({type: 'actionDone', request, text}),
+          (err: unknown) => send({type: 'actionFailed', request, text: errorMessage(err)}),
+        );
+      }
     }
   });
 

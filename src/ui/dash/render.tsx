@@ -62,7 +62,10 @@ export async function runDash(opts: RunDashOptions): Promise<void> {
     stdin,
     exitOnCtrlC: false, // Ctrl+C is a key of the App (raw mode)
     patchConsole: true,
-    incrementalRendering: true,
+    // Ink 6.8's incremental mode redraws one line too low when the frame ends with a newline (as
+    // ours does: rows - 1 lines, so the terminal never scrolls); the standard mode erases and
+    // rewrites the frame inside a synchronized update.
+    incrementalRendering: false,
   });
   const stop = (): void => instance.unmount();
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];

@@ -357,6 +357,21 @@ function listKey(input: string, key: KeyPress, cursor: number, count: number, vi
   return null;
 }
 
+/**
+ * The key presses in one input event. Ink hands over several characters at once when they arrive
+ * together (fast typing, `tmux send-keys j Enter`, a paste): each becomes its own press, Enter,
+ * Tab and Backspace included. Escape sequences (arrows…) come alone and pass through.
+ */
+export function splitKeys(input: string, key: KeyPress): Array<[string, KeyPress]> {
+  if (input.length <= 1 || key.ctrl || key.meta || input.includes('\u001b')) return [[input, key]];
+  return [...input].map((ch): [string, KeyPress] => {
+    if (ch === '\r' || ch === '\n') return ['', {return: true}];
+    if (ch === '\t') return ['', {tab: true}];
+    if (ch === '\u007f' || ch === '\b') return ['', {backspace: true}];
+    return [ch, /\p{Lu}/u.test(ch) ? {shift: true} : {}];
+  });
+}
+
 /** The action for a key press, or null when the key means nothing here. */
 export function keyToAction(input: string, key: KeyPress, s: DashState, ctx: KeyContext): DashAction | null {
   if (key.ctrl && input === 'c') return {type: 'quit'};

@@ -150,6 +150,14 @@ describe('App', () => {
     app.unmount();
   });
 
+  it('takes keys that arrive in one chunk one by one (fast typing, tmux send-keys)', async () => {
+    const app = start();
+    await app.until((f) => f.includes('default'));
+    app.stdin.write('j\rllll');
+    await app.until((f) => f.includes('[Retry:2]') && f.includes('r1'));
+    app.unmount();
+  });
+
   it('does not read anything more when only the cursor moves on the queue table', async () => {
     const app = start();
     await app.until((f) => f.includes('default'));

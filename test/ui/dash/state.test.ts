@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {
-  hasNextPage, initialDashState, keyToAction, reduceDash, visibleQueues, type DashState, type KeyContext, type KeyPress,
+  hasNextPage, initialDashState, keyToAction, reduceDash, splitKeys, visibleQueues, type DashState, type KeyContext, type KeyPress,
 } from '../../../src/ui/dash/state.js';
 import {queueInfo} from '../fakes.js';
 
@@ -306,5 +306,19 @@ describe('everywhere', () => {
 
   it('refreshes with r', () => {
     expect(press(initialDashState(), ['r', 'r']).refresh).toBe(2);
+  });
+});
+
+describe('splitKeys', () => {
+  it('splits characters that arrive together into presses, Enter, Tab and Backspace included', () => {
+    expect(splitKeys('j\r', {})).toEqual([['j', {}], ['', {return: true}]]);
+    expect(splitKeys('lR\t\u007f', {})).toEqual([['l', {}], ['R', {shift: true}], ['', {tab: true}], ['', {backspace: true}]]);
+  });
+
+  it('passes single keys, escape sequences and control keys through', () => {
+    expect(splitKeys('j', {})).toEqual([['j', {}]]);
+    expect(splitKeys('', {downArrow: true})).toEqual([['', {downArrow: true}]]);
+    expect(splitKeys('\u001b[B', {})).toEqual([['\u001b[B', {}]]);
+    expect(splitKeys('c', {ctrl: true})).toEqual([['c', {ctrl: true}]]);
   });
 });
