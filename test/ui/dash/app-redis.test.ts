@@ -58,7 +58,7 @@ describe('asynq dash on a real Redis', () => {
     await app.press(KEY.enter);
     const detail = await app.until((f) => f.includes('Last error'));
     expect(detail).toContain('  smtp: 421 try later');
-    expect(detail).toContain('Retried     3/25');
+    expect(detail).toContain('State       retry, retried 3/25');
 
     await app.press('R', 'y');
     await app.until((f) => f.includes('task r1 is now pending'));

@@ -157,8 +157,8 @@ describe('QueueView', () => {
   it('shows the summary, the history chart, the state tabs and the page of tasks with a paging line', () => {
     expect(lines(frame(queueView()))).toEqual([
       'Queue critical  RUN  size 125  latency 3s  memory 1.2 MB  error rate today 0.22%',
-      'Processed/day ▁▂▄█▃.▁  today 10    max 80     7d, 2024-05-01..2024-05-07 UTC',
-      'Failed/day    ..▁▁..▁  today 1     max 8',
+      'Processed/day ▁▂▄█▃.▁  today 10    max 80     7 days',
+      'Failed/day    ..▂█..▁  today 1     max 8',
       ' Act:2   Pend:120   Aggr:0   Sched:0  [Retry:3]  Arch:0   Compl:0',
       '  ID          Type        Retry Last Failure   Failed     Next       Payload',
       '> t1          email:se…    0/25 boom           -          -          {"to":"t1@…',
@@ -219,15 +219,14 @@ describe('TaskDetail', () => {
     expect(lines(frame(createElement(TaskDetail, {taskId: 't1', task, width: 60, height: 22, color: false, now: NOW})))).toEqual([
       'Task t1   Esc: back  ↑↓: previous/next task',
       'Type        email:send',
-      'State       retry',
+      'State       retry, retried 2/25',
       'Queue       critical',
-      'Retried     2/25',
-      'Next run    in 5m (2024-05-01 12:05:00 UTC)',
-      'Timeout     30m',
-      'Headers     trace=abc',
       'Last error  1m30s ago (2024-05-01 11:58:30 UTC)',
       '  smtp: 421 try later, the server is busy right now and aske',
       '  d us to come back in a while',
+      'Next run    in 5m (2024-05-01 12:05:00 UTC)',
+      'Timeout     30m',
+      'Headers     trace=abc',
       'Payload',
       '  {',
       '    "to": "t1@example.com"',
@@ -239,13 +238,15 @@ describe('TaskDetail', () => {
       '',
       '',
       '',
+      '',
     ]);
   });
 
   it('says how much is cut when the pane is too short', () => {
     const f = lines(frame(createElement(TaskDetail, {taskId: 't1', task, width: 60, height: 8, color: false, now: NOW})));
     expect(f).toHaveLength(8);
-    expect(f[7]).toBe('  … 12 more lines (a taller terminal shows more)');
+    expect(f.slice(4, 7)).toEqual(['Last error  1m30s ago (2024-05-01 11:58:30 UTC)', '  smtp: 421 try later, the server is busy right now and aske', '  d us to come back in a while']);
+    expect(f[7]).toBe('  … 11 more lines (a taller terminal shows more)');
   });
 
   it('says when the task no longer exists (Go\'s wording)', () => {
@@ -254,7 +255,7 @@ describe('TaskDetail', () => {
 
   it('marks an orphaned active task and shows completion and retention of a completed one', () => {
     const orphan = lines(frame(createElement(TaskDetail, {taskId: 'a', task: T('a', 'active', {isOrphaned: true}), width: 80, height: 12, color: false, now: NOW})));
-    expect(orphan).toContain('State       active (orphaned: its worker lost the lease)');
+    expect(orphan).toContain('State       active (orphaned: its worker lost the lease), retried 0/25');
     const done = lines(frame(createElement(TaskDetail, {
       taskId: 'c', task: T('c', 'completed', {completedAt: new Date(NOW.getTime() - 60_000), retention: 86_400_000, payload: Buffer.alloc(0)}), width: 80, height: 14, color: false, now: NOW,
     })));
@@ -265,15 +266,15 @@ describe('TaskDetail', () => {
 });
 
 describe('HistoryChart', () => {
-  it('draws processed and failed per day on one scale, oldest day left', () => {
+  it('draws processed and failed per day, oldest day left, each scaled to its own peak', () => {
     const history = [
-      {queue: 'q', date: '2024-05-03', processed: 8, failed: 8},
-      {queue: 'q', date: '2024-05-02', processed: 4, failed: 0},
+      {queue: 'q', date: '2024-05-03', processed: 800, failed: 2},
+      {queue: 'q', date: '2024-05-02', processed: 400, failed: 4},
       {queue: 'q', date: '2024-05-01', processed: 0, failed: 0},
     ];
     expect(lines(frame(createElement(HistoryChart, {history, width: 80, color: false})))).toEqual([
-      'Processed/day .▄█  today 8     max 8      3d, 2024-05-01..2024-05-03 UTC',
-      'Failed/day    ..█  today 8     max 8',
+      'Processed/day .▄█  today 800   max 800    3 days',
+      'Failed/day    .█▄  today 2     max 4',
     ]);
     chalk.level = 1;
     expect(frame(createElement(HistoryChart, {history, width: 80, color: true}))).toMatch(ANSI);

@@ -18,8 +18,8 @@ const HELP: Array<[string, Array<[string, string]>]> = [
   ]],
   ['A queue', [
     ['← →  h l', 'previous / next task state;  n p: next / previous page'],
-    ['Enter', 'task details (payload, result, last error); on aggregating: pick a group'],
-    ['R  A  D', 'run / archive / delete: y = the selected task, a = all tasks of the tab'],
+    ['Enter', 'task details; on the aggregating tab: pick a group'],
+    ['R  A  D', 'run / archive / delete (y: this task, a: all of the tab)'],
     ['C', 'cancel an active task'],
     ['P', 'pause or resume the queue'],
   ]],

@@ -1,6 +1,6 @@
 /**
- * History chart of a queue: processed and failed tasks per UTC day as two sparklines on one
- * scale (oldest day left, today right), with today's numbers and the peak.
+ * History chart of a queue: processed and failed tasks per UTC day as two sparklines, each scaled
+ * to its own peak (oldest day left, today right), with today's numbers and the peaks.
  */
 import type {DailyStats} from '../../../lib/inspector.js';
 import {Lines} from '../../components/Lines.js';
@@ -25,19 +25,18 @@ export function historyChartLines({history, color}: HistoryChartProps): Array<st
   const days = [...history].reverse();
   const processed = days.map((d) => d.processed);
   const failed = days.map((d) => d.failed);
-  const max = Math.max(0, ...processed, ...failed);
   const today = history[0]!;
-  const maxFailed = Math.max(0, ...failed);
-  const span = `${days.length}d, ${days[0]!.date}..${today.date} UTC`;
-  const line = (label: string, values: number[], c: string, now: number, peak: number, tail: string): Segment[] => [
-    {text: fit(label, LABEL)},
-    {text: sparkline(values, max).replace(/ /g, color ? ' ' : '.'), ...(color ? {color: c} : {})},
-    {text: `  today ${fit(compactNumber(now), 5)} max ${fit(compactNumber(peak), 5)}  ${tail}`},
-  ];
-  return [
-    line('Processed/day', processed, 'green', today.processed, Math.max(0, ...processed), span),
-    line('Failed/day', failed, 'red', today.failed, maxFailed, ''),
-  ];
+  const span = `${days.length} days`;
+  // Each line on its own scale (its peak is printed): failures stay readable next to large volumes.
+  const line = (label: string, values: number[], c: string, now: number, tail: string): Segment[] => {
+    const peak = Math.max(0, ...values);
+    return [
+      {text: fit(label, LABEL)},
+      {text: sparkline(values, peak).replace(/ /g, color ? ' ' : '.'), ...(color ? {color: c} : {})},
+      {text: `  today ${fit(compactNumber(now), 5)} max ${fit(compactNumber(peak), 5)}  ${tail}`},
+    ];
+  };
+  return [line('Processed/day', processed, 'green', today.processed, span), line('Failed/day', failed, 'red', today.failed, '')];
 }
 
 export function HistoryChart(p: HistoryChartProps) {

@@ -33,24 +33,25 @@ export function taskDetailLines(p: TaskDetailProps): Array<string | Segment[]> {
   const t = p.task;
   const c = p.color;
   const inner = Math.max(10, p.width - 2);
+  const state = `${t.state}${t.isOrphaned ? ' (orphaned: its worker lost the lease)' : ''}, retried ${t.retried}/${t.maxRetry}`;
   const lines: Array<string | Segment[]> = [
     title,
     field('Type', t.type, c),
-    field('State', t.isOrphaned ? `${t.state} (orphaned: its worker lost the lease)` : t.state, c, t.state === 'retry' || t.state === 'archived' ? 'red' : undefined),
+    field('State', state, c, t.state === 'retry' || t.state === 'archived' ? 'red' : undefined),
     field('Queue', t.group ? `${t.queue}   group ${t.group}` : t.queue, c),
-    field('Retried', `${t.retried}/${t.maxRetry}`, c),
-    field('Next run', t.nextProcessAt === null ? 'n/a' : when(t.nextProcessAt, p.now), c),
-    field('Timeout', t.timeout > 0 ? formatDuration(t.timeout) : 'none', c),
   ];
+  // The last error first: it is what an operator opens a retry or archived task for.
+  if (t.lastErr !== '' || t.lastFailedAt !== null) {
+    lines.push(field('Last error', when(t.lastFailedAt, p.now), c));
+    for (const l of wrapText(t.lastErr, inner)) lines.push([{text: `  ${l}`, ...(c ? {color: 'red'} : {})}]);
+  }
+  lines.push(field('Next run', t.nextProcessAt === null ? 'n/a' : when(t.nextProcessAt, p.now), c));
+  lines.push(field('Timeout', t.timeout > 0 ? formatDuration(t.timeout) : 'none', c));
   if (t.deadline !== null) lines.push(field('Deadline', when(t.deadline, p.now), c));
   if (t.completedAt !== null) lines.push(field('Completed', when(t.completedAt, p.now), c));
   if (t.retention > 0) lines.push(field('Retention', formatDuration(t.retention), c));
   const headers = Object.entries(t.headers);
   if (headers.length > 0) lines.push(field('Headers', headers.map(([k, v]) => `${k}=${v}`).join(' '), c));
-  if (t.lastErr !== '' || t.lastFailedAt !== null) {
-    lines.push(field('Last error', when(t.lastFailedAt, p.now), c));
-    for (const l of wrapText(t.lastErr, inner)) lines.push([{text: `  ${l}`, ...(c ? {color: 'red'} : {})}]);
-  }
   lines.push([{text: 'Payload', ...(c ? {bold: true} : {})}]);
   for (const l of payloadLines(t.payload)) lines.push(...wrapText(l, inner).map((w) => `  ${w}`));
   if (t.result !== null) {
