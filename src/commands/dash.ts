@@ -1,5 +1,5 @@
 import {argvFlag} from '../lib/cli/base-command.js';
-import {describeConnection} from '../lib/cli/connection.js';
+import {describeConnection, type CliConnection} from '../lib/cli/connection.js';
 import {duration} from '../lib/cli/flags.js';
 import {InspectorCommand} from '../lib/cli/inspector-command.js';
 import {colorEnabled, requireTty} from '../lib/cli/tty.js';
@@ -8,6 +8,16 @@ import {Inspector} from '../lib/inspector.js';
 
 /** Shortest refresh interval: each refresh reads every queue's stats. */
 export const MIN_REFRESH_MS = 500;
+
+/**
+ * The dashboard's connection: reconnects for ever (ioredis' default), but a command issued while
+ * Redis is away fails after one reconnection attempt instead of twenty, so the status line says
+ * so within a refresh or two. (A Cluster keeps its defaults.)
+ */
+export function dashConnection(conn: CliConnection): CliConnection {
+  if ('addrs' in conn) return conn;
+  return {...conn, redisOptions: {maxRetriesPerRequest: 1, ...conn.redisOptions}} as CliConnection;
+}
 
 export default class Dash extends InspectorCommand {
   static override summary = 'Live terminal dashboard of queues, tasks, servers and cron entries, which can also act on them.';
@@ -40,7 +50,7 @@ Each refresh reads one page of tasks at most and a fixed number of Redis calls p
     await this.inspector(); // one PING that fails fast: an unreachable Redis is exit 5 before the screen opens
     // The dashboard's own connection reconnects after a Redis restart (its errors show in the status line).
     const {conn} = this.connection();
-    const inspector = new Inspector(conn);
+    const inspector = new Inspector(dashConnection(conn));
     try {
       process.env.NODE_ENV ??= 'production'; // React's production build: half the render time
       const {runDash} = await import('../ui/dash/render.js');

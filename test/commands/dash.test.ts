@@ -8,6 +8,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import * as keys from '../../src/lib/base/keys.js';
+import {dashConnection} from '../../src/commands/dash.js';
 import {BIN, cliEnv, ROOT} from '../support/cli.js';
 import {makeMsg, seedPending, seedRetry} from '../support/seed.js';
 import {useCli} from './setup.js';
@@ -37,6 +38,15 @@ describe('asynq dash without a terminal', () => {
     expect(r.stdout).toContain('--refresh=<duration>');
     expect(r.stdout).toMatch(/\[default: 2s\]/);
     expect(r.stdout).toContain('asynq stats --json');
+  });
+});
+
+describe('the dashboard\'s connection', () => {
+  it('fails a command after one reconnection attempt while Redis is away (the status line says so), keeping other options', () => {
+    expect(dashConnection({addr: 'h:1', redisOptions: {connectTimeout: 5}})).toEqual({addr: 'h:1', redisOptions: {maxRetriesPerRequest: 1, connectTimeout: 5}});
+    expect(dashConnection({addr: 'h:1', redisOptions: {maxRetriesPerRequest: 3}})).toEqual({addr: 'h:1', redisOptions: {maxRetriesPerRequest: 3}});
+    const cluster = {addrs: ['h:1']};
+    expect(dashConnection(cluster)).toBe(cluster);
   });
 });
 

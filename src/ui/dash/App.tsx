@@ -5,7 +5,8 @@
  */
 import {Box, useApp, useInput} from 'ink';
 import {useEffect, useReducer, useRef} from 'react';
-import {AsynqError, redact} from '../../lib/errors.js';
+import {isRedisUnavailable} from '../../lib/cli/exit-codes.js';
+import {AsynqError, RedisUnavailableError, redact} from '../../lib/errors.js';
 import type {GroupInfo, QueueInfo, SchedulerEnqueueEvent, SchedulerEntry, ServerInfo} from '../../lib/inspector.js';
 import {Lines} from '../components/Lines.js';
 import {masterRows} from '../components/table.js';
@@ -45,6 +46,12 @@ export const MIN_ROWS = 12;
 
 /** One line for an error in the status line, without secrets. */
 export function errorMessage(err: unknown): string {
+  const cause = err instanceof Error && err.cause !== undefined ? err.cause : undefined;
+  if (err instanceof RedisUnavailableError || isRedisUnavailable(err) || isRedisUnavailable(cause)) {
+    const raw = cause ?? err;
+    const errno = raw instanceof AsynqError ? undefined : (raw as {code?: unknown}).code;
+    return `Redis is unavailable, reconnecting${typeof errno === 'string' ? ` (${errno})` : ''}`;
+  }
   if (err instanceof AsynqError) return redact(err.message);
   if (err instanceof Error) return redact(err.message || err.name);
   return redact(String(err));

@@ -5,8 +5,8 @@ import chalk from 'chalk';
 import {render} from 'ink-testing-library';
 import {createElement} from 'react';
 import {afterEach, describe, expect, it} from 'vitest';
-import {FailedPreconditionError} from '../../../src/lib/errors.js';
-import {App, type AppProps} from '../../../src/ui/dash/App.js';
+import {FailedPreconditionError, RedisCommandError, RedisUnavailableError} from '../../../src/lib/errors.js';
+import {App, errorMessage, type AppProps} from '../../../src/ui/dash/App.js';
 import {entry, fakeSource, lines, NOW, pause, queueInfo, taskInfo, waitForFrame, type FakeData} from '../fakes.js';
 
 const KEY = {enter: '\r', esc: '\u001b', down: '\u001b[B', up: '\u001b[A', right: '\u001b[C', left: '\u001b[D', tab: '\t'};
@@ -127,7 +127,7 @@ describe('App', () => {
     const app = start(data(), {refreshMs: 50});
     await app.until((f) => f.includes('default'));
     app.source.fail = new Error('Connection is closed.');
-    const failing = await app.until((f) => f.includes('Error: Connection is closed.'));
+    const failing = await app.until((f) => f.includes('Error: Redis is unavailable, reconnecting (showing data from'));
     expect(failing).toContain('default');
     app.source.fail = undefined;
     await app.until((f) => !f.includes('Error:') && f.includes('default'));
@@ -270,5 +270,21 @@ describe('App', () => {
     await app.press('r');
     await app.until((f) => f.includes('Showing 1-10 of 10 · page 1/1'));
     app.unmount();
+  });
+});
+
+describe('errorMessage', () => {
+  it('says Redis is away (and reconnecting) for transport failures, whatever ioredis calls them', () => {
+    const maxRetries = Object.assign(new Error('Reached the max retries per request limit (which is 1). Refer to "maxRetriesPerRequest"'), {name: 'MaxRetriesPerRequestError'});
+    expect(errorMessage(new RedisCommandError('allQueues', maxRetries))).toBe('Redis is unavailable, reconnecting');
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), {code: 'ECONNREFUSED'});
+    expect(errorMessage(new RedisCommandError('currentStats', refused))).toBe('Redis is unavailable, reconnecting (ECONNREFUSED)');
+    expect(errorMessage(new RedisUnavailableError('cannot connect'))).toBe('Redis is unavailable, reconnecting');
+  });
+
+  it('keeps the message of other errors, without passwords', () => {
+    expect(errorMessage(new FailedPreconditionError('queue "x" is already paused'))).toBe('queue "x" is already paused');
+    expect(errorMessage(new Error('bad redis://:s3cret@host:6379'))).not.toContain('s3cret');
+    expect(errorMessage('plain')).toBe('plain');
   });
 });
