@@ -2,7 +2,8 @@
  * Syncer (Go asynq syncer.go, spec §10.6): holds the processor's outcome writes that failed (a
  * Redis blip after the handler finished) and retries each every `intervalMs` (5 s) until it
  * succeeds; a request whose deadline (the task's lease expiry) has passed is dropped, as the
- * recoverer will handle the task. On shutdown every pending request is tried once more.
+ * recoverer will handle the task. On shutdown every pending request still within its deadline is
+ * tried once more.
  */
 import {realClock, type Clock} from './clock.js';
 import type {Logger} from './logger.js';
@@ -61,12 +62,11 @@ export class Syncer {
 
   /** One round: drops expired requests, retries the others, keeps those that fail. Never throws. */
   async exec(): Promise<void> {
-    const now = this.#p.clock.now().getTime();
     const batch = this.#requests;
     this.#requests = [];
     const keep: SyncRequest[] = [];
     for (const req of batch) {
-      if (req.deadline.getTime() < now) continue;
+      if (this.#expired(req)) continue;
       try {
         await req.fn();
       } catch {
@@ -76,11 +76,22 @@ export class Syncer {
     this.#requests.unshift(...keep);
   }
 
+  /** Checked when the request's turn comes: an earlier write of the round may have been slow. */
+  #expired(req: SyncRequest): boolean {
+    return req.deadline.getTime() < this.#p.clock.now().getTime();
+  }
+
+  /**
+   * The last attempt at shutdown. A request past its deadline is not run but logged as failed: Go
+   * runs it under a context with that deadline, which fails before reaching Redis; by then the
+   * recoverer may have handed the task to another worker, and a late write would undo its work.
+   */
   async #flush(): Promise<void> {
     const batch = this.#requests;
     this.#requests = [];
     for (const req of batch) {
       try {
+        if (this.#expired(req)) throw new Error('lease deadline passed');
         await req.fn();
       } catch {
         this.#p.logger.error(req.errMsg);
