@@ -142,8 +142,9 @@ describe('checklist 90: SIGTSTP stops taking new tasks', () => {
   it('under run(), SIGTSTP puts the server in "stopped"; a new task stays pending; SIGTERM then closes it', async () => {
     const srv = new Server(r.server.url, {logger: recordingLogger()});
     const seen: string[] = [];
+    const listeners = process.listenerCount('SIGTSTP');
     const done = srv.run((t) => void seen.push(t.type));
-    await waitFor(() => srv.state === 'active' && process.listenerCount('SIGTSTP') > 0, 'server running');
+    await waitFor(() => process.listenerCount('SIGTSTP') > listeners, 'signal handlers installed');
     await new RDB(r.redis).enqueue(msg('before', {type: 'before'}));
     await waitFor(() => seen.includes('before'), 'first task processed');
     process.emit('SIGTSTP');
@@ -156,6 +157,7 @@ describe('checklist 90: SIGTSTP stops taking new tasks', () => {
     process.emit('SIGTERM');
     await done;
     expect(srv.state).toBe('closed');
+    expect(process.listenerCount('SIGTSTP')).toBe(listeners);
   });
 });
 
