@@ -47,7 +47,8 @@ import {Lease} from './lease.js';
 import type {Logger} from './logger.js';
 import {LeaseExpiredError} from './recoverer.js';
 import {
-  defaultIsFailure, defaultRetryDelayFunc, isRevokeTask, isSkipRetry, type IsFailureFunc, type RetryDelayFunc,
+  defaultIsFailure, defaultRetryDelayFunc, guardedIsFailure, guardedRetryDelay, isRevokeTask, isSkipRetry, type IsFailureFunc,
+  type RetryDelayFunc,
 } from './retry.js';
 import {setLongTimeout, sleep} from './sleep.js';
 import type {SyncRequest} from './syncer.js';
@@ -524,8 +525,10 @@ export class Processor {
       this.#p.logger.warn(`Retry exhausted for task id=${msg.id}`);
       await this.#write(w, () => `Could not move task id=${msg.id} from active to archived`, () => this.#p.rdb.archive(msg, text));
     } else {
-      const retryAt = new Date(this.#p.clock.now().getTime() + this.#retryDelay(msg, err, task));
-      const failure = this.#isFailure(err);
+      const {logger, random} = this.#p;
+      const delayMs = guardedRetryDelay(this.#p.retryDelayFunc, msg.retried, err, task, msg.id, logger, random);
+      const retryAt = new Date(this.#p.clock.now().getTime() + delayMs);
+      const failure = guardedIsFailure(this.#p.isFailure, err, logger);
       await this.#write(w, () => `Could not move task id=${msg.id} from active to retry`, () => this.#p.rdb.retry(msg, retryAt, text, failure));
     }
   }
@@ -537,26 +540,6 @@ export class Processor {
       await (typeof eh === 'function' ? eh(task, err, ctx) : eh.handleError(task, err, ctx));
     } catch (e) {
       this.#p.logger.error(`Error handler failed for task id=${ctx.taskId}: ${errorMessage(e)}`);
-    }
-  }
-
-  #retryDelay(msg: TaskMessage, err: Error, task: Task): number {
-    try {
-      const d = this.#p.retryDelayFunc(msg.retried, err, task);
-      if (Number.isFinite(d)) return Math.max(0, d);
-      this.#p.logger.error(`retryDelayFunc returned ${String(d)} for task id=${msg.id}; using the default delay`);
-    } catch (e) {
-      this.#p.logger.error(`retryDelayFunc failed for task id=${msg.id}: ${errorMessage(e)}; using the default delay`);
-    }
-    return defaultRetryDelayFunc(msg.retried, err, task, this.#p.random);
-  }
-
-  #isFailure(err: Error): boolean {
-    try {
-      return Boolean(this.#p.isFailure(err));
-    } catch (e) {
-      this.#p.logger.error(`isFailure failed: ${errorMessage(e)}; counting the error as a failure`);
-      return true;
     }
   }
 

@@ -3,7 +3,8 @@
  * 1. finds the active tasks of the server's queues whose lease expired at least 30 s ago (a
  *    crashed or cut-off worker; the 30 s absorb clock skew) and fails them with
  *    `asynq: task lease expired`: archived when `retried ≥ retry`, otherwise retried after
- *    `retryDelayFunc(retried, err, task)` with `isFailure(err)` deciding whether it counts;
+ *    `retryDelayFunc(retried, err, task)` with `isFailure(err)` deciding whether it counts (guarded
+ *    as in the processor: a throw or a non-number → Go's default delay, a negative delay → now);
  * 2. per queue, merges aggregation sets whose deadline passed back into their groups.
  * One undecodable message fails the whole listing, so nothing is recovered that round; step 2
  * still runs.
@@ -14,7 +15,9 @@ import type {RDB} from './broker/rdb.js';
 import {realClock, type Clock} from './clock.js';
 import {errorMessage} from './errors.js';
 import type {Logger} from './logger.js';
-import {defaultIsFailure, defaultRetryDelayFunc, type IsFailureFunc, type RetryDelayFunc} from './retry.js';
+import {
+  defaultIsFailure, defaultRetryDelayFunc, guardedIsFailure, guardedRetryDelay, type IsFailureFunc, type RetryDelayFunc,
+} from './retry.js';
 import {Task} from './task.js';
 import {TickLoop} from './tick-loop.js';
 
@@ -101,9 +104,10 @@ export class Recoverer {
   async #retry(msg: TaskMessage, err: LeaseExpiredError): Promise<void> {
     try {
       const task = new Task(msg.type, msg.payload, {headers: msg.headers});
-      const delayMs = this.#p.retryDelayFunc(msg.retried, err, task);
+      const {logger} = this.#p;
+      const delayMs = guardedRetryDelay(this.#p.retryDelayFunc, msg.retried, err, task, msg.id, logger);
       const retryAt = new Date(this.#p.clock.now().getTime() + delayMs);
-      await this.#p.rdb.retry(msg, retryAt, err.message, this.#p.isFailure(err));
+      await this.#p.rdb.retry(msg, retryAt, err.message, guardedIsFailure(this.#p.isFailure, err, logger));
     } catch (e) {
       this.#p.logger.warn(`recoverer: could not retry lease expired task: ${errorMessage(e)}`);
     }

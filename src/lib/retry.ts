@@ -3,6 +3,7 @@
  * RevokeTask drops the task (counted as processed), the default retry delay is
  * n^4 + 15 + rand[0,30)·(n+1) seconds with n = retries used before this failure.
  */
+import {errorMessage} from './errors.js';
 import type {Task} from './task.js';
 
 /** Throw (or wrap as `cause`) to archive the task at once, whatever retries are left. */
@@ -49,4 +50,32 @@ export function defaultRetryDelayFunc(retried: number, _err?: unknown, _task?: T
   const n = retried;
   const s = n ** 4 + 15 + Math.floor(random() * 30) * (n + 1);
   return s * 1000;
+}
+
+/**
+ * The delay (ms) a RetryDelayFunc gives, guarded as the processor and the recoverer use it: a
+ * throw or a non-finite result is logged and replaced by Go's default delay; a negative one → 0.
+ */
+export function guardedRetryDelay(
+  fn: RetryDelayFunc, retried: number, err: Error, task: Task, taskId: string, logger: {error(msg: string): void},
+  random: () => number = Math.random,
+): number {
+  try {
+    const d = fn(retried, err, task);
+    if (Number.isFinite(d)) return Math.max(0, d);
+    logger.error(`retryDelayFunc returned ${String(d)} for task id=${taskId}; using the default delay`);
+  } catch (e) {
+    logger.error(`retryDelayFunc failed for task id=${taskId}: ${errorMessage(e)}; using the default delay`);
+  }
+  return defaultRetryDelayFunc(retried, err, task, random);
+}
+
+/** An IsFailureFunc's answer; a throw is logged and counts as a failure. */
+export function guardedIsFailure(fn: IsFailureFunc, err: Error, logger: {error(msg: string): void}): boolean {
+  try {
+    return Boolean(fn(err));
+  } catch (e) {
+    logger.error(`isFailure failed: ${errorMessage(e)}; counting the error as a failure`);
+    return true;
+  }
 }

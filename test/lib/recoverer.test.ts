@@ -131,6 +131,42 @@ describe('Recoverer.exec: lease-expired tasks', () => {
     expect(score).toBeLessThanOrEqual(unix(T0) + 16 + 15 + 29 * 3);
   });
 
+  it('a retryDelayFunc that throws or returns a non-number, or an isFailure that throws, does not leave the task active (as the processor)', async () => {
+    const cases: Array<[string, Partial<RecovererParams>]> = [
+      ['throws', {retryDelayFunc: () => { throw new Error('bad delay'); }}],
+      ['nan', {retryDelayFunc: () => Number.NaN}],
+      ['inf', {retryDelayFunc: () => Number.POSITIVE_INFINITY}],
+      ['isfail', {isFailure: () => { throw new Error('bad isFailure'); }}],
+    ];
+    for (const [id, over] of cases) {
+      await r.redis.flushall();
+      const {recoverer, logger} = setup(over);
+      await seedActive(r.redis, msg(id, {retried: 1}), at(-31));
+      await recoverer.exec();
+      expect(await r.redis.hget(`asynq:{default}:t:${id}`, 'state'), id).toBe('retry');
+      const [[, score]] = (await zsetEntries(r.redis, 'asynq:{default}:retry')) as [[string, number]];
+      if (id === 'isfail') {
+        expect(score).toBe(unix(T0) + 20); // the given delay; counted as a failure
+        expect((await readMsg(r.redis, 'default', id)).retried).toBe(2);
+      } else {
+        // Go's default delay for n = 1: 1 + 15 + [0, 29]·2 s.
+        expect(score, id).toBeGreaterThanOrEqual(unix(T0) + 16);
+        expect(score, id).toBeLessThanOrEqual(unix(T0) + 16 + 58);
+      }
+      expect(logger.lines.filter(([l]) => l === 'error').map(([, m]) => m), id).toEqual([
+        id === 'isfail' ? 'isFailure failed: bad isFailure; counting the error as a failure'
+          : `retryDelayFunc ${id === 'throws' ? 'failed for task id=throws: bad delay;' : `returned ${id === 'nan' ? 'NaN' : 'Infinity'} for task id=${id};`} using the default delay`,
+      ]);
+    }
+  });
+
+  it('a negative retry delay retries now', async () => {
+    const {recoverer} = setup({retryDelayFunc: () => -60_000});
+    await seedActive(r.redis, msg('neg'), at(-31));
+    await recoverer.exec();
+    expect(await zsetEntries(r.redis, 'asynq:{default}:retry')).toEqual([['neg', unix(T0)]]);
+  });
+
   it('only looks at the queues configured on its server', async () => {
     const {recoverer} = setup({queues: ['default', 'critical']});
     await seedActive(r.redis, msg('d1'), at(-60));
