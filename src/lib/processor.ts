@@ -145,12 +145,13 @@ export function queueOrder(queues: Record<string, number>, strict: boolean, rand
 /**
  * Deadline of one attempt (Go computeDeadline, spec §10.1): timeout and deadline → the earlier of
  * now + timeout (whole seconds) and deadline; only timeout → now + timeout; only deadline → it;
- * neither → now + 30 min.
+ * neither → now + 30 min. "Set" means non-zero, as in Go: a Go client stores Timeout(-5s) as -5,
+ * which gives a deadline already past.
  */
 export function computeDeadline(msg: Pick<TaskMessage, 'timeout' | 'deadline'>, now: Date): Date {
-  if (msg.timeout > 0 && msg.deadline > 0) return new Date(Math.min(unixSeconds(now) + msg.timeout, msg.deadline) * 1000);
-  if (msg.timeout > 0) return new Date(now.getTime() + msg.timeout * 1000);
-  if (msg.deadline > 0) return new Date(msg.deadline * 1000);
+  if (msg.timeout !== 0 && msg.deadline !== 0) return new Date(Math.min(unixSeconds(now) + msg.timeout, msg.deadline) * 1000);
+  if (msg.timeout !== 0) return new Date(now.getTime() + msg.timeout * 1000);
+  if (msg.deadline !== 0) return new Date(msg.deadline * 1000);
   return new Date(now.getTime() + DEFAULT_TIMEOUT_SECONDS * 1000);
 }
 

@@ -105,6 +105,13 @@ describe('queue configuration and order (pure)', () => {
     expect(computeDeadline({timeout: 0, deadline: nowS + 5}, now)).toEqual(new Date((nowS + 5) * 1000));
     expect(computeDeadline({timeout: 0, deadline: 0}, now)).toEqual(new Date(now.getTime() + 1_800_000));
   });
+
+  it('computeDeadline: a negative timeout is set (Go tests != 0): a Go client stores Timeout(-5s) as -5, and Go fails it at once', () => {
+    const now = new Date('2026-03-01T12:00:00.700Z');
+    const nowS = unix(now);
+    expect(computeDeadline({timeout: -5, deadline: 0}, now)).toEqual(new Date(now.getTime() - 5_000));
+    expect(computeDeadline({timeout: -5, deadline: nowS + 100}, now)).toEqual(new Date((nowS - 5) * 1000));
+  });
 });
 
 describe('Processor: dequeue', () => {
@@ -385,6 +392,16 @@ describe('Processor: outcomes', () => {
     expect(errs[0]).toBeInstanceOf(DeadlineExceededError);
     expect((await readMsg(r.redis, 'default', 'late')).errorMsg).toBe('context deadline exceeded');
     expect(await r.redis.hget(keys.taskKey('default', 'late'), 'state')).toBe('retry');
+  });
+
+  it('a message with a negative timeout (a Go client\'s Timeout(-5s)) fails without calling the handler and logs no internal error', async () => {
+    let called = false;
+    const {p, rdb, logger} = setup({handler: fn(() => void (called = true))});
+    await rdb.enqueue(msg('neg', {timeout: -5, deadline: 0}));
+    await runOne(p);
+    expect(called).toBe(false);
+    expect((await readMsg(r.redis, 'default', 'neg')).errorMsg).toBe('context deadline exceeded');
+    expect(logger.lines.filter(([l]) => l === 'error')).toEqual([]);
   });
 
   it('cancel(id) aborts only that task with `context canceled`', async () => {
