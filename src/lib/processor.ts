@@ -464,7 +464,9 @@ export class Processor {
     } finally {
       cancelTimer();
       if (!attempt.aborted) attempt.abort(attemptOver());
-      this.#workers.delete(msg.id);
+      // A later attempt of the same ID may be running here by now (this one lost its lease and was
+      // recovered meanwhile): only this attempt's entry goes.
+      if (this.#workers.get(msg.id) === w) this.#workers.delete(msg.id);
     }
   }
 

@@ -470,6 +470,44 @@ describe('Processor: leases and failed writes', () => {
     expect(await r.redis.get(keys.processedTotalKey('default'))).toBeNull();
   });
 
+  it('a second attempt of the same task ID stays tracked when the first one ends (lease lost here, recovered, dequeued again)', async () => {
+    // The first attempt lost its lease and is still in its error handler when the recoverer's
+    // retry makes the task pending again and this server dequeues it: the first attempt's end
+    // must not drop the second from the workers (heartbeat, lease extension, cancel).
+    const clock = new SimulatedClock(T0);
+    const m = msg('twice');
+    const ehGate = deferred();
+    const handlerGate = deferred();
+    let calls = 0;
+    let retried = false;
+    const fake: ProcessorParams['rdb'] = {
+      dequeue: async () => ({msg: m, leaseExpiresAt: new Date(clock.now().getTime() + 30_000)}),
+      done: async () => {}, markAsComplete: async () => {}, requeue: async () => {}, archive: async () => {},
+      retry: async () => void (retried = true),
+      writeResult: async () => 0,
+    };
+    const p = new Processor({
+      logger: recordingLogger(), rdb: fake, queues: {default: 1}, concurrency: 2, clock,
+      handler: fn(async () => {
+        if (++calls === 1) throw new Error('first attempt fails');
+        await handlerGate.promise;
+      }),
+      errorHandler: () => ehGate.promise,
+    });
+    await p.exec(); // first attempt: fails, waits in the error handler
+    await waitFor(() => calls === 1, 'first attempt');
+    await p.exec(); // second attempt of the same ID: its handler runs
+    await waitFor(() => calls === 2, 'second attempt');
+    ehGate.resolve();
+    await waitFor(() => retried, 'first attempt written');
+    await new Promise((res) => setTimeout(res, 10)); // its clean-up runs right after the write
+    expect(p.activeWorkers().map((w) => w.msg.id)).toEqual(['twice']);
+    expect(p.cancel('twice')).toBe(true);
+    handlerGate.resolve();
+    await p.waitForWorkers();
+    expect(p.activeWorkers()).toEqual([]);
+  });
+
   it('hands a failed outcome write to the syncer, which completes it on its next round', async () => {
     const clock = new SimulatedClock(T0);
     const rdb = new RDB(r.redis, {clock});
