@@ -3,7 +3,8 @@
  * own: attempt deadline through the Processor (8), unique lock TTL after retry/archive (40),
  * weighted priority over real dequeues (63), no double processing by two workers (67), a queue
  * never registered in asynq:queues (68), result visibility (71), the default retry delay (73),
- * ErrorHandler on cancelation (82) and cancel messages for tasks running nowhere (111).
+ * ErrorHandler on cancelation (82), a canceled task with no retries left (110) and cancel messages
+ * for tasks running nowhere (111).
  */
 import {describe, expect, it} from 'vitest';
 import {RDB} from '../../src/lib/broker/rdb.js';
@@ -233,6 +234,25 @@ describe('checklist 82: ErrorHandler is called once for a canceled task', () => 
     expect(calls).toEqual([['test:task', 'context canceled', 'active']]);
     expect(await r.redis.hget(keys.taskKey('default', 'c1'), 'state')).toBe('retry');
     expect((await readMsg(r.redis, 'default', 'c1')).errorMsg).toBe('context canceled');
+  });
+});
+
+describe('checklist 110: a canceled task is a failure, retried or archived per its retries', () => {
+  it('archives a canceled task with no retries left, error `context canceled`, counted as processed and failed', async () => {
+    let ctx: TaskContext | undefined;
+    const {p, rdb} = setup({handler: fn((_t, c) => new Promise((_res, rej) => {
+      ctx = c;
+      c.signal.addEventListener('abort', () => rej(c.signal.reason));
+    }))});
+    await rdb.enqueue(msg('last', {retry: 2, retried: 2}));
+    await p.exec();
+    await waitFor(() => ctx, 'handler running');
+    expect(p.cancel('last')).toBe(true);
+    await p.waitForWorkers();
+    expect(await r.redis.hget(keys.taskKey('default', 'last'), 'state')).toBe('archived');
+    expect(await r.redis.zscore(keys.archivedKey('default'), 'last')).toBe(String(unix(T0)));
+    expect(await readMsg(r.redis, 'default', 'last')).toMatchObject({retried: 2, errorMsg: 'context canceled', lastFailedAt: unix(T0)});
+    expect(await r.redis.mget(keys.processedTotalKey('default'), keys.failedTotalKey('default'))).toEqual(['1', '1']);
   });
 });
 
