@@ -50,7 +50,8 @@ describe('checklist 46: without a GroupAggregator the server never touches group
     await seedReadyGroup();
     const groupKeys = (await dumpAll(r.redis)).filter((d) => d.key.includes(':g') && !d.key.includes(':t:'));
     expect(groupKeys.map((d) => d.key)).toEqual(['asynq:{default}:g:grp', 'asynq:{default}:groups']);
-    const monitor = await r.server.client().monitor();
+    const conn = r.server.client();
+    const monitor = await conn.monitor();
     const touched: string[][] = [];
     let heartbeats = 0;
     monitor.on('monitor', (_time: string, args: string[]) => {
@@ -65,6 +66,7 @@ describe('checklist 46: without a GroupAggregator the server never touches group
     } finally {
       await srv.shutdown();
       monitor.disconnect();
+      conn.disconnect();
     }
     // Then: the monitor saw the server's commands (its heartbeat), none about the group
     expect(heartbeats).toBeGreaterThan(0);
