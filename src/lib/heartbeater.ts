@@ -6,6 +6,9 @@
  * 2. extends the lease of every in-flight task whose local lease is still valid (`ZADD lease XX
  *    now+30` per queue) and resets the local lease to the new expiry; a task whose local lease
  *    already expired is reported to the processor instead (Lease.lost), which abandons it.
+ * A beat whose writes are slow does not delay the next one: the next one checks the leases and skips
+ * its writes until the earlier ones are done (Redis unreachable: ioredis queues commands for up to
+ * ~40 s where Go's fail at once, and a lost lease must still abort its task within a beat).
  * On shutdown it clears the server state (keys and zset members), last of all components.
  */
 import {timestampFromDate, type ServerInfo, type WorkerInfo} from './base/codec.js';
@@ -44,12 +47,20 @@ export class Heartbeater {
   readonly #p: Required<HeartbeaterParams>;
   readonly #loop: TickLoop;
   #startedAt?: Date;
+  /** The Redis writes of the last beat, while they are pending. */
+  #writing?: Promise<void>;
 
   constructor(params: HeartbeaterParams) {
     this.#p = {intervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS, clock: realClock, ...params};
     this.#loop = new TickLoop({
       name: 'Heartbeater', logger: this.#p.logger, intervalMs: this.#p.intervalMs, runAtStart: true,
-      tick: () => this.exec(), drain: () => this.#clear(),
+      // A beat does not hold up the next one: while Redis is unreachable ioredis keeps its commands
+      // queued (up to ~40 s) where Go's fail at once, and the lease checks must go on meanwhile.
+      tick: () => void this.exec(),
+      drain: async () => {
+        await this.#writing;
+        await this.#clear();
+      },
     });
   }
 
@@ -69,7 +80,11 @@ export class Heartbeater {
     await this.#loop.stop();
   }
 
-  /** One beat: write the server state, then extend the leases. Never throws. */
+  /**
+   * One beat: report expired leases to the processor, write the server state, then extend the
+   * leases. While the previous beat's writes are still pending (Redis slow or unreachable) it
+   * writes nothing and resolves when those are done. Never throws.
+   */
   async exec(): Promise<void> {
     const p = this.#p;
     const startedAt = (this.#startedAt ??= p.clock.now());
@@ -89,6 +104,22 @@ export class Heartbeater {
         w.lease.notifyExpiration();
       }
     }
+    if (this.#writing) {
+      p.logger.debug('Previous heartbeat still writing; skipping this one');
+      await this.#writing;
+      return;
+    }
+    const writing = this.#write(live, workers, idsByQueue, startedAt);
+    this.#writing = writing;
+    try {
+      await writing;
+    } finally {
+      this.#writing = undefined;
+    }
+  }
+
+  async #write(live: readonly ActiveWorker[], workers: WorkerInfo[], idsByQueue: Map<string, string[]>, startedAt: Date): Promise<void> {
+    const p = this.#p;
     try {
       await p.state.writeServerState({
         host: p.host, pid: p.pid, serverId: p.serverId, concurrency: p.concurrency, queues: p.queues,

@@ -9,6 +9,7 @@ import {Lease} from '../../src/lib/lease.js';
 import type {ActiveWorker} from '../../src/lib/processor.js';
 import {useRedis} from '../support/redis.js';
 import {msg, recordingLogger, seedActive, unix, zsetEntries} from '../support/seed-states.js';
+import {deferred, waitFor} from './engine-fixtures.js';
 
 const r = useRedis();
 
@@ -97,5 +98,29 @@ describe('Heartbeater', () => {
     expect(await r.redis.exists(SERVER_KEY, WORKERS_KEY)).toBe(0);
     expect(await r.redis.zcard(keys.allServers)).toBe(0);
     expect(await r.redis.zcard(keys.allWorkers)).toBe(0);
+  });
+
+  it('still reports an expired lease on time while a beat\'s Redis writes hang (Redis unreachable: ioredis queues them)', async () => {
+    // Go's writes fail fast and the next beat notices the expired lease; ours wait in the offline
+    // queue for up to ~40 s. Later beats must not wait behind them: they check the leases, and
+    // skip their own writes while the earlier ones are still pending.
+    const clock = new SimulatedClock(T0);
+    const lease = new Lease(new Date(T0.getTime() + 30_000), clock);
+    const hung = deferred();
+    let writes = 0;
+    const hb = new Heartbeater({
+      logger: recordingLogger(), host: 'host-a', pid: 4242, serverId: 'sid-1', concurrency: 1, queues: {default: 1},
+      strictPriority: false, status: () => 'active', intervalMs: 10, clock,
+      state: {writeServerState: () => (writes++, hung.promise), clearServerState: async () => {}},
+      rdb: {extendLease: async () => new Date(clock.now().getTime() + 30_000)},
+      workers: () => [{msg: msg('w'), startedAt: T0, deadline: new Date(T0.getTime() + 3_600_000), lease}],
+    });
+    hb.start();
+    await waitFor(() => writes === 1, 'first beat writing');
+    clock.advance(31_000);
+    await waitFor(() => lease.lost.aborted, 'lease reported lost', 1_000);
+    expect(writes).toBe(1); // no pile-up of writes behind the hung one
+    hung.resolve();
+    await hb.shutdown();
   });
 });
