@@ -21,7 +21,7 @@ export default class Enqueue extends InspectorCommand {
   static override summary = 'Enqueue a task, or many from a JSON Lines file; optionally wait for its result.';
   static override description = `The payload is the PAYLOAD argument, a file (--payload-file F), or stdin (--payload-file -). A payload that starts with { or [ must be valid JSON unless --raw is given; it is sent byte for byte as given.
 
---wait blocks until the task is completed or archived and prints its result on stdout (exit 0), or its last error (exit 6); exit 7 when --wait-timeout passes first (the task stays queued). Without --retention the task is kept for 10m after completion so that its result can be read.
+--wait blocks until the task is completed or archived and prints its result on stdout (exit 0), or its last error (exit 1); exit 7 when --wait-timeout passes first (the task stays queued). Without --retention the task is kept for 10m after completion so that its result can be read.
 
 --from reads one task per line: {"type": "...", "payload": ..., "options": {"queue": "...", "processIn": "10m", ...}} (payloadBase64 for bytes). The option flags are the defaults of every line. Invalid lines are reported with their line numbers and skipped; the others are enqueued in pipelined batches. Exit 2 if any line was invalid, 4 never (duplicates are counted).
 
@@ -45,7 +45,7 @@ A duplicate unique task or a taken task ID exits 4.`;
     raw: Flags.boolean({summary: 'Send the payload as it is, without checking JSON-looking payloads.'}),
     ...taskOptionFlags,
     'task-id': Flags.string({helpValue: '<id>', summary: 'Task ID (default a random UUID).'}),
-    wait: Flags.boolean({summary: 'Wait until the task is completed (exit 0, prints its result) or archived (exit 6).'}),
+    wait: Flags.boolean({summary: 'Wait until the task is completed (exit 0, prints its result) or archived (exit 1).'}),
     'wait-timeout': duration({summary: 'With --wait: give up after this long with exit 7 (default 5m; 0 waits forever).'}),
     from: Flags.string({helpValue: '<file.jsonl|->', summary: 'Enqueue one task per line of a JSON Lines file (or stdin with -).'}),
   };

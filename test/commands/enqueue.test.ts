@@ -214,14 +214,14 @@ describe('asynq enqueue --wait (a worker runs in this process)', () => {
     expect(res.stderr).toContain('attempt 1 failed: first attempt fails; retrying');
   });
 
-  it('exit 6 with the last error when the task is archived', async () => {
+  it('exit 1 with the last error when the task is archived', async () => {
     const res = await enqueue('fail:x', '--task-id', 'w3', '--wait');
-    expect(res.code).toBe(6);
+    expect(res.code).toBe(1);
     expect(res.stdout).toBe('');
     expect(errorLine(res.stderr)).toBe('task w3 in queue "default" failed: it cannot work');
     const json = await enqueue('fail:y', '--task-id', 'w4', '--wait', '--json');
-    expect(json.code).toBe(6);
-    expect(JSON.parse(json.stdout).error).toMatchObject({code: 'TASK_FAILED', exitCode: 6, actions: ['asynq task inspect --queue default w4']});
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).error).toMatchObject({code: 'TASK_FAILED', exitCode: 1, actions: ['asynq task inspect --queue default w4']});
   });
 
   it('exit 7 when --wait-timeout passes first; the task stays queued', async () => {

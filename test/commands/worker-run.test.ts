@@ -94,11 +94,11 @@ describe('asynq worker run --exec', () => {
     expect(lines[5]).toMatch(/^deadline=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
-  it('exit 65 archives at once (enqueue --wait exits 6 with the stderr text); 75 retries without using a retry; others retry', async () => {
+  it('exit 65 archives at once (enqueue --wait exits 1 with the stderr text); 75 retries without using a retry; others retry', async () => {
     const w = await startWorker('--exec', 'skip:*=./exit.sh 65 bad payload', '--exec', 'later:*=./exit.sh 75 rate limited',
       '--exec', 'fail:*=./exit.sh 3 smtp down', '--queue', 'default');
     const skip = await runCli(['enqueue', 'skip:x', '--task-id', 's1', '--wait'], {env: env()});
-    expect(skip.code).toBe(6);
+    expect(skip.code).toBe(1);
     expect(skip.stderr).toContain('Error: task s1 in queue "default" failed: exit status 65 (skip retry): bad payload');
     expect(await readMsg(r.redis, 'default', 's1')).toMatchObject({retried: 0, errorMsg: 'exit status 65 (skip retry): bad payload'});
 
@@ -166,7 +166,7 @@ describe('asynq worker run --handlers', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.doc.result as string)).toEqual({width: 100, queue: 'images', retryCount: 0});
     const broken = await enqueueAndWait(['image:broken', '--task-id', 'b1']);
-    expect(broken.code).toBe(6);
+    expect(broken.code).toBe(1);
     expect(broken.doc).toMatchObject({error: {code: 'TASK_FAILED', message: 'task b1 in queue "default" failed: cannot decode image'}});
   });
 

@@ -4,6 +4,7 @@
  * Inspector.
  */
 import {describe, expect, it} from 'vitest';
+import {RDB} from '../../src/lib/broker/rdb.js';
 import {Client} from '../../src/lib/client.js';
 import {QueueNotFoundError, TaskFailedError, TaskNotFoundError, WaitTimeoutError} from '../../src/lib/errors.js';
 import {Inspector} from '../../src/lib/inspector.js';
@@ -117,11 +118,14 @@ describe('waitForTask (Redis, through the Inspector)', () => {
     await expect(waitForTask(insp, 'default', 'nope')).rejects.toThrow(TaskNotFoundError);
     await expect(waitForTask(insp, 'nowhere', 'nope')).rejects.toThrow(QueueNotFoundError);
     await r.redis.flushall();
-    await seedPending(r.redis, [{msg: makeMsg('p1')}]);
+    await seedPending(r.redis, [{msg: makeMsg('p1', {retention: 60})}]);
     const wait = waitForTask(insp, 'default', 'p1', {pollMs: 10});
     await new Promise((res) => setTimeout(res, 40));
-    await r.redis.flushall();
-    await seedCompleted(r.redis, [{msg: makeMsg('p1', {retention: 60}), score: Math.floor(Date.now() / 1000) + 60, result: Buffer.from('late')}]);
+    // Move it the way a worker does, each step atomic, so the task exists at every poll.
+    const rdb = new RDB(r.redis);
+    const got = await rdb.dequeue(['default']);
+    await rdb.writeResult('default', 'p1', Buffer.from('late'));
+    await rdb.markAsComplete(got!.msg);
     expect((await wait).result).toEqual(Buffer.from('late'));
   });
 });

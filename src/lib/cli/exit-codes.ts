@@ -12,7 +12,8 @@ export const ExitCode = {
   NOT_FOUND: 3,
   CONFLICT: 4,
   REDIS_UNAVAILABLE: 5,
-  TASK_FAILED: 6,
+  // api.md and the enqueue issue: `--wait` exits 1 when the task failed, as `make` or `test` would.
+  TASK_FAILED: 1,
   WAIT_TIMEOUT: 7,
   SIGINT: 130,
 } as const;
@@ -22,12 +23,11 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 /** Rows of the EXIT STATUS table, in order, as printed by `--help` and the man page. */
 export const EXIT_STATUS: readonly {readonly code: ExitCode; readonly meaning: string}[] = [
   {code: ExitCode.OK, meaning: 'success (also: worker run after a clean SIGTERM/SIGINT shutdown)'},
-  {code: ExitCode.INTERNAL, meaning: 'unexpected internal error (a bug); the stack is printed with --debug or DEBUG=1'},
+  {code: ExitCode.INTERNAL, meaning: 'enqueue --wait: the task failed (ended archived); otherwise an unexpected internal error (a bug), the stack printed with --debug or DEBUG=1'},
   {code: ExitCode.USAGE, meaning: 'usage: bad flag or argument, invalid payload JSON or cron spec, missing --force or no TTY'},
   {code: ExitCode.NOT_FOUND, meaning: 'not found: queue, task, group or cron entry'},
   {code: ExitCode.CONFLICT, meaning: 'conflict or precondition: task ID exists, duplicate unique task, queue not empty, wrong task state'},
   {code: ExitCode.REDIS_UNAVAILABLE, meaning: 'Redis unavailable: connection refused, authentication, timeout, CLUSTERDOWN'},
-  {code: ExitCode.TASK_FAILED, meaning: 'enqueue --wait: the task ended archived (failed)'},
   {code: ExitCode.WAIT_TIMEOUT, meaning: '--wait/--timeout elapsed before the task finished'},
   {code: ExitCode.SIGINT, meaning: 'interrupted by SIGINT (Ctrl-C) in a one-shot command'},
 ];
