@@ -42,7 +42,7 @@ export async function run(ctx) {
   await insp.ping();
   const check = await insp.getQueueInfo(names[0]);
   if (check.size !== total / QUEUES) throw new Error(`getQueueInfo: size ${check.size}, seeded ${total / QUEUES}`);
-  const allAtOnce = await repeat(Math.max(5, ctx.runs), async () => {
+  const allAtOnce = await repeat(Math.max(9, ctx.runs), async () => {
     const t = now();
     await Promise.all(names.map((q) => insp.getQueueInfo(q)));
     return now() - t;
@@ -117,7 +117,7 @@ async function bullmqCounts(ctx, names, total) {
   const queues = names.map((name) => new Queue(name, {connection: shared}));
   const counts = await queues[0].getJobCounts();
   if (counts.waiting !== perQueue(total).pending) throw new Error(`BullMQ getJobCounts: waiting ${counts.waiting}`);
-  const bullAll = await repeat(Math.max(5, ctx.runs), async () => {
+  const bullAll = await repeat(Math.max(9, ctx.runs), async () => {
     const t = now();
     await Promise.all(queues.map((qu) => qu.getJobCounts()));
     return now() - t;

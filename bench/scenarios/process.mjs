@@ -8,8 +8,8 @@
  * Limit: redis-benchmark EVALSHA of dequeue-4.lua + done-5.lua as one script over seeded tasks.
  */
 import {Queue, Worker} from 'bullmq';
-import {asynq, keys, scripts} from '../support/lib.mjs';
-import {now, repeat, waitUntil} from '../support/measure.mjs';
+import {asynq, keys} from '../support/lib.mjs';
+import {interleaved, now, waitUntil} from '../support/measure.mjs';
 import {seedAsynqQueue} from '../support/seed.mjs';
 import {dequeueDoneLua} from '../support/limit-scripts.mjs';
 
@@ -108,52 +108,55 @@ export async function run(ctx) {
   const n = ctx.scale(20_000);
   const rows = [];
   const noop = async () => {};
-  if (!scripts.dequeue || !scripts.done) throw new Error('dequeue/done scripts missing from lib');
+  const pair = (ours, bull) => interleaved(ctx.runs, {ours, bullmq: ctx.bullmq ? bull : null});
 
   for (const concurrency of [10, 100]) {
-    const ours = (await repeat(ctx.runs, () => oursProcessRun(ctx, {n, concurrency, queues: {bench: 1}, handler: noop}))).median;
-    const bull = ctx.bullmq
-      ? (await repeat(ctx.runs, () => bullProcessRun(ctx, {n, workers: [{name: 'bench', concurrency}], processor: noop}))).median : null;
+    const r = await pair(
+      () => oursProcessRun(ctx, {n, concurrency, queues: {bench: 1}, handler: noop}),
+      () => bullProcessRun(ctx, {n, workers: [{name: 'bench', concurrency}], processor: noop}),
+    );
     const limit = await processLimit(ctx, {clients: concurrency, pipeline: 1, requests: 100_000});
     const limitPipelined = await processLimit(ctx, {clients: concurrency, pipeline: 16, requests: 200_000});
     rows.push({
       id: `process.c${concurrency}`, group: 'process', name: `process ${n.toLocaleString('en')} no-op tasks, concurrency ${concurrency}`,
-      unit: 'tasks/s', better: 'higher', ours, bullmq: bull, limit, limitPipelined,
+      unit: 'tasks/s', better: 'higher', ours: r.ours, bullmq: r.bullmq, limit, limitPipelined,
       note: `Limit: dequeue+done as one EVALSHA, -c ${concurrency} / -c ${concurrency} -P 16`,
     });
   }
 
   // Three weighted queues, concurrency 10 in all.
   const weighted = {critical: 6, default: 3, low: 1};
-  const oursW = (await repeat(ctx.runs, () => oursProcessRun(ctx, {n, concurrency: 10, queues: weighted, handler: noop}))).median;
-  const bullW = !ctx.bullmq ? null : (await repeat(ctx.runs, () => bullProcessRun(ctx, {
-    n, workers: Object.entries(weighted).map(([name, c]) => ({name, concurrency: c})), processor: noop,
-  }))).median;
+  const w = await pair(
+    () => oursProcessRun(ctx, {n, concurrency: 10, queues: weighted, handler: noop}),
+    () => bullProcessRun(ctx, {n, workers: Object.entries(weighted).map(([name, c]) => ({name, concurrency: c})), processor: noop}),
+  );
   const limit10 = rows[0].limit;
   const limit10P = rows[0].limitPipelined;
   rows.push({
     id: 'process.weighted', group: 'process', name: `three weighted queues 6/3/1, concurrency 10`, unit: 'tasks/s', better: 'higher',
-    ours: oursW, bullmq: bullW, limit: limit10, limitPipelined: limit10P,
+    ours: w.ours, bullmq: w.bullmq, limit: limit10, limitPipelined: limit10P,
     note: 'tasks spread evenly; BullMQ: one Worker per queue at concurrency 6/3/1. Limit as concurrency 10',
   });
 
   // 1% failing once, then retried.
-  const failing = async (task, c) => {
-    if (c.retryCount === 0 && task.json().n % 100 === 0) throw new Error('bench: failing once');
-  };
-  const oursF = (await repeat(ctx.runs, () => oursProcessRun(ctx, {
-    n, concurrency: 10, queues: {bench: 1}, handler: failing,
-    serverOpts: {retryDelayFunc: () => 0, delayedTaskCheckInterval: 100},
-  }))).median;
-  const bullF = !ctx.bullmq ? null : (await repeat(ctx.runs, () => bullProcessRun(ctx, {
-    n, workers: [{name: 'bench', concurrency: 10}], jobOpts: {...BULL_JOB_OPTS, attempts: 2},
-    processor: async (job) => {
-      if (job.attemptsMade === 0 && job.data.n % 100 === 0) throw new Error('bench: failing once');
-    },
-  }))).median;
+  const f = await pair(
+    () => oursProcessRun(ctx, {
+      n, concurrency: 10, queues: {bench: 1},
+      handler: async (task, c) => {
+        if (c.retryCount === 0 && task.json().n % 100 === 0) throw new Error('bench: failing once');
+      },
+      serverOpts: {retryDelayFunc: () => 0, delayedTaskCheckInterval: 100},
+    }),
+    () => bullProcessRun(ctx, {
+      n, workers: [{name: 'bench', concurrency: 10}], jobOpts: {...BULL_JOB_OPTS, attempts: 2},
+      processor: async (job) => {
+        if (job.attemptsMade === 0 && job.data.n % 100 === 0) throw new Error('bench: failing once');
+      },
+    }),
+  );
   rows.push({
     id: 'process.failing', group: 'process', name: '1% failing once then retried, concurrency 10', unit: 'tasks/s', better: 'higher',
-    ours: oursF, bullmq: bullF, limit: limit10, limitPipelined: limit10P,
+    ours: f.ours, bullmq: f.bullmq, limit: limit10, limitPipelined: limit10P,
     note: 'asynq: retry delay 0, forwarder every 100 ms; BullMQ: attempts 2, no backoff. Limit as concurrency 10',
   });
   return rows;

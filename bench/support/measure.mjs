@@ -45,3 +45,20 @@ export async function concurrently(total, callers, call) {
   }));
   return now() - t0;
 }
+
+/**
+ * Runs every function of `fns` ({name: async () => number}) once per round, for `runs` rounds
+ * (after `warmup` unrecorded rounds), in turn, so that each sees the same machine noise; null
+ * entries are skipped. Returns the median of each name (null for skipped ones).
+ */
+export async function interleaved(runs, fns, {warmup = 0} = {}) {
+  const live = Object.entries(fns).filter(([, fn]) => fn);
+  const values = Object.fromEntries(live.map(([k]) => [k, []]));
+  for (let r = -warmup; r < runs; r++) {
+    for (const [k, fn] of live) {
+      const v = await fn();
+      if (r >= 0) values[k].push(v);
+    }
+  }
+  return Object.fromEntries(Object.keys(fns).map((k) => [k, values[k] ? median(values[k]) : null]));
+}
