@@ -547,6 +547,12 @@ export class RDB {
       async close() {
         if (closed) return;
         closed = true;
+        // Not connected (Redis unreachable): UNSUBSCRIBE and QUIT would wait in the offline queue
+        // for ioredis' reconnect attempts (~10 s or more); dropping the connection ends it as well.
+        if (sub.status !== 'ready') {
+          sub.disconnect();
+          return;
+        }
         try {
           await sub.unsubscribe(keys.cancelChannel);
           await sub.quit();

@@ -1,0 +1,170 @@
+/**
+ * A Server against a Redis that goes away: stopped and restarted on the same port mid-run, and
+ * stopped for good before a shutdown. Each test starts its own redis-server (the outage is
+ * real: SIGKILL), so this file does not use the shared per-file fixture.
+ */
+import {afterEach, describe, expect, it} from 'vitest';
+import {Redis} from 'ioredis';
+import * as keys from '../../src/lib/base/keys.js';
+import {RDB} from '../../src/lib/broker/rdb.js';
+import {Client} from '../../src/lib/client.js';
+import {Server} from '../../src/lib/server.js';
+import {Task} from '../../src/lib/task.js';
+import {startRedisServer, type RedisServer} from '../support/redis-server.js';
+import {recordingLogger} from '../support/seed-states.js';
+import {waitFor} from './engine-fixtures.js';
+
+const started: RedisServer[] = [];
+const closers: Array<() => Promise<unknown>> = [];
+
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c().catch(() => {});
+  for (const s of started.splice(0)) await s.stop();
+});
+
+async function redisServer(port?: number): Promise<RedisServer> {
+  const s = await startRedisServer(port === undefined ? {} : {port});
+  started.push(s);
+  return s;
+}
+
+/** Kills the server (SIGKILL, as a crash) and waits until its port is closed. */
+async function kill(s: RedisServer): Promise<void> {
+  await s.stop();
+  started.splice(started.indexOf(s), 1);
+}
+
+describe('Server: Redis outages', () => {
+  it('keeps processing after Redis restarts on the same port, without spinning meanwhile', async () => {
+    const first = await redisServer();
+    const logger = recordingLogger();
+    const done: string[] = [];
+    const srv = new Server(first.url, {logger, concurrency: 4, shutdownTimeout: 500, delayedTaskCheckInterval: 200});
+    closers.push(() => srv.shutdown());
+    await srv.start((t) => void done.push(t.type));
+    const before = new Client(first.url);
+    await before.enqueue(new Task('before', null));
+    await before.close();
+    await waitFor(() => done.includes('before'), 'task before the outage');
+
+    await kill(first);
+    const cpu0 = process.cpuUsage();
+    const wall0 = Date.now();
+    await new Promise((res) => setTimeout(res, 2_000));
+    const cpu = process.cpuUsage(cpu0);
+    const busy = (cpu.user + cpu.system) / 1000 / (Date.now() - wall0);
+    expect(busy).toBeLessThan(0.5); // a hot retry loop would keep a core busy
+
+    const second = await redisServer(first.port);
+    const after = new Client(second.url);
+    closers.push(() => after.close());
+    await after.enqueue(new Task('after', null));
+    await waitFor(() => done.includes('after'), 'task after the restart', 15_000);
+    const check = second.client();
+    await waitFor(async () => (await check.zcard(keys.allServers)) === 1, 'heartbeat written again', 10_000);
+    await srv.shutdown();
+    expect(srv.state).toBe('closed');
+  }, 30_000);
+
+  it('shuts down within seconds while Redis is unreachable (commands fail instead of waiting for it)', async () => {
+    const s = await redisServer();
+    const logger = recordingLogger();
+    const srv = new Server(s.url, {logger, concurrency: 2, shutdownTimeout: 300});
+    closers.push(() => srv.shutdown());
+    let running = 0;
+    await srv.start(() => {
+      running++;
+      return new Promise<void>(() => {}); // ignores its signal: requeued at shutdown
+    });
+    const c = new Client(s.url);
+    await c.enqueue(new Task('stuck', null));
+    await c.close();
+    await waitFor(() => running === 1, 'task running');
+    await kill(s);
+    await new Promise((res) => setTimeout(res, 300)); // the server's connection notices
+    const t0 = Date.now();
+    await srv.shutdown();
+    const took = Date.now() - t0;
+    // ioredis would keep each command queued for up to 20 reconnect attempts (10 s at first,
+    // ~40 s later in an outage), and the components wait one after the other.
+    expect(took).toBeLessThan(6_000);
+    expect(logger.lines.some(([l, m]) => l === 'error' && m.startsWith('Could not push task id='))).toBe(true);
+    expect(logger.lines.at(-1)).toEqual(['info', 'Exiting']);
+  }, 60_000);
+});
+
+describe('RDB.subscribeCancelation: close() while Redis is unreachable', () => {
+  it('drops the connection at once instead of queueing UNSUBSCRIBE and QUIT behind reconnect attempts', async () => {
+    const s = await redisServer();
+    const client = new Redis({host: s.host, port: s.port});
+    client.on('error', () => {});
+    closers.push(async () => client.disconnect());
+    const sub = await new RDB(client).subscribeCancelation(() => {});
+    await kill(s);
+    await new Promise((res) => setTimeout(res, 300));
+    const t0 = Date.now();
+    await sub.close();
+    expect(Date.now() - t0).toBeLessThan(1_000); // was ~10 s (20 reconnect attempts)
+  }, 30_000);
+});
+
+describe('Server: nothing keeps the process alive after shutdown', () => {
+  it('a process that starts a Server (every component), runs tasks and shuts down exits on its own', async () => {
+    const s = await redisServer();
+    const {spawn, spawnSync} = await import('node:child_process');
+    const {mkdtempSync, writeFileSync, rmSync, mkdirSync} = await import('node:fs');
+    const {join} = await import('node:path');
+    const root = join(import.meta.dirname, '..', '..');
+    // The child runs the library bundled by esbuild (a vite dependency), next to node_modules so
+    // that ioredis and the other packages resolve.
+    const cache = join(root, 'node_modules', '.cache');
+    mkdirSync(cache, {recursive: true});
+    const dir = mkdtempSync(join(cache, 'asynq-drain-'));
+    closers.push(async () => rmSync(dir, {recursive: true, force: true}));
+    const built = spawnSync(join(root, 'node_modules', '.bin', 'esbuild'), [
+      join(root, 'src', 'lib', 'index.ts'), '--bundle', '--platform=node', '--format=esm', '--packages=external',
+      `--outfile=${join(dir, 'asynq.mjs')}`, '--log-level=error',
+    ], {encoding: 'utf8'});
+    expect(built.status, built.stderr).toBe(0);
+    writeFileSync(join(dir, 'child.mjs'), `
+import {Server, Client, Task} from './asynq.mjs';
+const url = process.argv[2];
+const srv = new Server(url, {
+  concurrency: 20, shutdownTimeout: 300, logLevel: 'error', healthCheckFunc: () => {}, healthCheckInterval: 50,
+  groupAggregator: (g, ts) => new Task('agg', null), groupGracePeriod: '1s', janitorInterval: 50, delayedTaskCheckInterval: 50,
+});
+await srv.start(async (t, ctx) => {
+  if (t.type === 'stuck') return new Promise(() => {});           // ignores its signal
+  if (t.type === 'slow') await new Promise((r) => ctx.signal.addEventListener('abort', r));
+  if (t.type === 'fail') throw new Error('boom');
+});
+const c = new Client(url);
+for (const type of ['stuck', 'slow', 'fail', 'ok', 'ok', 'ok']) await c.enqueue(new Task(type, null), {maxRetry: 1});
+await c.enqueue(new Task('grouped', null), {group: 'g'});
+await c.enqueue(new Task('later', null), {processIn: 60_000});
+await new Promise((r) => setTimeout(r, 300));
+await c.close();
+await srv.shutdown();
+process.stdout.write('shutdown ' + Date.now() + '\\n');
+`);
+    const child = spawn(process.execPath, [join(dir, 'child.mjs'), s.url], {cwd: dir, stdio: ['ignore', 'pipe', 'pipe']});
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exit = await new Promise<{code: number | null; at: number}>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve({code, at: Date.now()});
+      });
+    });
+    expect(err).toBe('');
+    expect(exit.code).toBe(0);
+    const shutdownAt = Number(/shutdown (\d+)/.exec(out)?.[1]);
+    expect(exit.at - shutdownAt).toBeLessThan(1_500);
+    const check = new Redis({host: s.host, port: s.port});
+    closers.push(async () => check.disconnect());
+    expect(await check.zcard(keys.allServers)).toBe(0);
+  }, 30_000);
+});
