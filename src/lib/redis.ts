@@ -271,12 +271,42 @@ export const SENTINEL_CLIENT_DEFAULTS: RedisOptions = {
   retryStrategy: (attempt) => Math.min(attempt * 50, 500),
 };
 
+/**
+ * A Sentinel client that survives an ioredis 5 failoverDetector race: when +switch-master
+ * arrives while the client is resolving the master through the sentinels (reconnecting after a
+ * killed master), the detector's disconnect makes that connect fail with "Connection is closed."
+ * and ioredis ends the client for good (status 'end': every later command is refused). Seen in
+ * about one test run in six. Exactly that end (during 'connecting', not asked for by
+ * disconnect()/quit()) is followed by a new connect(). duplicate() (the cancelation
+ * subscriber's connection) gets the same protection.
+ */
+class SentinelClient extends Redis {
+  constructor(options: RedisOptions) {
+    super(options);
+    let last = '';
+    let lastError: unknown;
+    for (const status of ['connecting', 'connect', 'ready', 'close', 'reconnecting']) this.on(status, () => (last = status));
+    this.on('error', (err: unknown) => (lastError = err));
+    this.on('end', () => {
+      const asked = (this as unknown as {manuallyClosing?: boolean}).manuallyClosing === true;
+      if (last !== 'connecting' || asked || !(lastError instanceof Error) || lastError.message !== 'Connection is closed.') return;
+      setTimeout(() => {
+        if (this.status === 'end') this.connect().catch(() => {});
+      }, 50).unref();
+    });
+  }
+
+  override duplicate(override?: Partial<RedisOptions>): Redis {
+    return new SentinelClient({...this.options, ...override});
+  }
+}
+
 function failoverClient(opt: RedisFailoverClientOpt): Redis {
   if (typeof opt.masterName !== 'string' || opt.masterName.trim() === '') throw new ValidationError('RedisFailoverClientOpt.masterName cannot be empty');
   if (!Array.isArray(opt.sentinelAddrs) || opt.sentinelAddrs.length === 0) throw new ValidationError('RedisFailoverClientOpt.sentinelAddrs needs at least one address');
   checkDb(opt.db);
   rejectKeyPrefix(opt.redisOptions?.keyPrefix);
-  return new Redis({
+  return new SentinelClient({
     ...SENTINEL_CLIENT_DEFAULTS,
     ...opt.redisOptions,
     sentinels: opt.sentinelAddrs.map((a) => splitHostPort(a, DEFAULT_SENTINEL_PORT)),

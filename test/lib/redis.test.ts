@@ -318,6 +318,39 @@ describe('createRedisClient through Sentinel', () => {
     custom.disconnect();
   });
 
+  it('reconnects when the failover detector cuts a reconnect short (ioredis would end the client for good)', async () => {
+    const opt = {masterName: 'mymaster', sentinelAddrs: [`127.0.0.1:${sentinel.port}`], sentinelPassword: SECRET};
+    type Internals = Redis & {connector: {disconnect(): void}};
+    const c = createRedisClient(opt).client as Internals;
+    try {
+      await c.ping();
+      // What FailoverDetector does on +switch-master, while the client asks the sentinels for the master.
+      c.once('connecting', () => c.connector.disconnect());
+      const ended = new Promise((res) => c.once('end', res));
+      c.disconnect(true);
+      await ended;
+      await new Promise((res) => c.once('ready', res));
+      expect(await c.ping()).toBe('PONG');
+      // Its duplicates (the cancelation subscriber's connection) too.
+      const dup = c.duplicate() as Internals;
+      await dup.ping();
+      dup.once('connecting', () => dup.connector.disconnect());
+      dup.disconnect(true);
+      await new Promise((res) => dup.once('end', res));
+      await new Promise((res) => dup.once('ready', res));
+      expect(await dup.ping()).toBe('PONG');
+      dup.disconnect();
+    } finally {
+      await closeRedisClient(c);
+    }
+    // disconnect() while connecting is final, as in ioredis.
+    const d = createRedisClient(opt).client as Internals;
+    d.once('connecting', () => d.disconnect());
+    await new Promise((res) => d.once('end', res));
+    await new Promise((res) => setTimeout(res, 200));
+    expect(d.status).toBe('end');
+  });
+
   it('finds the master via a RedisFailoverClientOpt and enqueues through a Client', async () => {
     const c = new Client({masterName: 'mymaster', sentinelAddrs: [`127.0.0.1:${sentinel.port}`], sentinelPassword: SECRET});
     try {

@@ -204,27 +204,31 @@ export async function startRedisSentinel(opts: RedisSentinelOptions = {}): Promi
           return true;
         }, 10_000, () => describeState('SENTINEL FAILOVER was refused'), 100);
       }
-      let promoted: RedisServer | undefined;
-      await waitFor(async () => {
+      const others = [...replicas, ...(fo.kill ? [] : [old])];
+      /** The new master all sentinels agree on, made current (undefined while they do not agree). */
+      const agreed = async (): Promise<RedisServer | undefined> => {
         const addrs = await Promise.all(sentinelServers.map(async (s) =>
           (await conn(s).call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)) as [string, string]));
         const ports = new Set(addrs.map(([, p]) => Number(p)));
-        if (ports.size !== 1 || ports.has(old.port)) return false;
-        promoted = byPort.get([...ports][0]!);
-        return promoted !== undefined;
-      }, 20_000, () => describeState('the sentinels did not agree on a new master'));
-      const next = promoted!;
-      master = next;
-      replicas = [...replicas.filter((r) => r !== next), ...(fo.kill ? [] : [old])];
+        const next = ports.size === 1 && !ports.has(old.port) ? byPort.get([...ports][0]!) : undefined;
+        if (next) {
+          master = next;
+          replicas = others.filter((r) => r !== next);
+        }
+        return next;
+      };
+      await waitFor(async () => (await agreed()) !== undefined, 20_000, () => describeState('the sentinels did not agree on a new master'));
       const writable = async (): Promise<boolean> => {
-        const [role] = (await conn(next).call('ROLE')) as [string];
+        const [role] = (await conn(master).call('ROLE')) as [string];
         if (role !== 'master') return false;
-        await conn(next).del(PROBE_KEY); // a write: refused by a replica (or without enough replicas)
+        await conn(master).del(PROBE_KEY); // a write: refused by a replica (or without enough replicas)
         return true;
       };
-      await waitFor(async () => await settled() && await writable(), 20_000,
+      // Re-read the agreement each round: under load a failover attempt can time out and the
+      // sentinels then promote another replica.
+      await waitFor(async () => (await agreed()) !== undefined && await settled() && await writable(), 20_000,
         () => describeState('the failover did not settle'));
-      return next;
+      return master;
     },
     async flush() {
       await conn(master).flushall();
