@@ -168,9 +168,11 @@ describe('Client, Server and Inspector on a 3-master Redis Cluster', () => {
       const master = portOf.get(q)!;
       const replicaOfMaster = await Promise.all(fx.cluster.nodes.map(async (n) =>
         /master_port:(\d+)/.exec(await n.client().info('replication'))?.[1] === String(master) ? n.port : null));
-      // Master first, then its replica.
-      expect((await insp.clusterNodes(q)).map((n) => Number(n.addr.split(':')[1])))
-        .toEqual([master, ...replicaOfMaster.filter((p): p is number => p !== null)]);
+      const ports = async (): Promise<number[]> => (await insp.clusterNodes(q)).map((n) => Number(n.addr.split(':')[1]));
+      // Master first, then its replica (CLUSTER SLOTS leaves out a replica another node briefly
+      // suspects of failing, which happens on a loaded machine: wait for the full answer).
+      await waitFor(async () => (await ports()).length === 2, 'master and replica in CLUSTER SLOTS');
+      expect(await ports()).toEqual([master, ...replicaOfMaster.filter((p): p is number => p !== null)]);
     }
   });
 
@@ -180,16 +182,20 @@ describe('Client, Server and Inspector on a 3-master Redis Cluster', () => {
     expect(r.code).toBe(0);
     const doc = r.result!;
     expect(doc.map((d) => d.queue)).toEqual([...await insp.queues()].sort());
+    const known = new Set(fx.cluster.addrs.map((a) => `${a.host}:${a.port}`));
     for (const d of doc) {
       expect(d.clusterKeySlot).toBe(await fx.cluster.keySlot(keys.pendingKey(d.queue)));
-      expect(d.clusterNodes).toEqual(await insp.clusterNodes(d.queue));
+      // The master of the slot first (then its replica, unless a node briefly suspects it).
+      expect(d.clusterNodes![0]!.addr).toBe(`127.0.0.1:${(await fx.cluster.masterOf(keys.pendingKey(d.queue))).port}`);
+      expect(d.clusterNodes!.every((n) => known.has(n.addr) && /^[0-9a-f]{40}$/.test(n.id))).toBe(true);
     }
     const table = await runCliInProcess(['queue', 'ls', '--cluster', '--cluster-addrs', seeds]);
     const lines = table.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^Queue +Cluster KeySlot +Cluster Nodes$/);
+    expect(lines).toHaveLength(doc.length + 2);
     for (const d of doc) {
-      const addrs = d.clusterNodes!.map((n) => n.addr).join(' ');
-      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${d.queue} +${d.clusterKeySlot} +${addrs.replace(/\./g, '\\.')}$`)));
+      const master = d.clusterNodes![0]!.addr.replace(/\./g, '\\.');
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${d.queue} +${d.clusterKeySlot} +${master}( 127\\.0\\.0\\.1:\\d+)*$`)));
     }
   });
 
