@@ -2,8 +2,9 @@
  * The engine behind Redis Sentinel, through a failover in the middle of the work: a Client
  * (waitForReplicas) enqueues a stream of tasks while a Server processes them, and the master is
  * killed (SIGKILL: detection + election), then, in a second stream, switched (SENTINEL FAILOVER).
- * The Redis servers run with `min-replicas-to-write 1`, the set-up the README recommends: a demoted master refuses
- * writes once its replica has left, and WAIT confirms each acknowledged enqueue reached a replica.
+ * The Redis servers run with `min-replicas-to-write 1`, the set-up the README recommends: a
+ * demoted master refuses writes once its replica has left, and WAIT confirms each acknowledged
+ * enqueue reached a replica.
  *
  * Asserted per run: every acknowledged enqueue is processed at least once and at most twice
  * (handler calls counted per task ID; at-least-once allows a second run when a dequeue or done
