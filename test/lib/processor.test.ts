@@ -431,6 +431,45 @@ describe('Processor: outcomes', () => {
   });
 });
 
+describe('Processor: error paths keep the slot', () => {
+  it('concurrency 1: an undecodable message, a sync throw, a throwing error handler and retryDelayFunc, then a task still runs', async () => {
+    const ran: string[] = [];
+    const {p, rdb, logger} = setup({
+      handler: {processTask: (t) => {
+        ran.push(t.type);
+        if (t.type === 'bad') throw new Error('sync throw'); // not async: throws synchronously
+      }},
+      errorHandler: () => { throw new Error('error handler broke'); },
+      retryDelayFunc: () => { throw new Error('delay broke'); },
+    });
+    // An undecodable message: dequeue moves it to active, then fails (Go quirk: it stays there).
+    await r.redis.hset(keys.taskKey('default', 'junk'), 'msg', Buffer.from([0xff, 0xff, 0xff]), 'state', 'pending');
+    await r.redis.lpush(keys.pendingKey('default'), 'junk');
+    await rdb.enqueue(msg('bad', {type: 'bad'}));
+    await rdb.enqueue(msg('good', {type: 'good'}));
+    p.start();
+    await waitFor(() => ran.includes('good'), 'the last task ran');
+    await p.shutdown();
+    expect(ran).toEqual(['bad', 'good']);
+    expect(await r.redis.hget(keys.taskKey('default', 'bad'), 'state')).toBe('retry');
+    expect(await r.redis.exists(keys.taskKey('default', 'good'))).toBe(0);
+    const errors = logger.lines.filter(([l]) => l === 'error').map(([, m]) => m);
+    expect(errors.some((m) => m.startsWith('Dequeue error: rdb.Dequeue: cannot decode message'))).toBe(true);
+    expect(errors).toContain('Error handler failed for task id=bad: error handler broke');
+    expect(errors).toContain('retryDelayFunc failed for task id=bad: delay broke; using the default delay');
+  });
+
+  it('a message with neither timeout nor deadline runs with now + 30 min and logs Go\'s internal error', async () => {
+    let ctx: TaskContext | undefined;
+    const {p, rdb, logger} = setup({handler: fn((_t, c) => void (ctx = c))});
+    await rdb.enqueue(msg('bare', {timeout: 0, deadline: 0}));
+    await runOne(p);
+    expect(ctx!.deadline).toEqual(new Date(T0.getTime() + 30 * 60_000));
+    expect(logger.lines).toContainEqual(['error', 'asynq: internal error: both timeout and deadline are not set for the task message: bare']);
+    expect(await r.redis.exists(keys.taskKey('default', 'bare'))).toBe(0);
+  });
+});
+
 describe('Processor: leases and failed writes', () => {
   it('a lost lease aborts the handler with `asynq: task lease expired` and writes nothing', async () => {
     let ctx: TaskContext | undefined;

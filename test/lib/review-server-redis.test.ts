@@ -8,6 +8,7 @@ import {Redis} from 'ioredis';
 import * as keys from '../../src/lib/base/keys.js';
 import {RDB} from '../../src/lib/broker/rdb.js';
 import {Client} from '../../src/lib/client.js';
+import {CanceledError} from '../../src/lib/handler.js';
 import {Server} from '../../src/lib/server.js';
 import {Task} from '../../src/lib/task.js';
 import {startRedisServer, type RedisServer} from '../support/redis-server.js';
@@ -41,7 +42,14 @@ describe('Server: Redis outages', () => {
     const done: string[] = [];
     const srv = new Server(first.url, {logger, concurrency: 4, shutdownTimeout: 500, delayedTaskCheckInterval: 200});
     closers.push(() => srv.shutdown());
-    await srv.start((t) => void done.push(t.type));
+    let cancelled: unknown;
+    await srv.start(async (t, ctx) => {
+      if (t.type === 'long') {
+        await new Promise((res) => ctx.signal.addEventListener('abort', res));
+        cancelled = ctx.signal.reason;
+      }
+      done.push(t.type);
+    });
     const before = new Client(first.url);
     await before.enqueue(new Task('before', null));
     await before.close();
@@ -62,6 +70,14 @@ describe('Server: Redis outages', () => {
     await waitFor(() => done.includes('after'), 'task after the restart', 15_000);
     const check = second.client();
     await waitFor(async () => (await check.zcard(keys.allServers)) === 1, 'heartbeat written again', 10_000);
+    // The cancelation subscription is back too (ioredis resubscribes after the reconnect).
+    const long = await after.enqueue(new Task('long', null));
+    await waitFor(async () => (await check.lrange(keys.activeKey('default'), 0, -1)).includes(long.id), 'long task running');
+    await waitFor(async () => {
+      await new RDB(check).publishCancelation(long.id);
+      return done.includes('long');
+    }, 'long task canceled', 10_000);
+    expect(cancelled).toBeInstanceOf(CanceledError);
     await srv.shutdown();
     expect(srv.state).toBe('closed');
   }, 30_000);
