@@ -56,7 +56,7 @@ export class Heartbeater {
       name: 'Heartbeater', logger: this.#p.logger, intervalMs: this.#p.intervalMs, runAtStart: true,
       // A beat does not hold up the next one: while Redis is unreachable ioredis keeps its commands
       // queued (up to ~40 s) where Go's fail at once, and the lease checks must go on meanwhile.
-      tick: () => void this.exec(),
+      tick: () => void this.exec().catch((err: unknown) => this.#p.logger.error(`Heartbeater: unexpected error: ${errorMessage(err)}`)),
       drain: async () => {
         await this.#writing;
         await this.#clear();
