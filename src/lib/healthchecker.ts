@@ -1,9 +1,11 @@
 /**
  * Healthchecker (Go asynq healthcheck.go, spec §10.9): only when the server has a
  * healthCheckFunc, every `intervalMs` (15 s; first check after one interval) PINGs Redis and calls
- * the function with the error, or undefined when Redis answered.
+ * the function with the error, or undefined when Redis answered. No answer within one interval is
+ * an error too.
  */
 import type {RDB} from './broker/rdb.js';
+import {goDurationString} from './duration.js';
 import {errorMessage} from './errors.js';
 import type {Logger} from './logger.js';
 import {TickLoop} from './tick-loop.js';
@@ -40,13 +42,27 @@ export class Healthchecker {
     await this.#loop.stop();
   }
 
-  /** One check: PING, then the function with the outcome. Never throws. */
+  /**
+   * One check: PING, then the function with the outcome. A PING still unanswered after one
+   * interval counts as failed: while Redis is unreachable ioredis keeps it queued (up to ~40 s)
+   * where Go's fails within seconds, and the function must hear about the outage meanwhile.
+   * Never throws.
+   */
   async exec(): Promise<void> {
     let result: Error | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const ping = this.#p.rdb.ping();
+    ping.catch(() => {}); // may settle after the timeout
+    const {intervalMs} = this.#p;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`asynq: Redis did not answer PING within ${goDurationString(intervalMs)}`)), intervalMs);
+    });
     try {
-      await this.#p.rdb.ping();
+      await Promise.race([ping, timeout]);
     } catch (err) {
       result = err instanceof Error ? err : new Error(String(err));
+    } finally {
+      clearTimeout(timer);
     }
     try {
       await this.#p.healthCheckFunc(result);
