@@ -250,6 +250,11 @@ class Attempt {
 
 interface Worker extends ActiveWorker {
   readonly attempt: Attempt;
+  /**
+   * Frees the task's slot and drops it from the in-flight workers (once). Called as soon as the
+   * outcome write is queued on the connection (see #write), else when the attempt ends.
+   */
+  readonly release: () => void;
 }
 
 export class Processor {
@@ -404,20 +409,34 @@ export class Processor {
   }
 
   #startWorker(msg: TaskMessage, leaseExpiresAt: Date): void {
-    const run = this.#work(msg, leaseExpiresAt)
+    let released = false;
+    const freeSlot = (): void => {
+      if (released) return;
+      released = true;
+      this.#slots.release();
+    };
+    const run = this.#work(msg, leaseExpiresAt, freeSlot)
       .catch((err: unknown) => this.#p.logger.error(`Internal error while processing task id=${msg.id}: ${errorMessage(err)}`))
       .finally(() => {
         this.#inflight.delete(run);
-        this.#slots.release();
+        freeSlot();
       });
     this.#inflight.add(run);
   }
 
-  async #work(msg: TaskMessage, leaseExpiresAt: Date): Promise<void> {
+  async #work(msg: TaskMessage, leaseExpiresAt: Date, freeSlot: () => void): Promise<void> {
     const clock = this.#p.clock;
     const now = clock.now();
     const attempt = new Attempt();
-    const w: Worker = {msg, startedAt: now, deadline: computeDeadline(msg, now), lease: new Lease(leaseExpiresAt, clock), attempt};
+    const w: Worker = {
+      msg, startedAt: now, deadline: computeDeadline(msg, now), lease: new Lease(leaseExpiresAt, clock), attempt,
+      release: () => {
+        // A later attempt of the same ID may be running here by now (this one lost its lease and
+        // was recovered meanwhile): only this attempt's entry goes.
+        if (this.#workers.get(msg.id) === w) this.#workers.delete(msg.id);
+        freeSlot();
+      },
+    };
     if (msg.timeout === 0 && msg.deadline === 0) {
       this.#p.logger.error(`asynq: internal error: both timeout and deadline are not set for the task message: ${msg.id}`);
     }
@@ -464,9 +483,7 @@ export class Processor {
     } finally {
       cancelTimer();
       if (!attempt.aborted) attempt.abort(attemptOver());
-      // A later attempt of the same ID may be running here by now (this one lost its lease and was
-      // recovered meanwhile): only this attempt's entry goes.
-      if (this.#workers.get(msg.id) === w) this.#workers.delete(msg.id);
+      w.release();
     }
   }
 
@@ -556,7 +573,13 @@ export class Processor {
       return;
     }
     try {
-      await fn();
+      // The RDB methods queue their script on the connection before their first await, so the
+      // slot can go now: the next dequeue of this connection runs after this write in Redis, and
+      // Redis never holds more of our tasks in active than `concurrency`; with auto-pipelining both
+      // travel in one round trip (Go releases its token after the reply).
+      const sent = fn();
+      w.release();
+      await sent;
     } catch (err) {
       const text = `${errMsg()}: ${errorMessage(err)}`;
       this.#p.logger.warn(`${text}; Will retry syncing`);

@@ -195,3 +195,40 @@ describe('Lease.onLost', () => {
     expect(calls).toEqual(['a', 'late']);
   });
 });
+
+describe('Processor: slot freed once the outcome write is queued', () => {
+  it('Redis never holds more of its tasks in active than `concurrency`, while handlers overlap the writes', async () => {
+    const {p, rdb} = setup(2, 0);
+    for (let i = 0; i < 150; i++) await rdb.enqueue(msg(`t${i}`));
+    const probe = r.server.client();
+    let max = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) max = Math.max(max, await probe.llen(keys.activeKey('default')));
+    })();
+    p.start();
+    await waitFor(async () => (await processed()) === 150, 'all 150 processed');
+    sampling = false;
+    await sampler;
+    await p.shutdown();
+    expect(max).toBeGreaterThan(0);
+    expect(max).toBeLessThanOrEqual(2);
+  });
+
+  it('a failed outcome write still goes to the syncer after the slot was freed', async () => {
+    const clock = new SimulatedClock(T0);
+    const rdb = new RDB(r.redis, {clock});
+    const synced: string[] = [];
+    const p = new Processor({
+      logger: recordingLogger(), clock, queues: {default: 1}, concurrency: 1, taskCheckIntervalMs: 10,
+      rdb: {...pick(rdb), dequeue: rdb.dequeue.bind(rdb), done: async () => { throw new Error('connection lost'); }},
+      syncer: {add: (req) => void synced.push(req.errMsg)},
+      handler: {processTask: () => {}},
+    });
+    await rdb.enqueue(msg('w'));
+    await p.exec();
+    await p.waitForWorkers();
+    expect(synced).toEqual(['Could not remove task id=w type="test:task" from active: connection lost']);
+    expect(p.activeWorkers()).toEqual([]);
+  });
+});
