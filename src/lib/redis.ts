@@ -355,14 +355,27 @@ export function createRedisClient(opt: RedisConnOpt): {client: RedisConnection; 
   throw new ValidationError('unrecognised Redis option object: expected {addr}, {masterName, sentinelAddrs} or {addrs}');
 }
 
-/** Closes a client: QUIT when connected, else drop the connection (no waiting for reconnects). Resolves once it has ended. */
+/**
+ * Closes a client: QUIT when connected. A single-server or Sentinel client that is reconnecting
+ * (Redis unreachable) stops retrying: its next attempt ends it, failing the commands still waiting
+ * for a reconnect with "Connection is closed." (disconnect() alone would leave them pending for
+ * ever), or, if Redis answers again first, they run and the client QUITs. Anything else not
+ * connected is dropped. Resolves once it has ended.
+ */
 export async function closeRedisClient(c: RedisConnection): Promise<void> {
   if (c.status === 'end') return;
-  if (c.status !== 'ready') {
+  const ended = new Promise<void>((resolve) => c.once('end', () => resolve()));
+  if (!c.isCluster && ['reconnecting', 'connecting', 'connect'].includes(c.status)) {
+    Object.assign(c.options, {retryStrategy: () => null});
+    const ready = new Promise<void>((resolve) => c.once('ready', () => resolve()));
+    await Promise.race([ended, ready]);
+  }
+  const status: string = c.status; // re-read after the wait
+  if (status === 'end') return;
+  if (status !== 'ready') {
     c.disconnect();
     return;
   }
-  const ended = new Promise<void>((resolve) => c.once('end', () => resolve()));
   try {
     await c.quit();
   } catch {

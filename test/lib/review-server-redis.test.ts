@@ -124,6 +124,21 @@ describe('RDB.subscribeCancelation: close() while Redis is unreachable', () => {
   }, 30_000);
 });
 
+describe('Client.close() while Redis is unreachable', () => {
+  it('settles the enqueues still waiting for a reconnect (rejected), instead of leaving them pending forever', async () => {
+    const s = await redisServer();
+    const client = new Client(s.url);
+    closers.push(() => client.close());
+    await client.ping();
+    await kill(s);
+    await new Promise((res) => setTimeout(res, 300));
+    const pending = client.enqueue(new Task('lost', null)).then(() => 'enqueued', (err: Error) => err.message);
+    await client.close();
+    const outcome = await Promise.race([pending, new Promise((res) => setTimeout(() => res('still pending'), 5_000))]);
+    expect(outcome).toMatch(/Connection is closed/);
+  }, 30_000);
+});
+
 describe('Server: nothing keeps the process alive after shutdown', () => {
   it('a process that starts a Server (every component), runs tasks and shuts down exits on its own', async () => {
     const s = await redisServer();
