@@ -35,6 +35,12 @@ export function libIsStale() {
 
 const load = (rel) => import(pathToFileURL(join(libDir, rel)).href);
 
+/** A module of the build other than the engine (e.g. `ui/dash/App.js`); null when it does not exist. */
+export async function loadBuilt(rel) {
+  const file = join(buildDir, rel);
+  return existsSync(file) ? import(pathToFileURL(file).href) : null;
+}
+
 export const asynq = await load('index.js');
 export const {encodeTaskMessage} = await load('base/codec.js');
 export const {scripts} = await load('scripts/index.js');
