@@ -363,12 +363,14 @@ export class Server {
    * attempt instead of keeping it queued for 20 of them (ioredis maxRetriesPerRequest: ~10 s at the
    * start of an outage, ~40 s later on), as Go's commands fail at once while Redis is unreachable.
    * Otherwise every component would wait that long in turn, and a shutdown during an outage took
-   * minutes. Nothing changes while the connection is up (if it drops during the shutdown, the
-   * commands in flight fail rather than wait to be resent). A connection passed in is left as its
-   * owner configured it; a Cluster client keeps its own queueing.
+   * minutes. A Cluster client, which queues commands for as long as no node answers, ends at its
+   * next failed reconnect instead (rejecting them). Nothing changes while the connection is up (if
+   * it drops during the shutdown, the commands in flight fail rather than wait to be resent). A
+   * connection passed in is left as its owner configured it.
    */
   #failFast(): void {
-    if (this.#owned && !this.#client.isCluster) Object.assign(this.#client.options, {maxRetriesPerRequest: 0});
+    if (!this.#owned) return;
+    Object.assign(this.#client.options, this.#client.isCluster ? {clusterRetryStrategy: () => null} : {maxRetriesPerRequest: 0});
   }
 
   #status(): ServerStatus {

@@ -11,9 +11,10 @@ import {Client} from '../../src/lib/client.js';
 import {CanceledError} from '../../src/lib/handler.js';
 import {Server} from '../../src/lib/server.js';
 import {Task} from '../../src/lib/task.js';
+import {startRedisCluster} from '../support/redis-cluster.js';
 import {startRedisServer, type RedisServer} from '../support/redis-server.js';
-import {recordingLogger} from '../support/seed-states.js';
-import {waitFor} from './engine-fixtures.js';
+import {recordingLogger} from '../support/logger.js';
+import {waitFor} from '../support/wait.js';
 
 const started: RedisServer[] = [];
 const closers: Array<() => Promise<unknown>> = [];
@@ -105,6 +106,32 @@ describe('Server: Redis outages', () => {
     // ~40 s later in an outage), and the components wait one after the other.
     expect(took).toBeLessThan(6_000);
     expect(logger.lines.some(([l, m]) => l === 'error' && m.startsWith('Could not push task id='))).toBe(true);
+    expect(logger.lines.at(-1)).toEqual(['info', 'Exiting']);
+  }, 60_000);
+});
+
+describe('Server on a Redis Cluster: shutdown while every node is down', () => {
+  it('ends within seconds (the Cluster client would otherwise queue the commands until a node answers again)', async () => {
+    const cluster = await startRedisCluster({masters: 3});
+    closers.push(() => cluster.stop());
+    const conn = {addrs: cluster.addrs.map((a) => `${a.host}:${a.port}`)};
+    const logger = recordingLogger();
+    const srv = new Server(conn, {logger, concurrency: 2, shutdownTimeout: 300});
+    closers.push(() => srv.shutdown());
+    let running = 0;
+    await srv.start(() => {
+      running++;
+      return new Promise<void>(() => {});
+    });
+    const c = new Client(conn);
+    await c.enqueue(new Task('stuck', null));
+    await c.close();
+    await waitFor(() => running === 1, 'task running');
+    for (const node of cluster.nodes) await node.stop();
+    await new Promise((res) => setTimeout(res, 300));
+    const t0 = Date.now();
+    await srv.shutdown();
+    expect(Date.now() - t0).toBeLessThan(8_000);
     expect(logger.lines.at(-1)).toEqual(['info', 'Exiting']);
   }, 60_000);
 });
