@@ -21,9 +21,10 @@ import {Client} from '../../src/lib/client.js';
 import {Task} from '../../src/lib/task.js';
 import {useRedis} from '../support/redis.js';
 import {dumpAll} from '../support/dump.js';
-import {msg, readMsg, recordingLogger, unix} from '../support/seed-states.js';
+import {msg, readMsg, unix} from '../support/seed-states.js';
 import {makeMsg, seedArchived, seedPending, seedRetry, seedScheduled} from '../support/seed.js';
-import {deferred, waitFor} from '../lib/engine-fixtures.js';
+import {recordingLogger} from '../support/logger.js';
+import {deferred, waitFor} from '../support/wait.js';
 
 const r = useRedis();
 

@@ -17,8 +17,9 @@ import {Task} from '../../src/lib/task.js';
 import type {TaskContext} from '../../src/lib/handler.js';
 import {useRedis} from '../support/redis.js';
 import {dumpAll} from '../support/dump.js';
-import {msg, recordingLogger, seedGroup, unix, zsetEntries} from '../support/seed-states.js';
-import {deferred, waitFor} from '../lib/engine-fixtures.js';
+import {msg, seedGroup, unix, zsetEntries} from '../support/seed-states.js';
+import {recordingLogger} from '../support/logger.js';
+import {deferred, waitFor} from '../support/wait.js';
 
 const r = useRedis();
 const T0 = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 12 * 3_600_000);

@@ -16,7 +16,7 @@ import {BIN, cliEnv, runCli, runCliInProcess} from '../support/cli.js';
 import {processAlive} from '../support/process.js';
 import {useRedis} from '../support/redis.js';
 import {readMsg, zsetEntries} from '../support/seed-states.js';
-import {waitFor} from '../lib/engine-fixtures.js';
+import {waitFor} from '../support/wait.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const EXEC = join(HERE, '..', 'fixtures', 'exec');

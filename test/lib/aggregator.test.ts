@@ -9,7 +9,8 @@ import {Recoverer} from '../../src/lib/recoverer.js';
 import {Task} from '../../src/lib/task.js';
 import {keyTypes} from '../support/dump.js';
 import {useRedis} from '../support/redis.js';
-import {readMsg, recordingLogger, unix, zsetEntries} from '../support/seed-states.js';
+import {readMsg, unix, zsetEntries} from '../support/seed-states.js';
+import {recordingLogger} from '../support/logger.js';
 
 const r = useRedis();
 const T0 = new Date('2026-03-01T12:00:00.250Z');

@@ -23,8 +23,8 @@ import {Task} from '../../src/lib/task.js';
 import type {QueueListResult} from '../../src/commands/queue/list.js';
 import {runCliInProcess} from '../support/cli.js';
 import {useRedisCluster} from '../support/redis-cluster.js';
-import {recordingLogger} from '../support/seed-states.js';
-import {waitFor} from './engine-fixtures.js';
+import {recordingLogger} from '../support/logger.js';
+import {waitFor} from '../support/wait.js';
 
 const fx = useRedisCluster({masters: 3, replicasPerMaster: 1, flushEach: false});
 

@@ -29,8 +29,8 @@ import type {TaskContext} from '../../src/lib/handler.js';
 import {Server} from '../../src/lib/server.js';
 import {Task} from '../../src/lib/task.js';
 import {startRedisSentinel, type RedisSentinel} from '../support/redis-sentinel.js';
-import {recordingLogger} from '../support/seed-states.js';
-import {waitFor} from './engine-fixtures.js';
+import {recordingLogger} from '../support/logger.js';
+import {waitFor} from '../support/wait.js';
 
 let topo: RedisSentinel;
 

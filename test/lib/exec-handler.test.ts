@@ -18,8 +18,8 @@ import {isSkipRetry} from '../../src/lib/retry.js';
 import {Task, type ResultWriter} from '../../src/lib/task.js';
 import {ValidationError} from '../../src/lib/errors.js';
 import {processAlive} from '../support/process.js';
-import {recordingLogger} from '../support/seed-states.js';
-import {waitFor} from './engine-fixtures.js';
+import {recordingLogger} from '../support/logger.js';
+import {waitFor} from '../support/wait.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'exec');
 const script = (name: string): string => join(FIXTURES, name);

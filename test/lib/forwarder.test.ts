@@ -4,7 +4,8 @@ import {SimulatedClock, unixNanosString} from '../../src/lib/clock.js';
 import {Forwarder} from '../../src/lib/forwarder.js';
 import {silentLogger} from '../../src/lib/logger.js';
 import {useRedis} from '../support/redis.js';
-import {msg, readMsg, recordingLogger, seedZSetTask, unix, zsetEntries} from '../support/seed-states.js';
+import {msg, readMsg, seedZSetTask, unix, zsetEntries} from '../support/seed-states.js';
+import {recordingLogger} from '../support/logger.js';
 
 const r = useRedis();
 const T0 = new Date('2026-03-01T12:00:00.250Z');

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {Healthchecker} from '../../src/lib/healthchecker.js';
-import {recordingLogger} from '../support/seed-states.js';
-import {waitFor} from './engine-fixtures.js';
+import {recordingLogger} from '../support/logger.js';
+import {waitFor} from '../support/wait.js';
 
 function setup(ping: () => Promise<void>, intervalMs = 20) {
   const results: Array<Error | undefined> = [];

@@ -8,8 +8,9 @@ import {Heartbeater, type ServerStatus} from '../../src/lib/heartbeater.js';
 import {Lease} from '../../src/lib/lease.js';
 import type {ActiveWorker} from '../../src/lib/processor.js';
 import {useRedis} from '../support/redis.js';
-import {msg, recordingLogger, seedActive, unix, zsetEntries} from '../support/seed-states.js';
-import {deferred, waitFor} from './engine-fixtures.js';
+import {msg, seedActive, unix, zsetEntries} from '../support/seed-states.js';
+import {recordingLogger} from '../support/logger.js';
+import {deferred, waitFor} from '../support/wait.js';
 
 const r = useRedis();
 

@@ -3,7 +3,8 @@ import {RDB} from '../../src/lib/broker/rdb.js';
 import {SimulatedClock} from '../../src/lib/clock.js';
 import {Janitor} from '../../src/lib/janitor.js';
 import {useRedis} from '../support/redis.js';
-import {msg, recordingLogger, seedCompleted, unix, zsetEntries} from '../support/seed-states.js';
+import {msg, seedCompleted, unix, zsetEntries} from '../support/seed-states.js';
+import {recordingLogger} from '../support/logger.js';
 
 const r = useRedis();
 const T0 = new Date('2026-03-01T12:00:00.750Z');

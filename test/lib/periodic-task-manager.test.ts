@@ -10,9 +10,9 @@ import {
 } from '../../src/lib/periodic-task-manager.js';
 import {Task} from '../../src/lib/task.js';
 import {FilePeriodicTaskConfigProvider} from '../../src/lib/yaml-config-provider.js';
-import {waitFor} from './engine-fixtures.js';
-import {captureLogger, manualTimer} from './scheduler-fixtures.js';
 import {useRedis} from '../support/redis.js';
+import {manualTimer, waitFor} from '../support/wait.js';
+import {recordingLogger} from '../support/logger.js';
 
 const r = useRedis();
 const dir = mkdtempSync(join(tmpdir(), 'asynq-ptm-'));
@@ -37,7 +37,7 @@ afterEach(async () => {
 const T0 = new Date('2026-01-01T12:00:30Z');
 
 function newManager(provider: PeriodicTaskConfigProvider, extra: Partial<PeriodicTaskManagerOptions> = {}) {
-  const logger = captureLogger();
+  const logger = recordingLogger();
   const clock = new SimulatedClock(T0);
   const mgr = new PeriodicTaskManager({
     redis: r.server.url, provider, ...extra,
@@ -71,7 +71,7 @@ describe('PeriodicTaskManager.start (checklist 123)', () => {
     await mgr.start();
     expect(summary(mgr).entries).toEqual(['* * * * * a', '@every 30s b']);
     expect(await storedTypes(mgr)).toEqual(['a', 'b']);
-    expect(logger.lines.filter((l) => l.startsWith('INFO Successfully registered periodic task'))).toHaveLength(2);
+    expect(logger.lines.filter(([l, m]) => l === 'info' && m.startsWith('Successfully registered periodic task'))).toHaveLength(2);
     await expect(mgr.start()).rejects.toBeInstanceOf(FailedPreconditionError);
   });
 
@@ -117,8 +117,8 @@ describe('PeriodicTaskManager.sync (checklist 124)', () => {
     expect(after.ids.keep).toBe(before.keep);
     expect(after.ids.change).not.toBe(before.change);
     expect(Object.values(after.ids)).not.toContain(before.remove);
-    expect(logger.lines).toContain(`INFO Successfully unregistered periodic task: entryID=${before.remove}`);
-    expect(logger.lines).toContain(`INFO Successfully unregistered periodic task: entryID=${before.change}`);
+    expect(logger.lines).toContainEqual(['info', `Successfully unregistered periodic task: entryID=${before.remove}`]);
+    expect(logger.lines).toContainEqual(['info', `Successfully unregistered periodic task: entryID=${before.change}`]);
     // The changed entries are in Redis at once, without waiting for the scheduler's heartbeat.
     expect(await storedTypes(mgr)).toEqual(['add', 'change', 'keep']);
   });
@@ -144,13 +144,13 @@ describe('PeriodicTaskManager.sync (checklist 124)', () => {
     p.answer = new Error('boom');
     await mgr.sync();
     expect(summary(mgr).ids).toEqual(ids);
-    expect(logger.lines).toContain('ERROR Failed to get periodic task configs, keeping the 1 current entries: boom');
+    expect(logger.lines).toContainEqual(['error', 'Failed to get periodic task configs, keeping the 1 current entries: boom']);
     // An invalid config spoils the whole round, including its valid additions.
     p.answer = [cfg('@daily', 'b'), {cronspec: '', task: new Task('c')}];
     await mgr.sync();
     expect(summary(mgr).ids).toEqual(ids);
-    expect(logger.lines.at(-1)).toBe(
-      'ERROR Failed to sync: getConfigs returned an invalid config, keeping the 1 current entries: config #2: PeriodicTaskConfig.cronspec cannot be empty');
+    expect(logger.lines.at(-1)).toEqual(['error',
+      'Failed to sync: getConfigs returned an invalid config, keeping the 1 current entries: config #2: PeriodicTaskConfig.cronspec cannot be empty']);
     // The kept entry still fires.
     clock.set(new Date('2026-01-01T12:01:00Z'));
     await mgr.scheduler.tick(clock.now());
@@ -205,9 +205,9 @@ describe('PeriodicTaskManager with the YAML file provider', () => {
     writeFileSync(path, `${SEED}  - cronspec: "@every 30s"\n    task_type: "task:ping"\n    options: { qeueu: low }\n`);
     await mgr.sync();
     expect(summary(mgr).entries).toEqual(['* * * * * task:periodic', '@every 30s task:ping']);
-    expect(logger.lines.at(-1)).toBe(
-      `ERROR Failed to get periodic task configs, keeping the 2 current entries: ${path}:7:16: unknown option key "qeueu" ` +
-      '(expected one of queue, max_retry, timeout, deadline, unique, process_in, retention, group, task_id, headers)');
+    expect(logger.lines.at(-1)).toEqual(['error',
+      `Failed to get periodic task configs, keeping the 2 current entries: ${path}:7:16: unknown option key "qeueu" ` +
+      '(expected one of queue, max_retry, timeout, deadline, unique, process_in, retention, group, task_id, headers)']);
 
     // Changed and removed
     writeFileSync(path, `configs:\n  - cronspec: "@every 30s"\n    task_type: "task:ping"\n    options: { queue: low }\n`);

@@ -10,8 +10,9 @@ import {CanceledError, type TaskContext} from '../../src/lib/handler.js';
 import {Lease} from '../../src/lib/lease.js';
 import {MAX_PARALLEL_FETCHES, Processor} from '../../src/lib/processor.js';
 import {useRedis} from '../support/redis.js';
-import {msg, recordingLogger, zsetEntries} from '../support/seed-states.js';
-import {waitFor} from './engine-fixtures.js';
+import {msg, zsetEntries} from '../support/seed-states.js';
+import {recordingLogger} from '../support/logger.js';
+import {waitFor} from '../support/wait.js';
 
 const r = useRedis();
 const T0 = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 12 * 3_600_000);

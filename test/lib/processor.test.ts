@@ -14,8 +14,9 @@ import {ValidationError} from '../../src/lib/errors.js';
 import type {Task} from '../../src/lib/task.js';
 import type {TaskMessage} from '../../src/lib/base/codec.js';
 import {useRedis} from '../support/redis.js';
-import {msg, readMsg, recordingLogger, unix, zsetEntries} from '../support/seed-states.js';
-import {deferred, waitFor} from './engine-fixtures.js';
+import {msg, readMsg, unix, zsetEntries} from '../support/seed-states.js';
+import {recordingLogger} from '../support/logger.js';
+import {deferred, waitFor} from '../support/wait.js';
 
 const r = useRedis();
 

@@ -6,7 +6,8 @@ import {SimulatedClock} from '../../src/lib/clock.js';
 import {LeaseExpiredError, Recoverer, type RecovererParams} from '../../src/lib/recoverer.js';
 import type {Task} from '../../src/lib/task.js';
 import {useRedis} from '../support/redis.js';
-import {msg, readMsg, recordingLogger, seedActive, unix, zsetEntries} from '../support/seed-states.js';
+import {msg, readMsg, seedActive, unix, zsetEntries} from '../support/seed-states.js';
+import {recordingLogger} from '../support/logger.js';
 
 const r = useRedis();
 // Today at 12:00:00.500 UTC: daily stats keys get EXPIREAT now + 90 days from the script, so a

@@ -13,7 +13,7 @@ import {DuplicateTaskError, ReplicationTimeoutError, TaskIdConflictError, Valida
 import {Task} from '../../src/lib/task.js';
 import {startRedisServer, type RedisServer} from '../support/redis-server.js';
 import {startTcpProxy, type TcpProxy} from '../support/tcp-proxy.js';
-import {waitFor} from './engine-fixtures.js';
+import {waitFor} from '../support/wait.js';
 
 let master: RedisServer;
 let replica: RedisServer;

@@ -7,9 +7,9 @@ import {SimulatedClock} from '../../src/lib/clock.js';
 import {DuplicateTaskError, FailedPreconditionError, RedisCommandError, ValidationError} from '../../src/lib/errors.js';
 import {periodicTaskIdentity, Scheduler, type SchedulerOptions} from '../../src/lib/scheduler.js';
 import {Task, type TaskInfo} from '../../src/lib/task.js';
-import {waitFor} from './engine-fixtures.js';
-import {captureLogger, manualTimer} from './scheduler-fixtures.js';
 import {useRedis} from '../support/redis.js';
+import {manualTimer, waitFor} from '../support/wait.js';
+import {recordingLogger} from '../support/logger.js';
 
 const r = useRedis();
 
@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 function newScheduler(clock: SimulatedClock, opts: SchedulerOptions = {}): Scheduler {
-  const s = new Scheduler(r.server.url, {clock, timer: manualTimer, logger: captureLogger(), ...opts});
+  const s = new Scheduler(r.server.url, {clock, timer: manualTimer, logger: recordingLogger(), ...opts});
   started.push(s);
   return s;
 }
@@ -262,14 +262,14 @@ describe('Scheduler firing (spec §12, checklist 118-121)', () => {
 
   it('still enqueues when a hook throws, and logs the hook error', async () => {
     const clock = new SimulatedClock(at('2026-01-01T12:00:30Z'));
-    const logger = captureLogger();
+    const logger = recordingLogger();
     const s = newScheduler(clock, {logger, preEnqueueFunc: () => { throw new Error('boom'); }});
     s.register('* * * * *', new Task('a'));
     await s.start();
     clock.set(at('2026-01-01T12:01:00Z'));
     await s.tick(clock.now());
     expect(await r.redis.llen('asynq:{default}:pending')).toBe(1);
-    expect(logger.lines).toContain('ERROR Scheduler preEnqueueFunc threw: boom');
+    expect(logger.lines).toContainEqual(['error', 'Scheduler preEnqueueFunc threw: boom']);
   });
 });
 
@@ -415,7 +415,7 @@ describe('Scheduler lifecycle', () => {
 
   it('leaves a passed-in ioredis connection open', async () => {
     const conn = r.server.client();
-    const s = new Scheduler(conn, {clock: new SimulatedClock(), timer: manualTimer, logger: captureLogger()});
+    const s = new Scheduler(conn, {clock: new SimulatedClock(), timer: manualTimer, logger: recordingLogger()});
     await s.start();
     await s.shutdown();
     expect(await conn.ping()).toBe('PONG');
@@ -423,7 +423,7 @@ describe('Scheduler lifecycle', () => {
 
   it('fires on its own with real timers, and run() returns after the signal', async () => {
     const ac = new AbortController();
-    const s = new Scheduler(r.server.url, {logger: captureLogger()});
+    const s = new Scheduler(r.server.url, {logger: recordingLogger()});
     const id = s.register('@every 1s', new Task('tick'));
     const running = s.run({signal: ac.signal});
     await waitFor(async () => (await r.redis.llen('asynq:{default}:pending')) >= 1, 'a task from the timer loop', 4_000);

@@ -6,9 +6,10 @@ import {ValidationError} from '../../src/lib/errors.js';
 import {CanceledError, type HandlerFunc, type TaskContext} from '../../src/lib/handler.js';
 import {Server, ServerClosedError, ServerStateError, type ServerOptions} from '../../src/lib/server.js';
 import {useRedis} from '../support/redis.js';
-import {msg, readMsg, recordingLogger, seedActive, seedCompleted, seedZSetTask} from '../support/seed-states.js';
+import {msg, readMsg, seedActive, seedCompleted, seedZSetTask} from '../support/seed-states.js';
 import {Task} from '../../src/lib/task.js';
-import {deferred, waitFor} from './engine-fixtures.js';
+import {recordingLogger} from '../support/logger.js';
+import {deferred, waitFor} from '../support/wait.js';
 
 const r = useRedis();
 

@@ -2,8 +2,8 @@ import {describe, expect, it} from 'vitest';
 import {RDB} from '../../src/lib/broker/rdb.js';
 import {Subscriber} from '../../src/lib/subscriber.js';
 import {useRedis} from '../support/redis.js';
-import {recordingLogger} from '../support/seed-states.js';
-import {waitFor} from './engine-fixtures.js';
+import {recordingLogger} from '../support/logger.js';
+import {waitFor} from '../support/wait.js';
 
 const r = useRedis();
 

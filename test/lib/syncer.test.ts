@@ -4,7 +4,8 @@ import * as keys from '../../src/lib/base/keys.js';
 import {SimulatedClock} from '../../src/lib/clock.js';
 import {Syncer} from '../../src/lib/syncer.js';
 import {useRedis} from '../support/redis.js';
-import {msg, recordingLogger, seedActive} from '../support/seed-states.js';
+import {msg, seedActive} from '../support/seed-states.js';
+import {recordingLogger} from '../support/logger.js';
 
 const r = useRedis();
 

@@ -1,6 +1,6 @@
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 import {TickLoop} from '../../src/lib/tick-loop.js';
-import {recordingLogger} from '../support/seed-states.js';
+import {recordingLogger} from '../support/logger.js';
 
 describe('TickLoop', () => {
   beforeEach(() => {

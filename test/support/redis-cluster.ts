@@ -11,6 +11,7 @@ import {spawnSync} from 'node:child_process';
 import {afterAll, beforeAll, beforeEach} from 'vitest';
 import {Cluster, Redis, type ClusterOptions} from 'ioredis';
 import {startRedisServer, type RedisServer} from './redis-server.js';
+import {waitFor} from './wait.js';
 
 export interface RedisClusterOptions {
   /** Number of masters (>= 3: redis-cli refuses fewer). Default 3. */
@@ -53,6 +54,9 @@ export interface RedisCluster {
 }
 
 const CLUSTER_SLOTS = 16384;
+
+/** The harness polls nodes every 50 ms; a node still loading or reconfiguring may throw meanwhile. */
+export const HARNESS_POLL = {everyMs: 50, retryErrors: true};
 
 export function redisCliBinary(): string {
   const bin = process.env.REDIS_CLI_BIN ?? 'redis-cli';
@@ -111,24 +115,9 @@ export async function whenReady<T extends Redis | Cluster>(c: T): Promise<T> {
   return c;
 }
 
-/** Polls `check` every `everyMs` until it returns true; throws `describe()` after `timeoutMs`. */
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, describe: () => Promise<string> | string,
-  everyMs = 50): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not yet: the node may still be loading or reconfiguring
-    }
-    if (Date.now() > deadline) throw new Error(await describe());
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-function infoField(info: string, field: string): string | undefined {
-  const m = new RegExp(`^${field}:(.*)$`, 'm').exec(info);
-  return m?.[1]?.trim();
+/** One `field:value` line of an INFO (or CLUSTER INFO) reply. */
+export function infoField(info: string, field: string): string | undefined {
+  return new RegExp(`^${field}:(.*)$`, 'm').exec(info)?.[1]?.trim();
 }
 
 export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise<RedisCluster> {
@@ -178,13 +167,13 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
         if (infoField(repl, 'role') === 'slave' && infoField(repl, 'master_link_status') !== 'up') return false;
       }
       return true;
-    }, 15_000, async () => {
+    }, async () => {
       const states = await Promise.all(nodes.map(async (n) => {
         const info = await (conn(n).call('CLUSTER', 'INFO') as Promise<string>).catch((e: Error) => e.message);
         return `${n.port}: ${info.split('\n').slice(0, 3).join(' ').replace(/\r/g, '')}`;
       }));
       return `Redis Cluster did not become ready:\n${states.join('\n')}`;
-    });
+    }, 15_000, HARNESS_POLL);
   } catch (err) {
     await stop();
     throw err;

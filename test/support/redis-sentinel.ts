@@ -8,7 +8,8 @@
  */
 import {Redis, type RedisOptions} from 'ioredis';
 import {startRedisServer, type RedisServer} from './redis-server.js';
-import {DirectClients, waitFor, whenReady, type HostPort} from './redis-cluster.js';
+import {DirectClients, HARNESS_POLL, infoField, whenReady, type HostPort} from './redis-cluster.js';
+import {waitFor} from './wait.js';
 
 export interface RedisSentinelOptions {
   /** Replicas of the master. Default 1. */
@@ -61,10 +62,6 @@ function fields(flat: unknown): Record<string, string> {
   return out;
 }
 
-function infoField(info: string, field: string): string | undefined {
-  return new RegExp(`^${field}:(.*)$`, 'm').exec(info)?.[1]?.trim();
-}
-
 /**
  * Faster sentinel timers (ms): INFO every 100 ms (default 10 s) so replicas and role changes are
  * seen at once, hello every 500 ms (default 2 s) so sentinels discover each other and the new
@@ -109,7 +106,7 @@ export async function startRedisSentinel(opts: RedisSentinelOptions = {}): Promi
       track(startRedisServer({args: [...dataArgs, '--replicaof', master.host, String(master.port)]}))));
     await waitFor(async () => (await Promise.all(replicas.map(async (r) =>
       infoField(await conn(r).info('replication'), 'master_link_status') === 'up'))).every(Boolean),
-    10_000, () => 'replicas did not sync with the master');
+    () => 'replicas did not sync with the master', 10_000, HARNESS_POLL);
 
     const conf = [
       'sentinel resolve-hostnames no',
@@ -166,7 +163,7 @@ export async function startRedisSentinel(opts: RedisSentinelOptions = {}): Promi
     return `${what} (master ${master.port}, replicas ${replicas.map((r) => r.port).join(',')}):\n${views.join('\n')}`;
   };
   try {
-    await waitFor(settled, 15_000, () => describeState('sentinels did not discover the topology'));
+    await waitFor(settled, () => describeState('sentinels did not discover the topology'), 15_000, HARNESS_POLL);
   } catch (err) {
     await stop();
     throw err;
@@ -202,7 +199,7 @@ export async function startRedisSentinel(opts: RedisSentinelOptions = {}): Promi
         await waitFor(async () => {
           await conn(sentinelServers[0]!).call('SENTINEL', 'FAILOVER', masterName);
           return true;
-        }, 10_000, () => describeState('SENTINEL FAILOVER was refused'), 100);
+        }, () => describeState('SENTINEL FAILOVER was refused'), 10_000, {...HARNESS_POLL, everyMs: 100});
       }
       const others = [...replicas, ...(fo.kill ? [] : [old])];
       /** The new master all sentinels agree on, made current (undefined while they do not agree). */
@@ -217,7 +214,8 @@ export async function startRedisSentinel(opts: RedisSentinelOptions = {}): Promi
         }
         return next;
       };
-      await waitFor(async () => (await agreed()) !== undefined, 20_000, () => describeState('the sentinels did not agree on a new master'));
+      await waitFor(async () => (await agreed()) !== undefined, () => describeState('the sentinels did not agree on a new master'),
+        20_000, HARNESS_POLL);
       const writable = async (): Promise<boolean> => {
         const [role] = (await conn(master).call('ROLE')) as [string];
         if (role !== 'master') return false;
@@ -226,8 +224,8 @@ export async function startRedisSentinel(opts: RedisSentinelOptions = {}): Promi
       };
       // Re-read the agreement each round: under load a failover attempt can time out and the
       // sentinels then promote another replica.
-      await waitFor(async () => (await agreed()) !== undefined && await settled() && await writable(), 20_000,
-        () => describeState('the failover did not settle'));
+      await waitFor(async () => (await agreed()) !== undefined && await settled() && await writable(),
+        () => describeState('the failover did not settle'), 20_000, HARNESS_POLL);
       return master;
     },
     async flush() {

@@ -5,28 +5,17 @@
  */
 import {existsSync} from 'node:fs';
 import {afterEach, describe, expect, it} from 'vitest';
-import {directClient, redisCliBinary, startRedisCluster, type RedisCluster} from './redis-cluster.js';
+import {directClient, infoField, redisCliBinary, startRedisCluster, type RedisCluster} from './redis-cluster.js';
 import {startRedisSentinel, type RedisSentinel} from './redis-sentinel.js';
 import type {RedisServer} from './redis-server.js';
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import {processAlive} from './process.js';
 
 function expectGone(servers: readonly RedisServer[]): void {
   for (const s of servers) {
-    expect(alive(s.pid)).toBe(false);
+    expect(processAlive(s.pid)).toBe(false);
     expect(existsSync(s.dir)).toBe(false);
   }
 }
-
-const infoField = (info: string, field: string): string | undefined =>
-  new RegExp(`^${field}:(.*)$`, 'm').exec(info)?.[1]?.trim();
 
 let toStop: Array<RedisCluster | RedisSentinel> = [];
 afterEach(async () => {

@@ -22,6 +22,8 @@ import {closeRedisClient, createRedisClient, type RedisConnection} from '../../.
 import {scripts} from '../../../src/lib/scripts/index.js';
 import {startRedisSentinel, type RedisSentinel} from '../../support/redis-sentinel.js';
 import type {RedisServer} from '../../support/redis-server.js';
+import {processAlive} from '../../support/process.js';
+import {waitFor} from '../../support/wait.js';
 import {msg, T0} from './rdb-fixtures.js';
 
 let topo: RedisSentinel;
@@ -108,7 +110,7 @@ describe('RDB behind Redis Sentinel', () => {
     for (const id of before) await rdb.enqueue(msg(id, {queue: 'sentinel'}));
     const old = topo.master;
     const failover = topo.failover({kill: true});
-    await waitUntil(() => !alive(old.pid), 5_000);
+    await waitFor(() => !processAlive(old.pid), 'the killed master to exit', 5_000);
 
     // Sent while there is no master: ioredis queues them and re-resolves the master through the
     // sentinels. A reply lost with the connection can make a resent enqueue report its own task
@@ -127,20 +129,3 @@ describe('RDB behind Redis Sentinel', () => {
     expect(await drain('sentinel')).toEqual([...before, ...during]);
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntil(cond: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -7,6 +7,7 @@ import {describe, expect, it} from 'vitest';
 import type {DashInspector} from '../../../src/ui/dash/source.js';
 import {runDash} from '../../../src/ui/dash/render.js';
 import {queueInfo} from '../fakes.js';
+import {waitFor} from '../../support/wait.js';
 
 const ENTER = '\u001b[?1049h';
 const LEAVE = '\u001b[?1049l';
@@ -50,14 +51,6 @@ function inspector(queues: () => string[]): DashInspector {
   } as unknown as DashInspector;
 }
 
-async function until(test: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 3000;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('runDash', () => {
   it('draws on the alternate screen, quits on q and leaves the alternate screen', async () => {
     const stdout = new FakeStdout();
@@ -66,7 +59,7 @@ describe('runDash', () => {
       inspector: inspector(() => ['default']), refreshMs: 60_000, target: 't',
       stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream,
     });
-    await until(() => stdout.output.includes('default'), 'the queues');
+    await waitFor(() => stdout.output.includes('default'), 'the queues', 3000);
     expect(stdout.output.startsWith(ENTER)).toBe(true);
     stdin.type('q');
     await done;
