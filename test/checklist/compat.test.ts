@@ -27,8 +27,8 @@ import {Task} from '../../src/lib/task.js';
 import {useRedis} from '../support/redis.js';
 import {dumpAll} from '../support/dump.js';
 import {allKeys, bytes, DUMPS, loadDump, restoreDump, type DumpKey, type WireDump} from '../support/compat.js';
-import {zsetEntries} from '../support/seed-states.js';
 import {recordingLogger} from '../support/logger.js';
+import {zsetEntries} from '../support/seed.js';
 
 const r = useRedis();
 

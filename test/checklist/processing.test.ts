@@ -10,7 +10,7 @@ import {describe, expect, it} from 'vitest';
 import {RDB} from '../../src/lib/broker/rdb.js';
 import * as keys from '../../src/lib/base/keys.js';
 import {newTaskMessage} from '../../src/lib/base/codec.js';
-import {SimulatedClock} from '../../src/lib/clock.js';
+import {SimulatedClock, unixSeconds} from '../../src/lib/clock.js';
 import {TaskNotFoundError} from '../../src/lib/errors.js';
 import {Inspector} from '../../src/lib/inspector.js';
 import {Processor, type ProcessorParams} from '../../src/lib/processor.js';
@@ -21,15 +21,14 @@ import {Client} from '../../src/lib/client.js';
 import {Task} from '../../src/lib/task.js';
 import {useRedis} from '../support/redis.js';
 import {dumpAll} from '../support/dump.js';
-import {msg, readMsg, unix} from '../support/seed-states.js';
-import {makeMsg, seedArchived, seedPending, seedRetry, seedScheduled} from '../support/seed.js';
+import {makeMsg, noonToday, readMsg, seedArchived, seedPending, seedRetry, seedScheduled} from '../support/seed.js';
 import {recordingLogger} from '../support/logger.js';
 import {deferred, waitFor} from '../support/wait.js';
 
 const r = useRedis();
 
 // Today at noon UTC: the daily stats keys the outcome scripts write expire 90 days after "now".
-const T0 = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 12 * 3_600_000);
+const T0 = noonToday();
 
 const fn = (h: HandlerFunc): {processTask: HandlerFunc} => ({processTask: h});
 
@@ -52,12 +51,12 @@ describe('checklist 8: the attempt deadline is min(now + timeout, deadline)', ()
   it('hands the handler the earlier of now + timeout (whole seconds) and the deadline, or either alone', async () => {
     // Given: "now" 700 ms into a second, and three tasks with timeout and/or deadline
     const at = new Date(T0.getTime() + 700);
-    const nowS = unix(at);
+    const nowS = unixSeconds(at);
     const seen: Record<string, Date> = {};
     const {p, rdb} = setup({at, handler: fn((t, ctx) => void (seen[t.type] = ctx.deadline))});
-    await rdb.enqueue(msg('timeout-first', {type: 'timeout-first', timeout: 10, deadline: nowS + 100}));
-    await rdb.enqueue(msg('deadline-first', {type: 'deadline-first', timeout: 100, deadline: nowS + 10}));
-    await rdb.enqueue(msg('timeout-only', {type: 'timeout-only', timeout: 10, deadline: 0}));
+    await rdb.enqueue(makeMsg('timeout-first', {type: 'timeout-first', timeout: 10, deadline: nowS + 100}));
+    await rdb.enqueue(makeMsg('deadline-first', {type: 'deadline-first', timeout: 100, deadline: nowS + 10}));
+    await rdb.enqueue(makeMsg('timeout-only', {type: 'timeout-only', timeout: 10, deadline: 0}));
     // When
     for (let i = 0; i < 3; i++) await runOne(p);
     // Then
@@ -101,7 +100,7 @@ describe('checklist 63: weighted priority over real dequeues', () => {
     const clock = new SimulatedClock(T0);
     const rdb = new RDB(r.redis, {clock});
     for (const q of ['critical', 'default', 'low']) {
-      await rdb.enqueueBatch(Array.from({length: 1000}, (_, i) => ({msg: msg(`${q}-${i}`, {queue: q})})));
+      await rdb.enqueueBatch(Array.from({length: 1000}, (_, i) => ({msg: makeMsg(`${q}-${i}`, {queue: q})})));
     }
     const taken: Record<string, number> = {critical: 0, default: 0, low: 0};
     const p = new Processor({
@@ -129,7 +128,7 @@ describe('checklist 67: two workers on one queue never process the same dequeued
     try {
       const seen: string[] = [];
       const producer = new RDB(r.redis);
-      await producer.enqueueBatch(Array.from({length: 300}, (_, i) => ({msg: msg(`t${i}`)})));
+      await producer.enqueueBatch(Array.from({length: 300}, (_, i) => ({msg: makeMsg(`t${i}`)})));
       const procs = conns.map((c) => new Processor({
         logger: recordingLogger(), rdb: new RDB(c), queues: {default: 1}, concurrency: 4, taskCheckIntervalMs: 2,
         handler: fn(async (_t, ctx) => {
@@ -171,8 +170,8 @@ describe('checklist 71: a result is visible through GetTaskInfo only when the ta
   it('keeps the result of a retained task and loses it with the task otherwise', async () => {
     // Given: two tasks whose handler writes a result, one with retention
     const {p, rdb, clock} = setup({handler: fn(async (t) => void (await t.resultWriter!.write(`result of ${t.type}`)))});
-    await rdb.enqueue(msg('kept', {type: 'kept', retention: 3600}));
-    await rdb.enqueue(msg('gone', {type: 'gone'}));
+    await rdb.enqueue(makeMsg('kept', {type: 'kept', retention: 3600}));
+    await rdb.enqueue(makeMsg('gone', {type: 'gone'}));
     const insp = new Inspector(r.redis, {clock});
     try {
       // When
@@ -227,12 +226,12 @@ describe('checklist 82: ErrorHandler is called once for a canceled task', () => 
         calls.push([t.type, err.message, await r.redis.hget(keys.taskKey('default', 'c1'), 'state')]);
       },
     });
-    await rdb.enqueue(msg('c1'));
+    await rdb.enqueue(makeMsg('c1'));
     await p.exec();
     await waitFor(() => ctx, 'handler running');
     expect(p.cancel('c1')).toBe(true);
     await p.waitForWorkers();
-    expect(calls).toEqual([['test:task', 'context canceled', 'active']]);
+    expect(calls).toEqual([['task:c1', 'context canceled', 'active']]);
     expect(await r.redis.hget(keys.taskKey('default', 'c1'), 'state')).toBe('retry');
     expect((await readMsg(r.redis, 'default', 'c1')).errorMsg).toBe('context canceled');
   });
@@ -245,14 +244,14 @@ describe('checklist 110: a canceled task is a failure, retried or archived per i
       ctx = c;
       c.signal.addEventListener('abort', () => rej(c.signal.reason));
     }))});
-    await rdb.enqueue(msg('last', {retry: 2, retried: 2}));
+    await rdb.enqueue(makeMsg('last', {retry: 2, retried: 2}));
     await p.exec();
     await waitFor(() => ctx, 'handler running');
     expect(p.cancel('last')).toBe(true);
     await p.waitForWorkers();
     expect(await r.redis.hget(keys.taskKey('default', 'last'), 'state')).toBe('archived');
-    expect(await r.redis.zscore(keys.archivedKey('default'), 'last')).toBe(String(unix(T0)));
-    expect(await readMsg(r.redis, 'default', 'last')).toMatchObject({retried: 2, errorMsg: 'context canceled', lastFailedAt: unix(T0)});
+    expect(await r.redis.zscore(keys.archivedKey('default'), 'last')).toBe(String(unixSeconds(T0)));
+    expect(await readMsg(r.redis, 'default', 'last')).toMatchObject({retried: 2, errorMsg: 'context canceled', lastFailedAt: unixSeconds(T0)});
     expect(await r.redis.mget(keys.processedTotalKey('default'), keys.failedTotalKey('default'))).toEqual(['1', '1']);
   });
 });
@@ -260,7 +259,7 @@ describe('checklist 110: a canceled task is a failure, retried or archived per i
 describe('checklist 111: a cancel message for a task not running anywhere changes nothing', () => {
   it('leaves tasks in every other state untouched while the running task is canceled', async () => {
     // Given: a server running task "run"; tasks "p", "s", "r", "x" in other states; an unknown id
-    const nowS = unix(new Date());
+    const nowS = unixSeconds(new Date());
     await seedPending(r.redis, [{msg: makeMsg('p', {queue: 'elsewhere'})}]);
     await seedScheduled(r.redis, [{msg: makeMsg('s'), score: nowS + 3600}]);
     await seedRetry(r.redis, [{msg: makeMsg('r'), score: nowS + 3600}]);
@@ -279,7 +278,7 @@ describe('checklist 111: a cancel message for a task not running anywhere change
         ctx.signal.addEventListener('abort', () => rej(ctx.signal.reason));
       }));
       await waitFor(async () => Number((await r.redis.pubsub('NUMSUB', keys.cancelChannel))[1]) > 0, 'subscriber connected');
-      await new RDB(r.redis).enqueue(msg('run'));
+      await new RDB(r.redis).enqueue(makeMsg('run'));
       const ctx = await running.promise;
       // When: cancels for ids not running here, then one for the running task (delivered in order)
       for (const id of ['p', 's', 'r', 'x', 'no-such-task']) await r.redis.publish(keys.cancelChannel, id);
@@ -295,5 +294,7 @@ describe('checklist 111: a cancel message for a task not running anywhere change
 });
 
 it('the fixtures build Go-default messages (sanity for the checks above)', () => {
-  expect(msg('x')).toEqual(newTaskMessage({type: 'test:task', id: 'x', queue: 'default', retry: 25, timeout: 1800}));
+  expect(makeMsg('x')).toEqual(newTaskMessage({
+    type: 'task:x', id: 'x', queue: 'default', retry: 25, timeout: 1800, payload: Buffer.from('{"id":"x"}'),
+  }));
 });

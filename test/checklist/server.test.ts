@@ -7,7 +7,7 @@ import {afterEach, describe, expect, it, vi} from 'vitest';
 import {RDB} from '../../src/lib/broker/rdb.js';
 import {RDBState} from '../../src/lib/broker/state.js';
 import * as keys from '../../src/lib/base/keys.js';
-import {SimulatedClock} from '../../src/lib/clock.js';
+import {SimulatedClock, unixSeconds} from '../../src/lib/clock.js';
 import {Heartbeater} from '../../src/lib/heartbeater.js';
 import {Lease} from '../../src/lib/lease.js';
 import {Processor, DEFAULT_TASK_CHECK_INTERVAL_MS} from '../../src/lib/processor.js';
@@ -17,12 +17,12 @@ import {Task} from '../../src/lib/task.js';
 import type {TaskContext} from '../../src/lib/handler.js';
 import {useRedis} from '../support/redis.js';
 import {dumpAll} from '../support/dump.js';
-import {msg, seedGroup, unix, zsetEntries} from '../support/seed-states.js';
 import {recordingLogger} from '../support/logger.js';
 import {deferred, waitFor} from '../support/wait.js';
+import {makeMsg, noonToday, seedGroup, zsetEntries} from '../support/seed.js';
 
 const r = useRedis();
-const T0 = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 12 * 3_600_000);
+const T0 = noonToday();
 
 afterEach(() => {
   vi.useRealTimers();
@@ -32,7 +32,7 @@ describe('checklist 46: without a GroupAggregator the server never touches group
   /** A group whose tasks arrived 100 s ago: ready for aggregation under a 1 s grace period. */
   async function seedReadyGroup(): Promise<void> {
     const at = new Date(Date.now() - 100_000);
-    await seedGroup(r.redis, 'grp', [[msg('g1'), at], [msg('g2'), at]]);
+    await seedGroup(r.redis, 'grp', [{msg: makeMsg('g1'), score: at}, {msg: makeMsg('g2'), score: at}]);
   }
 
   it('control: with an aggregator and a 1 s grace period the same group is aggregated within about a second', async () => {
@@ -94,16 +94,16 @@ describe('checklist 86: a task running longer than 30 s keeps its lease', () => 
       logger: recordingLogger(), state: new RDBState(rdb), rdb, host: 'h', pid: 1, serverId: 's', concurrency: 1,
       queues: {default: 1}, strictPriority: false, status: () => 'active', workers: () => p.activeWorkers(), clock,
     });
-    await rdb.enqueue(msg('long'));
+    await rdb.enqueue(makeMsg('long'));
     await p.exec();
     await waitFor(() => ctx, 'handler running');
-    expect(await zsetEntries(r.redis, keys.leaseKey('default'))).toEqual([['long', unix(T0) + 30]]);
+    expect(await zsetEntries(r.redis, keys.leaseKey('default'))).toEqual([['long', unixSeconds(T0) + 30]]);
     // When: 60 s pass in heartbeat steps of 5 s
     for (let s = 5; s <= 60; s += 5) {
       clock.advance(5000);
       await hb.exec();
       // Then: each beat pushes the lease to now + 30 s
-      expect(await zsetEntries(r.redis, keys.leaseKey('default'))).toEqual([['long', unix(T0) + s + 30]]);
+      expect(await zsetEntries(r.redis, keys.leaseKey('default'))).toEqual([['long', unixSeconds(T0) + s + 30]]);
     }
     expect(ctx!.signal.aborted).toBe(false);
     gate.resolve();
@@ -125,7 +125,7 @@ describe('checklist 86: a task running longer than 30 s keeps its lease', () => 
         extended.push(ids);
         return new Date(clock.now().getTime() + 30_000);
       }},
-      workers: () => [{msg: msg('w'), startedAt: T0, deadline: new Date(T0.getTime() + 60_000), lease: new Lease(new Date(T0.getTime() + 30_000), clock)}],
+      workers: () => [{msg: makeMsg('w'), startedAt: T0, deadline: new Date(T0.getTime() + 60_000), lease: new Lease(new Date(T0.getTime() + 30_000), clock)}],
     });
     hb.start();
     await vi.advanceTimersByTimeAsync(0);
@@ -148,11 +148,11 @@ describe('checklist 90: SIGTSTP stops taking new tasks', () => {
     const listeners = process.listenerCount('SIGTSTP');
     const done = srv.run((t) => void seen.push(t.type));
     await waitFor(() => process.listenerCount('SIGTSTP') > listeners, 'signal handlers installed');
-    await new RDB(r.redis).enqueue(msg('before', {type: 'before'}));
+    await new RDB(r.redis).enqueue(makeMsg('before', {type: 'before'}));
     await waitFor(() => seen.includes('before'), 'first task processed');
     process.emit('SIGTSTP');
     expect(srv.state).toBe('stopped');
-    await new RDB(r.redis).enqueue(msg('after', {type: 'after'}));
+    await new RDB(r.redis).enqueue(makeMsg('after', {type: 'after'}));
     // 20 idle-poll intervals: a running fetch loop would have taken it long before
     await new Promise((res) => setTimeout(res, 20 * DEFAULT_TASK_CHECK_INTERVAL_MS));
     expect(seen).toEqual(['before']);

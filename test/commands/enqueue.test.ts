@@ -20,7 +20,7 @@ import type {TaskJson} from '../../src/lib/cli/views.js';
 import {runCli, runCliInProcess} from '../support/cli.js';
 import {dumpAll} from '../support/dump.js';
 import {useRedis} from '../support/redis.js';
-import {readMsg, zsetEntries} from '../support/seed-states.js';
+import {readMsg, zsetEntries} from '../support/seed.js';
 
 const r = useRedis();
 const env = (): Record<string, string> => ({ASYNQ_REDIS_URL: r.server.url});

@@ -15,8 +15,8 @@ import * as keys from '../../src/lib/base/keys.js';
 import {BIN, cliEnv, runCli, runCliInProcess} from '../support/cli.js';
 import {processAlive} from '../support/process.js';
 import {useRedis} from '../support/redis.js';
-import {readMsg, zsetEntries} from '../support/seed-states.js';
 import {waitFor} from '../support/wait.js';
+import {readMsg, zsetEntries} from '../support/seed.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const EXEC = join(HERE, '..', 'fixtures', 'exec');

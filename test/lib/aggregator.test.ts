@@ -3,14 +3,14 @@ import {RDB} from '../../src/lib/broker/rdb.js';
 import {RDBGroups} from '../../src/lib/broker/groups.js';
 import {Aggregator, type AggregatorParams, type GroupAggregatorFunc} from '../../src/lib/aggregator.js';
 import {Client} from '../../src/lib/client.js';
-import {SimulatedClock} from '../../src/lib/clock.js';
+import {SimulatedClock, unixSeconds} from '../../src/lib/clock.js';
 import {ValidationError} from '../../src/lib/errors.js';
 import {Recoverer} from '../../src/lib/recoverer.js';
 import {Task} from '../../src/lib/task.js';
 import {keyTypes} from '../support/dump.js';
 import {useRedis} from '../support/redis.js';
-import {readMsg, unix, zsetEntries} from '../support/seed-states.js';
 import {recordingLogger} from '../support/logger.js';
+import {readMsg, zsetEntries} from '../support/seed.js';
 
 const r = useRedis();
 const T0 = new Date('2026-03-01T12:00:00.250Z');
@@ -87,7 +87,7 @@ describe('Aggregator.exec', () => {
     expect(await r.redis.hget('asynq:{default}:t:agg-1', 'state')).toBe('pending');
     // the three aggregated tasks are gone, the fourth waits in its group, which stays listed
     expect(await r.redis.exists('asynq:{default}:t:t1', 'asynq:{default}:t:t2', 'asynq:{default}:t:t3')).toBe(0);
-    expect(await zsetEntries(r.redis, 'asynq:{default}:g:g')).toEqual([['t4', unix(T0) + 3]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:g:g')).toEqual([['t4', unixSeconds(T0) + 3]]);
     expect(await r.redis.smembers('asynq:{default}:groups')).toEqual(['g']);
     expect(await r.redis.exists('asynq:{default}:aggregation_sets')).toBe(0);
     expect(await r.redis.keys('asynq:{default}:g:g:*')).toEqual([]);
@@ -141,7 +141,7 @@ describe('Aggregator.exec', () => {
     clock.advance(4000);
     await aggregator.exec();
     expect(calls).toEqual([]);
-    expect(await zsetEntries(r.redis, 'asynq:{default}:g:g')).toEqual([['a', unix(T0)], ['b', unix(T0) + 2]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:g:g')).toEqual([['a', unixSeconds(T0)], ['b', unixSeconds(T0) + 2]]);
     clock.advance(1000);
     await aggregator.exec();
     expect(calls.map((c) => c.tasks.map((t) => t.payload))).toEqual([['p-a', 'p-b']]);
@@ -172,7 +172,7 @@ describe('Aggregator.exec', () => {
     expect(calls.map((c) => [c.group, c.tasks.map((t) => t.payload)])).toEqual([['x', ['p-d1']], ['y', ['p-d2']], ['x', ['p-l1']]]);
     expect(await pendingIds('default')).toHaveLength(2);
     expect(await pendingIds('low')).toHaveLength(1);
-    expect(await zsetEntries(r.redis, 'asynq:{other}:g:x')).toEqual([['o1', unix(T0)]]);
+    expect(await zsetEntries(r.redis, 'asynq:{other}:g:x')).toEqual([['o1', unixSeconds(T0)]]);
     expect(await r.redis.smembers('asynq:{other}:groups')).toEqual(['x']);
     expect(await r.redis.exists('asynq:{other}:pending', 'asynq:{other}:aggregation_sets')).toBe(0);
   });
@@ -205,7 +205,7 @@ describe('Aggregator.exec', () => {
     await add('a', 'g');
     clock.advance(1000);
     await aggregator.exec();
-    expect(await zsetEntries(r.redis, 'asynq:{default}:scheduled')).toEqual([['sched', unix(T0) + 61]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:scheduled')).toEqual([['sched', unixSeconds(T0) + 61]]);
     expect(await readMsg(r.redis, 'default', 'sched')).toMatchObject({queue: 'default', retention: 3600});
     expect(await r.redis.exists('asynq:{default}:t:a', 'asynq:{default}:aggregation_sets')).toBe(0);
   });
@@ -227,9 +227,9 @@ describe('Aggregator.exec', () => {
     const sets = await zsetEntries(r.redis, 'asynq:{default}:aggregation_sets');
     expect(sets).toHaveLength(1);
     const [[setKey, deadline]] = sets as [[string, number]];
-    expect(deadline).toBe(unix(clock.now()) + 120);
+    expect(deadline).toBe(unixSeconds(clock.now()) + 120);
     const setId = setKey.slice('asynq:{default}:g:g:'.length);
-    expect(await zsetEntries(r.redis, setKey)).toEqual([['a', unix(T0)], ['b', unix(T0) + 3]]);
+    expect(await zsetEntries(r.redis, setKey)).toEqual([['a', unixSeconds(T0)], ['b', unixSeconds(T0) + 3]]);
     expect(await r.redis.hget('asynq:{default}:t:a', 'state')).toBe('aggregating');
     expect(await pendingIds()).toEqual(['taken']);
     expect(logger.lines.filter(([l]) => l === 'error')).toEqual([
@@ -238,7 +238,7 @@ describe('Aggregator.exec', () => {
     // When the deadline passes, the recoverer puts the tasks back into the group with their scores
     clock.advance(120_000);
     await new Recoverer({logger, rdb, groups, queues: ['default'], clock}).exec();
-    expect(await zsetEntries(r.redis, 'asynq:{default}:g:g')).toEqual([['a', unix(T0)], ['b', unix(T0) + 3]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:g:g')).toEqual([['a', unixSeconds(T0)], ['b', unixSeconds(T0) + 3]]);
     expect(await r.redis.exists(setKey, 'asynq:{default}:aggregation_sets')).toBe(0);
   });
 

@@ -1,11 +1,11 @@
 import {afterEach, describe, expect, it, vi} from 'vitest';
 import {RDB} from '../../src/lib/broker/rdb.js';
-import {SimulatedClock, unixNanosString} from '../../src/lib/clock.js';
+import {SimulatedClock, unixNanosString, unixSeconds} from '../../src/lib/clock.js';
 import {Forwarder} from '../../src/lib/forwarder.js';
 import {silentLogger} from '../../src/lib/logger.js';
 import {useRedis} from '../support/redis.js';
-import {msg, readMsg, seedZSetTask, unix, zsetEntries} from '../support/seed-states.js';
 import {recordingLogger} from '../support/logger.js';
+import {makeMsg, readMsg, seedRetry, seedScheduled, zsetEntries} from '../support/seed.js';
 
 const r = useRedis();
 const T0 = new Date('2026-03-01T12:00:00.250Z');
@@ -24,29 +24,30 @@ describe('Forwarder.exec', () => {
   it('moves due scheduled tasks to pending with state pending and pending_since = now, leaves future ones', async () => {
     // Given
     const {forwarder} = setup();
-    await seedZSetTask(r.redis, 'scheduled', msg('s1'), ago(10));
-    await seedZSetTask(r.redis, 'scheduled', msg('s2'), ago(0));
-    await seedZSetTask(r.redis, 'scheduled', msg('s3'), ago(-1));
+    await seedScheduled(r.redis, [
+      {msg: makeMsg('s1'), score: ago(10)},
+      {msg: makeMsg('s2'), score: ago(0)},
+      {msg: makeMsg('s3'), score: ago(-1)},
+    ]);
     // When
     await forwarder.exec();
     // Then: oldest first through LPUSH, so the oldest is at the tail (next to dequeue)
     expect(await r.redis.lrange('asynq:{default}:pending', 0, -1)).toEqual(['s2', 's1']);
-    expect(await zsetEntries(r.redis, 'asynq:{default}:scheduled')).toEqual([['s3', unix(T0) + 1]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:scheduled')).toEqual([['s3', unixSeconds(T0) + 1]]);
     for (const id of ['s1', 's2']) {
       expect(await r.redis.hgetall(`asynq:{default}:t:${id}`)).toMatchObject({state: 'pending', pending_since: unixNanosString(T0)});
-      expect(await readMsg(r.redis, 'default', id)).toEqual(msg(id));
+      expect(await readMsg(r.redis, 'default', id)).toEqual(makeMsg(id));
     }
     expect(await r.redis.hgetall('asynq:{default}:t:s3')).toEqual({msg: expect.any(String), state: 'scheduled'});
   });
 
   it('moves due retry tasks to pending too', async () => {
     const {forwarder} = setup();
-    const m = msg('r1', {retried: 2, errorMsg: 'boom', lastFailedAt: unix(ago(60))});
-    await seedZSetTask(r.redis, 'retry', m, ago(1));
-    await seedZSetTask(r.redis, 'retry', msg('r2'), ago(-30));
+    const m = makeMsg('r1', {retried: 2, errorMsg: 'boom', lastFailedAt: unixSeconds(ago(60))});
+    await seedRetry(r.redis, [{msg: m, score: ago(1)}, {msg: makeMsg('r2'), score: ago(-30)}]);
     await forwarder.exec();
     expect(await r.redis.lrange('asynq:{default}:pending', 0, -1)).toEqual(['r1']);
-    expect(await zsetEntries(r.redis, 'asynq:{default}:retry')).toEqual([['r2', unix(T0) + 30]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:retry')).toEqual([['r2', unixSeconds(T0) + 30]]);
     expect(await r.redis.hget('asynq:{default}:t:r1', 'state')).toBe('pending');
     expect(await r.redis.hget('asynq:{default}:t:r1', 'pending_since')).toBe(unixNanosString(T0));
     expect(await readMsg(r.redis, 'default', 'r1')).toEqual(m);
@@ -54,7 +55,7 @@ describe('Forwarder.exec', () => {
 
   it('forwards a task once the clock reaches its time, not before', async () => {
     const {forwarder, clock} = setup();
-    await seedZSetTask(r.redis, 'scheduled', msg('later'), new Date(T0.getTime() + 5000));
+    await seedScheduled(r.redis, [{msg: makeMsg('later'), score: new Date(T0.getTime() + 5000)}]);
     await forwarder.exec();
     expect(await r.redis.llen('asynq:{default}:pending')).toBe(0);
     clock.advance(5000);
@@ -65,8 +66,8 @@ describe('Forwarder.exec', () => {
 
   it('moves more than 100 due tasks of both sets in one round', async () => {
     const {forwarder} = setup();
-    for (let i = 0; i < 250; i++) await seedZSetTask(r.redis, 'scheduled', msg(`s${i}`), ago(1000 - i));
-    for (let i = 0; i < 130; i++) await seedZSetTask(r.redis, 'retry', msg(`r${i}`), ago(500 - i));
+    for (let i = 0; i < 250; i++) await seedScheduled(r.redis, [{msg: makeMsg(`s${i}`), score: ago(1000 - i)}]);
+    for (let i = 0; i < 130; i++) await seedRetry(r.redis, [{msg: makeMsg(`r${i}`), score: ago(500 - i)}]);
     await forwarder.exec();
     expect(await r.redis.exists('asynq:{default}:scheduled', 'asynq:{default}:retry')).toBe(0);
     const pending = await r.redis.lrange('asynq:{default}:pending', 0, -1);
@@ -79,9 +80,11 @@ describe('Forwarder.exec', () => {
 
   it('only looks at its own queues', async () => {
     const {forwarder} = setup(['default', 'critical']);
-    await seedZSetTask(r.redis, 'scheduled', msg('c1', {queue: 'critical'}), ago(5));
-    await seedZSetTask(r.redis, 'scheduled', msg('o1', {queue: 'other'}), ago(5));
-    await seedZSetTask(r.redis, 'retry', msg('o2', {queue: 'other'}), ago(5));
+    await seedScheduled(r.redis, [
+      {msg: makeMsg('c1', {queue: 'critical'}), score: ago(5)},
+      {msg: makeMsg('o1', {queue: 'other'}), score: ago(5)},
+    ]);
+    await seedRetry(r.redis, [{msg: makeMsg('o2', {queue: 'other'}), score: ago(5)}]);
     await forwarder.exec();
     expect(await r.redis.lrange('asynq:{critical}:pending', 0, -1)).toEqual(['c1']);
     expect(await r.redis.exists('asynq:{other}:pending')).toBe(0);
@@ -92,10 +95,10 @@ describe('Forwarder.exec', () => {
 
   it('puts a due retry task whose hash has a group back into its group (state aggregating, no SADD groups)', async () => {
     const {forwarder} = setup();
-    await seedZSetTask(r.redis, 'retry', msg('g1', {groupKey: 'batch'}), ago(3));
+    await seedRetry(r.redis, [{msg: makeMsg('g1', {groupKey: 'batch'}), score: ago(3)}]);
     await r.redis.hset('asynq:{default}:t:g1', 'group', 'batch');
     await forwarder.exec();
-    expect(await zsetEntries(r.redis, 'asynq:{default}:g:batch')).toEqual([['g1', unix(T0)]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:g:batch')).toEqual([['g1', unixSeconds(T0)]]);
     expect(await r.redis.hget('asynq:{default}:t:g1', 'state')).toBe('aggregating');
     expect(await r.redis.exists('asynq:{default}:groups', 'asynq:{default}:pending', 'asynq:{default}:retry')).toBe(0);
   });

@@ -3,18 +3,17 @@ import {RDB} from '../../src/lib/broker/rdb.js';
 import {RDBState} from '../../src/lib/broker/state.js';
 import * as keys from '../../src/lib/base/keys.js';
 import {decodeServerInfo, decodeWorkerInfo, timestampFromDate} from '../../src/lib/base/codec.js';
-import {SimulatedClock} from '../../src/lib/clock.js';
+import {SimulatedClock, unixSeconds} from '../../src/lib/clock.js';
 import {Heartbeater, type ServerStatus} from '../../src/lib/heartbeater.js';
 import {Lease} from '../../src/lib/lease.js';
 import type {ActiveWorker} from '../../src/lib/processor.js';
 import {useRedis} from '../support/redis.js';
-import {msg, seedActive, unix, zsetEntries} from '../support/seed-states.js';
 import {recordingLogger} from '../support/logger.js';
 import {deferred, waitFor} from '../support/wait.js';
+import {makeMsg, seedActive, T0, zsetEntries} from '../support/seed.js';
 
 const r = useRedis();
 
-const T0 = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 12 * 3_600_000 + 250);
 const SERVER_KEY = keys.serverInfoKey('host-a', 4242, 'sid-1');
 const WORKERS_KEY = keys.workersKey('host-a', 4242, 'sid-1');
 
@@ -31,9 +30,9 @@ function setup(workers: ActiveWorker[] = [], clock = new SimulatedClock(T0), sta
 describe('Heartbeater', () => {
   it('writes the server info with status, start time and in-flight count, and one WorkerInfo per task, TTL 10 s', async () => {
     const clock = new SimulatedClock(T0);
-    const m1 = msg('w1', {type: 'email', payload: Buffer.from('p1'), queue: 'critical'});
+    const m1 = makeMsg('w1', {type: 'email', payload: Buffer.from('p1'), queue: 'critical'});
     const workers: ActiveWorker[] = [{msg: m1, startedAt: new Date(T0.getTime() - 2000), deadline: new Date(T0.getTime() + 60_000), lease: new Lease(new Date(T0.getTime() + 30_000), clock)}];
-    await seedActive(r.redis, m1, new Date(T0.getTime() + 30_000));
+    await seedActive(r.redis, [{msg: m1, score: new Date(T0.getTime() + 30_000)}]);
     const {hb} = setup(workers, clock);
     hb.start();
     await hb.exec();
@@ -45,8 +44,8 @@ describe('Heartbeater', () => {
     const ttl = await r.redis.ttl(SERVER_KEY);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(10);
-    expect(await zsetEntries(r.redis, keys.allServers)).toEqual([[SERVER_KEY, unix(T0) + 10]]);
-    expect(await zsetEntries(r.redis, keys.allWorkers)).toEqual([[WORKERS_KEY, unix(T0) + 10]]);
+    expect(await zsetEntries(r.redis, keys.allServers)).toEqual([[SERVER_KEY, unixSeconds(T0) + 10]]);
+    expect(await zsetEntries(r.redis, keys.allWorkers)).toEqual([[WORKERS_KEY, unixSeconds(T0) + 10]]);
     const fields = await r.redis.hgetallBuffer(WORKERS_KEY);
     expect(Object.keys(fields)).toEqual(['w1']);
     expect(decodeWorkerInfo(fields.w1!)).toEqual({
@@ -68,21 +67,20 @@ describe('Heartbeater', () => {
 
   it('extends valid leases to now + 30 s (ZADD XX) and resets the local lease; reports an expired one as lost', async () => {
     const clock = new SimulatedClock(T0);
-    const a = msg('a');
-    const b = msg('b');
-    const gone = msg('gone');
+    const a = makeMsg('a');
+    const b = makeMsg('b');
+    const gone = makeMsg('gone');
     const leaseA = new Lease(new Date(T0.getTime() + 5_000), clock);
     const leaseB = new Lease(new Date(T0.getTime() - 1_000), clock); // already expired locally
     const leaseGone = new Lease(new Date(T0.getTime() + 5_000), clock);
-    await seedActive(r.redis, a, new Date(T0.getTime() + 5_000));
-    await seedActive(r.redis, b, new Date(T0.getTime() - 1_000));
+    await seedActive(r.redis, [{msg: a, score: new Date(T0.getTime() + 5_000)}, {msg: b, score: new Date(T0.getTime() - 1_000)}]);
     const w = (m: typeof a, lease: Lease): ActiveWorker => ({msg: m, startedAt: T0, deadline: new Date(T0.getTime() + 60_000), lease});
     // 'gone' is in flight locally but no longer leased in Redis: XX must not add it back.
     const {hb} = setup([w(a, leaseA), w(b, leaseB), w(gone, leaseGone)], clock);
     clock.advance(3_000);
     await hb.exec();
     const scores = Object.fromEntries(await zsetEntries(r.redis, keys.leaseKey('default')));
-    expect(scores).toEqual({a: unix(T0) + 33, b: unix(T0) - 1});
+    expect(scores).toEqual({a: unixSeconds(T0) + 33, b: unixSeconds(T0) - 1});
     expect(leaseA.deadline.getTime()).toBe(T0.getTime() + 33_000);
     expect(leaseB.lost.aborted).toBe(true);
     expect(leaseA.lost.aborted).toBe(false);
@@ -90,7 +88,7 @@ describe('Heartbeater', () => {
 
   it('on shutdown clears the server and workers keys and their zset members', async () => {
     const clock = new SimulatedClock(T0);
-    const m1 = msg('w1');
+    const m1 = makeMsg('w1');
     const {hb} = setup([{msg: m1, startedAt: T0, deadline: T0, lease: new Lease(new Date(T0.getTime() + 30_000), clock)}], clock);
     hb.start();
     await hb.exec();
@@ -114,7 +112,7 @@ describe('Heartbeater', () => {
       strictPriority: false, status: () => 'active', intervalMs: 10, clock,
       state: {writeServerState: () => (writes++, hung.promise), clearServerState: async () => {}},
       rdb: {extendLease: async () => new Date(clock.now().getTime() + 30_000)},
-      workers: () => [{msg: msg('w'), startedAt: T0, deadline: new Date(T0.getTime() + 3_600_000), lease}],
+      workers: () => [{msg: makeMsg('w'), startedAt: T0, deadline: new Date(T0.getTime() + 3_600_000), lease}],
     });
     hb.start();
     await waitFor(() => writes === 1, 'first beat writing');

@@ -1,19 +1,19 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import {Redis} from 'ioredis';
 import * as keys from '../../src/lib/base/keys.js';
-import {SimulatedClock} from '../../src/lib/clock.js';
+import {SimulatedClock, unixSeconds} from '../../src/lib/clock.js';
 import {
   FailedPreconditionError, QueueNotEmptyError, QueueNotFoundError, RedisCommandError, TaskNotFoundError, ValidationError,
 } from '../../src/lib/errors.js';
 import {Inspector} from '../../src/lib/index.js';
 import {dumpAll} from '../support/dump.js';
 import {useRedis} from '../support/redis.js';
-import {BINARY_PAYLOAD, seedEveryState, unixS} from '../support/seed-every-state.js';
+import {BINARY_PAYLOAD, seedEveryState} from '../support/seed-every-state.js';
 import {expectRejectsUnchanged} from '../support/seed.js';
 
 const r = useRedis();
 const NOW = new Date('2026-03-10T12:00:00Z');
-const T = unixS(NOW);
+const T = unixSeconds(NOW);
 const opened: Inspector[] = [];
 
 function inspector(): Inspector {

@@ -1,10 +1,10 @@
 import {afterEach, describe, expect, it, vi} from 'vitest';
 import {RDB} from '../../src/lib/broker/rdb.js';
-import {SimulatedClock} from '../../src/lib/clock.js';
+import {SimulatedClock, unixSeconds} from '../../src/lib/clock.js';
 import {Janitor} from '../../src/lib/janitor.js';
 import {useRedis} from '../support/redis.js';
-import {msg, seedCompleted, unix, zsetEntries} from '../support/seed-states.js';
 import {recordingLogger} from '../support/logger.js';
+import {makeMsg, seedCompleted, zsetEntries} from '../support/seed.js';
 
 const r = useRedis();
 const T0 = new Date('2026-03-01T12:00:00.750Z');
@@ -22,20 +22,22 @@ describe('Janitor.exec', () => {
   it('deletes completed tasks whose retention ran out (hash and zset entry) and keeps the others', async () => {
     // Given: completed 1 h ago with retention 1 h (expires now), 10 s ago (expired), and one still kept
     const {janitor} = setup();
-    await seedCompleted(r.redis, msg('now', {retention: 3600, completedAt: unix(at(-3600))}), at(0));
-    await seedCompleted(r.redis, msg('old', {retention: 60, completedAt: unix(at(-70))}), at(-10));
-    await seedCompleted(r.redis, msg('kept', {retention: 60, completedAt: unix(at(-59))}), at(1));
+    await seedCompleted(r.redis, [
+      {msg: makeMsg('now', {retention: 3600, completedAt: unixSeconds(at(-3600))}), score: at(0)},
+      {msg: makeMsg('old', {retention: 60, completedAt: unixSeconds(at(-70))}), score: at(-10)},
+      {msg: makeMsg('kept', {retention: 60, completedAt: unixSeconds(at(-59))}), score: at(1)},
+    ]);
     // When
     await janitor.exec();
     // Then
     expect(await r.redis.exists('asynq:{default}:t:now', 'asynq:{default}:t:old')).toBe(0);
-    expect(await zsetEntries(r.redis, 'asynq:{default}:completed')).toEqual([['kept', unix(at(1))]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:completed')).toEqual([['kept', unixSeconds(at(1))]]);
     expect(await r.redis.hget('asynq:{default}:t:kept', 'state')).toBe('completed');
   });
 
   it('deletes a kept task once the clock passes completed_at + retention', async () => {
     const {janitor, clock} = setup();
-    await seedCompleted(r.redis, msg('t1', {retention: 30}), at(30));
+    await seedCompleted(r.redis, [{msg: makeMsg('t1', {retention: 30}), score: at(30)}]);
     await janitor.exec();
     expect(await r.redis.exists('asynq:{default}:t:t1')).toBe(1);
     clock.advance(30_000);
@@ -45,18 +47,20 @@ describe('Janitor.exec', () => {
 
   it('deletes more than one batch in one round', async () => {
     const {janitor} = setup(['default'], 3);
-    for (let i = 0; i < 10; i++) await seedCompleted(r.redis, msg(`c${i}`), at(-i));
-    await seedCompleted(r.redis, msg('future'), at(100));
+    for (let i = 0; i < 10; i++) await seedCompleted(r.redis, [{msg: makeMsg(`c${i}`), score: at(-i)}]);
+    await seedCompleted(r.redis, [{msg: makeMsg('future'), score: at(100)}]);
     await janitor.exec();
     expect(await r.redis.keys('asynq:{default}:t:*')).toEqual(['asynq:{default}:t:future']);
-    expect(await zsetEntries(r.redis, 'asynq:{default}:completed')).toEqual([['future', unix(at(100))]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:completed')).toEqual([['future', unixSeconds(at(100))]]);
   });
 
   it('only cleans its own queues', async () => {
     const {janitor} = setup(['default', 'low']);
-    await seedCompleted(r.redis, msg('d', {queue: 'default'}), at(-1));
-    await seedCompleted(r.redis, msg('l', {queue: 'low'}), at(-1));
-    await seedCompleted(r.redis, msg('o', {queue: 'other'}), at(-1));
+    await seedCompleted(r.redis, [
+      {msg: makeMsg('d', {queue: 'default'}), score: at(-1)},
+      {msg: makeMsg('l', {queue: 'low'}), score: at(-1)},
+      {msg: makeMsg('o', {queue: 'other'}), score: at(-1)},
+    ], {register: false});
     await janitor.exec();
     expect((await r.redis.keys('asynq:*')).sort()).toEqual(['asynq:{other}:completed', 'asynq:{other}:t:o']);
   });

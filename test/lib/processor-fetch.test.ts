@@ -10,12 +10,12 @@ import {CanceledError, type TaskContext} from '../../src/lib/handler.js';
 import {Lease} from '../../src/lib/lease.js';
 import {MAX_PARALLEL_FETCHES, Processor} from '../../src/lib/processor.js';
 import {useRedis} from '../support/redis.js';
-import {msg, zsetEntries} from '../support/seed-states.js';
 import {recordingLogger} from '../support/logger.js';
 import {waitFor} from '../support/wait.js';
+import {makeMsg, noonToday, zsetEntries} from '../support/seed.js';
 
 const r = useRedis();
-const T0 = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 12 * 3_600_000);
+const T0 = noonToday();
 
 /** A Processor whose dequeues are counted while in flight (each held `delayMs` before Redis). */
 function setup(concurrency: number, delayMs: number, handler: (ctx: TaskContext) => void | Promise<void> = () => {}) {
@@ -55,7 +55,7 @@ const processed = async (): Promise<number> => Number(await r.redis.get(keys.pro
 describe('Processor: parallel fetches', () => {
   it('keeps several dequeues in flight while tasks keep coming, at most MAX_PARALLEL_FETCHES', async () => {
     const {p, rdb, stats} = setup(50, 3);
-    for (let i = 0; i < 200; i++) await rdb.enqueue(msg(`t${i}`));
+    for (let i = 0; i < 200; i++) await rdb.enqueue(makeMsg(`t${i}`));
     p.start();
     await waitFor(async () => (await processed()) === 200, 'all 200 processed');
     await p.shutdown();
@@ -71,7 +71,7 @@ describe('Processor: parallel fetches', () => {
     process.on('warning', onWarning);
     try {
       const {p, rdb, stats} = setup(100, 2, () => new Promise((res) => setTimeout(res, 5)));
-      for (let i = 0; i < 400; i++) await rdb.enqueue(msg(`t${i}`));
+      for (let i = 0; i < 400; i++) await rdb.enqueue(makeMsg(`t${i}`));
       p.start();
       await waitFor(async () => (await processed()) === 400, 'all 400 processed');
       await p.shutdown();
@@ -85,7 +85,7 @@ describe('Processor: parallel fetches', () => {
 
   it('never has more dequeues in flight than free slots (concurrency 2)', async () => {
     const {p, rdb, stats} = setup(2, 3);
-    for (let i = 0; i < 40; i++) await rdb.enqueue(msg(`t${i}`));
+    for (let i = 0; i < 40; i++) await rdb.enqueue(makeMsg(`t${i}`));
     p.start();
     await waitFor(async () => (await processed()) === 40, 'all 40 processed');
     await p.shutdown();
@@ -102,7 +102,7 @@ describe('Processor: parallel fetches', () => {
 
   it('falls back to one poller once the queue drains, and picks up a later task', async () => {
     const {p, rdb, stats} = setup(50, 2);
-    for (let i = 0; i < 30; i++) await rdb.enqueue(msg(`a${i}`));
+    for (let i = 0; i < 30; i++) await rdb.enqueue(makeMsg(`a${i}`));
     p.start();
     await waitFor(async () => (await processed()) === 30, 'first 30 processed');
     const before = stats.calls;
@@ -110,7 +110,7 @@ describe('Processor: parallel fetches', () => {
     stats.maxInFlight = stats.inFlight;
     await waitFor(() => stats.calls >= before + 15, 'more idle polls');
     expect(stats.maxInFlight).toBe(1);
-    await rdb.enqueue(msg('late'));
+    await rdb.enqueue(makeMsg('late'));
     await waitFor(async () => (await processed()) === 31, 'the late task processed');
     await p.shutdown();
   });
@@ -123,7 +123,7 @@ describe('Processor: end of an attempt', () => {
       signal = ctx.signal;
       expect(ctx.signal.aborted).toBe(false);
     });
-    await rdb.enqueue(msg('one'));
+    await rdb.enqueue(makeMsg('one'));
     await p.exec();
     await p.waitForWorkers();
     expect(signal?.aborted).toBe(true);
@@ -142,7 +142,7 @@ describe('Processor: options passed as undefined', () => {
       retryDelayFunc: undefined, isFailure: undefined, errorHandler: undefined, syncer: undefined, strictPriority: undefined,
       handler: {processTask: () => { throw new Error('boom'); }},
     });
-    await rdb.enqueue(msg('f', {retry: 3}));
+    await rdb.enqueue(makeMsg('f', {retry: 3}));
     await p.exec();
     await p.waitForWorkers();
     expect(logger.lines.filter(([level]) => level === 'error')).toEqual([]);
@@ -165,7 +165,7 @@ describe('Processor: attempts without listeners', () => {
       await gate;
       later = ctx.signal; // first read, after the cancelation
     });
-    await rdb.enqueue(msg('c', {retry: 3}));
+    await rdb.enqueue(makeMsg('c', {retry: 3}));
     await p.exec();
     await waitFor(() => p.activeWorkers().length === 1, 'running');
     expect(p.cancel('c')).toBe(true);
@@ -200,7 +200,7 @@ describe('Lease.onLost', () => {
 describe('Processor: slot freed once the outcome write is queued', () => {
   it('Redis never holds more of its tasks in active than `concurrency`, while handlers overlap the writes', async () => {
     const {p, rdb} = setup(2, 0);
-    for (let i = 0; i < 150; i++) await rdb.enqueue(msg(`t${i}`));
+    for (let i = 0; i < 150; i++) await rdb.enqueue(makeMsg(`t${i}`));
     const probe = r.server.client();
     let max = 0;
     let sampling = true;
@@ -226,10 +226,10 @@ describe('Processor: slot freed once the outcome write is queued', () => {
       syncer: {add: (req) => void synced.push(req.errMsg)},
       handler: {processTask: () => {}},
     });
-    await rdb.enqueue(msg('w'));
+    await rdb.enqueue(makeMsg('w'));
     await p.exec();
     await p.waitForWorkers();
-    expect(synced).toEqual(['Could not remove task id=w type="test:task" from active: connection lost']);
+    expect(synced).toEqual(['Could not remove task id=w type="task:w" from active: connection lost']);
     expect(p.activeWorkers()).toEqual([]);
   });
 });

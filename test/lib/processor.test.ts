@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {RDB} from '../../src/lib/broker/rdb.js';
 import * as keys from '../../src/lib/base/keys.js';
-import {SimulatedClock} from '../../src/lib/clock.js';
+import {SimulatedClock, unixSeconds} from '../../src/lib/clock.js';
 import {
   Processor, computeDeadline, normalizeQueues, queueOrder, type ProcessorParams,
 } from '../../src/lib/processor.js';
@@ -14,15 +14,14 @@ import {ValidationError} from '../../src/lib/errors.js';
 import type {Task} from '../../src/lib/task.js';
 import type {TaskMessage} from '../../src/lib/base/codec.js';
 import {useRedis} from '../support/redis.js';
-import {msg, readMsg, unix, zsetEntries} from '../support/seed-states.js';
 import {recordingLogger} from '../support/logger.js';
 import {deferred, waitFor} from '../support/wait.js';
+import {makeMsg, noonToday, readMsg, TODAY, zsetEntries} from '../support/seed.js';
 
 const r = useRedis();
 
 // Today at noon UTC: daily stats keys expire 90 days after "now", so "now" must be near the real date.
-const T0 = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 12 * 3_600_000);
-const DAY = T0.toISOString().slice(0, 10);
+const T0 = noonToday();
 
 function setup(params: Partial<ProcessorParams> & {handler?: ProcessorParams['handler']; at?: Date} = {}) {
   const clock = new SimulatedClock(params.at ?? T0);
@@ -46,8 +45,8 @@ async function counters(q = 'default'): Promise<Record<string, string | null>> {
   return {
     processed: await r.redis.get(keys.processedTotalKey(q)),
     failed: await r.redis.get(keys.failedTotalKey(q)),
-    processedToday: await r.redis.get(`asynq:{${q}}:processed:${DAY}`),
-    failedToday: await r.redis.get(`asynq:{${q}}:failed:${DAY}`),
+    processedToday: await r.redis.get(`asynq:{${q}}:processed:${TODAY}`),
+    failedToday: await r.redis.get(`asynq:{${q}}:failed:${TODAY}`),
   };
 }
 
@@ -99,7 +98,7 @@ describe('queue configuration and order (pure)', () => {
 
   it('computeDeadline follows Go: min(now+timeout whole seconds, deadline), or either alone, or now+30 min', () => {
     const now = new Date('2026-03-01T12:00:00.700Z');
-    const nowS = unix(now);
+    const nowS = unixSeconds(now);
     expect(computeDeadline({timeout: 10, deadline: nowS + 100}, now)).toEqual(new Date((nowS + 10) * 1000));
     expect(computeDeadline({timeout: 100, deadline: nowS + 10}, now)).toEqual(new Date((nowS + 10) * 1000));
     expect(computeDeadline({timeout: 10, deadline: 0}, now)).toEqual(new Date(now.getTime() + 10_000));
@@ -109,7 +108,7 @@ describe('queue configuration and order (pure)', () => {
 
   it('computeDeadline: a negative timeout is set (Go tests != 0): a Go client stores Timeout(-5s) as -5, and Go fails it at once', () => {
     const now = new Date('2026-03-01T12:00:00.700Z');
-    const nowS = unix(now);
+    const nowS = unixSeconds(now);
     expect(computeDeadline({timeout: -5, deadline: 0}, now)).toEqual(new Date(now.getTime() - 5_000));
     expect(computeDeadline({timeout: -5, deadline: nowS + 100}, now)).toEqual(new Date((nowS - 5) * 1000));
   });
@@ -119,8 +118,8 @@ describe('Processor: dequeue', () => {
   it('takes the oldest pending task and hands the handler its type, payload, headers and facts', async () => {
     let seen: {task: Task; ctx: TaskContext} | undefined;
     const {p, rdb} = setup({handler: fn((task, ctx) => void (seen = {task, ctx}))});
-    await rdb.enqueue(msg('first', {type: 'email:welcome', payload: Buffer.from('{"a":1}'), headers: {k: 'v'}, retried: 2, retry: 5}));
-    await rdb.enqueue(msg('second'));
+    await rdb.enqueue(makeMsg('first', {type: 'email:welcome', payload: Buffer.from('{"a":1}'), headers: {k: 'v'}, retried: 2, retry: 5}));
+    await rdb.enqueue(makeMsg('second'));
     await runOne(p);
     expect(seen!.task.type).toBe('email:welcome');
     expect(seen!.task.payload.toString()).toBe('{"a":1}');
@@ -134,9 +133,9 @@ describe('Processor: dequeue', () => {
   it('skips a paused queue and leaves its tasks pending until it is unpaused', async () => {
     const done: string[] = [];
     const {p, rdb} = setup({queues: {low: 1, default: 1}, handler: fn((t) => void done.push(t.type))});
-    await rdb.enqueue(msg('l1', {queue: 'low', type: 'low'}));
-    await rdb.enqueue(msg('d1', {type: 'default'}));
-    await r.redis.set(keys.pausedKey('low'), unix(T0));
+    await rdb.enqueue(makeMsg('l1', {queue: 'low', type: 'low'}));
+    await rdb.enqueue(makeMsg('d1', {type: 'default'}));
+    await r.redis.set(keys.pausedKey('low'), unixSeconds(T0));
     await runOne(p);
     await runOne(p); // idle round: low is paused, default is empty
     expect(done).toEqual(['default']);
@@ -151,9 +150,9 @@ describe('Processor: dequeue', () => {
     const order: string[] = [];
     const {p, rdb} = setup({queues: {critical: 6, default: 3, low: 1}, strictPriority: true, handler: fn((t) => void order.push(t.type))});
     for (let i = 0; i < 3; i++) {
-      await rdb.enqueue(msg(`l${i}`, {queue: 'low', type: 'low'}));
-      await rdb.enqueue(msg(`d${i}`, {type: 'default'}));
-      await rdb.enqueue(msg(`c${i}`, {queue: 'critical', type: 'critical'}));
+      await rdb.enqueue(makeMsg(`l${i}`, {queue: 'low', type: 'low'}));
+      await rdb.enqueue(makeMsg(`d${i}`, {type: 'default'}));
+      await rdb.enqueue(makeMsg(`c${i}`, {queue: 'critical', type: 'critical'}));
     }
     for (let i = 0; i < 9; i++) await runOne(p);
     expect(order).toEqual(['critical', 'critical', 'critical', 'default', 'default', 'default', 'low', 'low', 'low']);
@@ -172,7 +171,7 @@ describe('Processor: dequeue', () => {
         running--;
       }),
     });
-    for (let i = 0; i < 8; i++) await rdb.enqueue(msg(`t${i}`));
+    for (let i = 0; i < 8; i++) await rdb.enqueue(makeMsg(`t${i}`));
     p.start();
     await waitFor(() => running === 3, '3 handlers running');
     // The loop is now blocked on a slot: give it several Redis round trips to over-take.
@@ -197,7 +196,7 @@ describe('Processor: dequeue', () => {
     p.start();
     await new Promise((res) => setTimeout(res, 50)); // let it go idle
     const enqueuedAt = Date.now();
-    await rdb.enqueue(msg('late'));
+    await rdb.enqueue(makeMsg('late'));
     const latency = (await picked.promise) - enqueuedAt;
     await p.shutdown();
     expect(latency).toBeLessThan(250);
@@ -207,7 +206,7 @@ describe('Processor: dequeue', () => {
 describe('Processor: outcomes', () => {
   it('success with retention 0: deletes the task and counts it as processed', async () => {
     const {p, rdb} = setup({handler: fn(() => {})});
-    await rdb.enqueue(msg('ok'));
+    await rdb.enqueue(makeMsg('ok'));
     await runOne(p);
     expect(await r.redis.exists(keys.taskKey('default', 'ok'))).toBe(0);
     expect(await r.redis.llen(keys.activeKey('default'))).toBe(0);
@@ -223,12 +222,12 @@ describe('Processor: outcomes', () => {
         expect(await task.resultWriter!.write('done!')).toBe(5);
       }),
     });
-    await rdb.enqueue(msg('kept', {retention: 3600}));
+    await rdb.enqueue(makeMsg('kept', {retention: 3600}));
     await runOne(p);
     expect(await r.redis.hget(keys.taskKey('default', 'kept'), 'state')).toBe('completed');
     expect(await r.redis.hget(keys.taskKey('default', 'kept'), 'result')).toBe('done!');
-    expect(await zsetEntries(r.redis, keys.completedKey('default'))).toEqual([['kept', unix(T0) + 3600]]);
-    expect((await readMsg(r.redis, 'default', 'kept')).completedAt).toBe(unix(T0));
+    expect(await zsetEntries(r.redis, keys.completedKey('default'))).toEqual([['kept', unixSeconds(T0) + 3600]]);
+    expect((await readMsg(r.redis, 'default', 'kept')).completedAt).toBe(unixSeconds(T0));
     await expect(writer!.write('late')).rejects.toThrow('failed to write task result: context canceled');
     expect(await r.redis.hget(keys.taskKey('default', 'kept'), 'result')).toBe('done!');
   });
@@ -244,19 +243,19 @@ describe('Processor: outcomes', () => {
         return 90_000;
       },
     });
-    await rdb.enqueue(msg('f', {retried: 3, headers: {h: '1'}}));
+    await rdb.enqueue(makeMsg('f', {retried: 3, headers: {h: '1'}}));
     await runOne(p);
-    expect(calls).toEqual([[3, 'smtp down', 'test:task', {h: '1'}]]);
+    expect(calls).toEqual([[3, 'smtp down', 'task:f', {h: '1'}]]);
     expect(await r.redis.hget(keys.taskKey('default', 'f'), 'state')).toBe('retry');
-    expect(await zsetEntries(r.redis, keys.retryKey('default'))).toEqual([['f', unix(T0) + 90]]);
+    expect(await zsetEntries(r.redis, keys.retryKey('default'))).toEqual([['f', unixSeconds(T0) + 90]]);
     const m = await readMsg(r.redis, 'default', 'f');
-    expect(m).toMatchObject({retried: 4, errorMsg: 'smtp down', lastFailedAt: unix(T0)});
+    expect(m).toMatchObject({retried: 4, errorMsg: 'smtp down', lastFailedAt: unixSeconds(T0)});
     expect(await counters()).toEqual({processed: '1', failed: '1', processedToday: '1', failedToday: '1'});
   });
 
   it('isFailure false: back to retry with retried unchanged and no counter change', async () => {
     const {p, rdb} = setup({handler: fn(() => Promise.reject(new Error('rate limited'))), isFailure: () => false});
-    await rdb.enqueue(msg('nf', {retried: 1}));
+    await rdb.enqueue(makeMsg('nf', {retried: 1}));
     await runOne(p);
     expect(await r.redis.hget(keys.taskKey('default', 'nf'), 'state')).toBe('retry');
     expect(await readMsg(r.redis, 'default', 'nf')).toMatchObject({retried: 1, errorMsg: 'rate limited'});
@@ -267,10 +266,10 @@ describe('Processor: outcomes', () => {
     const {p, rdb} = setup({handler: fn(() => {
       throw new Error('bad');
     })});
-    await rdb.enqueue(msg('x', {retry: 0}));
+    await rdb.enqueue(makeMsg('x', {retry: 0}));
     await runOne(p);
     expect(await r.redis.hget(keys.taskKey('default', 'x'), 'state')).toBe('archived');
-    expect(await zsetEntries(r.redis, keys.archivedKey('default'))).toEqual([['x', unix(T0)]]);
+    expect(await zsetEntries(r.redis, keys.archivedKey('default'))).toEqual([['x', unixSeconds(T0)]]);
     expect(await readMsg(r.redis, 'default', 'x')).toMatchObject({retried: 0, errorMsg: 'bad'});
     expect(await counters()).toEqual({processed: '1', failed: '1', processedToday: '1', failedToday: '1'});
   });
@@ -279,8 +278,8 @@ describe('Processor: outcomes', () => {
     const {p, rdb} = setup({handler: fn((t) => {
       throw t.type === 'a' ? new SkipRetry('no point') : new Error('outer', {cause: new SkipRetry()});
     })});
-    await rdb.enqueue(msg('a', {type: 'a'}));
-    await rdb.enqueue(msg('b', {type: 'b'}));
+    await rdb.enqueue(makeMsg('a', {type: 'a'}));
+    await rdb.enqueue(makeMsg('b', {type: 'b'}));
     await runOne(p);
     await runOne(p);
     expect(await r.redis.zrange(keys.archivedKey('default'), 0, -1)).toEqual(expect.arrayContaining(['a', 'b']));
@@ -290,9 +289,9 @@ describe('Processor: outcomes', () => {
 
   it('RevokeTask deletes the task like a success (processed + 1, failed unchanged, lock released)', async () => {
     const {p, rdb} = setup({handler: fn(() => Promise.reject(new RevokeTask()))});
-    const lock = keys.uniqueKey('default', 'test:task', null);
+    const lock = keys.uniqueKey('default', 'task:rv', null);
     await r.redis.set(lock, 'rv');
-    await rdb.enqueue(msg('rv', {uniqueKey: lock}));
+    await rdb.enqueue(makeMsg('rv', {uniqueKey: lock}));
     await runOne(p);
     expect(await r.redis.exists(keys.taskKey('default', 'rv'), lock)).toBe(0);
     expect(await counters()).toEqual({processed: '1', failed: null, processedToday: '1', failedToday: null});
@@ -317,7 +316,7 @@ describe('Processor: outcomes', () => {
       const v = thrown[t.type]!();
       if (t.type !== 'type') throw v;
     })});
-    for (const type of Object.keys(thrown)) await rdb.enqueue(msg(type, {type}));
+    for (const type of Object.keys(thrown)) await rdb.enqueue(makeMsg(type, {type}));
     for (let i = 0; i < 6; i++) await runOne(p);
     const text = async (id: string): Promise<string> => (await readMsg(r.redis, 'default', id)).errorMsg;
     expect(await text('str')).toBe('panic error cause by: panic: boom');
@@ -332,14 +331,14 @@ describe('Processor: outcomes', () => {
     const {p, rdb} = setup({handler: fn(() => {
       throw new Error('sync');
     })});
-    await rdb.enqueue(msg('s'));
+    await rdb.enqueue(makeMsg('s'));
     await runOne(p);
     expect((await readMsg(r.redis, 'default', 's')).errorMsg).toBe('sync');
   });
 
   it('an unknown type under ServeMux fails with `handler not found` and is retried', async () => {
     const {p, rdb} = setup({handler: new ServeMux().handleFunc('email:', () => {})});
-    await rdb.enqueue(msg('u', {type: 'image:resize'}));
+    await rdb.enqueue(makeMsg('u', {type: 'image:resize'}));
     await runOne(p);
     expect(await r.redis.hget(keys.taskKey('default', 'u'), 'state')).toBe('retry');
     expect((await readMsg(r.redis, 'default', 'u')).errorMsg).toBe('handler not found for task "image:resize"');
@@ -356,7 +355,7 @@ describe('Processor: outcomes', () => {
         seen.push([task.type, err.message, await r.redis.exists(keys.taskKey('default', task.type)) === 1]);
       },
     });
-    for (const type of ['ok', 'fail', 'revoke']) await rdb.enqueue(msg(type, {type}));
+    for (const type of ['ok', 'fail', 'revoke']) await rdb.enqueue(makeMsg(type, {type}));
     for (let i = 0; i < 3; i++) await runOne(p);
     expect(seen).toEqual([['fail', 'nope', true], ['revoke', 'revoke task', true]]);
   });
@@ -374,7 +373,7 @@ describe('Processor: outcomes', () => {
       }))),
       errorHandler: (_t, err) => void errs.push(err.message),
     });
-    await rdb.enqueue(msg('slow', {timeout: 0, deadline: unix(at) + 1}));
+    await rdb.enqueue(makeMsg('slow', {timeout: 0, deadline: unixSeconds(at) + 1}));
     await runOne(p);
     expect(reason).toBeInstanceOf(DeadlineExceededError);
     expect(errs).toEqual(['context deadline exceeded']);
@@ -386,7 +385,7 @@ describe('Processor: outcomes', () => {
     let called = false;
     const errs: unknown[] = [];
     const {p, rdb} = setup({handler: fn(() => void (called = true)), errorHandler: (_t, err) => void errs.push(err)});
-    await rdb.enqueue(msg('late', {timeout: 0, deadline: unix(T0) - 5}));
+    await rdb.enqueue(makeMsg('late', {timeout: 0, deadline: unixSeconds(T0) - 5}));
     await runOne(p);
     expect(called).toBe(false);
     expect(errs).toHaveLength(1);
@@ -398,7 +397,7 @@ describe('Processor: outcomes', () => {
   it('a message with a negative timeout (a Go client\'s Timeout(-5s)) fails without calling the handler and logs no internal error', async () => {
     let called = false;
     const {p, rdb, logger} = setup({handler: fn(() => void (called = true))});
-    await rdb.enqueue(msg('neg', {timeout: -5, deadline: 0}));
+    await rdb.enqueue(makeMsg('neg', {timeout: -5, deadline: 0}));
     await runOne(p);
     expect(called).toBe(false);
     expect((await readMsg(r.redis, 'default', 'neg')).errorMsg).toBe('context deadline exceeded');
@@ -415,8 +414,8 @@ describe('Processor: outcomes', () => {
         await Promise.race([gate.promise, new Promise((_res, rej) => ctx.signal.addEventListener('abort', () => rej(ctx.signal.reason)))]);
       }),
     });
-    await rdb.enqueue(msg('a', {type: 'a'}));
-    await rdb.enqueue(msg('b', {type: 'b'}));
+    await rdb.enqueue(makeMsg('a', {type: 'a'}));
+    await rdb.enqueue(makeMsg('b', {type: 'b'}));
     await p.exec();
     await p.exec();
     await waitFor(() => started.size === 2, 'both running');
@@ -446,8 +445,8 @@ describe('Processor: error paths keep the slot', () => {
     // An undecodable message: dequeue moves it to active, then fails (Go quirk: it stays there).
     await r.redis.hset(keys.taskKey('default', 'junk'), 'msg', Buffer.from([0xff, 0xff, 0xff]), 'state', 'pending');
     await r.redis.lpush(keys.pendingKey('default'), 'junk');
-    await rdb.enqueue(msg('bad', {type: 'bad'}));
-    await rdb.enqueue(msg('good', {type: 'good'}));
+    await rdb.enqueue(makeMsg('bad', {type: 'bad'}));
+    await rdb.enqueue(makeMsg('good', {type: 'good'}));
     p.start();
     await waitFor(() => ran.includes('good'), 'the last task ran');
     await p.shutdown();
@@ -463,7 +462,7 @@ describe('Processor: error paths keep the slot', () => {
   it('a message with neither timeout nor deadline runs with now + 30 min and logs Go\'s internal error', async () => {
     let ctx: TaskContext | undefined;
     const {p, rdb, logger} = setup({handler: fn((_t, c) => void (ctx = c))});
-    await rdb.enqueue(msg('bare', {timeout: 0, deadline: 0}));
+    await rdb.enqueue(makeMsg('bare', {timeout: 0, deadline: 0}));
     await runOne(p);
     expect(ctx!.deadline).toEqual(new Date(T0.getTime() + 30 * 60_000));
     expect(logger.lines).toContainEqual(['error', 'asynq: internal error: both timeout and deadline are not set for the task message: bare']);
@@ -482,7 +481,7 @@ describe('Processor: leases and failed writes', () => {
       })),
       errorHandler: (_t, err) => void errs.push(err.message),
     });
-    await rdb.enqueue(msg('l'));
+    await rdb.enqueue(makeMsg('l'));
     await p.exec();
     await waitFor(() => ctx, 'handler started');
     const before = await r.redis.hgetall(keys.taskKey('default', 'l'));
@@ -494,14 +493,14 @@ describe('Processor: leases and failed writes', () => {
     // Still active with its old lease: the recoverer will finish it.
     expect(await r.redis.hgetall(keys.taskKey('default', 'l'))).toEqual(before);
     expect(await r.redis.lrange(keys.activeKey('default'), 0, -1)).toEqual(['l']);
-    expect(await zsetEntries(r.redis, keys.leaseKey('default'))).toEqual([['l', unix(T0) + 30]]);
+    expect(await zsetEntries(r.redis, keys.leaseKey('default'))).toEqual([['l', unixSeconds(T0) + 30]]);
     expect(await counters()).toEqual({processed: null, failed: null, processedToday: null, failedToday: null});
   });
 
   it('skips the outcome write when the local lease expired while the handler ran', async () => {
     const gate = deferred();
     const {p, rdb, clock} = setup({handler: fn(() => gate.promise)});
-    await rdb.enqueue(msg('e'));
+    await rdb.enqueue(makeMsg('e'));
     await p.exec();
     clock.advance(31_000);
     gate.resolve();
@@ -515,7 +514,7 @@ describe('Processor: leases and failed writes', () => {
     // retry makes the task pending again and this server dequeues it: the first attempt's end
     // must not drop the second from the workers (heartbeat, lease extension, cancel).
     const clock = new SimulatedClock(T0);
-    const m = msg('twice');
+    const m = makeMsg('twice');
     const ehGate = deferred();
     const handlerGate = deferred();
     let calls = 0;
@@ -566,7 +565,7 @@ describe('Processor: leases and failed writes', () => {
     const logger = recordingLogger();
     const syncer = new Syncer({logger, clock});
     const p = new Processor({logger, rdb: flaky, queues: {default: 1}, concurrency: 1, clock, syncer, handler: fn(() => {})});
-    await rdb.enqueue(msg('s'));
+    await rdb.enqueue(makeMsg('s'));
     await runOne(p);
     expect(syncer.pending).toBe(1);
     expect(await r.redis.hget(keys.taskKey('default', 's'), 'state')).toBe('active');
@@ -582,7 +581,7 @@ describe('Processor: shutdown', () => {
   it('lets tasks that finish within the shutdown timeout complete normally', async () => {
     const gate = deferred();
     const {p, rdb} = setup({shutdownTimeoutMs: 5_000, handler: fn(() => gate.promise)});
-    await rdb.enqueue(msg('quick'));
+    await rdb.enqueue(makeMsg('quick'));
     p.start();
     await waitFor(async () => (await r.redis.llen(keys.activeKey('default'))) === 1, 'task active');
     const shut = p.shutdown();
@@ -599,8 +598,8 @@ describe('Processor: shutdown', () => {
       ctx = c;
       return never; // ignores its signal
     })});
-    await rdb.enqueue(msg('stuck', {retried: 2}));
-    await rdb.enqueue(msg('waiting'));
+    await rdb.enqueue(makeMsg('stuck', {retried: 2}));
+    await rdb.enqueue(makeMsg('waiting'));
     // Dequeue takes 'stuck' (the oldest); 'waiting' stays pending.
     await p.exec();
     await waitFor(() => ctx, 'handler started');
@@ -625,11 +624,11 @@ describe('Processor: shutdown', () => {
       seen.push(t.type);
       await gate.promise;
     })});
-    await rdb.enqueue(msg('one', {type: 'one'}));
+    await rdb.enqueue(makeMsg('one', {type: 'one'}));
     p.start();
     await waitFor(() => seen.length === 1, 'first task running');
     p.stop();
-    await rdb.enqueue(msg('two', {type: 'two'}));
+    await rdb.enqueue(makeMsg('two', {type: 'two'}));
     gate.resolve();
     await p.waitForWorkers();
     await p.exec(); // returns at once: stopped

@@ -2,19 +2,18 @@ import {afterEach, describe, expect, it, vi} from 'vitest';
 import {RDB} from '../../src/lib/broker/rdb.js';
 import {RDBGroups} from '../../src/lib/broker/groups.js';
 import type {TaskMessage} from '../../src/lib/base/codec.js';
-import {SimulatedClock} from '../../src/lib/clock.js';
+import {SimulatedClock, unixSeconds} from '../../src/lib/clock.js';
 import {LeaseExpiredError, Recoverer, type RecovererParams} from '../../src/lib/recoverer.js';
 import type {Task} from '../../src/lib/task.js';
 import {useRedis} from '../support/redis.js';
-import {msg, readMsg, seedActive, unix, zsetEntries} from '../support/seed-states.js';
 import {recordingLogger} from '../support/logger.js';
+import {makeMsg, noonToday, readMsg, seedActive, TODAY, zsetEntries} from '../support/seed.js';
 
 const r = useRedis();
 // Today at 12:00:00.500 UTC: daily stats keys get EXPIREAT now + 90 days from the script, so a
 // simulated "now" far from the real date would make Redis expire them at once.
-const T0 = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 12 * 3600_000 + 500);
+const T0 = noonToday(500);
 const at = (s: number): Date => new Date(T0.getTime() + s * 1000);
-const DAY = T0.toISOString().slice(0, 10);
 const NINETY_DAYS = 90 * 24 * 3600;
 
 function setup(over: Partial<RecovererParams> = {}) {
@@ -36,7 +35,7 @@ function setup(over: Partial<RecovererParams> = {}) {
 }
 
 async function counters(q = 'default'): Promise<Record<string, string | null>> {
-  const names = [`asynq:{${q}}:processed`, `asynq:{${q}}:failed`, `asynq:{${q}}:processed:${DAY}`, `asynq:{${q}}:failed:${DAY}`];
+  const names = [`asynq:{${q}}:processed`, `asynq:{${q}}:failed`, `asynq:{${q}}:processed:${TODAY}`, `asynq:{${q}}:failed:${TODAY}`];
   const values = await r.redis.mget(...names);
   return Object.fromEntries(names.map((n, i) => [n, values[i] ?? null]));
 }
@@ -45,62 +44,64 @@ describe('Recoverer.exec: lease-expired tasks', () => {
   it('retries a task whose lease expired ≥ 30 s ago with "asynq: task lease expired", retried+1 and counters', async () => {
     // Given
     const {recoverer, delays} = setup();
-    const m = msg('a', {retried: 1, headers: {trace: 'x1'}, payload: Buffer.from('{"n":1}')});
-    await seedActive(r.redis, m, at(-31));
+    const m = makeMsg('a', {retried: 1, headers: {trace: 'x1'}, payload: Buffer.from('{"n":1}')});
+    await seedActive(r.redis, [{msg: m, score: at(-31)}]);
     // When
     await recoverer.exec();
     // Then
     expect(await r.redis.exists('asynq:{default}:active', 'asynq:{default}:lease')).toBe(0);
-    expect(await zsetEntries(r.redis, 'asynq:{default}:retry')).toEqual([['a', unix(T0) + 20]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:retry')).toEqual([['a', unixSeconds(T0) + 20]]);
     expect(await r.redis.hget('asynq:{default}:t:a', 'state')).toBe('retry');
     const stored = await readMsg(r.redis, 'default', 'a');
-    expect(stored).toEqual<TaskMessage>({...m, retried: 2, errorMsg: 'asynq: task lease expired', lastFailedAt: unix(T0)});
+    expect(stored).toEqual<TaskMessage>({...m, retried: 2, errorMsg: 'asynq: task lease expired', lastFailedAt: unixSeconds(T0)});
     expect(await counters()).toEqual({
       'asynq:{default}:processed': '1', 'asynq:{default}:failed': '1',
-      [`asynq:{default}:processed:${DAY}`]: '1', [`asynq:{default}:failed:${DAY}`]: '1',
+      [`asynq:{default}:processed:${TODAY}`]: '1', [`asynq:{default}:failed:${TODAY}`]: '1',
     });
-    expect(await r.redis.call('EXPIRETIME', `asynq:{default}:failed:${DAY}`)).toBe(unix(T0) + NINETY_DAYS);
+    expect(await r.redis.call('EXPIRETIME', `asynq:{default}:failed:${TODAY}`)).toBe(unixSeconds(T0) + NINETY_DAYS);
     // the delay function saw the pre-increment count, the lease error and the task with headers
     expect(delays).toHaveLength(1);
     expect(delays[0]!.retried).toBe(1);
     expect(delays[0]!.err).toBeInstanceOf(LeaseExpiredError);
     expect((delays[0]!.err as Error).message).toBe('asynq: task lease expired');
-    expect(delays[0]!.task.type).toBe('test:task');
+    expect(delays[0]!.task.type).toBe('task:a');
     expect(Buffer.from(delays[0]!.task.payload).toString()).toBe('{"n":1}');
     expect(delays[0]!.task.headers).toEqual({trace: 'x1'});
   });
 
   it('recovers at exactly 30 s past the lease, not at 29 s or before expiry', async () => {
     const {recoverer} = setup();
-    await seedActive(r.redis, msg('at30'), at(-30));
-    await seedActive(r.redis, msg('at29'), at(-29));
-    await seedActive(r.redis, msg('live'), at(20));
+    await seedActive(r.redis, [
+      {msg: makeMsg('at30'), score: at(-30)},
+      {msg: makeMsg('at29'), score: at(-29)},
+      {msg: makeMsg('live'), score: at(20)},
+    ]);
     await recoverer.exec();
-    expect(await zsetEntries(r.redis, 'asynq:{default}:retry')).toEqual([['at30', unix(T0) + 10]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:retry')).toEqual([['at30', unixSeconds(T0) + 10]]);
     expect((await r.redis.lrange('asynq:{default}:active', 0, -1)).sort()).toEqual(['at29', 'live']);
-    expect(await zsetEntries(r.redis, 'asynq:{default}:lease')).toEqual([['at29', unix(T0) - 29], ['live', unix(T0) + 20]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:lease')).toEqual([['at29', unixSeconds(T0) - 29], ['live', unixSeconds(T0) + 20]]);
     expect(await r.redis.hget('asynq:{default}:t:at29', 'state')).toBe('active');
   });
 
   it('archives a lease-expired task whose retries are used up (retried unchanged, counters +1)', async () => {
     const {recoverer, delays} = setup();
-    const m = msg('done-for', {retry: 3, retried: 3});
-    await seedActive(r.redis, m, at(-120));
+    const m = makeMsg('done-for', {retry: 3, retried: 3});
+    await seedActive(r.redis, [{msg: m, score: at(-120)}]);
     await recoverer.exec();
-    expect(await zsetEntries(r.redis, 'asynq:{default}:archived')).toEqual([['done-for', unix(T0)]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:archived')).toEqual([['done-for', unixSeconds(T0)]]);
     expect(await r.redis.hget('asynq:{default}:t:done-for', 'state')).toBe('archived');
-    expect(await readMsg(r.redis, 'default', 'done-for')).toEqual({...m, errorMsg: 'asynq: task lease expired', lastFailedAt: unix(T0)});
+    expect(await readMsg(r.redis, 'default', 'done-for')).toEqual({...m, errorMsg: 'asynq: task lease expired', lastFailedAt: unixSeconds(T0)});
     expect(await r.redis.exists('asynq:{default}:active', 'asynq:{default}:lease', 'asynq:{default}:retry')).toBe(0);
     expect(await counters()).toEqual({
       'asynq:{default}:processed': '1', 'asynq:{default}:failed': '1',
-      [`asynq:{default}:processed:${DAY}`]: '1', [`asynq:{default}:failed:${DAY}`]: '1',
+      [`asynq:{default}:processed:${TODAY}`]: '1', [`asynq:{default}:failed:${TODAY}`]: '1',
     });
     expect(delays).toEqual([]);
   });
 
   it('archives a task with MaxRetry 0 at once', async () => {
     const {recoverer} = setup();
-    await seedActive(r.redis, msg('zero', {retry: 0}), at(-60));
+    await seedActive(r.redis, [{msg: makeMsg('zero', {retry: 0}), score: at(-60)}]);
     await recoverer.exec();
     expect(await r.redis.hget('asynq:{default}:t:zero', 'state')).toBe('archived');
   });
@@ -108,14 +109,14 @@ describe('Recoverer.exec: lease-expired tasks', () => {
   it('retries without counting when isFailure says the lease expiry is not a failure', async () => {
     const seen: unknown[] = [];
     const {recoverer} = setup({isFailure: (err) => { seen.push(err); return false; }});
-    const m = msg('soft', {retried: 4});
-    await seedActive(r.redis, m, at(-40));
+    const m = makeMsg('soft', {retried: 4});
+    await seedActive(r.redis, [{msg: m, score: at(-40)}]);
     await recoverer.exec();
     expect(await r.redis.hget('asynq:{default}:t:soft', 'state')).toBe('retry');
     expect((await readMsg(r.redis, 'default', 'soft')).retried).toBe(4);
     expect(await counters()).toEqual({
       'asynq:{default}:processed': null, 'asynq:{default}:failed': null,
-      [`asynq:{default}:processed:${DAY}`]: null, [`asynq:{default}:failed:${DAY}`]: null,
+      [`asynq:{default}:processed:${TODAY}`]: null, [`asynq:{default}:failed:${TODAY}`]: null,
     });
     expect(seen).toHaveLength(1);
     expect(seen[0]).toBeInstanceOf(LeaseExpiredError);
@@ -125,11 +126,11 @@ describe('Recoverer.exec: lease-expired tasks', () => {
     const clock = new SimulatedClock(T0);
     const rdb = new RDB(r.redis, {clock});
     const recoverer = new Recoverer({logger: recordingLogger(), rdb, groups: new RDBGroups(rdb), queues: ['default'], clock});
-    await seedActive(r.redis, msg('d', {retried: 2}), at(-31));
+    await seedActive(r.redis, [{msg: makeMsg('d', {retried: 2}), score: at(-31)}]);
     await recoverer.exec();
     const [[, score]] = (await zsetEntries(r.redis, 'asynq:{default}:retry')) as [[string, number]];
-    expect(score).toBeGreaterThanOrEqual(unix(T0) + 16 + 15);
-    expect(score).toBeLessThanOrEqual(unix(T0) + 16 + 15 + 29 * 3);
+    expect(score).toBeGreaterThanOrEqual(unixSeconds(T0) + 16 + 15);
+    expect(score).toBeLessThanOrEqual(unixSeconds(T0) + 16 + 15 + 29 * 3);
   });
 
   it('a retryDelayFunc that throws or returns a non-number, or an isFailure that throws, does not leave the task active (as the processor)', async () => {
@@ -142,17 +143,17 @@ describe('Recoverer.exec: lease-expired tasks', () => {
     for (const [id, over] of cases) {
       await r.redis.flushall();
       const {recoverer, logger} = setup(over);
-      await seedActive(r.redis, msg(id, {retried: 1}), at(-31));
+      await seedActive(r.redis, [{msg: makeMsg(id, {retried: 1}), score: at(-31)}]);
       await recoverer.exec();
       expect(await r.redis.hget(`asynq:{default}:t:${id}`, 'state'), id).toBe('retry');
       const [[, score]] = (await zsetEntries(r.redis, 'asynq:{default}:retry')) as [[string, number]];
       if (id === 'isfail') {
-        expect(score).toBe(unix(T0) + 20); // the given delay; counted as a failure
+        expect(score).toBe(unixSeconds(T0) + 20); // the given delay; counted as a failure
         expect((await readMsg(r.redis, 'default', id)).retried).toBe(2);
       } else {
         // Go's default delay for n = 1: 1 + 15 + [0, 29]·2 s.
-        expect(score, id).toBeGreaterThanOrEqual(unix(T0) + 16);
-        expect(score, id).toBeLessThanOrEqual(unix(T0) + 16 + 58);
+        expect(score, id).toBeGreaterThanOrEqual(unixSeconds(T0) + 16);
+        expect(score, id).toBeLessThanOrEqual(unixSeconds(T0) + 16 + 58);
       }
       expect(logger.lines.filter(([l]) => l === 'error').map(([, m]) => m), id).toEqual([
         id === 'isfail' ? 'isFailure failed: bad isFailure; counting the error as a failure'
@@ -163,47 +164,49 @@ describe('Recoverer.exec: lease-expired tasks', () => {
 
   it('a negative retry delay retries now', async () => {
     const {recoverer} = setup({retryDelayFunc: () => -60_000});
-    await seedActive(r.redis, msg('neg'), at(-31));
+    await seedActive(r.redis, [{msg: makeMsg('neg'), score: at(-31)}]);
     await recoverer.exec();
-    expect(await zsetEntries(r.redis, 'asynq:{default}:retry')).toEqual([['neg', unix(T0)]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:retry')).toEqual([['neg', unixSeconds(T0)]]);
   });
 
   it('only looks at the queues configured on its server', async () => {
     const {recoverer} = setup({queues: ['default', 'critical']});
-    await seedActive(r.redis, msg('d1'), at(-60));
-    await seedActive(r.redis, msg('c1', {queue: 'critical'}), at(-60));
-    await seedActive(r.redis, msg('o1', {queue: 'other'}), at(-60));
+    await seedActive(r.redis, [
+      {msg: makeMsg('d1'), score: at(-60)},
+      {msg: makeMsg('c1', {queue: 'critical'}), score: at(-60)},
+      {msg: makeMsg('o1', {queue: 'other'}), score: at(-60)},
+    ]);
     await recoverer.exec();
     expect(await r.redis.hget('asynq:{default}:t:d1', 'state')).toBe('retry');
     expect(await r.redis.hget('asynq:{critical}:t:c1', 'state')).toBe('retry');
     expect(await r.redis.hget('asynq:{other}:t:o1', 'state')).toBe('active');
     expect(await r.redis.lrange('asynq:{other}:active', 0, -1)).toEqual(['o1']);
-    expect(await zsetEntries(r.redis, 'asynq:{other}:lease')).toEqual([['o1', unix(T0) - 60]]);
+    expect(await zsetEntries(r.redis, 'asynq:{other}:lease')).toEqual([['o1', unixSeconds(T0) - 60]]);
   });
 
   it('skips a leased ID whose task hash is missing, and recovers the others', async () => {
     const {recoverer, logger} = setup();
-    await r.redis.zadd('asynq:{default}:lease', unix(T0) - 100, 'ghost');
+    await r.redis.zadd('asynq:{default}:lease', unixSeconds(T0) - 100, 'ghost');
     await r.redis.lpush('asynq:{default}:active', 'ghost');
-    await seedActive(r.redis, msg('real'), at(-100));
+    await seedActive(r.redis, [{msg: makeMsg('real'), score: at(-100)}]);
     await recoverer.exec();
     expect(await r.redis.hget('asynq:{default}:t:real', 'state')).toBe('retry');
-    expect(await zsetEntries(r.redis, 'asynq:{default}:lease')).toEqual([['ghost', unix(T0) - 100]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:lease')).toEqual([['ghost', unixSeconds(T0) - 100]]);
     expect(logger.lines.filter(([l]) => l !== 'debug')).toEqual([]);
   });
 
   it('recovers nothing that round when one message cannot be decoded, and still reclaims stale sets', async () => {
     const {recoverer, logger, rdb, groups, clock} = setup({queues: ['default', 'bad']});
-    await seedActive(r.redis, msg('ok'), at(-100));
+    await seedActive(r.redis, [{msg: makeMsg('ok'), score: at(-100)}]);
     await r.redis.hset('asynq:{bad}:t:junk', 'msg', Buffer.from([0xff, 0xff, 0xff]), 'state', 'active');
-    await r.redis.zadd('asynq:{bad}:lease', unix(T0) - 100, 'junk');
-    await rdb.addToGroup(msg('g1'), 'grp');
+    await r.redis.zadd('asynq:{bad}:lease', unixSeconds(T0) - 100, 'junk');
+    await rdb.addToGroup(makeMsg('g1'), 'grp');
     clock.advance(60_000);
     expect(await groups.aggregationCheck('default', 'grp', {maxSize: 0, maxDelaySeconds: 0, gracePeriodSeconds: 10})).not.toBeNull();
     clock.advance(121_000);
     await recoverer.exec();
     expect(await r.redis.hget('asynq:{default}:t:ok', 'state')).toBe('active');
-    expect(await zsetEntries(r.redis, 'asynq:{default}:g:grp')).toEqual([['g1', unix(T0)]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:g:grp')).toEqual([['g1', unixSeconds(T0)]]);
     expect(await r.redis.exists('asynq:{default}:aggregation_sets')).toBe(0);
     expect(logger.lines).toHaveLength(1);
     expect(logger.lines[0]![0]).toBe('warn');
@@ -214,7 +217,7 @@ describe('Recoverer.exec: lease-expired tasks', () => {
     const logger = recordingLogger();
     const done: string[] = [];
     const rdb = {
-      listLeaseExpired: async () => [msg('x'), msg('y', {retry: 0}), msg('z')],
+      listLeaseExpired: async () => [makeMsg('x'), makeMsg('y', {retry: 0}), makeMsg('z')],
       retry: async (m: TaskMessage) => {
         if (m.id === 'x') throw new Error('NOT FOUND');
         done.push(`retry ${m.id}`);
@@ -238,16 +241,16 @@ describe('Recoverer.exec: stale aggregation sets', () => {
   it('merges a set whose deadline passed back into its group with the original scores, per configured queue', async () => {
     // Given: two tasks aggregated into a set (deadline = check time + 120 s) that nobody deleted
     const {recoverer, rdb, groups, clock} = setup({queues: ['default', 'low']});
-    await rdb.addToGroup(msg('t1'), 'g');
+    await rdb.addToGroup(makeMsg('t1'), 'g');
     clock.advance(5000);
-    await rdb.addToGroup(msg('t2'), 'g');
-    await rdb.addToGroup(msg('o1', {queue: 'other'}), 'g');
+    await rdb.addToGroup(makeMsg('t2'), 'g');
+    await rdb.addToGroup(makeMsg('o1', {queue: 'other'}), 'g');
     clock.advance(60_000);
     const setId = await groups.aggregationCheck('default', 'g', {maxSize: 0, maxDelaySeconds: 0, gracePeriodSeconds: 30});
     const otherSet = await groups.aggregationCheck('other', 'g', {maxSize: 0, maxDelaySeconds: 0, gracePeriodSeconds: 30});
     expect(setId).not.toBeNull();
     const setKey = `asynq:{default}:g:g:${setId}`;
-    const deadline = unix(clock.now()) + 120;
+    const deadline = unixSeconds(clock.now()) + 120;
     // When: before the deadline nothing happens
     clock.advance(119_000);
     await recoverer.exec();
@@ -256,7 +259,7 @@ describe('Recoverer.exec: stale aggregation sets', () => {
     clock.advance(1000);
     await recoverer.exec();
     // Then
-    expect(await zsetEntries(r.redis, 'asynq:{default}:g:g')).toEqual([['t1', unix(T0)], ['t2', unix(T0) + 5]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:g:g')).toEqual([['t1', unixSeconds(T0)], ['t2', unixSeconds(T0) + 5]]);
     expect(await r.redis.exists(setKey, 'asynq:{default}:aggregation_sets')).toBe(0);
     expect(await r.redis.hget('asynq:{default}:t:t1', 'state')).toBe('aggregating');
     // Go quirk (§17.2): the group is not listed in `groups` again

@@ -6,10 +6,10 @@ import {ValidationError} from '../../src/lib/errors.js';
 import {CanceledError, type HandlerFunc, type TaskContext} from '../../src/lib/handler.js';
 import {Server, ServerClosedError, ServerStateError, type ServerOptions} from '../../src/lib/server.js';
 import {useRedis} from '../support/redis.js';
-import {msg, readMsg, seedActive, seedCompleted, seedZSetTask} from '../support/seed-states.js';
 import {Task} from '../../src/lib/task.js';
 import {recordingLogger} from '../support/logger.js';
 import {deferred, waitFor} from '../support/wait.js';
+import {makeMsg, readMsg, seedActive, seedCompleted, seedScheduled} from '../support/seed.js';
 
 const r = useRedis();
 
@@ -101,7 +101,7 @@ describe('Server: processing', () => {
     const gate = deferred();
     const {srv} = newServer({queues: {critical: 6, default: 3, '': 1, low: 0}});
     const rdb = new RDB(r.redis);
-    await rdb.enqueue(msg('w1', {type: 'email:welcome', payload: Buffer.from('hi')}));
+    await rdb.enqueue(makeMsg('w1', {type: 'email:welcome', payload: Buffer.from('hi')}));
     await srv.start(() => gate.promise);
     const info = decodeServerInfo((await waitFor(() => r.redis.getBuffer(serverKey(srv)), 'server info'))!);
     expect(info).toMatchObject({host: srv.host, pid: process.pid, serverId: srv.serverId, concurrency: 2, queues: {critical: 6, default: 3}, strictPriority: false, status: 'active'});
@@ -120,7 +120,7 @@ describe('Server: processing', () => {
     const gate = deferred();
     const {srv} = newServer();
     const rdb = new RDB(r.redis);
-    await rdb.enqueue(msg('w1', {type: 'email:welcome', payload: Buffer.from('hi'), timeout: 60}));
+    await rdb.enqueue(makeMsg('w1', {type: 'email:welcome', payload: Buffer.from('hi'), timeout: 60}));
     let started: TaskContext | undefined;
     await srv.start((_t, ctx) => {
       started = ctx;
@@ -151,8 +151,8 @@ describe('Server: processing', () => {
     });
     await waitFor(subscribed, 'subscriber connected');
     const rdb = new RDB(r.redis);
-    await rdb.enqueue(msg('a', {type: 'a'}));
-    await rdb.enqueue(msg('b', {type: 'b'}));
+    await rdb.enqueue(makeMsg('a', {type: 'a'}));
+    await rdb.enqueue(makeMsg('b', {type: 'b'}));
     await waitFor(() => running.size === 2, 'both tasks running');
     await r.redis.publish('asynq:cancel', 'a');
     await r.redis.publish('asynq:cancel', 'not-running-here');
@@ -169,13 +169,13 @@ describe('Server: processing', () => {
     let ctx: TaskContext | undefined;
     const {srv} = newServer({shutdownTimeout: '50ms', concurrency: 1});
     const rdb = new RDB(r.redis);
-    await rdb.enqueue(msg('stuck'));
+    await rdb.enqueue(makeMsg('stuck'));
     await srv.start((_t, c) => {
       ctx = c;
       return new Promise(() => {});
     });
     await waitFor(() => ctx, 'handler running');
-    await rdb.enqueue(msg('next'));
+    await rdb.enqueue(makeMsg('next'));
     await srv.shutdown();
     expect(ctx!.signal.reason).toBeInstanceOf(CanceledError);
     expect(await r.redis.lrange(keys.pendingKey('default'), 0, -1)).toEqual(['next', 'stuck']);
@@ -189,14 +189,14 @@ describe('Server: processing', () => {
     const gate = deferred();
     const {srv} = newServer({concurrency: 1});
     const rdb = new RDB(r.redis);
-    await rdb.enqueue(msg('one', {type: 'one'}));
+    await rdb.enqueue(makeMsg('one', {type: 'one'}));
     await srv.start(async (t) => {
       seen.push(t.type);
       await gate.promise;
     });
     await waitFor(() => seen.length === 1, 'first task running');
     srv.stop();
-    await rdb.enqueue(msg('two', {type: 'two'}));
+    await rdb.enqueue(makeMsg('two', {type: 'two'}));
     gate.resolve();
     await waitFor(async () => (await r.redis.get(keys.processedTotalKey('default'))) === '1', 'first task done');
     await srv.shutdown();
@@ -221,20 +221,20 @@ describe('Server: processing', () => {
     const now = Date.now();
     const rdb = new RDB(r.redis);
     // Recoverer (runs at start): an active task whose lease expired a minute ago.
-    await seedActive(r.redis, msg('orphan', {type: 'orphan'}), new Date(now - 60_000));
+    await seedActive(r.redis, [{msg: makeMsg('orphan', {type: 'orphan'}), score: new Date(now - 60_000)}]);
     // Janitor: a completed task past its retention.
-    await seedCompleted(r.redis, msg('old', {retention: 1}), new Date(now - 1_000));
+    await seedCompleted(r.redis, [{msg: makeMsg('old', {retention: 1}), score: new Date(now - 1_000)}]);
     // Forwarder: a scheduled task that is due.
-    await seedZSetTask(r.redis, 'scheduled', msg('due', {type: 'due'}), new Date(now - 1_000));
+    await seedScheduled(r.redis, [{msg: makeMsg('due', {type: 'due'}), score: new Date(now - 1_000)}]);
     // Aggregator: a group whose tasks are older than the 1 s grace period by the time it checks.
-    for (const id of ['g1', 'g2']) await rdb.addToGroup(msg(id, {type: 'part', payload: Buffer.from(id)}), 'grp');
+    for (const id of ['g1', 'g2']) await rdb.addToGroup(makeMsg(id, {type: 'part', payload: Buffer.from(id)}), 'grp');
     const seen: string[] = [];
     const {srv} = newServer({
       delayedTaskCheckInterval: 10, janitorInterval: 10, groupGracePeriod: '1s',
       groupAggregator: (group, tasks) => new Task('batch', `${group}:${tasks.map((t) => t.payload.toString()).join('+')}`),
     });
     await srv.start((t) => void seen.push(`${t.type}:${t.payload.toString()}`));
-    await waitFor(() => seen.includes('batch:grp:g1+g2') && seen.includes('due:'), 'forwarded and aggregated tasks processed', 8_000);
+    await waitFor(() => seen.includes('batch:grp:g1+g2') && seen.includes('due:{"id":"due"}'), 'forwarded and aggregated tasks processed', 8_000);
     expect(await r.redis.hget(keys.taskKey('default', 'orphan'), 'state')).toBe('retry');
     expect((await readMsg(r.redis, 'default', 'orphan')).errorMsg).toBe('asynq: task lease expired');
     expect(await r.redis.exists(keys.taskKey('default', 'old'), keys.taskKey('default', 'g1'), keys.taskKey('default', 'g2'))).toBe(0);

@@ -4,12 +4,12 @@ import * as keys from '../../src/lib/base/keys.js';
 import {SimulatedClock} from '../../src/lib/clock.js';
 import {Syncer} from '../../src/lib/syncer.js';
 import {useRedis} from '../support/redis.js';
-import {msg, seedActive} from '../support/seed-states.js';
 import {recordingLogger} from '../support/logger.js';
+import {makeMsg, noonToday, seedActive} from '../support/seed.js';
 
 const r = useRedis();
 
-const T0 = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 12 * 3_600_000);
+const T0 = noonToday();
 
 /** A write that fails `failures` times, then runs `then`. */
 function flaky(failures: number, then: () => Promise<unknown> = async () => {}): {fn: () => Promise<unknown>; calls: () => number} {
@@ -28,8 +28,8 @@ describe('Syncer', () => {
   it('retries a failed outcome write each round until it succeeds', async () => {
     const clock = new SimulatedClock(T0);
     const rdb = new RDB(r.redis, {clock});
-    const m = msg('t1');
-    await seedActive(r.redis, m, new Date(T0.getTime() + 30_000));
+    const m = makeMsg('t1');
+    await seedActive(r.redis, [{msg: m, score: new Date(T0.getTime() + 30_000)}]);
     const syncer = new Syncer({logger: recordingLogger(), clock});
     const w = flaky(2, () => rdb.done(m));
     syncer.add({fn: w.fn, errMsg: 'could not mark t1 done', deadline: new Date(T0.getTime() + 30_000)});
@@ -96,8 +96,8 @@ describe('Syncer', () => {
     // (recovered and dequeued by another server); a late done would delete it under that server.
     const clock = new SimulatedClock(T0);
     const rdb = new RDB(r.redis, {clock});
-    const m = msg('t1');
-    await seedActive(r.redis, m, new Date(T0.getTime() + 90_000));
+    const m = makeMsg('t1');
+    await seedActive(r.redis, [{msg: m, score: new Date(T0.getTime() + 90_000)}]);
     const logger = recordingLogger();
     const syncer = new Syncer({logger, clock});
     const stale = flaky(0, () => rdb.done(m));

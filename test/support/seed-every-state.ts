@@ -22,9 +22,8 @@ import * as keys from '../../src/lib/base/keys.js';
 import {
   encodeSchedulerEnqueueEvent, encodeSchedulerEntry, encodeServerInfo, encodeWorkerInfo, ZERO_TIME, type TaskMessage,
 } from '../../src/lib/base/codec.js';
+import {unixSeconds} from '../../src/lib/clock.js';
 import {makeMsg, seedActive, seedArchived, seedCompleted, seedGroup, seedPending, seedRetry, seedScheduled} from './seed.js';
-
-export const unixS = (d: Date): number => Math.floor(d.getTime() / 1000);
 
 export const BINARY_PAYLOAD = Buffer.from([0xff, 0x00, 0xfe]);
 
@@ -37,7 +36,7 @@ export interface Seeded {
 const ts = (seconds: number) => ({seconds, nanos: 0});
 
 export async function seedEveryState(c: Redis, now: Date): Promise<Seeded> {
-  const t = unixS(now);
+  const t = unixSeconds(now);
   const msgs: Record<string, TaskMessage> = {
     p1: makeMsg('p1'),
     p2: makeMsg('p2'),

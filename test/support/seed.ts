@@ -1,22 +1,29 @@
 /**
- * Test seeding: writes tasks straight into Redis in exactly the layout Go asynq's scripts leave
- * (wire-format spec §3, §8): the task hash, its place in the state structure, the queue in
- * asynq:queues and, for a message with a unique key, the uniqueness lock.
+ * Test seeding and reading. The seeders write tasks straight into Redis in exactly the layout Go
+ * asynq's scripts leave (wire-format spec §3, §8): the task hash, its place in the state structure,
+ * the queue in asynq:queues and, for a message with a unique key, the uniqueness lock.
  *
  * Lists are LPUSHed in the order given, so items[0] ends up at the tail: the next pending task to
  * be dequeued, or the longest-running active task.
+ *
+ * Also: the message builder (makeMsg), fixed times near the wall clock (T0), an RDB on a simulated
+ * clock, and readers that decode what a test finds in Redis (taskHash, readMsg, zsetEntries).
  */
-import type {Redis} from 'ioredis';
+import type {Cluster, Redis} from 'ioredis';
 import {expect} from 'vitest';
 import * as keys from '../../src/lib/base/keys.js';
-import {encodeTaskMessage, newTaskMessage, type TaskMessage} from '../../src/lib/base/codec.js';
-import {unixNanosString} from '../../src/lib/clock.js';
+import {decodeTaskMessage, encodeTaskMessage, newTaskMessage, type TaskMessage} from '../../src/lib/base/codec.js';
+import {RDB} from '../../src/lib/broker/rdb.js';
+import {SimulatedClock, unixNanosString, unixSeconds} from '../../src/lib/clock.js';
 import {dumpAll} from './dump.js';
 
 export interface SeedItem {
   msg: TaskMessage;
-  /** Zset score in unix seconds (scheduled/retry/archived/completed/group, lease expiry for active). */
-  score?: number;
+  /**
+   * Zset score (scheduled/retry/archived/completed/group, lease expiry for active): unix seconds,
+   * or a Date (truncated to its unix second).
+   */
+  score?: number | Date;
   /** pending only: `pending_since`; undefined → SeedOptions.now, null → no field (requeued/run task). */
   pendingSince?: Date | null;
   /** The `result` hash field. */
@@ -50,7 +57,7 @@ function uniqueField(msg: TaskMessage): Fields {
 
 function scoreOf(item: SeedItem): number {
   if (item.score === undefined) throw new Error(`seed: task ${item.msg.id} needs a score`);
-  return item.score;
+  return item.score instanceof Date ? unixSeconds(item.score) : item.score;
 }
 
 /** enqueue(-unique) layout: hash {msg, state=pending, pending_since[, unique_key]}, LPUSH pending. */
@@ -111,10 +118,75 @@ export async function seedGroup(c: Redis, group: string, items: SeedItem[], opts
   }
 }
 
-/** A TaskMessage with Go's client defaults (retry 25, timeout 1800 s) in queue `default`, unless overridden. */
+/**
+ * A TaskMessage with Go's client defaults (retry 25, timeout 1800 s) in queue `default`, type
+ * `task:<id>` and payload `{"id":"<id>"}`, unless overridden.
+ */
 export function makeMsg(id: string, over: Partial<TaskMessage> = {}): TaskMessage {
   return newTaskMessage({type: `task:${id}`, id, queue: 'default', retry: 25, timeout: 1800,
     payload: Buffer.from(`{"id":"${id}"}`), ...over});
+}
+
+/** The start of today (UTC), read once so that every fixed time of a test run is on the same day. */
+const TODAY_START_MS = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+
+/**
+ * Today 12:00:00 UTC plus `plusMs`. Close to the wall clock on purpose: Redis applies EXPIREAT and
+ * EX against its own clock, so a "now" far in the past would expire the 90-day stats keys at once.
+ */
+export function noonToday(plusMs = 0): Date {
+  return new Date(TODAY_START_MS + 12 * 3_600_000 + plusMs);
+}
+
+/** Today 12:00:00.250 UTC: a "now" with a fraction of a second, to show where times are truncated. */
+export const T0 = noonToday(250);
+export const T0_S = unixSeconds(T0);
+export const T0_NS = unixNanosString(T0);
+export const DAY_S = 86_400;
+/** T0's UTC date, YYYY-MM-DD (the suffix of the daily stats keys). */
+export const TODAY = T0.toISOString().slice(0, 10);
+
+/** An RDB whose clock is a SimulatedClock at `at`. */
+export function newRdb(redis: Redis, at: Date = T0): {rdb: RDB; clock: SimulatedClock} {
+  const clock = new SimulatedClock(at);
+  return {rdb: new RDB(redis, {clock}), clock};
+}
+
+/** Through the broker's own scripts: enqueues the messages (in order) and dequeues as many, so all of them end up active and leased. */
+export async function enqueueAndDequeue(rdb: RDB, ...msgs: TaskMessage[]): Promise<void> {
+  for (const m of msgs) await rdb.enqueue(m);
+  for (const m of msgs) await rdb.dequeue([m.queue]);
+}
+
+type Conn = Redis | Cluster;
+
+/** A task hash: `msg` decoded, every other field as a string. Throws when the hash does not exist. */
+export async function taskHash(c: Conn, q: string, id: string): Promise<{msg: TaskMessage; [field: string]: string | TaskMessage}> {
+  const raw = await c.hgetallBuffer(keys.taskKey(q, id));
+  if (Object.keys(raw).length === 0) throw new Error(`no task hash for ${q}/${id}`);
+  const out: Record<string, string | TaskMessage> = {};
+  for (const [f, v] of Object.entries(raw)) out[f] = f === 'msg' ? decodeTaskMessage(v as Buffer) : (v as Buffer).toString();
+  return out as {msg: TaskMessage};
+}
+
+/** The decoded `msg` of a task hash (throws when the hash is missing). */
+export async function readMsg(c: Conn, q: string, id: string): Promise<TaskMessage> {
+  const bytes = await c.hgetBuffer(keys.taskKey(q, id), 'msg');
+  if (!bytes) throw new Error(`no task hash for ${q}/${id}`);
+  return decodeTaskMessage(bytes);
+}
+
+/** ZRANGE WITHSCORES as [member, score] pairs. */
+export async function zsetEntries(c: Conn, key: string): Promise<Array<[string, number]>> {
+  const flat = await c.zrange(key, 0, -1, 'WITHSCORES');
+  const out: Array<[string, number]> = [];
+  for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1])]);
+  return out;
+}
+
+/** Absolute expiry of a key in unix seconds (Redis 7 EXPIRETIME): -1 no TTL, -2 no key. */
+export async function expireTime(c: Conn, key: string): Promise<number> {
+  return Number(await c.call('EXPIRETIME', key));
 }
 
 /**

@@ -12,7 +12,7 @@ import {createHash} from 'node:crypto';
 import {beforeAll, beforeEach, describe, expect, it} from 'vitest';
 import type {Redis} from 'ioredis';
 import * as keys from '../../../src/lib/base/keys.js';
-import {decodeTaskMessage, ZERO_TIME, type ServerInfo, type TaskMessage, type WorkerInfo} from '../../../src/lib/base/codec.js';
+import {ZERO_TIME, type ServerInfo, type TaskMessage, type WorkerInfo} from '../../../src/lib/base/codec.js';
 import {RDB} from '../../../src/lib/broker/rdb.js';
 import {RDBGroups} from '../../../src/lib/broker/groups.js';
 import {RDBInspector} from '../../../src/lib/broker/inspect.js';
@@ -23,7 +23,7 @@ import {
 } from '../../../src/lib/errors.js';
 import {scripts} from '../../../src/lib/scripts/index.js';
 import {useRedisCluster} from '../../support/redis-cluster.js';
-import {msg, T0, T0_NS, T0_S, TODAY} from './rdb-fixtures.js';
+import {makeMsg, readMsg, T0, T0_NS, T0_S, TODAY, zsetEntries} from '../../support/seed.js';
 
 const fx = useRedisCluster({masters: 3});
 
@@ -67,19 +67,12 @@ beforeEach(() => {
 const on = (q: string): Redis => masterOf.get(q)!;
 const PAYLOAD = Buffer.from('{"user_id":42}');
 const unique = (id: string, q: string, type: string): TaskMessage =>
-  msg(id, {queue: q, type, uniqueKey: keys.uniqueKey(q, type, PAYLOAD)});
+  makeMsg(id, {queue: q, type, uniqueKey: keys.uniqueKey(q, type, PAYLOAD)});
 
 /** Names and types of the keys of queue q, read from the master that owns its slot. */
 async function queueKeyTypes(q: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const k of (await on(q).keys(`asynq:{${q}}:*`)).sort()) out[k] = await on(q).type(k);
-  return out;
-}
-
-async function zset(q: string, key: string): Promise<Array<[string, number]>> {
-  const flat = await on(q).zrange(key, 0, -1, 'WITHSCORES');
-  const out: Array<[string, number]> = [];
-  for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1])]);
   return out;
 }
 
@@ -93,7 +86,7 @@ async function taskState(q: string, id: string): Promise<string | null> {
  * `<q>-scheduled` (in 60 s) and `<q>-agg` in group `grp`.
  */
 async function seedEveryState(q: string): Promise<void> {
-  const m = (s: string, f: Partial<TaskMessage> = {}): TaskMessage => msg(`${q}-${s}`, {queue: q, ...f});
+  const m = (s: string, f: Partial<TaskMessage> = {}): TaskMessage => makeMsg(`${q}-${s}`, {queue: q, ...f});
   for (const [s, finish] of [
     ['retry', (t: TaskMessage) => rdb.retry(t, new Date(T0.getTime() + 60_000), 'boom', true)],
     ['archived', (t: TaskMessage) => rdb.archive(t, 'fatal')],
@@ -127,14 +120,14 @@ describe('RDB on Redis Cluster', () => {
   it('enqueues, unique-enqueues, schedules and groups tasks in queues on every master', async () => {
     const at = new Date(T0.getTime() + 60_000);
     for (const q of Q) {
-      await rdb.enqueue(msg(`${q}-p`, {queue: q}));
+      await rdb.enqueue(makeMsg(`${q}-p`, {queue: q}));
       await rdb.enqueueUnique(unique(`${q}-pu`, q, 'u:pending'), 300);
-      await rdb.schedule(msg(`${q}-s`, {queue: q}), at);
+      await rdb.schedule(makeMsg(`${q}-s`, {queue: q}), at);
       await rdb.scheduleUnique(unique(`${q}-su`, q, 'u:scheduled'), at, 360);
-      await rdb.addToGroup(msg(`${q}-g`, {queue: q, groupKey: 'grp'}), 'grp');
+      await rdb.addToGroup(makeMsg(`${q}-g`, {queue: q, groupKey: 'grp'}), 'grp');
       await rdb.addToGroupUnique(unique(`${q}-gu`, q, 'u:group'), 'grp', 300);
       await expect(rdb.enqueueUnique(unique(`${q}-dup`, q, 'u:pending'), 300)).rejects.toBeInstanceOf(DuplicateTaskError);
-      await expect(rdb.enqueue(msg(`${q}-p`, {queue: q}))).rejects.toBeInstanceOf(TaskIdConflictError);
+      await expect(rdb.enqueue(makeMsg(`${q}-p`, {queue: q}))).rejects.toBeInstanceOf(TaskIdConflictError);
     }
     for (const q of Q) {
       expect(await queueKeyTypes(q)).toEqual({
@@ -148,8 +141,8 @@ describe('RDB on Redis Cluster', () => {
         [keys.uniqueKey(q, 'u:scheduled', PAYLOAD)]: 'string',
       });
       expect(await on(q).lrange(keys.pendingKey(q), 0, -1)).toEqual([`${q}-pu`, `${q}-p`]);
-      expect(await zset(q, keys.scheduledKey(q))).toEqual([[`${q}-s`, T0_S + 60], [`${q}-su`, T0_S + 60]]);
-      expect(await zset(q, keys.groupKey(q, 'grp'))).toEqual([[`${q}-g`, T0_S], [`${q}-gu`, T0_S]]);
+      expect(await zsetEntries(on(q), keys.scheduledKey(q))).toEqual([[`${q}-s`, T0_S + 60], [`${q}-su`, T0_S + 60]]);
+      expect(await zsetEntries(on(q), keys.groupKey(q, 'grp'))).toEqual([[`${q}-g`, T0_S], [`${q}-gu`, T0_S]]);
       expect(await on(q).smembers(keys.allGroups(q))).toEqual(['grp']);
       expect(await on(q).hgetall(keys.taskKey(q, `${q}-pu`))).toMatchObject({
         state: 'pending', pending_since: T0_NS, unique_key: keys.uniqueKey(q, 'u:pending', PAYLOAD),
@@ -166,31 +159,57 @@ describe('RDB on Redis Cluster', () => {
   it('enqueues a batch spanning all masters: one pipeline per queue, results in item order', async () => {
     const later = new Date(T0.getTime() + 30_000);
     const items = [
-      {msg: msg('a1', {queue: Q[0]})},
-      {msg: msg('b1', {queue: Q[1]})},
-      {msg: msg('c1', {queue: Q[2]}), processAt: later},
-      {msg: msg('a2', {queue: Q[0]}), processAt: later},
-      {msg: msg('b2', {queue: Q[1]})},
-      {msg: msg('c2', {queue: Q[2]})},
+      {msg: makeMsg('a1', {queue: Q[0]})},
+      {msg: makeMsg('b1', {queue: Q[1]})},
+      {msg: makeMsg('c1', {queue: Q[2]}), processAt: later},
+      {msg: makeMsg('a2', {queue: Q[0]}), processAt: later},
+      {msg: makeMsg('b2', {queue: Q[1]})},
+      {msg: makeMsg('c2', {queue: Q[2]})},
     ];
     expect(await rdb.enqueueBatch(items)).toEqual([null, null, null, null, null, null]);
     // A second batch with an ID that exists: Go reports it as success and writes nothing.
-    expect(await rdb.enqueueBatch([{msg: msg('b1', {queue: Q[1], type: 'other'})}, {msg: msg('c3', {queue: Q[2]})}]))
+    expect(await rdb.enqueueBatch([{msg: makeMsg('b1', {queue: Q[1], type: 'other'})}, {msg: makeMsg('c3', {queue: Q[2]})}]))
       .toEqual([null, null]);
     expect(await on(Q[0]).lrange(keys.pendingKey(Q[0]), 0, -1)).toEqual(['a1']);
-    expect(await zset(Q[0], keys.scheduledKey(Q[0]))).toEqual([['a2', T0_S + 30]]);
+    expect(await zsetEntries(on(Q[0]), keys.scheduledKey(Q[0]))).toEqual([['a2', T0_S + 30]]);
     expect(await on(Q[1]).lrange(keys.pendingKey(Q[1]), 0, -1)).toEqual(['b2', 'b1']);
-    expect(decodeTaskMessage((await on(Q[1]).hgetBuffer(keys.taskKey(Q[1], 'b1'), 'msg'))!).type).toBe('email:welcome');
+    expect((await readMsg(on(Q[1]), Q[1], 'b1')).type).toBe('task:b1');
     expect(await on(Q[2]).lrange(keys.pendingKey(Q[2]), 0, -1)).toEqual(['c3', 'c2']);
-    expect(await zset(Q[2], keys.scheduledKey(Q[2]))).toEqual([['c1', T0_S + 30]]);
+    expect(await zsetEntries(on(Q[2]), keys.scheduledKey(Q[2]))).toEqual([['c1', T0_S + 30]]);
     for (const [q, id] of [[Q[0], 'a1'], [Q[1], 'b2'], [Q[2], 'c2']] as const) {
       expect(await on(q).hget(keys.taskKey(q, id), 'pending_since')).toBe(T0_NS);
     }
     expect((await fx.redis.smembers(keys.allQueues)).sort()).toEqual([...Q].sort());
   });
 
+  it('enqueues a batch spanning queues on two masters: two tasks of one queue keep their order', async () => {
+    const [qa, qb] = Q;
+    const res = await rdb.enqueueBatch([
+      {msg: makeMsg('a1', {queue: qa})},
+      {msg: makeMsg('b1', {queue: qb})},
+      {msg: makeMsg('a2', {queue: qa})},
+      {msg: makeMsg('b2', {queue: qb}), processAt: new Date(T0.getTime() + 60_000)},
+    ]);
+    expect(res).toEqual([null, null, null, null]);
+    expect(await on(qa).lrange(keys.pendingKey(qa), 0, -1)).toEqual(['a2', 'a1']);
+    expect(await on(qb).lrange(keys.pendingKey(qb), 0, -1)).toEqual(['b1']);
+    expect(await on(qb).zrange(keys.scheduledKey(qb), 0, -1)).toEqual(['b2']);
+    expect(await on(qb).hget(keys.taskKey(qb, 'b1'), 'pending_since')).toBe(T0_NS);
+    expect((await fx.redis.smembers(keys.allQueues)).sort()).toEqual([qa, qb].sort());
+  });
+
+  it('dequeues from the second queue asked (another master) the message as enqueued, and marks it done', async () => {
+    const [qa, qb] = Q;
+    await rdb.enqueue(makeMsg('t1', {queue: qb}));
+    const got = await rdb.dequeue([qa, qb]);
+    expect(got?.msg).toEqual(makeMsg('t1', {queue: qb}));
+    await rdb.done(got!.msg);
+    expect(await on(qb).exists(keys.taskKey(qb, 't1'))).toBe(0);
+    expect(await on(qb).get(keys.processedTotalKey(qb))).toBe('1');
+  });
+
   it('dequeues across queues on different masters in the given order, skipping paused queues', async () => {
-    for (const q of Q) await rdb.enqueue(msg(`${q}-t`, {queue: q}));
+    for (const q of Q) await rdb.enqueue(makeMsg(`${q}-t`, {queue: q}));
     await insp.pause(Q[0]);
     expect((await rdb.dequeue([...Q]))?.msg.id).toBe(`${Q[1]}-t`);
     expect((await rdb.dequeue([...Q]))?.msg.id).toBe(`${Q[2]}-t`);
@@ -201,7 +220,7 @@ describe('RDB on Redis Cluster', () => {
     expect(last?.leaseExpiresAt).toEqual(new Date(T0.getTime() + 30_000));
     for (const q of Q) {
       expect(await on(q).lrange(keys.activeKey(q), 0, -1)).toEqual([`${q}-t`]);
-      expect(await zset(q, keys.leaseKey(q))).toEqual([[`${q}-t`, T0_S + 30]]);
+      expect(await zsetEntries(on(q), keys.leaseKey(q))).toEqual([[`${q}-t`, T0_S + 30]]);
       expect(await on(q).hgetall(keys.taskKey(q, `${q}-t`))).toEqual({
         msg: expect.any(String), state: 'active',
       });
@@ -211,7 +230,7 @@ describe('RDB on Redis Cluster', () => {
   it('finishes tasks on every master: done, complete (both also unique), requeue, retry, archive, then forward', async () => {
     const kinds = ['done', 'doneu', 'complete', 'completeu', 'requeue', 'retry', 'archive'] as const;
     const make = (q: string, k: string): TaskMessage => {
-      const m = k.endsWith('u') ? unique(`${q}-${k}`, q, `u:${k}`) : msg(`${q}-${k}`, {queue: q});
+      const m = k.endsWith('u') ? unique(`${q}-${k}`, q, `u:${k}`) : makeMsg(`${q}-${k}`, {queue: q});
       return {...m, retention: k.startsWith('complete') ? 3600 : 0};
     };
     for (const q of Q) {
@@ -247,10 +266,10 @@ describe('RDB on Redis Cluster', () => {
       expect(await on(q).mget(keys.processedKey(q, T0), keys.failedKey(q, T0), keys.processedTotalKey(q), keys.failedTotalKey(q)))
         .toEqual(['6', '2', '6', '2']);
       expect(await on(q).lrange(keys.pendingKey(q), 0, -1)).toEqual([`${q}-requeue`]);
-      expect(await zset(q, keys.completedKey(q))).toEqual([[`${q}-complete`, T0_S + 3600], [`${q}-completeu`, T0_S + 3600]]);
-      expect(await zset(q, keys.retryKey(q))).toEqual([[`${q}-retry`, T0_S + 10]]);
-      expect(await zset(q, keys.archivedKey(q))).toEqual([[`${q}-archive`, T0_S]]);
-      const retried = decodeTaskMessage((await on(q).hgetBuffer(keys.taskKey(q, `${q}-retry`), 'msg'))!);
+      expect(await zsetEntries(on(q), keys.completedKey(q))).toEqual([[`${q}-complete`, T0_S + 3600], [`${q}-completeu`, T0_S + 3600]]);
+      expect(await zsetEntries(on(q), keys.retryKey(q))).toEqual([[`${q}-retry`, T0_S + 10]]);
+      expect(await zsetEntries(on(q), keys.archivedKey(q))).toEqual([[`${q}-archive`, T0_S]]);
+      const retried = await readMsg(on(q), q, `${q}-retry`);
       expect(retried).toMatchObject({retried: 1, errorMsg: 'boom', lastFailedAt: T0_S});
     }
 
@@ -269,7 +288,7 @@ describe('RDB on Redis Cluster', () => {
       .toEqual(Q.map((q) => `${q}-requeue`).sort());
     for (const q of Q) {
       const until = await rdb.extendLease(q, [`${q}-requeue`]);
-      expect(await zset(q, keys.leaseKey(q))).toEqual([[`${q}-requeue`, Math.floor(until.getTime() / 1000)]]);
+      expect(await zsetEntries(on(q), keys.leaseKey(q))).toEqual([[`${q}-requeue`, Math.floor(until.getTime() / 1000)]]);
     }
     expect(await rdb.listLeaseExpired(clock.now(), [...Q])).toEqual([]);
     clock.advance(3600_000);
@@ -297,20 +316,20 @@ describe('RDB on Redis Cluster', () => {
 describe('RDBGroups on Redis Cluster', () => {
   it('aggregates, reads, deletes and reclaims aggregation sets in queues on every master', async () => {
     for (const q of Q) {
-      for (const n of [1, 2, 3]) await rdb.addToGroup(msg(`${q}-a${n}`, {queue: q, groupKey: 'grp'}), 'grp');
+      for (const n of [1, 2, 3]) await rdb.addToGroup(makeMsg(`${q}-a${n}`, {queue: q, groupKey: 'grp'}), 'grp');
     }
     for (const q of Q) {
       expect(await groups.listGroups(q)).toEqual(['grp']);
       const setId = await groups.aggregationCheck(q, 'grp', {maxSize: 2, maxDelaySeconds: 0, gracePeriodSeconds: 60});
       expect(setId).not.toBeNull();
       const setKey = keys.aggregationSetKey(q, 'grp', setId!);
-      expect(await zset(q, keys.allAggregationSets(q))).toEqual([[setKey, T0_S + 120]]);
+      expect(await zsetEntries(on(q), keys.allAggregationSets(q))).toEqual([[setKey, T0_S + 120]]);
       const set = await groups.readAggregationSet(q, 'grp', setId!);
       expect(set.msgs.map((m) => m.id)).toEqual([`${q}-a1`, `${q}-a2`]);
       expect(set.deadline).toEqual(new Date((T0_S + 120) * 1000));
       await groups.deleteAggregationSet(q, 'grp', setId!);
       expect(await on(q).exists(setKey, keys.taskKey(q, `${q}-a1`), keys.taskKey(q, `${q}-a2`), keys.allAggregationSets(q))).toBe(0);
-      expect(await zset(q, keys.groupKey(q, 'grp'))).toEqual([[`${q}-a3`, T0_S]]);
+      expect(await zsetEntries(on(q), keys.groupKey(q, 'grp'))).toEqual([[`${q}-a3`, T0_S]]);
     }
     clock.advance(61_000); // grace period over: the rest goes into a new set, the group is dropped
     const stale = new Map<string, string>();
@@ -323,7 +342,7 @@ describe('RDBGroups on Redis Cluster', () => {
     clock.advance(121_000); // the aggregator never deleted the sets: the recoverer merges them back
     for (const q of Q) {
       await groups.reclaimStaleAggregationSets(q);
-      expect(await zset(q, keys.groupKey(q, 'grp'))).toEqual([[`${q}-a3`, T0_S]]);
+      expect(await zsetEntries(on(q), keys.groupKey(q, 'grp'))).toEqual([[`${q}-a3`, T0_S]]);
       expect(await on(q).exists(keys.aggregationSetKey(q, 'grp', stale.get(q)!), keys.allAggregationSets(q))).toBe(0);
     }
   });
@@ -436,14 +455,14 @@ describe('RDBInspector on Redis Cluster', () => {
   it('archives tasks of every state on every master', async () => {
     for (const q of Q) {
       await seedEveryState(q);
-      await rdb.schedule(msg(`${q}-scheduled2`, {queue: q}), new Date(T0.getTime() + 60_000));
+      await rdb.schedule(makeMsg(`${q}-scheduled2`, {queue: q}), new Date(T0.getTime() + 60_000));
       await insp.archiveTask(q, `${q}-scheduled2`);
       await expect(insp.archiveTask(q, `${q}-archived`)).rejects.toBeInstanceOf(FailedPreconditionError);
       expect(await insp.archiveAllPending(q)).toBe(1);
       expect(await insp.archiveAllScheduled(q)).toBe(1);
       expect(await insp.archiveAllRetry(q)).toBe(1);
       expect(await insp.archiveAllAggregating(q, 'grp')).toBe(1);
-      expect((await zset(q, keys.archivedKey(q))).map(([id]) => id).sort())
+      expect((await zsetEntries(on(q), keys.archivedKey(q))).map(([id]) => id).sort())
         .toEqual(['agg', 'archived', 'pending', 'retry', 'scheduled', 'scheduled2'].map((s) => `${q}-${s}`).sort());
       for (const s of ['agg', 'pending', 'retry', 'scheduled', 'scheduled2']) expect(await taskState(q, `${q}-${s}`)).toBe('archived');
     }

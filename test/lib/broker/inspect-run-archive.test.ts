@@ -6,11 +6,7 @@ import {SimulatedClock, unixNanosString} from '../../../src/lib/clock.js';
 import {FailedPreconditionError, InternalError, QueueNotFoundError, TaskNotFoundError} from '../../../src/lib/errors.js';
 import {useRedis} from '../../support/redis.js';
 import {keyTypes} from '../../support/dump.js';
-import {zsetEntries} from '../../support/seed-states.js';
-import {
-  expectRejectsUnchanged, makeMsg, seedActive, seedArchived, seedCompleted, seedGroup, seedPending, seedRetry,
-  seedScheduled,
-} from '../../support/seed.js';
+import {expectRejectsUnchanged, makeMsg, seedActive, seedArchived, seedCompleted, seedGroup, seedPending, seedRetry, seedScheduled, zsetEntries} from '../../support/seed.js';
 
 const r = useRedis();
 

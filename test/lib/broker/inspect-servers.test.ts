@@ -9,7 +9,7 @@ import * as keys from '../../../src/lib/base/keys.js';
 import {SimulatedClock} from '../../../src/lib/clock.js';
 import {InternalError, ValidationError} from '../../../src/lib/errors.js';
 import {useRedis} from '../../support/redis.js';
-import {zsetEntries} from '../../support/seed-states.js';
+import {zsetEntries} from '../../support/seed.js';
 
 const r = useRedis();
 

@@ -4,7 +4,7 @@ import {keyTypes} from '../../support/dump.js';
 import {useRedis} from '../../support/redis.js';
 import {TaskNotFoundError} from '../../../src/lib/errors.js';
 import {uniqueKey} from '../../../src/lib/base/keys.js';
-import {DAY_S, expireTime, msg, newRdb, seedActive, T0, T0_S, taskHash, TODAY, zset} from './rdb-fixtures.js';
+import {DAY_S, enqueueAndDequeue, expireTime, makeMsg, newRdb, T0, T0_S, taskHash, TODAY, zsetEntries} from '../../support/seed.js';
 
 const r = useRedis();
 
@@ -22,8 +22,8 @@ async function seedArchived(n: number, score: (i: number) => number, prefix = 'o
 describe('RDB.archive', () => {
   it('stores the message with error and last-failed time (retried unchanged), scores now, counts processed+failed', async () => {
     const {rdb, clock} = newRdb(r.redis);
-    const m = msg('a1', {retry: 0, retried: 0});
-    await seedActive(rdb, m);
+    const m = makeMsg('a1', {retry: 0, retried: 0});
+    await enqueueAndDequeue(rdb, m);
     clock.advance(3000);
     await rdb.archive(m, 'fatal');
     expect(await keyTypes(r.redis)).toEqual({
@@ -35,10 +35,8 @@ describe('RDB.archive', () => {
       'asynq:{default}:processed': 'string',
       'asynq:{default}:t:a1': 'hash',
     });
-    const h = await taskHash(r.redis, 'asynq:{default}:t:a1');
-    expect(h.fields).toEqual({state: 'archived'});
-    expect(h.msg).toEqual({...m, errorMsg: 'fatal', lastFailedAt: T0_S + 3});
-    expect(await zset(r.redis, 'asynq:{default}:archived')).toEqual([['a1', T0_S + 3]]);
+    expect(await taskHash(r.redis, 'default', 'a1')).toEqual({msg: {...m, errorMsg: 'fatal', lastFailedAt: T0_S + 3}, state: 'archived'});
+    expect(await zsetEntries(r.redis, 'asynq:{default}:archived')).toEqual([['a1', T0_S + 3]]);
     for (const k of ['processed', 'failed']) {
       expect(await r.redis.get(`asynq:{default}:${k}:${TODAY}`)).toBe('1');
       expect(await expireTime(r.redis, `asynq:{default}:${k}:${TODAY}`)).toBe(T0_S + 3 + 90 * DAY_S);
@@ -50,21 +48,21 @@ describe('RDB.archive', () => {
   it('keeps the unique lock', async () => {
     const {rdb} = newRdb(r.redis);
     const uk = uniqueKey('default', 'email:welcome', Buffer.from('{"user_id":42}'));
-    const m = msg('u1', {uniqueKey: uk});
+    const m = makeMsg('u1', {uniqueKey: uk});
     await rdb.enqueueUnique(m, 3600);
     await rdb.dequeue(['default']);
     await rdb.archive(m, 'x');
     expect(await r.redis.get(uk)).toBe('u1');
-    expect((await taskHash(r.redis, 'asynq:{default}:t:u1')).fields).toEqual({state: 'archived', unique_key: uk});
+    expect(await taskHash(r.redis, 'default', 'u1')).toEqual({msg: expect.anything(), state: 'archived', unique_key: uk});
   });
 
   it('deletes archived tasks scored at or before now - 90 days, hash and zset entry', async () => {
     const {rdb} = newRdb(r.redis);
     const cutoff = T0_S - 90 * DAY_S;
     await seedArchived(3, (i) => cutoff - 1 + i); // cutoff-1, cutoff, cutoff+1
-    await seedActive(rdb, msg('a1'));
-    await rdb.archive(msg('a1'), 'x');
-    expect(await zset(r.redis, 'asynq:{default}:archived')).toEqual([['old00002', cutoff + 1], ['a1', T0_S]]);
+    await enqueueAndDequeue(rdb, makeMsg('a1'));
+    await rdb.archive(makeMsg('a1'), 'x');
+    expect(await zsetEntries(r.redis, 'asynq:{default}:archived')).toEqual([['old00002', cutoff + 1], ['a1', T0_S]]);
     expect(await r.redis.exists('asynq:{default}:t:old00000', 'asynq:{default}:t:old00001')).toBe(0);
     expect(await r.redis.exists('asynq:{default}:t:old00002')).toBe(1);
   });
@@ -72,21 +70,21 @@ describe('RDB.archive', () => {
   it('trims a full archive (10 000 after the add) to 9 999, deleting the oldest task hash', async () => {
     const {rdb} = newRdb(r.redis);
     await seedArchived(9_999, (i) => T0_S - 10_000 + i);
-    await seedActive(rdb, msg('a1'));
-    await rdb.archive(msg('a1'), 'x');
+    await enqueueAndDequeue(rdb, makeMsg('a1'));
+    await rdb.archive(makeMsg('a1'), 'x');
     expect(await r.redis.zcard('asynq:{default}:archived')).toBe(9_999);
     expect(await r.redis.zscore('asynq:{default}:archived', 'old00000')).toBeNull();
     expect(await r.redis.exists('asynq:{default}:t:old00000')).toBe(0);
     expect(await r.redis.exists('asynq:{default}:t:old00001')).toBe(1);
     expect(await r.redis.zscore('asynq:{default}:archived', 'a1')).toBe(String(T0_S));
-    expect((await taskHash(r.redis, 'asynq:{default}:t:a1')).fields.state).toBe('archived');
+    expect((await taskHash(r.redis, 'default', 'a1')).state).toBe('archived');
   });
 
   it('trims an over-full archive down to 9 999 with every trimmed hash deleted', async () => {
     const {rdb} = newRdb(r.redis);
     await seedArchived(10_005, (i) => T0_S - 20_000 + i);
-    await seedActive(rdb, msg('a1'));
-    await rdb.archive(msg('a1'), 'x');
+    await enqueueAndDequeue(rdb, makeMsg('a1'));
+    await rdb.archive(makeMsg('a1'), 'x');
     expect(await r.redis.zcard('asynq:{default}:archived')).toBe(9_999);
     // 10 006 entries → ranks 0..6 go.
     for (let i = 0; i <= 6; i++) expect(await r.redis.exists(`asynq:{default}:t:old0000${i}`)).toBe(0);
@@ -98,27 +96,27 @@ describe('RDB.archive', () => {
   it('leaves a 9 998-entry archive untouched apart from the new task', async () => {
     const {rdb} = newRdb(r.redis);
     await seedArchived(9_998, (i) => T0_S - 10_000 + i);
-    await seedActive(rdb, msg('a1'));
-    await rdb.archive(msg('a1'), 'x');
+    await enqueueAndDequeue(rdb, makeMsg('a1'));
+    await rdb.archive(makeMsg('a1'), 'x');
     expect(await r.redis.zcard('asynq:{default}:archived')).toBe(9_999);
     expect(await r.redis.exists('asynq:{default}:t:old00000')).toBe(1);
   });
 
   it('wraps both totals to 1 when processed holds the max int64', async () => {
     const {rdb} = newRdb(r.redis);
-    await seedActive(rdb, msg('a1'));
+    await enqueueAndDequeue(rdb, makeMsg('a1'));
     await r.redis.set('asynq:{default}:processed', '9223372036854775807');
     await r.redis.set('asynq:{default}:failed', '5');
-    await rdb.archive(msg('a1'), 'x');
+    await rdb.archive(makeMsg('a1'), 'x');
     expect(await r.redis.mget('asynq:{default}:processed', 'asynq:{default}:failed')).toEqual(['1', '1']);
   });
 
   it('throws TaskNotFoundError for a task that is not active, writing nothing', async () => {
     const {rdb} = newRdb(r.redis);
-    await rdb.enqueue(msg('a1'));
+    await rdb.enqueue(makeMsg('a1'));
     await seedArchived(1, () => T0_S - 100 * DAY_S);
     const before = await keyTypes(r.redis);
-    await expect(rdb.archive(msg('a1'), 'x')).rejects.toBeInstanceOf(TaskNotFoundError);
+    await expect(rdb.archive(makeMsg('a1'), 'x')).rejects.toBeInstanceOf(TaskNotFoundError);
     expect(await keyTypes(r.redis)).toEqual(before);
     expect(await r.redis.zcard('asynq:{default}:archived')).toBe(1);
   });

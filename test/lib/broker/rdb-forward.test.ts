@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest';
 import {keyTypes} from '../../support/dump.js';
 import {useRedis} from '../../support/redis.js';
 import {ValidationError} from '../../../src/lib/errors.js';
-import {msg, newRdb, seedActive, T0, T0_NS, T0_S, taskHash, zset} from './rdb-fixtures.js';
+import {enqueueAndDequeue, makeMsg, newRdb, T0, T0_NS, T0_S, taskHash, zsetEntries} from '../../support/seed.js';
 
 const r = useRedis();
 const at = (s: number): Date => new Date((T0_S + s) * 1000);
@@ -11,41 +11,39 @@ const at = (s: number): Date => new Date((T0_S + s) * 1000);
 describe('RDB.forwardIfReady', () => {
   it('moves due scheduled tasks to pending with a fresh pending_since, leaving future ones', async () => {
     const {rdb, clock} = newRdb(r.redis);
-    await rdb.schedule(msg('s1'), at(10));
-    await rdb.schedule(msg('s2'), at(20));
-    await rdb.schedule(msg('s3'), at(21));
+    await rdb.schedule(makeMsg('s1'), at(10));
+    await rdb.schedule(makeMsg('s2'), at(20));
+    await rdb.schedule(makeMsg('s3'), at(21));
     clock.set(new Date(T0.getTime() + 20_000));
     expect(await rdb.forwardIfReady(['default'])).toBe(2);
     expect(await r.redis.lrange('asynq:{default}:pending', 0, -1)).toEqual(['s2', 's1']);
-    expect(await zset(r.redis, 'asynq:{default}:scheduled')).toEqual([['s3', T0_S + 21]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:scheduled')).toEqual([['s3', T0_S + 21]]);
     const ns = (BigInt(T0.getTime() + 20_000) * 1_000_000n).toString();
     for (const id of ['s1', 's2']) {
-      const h = await taskHash(r.redis, `asynq:{default}:t:${id}`);
-      expect(h.fields).toEqual({state: 'pending', pending_since: ns});
-      expect(h.msg).toEqual(msg(id));
+      expect(await taskHash(r.redis, 'default', id)).toEqual({msg: makeMsg(id), state: 'pending', pending_since: ns});
     }
-    expect((await taskHash(r.redis, 'asynq:{default}:t:s3')).fields).toEqual({state: 'scheduled'});
+    expect(await taskHash(r.redis, 'default', 's3')).toEqual({msg: expect.anything(), state: 'scheduled'});
   });
 
   it('moves due retry tasks back to pending', async () => {
     const {rdb, clock} = newRdb(r.redis);
-    await seedActive(rdb, msg('r1'));
-    await rdb.retry(msg('r1'), at(30), 'boom', true);
+    await enqueueAndDequeue(rdb, makeMsg('r1'));
+    await rdb.retry(makeMsg('r1'), at(30), 'boom', true);
     clock.set(at(29));
     expect(await rdb.forwardIfReady(['default'])).toBe(0);
     clock.set(at(30));
     expect(await rdb.forwardIfReady(['default'])).toBe(1);
     expect(await r.redis.exists('asynq:{default}:retry')).toBe(0);
     expect(await r.redis.lrange('asynq:{default}:pending', 0, -1)).toEqual(['r1']);
-    const h = await taskHash(r.redis, 'asynq:{default}:t:r1');
-    expect(h.fields).toEqual({state: 'pending', pending_since: (BigInt((T0_S + 30) * 1000) * 1_000_000n).toString()});
-    expect(h.msg!.errorMsg).toBe('boom');
+    const h = await taskHash(r.redis, 'default', 'r1');
+    expect(h).toEqual({msg: expect.anything(), state: 'pending', pending_since: (BigInt((T0_S + 30) * 1000) * 1_000_000n).toString()});
+    expect(h.msg.errorMsg).toBe('boom');
   });
 
   it('forwards more than 100 due tasks of several queues and both sets in one call', async () => {
     const {rdb, clock} = newRdb(r.redis);
-    for (let i = 0; i < 250; i++) await rdb.schedule(msg(`s${i}`), at(i % 7));
-    for (let i = 0; i < 130; i++) await rdb.schedule(msg(`q${i}`, {queue: 'q2'}), at(1));
+    for (let i = 0; i < 250; i++) await rdb.schedule(makeMsg(`s${i}`), at(i % 7));
+    for (let i = 0; i < 130; i++) await rdb.schedule(makeMsg(`q${i}`, {queue: 'q2'}), at(1));
     await r.redis.zadd('asynq:{q2}:retry', T0_S, 'rx');
     await r.redis.hset('asynq:{q2}:t:rx', 'msg', 'x', 'state', 'retry');
     clock.set(at(10));
@@ -60,7 +58,7 @@ describe('RDB.forwardIfReady', () => {
 
   it('moves at most 100 tasks per script call (the loop does the rest)', async () => {
     const {rdb, clock} = newRdb(r.redis);
-    for (let i = 0; i < 150; i++) await rdb.schedule(msg(`s${i}`), at(1));
+    for (let i = 0; i < 150; i++) await rdb.schedule(makeMsg(`s${i}`), at(1));
     clock.set(at(5));
     const call = () => rdb.runner.run('forward', ['asynq:{default}:scheduled', 'asynq:{default}:pending'],
       [T0_S + 5, 'asynq:{default}:t:', T0_NS, 'asynq:{default}:g:']);
@@ -72,7 +70,7 @@ describe('RDB.forwardIfReady', () => {
 
   it('forwards a retry task whose hash has a group into g:<group> with score now, without SADD to groups', async () => {
     const {rdb, clock} = newRdb(r.redis);
-    await rdb.addToGroup(msg('g1', {groupKey: 'batch'}), 'batch');
+    await rdb.addToGroup(makeMsg('g1', {groupKey: 'batch'}), 'batch');
     // Move it to retry by hand, as the aggregated path would leave it (group field kept).
     await r.redis.zrem('asynq:{default}:g:batch', 'g1');
     await r.redis.del('asynq:{default}:groups');
@@ -80,18 +78,18 @@ describe('RDB.forwardIfReady', () => {
     await r.redis.zadd('asynq:{default}:retry', T0_S + 5, 'g1');
     clock.set(at(8));
     expect(await rdb.forwardIfReady(['default'])).toBe(1);
-    expect(await zset(r.redis, 'asynq:{default}:g:batch')).toEqual([['g1', T0_S + 8]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:g:batch')).toEqual([['g1', T0_S + 8]]);
     expect(await keyTypes(r.redis)).toEqual({
       'asynq:queues': 'set',
       'asynq:{default}:g:batch': 'zset',
       'asynq:{default}:t:g1': 'hash',
     });
-    expect((await taskHash(r.redis, 'asynq:{default}:t:g1')).fields).toEqual({state: 'aggregating', group: 'batch'});
+    expect(await taskHash(r.redis, 'default', 'g1')).toEqual({msg: expect.anything(), state: 'aggregating', group: 'batch'});
   });
 
   it('sends a scheduled task with a group key in its message to pending (no group field, Go quirk §17.1)', async () => {
     const {rdb, clock} = newRdb(r.redis);
-    await rdb.schedule(msg('s1', {groupKey: 'batch'}), at(60));
+    await rdb.schedule(makeMsg('s1', {groupKey: 'batch'}), at(60));
     clock.set(at(60));
     expect(await rdb.forwardIfReady(['default'])).toBe(1);
     expect(await r.redis.lrange('asynq:{default}:pending', 0, -1)).toEqual(['s1']);
@@ -100,11 +98,11 @@ describe('RDB.forwardIfReady', () => {
 
   it('does nothing for queues without due tasks', async () => {
     const {rdb} = newRdb(r.redis);
-    await rdb.enqueue(msg('p'));
+    await rdb.enqueue(makeMsg('p'));
     const before = await keyTypes(r.redis);
     expect(await rdb.forwardIfReady(['default', 'none'])).toBe(0);
     expect(await keyTypes(r.redis)).toEqual(before);
-    expect((await taskHash(r.redis, 'asynq:{default}:t:p')).fields.pending_since).toBe(T0_NS);
+    expect((await taskHash(r.redis, 'default', 'p')).pending_since).toBe(T0_NS);
   });
 });
 
@@ -112,14 +110,14 @@ describe('RDB.deleteExpiredCompletedTasks', () => {
   it('deletes completed tasks whose expiry is at or before now, in batches, and keeps the rest', async () => {
     const {rdb, clock} = newRdb(r.redis);
     for (let i = 0; i < 7; i++) {
-      await seedActive(rdb, msg(`c${i}`, {retention: 10 + i}));
-      await rdb.markAsComplete(msg(`c${i}`, {retention: 10 + i}));
+      await enqueueAndDequeue(rdb, makeMsg(`c${i}`, {retention: 10 + i}));
+      await rdb.markAsComplete(makeMsg(`c${i}`, {retention: 10 + i}));
     }
     clock.set(at(13));
     expect(await rdb.deleteExpiredCompletedTasks('default', 2)).toBe(4);
-    expect((await zset(r.redis, 'asynq:{default}:completed')).map(([id]) => id)).toEqual(['c4', 'c5', 'c6']);
+    expect((await zsetEntries(r.redis, 'asynq:{default}:completed')).map(([id]) => id)).toEqual(['c4', 'c5', 'c6']);
     for (let i = 0; i < 4; i++) expect(await r.redis.exists(`asynq:{default}:t:c${i}`)).toBe(0);
-    expect((await taskHash(r.redis, 'asynq:{default}:t:c4')).fields.state).toBe('completed');
+    expect((await taskHash(r.redis, 'default', 'c4')).state).toBe('completed');
     expect(await rdb.deleteExpiredCompletedTasks('default', 100)).toBe(0);
     clock.set(at(100));
     expect(await rdb.deleteExpiredCompletedTasks('default', 100)).toBe(3);

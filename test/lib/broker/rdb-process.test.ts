@@ -5,7 +5,7 @@ import {useRedis} from '../../support/redis.js';
 import {InternalError, RedisCommandError, TaskNotFoundError} from '../../../src/lib/errors.js';
 import {encodeTaskMessage} from '../../../src/lib/base/codec.js';
 import {uniqueKey} from '../../../src/lib/base/keys.js';
-import {DAY_S, expireTime, msg, newRdb, seedActive, T0, T0_NS, T0_S, taskHash, TODAY, zset} from './rdb-fixtures.js';
+import {DAY_S, enqueueAndDequeue, expireTime, makeMsg, newRdb, T0, T0_NS, T0_S, taskHash, TODAY, zsetEntries} from '../../support/seed.js';
 
 const r = useRedis();
 const UK = uniqueKey('default', 'email:welcome', Buffer.from('{"user_id":42}'));
@@ -13,38 +13,37 @@ const UK = uniqueKey('default', 'email:welcome', Buffer.from('{"user_id":42}'));
 describe('RDB.dequeue', () => {
   it('takes the oldest pending task to the head of active, leases it for 30 s, drops pending_since', async () => {
     const {rdb, clock} = newRdb(r.redis);
-    await rdb.enqueue(msg('old'));
-    await rdb.enqueue(msg('new'));
-    await rdb.enqueue(msg('other', {queue: 'q2'}));
+    await rdb.enqueue(makeMsg('old'));
+    await rdb.enqueue(makeMsg('new'));
+    await rdb.enqueue(makeMsg('other', {queue: 'q2'}));
     clock.advance(5000);
     const got = await rdb.dequeue(['default']);
-    expect(got!.msg).toEqual(msg('old'));
+    expect(got!.msg).toEqual(makeMsg('old'));
     expect(got!.leaseExpiresAt).toEqual(new Date(T0.getTime() + 35_000));
     expect(await r.redis.lrange('asynq:{default}:pending', 0, -1)).toEqual(['new']);
     expect(await r.redis.lrange('asynq:{default}:active', 0, -1)).toEqual(['old']);
-    expect(await zset(r.redis, 'asynq:{default}:lease')).toEqual([['old', T0_S + 35]]);
-    const h = await taskHash(r.redis, 'asynq:{default}:t:old');
-    expect(h.fields).toEqual({state: 'active'});
-    expect((await taskHash(r.redis, 'asynq:{default}:t:new')).fields).toEqual({state: 'pending', pending_since: T0_NS});
+    expect(await zsetEntries(r.redis, 'asynq:{default}:lease')).toEqual([['old', T0_S + 35]]);
+    expect(await taskHash(r.redis, 'default', 'old')).toEqual({msg: makeMsg('old'), state: 'active'});
+    expect(await taskHash(r.redis, 'default', 'new')).toEqual({msg: expect.anything(), state: 'pending', pending_since: T0_NS});
     await rdb.dequeue(['default']);
     expect(await r.redis.lrange('asynq:{default}:active', 0, -1)).toEqual(['new', 'old']);
   });
 
   it('tries queues in the given order and skips empty and paused ones', async () => {
     const {rdb} = newRdb(r.redis);
-    await rdb.enqueue(msg('p1', {queue: 'paused'}));
-    await rdb.enqueue(msg('l1', {queue: 'low'}));
+    await rdb.enqueue(makeMsg('p1', {queue: 'paused'}));
+    await rdb.enqueue(makeMsg('l1', {queue: 'low'}));
     await r.redis.set('asynq:{paused}:paused', String(T0_S));
     const got = await rdb.dequeue(['empty', 'paused', 'low']);
     expect(got!.msg.id).toBe('l1');
     expect(await r.redis.lrange('asynq:{paused}:pending', 0, -1)).toEqual(['p1']);
     expect(await r.redis.exists('asynq:{paused}:active', 'asynq:{paused}:lease')).toBe(0);
-    expect((await taskHash(r.redis, 'asynq:{paused}:t:p1')).fields.state).toBe('pending');
+    expect((await taskHash(r.redis, 'paused', 'p1')).state).toBe('pending');
   });
 
   it('returns null when every queue is empty or paused, and resumes after unpausing', async () => {
     const {rdb} = newRdb(r.redis);
-    await rdb.enqueue(msg('p1'));
+    await rdb.enqueue(makeMsg('p1'));
     await r.redis.set('asynq:{default}:paused', String(T0_S));
     expect(await rdb.dequeue(['default', 'none'])).toBeNull();
     await r.redis.del('asynq:{default}:paused');
@@ -56,7 +55,7 @@ describe('RDB.dequeue', () => {
     const goBytes = Buffer.from('0a0d656d61696c3a77656c636f6d65120e7b22757365725f6964223a34327d1a027431220764656661756c74281940880e', 'hex');
     await r.redis.hset('asynq:{default}:t:t1', 'msg', goBytes, 'state', 'pending');
     await r.redis.lpush('asynq:{default}:pending', 't1');
-    expect((await rdb.dequeue(['default']))!.msg).toEqual(msg('t1'));
+    expect((await rdb.dequeue(['default']))!.msg).toEqual(makeMsg('t1', {type: 'email:welcome', payload: Buffer.from('{"user_id":42}')}));
     await r.redis.hset('asynq:{default}:t:bad', 'msg', Buffer.from([0xff, 0xff, 0xff]), 'state', 'pending');
     await r.redis.lpush('asynq:{default}:pending', 'bad');
     await expect(rdb.dequeue(['default'])).rejects.toBeInstanceOf(InternalError);
@@ -66,8 +65,8 @@ describe('RDB.dequeue', () => {
 describe('RDB.done', () => {
   it('deletes the task, counts processed (daily key expiring in 90 days) and leaves failed alone', async () => {
     const {rdb} = newRdb(r.redis);
-    await seedActive(rdb, msg('t1'));
-    await rdb.done(msg('t1'));
+    await enqueueAndDequeue(rdb, makeMsg('t1'));
+    await rdb.done(makeMsg('t1'));
     expect(await keyTypes(r.redis)).toEqual({
       'asynq:queues': 'set',
       [`asynq:{default}:processed:${TODAY}`]: 'string',
@@ -81,15 +80,15 @@ describe('RDB.done', () => {
 
   it('sets the daily expiry only when it creates the counter and uses the UTC date of now', async () => {
     const {rdb, clock} = newRdb(r.redis);
-    await seedActive(rdb, msg('a'), msg('b'), msg('c'));
-    await rdb.done(msg('a'));
+    await enqueueAndDequeue(rdb, makeMsg('a'), makeMsg('b'), makeMsg('c'));
+    await rdb.done(makeMsg('a'));
     clock.advance(3600_000);
-    await rdb.done(msg('b'));
+    await rdb.done(makeMsg('b'));
     const daily = `asynq:{default}:processed:${TODAY}`;
     expect(await r.redis.get(daily)).toBe('2');
     expect(await expireTime(r.redis, daily)).toBe(T0_S + 90 * DAY_S);
     clock.advance(12 * 3600_000); // next UTC day
-    await rdb.done(msg('c'));
+    await rdb.done(makeMsg('c'));
     const tomorrow = new Date(T0.getTime() + 13 * 3600_000).toISOString().slice(0, 10);
     expect(await r.redis.get(`asynq:{default}:processed:${tomorrow}`)).toBe('1');
     expect(await expireTime(r.redis, `asynq:{default}:processed:${tomorrow}`)).toBe(T0_S + 13 * 3600 + 90 * DAY_S);
@@ -98,15 +97,15 @@ describe('RDB.done', () => {
 
   it('wraps the total counter to 1 when it holds the max int64', async () => {
     const {rdb} = newRdb(r.redis);
-    await seedActive(rdb, msg('t1'));
+    await enqueueAndDequeue(rdb, makeMsg('t1'));
     await r.redis.set('asynq:{default}:processed', '9223372036854775807');
-    await rdb.done(msg('t1'));
+    await rdb.done(makeMsg('t1'));
     expect(await r.redis.get('asynq:{default}:processed')).toBe('1');
   });
 
   it('releases the unique lock the task owns', async () => {
     const {rdb} = newRdb(r.redis);
-    const m = msg('u1', {uniqueKey: UK});
+    const m = makeMsg('u1', {uniqueKey: UK});
     await rdb.enqueueUnique(m, 3600);
     await rdb.dequeue(['default']);
     await rdb.done(m);
@@ -115,8 +114,8 @@ describe('RDB.done', () => {
 
   it('keeps a unique lock owned by another task', async () => {
     const {rdb} = newRdb(r.redis);
-    const m = msg('u1', {uniqueKey: UK});
-    await seedActive(rdb, m);
+    const m = makeMsg('u1', {uniqueKey: UK});
+    await enqueueAndDequeue(rdb, m);
     await r.redis.set(UK, 'u2', 'EX', 60);
     await rdb.done(m);
     expect(await r.redis.get(UK)).toBe('u2');
@@ -125,36 +124,34 @@ describe('RDB.done', () => {
 
   it('throws TaskNotFoundError for a task that is not active, writing nothing', async () => {
     const {rdb} = newRdb(r.redis);
-    await rdb.enqueue(msg('t1'));
+    await rdb.enqueue(makeMsg('t1'));
     const before = await keyTypes(r.redis);
-    const err = await rdb.done(msg('t1')).catch((e: unknown) => e);
+    const err = await rdb.done(makeMsg('t1')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TaskNotFoundError);
     expect(err).toMatchObject({queue: 'default', taskId: 't1'});
-    await expect(rdb.done(msg('t1', {uniqueKey: UK}))).rejects.toBeInstanceOf(TaskNotFoundError);
+    await expect(rdb.done(makeMsg('t1', {uniqueKey: UK}))).rejects.toBeInstanceOf(TaskNotFoundError);
     expect(await keyTypes(r.redis)).toEqual(before);
-    expect((await taskHash(r.redis, 'asynq:{default}:t:t1')).fields.state).toBe('pending');
+    expect((await taskHash(r.redis, 'default', 't1')).state).toBe('pending');
   });
 
   it('maps other Redis failures to RedisCommandError', async () => {
     const {rdb} = newRdb(r.redis);
     await r.redis.set('asynq:{default}:active', 'not a list');
-    await expect(rdb.done(msg('t1'))).rejects.toBeInstanceOf(RedisCommandError);
+    await expect(rdb.done(makeMsg('t1'))).rejects.toBeInstanceOf(RedisCommandError);
   });
 });
 
 describe('RDB.markAsComplete', () => {
   it('keeps the task as completed with completedAt = now, scored now + retention; counts processed', async () => {
     const {rdb, clock} = newRdb(r.redis);
-    const m = msg('c1', {retention: 3600});
-    await seedActive(rdb, m);
+    const m = makeMsg('c1', {retention: 3600});
+    await enqueueAndDequeue(rdb, m);
     await r.redis.hset('asynq:{default}:t:c1', 'result', '{"ok":true}');
     clock.advance(2000);
     await rdb.markAsComplete(m);
     expect(m.completedAt).toBe(0); // the caller's message is not modified
-    const h = await taskHash(r.redis, 'asynq:{default}:t:c1');
-    expect(h.fields).toEqual({state: 'completed', result: '{"ok":true}'});
-    expect(h.msg).toEqual({...m, completedAt: T0_S + 2});
-    expect(await zset(r.redis, 'asynq:{default}:completed')).toEqual([['c1', T0_S + 2 + 3600]]);
+    expect(await taskHash(r.redis, 'default', 'c1')).toEqual({msg: {...m, completedAt: T0_S + 2}, state: 'completed', result: '{"ok":true}'});
+    expect(await zsetEntries(r.redis, 'asynq:{default}:completed')).toEqual([['c1', T0_S + 2 + 3600]]);
     expect(await r.redis.exists('asynq:{default}:active', 'asynq:{default}:lease')).toBe(0);
     expect(await r.redis.get(`asynq:{default}:processed:${TODAY}`)).toBe('1');
     expect(await expireTime(r.redis, `asynq:{default}:processed:${TODAY}`)).toBe(T0_S + 2 + 90 * DAY_S);
@@ -164,15 +161,15 @@ describe('RDB.markAsComplete', () => {
 
   it('releases an owned unique lock, keeps one owned by another task, and keeps unique_key in the hash', async () => {
     const {rdb} = newRdb(r.redis);
-    const m = msg('u1', {uniqueKey: UK, retention: 60});
+    const m = makeMsg('u1', {uniqueKey: UK, retention: 60});
     await rdb.enqueueUnique(m, 3600);
     await rdb.dequeue(['default']);
     await rdb.markAsComplete(m);
     expect(await r.redis.exists(UK)).toBe(0);
-    expect((await taskHash(r.redis, 'asynq:{default}:t:u1')).fields).toEqual({state: 'completed', unique_key: UK});
+    expect(await taskHash(r.redis, 'default', 'u1')).toEqual({msg: expect.anything(), state: 'completed', unique_key: UK});
 
-    const other = msg('u2', {uniqueKey: UK, retention: 60});
-    await seedActive(rdb, other);
+    const other = makeMsg('u2', {uniqueKey: UK, retention: 60});
+    await enqueueAndDequeue(rdb, other);
     await r.redis.set(UK, 'u3');
     await rdb.markAsComplete(other);
     expect(await r.redis.get(UK)).toBe('u3');
@@ -180,29 +177,29 @@ describe('RDB.markAsComplete', () => {
 
   it('wraps the total counter at max int64', async () => {
     const {rdb} = newRdb(r.redis);
-    await seedActive(rdb, msg('c1', {retention: 10}));
+    await enqueueAndDequeue(rdb, makeMsg('c1', {retention: 10}));
     await r.redis.set('asynq:{default}:processed', '9223372036854775807');
-    await rdb.markAsComplete(msg('c1', {retention: 10}));
+    await rdb.markAsComplete(makeMsg('c1', {retention: 10}));
     expect(await r.redis.get('asynq:{default}:processed')).toBe('1');
   });
 
   it('throws TaskNotFoundError when the task is not active', async () => {
     const {rdb} = newRdb(r.redis);
-    await rdb.enqueue(msg('c1'));
+    await rdb.enqueue(makeMsg('c1'));
     const before = await keyTypes(r.redis);
-    await expect(rdb.markAsComplete(msg('c1', {retention: 10}))).rejects.toBeInstanceOf(TaskNotFoundError);
-    await expect(rdb.markAsComplete(msg('c1', {retention: 10, uniqueKey: UK}))).rejects.toBeInstanceOf(TaskNotFoundError);
+    await expect(rdb.markAsComplete(makeMsg('c1', {retention: 10}))).rejects.toBeInstanceOf(TaskNotFoundError);
+    await expect(rdb.markAsComplete(makeMsg('c1', {retention: 10, uniqueKey: UK}))).rejects.toBeInstanceOf(TaskNotFoundError);
     expect(await keyTypes(r.redis)).toEqual(before);
   });
 
   it('throws InternalError when the ID is already in the completed set', async () => {
     const {rdb} = newRdb(r.redis);
-    await seedActive(rdb, msg('c1', {retention: 10}));
+    await enqueueAndDequeue(rdb, makeMsg('c1', {retention: 10}));
     await r.redis.zadd('asynq:{default}:completed', 1, 'c1');
-    await expect(rdb.markAsComplete(msg('c1', {retention: 10}))).rejects.toBeInstanceOf(InternalError);
+    await expect(rdb.markAsComplete(makeMsg('c1', {retention: 10}))).rejects.toBeInstanceOf(InternalError);
     // Not transactional, as in Go: active/lease were already left; no stats counted, msg not rewritten.
     expect(await r.redis.exists('asynq:{default}:active', 'asynq:{default}:lease')).toBe(0);
-    expect((await taskHash(r.redis, 'asynq:{default}:t:c1')).fields.state).toBe('active');
+    expect((await taskHash(r.redis, 'default', 'c1')).state).toBe('active');
     expect(await r.redis.exists('asynq:{default}:processed')).toBe(0);
   });
 });
@@ -210,22 +207,20 @@ describe('RDB.markAsComplete', () => {
 describe('RDB.requeue', () => {
   it('puts the task at the tail of pending (next to dequeue) with no pending_since and no stats', async () => {
     const {rdb} = newRdb(r.redis);
-    await seedActive(rdb, msg('t1'));
-    await rdb.enqueue(msg('t2'));
-    await rdb.requeue(msg('t1'));
+    await enqueueAndDequeue(rdb, makeMsg('t1'));
+    await rdb.enqueue(makeMsg('t2'));
+    await rdb.requeue(makeMsg('t1'));
     expect(await r.redis.lrange('asynq:{default}:pending', 0, -1)).toEqual(['t2', 't1']);
     expect(await r.redis.exists('asynq:{default}:active', 'asynq:{default}:lease')).toBe(0);
-    const h = await taskHash(r.redis, 'asynq:{default}:t:t1');
-    expect(h.fields).toEqual({state: 'pending'});
-    expect(h.msg).toEqual(msg('t1'));
+    expect(await taskHash(r.redis, 'default', 't1')).toEqual({msg: makeMsg('t1'), state: 'pending'});
     expect(Object.keys(await keyTypes(r.redis)).filter((k) => /processed|failed/.test(k))).toEqual([]);
     expect((await rdb.dequeue(['default']))!.msg.id).toBe('t1');
   });
 
   it('throws TaskNotFoundError for a task that is not active', async () => {
     const {rdb} = newRdb(r.redis);
-    await rdb.enqueue(msg('t1'));
-    await expect(rdb.requeue(msg('t1'))).rejects.toBeInstanceOf(TaskNotFoundError);
+    await rdb.enqueue(makeMsg('t1'));
+    await expect(rdb.requeue(makeMsg('t1'))).rejects.toBeInstanceOf(TaskNotFoundError);
     expect(await r.redis.lrange('asynq:{default}:pending', 0, -1)).toEqual(['t1']);
   });
 });
@@ -233,15 +228,13 @@ describe('RDB.requeue', () => {
 describe('RDB.retry', () => {
   it('on failure: retried+1, error and last-failed time in msg, ZADD retry, processed and failed +1', async () => {
     const {rdb, clock} = newRdb(r.redis);
-    const m = msg('r1', {retried: 2});
-    await seedActive(rdb, m);
+    const m = makeMsg('r1', {retried: 2});
+    await enqueueAndDequeue(rdb, m);
     clock.advance(1000);
     await rdb.retry(m, new Date(T0.getTime() + 61_000), 'boom', true);
     expect(m.retried).toBe(2);
-    const h = await taskHash(r.redis, 'asynq:{default}:t:r1');
-    expect(h.fields).toEqual({state: 'retry'});
-    expect(h.msg).toEqual({...m, retried: 3, errorMsg: 'boom', lastFailedAt: T0_S + 1});
-    expect(await zset(r.redis, 'asynq:{default}:retry')).toEqual([['r1', T0_S + 61]]);
+    expect(await taskHash(r.redis, 'default', 'r1')).toEqual({msg: {...m, retried: 3, errorMsg: 'boom', lastFailedAt: T0_S + 1}, state: 'retry'});
+    expect(await zsetEntries(r.redis, 'asynq:{default}:retry')).toEqual([['r1', T0_S + 61]]);
     expect(await r.redis.exists('asynq:{default}:active', 'asynq:{default}:lease')).toBe(0);
     for (const k of [`asynq:{default}:processed:${TODAY}`, `asynq:{default}:failed:${TODAY}`]) {
       expect(await r.redis.get(k)).toBe('1');
@@ -254,39 +247,38 @@ describe('RDB.retry', () => {
 
   it('on a non-failure: retried unchanged and no counters at all', async () => {
     const {rdb} = newRdb(r.redis);
-    const m = msg('r1', {retried: 2});
-    await seedActive(rdb, m);
+    const m = makeMsg('r1', {retried: 2});
+    await enqueueAndDequeue(rdb, m);
     await rdb.retry(m, new Date(T0.getTime() + 10_000), 'context canceled', false);
-    const h = await taskHash(r.redis, 'asynq:{default}:t:r1');
-    expect(h.msg).toEqual({...m, errorMsg: 'context canceled', lastFailedAt: T0_S});
-    expect(await zset(r.redis, 'asynq:{default}:retry')).toEqual([['r1', T0_S + 10]]);
+    expect((await taskHash(r.redis, 'default', 'r1')).msg).toEqual({...m, errorMsg: 'context canceled', lastFailedAt: T0_S});
+    expect(await zsetEntries(r.redis, 'asynq:{default}:retry')).toEqual([['r1', T0_S + 10]]);
     expect(Object.keys(await keyTypes(r.redis)).filter((k) => /processed|failed/.test(k))).toEqual([]);
   });
 
   it('keeps the unique lock', async () => {
     const {rdb} = newRdb(r.redis);
-    const m = msg('u1', {uniqueKey: UK});
+    const m = makeMsg('u1', {uniqueKey: UK});
     await rdb.enqueueUnique(m, 3600);
     await rdb.dequeue(['default']);
     await rdb.retry(m, new Date(T0.getTime() + 10_000), 'x', true);
     expect(await r.redis.get(UK)).toBe('u1');
-    expect((await taskHash(r.redis, 'asynq:{default}:t:u1')).fields).toEqual({state: 'retry', unique_key: UK});
+    expect(await taskHash(r.redis, 'default', 'u1')).toEqual({msg: expect.anything(), state: 'retry', unique_key: UK});
   });
 
   it('wraps both totals to 1 when processed holds the max int64', async () => {
     const {rdb} = newRdb(r.redis);
-    await seedActive(rdb, msg('r1'));
+    await enqueueAndDequeue(rdb, makeMsg('r1'));
     await r.redis.set('asynq:{default}:processed', '9223372036854775807');
     await r.redis.set('asynq:{default}:failed', '17');
-    await rdb.retry(msg('r1'), T0, 'x', true);
+    await rdb.retry(makeMsg('r1'), T0, 'x', true);
     expect(await r.redis.mget('asynq:{default}:processed', 'asynq:{default}:failed')).toEqual(['1', '1']);
   });
 
   it('throws TaskNotFoundError for a task that is not active, writing nothing', async () => {
     const {rdb} = newRdb(r.redis);
-    await rdb.enqueue(msg('r1'));
+    await rdb.enqueue(makeMsg('r1'));
     const before = await keyTypes(r.redis);
-    await expect(rdb.retry(msg('r1'), T0, 'x', true)).rejects.toBeInstanceOf(TaskNotFoundError);
+    await expect(rdb.retry(makeMsg('r1'), T0, 'x', true)).rejects.toBeInstanceOf(TaskNotFoundError);
     expect(await keyTypes(r.redis)).toEqual(before);
   });
 });
@@ -294,26 +286,26 @@ describe('RDB.retry', () => {
 describe('RDB.listLeaseExpired', () => {
   it('lists messages with lease at or before the cutoff over the given queues, skipping missing hashes', async () => {
     const {rdb, clock} = newRdb(r.redis);
-    await seedActive(rdb, msg('a'), msg('b', {queue: 'q2'}));
+    await enqueueAndDequeue(rdb, makeMsg('a'), makeMsg('b', {queue: 'q2'}));
     clock.advance(10_000);
-    await seedActive(rdb, msg('late'));
+    await enqueueAndDequeue(rdb, makeMsg('late'));
     await r.redis.zadd('asynq:{default}:lease', T0_S, 'ghost'); // no hash
     const atA = new Date((T0_S + 30) * 1000);
     expect((await rdb.listLeaseExpired(atA, ['default', 'q2'])).map((m) => m.id)).toEqual(['a', 'b']);
     expect(await rdb.listLeaseExpired(new Date((T0_S + 29) * 1000), ['default', 'q2'])).toEqual([]);
     expect((await rdb.listLeaseExpired(new Date((T0_S + 40) * 1000), ['default'])).map((m) => m.id)).toEqual(['a', 'late']);
-    expect(await rdb.listLeaseExpired(new Date((T0_S + 40) * 1000), ['q2'])).toEqual([msg('b', {queue: 'q2'})]);
+    expect(await rdb.listLeaseExpired(new Date((T0_S + 40) * 1000), ['q2'])).toEqual([makeMsg('b', {queue: 'q2'})]);
   });
 });
 
 describe('RDB.extendLease', () => {
   it('moves existing lease scores to now + 30 s and never adds IDs', async () => {
     const {rdb, clock} = newRdb(r.redis);
-    await seedActive(rdb, msg('a'), msg('b'));
+    await enqueueAndDequeue(rdb, makeMsg('a'), makeMsg('b'));
     clock.advance(20_000);
     const expiry = await rdb.extendLease('default', ['a', 'gone']);
     expect(expiry).toEqual(new Date(T0.getTime() + 50_000));
-    expect(await zset(r.redis, 'asynq:{default}:lease')).toEqual([['b', T0_S + 30], ['a', T0_S + 50]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:lease')).toEqual([['b', T0_S + 30], ['a', T0_S + 50]]);
     expect(await rdb.extendLease('default', [])).toEqual(new Date(T0.getTime() + 50_000));
   });
 });
@@ -321,11 +313,11 @@ describe('RDB.extendLease', () => {
 describe('RDB.writeResult', () => {
   it('HSETs the result bytes and returns their length', async () => {
     const {rdb} = newRdb(r.redis);
-    await seedActive(rdb, msg('t1'));
+    await enqueueAndDequeue(rdb, makeMsg('t1'));
     const data = new Uint8Array([0, 1, 2, 0xff]);
     expect(await rdb.writeResult('default', 't1', data.subarray(1))).toBe(3);
     expect(await r.redis.hgetBuffer('asynq:{default}:t:t1', 'result')).toEqual(Buffer.from([1, 2, 0xff]));
-    expect((await taskHash(r.redis, 'asynq:{default}:t:t1')).fields.state).toBe('active');
+    expect((await taskHash(r.redis, 'default', 't1')).state).toBe('active');
   });
 });
 
@@ -370,6 +362,6 @@ describe('cancelation', () => {
 
 it('encodes messages it writes exactly as the codec does (sanity for the decoded comparisons)', async () => {
   const {rdb} = newRdb(r.redis);
-  await seedActive(rdb, msg('t1'));
-  expect(await r.redis.hgetBuffer('asynq:{default}:t:t1', 'msg')).toEqual(encodeTaskMessage(msg('t1')));
+  await enqueueAndDequeue(rdb, makeMsg('t1'));
+  expect(await r.redis.hgetBuffer('asynq:{default}:t:t1', 'msg')).toEqual(encodeTaskMessage(makeMsg('t1')));
 });

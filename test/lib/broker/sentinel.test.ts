@@ -24,7 +24,7 @@ import {startRedisSentinel, type RedisSentinel} from '../../support/redis-sentin
 import type {RedisServer} from '../../support/redis-server.js';
 import {processAlive} from '../../support/process.js';
 import {waitFor} from '../../support/wait.js';
-import {msg, T0} from './rdb-fixtures.js';
+import {makeMsg, T0} from '../../support/seed.js';
 
 let topo: RedisSentinel;
 let client: RedisConnection;
@@ -74,7 +74,7 @@ async function drain(q: string): Promise<string[]> {
 describe('RDB behind Redis Sentinel', () => {
   it('keeps every acknowledged enqueue across SENTINEL FAILOVER and runs the scripts on the new master', async () => {
     const before = ids('before', 20);
-    for (const id of before) await rdb.enqueue(msg(id, {queue: 'sentinel'}));
+    for (const id of before) await rdb.enqueue(makeMsg(id, {queue: 'sentinel'}));
     const old = topo.master;
     expect(await clientPort()).toBe(old.port);
 
@@ -84,7 +84,7 @@ describe('RDB behind Redis Sentinel', () => {
     expect(await promoted.client().script('EXISTS', sha('enqueue'))).toEqual([0]);
 
     const after = ids('after', 20);
-    for (const id of after) await rdb.enqueue(msg(id, {queue: 'sentinel'}));
+    for (const id of after) await rdb.enqueue(makeMsg(id, {queue: 'sentinel'}));
     expect(await clientPort()).toBe(promoted.port);
     expect(await promoted.client().script('EXISTS', sha('enqueue'))).toEqual([1]);
     expect(await pendingOn(promoted, 'sentinel')).toEqual([...before, ...after]);
@@ -97,17 +97,17 @@ describe('RDB behind Redis Sentinel', () => {
   });
 
   it('reloads the scripts when the server forgets them (EVALSHA → NOSCRIPT → EVAL)', async () => {
-    await rdb.enqueue(msg('cached', {queue: 'sentinel'}));
+    await rdb.enqueue(makeMsg('cached', {queue: 'sentinel'}));
     expect(await topo.master.client().script('EXISTS', sha('enqueue'), sha('dequeue'))).toEqual([1, 1]);
     await topo.master.client().script('FLUSH');
-    await rdb.enqueue(msg('reloaded', {queue: 'sentinel'}));
+    await rdb.enqueue(makeMsg('reloaded', {queue: 'sentinel'}));
     expect(await drain('sentinel')).toEqual(['cached', 'reloaded']);
     expect(await topo.master.client().script('EXISTS', sha('enqueue'), sha('dequeue'))).toEqual([1, 1]);
   });
 
   it('follows the promoted replica after the master is killed; enqueues sent during the outage go through', async () => {
     const before = ids('pre', 10);
-    for (const id of before) await rdb.enqueue(msg(id, {queue: 'sentinel'}));
+    for (const id of before) await rdb.enqueue(makeMsg(id, {queue: 'sentinel'}));
     const old = topo.master;
     const failover = topo.failover({kill: true});
     await waitFor(() => !processAlive(old.pid), 'the killed master to exit', 5_000);
@@ -117,7 +117,7 @@ describe('RDB behind Redis Sentinel', () => {
     // as a conflict; that one did get stored, so it counts as acknowledged.
     const during = ids('during', 10);
     const sent = Date.now();
-    const outcomes = Promise.all(during.map((id) => rdb.enqueue(msg(id, {queue: 'sentinel'})).then(
+    const outcomes = Promise.all(during.map((id) => rdb.enqueue(makeMsg(id, {queue: 'sentinel'})).then(
       () => 'ok', (err: unknown) => (err instanceof TaskIdConflictError ? 'ok' : `failed: ${String(err)}`))));
     const promoted = await failover;
     expect(await outcomes).toEqual(during.map(() => 'ok'));
