@@ -1,34 +1,21 @@
 // The inspection commands and the Inspector against a Redis Cluster (one node serving every slot:
 // enough for CLUSTER KEYSLOT / SLOTS / INFO and for the ioredis Cluster client the CLI builds).
-import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest';
+import {beforeAll, describe, expect, it} from 'vitest';
 import {Cluster, type Redis} from 'ioredis';
 import type {QueueListResult} from '../../src/commands/queue/list.js';
 import type {StatsResult} from '../../src/commands/stats.js';
 import {Inspector} from '../../src/lib/index.js';
 import {runCliInProcess} from '../support/cli.js';
-import {startRedisServer, type RedisServer} from '../support/redis-server.js';
+import {useRedisCluster} from '../support/redis-cluster.js';
+import type {RedisServer} from '../support/redis-server.js';
 import {seedEveryState} from '../support/seed-every-state.js';
 
+const fx = useRedisCluster({masters: 1});
 let server: RedisServer;
 let plain: Redis;
-
-beforeAll(async () => {
-  server = await startRedisServer({
-    args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-announce-ip', '127.0.0.1'],
-  });
+beforeAll(() => {
+  server = fx.cluster.nodes[0]!;
   plain = server.client();
-  await plain.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
-  for (let i = 0; i < 400 && !String(await plain.call('CLUSTER', 'INFO')).includes('cluster_state:ok'); i++) {
-    await new Promise((res) => setTimeout(res, 25));
-  }
-});
-
-beforeEach(async () => {
-  await plain.flushall();
-});
-
-afterAll(async () => {
-  await server?.stop();
 });
 
 const addr = (): string => `127.0.0.1:${server.port}`;

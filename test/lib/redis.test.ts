@@ -1,5 +1,5 @@
-import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {spawnSync} from 'node:child_process';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
@@ -9,7 +9,9 @@ import {ValidationError} from '../../src/lib/errors.js';
 import {closeRedisClient, createRedisClient, isRedisInstance, parseRedisURI, type RedisClientOpt} from '../../src/lib/redis.js';
 import {Task} from '../../src/lib/task.js';
 import {useRedis} from '../support/redis.js';
-import {freePort, redisServerBinary, startRedisServer, type RedisServer} from '../support/redis-server.js';
+import {startRedisCluster, type RedisCluster} from '../support/redis-cluster.js';
+import {freePort, startRedisServer, type RedisServer} from '../support/redis-server.js';
+import {waitFor} from '../support/wait.js';
 
 const r = useRedis();
 
@@ -247,46 +249,28 @@ describe.skipIf(!hasOpenssl)('createRedisClient over TLS (needs openssl for a th
   });
 });
 
-/** A Redis Sentinel process (redis-server --sentinel) watching one master; stopped by PID. */
-async function startSentinel(masterPort: number, password?: string): Promise<{port: number; stop(): Promise<void>}> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'asynq-ts-sentinel-'));
-  const conf = join(dir, 'sentinel.conf');
-  writeFileSync(conf, [
-    `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor mymaster 127.0.0.1 ${masterPort} 1`,
-    ...(password ? [`requirepass ${password}`] : []), '',
-  ].join('\n'));
-  const child: ChildProcess = spawn(redisServerBinary(), [conf, '--sentinel'], {stdio: 'ignore'});
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null) {
-      const exited = new Promise<void>((res) => child.once('exit', () => res()));
-      process.kill(child.pid!, 'SIGKILL');
-      await exited;
-    }
-    rmSync(dir, {recursive: true, force: true});
-  };
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const probe = new Redis({host: '127.0.0.1', port, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null});
-    probe.on('error', () => {});
-    try {
-      await probe.connect();
-      const addr = await probe.call('SENTINEL', 'get-master-addr-by-name', 'mymaster') as string[] | null;
-      probe.disconnect();
-      if (addr && Number(addr[1]) === masterPort) return {port, stop};
-    } catch {
-      probe.disconnect();
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error('sentinel did not come up');
-    }
-    await new Promise((res) => setTimeout(res, 50));
+/**
+ * One Redis Sentinel (redis-server --sentinel, with its own password) watching one master: lighter
+ * than test/support/redis-sentinel.ts's topology, which starts its own master, replicas and three
+ * sentinels and has no sentinel password.
+ */
+async function startSentinel(masterPort: number, password: string): Promise<RedisServer> {
+  const sentinel = await startRedisServer({
+    config: `sentinel monitor mymaster 127.0.0.1 ${masterPort} 1\nrequirepass ${password}\n`, args: ['--sentinel'], password,
+  });
+  const probe = sentinel.client();
+  try {
+    await waitFor(async () => Number(((await probe.call('SENTINEL', 'get-master-addr-by-name', 'mymaster')) as string[] | null)?.[1])
+      === masterPort, 'the sentinel to report the master', 10_000, {everyMs: 50, retryErrors: true});
+  } catch (err) {
+    await sentinel.stop();
+    throw err;
   }
+  return sentinel;
 }
 
 describe('createRedisClient through Sentinel', () => {
-  let sentinel: {port: number; stop(): Promise<void>};
+  let sentinel: RedisServer;
   beforeAll(async () => {
     sentinel = await startSentinel(r.server.port, SECRET);
   });
@@ -364,19 +348,14 @@ describe('createRedisClient through Sentinel', () => {
 });
 
 describe('createRedisClient on Redis Cluster', () => {
+  let cluster: RedisCluster;
   let node: RedisServer;
   beforeAll(async () => {
-    node = await startRedisServer({args: ['--cluster-enabled', 'yes', '--cluster-announce-ip', '127.0.0.1']});
-    const admin = node.client();
-    await admin.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
-    const deadline = Date.now() + 10_000;
-    while (!/cluster_state:ok/.test(await admin.call('CLUSTER', 'INFO') as string)) {
-      if (Date.now() > deadline) throw new Error('cluster did not become ok');
-      await new Promise((res) => setTimeout(res, 50));
-    }
+    cluster = await startRedisCluster({masters: 1});
+    node = cluster.nodes[0]!;
   });
   afterAll(async () => {
-    await node?.stop();
+    await cluster?.stop();
   });
 
   it('connects with a RedisClusterClientOpt and runs the enqueue scripts (all keys of a queue in one slot)', async () => {

@@ -2,6 +2,8 @@
  * A throwaway Redis Cluster for tests: `masters` (+ `replicasPerMaster` each) redis-server nodes
  * with `--cluster-enabled yes` on free loopback ports, joined by `redis-cli --cluster create`,
  * torn down by PID (each node is a startRedisServer instance with its own temporary directory).
+ * `masters: 1` is a lone node that serves every slot (CLUSTER ADDSLOTSRANGE, no redis-cli): enough
+ * for CLUSTER KEYSLOT/SLOTS/INFO and an ioredis Cluster client, and the fastest to start.
  *
  * A cluster cannot be FLUSHALLed through one connection: flush() runs FLUSHALL on every master.
  * `useRedisCluster()` is the per-file vitest fixture (like useRedis): one cluster per test file,
@@ -14,7 +16,7 @@ import {startRedisServer, type RedisServer} from './redis-server.js';
 import {waitFor} from './wait.js';
 
 export interface RedisClusterOptions {
-  /** Number of masters (>= 3: redis-cli refuses fewer). Default 3. */
+  /** Number of masters: 1 (a lone node, no replicas), or >= 3 (redis-cli refuses 2). Default 3. */
   masters?: number;
   /** Replicas per master. Default 0. */
   replicasPerMaster?: number;
@@ -123,15 +125,19 @@ export function infoField(info: string, field: string): string | undefined {
 export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise<RedisCluster> {
   const masters = opts.masters ?? 3;
   const replicas = opts.replicasPerMaster ?? 0;
-  if (!Number.isInteger(masters) || masters < 3) throw new Error('a Redis Cluster needs at least 3 masters');
+  const lone = masters === 1;
+  if (!Number.isInteger(masters) || (masters < 3 && !lone)) throw new Error('a Redis Cluster needs 1 or at least 3 masters');
   if (!Number.isInteger(replicas) || replicas < 0) throw new Error('replicasPerMaster must be a whole number >= 0');
-  const cli = redisCliBinary();
+  if (lone && replicas > 0) throw new Error('a one-node cluster has no replicas');
+  const cli = lone ? '' : redisCliBinary();
   const count = masters * (1 + replicas);
   const settled = await Promise.allSettled(Array.from({length: count}, () => startRedisServer({
     args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf',
       '--cluster-node-timeout', String(opts.nodeTimeoutMs ?? 2000),
       // Replicas sync at once (the default waits 5 s for more replicas before a diskless sync).
-      '--repl-diskless-sync-delay', '0'],
+      '--repl-diskless-sync-delay', '0',
+      // A lone node never learns its address from a peer: CLUSTER SLOTS would report "".
+      ...(lone ? ['--cluster-announce-ip', '127.0.0.1'] : [])],
   })));
   const nodes = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -148,11 +154,15 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
     throw failed.reason;
   }
   try {
-    const created = spawnSync(cli, ['--cluster', 'create', ...nodes.map((n) => `${n.host}:${n.port}`),
-      '--cluster-replicas', String(replicas), '--cluster-yes'], {encoding: 'utf8', timeout: 30_000});
-    if (created.error || created.status !== 0) {
-      throw new Error(`redis-cli --cluster create failed (${created.error?.message ?? `exit ${created.status}`}):\n` +
-        `${created.stdout}\n${created.stderr}`);
+    if (lone) {
+      await conn(nodes[0]!).call('CLUSTER', 'ADDSLOTSRANGE', '0', String(CLUSTER_SLOTS - 1));
+    } else {
+      const created = spawnSync(cli, ['--cluster', 'create', ...nodes.map((n) => `${n.host}:${n.port}`),
+        '--cluster-replicas', String(replicas), '--cluster-yes'], {encoding: 'utf8', timeout: 30_000});
+      if (created.error || created.status !== 0) {
+        throw new Error(`redis-cli --cluster create failed (${created.error?.message ?? `exit ${created.status}`}):\n` +
+          `${created.stdout}\n${created.stderr}`);
+      }
     }
     // Every node sees the full cluster and all slots served; every replica is in sync.
     await waitFor(async () => {

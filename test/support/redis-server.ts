@@ -68,12 +68,12 @@ export async function freePort(): Promise<number> {
   }
 }
 
-async function waitReady(port: number, child: ChildProcess, deadlineMs: number): Promise<void> {
+async function waitReady(port: number, child: ChildProcess, deadlineMs: number, password?: string): Promise<void> {
   const start = Date.now();
   let lastErr: unknown;
   while (Date.now() - start < deadlineMs) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
-    const c = new Redis({host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null});
+    const c = new Redis({host: '127.0.0.1', port, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null});
     c.on('error', () => {});
     try {
       await c.connect();
@@ -98,6 +98,8 @@ export interface StartOptions {
    * generated `--port …` options). Sentinel mode needs this: it rewrites its config file.
    */
   config?: string;
+  /** The password the server requires (its requirepass), for the readiness probe and client(). */
+  password?: string;
 }
 
 export async function startRedisServer(opts: StartOptions = {}): Promise<RedisServer> {
@@ -119,7 +121,7 @@ export async function startRedisServer(opts: StartOptions = {}): Promise<RedisSe
     );
     live.add(child);
     try {
-      await waitReady(port, child, 10_000);
+      await waitReady(port, child, 10_000, opts.password);
     } catch (err) {
       child.kill('SIGKILL');
       live.delete(child);
@@ -135,12 +137,12 @@ export async function startRedisServer(opts: StartOptions = {}): Promise<RedisSe
       dir,
       url: `redis://127.0.0.1:${port}`,
       client(o = {}) {
-        const c = new Redis({host: '127.0.0.1', port, db: o.db ?? 0, maxRetriesPerRequest: 1});
+        const c = new Redis({host: '127.0.0.1', port, password: opts.password, db: o.db ?? 0, maxRetriesPerRequest: 1});
         clients.push(c);
         return c;
       },
       async flush() {
-        const c = new Redis({host: '127.0.0.1', port});
+        const c = new Redis({host: '127.0.0.1', port, password: opts.password});
         try { await c.flushall(); } finally { c.disconnect(); }
       },
       async stop() {

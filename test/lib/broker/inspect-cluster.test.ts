@@ -1,45 +1,30 @@
 /**
- * The inspector on Redis Cluster: a one-node cluster (cluster mode on, all 16384 slots assigned to
+ * The inspector on Redis Cluster: a one-node cluster (redis-cluster.ts `masters: 1`: all 16384 slots on
  * the node) is enough to exercise CLUSTER KEYSLOT / CLUSTER SLOTS and to run the scripts through an
  * ioredis Cluster client, which (like Redis) refuses a call whose declared KEYS span several slots.
  * Keys a script builds from ARGV prefixes are not checked here: a single node serves every slot.
  */
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {Cluster, Redis} from 'ioredis';
+import {beforeAll, describe, expect, it} from 'vitest';
+import type {Cluster, Redis} from 'ioredis';
 import {RDB} from '../../../src/lib/broker/rdb.js';
 import {RDBInspector} from '../../../src/lib/broker/inspect.js';
 import {SimulatedClock} from '../../../src/lib/clock.js';
-import {startRedisServer, type RedisServer} from '../../support/redis-server.js';
+import {useRedisCluster} from '../../support/redis-cluster.js';
+import type {RedisServer} from '../../support/redis-server.js';
 import {makeMsg, seedActive, seedArchived, seedGroup, seedPending, seedScheduled} from '../../support/seed.js';
 
 const NOW = new Date('2026-03-10T12:00:00Z');
 const NOW_S = NOW.getTime() / 1000;
 
+const fx = useRedisCluster({masters: 1});
 let server: RedisServer;
 let plain: Redis;
 let cluster: Cluster;
 
-beforeAll(async () => {
-  // announce-ip: a lone node does not know its address, and CLUSTER SLOTS would report "".
-  server = await startRedisServer({
-    args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-announce-ip', '127.0.0.1'],
-  });
+beforeAll(() => {
+  server = fx.cluster.nodes[0]!;
   plain = server.client();
-  await plain.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
-  for (let i = 0; i < 200; i++) {
-    if (String(await plain.call('CLUSTER', 'INFO')).includes('cluster_state:ok')) break;
-    await new Promise((res) => setTimeout(res, 25));
-  }
-  cluster = new Cluster([{host: server.host, port: server.port}], {enableReadyCheck: true});
-  await new Promise<void>((res, rej) => {
-    cluster.once('ready', () => res());
-    cluster.once('error', rej);
-  });
-});
-
-afterAll(async () => {
-  cluster?.disconnect();
-  await server?.stop();
+  cluster = fx.redis;
 });
 
 describe('RDBInspector on Redis Cluster', () => {
