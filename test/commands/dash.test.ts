@@ -9,9 +9,8 @@ import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import * as keys from '../../src/lib/base/keys.js';
 import {dashConnection} from '../../src/commands/dash.js';
-import {BIN, cliEnv, ROOT} from '../support/cli.js';
+import {BIN, cliEnv, ROOT, useCli} from '../support/cli.js';
 import {makeMsg, seedPending, seedRetry} from '../support/seed.js';
-import {useCli} from './setup.js';
 
 const cli = useCli();
 const HAS_TMUX = spawnSync('which', ['tmux']).status === 0;

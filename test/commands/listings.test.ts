@@ -5,7 +5,7 @@ import type {CronHistoryResult} from '../../src/commands/cron/history.js';
 import type {CronListResult} from '../../src/commands/cron/list.js';
 import type {ServerListResult} from '../../src/commands/server/list.js';
 import {seedEveryState} from '../support/seed-every-state.js';
-import {rows, useCli} from './setup.js';
+import {rows, useCli} from '../support/cli.js';
 
 const cli = useCli();
 const iso = (s: number): string => new Date(s * 1000).toISOString();

@@ -4,7 +4,7 @@ import type {QueueHistoryResult} from '../../src/commands/queue/history.js';
 import type {QueueInspectResult} from '../../src/commands/queue/inspect.js';
 import type {QueueListResult} from '../../src/commands/queue/list.js';
 import {seedEveryState} from '../support/seed-every-state.js';
-import {useCli} from './setup.js';
+import {useCli} from '../support/cli.js';
 
 const cli = useCli();
 

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import type {StatsResult} from '../../src/commands/stats.js';
 import {seedEveryState} from '../support/seed-every-state.js';
-import {useCli} from './setup.js';
+import {useCli} from '../support/cli.js';
 
 const cli = useCli();
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;

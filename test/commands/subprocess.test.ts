@@ -4,7 +4,7 @@ import {describe, expect, it} from 'vitest';
 import * as keys from '../../src/lib/base/keys.js';
 import {dumpAll} from '../support/dump.js';
 import {seedEveryState} from '../support/seed-every-state.js';
-import {useCli} from './setup.js';
+import {useCli} from '../support/cli.js';
 
 const cli = useCli();
 const ANSI = /\x1b\[/;

@@ -3,7 +3,7 @@ import * as keys from '../../src/lib/base/keys.js';
 import type {TaskListResult} from '../../src/commands/task/list.js';
 import type {TaskInspectResult} from '../../src/commands/task/inspect.js';
 import {BINARY_PAYLOAD, seedEveryState} from '../support/seed-every-state.js';
-import {rows, useCli} from './setup.js';
+import {rows, useCli} from '../support/cli.js';
 
 const cli = useCli();
 

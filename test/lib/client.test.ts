@@ -1,5 +1,4 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {decodeTaskMessage, type TaskMessage} from '../../src/lib/base/codec.js';
 import {RDB} from '../../src/lib/broker/rdb.js';
 import {RDBInspector} from '../../src/lib/broker/inspect.js';
 import {Client} from '../../src/lib/client.js';
@@ -11,6 +10,7 @@ import {Task, type TaskInfo} from '../../src/lib/task.js';
 import type {TaskOptions} from '../../src/lib/options.js';
 import {useRedis} from '../support/redis.js';
 import {keyTypes} from '../support/dump.js';
+import {taskHash, zsetEntries} from '../support/seed.js';
 
 const r = useRedis();
 
@@ -30,21 +30,6 @@ afterEach(async () => {
   await client.close();
 });
 
-/** The task hash with `msg` decoded and the other fields as strings. */
-async function taskHash(queue: string, id: string): Promise<{msg: TaskMessage; [field: string]: unknown}> {
-  const raw = await r.redis.hgetallBuffer(`asynq:{${queue}}:t:${id}`);
-  const out: Record<string, unknown> = {};
-  for (const [f, v] of Object.entries(raw)) out[f] = f === 'msg' ? decodeTaskMessage(v as Buffer) : (v as Buffer).toString();
-  return out as {msg: TaskMessage};
-}
-
-async function zset(key: string): Promise<Array<[string, number]>> {
-  const flat = await r.redis.zrange(key, 0, -1, 'WITHSCORES');
-  const out: Array<[string, number]> = [];
-  for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1])]);
-  return out;
-}
-
 async function rejection(p: Promise<unknown>): Promise<Error> {
   return p.then(() => { throw new Error('expected a rejection'); }, (e: unknown) => e as Error);
 }
@@ -62,7 +47,7 @@ describe('Client.enqueue: pending (checklist 16, 34, 35)', () => {
     expect(await keyTypes(r.redis)).toEqual({
       'asynq:queues': 'set', 'asynq:{default}:pending': 'list', [`asynq:{default}:t:${info.id}`]: 'hash',
     });
-    expect(await taskHash('default', info.id)).toEqual({
+    expect(await taskHash(r.redis, 'default', info.id)).toEqual({
       state: 'pending', pending_since: NOW_NS,
       msg: {
         type: 'email:welcome', payload: Buffer.from('{"user_id":42}'), headers: {}, id: info.id, queue: 'default',
@@ -113,34 +98,34 @@ describe('Client.enqueue: options (checklist 17, 19-21, 24, 27)', () => {
     expect(a.state).toBe('pending');
     const b = await client.enqueue(new Task('t', null, {processIn: '-1s'}), {processAt: at});
     expect(b.state).toBe('scheduled');
-    expect(await zset('asynq:{default}:scheduled')).toEqual([[b.id, 1767243600]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:scheduled')).toEqual([[b.id, 1767243600]]);
   });
 
   it('stores maxRetry(-3) as retry 0', async () => {
     const info = await client.enqueue(new Task('t'), {maxRetry: -3});
     expect(info.maxRetry).toBe(0);
-    expect((await taskHash('default', info.id)).msg.retry).toBe(0);
+    expect((await taskHash(r.redis, 'default', info.id)).msg.retry).toBe(0);
   });
 
   it.each([['24h', 86400], ['500ms', 0]])('stores retention %s as %d seconds', async (retention, want) => {
     const info = await client.enqueue(new Task('t'), {retention});
-    expect((await taskHash('default', info.id)).msg.retention).toBe(want);
+    expect((await taskHash(r.redis, 'default', info.id)).msg.retention).toBe(want);
     expect(info.retention).toBe(want * 1000);
   });
 
   it('stores a deadline without the 30-minute default timeout, and both when both are given', async () => {
     const deadline = new Date('2026-01-02T00:00:00Z');
     const a = await client.enqueue(new Task('t'), {deadline});
-    expect((await taskHash('default', a.id)).msg).toMatchObject({deadline: 1767312000, timeout: 0});
+    expect((await taskHash(r.redis, 'default', a.id)).msg).toMatchObject({deadline: 1767312000, timeout: 0});
     const b = await client.enqueue(new Task('t'), {deadline, timeout: '1m'});
-    expect((await taskHash('default', b.id)).msg).toMatchObject({deadline: 1767312000, timeout: 60});
+    expect((await taskHash(r.redis, 'default', b.id)).msg).toMatchObject({deadline: 1767312000, timeout: 60});
     expect(b).toMatchObject({deadline, timeout: 60_000});
   });
 
   it('merges the task\'s headers with header options, the option winning on a clash', async () => {
     const t = new Task('t', null, {headers: {trace: 'task', tenant: 'acme'}});
     const info = await client.enqueue(t, {headers: {trace: 'opt', lang: 'en'}});
-    expect((await taskHash('default', info.id)).msg.headers).toEqual({trace: 'opt', tenant: 'acme', lang: 'en'});
+    expect((await taskHash(r.redis, 'default', info.id)).msg.headers).toEqual({trace: 'opt', tenant: 'acme', lang: 'en'});
     expect(info.headers).toEqual({trace: 'opt', tenant: 'acme', lang: 'en'});
   });
 });
@@ -153,10 +138,10 @@ describe('Client.enqueue: scheduled and grouped (checklist 18, 25, 26, 34)', () 
     expect(await keyTypes(r.redis)).toEqual({
       'asynq:queues': 'set', 'asynq:{default}:scheduled': 'zset', 'asynq:{default}:t:x': 'hash',
     });
-    const h = await taskHash('default', 'x');
+    const h = await taskHash(r.redis, 'default', 'x');
     expect(Object.keys(h).sort()).toEqual(['msg', 'state']);
     expect(h.state).toBe('scheduled');
-    expect(await zset('asynq:{default}:scheduled')).toEqual([['x', NOW_S + 3600]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:scheduled')).toEqual([['x', NOW_S + 3600]]);
   });
 
   it('adds a group task to its group: state aggregating, group field, score now, group listed, no nextProcessAt', async () => {
@@ -165,16 +150,16 @@ describe('Client.enqueue: scheduled and grouped (checklist 18, 25, 26, 34)', () 
     expect(await keyTypes(r.redis)).toEqual({
       'asynq:queues': 'set', 'asynq:{default}:g:g': 'zset', 'asynq:{default}:groups': 'set', 'asynq:{default}:t:x': 'hash',
     });
-    const h = await taskHash('default', 'x');
+    const h = await taskHash(r.redis, 'default', 'x');
     expect({state: h.state, group: h.group, groupKey: h.msg.groupKey}).toEqual({state: 'aggregating', group: 'g', groupKey: 'g'});
-    expect(await zset('asynq:{default}:g:g')).toEqual([['x', NOW_S]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:g:g')).toEqual([['x', NOW_S]]);
     expect(await r.redis.smembers('asynq:{default}:groups')).toEqual(['g']);
   });
 
   it('schedules a group task with processIn(1m) without a group field, so forwarding makes it pending (Go quirk)', async () => {
     // Given
     await client.enqueue(new Task('t', null, {taskId: 'x'}), {group: 'g', processIn: '1m'});
-    const h = await taskHash('default', 'x');
+    const h = await taskHash(r.redis, 'default', 'x');
     expect(h.state).toBe('scheduled');
     expect(h.group).toBeUndefined();
     expect(h.msg.groupKey).toBe('g');
@@ -235,7 +220,7 @@ describe('Client.enqueue: uniqueness (checklist 36-45)', () => {
     await client.enqueue(uniqueTask('x'), {unique: '1h'});
     expect(await r.redis.get(lockKey)).toBe('x');
     expect(await r.redis.ttl(lockKey)).toBe(3600);
-    const h = await taskHash('default', 'x');
+    const h = await taskHash(r.redis, 'default', 'x');
     expect(h.unique_key).toBe(lockKey);
     expect(h.msg.uniqueKey).toBe(lockKey);
     expect(h.state).toBe('pending');
@@ -298,7 +283,7 @@ describe('Client.enqueue: uniqueness (checklist 36-45)', () => {
     const at = new Date(START.getTime() + 600_000 + 500);
     await client.enqueue(uniqueTask('x'), {unique: '1h', processAt: at});
     expect(await r.redis.ttl(lockKey)).toBe(4200);
-    const h = await taskHash('default', 'x');
+    const h = await taskHash(r.redis, 'default', 'x');
     expect(h.unique_key).toBe(lockKey);
     expect(h.state).toBe('scheduled');
   });
@@ -306,7 +291,7 @@ describe('Client.enqueue: uniqueness (checklist 36-45)', () => {
   it('gives a grouped unique task the unique TTL; the hash has no unique_key but the message does', async () => {
     await client.enqueue(uniqueTask('x'), {unique: '90s', group: 'g'});
     expect(await r.redis.ttl(lockKey)).toBe(90);
-    const h = await taskHash('default', 'x');
+    const h = await taskHash(r.redis, 'default', 'x');
     expect(h.unique_key).toBeUndefined();
     expect(h.msg.uniqueKey).toBe(lockKey);
     expect(h.state).toBe('aggregating');
@@ -318,7 +303,7 @@ describe('Client.enqueue: uniqueness (checklist 36-45)', () => {
     expect(err).toBeInstanceOf(TaskIdConflictError);
     expect(await r.redis.get(lockKey)).toBe('x');
     expect(await r.redis.ttl(lockKey)).toBe(60);
-    expect((await taskHash('default', 'x')).msg.type).toBe('other');
+    expect((await taskHash(r.redis, 'default', 'x')).msg.type).toBe('other');
   });
 
   it('Inspector deleteTask releases the lock it owns; deleteAllPending does not', async () => {
@@ -338,7 +323,7 @@ describe('Client.enqueueMany (checklist 30-33)', () => {
     expect(out.map((x) => (x instanceof Error ? x : x.state))).toEqual(['pending', 'pending', 'pending']);
     expect(await r.redis.lrange('asynq:{default}:pending', 0, -1)).toEqual(['c', 'b', 'a']);
     for (const id of ['a', 'b', 'c']) {
-      const h = await taskHash('default', id);
+      const h = await taskHash(r.redis, 'default', id);
       expect(h.pending_since).toBe(NOW_NS);
       expect(h.msg).toMatchObject({id, retry: 25, timeout: 1800, payload: Buffer.from(id)});
     }
@@ -349,7 +334,7 @@ describe('Client.enqueueMany (checklist 30-33)', () => {
     const out = await client.enqueueMany([[new Task('t', null, {taskId: 's'}), {processAt: at}], new Task('t', null, {taskId: 'p'})]);
     expect((out[0] as TaskInfo)).toMatchObject({state: 'scheduled', nextProcessAt: at});
     expect((out[1] as TaskInfo)).toMatchObject({state: 'pending', nextProcessAt: START});
-    expect(await zset('asynq:{default}:scheduled')).toEqual([['s', NOW_S + 7200]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:scheduled')).toEqual([['s', NOW_S + 7200]]);
     expect(await r.redis.lrange('asynq:{default}:pending', 0, -1)).toEqual(['p']);
   });
 
@@ -398,7 +383,7 @@ describe('Client.enqueueMany (checklist 30-33)', () => {
     expect(await r.redis.lrange('asynq:{default}:pending', 0, -1)).toEqual(['b', 'uniq', 'a', 'holder']);
     expect(await r.redis.get('asynq:{default}:unique:u:9dd4e461268c8034f5c8564e155c67a6')).toBe('uniq');
     expect(await r.redis.ttl('asynq:{default}:unique:u:9dd4e461268c8034f5c8564e155c67a6')).toBe(3600);
-    expect(await zset('asynq:{default}:g:g')).toEqual([['grp', NOW_S]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:g:g')).toEqual([['grp', NOW_S]]);
     expect(await r.redis.exists('asynq:{default}:t:dup')).toBe(0);
   });
 

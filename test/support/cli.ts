@@ -6,6 +6,9 @@
  * - `runCliInProcess(args, {env})` runs the same oclif entry in this process through
  *   @oclif/test's captureOutput: ~50x faster, for output and --json shape checks. Exit codes come
  *   from the thrown ExitError, as bin/run.js would exit.
+ * - `useCli()`, the fixture of the command tests: useRedis's per-file redis-server (flushed before
+ *   each test) with both runners pointed at it, and TZ=UTC (times in Go's UnixDate layout use the
+ *   local zone) unless a test passes another TZ.
  *
  * Both run the compiled lib/. Importing this module builds it first when needed (`npm run
  * build:lib`, under a lock shared by all test workers) if oclif.manifest.json, the last thing
@@ -26,6 +29,9 @@ import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {captureOutput} from '@oclif/test';
 import {run} from '@oclif/core';
+import {expect} from 'vitest';
+import {dumpAll} from './dump.js';
+import {useRedis, type RedisFixture} from './redis.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'run.js');
@@ -187,6 +193,42 @@ export async function runCliInProcess<T = unknown>(args: readonly string[], opts
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
     Object.assign(process.env, saved);
   }
+}
+
+export interface CliFixture extends RedisFixture {
+  /** Runs `asynq ...args` in process against the test server. */
+  asynq(args: string[], env?: Record<string, string | undefined>): Promise<InProcessResult>;
+  /** Runs `asynq ...args --json`, expects exit 0, nothing on stderr and one JSON document on stdout; returns it. */
+  asynqJson<T = unknown>(args: string[]): Promise<T>;
+  /** Runs the command in process, expects exit `code`, nothing on stdout and Redis unchanged; returns stderr. */
+  failsUnchanged(args: string[], code: number): Promise<string>;
+  /** Runs bin/run.js as a subprocess against the test server. */
+  spawn(args: string[], opts?: RunCliOptions): Promise<CliResult>;
+}
+
+export function useCli(): CliFixture {
+  const fx = useRedis() as CliFixture;
+  const env = (): Record<string, string> => ({ASYNQ_REDIS_URL: fx.server.url, TZ: 'UTC'});
+  fx.asynq = (args, extra = {}) => runCliInProcess(args, {env: {...env(), ...extra}});
+  fx.asynqJson = async <T>(args: string[]): Promise<T> => {
+    const r = await fx.asynq([...args, '--json']);
+    expect({code: r.code, stderr: r.stderr}).toEqual({code: 0, stderr: ''});
+    return JSON.parse(r.stdout) as T;
+  };
+  fx.failsUnchanged = async (args, code) => {
+    const before = await dumpAll(fx.redis);
+    const r = await fx.asynq(args);
+    expect({code: r.code, stdout: r.stdout}).toEqual({code, stdout: ''});
+    expect(await dumpAll(fx.redis)).toEqual(before);
+    return r.stderr;
+  };
+  fx.spawn = (args, opts = {}) => runCli(args, {...opts, env: {...env(), ...opts.env}});
+  return fx;
+}
+
+/** Lines of a table cell-split on runs of 2+ spaces (for asserting rows independent of widths). */
+export function rows(text: string): string[][] {
+  return text.trimEnd().split('\n').map((l) => l.trim().split(/ {2,}/));
 }
 
 ensureBuilt();

@@ -1,11 +1,12 @@
 import {describe, expect, it} from 'vitest';
 import {RDB} from '../../../src/lib/broker/rdb.js';
 import {RDBGroups, type AggregationCriteria} from '../../../src/lib/broker/groups.js';
-import {decodeTaskMessage, encodeTaskMessage, newTaskMessage, type TaskMessage} from '../../../src/lib/base/codec.js';
+import type {TaskMessage} from '../../../src/lib/base/codec.js';
 import {SimulatedClock} from '../../../src/lib/clock.js';
 import {FailedPreconditionError, InternalError, ValidationError} from '../../../src/lib/errors.js';
 import {useRedis} from '../../support/redis.js';
 import {dumpAll, keyTypes} from '../../support/dump.js';
+import {makeMsg, readMsg, seedGroup, zsetEntries} from '../../support/seed.js';
 
 const r = useRedis();
 
@@ -18,27 +19,11 @@ function setup(): {groups: RDBGroups; clock: SimulatedClock} {
   return {groups: new RDBGroups(new RDB(r.redis, {clock})), clock};
 }
 
-/** Seeds aggregating tasks as Go's addToGroup leaves them: hash (msg, state, group), ZADD g:<G>, SADD groups. */
-async function seedGroup(q: string, g: string, tasks: Array<{id: string; at: number; headers?: Record<string, string>}>): Promise<Record<string, TaskMessage>> {
-  const msgs: Record<string, TaskMessage> = {};
-  for (const t of tasks) {
-    const msg = newTaskMessage({
-      type: `agg:${t.id}`, payload: Buffer.from(`{"n":"${t.id}"}`), headers: t.headers ?? {}, id: t.id, queue: q,
-      retry: 25, timeout: 1800, groupKey: g,
-    });
-    msgs[t.id] = msg;
-    await r.redis.hset(`asynq:{${q}}:t:${t.id}`, 'msg', encodeTaskMessage(msg), 'state', 'aggregating', 'group', g);
-    await r.redis.zadd(`asynq:{${q}}:g:${g}`, t.at, t.id);
-  }
-  await r.redis.sadd(`asynq:{${q}}:groups`, g);
+/** Aggregating tasks (seed.ts's addToGroup layout) with their arrival times; returns their messages by ID. */
+async function seedTasks(q: string, g: string, tasks: Array<{id: string; at: number; headers?: Record<string, string>}>): Promise<Record<string, TaskMessage>> {
+  const msgs = Object.fromEntries(tasks.map((t) => [t.id, makeMsg(t.id, {queue: q, groupKey: g, headers: t.headers ?? {}})]));
+  await seedGroup(r.redis, g, tasks.map((t) => ({msg: msgs[t.id]!, score: t.at})), {register: false});
   return msgs;
-}
-
-async function zset(key: string): Promise<Array<[string, number]>> {
-  const flat = await r.redis.zrange(key, 0, -1, 'WITHSCORES');
-  const out: Array<[string, number]> = [];
-  for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1])]);
-  return out;
 }
 
 const taskHashes = async (q: string): Promise<string[]> => (await r.redis.keys(`asynq:{${q}}:t:*`)).sort();
@@ -52,9 +37,9 @@ const NEVER: AggregationCriteria = {maxSize: 0, maxDelaySeconds: 0, gracePeriodS
 describe('RDBGroups.listGroups', () => {
   it('returns the members of asynq:{q}:groups, sorted; [] for an unknown queue', async () => {
     const {groups} = setup();
-    await seedGroup('default', 'zeta', [{id: 'z', at: T}]);
-    await seedGroup('default', 'alpha', [{id: 'a', at: T}]);
-    await seedGroup('other', 'beta', [{id: 'b', at: T}]);
+    await seedTasks('default', 'zeta', [{id: 'z', at: T}]);
+    await seedTasks('default', 'alpha', [{id: 'a', at: T}]);
+    await seedTasks('other', 'beta', [{id: 'b', at: T}]);
     expect(await groups.listGroups('default')).toEqual(['alpha', 'zeta']);
     expect(await groups.listGroups('nope')).toEqual([]);
   });
@@ -64,7 +49,7 @@ describe('RDBGroups.aggregationCheck', () => {
   it('moves the maxSize oldest tasks with their scores into a new set registered at now+120 (checklist 48, 49)', async () => {
     // Given
     const {groups} = setup();
-    await seedGroup('default', 'batch', FIVE);
+    await seedTasks('default', 'batch', FIVE);
     const hashesBefore = (await dumpAll(r.redis)).filter((d) => d.key.includes(':t:'));
     // When
     const setId = await groups.aggregationCheck('default', 'batch', {maxSize: 3, maxDelaySeconds: 0, gracePeriodSeconds: 3600});
@@ -79,9 +64,9 @@ describe('RDBGroups.aggregationCheck', () => {
       'asynq:{default}:t:a': 'hash', 'asynq:{default}:t:b': 'hash', 'asynq:{default}:t:c': 'hash',
       'asynq:{default}:t:d': 'hash', 'asynq:{default}:t:e': 'hash',
     });
-    expect(await zset(setKey)).toEqual([['e', T - 50], ['c', T - 40], ['a', T - 30]]);
-    expect(await zset('asynq:{default}:g:batch')).toEqual([['d', T - 20], ['b', T - 10]]);
-    expect(await zset('asynq:{default}:aggregation_sets')).toEqual([[setKey, T + 120]]);
+    expect(await zsetEntries(r.redis, setKey)).toEqual([['e', T - 50], ['c', T - 40], ['a', T - 30]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:g:batch')).toEqual([['d', T - 20], ['b', T - 10]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:aggregation_sets')).toEqual([[setKey, T + 120]]);
     // 49: the group is not empty, so it stays listed
     expect(await r.redis.smembers('asynq:{default}:groups')).toEqual(['batch']);
     // task hashes untouched: state stays aggregating while in a set (§3)
@@ -91,10 +76,10 @@ describe('RDBGroups.aggregationCheck', () => {
 
   it('removes the group from groups when a size-triggered move takes exactly all of it (checklist 49)', async () => {
     const {groups} = setup();
-    await seedGroup('default', 'batch', FIVE.slice(0, 3));
+    await seedTasks('default', 'batch', FIVE.slice(0, 3));
     await r.redis.sadd('asynq:{default}:groups', 'other');
     const setId = await groups.aggregationCheck('default', 'batch', {maxSize: 3, maxDelaySeconds: 0, gracePeriodSeconds: 3600});
-    expect(await zset(`asynq:{default}:g:batch:${setId}`)).toEqual([['e', T - 50], ['c', T - 40], ['a', T - 30]]);
+    expect(await zsetEntries(r.redis, `asynq:{default}:g:batch:${setId}`)).toEqual([['e', T - 50], ['c', T - 40], ['a', T - 30]]);
     expect(await r.redis.exists('asynq:{default}:g:batch')).toBe(0);
     expect(await r.redis.smembers('asynq:{default}:groups')).toEqual(['other']);
   });
@@ -102,30 +87,30 @@ describe('RDBGroups.aggregationCheck', () => {
   it('aggregates the whole group once its oldest task waited maxDelay, even while tasks keep arriving (checklist 50)', async () => {
     // Given: oldest exactly maxDelay old, newest 1 s old (well inside the grace period)
     const {groups} = setup();
-    await seedGroup('default', 'g', [{id: 'old', at: T - 60}, {id: 'new', at: T - 1}]);
+    await seedTasks('default', 'g', [{id: 'old', at: T - 60}, {id: 'new', at: T - 1}]);
     const criteria = {maxSize: 10, maxDelaySeconds: 60, gracePeriodSeconds: 30};
     // When
     const setId = await groups.aggregationCheck('default', 'g', criteria);
     // Then
     expect(setId).toMatch(UUID_V4);
-    expect(await zset(`asynq:{default}:g:g:${setId}`)).toEqual([['old', T - 60], ['new', T - 1]]);
+    expect(await zsetEntries(r.redis, `asynq:{default}:g:g:${setId}`)).toEqual([['old', T - 60], ['new', T - 1]]);
     expect(await r.redis.exists('asynq:{default}:g:g')).toBe(0);
     expect(await r.redis.exists('asynq:{default}:groups')).toBe(0);
   });
 
   it('aggregates all of a group whose newest task is older than the grace period and unlists it (checklist 51)', async () => {
     const {groups} = setup();
-    await seedGroup('default', 'g', FIVE.map((t) => ({...t, at: t.at - 20}))); // newest at T-30
+    await seedTasks('default', 'g', FIVE.map((t) => ({...t, at: t.at - 20}))); // newest at T-30
     await r.redis.sadd('asynq:{default}:groups', 'keep');
     const setId = await groups.aggregationCheck('default', 'g', {maxSize: 0, maxDelaySeconds: 0, gracePeriodSeconds: 30});
-    expect((await zset(`asynq:{default}:g:g:${setId}`)).map(([id]) => id)).toEqual(['e', 'c', 'a', 'd', 'b']);
+    expect((await zsetEntries(r.redis, `asynq:{default}:g:g:${setId}`)).map(([id]) => id)).toEqual(['e', 'c', 'a', 'd', 'b']);
     expect(await r.redis.exists('asynq:{default}:g:g')).toBe(0);
     expect(await r.redis.smembers('asynq:{default}:groups')).toEqual(['keep']);
   });
 
   it('takes all of a group smaller than maxSize on the grace rule', async () => {
     const {groups} = setup();
-    await seedGroup('default', 'g', FIVE);
+    await seedTasks('default', 'g', FIVE);
     const setId = await groups.aggregationCheck('default', 'g', {maxSize: 6, maxDelaySeconds: 0, gracePeriodSeconds: 10});
     expect(await r.redis.zcard(`asynq:{default}:g:g:${setId}`)).toBe(5);
     expect(await r.redis.exists('asynq:{default}:g:g', 'asynq:{default}:groups')).toBe(0);
@@ -137,7 +122,7 @@ describe('RDBGroups.aggregationCheck', () => {
     {why: 'the group is below maxSize and inside the grace period', oldest: T - 100, criteria: {maxSize: 3, maxDelaySeconds: 0, gracePeriodSeconds: 30}},
   ])('does not aggregate when $why, and writes nothing', async ({oldest, criteria}) => {
     const {groups} = setup();
-    await seedGroup('default', 'g', [{id: 'old', at: oldest}, {id: 'new', at: T - 1}]);
+    await seedTasks('default', 'g', [{id: 'old', at: oldest}, {id: 'new', at: T - 1}]);
     const before = await dumpAll(r.redis);
     expect(await groups.aggregationCheck('default', 'g', criteria)).toBeNull();
     expect(await dumpAll(r.redis)).toEqual(before);
@@ -146,7 +131,7 @@ describe('RDBGroups.aggregationCheck', () => {
   it("uses the clock's now as the tick time and for the set deadline", async () => {
     // Given: a group whose only task arrived at T-29, grace 30 s
     const {groups, clock} = setup();
-    await seedGroup('default', 'g', [{id: 'a', at: T - 29}]);
+    await seedTasks('default', 'g', [{id: 'a', at: T - 29}]);
     const criteria = {maxSize: 0, maxDelaySeconds: 0, gracePeriodSeconds: 30};
     expect(await groups.aggregationCheck('default', 'g', criteria)).toBeNull();
     // When one second passes
@@ -154,12 +139,12 @@ describe('RDBGroups.aggregationCheck', () => {
     const setId = await groups.aggregationCheck('default', 'g', criteria);
     // Then
     expect(setId).toMatch(UUID_V4);
-    expect(await zset('asynq:{default}:aggregation_sets')).toEqual([[`asynq:{default}:g:g:${setId}`, T + 1 + 120]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:aggregation_sets')).toEqual([[`asynq:{default}:g:g:${setId}`, T + 1 + 120]]);
   });
 
   it('truncates fractional durations to whole seconds, as Go does', async () => {
     const {groups} = setup();
-    await seedGroup('default', 'g', [{id: 'a', at: T - 30}]);
+    await seedTasks('default', 'g', [{id: 'a', at: T - 30}]);
     expect(await groups.aggregationCheck('default', 'g', {maxSize: 0, maxDelaySeconds: 0, gracePeriodSeconds: 30.9})).toMatch(UUID_V4);
   });
 
@@ -171,7 +156,7 @@ describe('RDBGroups.aggregationCheck', () => {
 
   it('rejects a negative or fractional maxSize and negative durations with ValidationError', async () => {
     const {groups} = setup();
-    await seedGroup('default', 'g', FIVE);
+    await seedTasks('default', 'g', FIVE);
     const before = await dumpAll(r.redis);
     for (const bad of [{maxSize: -1}, {maxSize: 1.5}, {maxDelaySeconds: -1}, {gracePeriodSeconds: Number.NaN}]) {
       await expect(groups.aggregationCheck('default', 'g', {...NEVER, ...bad})).rejects.toBeInstanceOf(ValidationError);
@@ -181,12 +166,12 @@ describe('RDBGroups.aggregationCheck', () => {
 
   it('gives each set a fresh id: a full group can be cut into several sets', async () => {
     const {groups} = setup();
-    await seedGroup('default', 'g', FIVE);
+    await seedTasks('default', 'g', FIVE);
     const criteria = {maxSize: 2, maxDelaySeconds: 0, gracePeriodSeconds: 3600};
     const ids = [await groups.aggregationCheck('default', 'g', criteria), await groups.aggregationCheck('default', 'g', criteria)];
     expect(new Set(ids).size).toBe(2);
-    expect(await zset(`asynq:{default}:g:g:${ids[0]}`)).toEqual([['e', T - 50], ['c', T - 40]]);
-    expect(await zset(`asynq:{default}:g:g:${ids[1]}`)).toEqual([['a', T - 30], ['d', T - 20]]);
+    expect(await zsetEntries(r.redis, `asynq:{default}:g:g:${ids[0]}`)).toEqual([['e', T - 50], ['c', T - 40]]);
+    expect(await zsetEntries(r.redis, `asynq:{default}:g:g:${ids[1]}`)).toEqual([['a', T - 30], ['d', T - 20]]);
     expect(await groups.aggregationCheck('default', 'g', criteria)).toBeNull();
     expect(await r.redis.smembers('asynq:{default}:groups')).toEqual(['g']);
   });
@@ -196,7 +181,7 @@ describe('RDBGroups.readAggregationSet', () => {
   it('returns the messages in ascending score order with type, payload, headers, and the deadline (checklist 53)', async () => {
     // Given
     const {groups} = setup();
-    const msgs = await seedGroup('default', 'g', FIVE.map((t) => (t.id === 'a' ? {...t, headers: {tenant: 'x'}} : t)));
+    const msgs = await seedTasks('default', 'g', FIVE.map((t) => (t.id === 'a' ? {...t, headers: {tenant: 'x'}} : t)));
     const setId = (await groups.aggregationCheck('default', 'g', {maxSize: 5, maxDelaySeconds: 0, gracePeriodSeconds: 3600}))!;
     // When
     const set = await groups.readAggregationSet('default', 'g', setId);
@@ -208,7 +193,7 @@ describe('RDBGroups.readAggregationSet', () => {
 
   it('skips a member whose task hash is gone', async () => {
     const {groups} = setup();
-    await seedGroup('default', 'g', FIVE);
+    await seedTasks('default', 'g', FIVE);
     const setId = (await groups.aggregationCheck('default', 'g', {maxSize: 3, maxDelaySeconds: 0, gracePeriodSeconds: 3600}))!;
     await r.redis.del('asynq:{default}:t:c');
     expect((await groups.readAggregationSet('default', 'g', setId)).msgs.map((m) => m.id)).toEqual(['e', 'a']);
@@ -221,7 +206,7 @@ describe('RDBGroups.readAggregationSet', () => {
 
   it('throws InternalError when a stored message cannot be decoded', async () => {
     const {groups} = setup();
-    await seedGroup('default', 'g', FIVE);
+    await seedTasks('default', 'g', FIVE);
     const setId = (await groups.aggregationCheck('default', 'g', {maxSize: 2, maxDelaySeconds: 0, gracePeriodSeconds: 3600}))!;
     await r.redis.hset('asynq:{default}:t:c', 'msg', Buffer.from([0x0a, 0xff]));
     await expect(groups.readAggregationSet('default', 'g', setId)).rejects.toBeInstanceOf(InternalError);
@@ -232,7 +217,7 @@ describe('RDBGroups.deleteAggregationSet', () => {
   it('deletes the set, its task hashes and its aggregation_sets member, nothing else (checklist 52)', async () => {
     // Given: 3 of 5 tasks in a set; a unique lock held by one of them; another queued set
     const {groups} = setup();
-    await seedGroup('default', 'g', FIVE);
+    await seedTasks('default', 'g', FIVE);
     const setId = (await groups.aggregationCheck('default', 'g', {maxSize: 3, maxDelaySeconds: 0, gracePeriodSeconds: 3600}))!;
     await r.redis.set('asynq:{default}:unique:agg:e:', 'e', 'EX', 600);
     await r.redis.zadd('asynq:{default}:aggregation_sets', T + 500, 'asynq:{default}:g:g:other');
@@ -246,13 +231,13 @@ describe('RDBGroups.deleteAggregationSet', () => {
       'asynq:{default}:t:b': 'hash', 'asynq:{default}:t:d': 'hash',
       'asynq:{default}:unique:agg:e:': 'string',
     });
-    expect(await zset('asynq:{default}:aggregation_sets')).toEqual([['asynq:{default}:g:g:other', T + 500]]);
-    expect(await zset('asynq:{default}:g:g')).toEqual([['d', T - 20], ['b', T - 10]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:aggregation_sets')).toEqual([['asynq:{default}:g:g:other', T + 500]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:g:g')).toEqual([['d', T - 20], ['b', T - 10]]);
   });
 
   it('leaves nothing behind when it was the only set of an emptied group', async () => {
     const {groups} = setup();
-    await seedGroup('default', 'g', FIVE);
+    await seedTasks('default', 'g', FIVE);
     const setId = (await groups.aggregationCheck('default', 'g', {maxSize: 0, maxDelaySeconds: 0, gracePeriodSeconds: 10}))!;
     await groups.deleteAggregationSet('default', 'g', setId);
     expect(await keyTypes(r.redis)).toEqual({});
@@ -263,7 +248,7 @@ describe('RDBGroups.reclaimStaleAggregationSets', () => {
   it('merges a set past its deadline back into its group with the original scores (checklist 54, §17.2)', async () => {
     // Given: the whole group went into a set (so the group was unlisted)
     const {groups, clock} = setup();
-    const msgs = await seedGroup('default', 'g', FIVE);
+    const msgs = await seedTasks('default', 'g', FIVE);
     const setId = (await groups.aggregationCheck('default', 'g', {maxSize: 0, maxDelaySeconds: 0, gracePeriodSeconds: 10}))!;
     const setKey = `asynq:{default}:g:g:${setId}`;
     // When: 119 s later nothing is stale yet
@@ -280,12 +265,12 @@ describe('RDBGroups.reclaimStaleAggregationSets', () => {
       'asynq:{default}:t:a': 'hash', 'asynq:{default}:t:b': 'hash', 'asynq:{default}:t:c': 'hash',
       'asynq:{default}:t:d': 'hash', 'asynq:{default}:t:e': 'hash',
     });
-    expect(await zset('asynq:{default}:g:g')).toEqual(FIVE.map((t) => [t.id, t.at]));
+    expect(await zsetEntries(r.redis, 'asynq:{default}:g:g')).toEqual(FIVE.map((t) => [t.id, t.at]));
     expect(await r.redis.exists(setKey)).toBe(0);
     expect(await groups.listGroups('default')).toEqual([]);
     for (const id of Object.keys(msgs)) {
       expect(await r.redis.hget(`asynq:{default}:t:${id}`, 'state')).toBe('aggregating');
-      expect(decodeTaskMessage((await r.redis.hgetBuffer(`asynq:{default}:t:${id}`, 'msg'))!)).toEqual(msgs[id]);
+      expect(await readMsg(r.redis, 'default', id)).toEqual(msgs[id]);
     }
     await expect(groups.readAggregationSet('default', 'g', setId)).rejects.toBeInstanceOf(FailedPreconditionError);
   });
@@ -293,26 +278,26 @@ describe('RDBGroups.reclaimStaleAggregationSets', () => {
   it('reclaims only stale sets, into the right group even when the group name contains ":"', async () => {
     // Given: a stale set of group "a:b" beside remaining members, and a fresh set of group "c"
     const {groups, clock} = setup();
-    await seedGroup('default', 'a:b', FIVE);
+    await seedTasks('default', 'a:b', FIVE);
     const stale = (await groups.aggregationCheck('default', 'a:b', {maxSize: 2, maxDelaySeconds: 0, gracePeriodSeconds: 3600}))!;
     clock.advance(100_000);
-    await seedGroup('default', 'c', [{id: 'c1', at: T}]);
+    await seedTasks('default', 'c', [{id: 'c1', at: T}]);
     const fresh = (await groups.aggregationCheck('default', 'c', {maxSize: 1, maxDelaySeconds: 0, gracePeriodSeconds: 3600}))!;
     clock.advance(30_000);
     // When
     await groups.reclaimStaleAggregationSets('default');
     // Then
-    expect(await zset('asynq:{default}:g:a:b')).toEqual(FIVE.map((t) => [t.id, t.at]));
+    expect(await zsetEntries(r.redis, 'asynq:{default}:g:a:b')).toEqual(FIVE.map((t) => [t.id, t.at]));
     expect(await r.redis.exists(`asynq:{default}:g:a:b:${stale}`)).toBe(0);
     const freshKey = `asynq:{default}:g:c:${fresh}`;
-    expect(await zset(freshKey)).toEqual([['c1', T]]);
-    expect(await zset('asynq:{default}:aggregation_sets')).toEqual([[freshKey, T + 100 + 120]]);
+    expect(await zsetEntries(r.redis, freshKey)).toEqual([['c1', T]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:aggregation_sets')).toEqual([[freshKey, T + 100 + 120]]);
     expect(await groups.listGroups('default')).toEqual(['a:b']);
   });
 
   it('touches only the given queue', async () => {
     const {groups, clock} = setup();
-    await seedGroup('q1', 'g', FIVE);
+    await seedTasks('q1', 'g', FIVE);
     const setId = (await groups.aggregationCheck('q1', 'g', {maxSize: 0, maxDelaySeconds: 0, gracePeriodSeconds: 10}))!;
     clock.advance(200_000);
     await groups.reclaimStaleAggregationSets('q2');

@@ -1,12 +1,15 @@
 import {describe, expect, it} from 'vitest';
 import {RDB} from '../../../src/lib/broker/rdb.js';
 import {RDBInspector} from '../../../src/lib/broker/inspect.js';
-import {decodeTaskMessage, encodeTaskMessage} from '../../../src/lib/base/codec.js';
+import {encodeTaskMessage} from '../../../src/lib/base/codec.js';
 import {SimulatedClock, unixNanosString} from '../../../src/lib/clock.js';
 import {FailedPreconditionError, InternalError, QueueNotFoundError, TaskNotFoundError} from '../../../src/lib/errors.js';
 import {useRedis} from '../../support/redis.js';
 import {keyTypes} from '../../support/dump.js';
-import {expectRejectsUnchanged, makeMsg, seedActive, seedArchived, seedCompleted, seedGroup, seedPending, seedRetry, seedScheduled, zsetEntries} from '../../support/seed.js';
+import {
+  expectRejectsUnchanged, makeMsg, seedActive, seedArchived, seedCompleted, seedGroup, seedPending, seedRetry, seedScheduled,
+  taskHash, zsetEntries,
+} from '../../support/seed.js';
 
 const r = useRedis();
 
@@ -18,17 +21,6 @@ function inspector(): RDBInspector {
   return new RDBInspector(new RDB(r.redis, {clock: new SimulatedClock(NOW)}));
 }
 
-/** The task hash with `msg` decoded and the other fields as strings. */
-async function task(id: string, q = 'default'): Promise<Record<string, unknown> | null> {
-  const h = await r.redis.hgetallBuffer(`asynq:{${q}}:t:${id}`);
-  if (Object.keys(h).length === 0) return null;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(h)) out[k] = k === 'msg' ? decodeTaskMessage(v as Buffer) : (v as Buffer).toString();
-  return out;
-}
-
-const zset = (key: string): Promise<Array<[string, number]>> => zsetEntries(r.redis, key);
-
 describe('RDBInspector.runTask', () => {
   for (const [state, seed] of [
     ['scheduled', seedScheduled], ['retry', seedRetry], ['archived', seedArchived], ['completed', seedCompleted],
@@ -38,8 +30,8 @@ describe('RDBInspector.runTask', () => {
       await seed(r.redis, [{msg: makeMsg('t'), score: NOW_S + 100}, {msg: makeMsg('other'), score: NOW_S + 200}]);
       await inspector().runTask('default', 't');
       expect(await r.redis.lrange('asynq:{default}:pending', 0, -1)).toEqual(['t', 'already']);
-      expect(await zset(`asynq:{default}:${state}`)).toEqual([['other', NOW_S + 200]]);
-      expect(await task('t')).toEqual({msg: makeMsg('t'), state: 'pending'});
+      expect(await zsetEntries(r.redis, `asynq:{default}:${state}`)).toEqual([['other', NOW_S + 200]]);
+      expect(await taskHash(r.redis, 'default', 't')).toEqual({msg: makeMsg('t'), state: 'pending'});
     });
   }
 
@@ -47,9 +39,9 @@ describe('RDBInspector.runTask', () => {
     await seedGroup(r.redis, 'g', [{msg: makeMsg('g1'), score: NOW_S}, {msg: makeMsg('g2'), score: NOW_S}]);
     const insp = inspector();
     await insp.runTask('default', 'g1');
-    expect(await zset('asynq:{default}:g:g')).toEqual([['g2', NOW_S]]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:g:g')).toEqual([['g2', NOW_S]]);
     expect(await r.redis.smembers('asynq:{default}:groups')).toEqual(['g']);
-    expect(await task('g1')).toEqual({msg: makeMsg('g1', {groupKey: 'g'}), state: 'pending', group: 'g'});
+    expect(await taskHash(r.redis, 'default', 'g1')).toEqual({msg: makeMsg('g1', {groupKey: 'g'}), state: 'pending', group: 'g'});
     await insp.runTask('default', 'g2');
     expect(await keyTypes(r.redis)).not.toHaveProperty(['asynq:{default}:g:g']);
     expect(await r.redis.smembers('asynq:{default}:groups')).toEqual([]);
@@ -82,8 +74,8 @@ describe('RDBInspector.runAll*', () => {
       expect(await run(insp)).toBe(2);
       expect(await keyTypes(r.redis)).not.toHaveProperty([`asynq:{default}:${state}`]);
       expect(await r.redis.lrange('asynq:{default}:pending', 0, -1)).toEqual(['late', 'early']);
-      expect(await task('early')).toEqual({msg: makeMsg('early'), state: 'pending'});
-      expect(await task('late')).toEqual({msg: makeMsg('late'), state: 'pending'});
+      expect(await taskHash(r.redis, 'default', 'early')).toEqual({msg: makeMsg('early'), state: 'pending'});
+      expect(await taskHash(r.redis, 'default', 'late')).toEqual({msg: makeMsg('late'), state: 'pending'});
       expect(await run(insp)).toBe(0);
     });
   }
@@ -95,8 +87,8 @@ describe('RDBInspector.runAll*', () => {
     expect(await r.redis.lrange('asynq:{default}:pending', 0, -1)).toEqual(['g2', 'g1']);
     expect(await r.redis.smembers('asynq:{default}:groups')).toEqual(['keep']);
     expect(await keyTypes(r.redis)).not.toHaveProperty(['asynq:{default}:g:g']);
-    expect(await task('g1')).toEqual({msg: makeMsg('g1', {groupKey: 'g'}), state: 'pending', group: 'g'});
-    expect(await zset('asynq:{default}:g:keep')).toEqual([['k1', NOW_S]]);
+    expect(await taskHash(r.redis, 'default', 'g1')).toEqual({msg: makeMsg('g1', {groupKey: 'g'}), state: 'pending', group: 'g'});
+    expect(await zsetEntries(r.redis, 'asynq:{default}:g:keep')).toEqual([['k1', NOW_S]]);
   });
 
   it('fails for an unknown queue, changing nothing', async () => {
@@ -114,8 +106,8 @@ describe('RDBInspector.archiveTask', () => {
     await seedPending(r.redis, [{msg: makeMsg('p')}, {msg: makeMsg('q')}], {now: new Date(NOW.getTime() - 5000)});
     await inspector().archiveTask('default', 'p');
     expect(await r.redis.lrange('asynq:{default}:pending', 0, -1)).toEqual(['q']);
-    expect(await zset('asynq:{default}:archived')).toEqual([['p', NOW_S]]);
-    expect(await task('p')).toEqual({msg: makeMsg('p'), state: 'archived', pending_since: unixNanosString(new Date(NOW.getTime() - 5000))});
+    expect(await zsetEntries(r.redis, 'asynq:{default}:archived')).toEqual([['p', NOW_S]]);
+    expect(await taskHash(r.redis, 'default', 'p')).toEqual({msg: makeMsg('p'), state: 'archived', pending_since: unixNanosString(new Date(NOW.getTime() - 5000))});
   });
 
   for (const [state, seed] of [['scheduled', seedScheduled], ['retry', seedRetry], ['completed', seedCompleted]] as const) {
@@ -123,8 +115,8 @@ describe('RDBInspector.archiveTask', () => {
       await seed(r.redis, [{msg: makeMsg('t'), score: NOW_S + 100}]);
       await inspector().archiveTask('default', 't');
       expect(await keyTypes(r.redis)).not.toHaveProperty([`asynq:{default}:${state}`]);
-      expect(await zset('asynq:{default}:archived')).toEqual([['t', NOW_S]]);
-      expect(await task('t')).toEqual({msg: makeMsg('t'), state: 'archived'});
+      expect(await zsetEntries(r.redis, 'asynq:{default}:archived')).toEqual([['t', NOW_S]]);
+      expect(await taskHash(r.redis, 'default', 't')).toEqual({msg: makeMsg('t'), state: 'archived'});
     });
   }
 
@@ -133,7 +125,7 @@ describe('RDBInspector.archiveTask', () => {
     await inspector().archiveTask('default', 'g1');
     expect(await keyTypes(r.redis)).not.toHaveProperty(['asynq:{default}:g:g']);
     expect(await r.redis.smembers('asynq:{default}:groups')).toEqual([]);
-    expect(await task('g1')).toEqual({msg: makeMsg('g1', {groupKey: 'g'}), state: 'archived', group: 'g'});
+    expect(await taskHash(r.redis, 'default', 'g1')).toEqual({msg: makeMsg('g1', {groupKey: 'g'}), state: 'archived', group: 'g'});
   });
 
   it('trims archived ids older than 90 days and beyond 9 999, leaving their hashes behind (Go quirk)', async () => {
@@ -141,8 +133,8 @@ describe('RDBInspector.archiveTask', () => {
     await seedScheduled(r.redis, [{msg: makeMsg('s'), score: NOW_S + 1}]);
     const insp = inspector();
     await insp.archiveTask('default', 's');
-    expect(await zset('asynq:{default}:archived')).toEqual([['recent', NOW_S - 89 * DAY], ['s', NOW_S]]);
-    expect(await task('ancient')).toEqual({msg: makeMsg('ancient'), state: 'archived'});
+    expect(await zsetEntries(r.redis, 'asynq:{default}:archived')).toEqual([['recent', NOW_S - 89 * DAY], ['s', NOW_S]]);
+    expect(await taskHash(r.redis, 'default', 'ancient')).toEqual({msg: makeMsg('ancient'), state: 'archived'});
 
     // Size: 10 000 ids + 1 archived → ranks 0..1 removed, 9 999 remain.
     await r.redis.del('asynq:{default}:archived');
@@ -176,8 +168,8 @@ describe('RDBInspector.archiveAll*', () => {
     await seedPending(r.redis, [{msg: makeMsg('p1')}, {msg: makeMsg('p2')}], {now: NOW});
     expect(await inspector().archiveAllPending('default')).toBe(2);
     expect(await keyTypes(r.redis)).not.toHaveProperty(['asynq:{default}:pending']);
-    expect(await zset('asynq:{default}:archived')).toEqual([['p1', NOW_S], ['p2', NOW_S]]);
-    expect((await task('p1'))!.state).toBe('archived');
+    expect(await zsetEntries(r.redis, 'asynq:{default}:archived')).toEqual([['p1', NOW_S], ['p2', NOW_S]]);
+    expect((await taskHash(r.redis, 'default', 'p1')).state).toBe('archived');
   });
 
   for (const [state, seed, run] of [
@@ -190,8 +182,8 @@ describe('RDBInspector.archiveAll*', () => {
       const insp = inspector();
       expect(await run(insp)).toBe(2);
       expect(await keyTypes(r.redis)).not.toHaveProperty([`asynq:{default}:${state}`]);
-      expect(await zset('asynq:{default}:archived')).toEqual([['t1', NOW_S], ['t2', NOW_S]]);
-      expect(await task('t2')).toEqual({msg: makeMsg('t2'), state: 'archived'});
+      expect(await zsetEntries(r.redis, 'asynq:{default}:archived')).toEqual([['t1', NOW_S], ['t2', NOW_S]]);
+      expect(await taskHash(r.redis, 'default', 't2')).toEqual({msg: makeMsg('t2'), state: 'archived'});
       expect(await run(insp)).toBe(0);
     });
   }
@@ -202,8 +194,8 @@ describe('RDBInspector.archiveAll*', () => {
     expect(await inspector().archiveAllAggregating('default', 'g')).toBe(2);
     expect(await keyTypes(r.redis)).not.toHaveProperty(['asynq:{default}:g:g']);
     expect(await r.redis.smembers('asynq:{default}:groups')).toEqual(['keep']);
-    expect(await zset('asynq:{default}:archived')).toEqual([['g1', NOW_S], ['g2', NOW_S]]);
-    expect(await task('g1')).toEqual({msg: makeMsg('g1', {groupKey: 'g'}), state: 'archived', group: 'g'});
+    expect(await zsetEntries(r.redis, 'asynq:{default}:archived')).toEqual([['g1', NOW_S], ['g2', NOW_S]]);
+    expect(await taskHash(r.redis, 'default', 'g1')).toEqual({msg: makeMsg('g1', {groupKey: 'g'}), state: 'archived', group: 'g'});
   });
 
   it('fails for an unknown queue, changing nothing', async () => {

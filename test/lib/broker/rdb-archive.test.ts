@@ -4,7 +4,9 @@ import {keyTypes} from '../../support/dump.js';
 import {useRedis} from '../../support/redis.js';
 import {TaskNotFoundError} from '../../../src/lib/errors.js';
 import {uniqueKey} from '../../../src/lib/base/keys.js';
-import {DAY_S, enqueueAndDequeue, expireTime, makeMsg, newRdb, T0, T0_S, taskHash, TODAY, zsetEntries} from '../../support/seed.js';
+import {
+  DAY_S, enqueueAndDequeue, expireTime, makeMsg, newRdb, T0, T0_S, taskHash, TODAY, zsetEntries,
+} from '../../support/seed.js';
 
 const r = useRedis();
 

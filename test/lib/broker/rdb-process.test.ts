@@ -5,7 +5,9 @@ import {useRedis} from '../../support/redis.js';
 import {InternalError, RedisCommandError, TaskNotFoundError} from '../../../src/lib/errors.js';
 import {encodeTaskMessage} from '../../../src/lib/base/codec.js';
 import {uniqueKey} from '../../../src/lib/base/keys.js';
-import {DAY_S, enqueueAndDequeue, expireTime, makeMsg, newRdb, T0, T0_NS, T0_S, taskHash, TODAY, zsetEntries} from '../../support/seed.js';
+import {
+  DAY_S, enqueueAndDequeue, expireTime, makeMsg, newRdb, T0, T0_NS, T0_S, taskHash, TODAY, zsetEntries,
+} from '../../support/seed.js';
 
 const r = useRedis();
 const UK = uniqueKey('default', 'email:welcome', Buffer.from('{"user_id":42}'));

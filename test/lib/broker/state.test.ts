@@ -9,6 +9,7 @@ import {SimulatedClock} from '../../../src/lib/clock.js';
 import {RedisCommandError, ValidationError} from '../../../src/lib/errors.js';
 import {useRedis} from '../../support/redis.js';
 import {keyTypes} from '../../support/dump.js';
+import {zsetEntries} from '../../support/seed.js';
 
 const r = useRedis();
 
@@ -49,13 +50,6 @@ const GO_EVENT_HEX = '0a2462326330386534612d306165332d343264352d386232302d373933
 const SKEY = 'asynq:servers:{h:7:s}';
 const WKEY = 'asynq:workers:{h:7:s}';
 
-async function zsetWithScores(key: string): Promise<Array<[string, number]>> {
-  const flat = await r.redis.zrange(key, 0, -1, 'WITHSCORES');
-  const out: Array<[string, number]> = [];
-  for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1])]);
-  return out;
-}
-
 describe('RDBState.writeServerState', () => {
   it('writes the server info, the workers hash and both zset members with TTL 10 s (checklist 87-89)', async () => {
     // Given
@@ -67,8 +61,8 @@ describe('RDBState.writeServerState', () => {
     expect(await keyTypes(r.redis)).toEqual({
       'asynq:servers': 'zset', [SKEY]: 'string', 'asynq:workers': 'zset', [WKEY]: 'hash',
     });
-    expect(await zsetWithScores('asynq:servers')).toEqual([[SKEY, T + 10]]);
-    expect(await zsetWithScores('asynq:workers')).toEqual([[WKEY, T + 10]]);
+    expect(await zsetEntries(r.redis, 'asynq:servers')).toEqual([[SKEY, T + 10]]);
+    expect(await zsetEntries(r.redis, 'asynq:workers')).toEqual([[WKEY, T + 10]]);
     for (const key of [SKEY, WKEY]) {
       expect(await r.redis.ttl(key)).toBe(10);
       expect(await r.redis.pttl(key)).toBeGreaterThan(9000);
@@ -123,8 +117,8 @@ describe('RDBState.writeServerState', () => {
     expect(Object.keys(await r.redis.hgetall(WKEY))).toEqual(['still-running']);
     expect(await r.redis.ttl(SKEY)).toBe(10);
     expect(decodeServerInfo((await r.redis.getBuffer(SKEY))!).status).toBe('stopped');
-    expect(await zsetWithScores('asynq:servers')).toEqual([[SKEY, T + 15]]);
-    expect(await zsetWithScores('asynq:workers')).toEqual([[WKEY, T + 15]]);
+    expect(await zsetEntries(r.redis, 'asynq:servers')).toEqual([[SKEY, T + 15]]);
+    expect(await zsetEntries(r.redis, 'asynq:workers')).toEqual([[WKEY, T + 15]]);
   });
 
   it('leaves the workers key absent with no workers but still adds its asynq:workers member (as Go)', async () => {
@@ -132,7 +126,7 @@ describe('RDBState.writeServerState', () => {
     await state.writeServerState(server, [worker('a')], 10);
     await state.writeServerState({...server, status: 'closed'}, [], 10);
     expect(await keyTypes(r.redis)).toEqual({'asynq:servers': 'zset', [SKEY]: 'string', 'asynq:workers': 'zset'});
-    expect(await zsetWithScores('asynq:workers')).toEqual([[WKEY, T + 10]]);
+    expect(await zsetEntries(r.redis, 'asynq:workers')).toEqual([[WKEY, T + 10]]);
   });
 
   it('rejects status "new" and any non-§4.2 status with ValidationError and writes nothing', async () => {
@@ -216,7 +210,7 @@ describe('RDBState.writeSchedulerEntries', () => {
     await state.writeSchedulerEntries(SCHED, [e1, e2], 20);
     // Then
     expect(await keyTypes(r.redis)).toEqual({'asynq:schedulers': 'zset', [LKEY]: 'list'});
-    expect(await zsetWithScores('asynq:schedulers')).toEqual([[LKEY, T + 20]]);
+    expect(await zsetEntries(r.redis, 'asynq:schedulers')).toEqual([[LKEY, T + 20]]);
     expect(await r.redis.ttl(LKEY)).toBe(20);
     expect(await r.redis.ttl('asynq:schedulers')).toBe(-1);
     const list = await r.redis.lrangeBuffer(LKEY, 0, -1);
@@ -245,7 +239,7 @@ describe('RDBState.writeSchedulerEntries', () => {
     clock.advance(10_000);
     await state.writeSchedulerEntries(SCHED, [entry('e3')], 20);
     expect((await r.redis.lrangeBuffer(LKEY, 0, -1)).map((b) => decodeSchedulerEntry(b).id)).toEqual(['e3']);
-    expect(await zsetWithScores('asynq:schedulers')).toEqual([[LKEY, T + 30]]);
+    expect(await zsetEntries(r.redis, 'asynq:schedulers')).toEqual([[LKEY, T + 30]]);
     expect(await r.redis.ttl(LKEY)).toBe(20);
   });
 
@@ -254,7 +248,7 @@ describe('RDBState.writeSchedulerEntries', () => {
     await state.writeSchedulerEntries(SCHED, [entry('e1')], 20);
     await state.writeSchedulerEntries(SCHED, [], 20);
     expect(await keyTypes(r.redis)).toEqual({'asynq:schedulers': 'zset'});
-    expect(await zsetWithScores('asynq:schedulers')).toEqual([[LKEY, T + 20]]);
+    expect(await zsetEntries(r.redis, 'asynq:schedulers')).toEqual([[LKEY, T + 20]]);
   });
 
   it('leaves out an entry with an out-of-range Timestamp (Go skips it) and rejects a bad TTL', async () => {
