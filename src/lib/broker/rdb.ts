@@ -75,6 +75,13 @@ export function scriptError(op: string, err: unknown, task?: TaskRef): AsynqErro
 /** Daily stats counters expire 90 days after the write that creates them (EXPIREAT, unix s). */
 const statsExpiry = (now: Date): number => unixSeconds(now) + STATS_TTL_SECONDS;
 
+/**
+ * Pending tasks per enqueueBatch call in enqueueBatch(): one command for many tasks (the client
+ * spends most of a batch building commands), small enough that one call keeps Redis busy well
+ * under a millisecond.
+ */
+export const ENQUEUE_BATCH_SIZE = 100;
+
 function decodeMessage(op: string, bytes: Uint8Array): TaskMessage {
   try {
     return decodeTaskMessage(bytes);
@@ -295,9 +302,11 @@ export class RDB {
   }
 
   /**
-   * Batch enqueue (Go BatchEnqueue): one pipeline of enqueue / schedule scripts (processAt in the
-   * future → schedule). Returns one entry per item: null on success (Go reports skipped duplicate
-   * IDs as success too), or the Error of that item.
+   * Batch enqueue (Go BatchEnqueue): one pipeline of schedule scripts (processAt in the future)
+   * and enqueueBatch scripts, one per run of up to ENQUEUE_BATCH_SIZE consecutive pending items of
+   * a queue (each task written exactly as enqueueCmd does; Go pipelines one enqueueCmd per task).
+   * Returns one entry per item: null on success (Go reports skipped duplicate
+   * IDs as success too), or the Error of that item (a failed call fails all its items).
    * All items share one pending_since. Each queue is registered (SADD, cached) before the
    * pipeline; if a pipeline fails, its items get that error and their queues leave the cache.
    * On Redis Cluster the items are pipelined per queue (one hash slot per pipeline).
@@ -321,16 +330,34 @@ export class RDB {
       : [items.map((_, i) => i)];
     const wait = this.#wait;
     for (const batch of batches) {
+      // One pipeline command per scheduled item, and one enqueueBatch call per run of up to
+      // ENQUEUE_BATCH_SIZE consecutive pending items of one queue; calls[n] lists the items of
+      // reply n.
+      const calls: number[][] = [];
       const add = (pipeline: ChainableCommander, pipe: 'pipe' | 'pipeEval'): void => {
+        calls.length = 0;
+        let run: number[] = [];
+        const flush = (): void => {
+          if (run.length === 0) return;
+          const q = items[run[0]!]!.msg.queue;
+          const argv: ScriptArg[] = [keys.taskKeyPrefix(q), pendingSince];
+          for (const i of run) argv.push(items[i]!.msg.id, encodeTaskMessage(items[i]!.msg));
+          this.runner[pipe](pipeline, 'enqueueBatch', [keys.pendingKey(q)], argv);
+          calls.push(run);
+          run = [];
+        };
         for (const i of batch) {
           const {msg, processAt} = items[i]!;
           if (processAt && processAt.getTime() > now.getTime()) {
+            flush();
             this.runner[pipe](pipeline, 'schedule', ...this.#scheduleArgs(msg, processAt));
+            calls.push([i]);
           } else {
-            this.runner[pipe](pipeline, 'enqueue', [keys.taskKey(msg.queue, msg.id), keys.pendingKey(msg.queue)],
-              [encodeTaskMessage(msg), msg.id, pendingSince]);
+            if (run.length === ENQUEUE_BATCH_SIZE || (run.length > 0 && items[run[0]!]!.msg.queue !== msg.queue)) flush();
+            run.push(i);
           }
         }
+        flush();
       };
       try {
         let replies: Array<[Error | null, unknown]> | null;
@@ -351,9 +378,9 @@ export class RDB {
           replies = await pipeline.exec();
         }
         if (!replies) throw new Error('pipeline returned no replies');
-        batch.forEach((i, n) => {
+        calls.forEach((call, n) => {
           const [err] = replies[n] ?? [new Error('missing pipeline reply')];
-          results[i] = err ? scriptError(op, err) : unreplicated(i);
+          for (const i of call) results[i] = err ? scriptError(op, err) : unreplicated(i);
         });
       } catch (err) {
         const failure = new RedisCommandError(op, err);

@@ -1,0 +1,33 @@
+--[[
+  enqueueBatch: adds new tasks of one queue to its pending list, in order, each exactly as
+  enqueue-2.lua does.          (asynq-ts only: Go's BatchEnqueue pipelines internal/rdb/rdb.go
+                                enqueueCmd once per task; the Redis state afterwards is the same,
+                                and one call covers up to 100 tasks, atomically)
+
+  Input:
+    KEYS[1] asynq:{<qname>}:pending
+    ARGV[1] task key prefix asynq:{<qname>}:t:
+    ARGV[2] current unix time in nsec (pending_since of every task)
+    ARGV[3], ARGV[4], ...  task id, encoded TaskMessage (protobuf bytes), for each task
+    NOTE: builds task keys from ARGV[1]; same slot via {qname}
+
+  Output:
+    array of one code per task, in order:
+    1  enqueued
+    0  task id already exists (nothing written for it; BatchEnqueue reports it as success, as Go)
+]]
+local res = {}
+for i = 3, #ARGV, 2 do
+  local key = ARGV[1] .. ARGV[i]
+  if redis.call("EXISTS", key) == 1 then
+    res[#res + 1] = 0
+  else
+    redis.call("HSET", key,
+               "msg", ARGV[i + 1],
+               "state", "pending",
+               "pending_since", ARGV[2])
+    redis.call("LPUSH", KEYS[1], ARGV[i])
+    res[#res + 1] = 1
+  end
+end
+return res
