@@ -26,19 +26,15 @@ import {Recoverer} from '../../src/lib/recoverer.js';
 import {Task} from '../../src/lib/task.js';
 import {useRedis} from '../support/redis.js';
 import {dumpAll} from '../support/dump.js';
-import {allKeys, bytes, DUMPS, loadDump, restoreDump, type DumpKey, type WireDump} from '../support/compat.js';
+import {
+  allKeys, bytes, DUMPS, liveMoment, loadDump, restoreDump, stepTask, type DumpKey, type WireDump,
+} from '../support/compat.js';
 import {recordingLogger} from '../support/logger.js';
 import {zsetEntries} from '../support/seed.js';
 
 const r = useRedis();
 
 type GoMsg = {type: string; payload?: string; headers?: Record<string, string>; id: string; queue: string; retry?: number; retried?: number};
-
-function step(d: WireDump, name: string): {id: string; queue: string} {
-  const s = [...d.steps, ...d.live_steps].find((x) => x.name === name);
-  if (!s) throw new Error(`no step ${name}`);
-  return {id: s.task_id, queue: s.queue};
-}
 
 function goKey(d: WireDump, key: string): DumpKey {
   const k = allKeys(d).find((x) => x.key === key);
@@ -49,12 +45,6 @@ function goKey(d: WireDump, key: string): DumpKey {
 /** The message of a captured task hash as Go decoded it (the dump's own decoding, not ours). */
 const goMsg = (d: WireDump, q: string, id: string): GoMsg => (goKey(d, keys.taskKey(q, id)).decoded as {msg: GoMsg}).msg;
 
-/** The captured live moment: the Go server's heartbeat member is scored now + 10 s at its last beat. */
-function liveMoment(d: WireDump): Date {
-  const members = goKey(d, keys.allServers).value as Array<{score: number}>;
-  return new Date((members[0]!.score - 5) * 1000);
-}
-
 for (const file of DUMPS) {
   describe(`⇄ against Go-written Redis contents (${file})`, () => {
     const dump = loadDump(file);
@@ -62,7 +52,7 @@ for (const file of DUMPS) {
 
     it('checklist 23: a TaskID taken by a Go-written task is an ID conflict; the Go task stays as it was', async () => {
       await restore();
-      const taken = step(dump, 'taskid_retention');
+      const taken = stepTask(dump, 'taskid_retention');
       expect(taken.id).toBe('golden-custom-id');
       const before = await dumpAll(r.redis);
       const client = new Client(r.redis);
@@ -74,7 +64,7 @@ for (const file of DUMPS) {
 
     it('checklist 37: while the Go client holds the uniqueness lock, the same TS task is a duplicate and writes nothing', async () => {
       await restore();
-      const holder = step(dump, 'unique');
+      const holder = stepTask(dump, 'unique');
       const lock = 'asynq:{default}:unique:golden:unique:4878c556bc656228125612763e3fe150';
       expect(await r.redis.get(lock)).toBe(holder.id);
       const before = await dumpAll(r.redis);
@@ -115,7 +105,7 @@ for (const file of DUMPS) {
     it('checklist 93/94: a task the Go worker left active is recovered by a TS recoverer once its lease is 30 s past', async () => {
       // Given: the Go server's in-flight task and its lease, as a crashed Go worker leaves them
       await restore();
-      const active = step(dump, 'active');
+      const active = stepTask(dump, 'active');
       const [[member, leaseS]] = (await zsetEntries(r.redis, keys.leaseKey(active.queue))) as [[string, number]];
       expect(member).toBe(active.id);
       const clock = new SimulatedClock(new Date((leaseS + 29) * 1000));
@@ -145,7 +135,7 @@ for (const file of DUMPS) {
       const now = liveMoment(dump);
       const clock = new SimulatedClock(now);
       const rdb = new RDB(r.redis, {clock});
-      const tsTask = {...decodeTaskMessage(bytes((goKey(dump, keys.taskKey('default', step(dump, 'pending').id)).value as Record<string, unknown>).msg)), id: 'ts-task'};
+      const tsTask = {...decodeTaskMessage(bytes((goKey(dump, keys.taskKey('default', stepTask(dump, 'pending').id)).value as Record<string, unknown>).msg)), id: 'ts-task'};
       const hb = new Heartbeater({
         logger: recordingLogger(), state: new RDBState(rdb), rdb, host: 'ts-host', pid: 77, serverId: 'ts-server', concurrency: 3,
         queues: {default: 1}, strictPriority: false, status: () => 'active', clock,
@@ -157,7 +147,7 @@ for (const file of DUMPS) {
         // When
         const servers = await insp.servers();
         // Then
-        const goActive = step(dump, 'active');
+        const goActive = stepTask(dump, 'active');
         const goMember = (goKey(dump, keys.allServers).value as Array<{member: string}>)[0]!.member;
         const goInfo = goKey(dump, goMember).decoded as {host: string; server_id: string; pid: number};
         expect(servers.map((s) => s.id).sort()).toEqual([goInfo.server_id, 'ts-server'].sort());
@@ -180,7 +170,7 @@ describe('⇄ checklist 27/28: the TS client writes Go\'s bytes for a task with 
   it('produces the message Go wrote for the same task, ID and headers (header entries in any order)', async () => {
     // Given: the Go HEAD capture of NewTask("golden:headers", {"n":11}) + Header("trace-id", …) + Header("tenant", …)
     const dump = loadDump('go-head-wire-dump.json');
-    const go = step(dump, 'headers');
+    const go = stepTask(dump, 'headers');
     const goBytes = bytes((goKey(dump, keys.taskKey('default', go.id)).value as Record<string, unknown>).msg);
     // When: the same task through the TS client, the headers split between task and options
     const info = await new Client(r.redis).enqueue(

@@ -12,15 +12,9 @@ import {Task} from '../../src/lib/task.js';
 import {decodeTaskMessage} from '../../src/lib/base/codec.js';
 import {SimulatedClock} from '../../src/lib/clock.js';
 import {useRedis} from '../support/redis.js';
-import {allKeys, DUMPS, loadDump, restoreDump, type WireDump} from '../support/compat.js';
+import {allKeys, DUMPS, loadDump, restoreDump, stepTask} from '../support/compat.js';
 
 const r = useRedis();
-
-function stepTask(d: WireDump, name: string): {id: string; queue: string} {
-  const s = [...d.steps, ...d.live_steps].find((x) => x.name === name);
-  if (!s) throw new Error(`no step ${name}`);
-  return {id: s.task_id, queue: s.queue};
-}
 
 for (const file of DUMPS) {
   describe(`Go-written Redis contents read and moved by the TS broker (${file})`, () => {

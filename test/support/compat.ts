@@ -6,6 +6,7 @@ import {existsSync, readFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {Redis} from 'ioredis';
+import {allServers} from '../../src/lib/base/keys.js';
 
 /**
  * A copy of ../shared/compat lives in test/fixtures/compat so a clean clone tests on its own;
@@ -56,6 +57,23 @@ export function allKeys(d: WireDump): DumpKey[] {
   const m = new Map<string, DumpKey>();
   for (const k of [...d.keys, ...d.live_keys]) m.set(k.key, k);
   return [...m.values()];
+}
+
+/** The task a named step of the capture wrote: its ID and queue (throws for an unknown step). */
+export function stepTask(d: WireDump, name: string): {id: string; queue: string} {
+  const s = [...d.steps, ...d.live_steps].find((x) => x.name === name);
+  if (!s) throw new Error(`no step ${name}`);
+  return {id: s.task_id, queue: s.queue};
+}
+
+/**
+ * A moment at which the captured servers, workers and schedulers are still alive: 5 s before the
+ * first server's heartbeat expires (Go scores its asynq:servers member at the last beat + 10 s).
+ */
+export function liveMoment(d: WireDump): Date {
+  const servers = allKeys(d).find((k) => k.key === allServers);
+  if (!servers) throw new Error(`no ${allServers} in the dump`);
+  return new Date(((servers.value as Array<{score: number}>)[0]!.score - 5) * 1000);
 }
 
 /** Writes every captured key into `c` (a server the test started), with its TTL. */

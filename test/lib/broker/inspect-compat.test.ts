@@ -8,17 +8,9 @@ import {RDB} from '../../../src/lib/broker/rdb.js';
 import {RDBInspector} from '../../../src/lib/broker/inspect.js';
 import {SimulatedClock} from '../../../src/lib/clock.js';
 import {useRedis} from '../../support/redis.js';
-import {DUMPS, loadDump, restoreDump, type WireDump} from '../../support/compat.js';
+import {DUMPS, liveMoment, loadDump, restoreDump, stepTask} from '../../support/compat.js';
 
 const r = useRedis();
-
-/** A moment at which the captured servers, workers and schedulers are still alive. */
-function liveMoment(d: WireDump): Date {
-  const heartbeats = d.live_keys.find((k) => k.key === 'asynq:servers')!.value as Array<{score: number}>;
-  return new Date((heartbeats[0]!.score - 5) * 1000);
-}
-
-const stepId = (d: WireDump, name: string): string => [...d.steps, ...d.live_steps].find((s) => s.name === name)!.task_id;
 
 for (const file of DUMPS) {
   describe(`RDBInspector over ${file}`, () => {
@@ -58,10 +50,10 @@ for (const file of DUMPS) {
       expect(retry!.nextProcessAt).not.toBeNull();
       const [completed] = await insp.listCompleted('golden_done');
       expect(completed!.result!.toString()).toBe('{"ok":true}');
-      expect((await insp.listAggregating('default', 'golden-group')).map((t) => t.msg.id)).toEqual([stepId(dump, 'group')]);
+      expect((await insp.listAggregating('default', 'golden-group')).map((t) => t.msg.id)).toEqual([stepTask(dump, 'group').id]);
       expect(await insp.groupStats('default')).toEqual([{group: 'golden-group', size: 1}]);
       const [active] = await insp.listActive('golden_active');
-      expect([active!.msg.id, active!.isOrphaned]).toEqual([stepId(dump, 'active'), false]);
+      expect([active!.msg.id, active!.isOrphaned]).toEqual([stepTask(dump, 'active').id, false]);
       clock.advance(60_000); // past the captured lease
       expect((await insp.listActive('golden_active'))[0]!.isOrphaned).toBe(true);
     });
@@ -72,8 +64,8 @@ for (const file of DUMPS) {
       expect(moreServers).toEqual([]);
       expect(srv).toMatchObject({status: 'active', queues: {golden_active: 1}, activeWorkerCount: 1});
       const workers = await insp.listWorkers();
-      expect(workers.map((w) => [w.taskId, w.serverId, w.queue])).toEqual([[stepId(dump, 'active'), srv!.serverId, 'golden_active']]);
-      const entryId = stepId(dump, 'scheduler').replace(/^entry /, '');
+      expect(workers.map((w) => [w.taskId, w.serverId, w.queue])).toEqual([[stepTask(dump, 'active').id, srv!.serverId, 'golden_active']]);
+      const entryId = stepTask(dump, 'scheduler').id.replace(/^entry /, '');
       const [entry, ...moreEntries] = await insp.listSchedulerEntries();
       expect(moreEntries).toEqual([]);
       expect(entry).toMatchObject({id: entryId, spec: '@every 1s', taskType: 'golden:cron'});
@@ -92,16 +84,16 @@ for (const file of DUMPS) {
 
     it('runs, archives and deletes Go-written tasks (releasing the Go unique lock)', async () => {
       const {insp} = await setup();
-      const unique = stepId(dump, 'unique');
+      const unique = stepTask(dump, 'unique').id;
       const lockKey = (await r.redis.hget(`asynq:{default}:t:${unique}`, 'unique_key'))!;
       expect(await r.redis.get(lockKey)).toBe(unique);
       await insp.deleteTask('default', unique);
       expect(await r.redis.exists(lockKey, `asynq:{default}:t:${unique}`)).toBe(0);
 
-      await insp.runTask('default', stepId(dump, 'archived'));
-      expect(await r.redis.lindex('asynq:{default}:pending', 0)).toBe(stepId(dump, 'archived'));
-      await insp.archiveTask('default', stepId(dump, 'scheduled'));
-      expect((await insp.getTaskInfo('default', stepId(dump, 'scheduled'))).state).toBe('archived');
+      await insp.runTask('default', stepTask(dump, 'archived').id);
+      expect(await r.redis.lindex('asynq:{default}:pending', 0)).toBe(stepTask(dump, 'archived').id);
+      await insp.archiveTask('default', stepTask(dump, 'scheduled').id);
+      expect((await insp.getTaskInfo('default', stepTask(dump, 'scheduled').id)).state).toBe('archived');
       expect(await insp.deleteAllAggregating('default', 'golden-group')).toBe(1);
       expect(await r.redis.exists('asynq:{default}:groups')).toBe(0);
     });
