@@ -5,13 +5,14 @@
  *
  *   node bench/run.mjs [--runs N] [--quick] [--only a,b] [--no-bullmq] [--no-limit] [--out DIR]
  *
- * A full run writes bench/results/latest.md and latest.json; a partial one (--only, --quick,
- * --no-bullmq, --no-limit, --runs < 3) writes partial.md/json there instead, so the committed
- * results always come from complete runs.
+ * Each figure is the median of --runs rounds (default 5); ours and BullMQ run in turn within a
+ * round. A full run writes bench/results/latest.md and latest.json; a partial one (--only,
+ * --quick, --no-bullmq, --no-limit, --runs < 3) writes partial.md/json there instead, so the
+ * committed results always come from complete runs.
  */
 import {execFileSync} from 'node:child_process';
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
-import {availableParallelism, cpus, platform, release, totalmem} from 'node:os';
+import {availableParallelism, cpus, loadavg, platform, release, totalmem} from 'node:os';
 import {join} from 'node:path';
 import {parseArgs} from 'node:util';
 import {Redis} from 'ioredis';
@@ -38,7 +39,7 @@ if (opt.help) {
   process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0].replace(/^#!.*\n\/\*\*/, '').replace(/^ \* ?/gm, '') + '\n');
   process.exit(0);
 }
-const runs = Math.max(1, Number(opt.runs ?? (opt.quick ? 1 : 3)));
+const runs = Math.max(1, Number(opt.runs ?? (opt.quick ? 1 : 5)));
 const scale = opt.quick ? 0.1 : 1;
 const only = opt.only ? opt.only.split(',').map((s) => s.trim()) : SCENARIOS;
 for (const s of only) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario "${s}" (one of ${SCENARIOS.join(', ')})`);
@@ -70,6 +71,9 @@ const machine = {
   bullmq: pkgVersion('bullmq'),
   ioredis: pkgVersion('ioredis'),
   commit: `${sh('git', ['rev-parse', '--short', 'HEAD'])}${dirty ? ' (with uncommitted changes)' : ''}`,
+  /** 1-minute load average before and after the run: other work on the machine skews the figures. */
+  loadBefore: Number(loadavg()[0].toFixed(2)),
+  loadAfter: null,
 };
 
 const server = await startRedisServer();
@@ -115,6 +119,7 @@ try {
   await server.stop();
 }
 
+machine.loadAfter = Number(loadavg()[0].toFixed(2));
 const result = {
   machine,
   config: {runs, scale, scenarios: only, bullmq: ctx.bullmq, limits: ctx.limits},

@@ -58,7 +58,9 @@ export function markdown(result) {
   out.push('# asynq-ts benchmarks', '');
   out.push(`Run ${machine.date} on ${machine.nproc} cores (${machine.cpu}), ${machine.memGiB} GiB, ${machine.os}; ` +
     `Node ${machine.node}, redis-server ${machine.redis} (no persistence, loopback), BullMQ ${machine.bullmq}, ioredis ${machine.ioredis}; ` +
-    `asynq-ts ${machine.commit}. ${config.runs} run(s) per figure, median. Total ${Math.round(result.elapsedSeconds)} s.`, '');
+    `asynq-ts ${machine.commit}. ${config.runs} round(s) per figure, median; ours and BullMQ in turn within a round. ` +
+    `Total ${Math.round(result.elapsedSeconds)} s; 1-minute load average ${machine.loadBefore} before, ${machine.loadAfter} after ` +
+    '(anything above 0 is other work sharing the 2 cores).', '');
   out.push('Ratios: **ours/BullMQ** > 1 means asynq-ts is faster for tasks/s, and smaller for ms and MB (< 1 is better there). ' +
     '**ours/limit** compares with redis-benchmark running the same Redis work with no client library: unpipelined ' +
     '(one command per round trip per connection) and pipelined (-P 16).', '');
