@@ -30,7 +30,7 @@ import {
   allKeys, bytes, DUMPS, liveMoment, loadDump, restoreDump, stepTask, type DumpKey, type WireDump,
 } from '../support/compat.js';
 import {recordingLogger} from '../support/logger.js';
-import {zsetEntries} from '../support/seed.js';
+import {readMsg, zsetEntries} from '../support/seed.js';
 
 const r = useRedis();
 
@@ -123,7 +123,7 @@ for (const file of DUMPS) {
       expect(await r.redis.hget(keys.taskKey(active.queue, active.id), 'state')).toBe('retry');
       expect(await zsetEntries(r.redis, keys.retryKey(active.queue))).toEqual([[active.id, leaseS + 30 + 60]]);
       expect(await r.redis.exists(keys.activeKey(active.queue), keys.leaseKey(active.queue))).toBe(0);
-      const m = decodeTaskMessage((await r.redis.hgetBuffer(keys.taskKey(active.queue, active.id), 'msg'))!);
+      const m = await readMsg(r.redis, active.queue, active.id);
       expect(m).toMatchObject({type: go.type, id: go.id, retry: go.retry, retried: (go.retried ?? 0) + 1,
         errorMsg: 'asynq: task lease expired', lastFailedAt: leaseS + 30});
       expect(m.payload.toString()).toBe(go.payload);

@@ -2,7 +2,7 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, afterEach, describe, expect, it} from 'vitest';
-import {decodeSchedulerEntry, decodeTaskMessage} from '../../src/lib/base/codec.js';
+import {decodeSchedulerEntry} from '../../src/lib/base/codec.js';
 import {SimulatedClock} from '../../src/lib/clock.js';
 import {FailedPreconditionError, ValidationError} from '../../src/lib/errors.js';
 import {
@@ -13,6 +13,7 @@ import {FilePeriodicTaskConfigProvider} from '../../src/lib/yaml-config-provider
 import {useRedis} from '../support/redis.js';
 import {manualTimer, waitFor} from '../support/wait.js';
 import {recordingLogger} from '../support/logger.js';
+import {readMsg} from '../support/seed.js';
 
 const r = useRedis();
 const dir = mkdtempSync(join(tmpdir(), 'asynq-ptm-'));
@@ -182,7 +183,7 @@ describe('PeriodicTaskManager with the YAML file provider', () => {
     clock.set(new Date('2026-01-01T12:01:00Z'));
     await mgr.scheduler.tick(clock.now());
     const [id] = await r.redis.lrange('asynq:{default}:pending', 0, -1);
-    const msg = decodeTaskMessage((await r.redis.hgetBuffer(`asynq:{default}:t:${id}`, 'msg'))!);
+    const msg = await readMsg(r.redis, 'default', id!);
     expect(msg.type).toBe('task:periodic');
     expect(msg.payload.equals(Buffer.from('{"username":"孙悟空"}', 'utf8'))).toBe(true);
     expect(JSON.parse(msg.payload.toString('utf8'))).toEqual({username: '孙悟空'});
