@@ -355,6 +355,11 @@ export function createRedisClient(opt: RedisConnOpt): {client: RedisConnection; 
   throw new ValidationError('unrecognised Redis option object: expected {addr}, {masterName, sentinelAddrs} or {addrs}');
 }
 
+function closeWaitMs(c: RedisConnection): number {
+  const t = (c.options as {connectTimeout?: number}).connectTimeout;
+  return typeof t === 'number' && t > 0 ? t : 10_000;
+}
+
 /**
  * Closes a client: QUIT when connected. A single-server or Sentinel client that is reconnecting
  * (Redis unreachable) stops retrying: its next attempt ends it, failing the commands still waiting
@@ -368,7 +373,12 @@ export async function closeRedisClient(c: RedisConnection): Promise<void> {
   if (!c.isCluster && ['reconnecting', 'connecting', 'connect'].includes(c.status)) {
     Object.assign(c.options, {retryStrategy: () => null});
     const ready = new Promise<void>((resolve) => c.once('ready', () => resolve()));
-    await Promise.race([ended, ready]);
+    // A server that accepts the connection but never answers gives neither 'ready' nor 'end':
+    // wait at most one connect timeout, then drop the socket (its close fails the queued commands).
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<void>((resolve) => { timer = setTimeout(resolve, closeWaitMs(c)); });
+    await Promise.race([ended, ready, gaveUp]);
+    clearTimeout(timer);
   }
   const status: string = c.status; // re-read after the wait
   if (status === 'end') return;
