@@ -370,7 +370,7 @@ function closeWaitMs(c: RedisConnection): number {
 export async function closeRedisClient(c: RedisConnection): Promise<void> {
   if (c.status === 'end') return;
   const ended = new Promise<void>((resolve) => c.once('end', () => resolve()));
-  if (!c.isCluster && ['reconnecting', 'connecting', 'connect'].includes(c.status)) {
+  if (!c.isCluster && ['reconnecting', 'connecting'].includes(c.status)) {
     Object.assign(c.options, {retryStrategy: () => null});
     const ready = new Promise<void>((resolve) => c.once('ready', () => resolve()));
     // A server that accepts the connection but never answers gives neither 'ready' nor 'end':
