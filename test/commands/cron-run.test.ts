@@ -15,6 +15,7 @@ import {periodicTaskIdentity} from '../../src/lib/scheduler.js';
 import {Task} from '../../src/lib/task.js';
 import {parsePeriodicTaskConfigs} from '../../src/lib/yaml-config-provider.js';
 import {BIN, cliEnv, ROOT, runCli, runCliInProcess, type CliResult} from '../support/cli.js';
+import {waitFor} from '../support/wait.js';
 import {useRedis} from '../support/redis.js';
 
 const r = useRedis();
@@ -252,7 +253,8 @@ describe('asynq cron run', () => {
     const [entry] = (await r.redis.lrangeBuffer(entryKey, 0, -1)).map(decodeSchedulerEntry);
     expect(entry).toMatchObject({spec: '@every 1s', taskType: 'task:periodic', enqueueOptions: []});
     expect(Buffer.from(entry!.taskPayload).equals(SEED_PAYLOAD)).toBe(true);
-    expect(await r.redis.zcard(keys.schedulerHistoryKey(entry!.id))).toBeGreaterThanOrEqual(1);
+    // The history event is written just after the "Enqueued" log line.
+    await waitFor(async () => (await r.redis.zcard(keys.schedulerHistoryKey(entry!.id))) >= 1, 'a history event');
 
     cron.child.kill('SIGTERM');
     const res = await cron.exited;
