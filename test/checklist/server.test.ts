@@ -40,7 +40,7 @@ describe('checklist 46: without a GroupAggregator the server never touches group
     const srv = new Server(r.server.url, {logger: recordingLogger(), groupGracePeriod: '1s', groupAggregator: () => new Task('batch')});
     try {
       await srv.start(() => {});
-      await waitFor(async () => (await r.redis.exists(keys.groupKey('default', 'grp'))) === 0, 'the group aggregated', 3_000);
+      await waitFor(async () => (await r.redis.exists(keys.groupKey('default', 'grp'))) === 0, 'the group aggregated', 10_000);
     } finally {
       await srv.shutdown();
     }

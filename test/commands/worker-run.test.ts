@@ -122,7 +122,7 @@ describe('asynq worker run --exec', () => {
     const child = Number(readFileSync(join(dir, 'child.pid'), 'utf8'));
     await waitFor(async () => (await zsetEntries(r.redis, keys.archivedKey('default'))).length === 1, 'the task to time out', 5_000);
     expect((await readMsg(r.redis, 'default', 't1')).errorMsg).toBe('context deadline exceeded');
-    await waitFor(() => !processAlive(parent) && !processAlive(child), 'the command and its child to be killed', 3_000);
+    await waitFor(() => !processAlive(parent) && !processAlive(child), 'the command and its child to be killed', 10_000);
   });
 
   it('SIGTERM during a long task: requeues it (nothing lost), kills the command, exits 0', async () => {

@@ -171,8 +171,9 @@ describe('Client, Server and Inspector on a 3-master Redis Cluster', () => {
       const ports = async (): Promise<number[]> => (await insp.clusterNodes(q)).map((n) => Number(n.addr.split(':')[1]));
       // Master first, then its replica (CLUSTER SLOTS leaves out a replica another node briefly
       // suspects of failing, which happens on a loaded machine: wait for the full answer).
-      await waitFor(async () => (await ports()).length === 2, 'master and replica in CLUSTER SLOTS');
-      expect(await ports()).toEqual([master, ...replicaOfMaster.filter((p): p is number => p !== null)]);
+      const full = await waitFor(async () => { const p = await ports(); return p.length === 2 ? p : null; },
+        'master and replica in CLUSTER SLOTS', 15_000);
+      expect(full).toEqual([master, ...replicaOfMaster.filter((p): p is number => p !== null)]);
     }
   });
 

@@ -59,7 +59,7 @@ describe('runDash', () => {
       inspector: inspector(() => ['default']), refreshMs: 60_000, target: 't',
       stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream,
     });
-    await waitFor(() => stdout.output.includes('default'), 'the queues', 3000);
+    await waitFor(() => stdout.output.includes('default'), 'the queues', 15_000);
     expect(stdout.output.startsWith(ENTER)).toBe(true);
     stdin.type('q');
     await done;
