@@ -53,6 +53,9 @@ Each refresh reads one page of tasks at most and a fixed number of Redis calls p
     const inspector = new Inspector(dashConnection(conn));
     try {
       process.env.NODE_ENV ??= 'production'; // React's production build: half the render time
+      // Ink draws nothing but the last frame when it thinks it runs in CI (CI or
+      // CONTINUOUS_INTEGRATION set). requireTty() has just proven a terminal, so say so to Ink.
+      for (const v of ['CI', 'CONTINUOUS_INTEGRATION']) if (v in process.env) process.env[v] = 'false';
       const {runDash} = await import('../ui/dash/render.js');
       await runDash({inspector, refreshMs: flags.refresh, target: describeConnection(conn), color: colorEnabled(process, argvFlag(this.argv, 'color'))});
     } finally {

@@ -3,7 +3,13 @@
  * q ends it, and an error while rendering ends it with that error instead of a broken terminal.
  */
 import {EventEmitter} from 'node:events';
-import {describe, expect, it} from 'vitest';
+import {describe, expect, it, vi} from 'vitest';
+
+// Ink draws only the last frame when CI is set (a CI runner); the command turns that off after
+// proving a terminal (src/commands/dash.ts), so do the same before Ink loads.
+vi.hoisted(() => {
+  for (const v of ['CI', 'CONTINUOUS_INTEGRATION']) if (v in process.env) process.env[v] = 'false';
+});
 import type {DashInspector} from '../../../src/ui/dash/source.js';
 import {runDash} from '../../../src/ui/dash/render.js';
 import {queueInfo} from '../fakes.js';
