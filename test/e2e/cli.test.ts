@@ -38,6 +38,10 @@ describe('asynq --help', () => {
     expect(r.stderr).toBe('');
     const topics = section(r.stdout, 'TOPICS');
     for (const t of TOPICS) expect(topics).toContain(`${t} ${pkg.oclif.topics[t]!.description}`);
+    // Top-level commands are listed once, under COMMANDS, not as topics too.
+    const words = topics.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter((w) => w && /^[a-z]+$/.test(w) && !TOPICS.includes(w));
+    expect(words.filter((w) => ['dash', 'enqueue', 'stats'].includes(w!))).toEqual([]);
+    expect(section(r.stdout, 'COMMANDS')).toMatch(/dash[\s\S]*enqueue[\s\S]*stats/);
   });
 
   it('prints the EXIT STATUS table of STYLE §6.5, row for row from exit-codes.ts', async () => {
