@@ -4,7 +4,7 @@
  * the name `asynq_<name>`, the first time it runs there: ioredis copies every defined command onto
  * each pipeline it creates, and auto-pipelining (Server) creates one per event-loop turn, so a
  * worker with all ~50 scripts defined paid for ~100 copies per batch (−6 to −13% Node CPU per task
- * in the bench). Error replies are mapped to typed errors by script-errors.ts.
+ * in the bench). Error replies are mapped to typed errors by scriptError() in rdb.ts.
  */
 import type {ChainableCommander, Cluster, Redis} from 'ioredis';
 import {scripts, type ScriptName} from '../scripts/index.js';
