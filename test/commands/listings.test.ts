@@ -61,7 +61,7 @@ describe('asynq cron ls / history', () => {
     expect(rows((await cli.asynq(['cron', 'ls'])).stdout)).toEqual([
       ['EntryID', 'Spec', 'Type', 'Payload', 'Options', 'Next', 'Prev'],
       ['-------', '----', '----', '-------', '-------', '----', '----'],
-      ['entry-0', '* * * * *', 'cron:minute', '[]', expect.stringMatching(/^In (39|40)s$/), 'N/A'],
+      ['entry-0', '* * * * *', 'cron:minute', '', '[]', expect.stringMatching(/^In (39|40)s$/), 'N/A'],
       ['entry-1', '@every 30s', 'cron:ping', '{"n":1}', '[Queue("low") MaxRetry(3) TaskID("fixed")]', expect.stringMatching(/^In (19|20)s$/), expect.stringMatching(/^1[01]s ago$/)],
     ]);
   });

@@ -226,9 +226,18 @@ export function useCli(): CliFixture {
   return fx;
 }
 
-/** Lines of a table cell-split on runs of 2+ spaces (for asserting rows independent of widths). */
+/**
+ * Rows of a table printed as Go's tabwriter does (header, a line of dashes, then rows), cut at the
+ * columns where the dash runs start, so a cell holding two spaces in a row (Go's UnixDate pads a
+ * one-digit day: `Mon Dec  7`) stays one cell whatever the date. A text without a dash line is
+ * split on runs of 2+ spaces.
+ */
 export function rows(text: string): string[][] {
-  return text.trimEnd().split('\n').map((l) => l.trim().split(/ {2,}/));
+  const lines = text.trimEnd().split('\n');
+  const dashes = lines[1] ?? '';
+  if (!/^-+( +-+)*$/.test(dashes.trim())) return lines.map((l) => l.trim().split(/ {2,}/));
+  const starts = [...dashes.matchAll(/-+/g)].map((m) => m.index);
+  return lines.map((l) => starts.map((s, i) => l.slice(s, starts[i + 1] ?? l.length).trim()));
 }
 
 ensureBuilt();
