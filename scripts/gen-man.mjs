@@ -131,7 +131,7 @@ function exitStatus(table) {
 /** Generates every page: Map of file name → content. Needs the compiled lib/ (npm run build:lib). */
 export async function generateManPages(root = ROOT) {
   const {manifest, pjson} = await loadManifest(root);
-  const libUrl = (p) => pathToFileURL(join(root, 'lib', 'lib', 'cli', p)).href;
+  const libUrl = (p) => pathToFileURL(join(root, 'lib', 'cli', p)).href;
   const {connectionFlags, globalFlags} = await import(libUrl('flags.js'));
   const {EXIT_STATUS} = await import(libUrl('exit-codes.js'));
   const oclif = pjson.oclif ?? {};

@@ -1,8 +1,8 @@
-import {argvFlag} from '../lib/cli/base-command.js';
-import {describeConnection, type CliConnection} from '../lib/cli/connection.js';
-import {duration} from '../lib/cli/flags.js';
-import {InspectorCommand} from '../lib/cli/inspector-command.js';
-import {colorEnabled, requireTty} from '../lib/cli/tty.js';
+import {argvFlag} from '../cli/base-command.js';
+import {describeConnection, type CliConnection} from '../cli/connection.js';
+import {duration} from '../cli/flags.js';
+import {InspectorCommand} from '../cli/inspector-command.js';
+import {colorEnabled, requireTty} from '../cli/tty.js';
 import {ValidationError} from '../lib/errors.js';
 import {Inspector} from '../lib/inspector.js';
 

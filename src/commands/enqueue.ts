@@ -3,13 +3,13 @@ import {Args, Flags} from '@oclif/core';
 import {
   Client, DuplicateTaskError, Task, TaskIdConflictError, ValidationError, waitForTaskSuccess, type TaskInfo, type TaskOptions,
 } from '../lib/index.js';
-import {bulkEnqueue, emptySummary, formatSummary, invalidLinesError, ProgressBar, type BulkSummary} from '../lib/cli/bulk-enqueue.js';
-import {ExitCode} from '../lib/cli/exit-codes.js';
-import {duration} from '../lib/cli/flags.js';
-import {InspectorCommand} from '../lib/cli/inspector-command.js';
-import {readPayload, taskOptionsFromFlags, taskOptionFlags} from '../lib/cli/task-flags.js';
-import {showProgress} from '../lib/cli/tty.js';
-import {taskJson, type TaskJson} from '../lib/cli/views.js';
+import {bulkEnqueue, emptySummary, formatSummary, invalidLinesError, ProgressBar, type BulkSummary} from '../cli/enqueue/bulk-enqueue.js';
+import {ExitCode} from '../cli/exit-codes.js';
+import {duration} from '../cli/flags.js';
+import {InspectorCommand} from '../cli/inspector-command.js';
+import {readPayload, taskOptionsFromFlags, taskOptionFlags} from '../cli/task-flags.js';
+import {showProgress} from '../cli/tty.js';
+import {taskJson, type TaskJson} from '../cli/views.js';
 
 /** Retention given to a task enqueued with --wait and no --retention, so its result can be read. */
 const WAIT_RETENTION_MS = 10 * 60_000;

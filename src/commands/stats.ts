@@ -1,6 +1,6 @@
-import {formatTable} from '../lib/cli/output.js';
-import {InspectorCommand} from '../lib/cli/inspector-command.js';
-import {dailyTable, queueInfoJson, section, stateCountsTable, type QueueInfoJson} from '../lib/cli/views.js';
+import {formatTable} from '../cli/output.js';
+import {InspectorCommand} from '../cli/inspector-command.js';
+import {dailyTable, queueInfoJson, section, stateCountsTable, type QueueInfoJson} from '../cli/views.js';
 import type {QueueInfo} from '../lib/index.js';
 
 const COUNTED = ['active', 'pending', 'aggregating', 'scheduled', 'retry', 'archived', 'completed', 'processed', 'failed'] as const;

@@ -1,6 +1,6 @@
 /**
  * Typed errors of asynq-ts. Every class has a stable `code`; the CLI maps classes to exit codes
- * in one table (src/lib/cli/exit-codes.ts). Messages copy Go asynq's wording where it has one.
+ * in one table (src/cli/exit-codes.ts). Messages copy Go asynq's wording where it has one.
  */
 export type ErrorCode =
   | 'VALIDATION'

@@ -3,7 +3,7 @@
  * (broker, scripts, codec) are not exported.
  */
 export {Client, type ClientOptions, type EnqueueManyItem} from './client.js';
-export {Task, taskInfoFromMessage, type TaskInfo, type TaskPayload, type ResultWriter} from './task.js';
+export {Task, type TaskInfo, type TaskPayload, type ResultWriter} from './task.js';
 export {type TaskOptions} from './options.js';
 export {TASK_STATES, type TaskState} from './base/states.js';
 export {toMs, goDurationString, goUnixDate, type Duration} from './duration.js';
@@ -35,6 +35,3 @@ export {parseCronSpec, type CronSchedule} from './cron-spec.js';
 export {optionStrings, parseOptionString, formatParsedOption, parsedOptionsToTaskOptions, GO_DISPLAYED_OPTIONS, type ParsedOption} from './option-strings.js';
 export {TaskFailedError, WaitTimeoutError, ReplicationTimeoutError} from './errors.js';
 export {waitForTask, waitForTaskSuccess, FINAL_STATES, type TaskInfoSource, type WaitOptions} from './wait.js';
-export {ExecHandler, ExecFailedError, ExecRetryLaterError, execIsFailure, parseExecSpec, splitCommandLine, checkExecutable, EXEC_RETRY_LATER_EXIT_CODE, EXEC_SKIP_RETRY_EXIT_CODE, EXEC_RESULT_LIMIT_BYTES, type ExecHandlerOptions, type ExecSpec} from './exec-handler.js';
-export {TypeRouter, parseTypePattern, loadHandlerModule, handlerFromExport, type TypePattern, type LoadedHandlerModule} from './handler-module.js';
-export {parseTaskLine, readTaskLines, taskOptionsFromJson, parseRfc3339, type JsonlTask, type JsonlError} from './jsonl.js';

@@ -3,7 +3,7 @@
  * payload rendering, column layout, scrolling windows, sparklines and stacked bars. No React here,
  * so every rule is unit-tested on plain strings.
  */
-import {formatBytes, formatDuration, isPrintable} from '../lib/cli/output.js';
+import {formatBytes, formatDuration, isPrintable} from '../cli/output.js';
 
 export {formatBytes, formatDuration};
 

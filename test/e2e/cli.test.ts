@@ -5,8 +5,8 @@
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {EXIT_STATUS} from '../../src/lib/cli/exit-codes.js';
-import {connectionFlags} from '../../src/lib/cli/flags.js';
+import {EXIT_STATUS} from '../../src/cli/exit-codes.js';
+import {connectionFlags} from '../../src/cli/flags.js';
 import {ROOT, runCli, runCliInProcess} from '../support/cli.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {version: string; oclif: {topics: Record<string, {description: string}>}};

@@ -9,8 +9,8 @@ import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import {diffManDir, generateManPages} from '../../scripts/gen-man.mjs';
-import {EXIT_STATUS} from '../../src/lib/cli/exit-codes.js';
-import {connectionFlags} from '../../src/lib/cli/flags.js';
+import {EXIT_STATUS} from '../../src/cli/exit-codes.js';
+import {connectionFlags} from '../../src/cli/flags.js';
 import {ROOT} from '../support/cli.js';
 
 type Pages = Map<string, string>;

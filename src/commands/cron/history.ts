@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core';
-import {InspectorCommand, inspectFlags} from '../../lib/cli/inspector-command.js';
-import {SEPARATOR, enqueueEventJson, enqueueEventTable, type EnqueueEventJson} from '../../lib/cli/views.js';
+import {InspectorCommand, inspectFlags} from '../../cli/inspector-command.js';
+import {SEPARATOR, enqueueEventJson, enqueueEventTable, type EnqueueEventJson} from '../../cli/views.js';
 
 export type CronHistoryResult = Array<{entryId: string; events: EnqueueEventJson[]}>;
 

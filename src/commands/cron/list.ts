@@ -1,5 +1,5 @@
-import {InspectorCommand} from '../../lib/cli/inspector-command.js';
-import {schedulerEntryJson, schedulerEntryTable, type SchedulerEntryJson} from '../../lib/cli/views.js';
+import {InspectorCommand} from '../../cli/inspector-command.js';
+import {schedulerEntryJson, schedulerEntryTable, type SchedulerEntryJson} from '../../cli/views.js';
 
 export type CronListResult = SchedulerEntryJson[];
 

@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core';
 import {closeRedisClient, createRedisClient, FilePeriodicTaskConfigProvider, Inspector, PeriodicTaskManager, ValidationError, type Logger} from '../../lib/index.js';
-import {AsynqCommand} from '../../lib/cli/base-command.js';
-import type {ResolvedConnection} from '../../lib/cli/connection.js';
-import {ExitCode} from '../../lib/cli/exit-codes.js';
-import {duration} from '../../lib/cli/flags.js';
-import {failFast, unavailable} from '../../lib/cli/inspector-command.js';
-import {logFlags, loggerFromFlags} from '../../lib/cli/log-flags.js';
-import {formatDuration} from '../../lib/cli/output.js';
+import {AsynqCommand} from '../../cli/base-command.js';
+import type {ResolvedConnection} from '../../cli/connection.js';
+import {ExitCode} from '../../cli/exit-codes.js';
+import {duration} from '../../cli/flags.js';
+import {failFast, unavailable} from '../../cli/inspector-command.js';
+import {logFlags, loggerFromFlags} from '../../cli/log-flags.js';
+import {formatDuration} from '../../cli/output.js';
 
 export interface CronRunResult {
   /** The periodic task file, as given. */

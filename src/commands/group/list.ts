@@ -1,4 +1,4 @@
-import {InspectorCommand, inspectFlags} from '../../lib/cli/inspector-command.js';
+import {InspectorCommand, inspectFlags} from '../../cli/inspector-command.js';
 import type {GroupInfo} from '../../lib/index.js';
 
 export type GroupListResult = GroupInfo[];

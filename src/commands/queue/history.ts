@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core';
-import {InspectorCommand} from '../../lib/cli/inspector-command.js';
-import {SEPARATOR, dailyStatsJson, historyTable, type DailyStatsJson} from '../../lib/cli/views.js';
+import {InspectorCommand} from '../../cli/inspector-command.js';
+import {SEPARATOR, dailyStatsJson, historyTable, type DailyStatsJson} from '../../cli/views.js';
 
 export type QueueHistoryResult = Array<{queue: string; days: DailyStatsJson[]}>;
 

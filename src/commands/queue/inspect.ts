@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core';
-import {InspectorCommand} from '../../lib/cli/inspector-command.js';
-import {SEPARATOR, queueInfoJson, queueInfoView, type QueueInfoJson} from '../../lib/cli/views.js';
+import {InspectorCommand} from '../../cli/inspector-command.js';
+import {SEPARATOR, queueInfoJson, queueInfoView, type QueueInfoJson} from '../../cli/views.js';
 
 export type QueueInspectResult = QueueInfoJson[];
 

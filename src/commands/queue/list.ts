@@ -1,5 +1,5 @@
-import {formatTable} from '../../lib/cli/output.js';
-import {InspectorCommand} from '../../lib/cli/inspector-command.js';
+import {formatTable} from '../../cli/output.js';
+import {InspectorCommand} from '../../cli/inspector-command.js';
 import type {ClusterNode} from '../../lib/index.js';
 
 export interface QueueListItem {

@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core';
-import {InspectorCommand} from '../../lib/cli/inspector-command.js';
+import {InspectorCommand} from '../../cli/inspector-command.js';
 
 export type QueueResumeResult = Array<{queue: string; paused: false}>;
 

@@ -1,5 +1,5 @@
-import {InspectorCommand} from '../../lib/cli/inspector-command.js';
-import {serverJson, serverTable, type ServerJson} from '../../lib/cli/views.js';
+import {InspectorCommand} from '../../cli/inspector-command.js';
+import {serverJson, serverTable, type ServerJson} from '../../cli/views.js';
 
 export type ServerListResult = ServerJson[];
 

@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core';
-import {InspectorCommand} from '../../lib/cli/inspector-command.js';
+import {InspectorCommand} from '../../cli/inspector-command.js';
 
 export type TaskCancelResult = Array<{id: string; signalSent: true}>;
 

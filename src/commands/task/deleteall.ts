@@ -1,4 +1,4 @@
-import {BulkTaskCommand} from '../../lib/cli/inspector-command.js';
+import {BulkTaskCommand} from '../../cli/inspector-command.js';
 
 export default class TaskDeleteall extends BulkTaskCommand {
   static override summary = 'Delete all tasks in a state.';

@@ -1,5 +1,5 @@
-import {InspectorCommand, inspectFlags, taskIdArg, taskIdFrom} from '../../lib/cli/inspector-command.js';
-import {taskInfoView, taskJson, type TaskJson} from '../../lib/cli/views.js';
+import {InspectorCommand, inspectFlags, taskIdArg, taskIdFrom} from '../../cli/inspector-command.js';
+import {taskInfoView, taskJson, type TaskJson} from '../../cli/views.js';
 
 export type TaskInspectResult = TaskJson;
 

@@ -1,5 +1,5 @@
-import {InspectorCommand, inspectFlags, stateFlag} from '../../lib/cli/inspector-command.js';
-import {taskJson, taskTable, type TaskJson} from '../../lib/cli/views.js';
+import {InspectorCommand, inspectFlags, stateFlag} from '../../cli/inspector-command.js';
+import {taskJson, taskTable, type TaskJson} from '../../cli/views.js';
 import type {TaskState} from '../../lib/index.js';
 
 export type TaskListResult = TaskJson[];

@@ -1,4 +1,4 @@
-import {TaskActionCommand, taskIdArg} from '../../lib/cli/inspector-command.js';
+import {TaskActionCommand, taskIdArg} from '../../cli/inspector-command.js';
 import type {Inspector} from '../../lib/index.js';
 
 export default class TaskRun extends TaskActionCommand {

@@ -1,4 +1,4 @@
-import {BulkTaskCommand} from '../../lib/cli/inspector-command.js';
+import {BulkTaskCommand} from '../../cli/inspector-command.js';
 
 export default class TaskRunall extends BulkTaskCommand {
   static override summary = 'Run all tasks in a state now.';

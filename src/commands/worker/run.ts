@@ -1,9 +1,10 @@
 import {Flags} from '@oclif/core';
-import {closeRedisClient, createLogger, execIsFailure, Server, type LogLevel} from '../../lib/index.js';
-import {ExitCode} from '../../lib/cli/exit-codes.js';
-import {duration} from '../../lib/cli/flags.js';
-import {InspectorCommand} from '../../lib/cli/inspector-command.js';
-import {buildWorkerHandler, logEachTask, parseQueueFlags, type TaskCounts} from '../../lib/cli/worker.js';
+import {closeRedisClient, createLogger, Server, type LogLevel} from '../../lib/index.js';
+import {execIsFailure} from '../../cli/worker/exec-handler.js';
+import {ExitCode} from '../../cli/exit-codes.js';
+import {duration} from '../../cli/flags.js';
+import {InspectorCommand} from '../../cli/inspector-command.js';
+import {buildWorkerHandler, logEachTask, parseQueueFlags, type TaskCounts} from '../../cli/worker/handlers.js';
 
 export interface WorkerRunResult {
   queues: Record<string, number>;

@@ -17,10 +17,10 @@ import {existsSync, statSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {extname, resolve} from 'node:path';
 import {pathToFileURL} from 'node:url';
-import {ValidationError, errorMessage} from './errors.js';
-import {toHandler, type Handler, type HandlerFunc, type TaskContext} from './handler.js';
-import {HandlerNotFoundError} from './servemux.js';
-import type {Task} from './task.js';
+import {ValidationError, errorMessage} from '../../lib/errors.js';
+import {toHandler, type Handler, type HandlerFunc, type TaskContext} from '../../lib/handler.js';
+import {HandlerNotFoundError} from '../../lib/servemux.js';
+import type {Task} from '../../lib/task.js';
 
 /**
  * A task type pattern, as `--exec` and handler maps write it:

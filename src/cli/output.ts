@@ -5,8 +5,8 @@
  */
 import {stripVTControlCharacters} from 'node:util';
 import chalk, {chalkStderr} from 'chalk';
-import {goDurationString} from '../duration.js';
-import {AsynqError, redact} from '../errors.js';
+import {goDurationString} from '../lib/duration.js';
+import {AsynqError, redact} from '../lib/errors.js';
 import {errorCodeFor, exitCodeFor, isOclifParseError, type CliErrorCode, type ExitCode} from './exit-codes.js';
 import {colorEnabled, type TerminalIo} from './tty.js';
 

@@ -16,10 +16,10 @@
  */
 import {createInterface} from 'node:readline';
 import type {Readable} from 'node:stream';
-import type {Duration} from './duration.js';
-import {ValidationError, errorMessage} from './errors.js';
-import type {TaskOptions} from './options.js';
-import type {TaskPayload} from './task.js';
+import type {Duration} from '../../lib/duration.js';
+import {ValidationError, errorMessage} from '../../lib/errors.js';
+import type {TaskOptions} from '../../lib/options.js';
+import type {TaskPayload} from '../../lib/task.js';
 
 /** A valid line: what to enqueue. */
 export interface JsonlTask {

@@ -2,15 +2,15 @@
  * `asynq worker run` building blocks: the queue flags, the handler assembled from `--exec` and
  * `--handlers`, and the one-line-per-task log.
  */
-import {ValidationError, errorMessage} from '../errors.js';
-import {ExecHandler, ExecRetryLaterError, parseExecSpec} from '../exec-handler.js';
-import {loadHandlerModule, TypeRouter} from '../handler-module.js';
-import type {Handler, TaskContext} from '../handler.js';
-import type {Logger} from '../logger.js';
-import {isSkipRetry} from '../retry.js';
-import type {Task} from '../task.js';
-import {formatDuration} from './output.js';
-import {validateQueueName} from './flags.js';
+import {ValidationError, errorMessage} from '../../lib/errors.js';
+import {ExecHandler, ExecRetryLaterError, parseExecSpec} from './exec-handler.js';
+import {loadHandlerModule, TypeRouter} from './handler-module.js';
+import type {Handler, TaskContext} from '../../lib/handler.js';
+import type {Logger} from '../../lib/logger.js';
+import {isSkipRetry} from '../../lib/retry.js';
+import type {Task} from '../../lib/task.js';
+import {formatDuration} from '../output.js';
+import {validateQueueName} from '../flags.js';
 
 /**
  * Queue priorities from `--queues critical=6,default=3,low=1` and repeated `--queue NAME[=PRIORITY]`

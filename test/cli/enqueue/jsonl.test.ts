@@ -4,8 +4,8 @@
  */
 import {Readable} from 'node:stream';
 import {describe, expect, it} from 'vitest';
-import {ValidationError} from '../../src/lib/errors.js';
-import {parseRfc3339, parseTaskLine, readTaskLines, taskOptionsFromJson, type JsonlError, type JsonlTask} from '../../src/lib/jsonl.js';
+import {ValidationError} from '../../../src/lib/errors.js';
+import {parseRfc3339, parseTaskLine, readTaskLines, taskOptionsFromJson, type JsonlError, type JsonlTask} from '../../../src/cli/enqueue/jsonl.js';
 
 describe('parseRfc3339', () => {
   it.each([

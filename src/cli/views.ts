@@ -6,8 +6,8 @@
  * Every function is pure: `now` and the time zone are parameters, so tests pin them.
  */
 import chalk from 'chalk';
-import {goDurationString, goUnixDate} from '../duration.js';
-import type {DailyStats, QueueInfo, SchedulerEnqueueEvent, SchedulerEntry, ServerInfo, TaskInfo, TaskState} from '../index.js';
+import {goDurationString, goUnixDate} from '../lib/duration.js';
+import type {DailyStats, QueueInfo, SchedulerEnqueueEvent, SchedulerEntry, ServerInfo, TaskInfo, TaskState} from '../lib/index.js';
 import {formatBytes, formatTable, printablePayload} from './output.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -22,8 +22,8 @@ import {readFileSync} from 'node:fs';
 import {homedir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {parse as parseYaml} from 'yaml';
-import {ValidationError} from '../errors.js';
-import {parseRedisURI, type RedisClientOpt, type RedisClusterClientOpt, type RedisFailoverClientOpt} from '../redis.js';
+import {ValidationError} from '../lib/errors.js';
+import {parseRedisURI, type RedisClientOpt, type RedisClusterClientOpt, type RedisFailoverClientOpt} from '../lib/redis.js';
 
 /** Connection flags as parsed by oclif (see flags.ts connectionFlags). */
 export interface ConnectionFlags {

@@ -1,8 +1,8 @@
 import {Errors} from '@oclif/core';
 import {describe, expect, it} from 'vitest';
-import {argvFlag, argvPasswords} from '../../../src/lib/cli/base-command.js';
-import {EXIT_CODE_OF_ERROR, EXIT_STATUS, ExitCode, errorCodeFor, exitCodeFor, isRedisUnavailable} from '../../../src/lib/cli/exit-codes.js';
-import {errorReport, formatErrorReport, redactSecrets} from '../../../src/lib/cli/output.js';
+import {argvFlag, argvPasswords} from '../../src/cli/base-command.js';
+import {EXIT_CODE_OF_ERROR, EXIT_STATUS, ExitCode, errorCodeFor, exitCodeFor, isRedisUnavailable} from '../../src/cli/exit-codes.js';
+import {errorReport, formatErrorReport, redactSecrets} from '../../src/cli/output.js';
 import {
   DuplicateTaskError,
   FailedPreconditionError,
@@ -15,7 +15,7 @@ import {
   TaskIdConflictError,
   TaskNotFoundError,
   ValidationError,
-} from '../../../src/lib/errors.js';
+} from '../../src/lib/errors.js';
 
 const SECRET = 'hunter2-secret';
 

@@ -6,8 +6,8 @@ import {
   resolveConnection,
   type ConnectionFlags,
   type ResolveContext,
-} from '../../../src/lib/cli/connection.js';
-import {ValidationError} from '../../../src/lib/errors.js';
+} from '../../src/cli/connection.js';
+import {ValidationError} from '../../src/lib/errors.js';
 
 const HOME = '/home/tester';
 const DEFAULT_CONFIG = `${HOME}/.asynq.yml`;

@@ -3,7 +3,7 @@
  * themselves: they throw, and AsynqCommand.catch() maps the error here. `asynq --help` and
  * man/asynq.1 (EXIT STATUS) print EXIT_STATUS, so the documentation cannot drift from the code.
  */
-import {AsynqError, RedisCommandError, type ErrorCode} from '../errors.js';
+import {AsynqError, RedisCommandError, type ErrorCode} from '../lib/errors.js';
 
 export const ExitCode = {
   OK: 0,

@@ -3,8 +3,8 @@
  * --debug/--color, and reusable value flags (duration(), queueName()).
  */
 import {Flags} from '@oclif/core';
-import {toMs} from '../duration.js';
-import {ValidationError} from '../errors.js';
+import {toMs} from '../lib/duration.js';
+import {ValidationError} from '../lib/errors.js';
 
 /** Help section of the connection flags in `--help` (man/asynq.1 lists them once, as GLOBAL OPTIONS). */
 export const CONNECTION_HELP_GROUP = 'CONNECTION';

@@ -9,14 +9,14 @@ import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import {afterEach, describe, expect, it} from 'vitest';
-import {ValidationError} from '../../src/lib/errors.js';
-import type {TaskContext} from '../../src/lib/handler.js';
-import {handlerFromExport, loadHandlerModule, parseTypePattern, TypeRouter} from '../../src/lib/handler-module.js';
-import {HandlerNotFoundError, ServeMux} from '../../src/lib/servemux.js';
-import {Task} from '../../src/lib/task.js';
+import {ValidationError} from '../../../src/lib/errors.js';
+import type {TaskContext} from '../../../src/lib/handler.js';
+import {handlerFromExport, loadHandlerModule, parseTypePattern, TypeRouter} from '../../../src/cli/worker/handler-module.js';
+import {HandlerNotFoundError, ServeMux} from '../../../src/lib/servemux.js';
+import {Task} from '../../../src/lib/task.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const FIXTURES = join(HERE, '..', 'fixtures', 'handlers');
+const FIXTURES = join(HERE, '..', '..', 'fixtures', 'handlers');
 const ctx: TaskContext = {signal: new AbortController().signal, taskId: 't1', queue: 'default', retryCount: 0, maxRetry: 3, deadline: new Date(0)};
 
 /** Runs a handler on a task and returns what it wrote as its result. */

@@ -12,16 +12,16 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {
   checkExecutable, EXEC_RETRY_LATER_EXIT_CODE, EXEC_SKIP_RETRY_EXIT_CODE, ExecFailedError, ExecHandler, ExecRetryLaterError,
   execIsFailure, parseExecSpec, splitCommandLine,
-} from '../../src/lib/exec-handler.js';
-import {DeadlineExceededError, type TaskContext} from '../../src/lib/handler.js';
-import {isSkipRetry} from '../../src/lib/retry.js';
-import {Task, type ResultWriter} from '../../src/lib/task.js';
-import {ValidationError} from '../../src/lib/errors.js';
-import {processAlive} from '../support/process.js';
-import {recordingLogger} from '../support/logger.js';
-import {waitFor} from '../support/wait.js';
+} from '../../../src/cli/worker/exec-handler.js';
+import {DeadlineExceededError, type TaskContext} from '../../../src/lib/handler.js';
+import {isSkipRetry} from '../../../src/lib/retry.js';
+import {Task, type ResultWriter} from '../../../src/lib/task.js';
+import {ValidationError} from '../../../src/lib/errors.js';
+import {processAlive} from '../../support/process.js';
+import {recordingLogger} from '../../support/logger.js';
+import {waitFor} from '../../support/wait.js';
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'exec');
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'exec');
 const script = (name: string): string => join(FIXTURES, name);
 
 /** A payload full of things a shell would interpret, plus a newline and bytes that are not UTF-8. */

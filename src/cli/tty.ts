@@ -2,7 +2,7 @@
  * Terminal policy of the CLI, decided in one place (STYLE §6.7.4): when to use colour, when to
  * draw progress, when prompting or a full-screen UI is allowed.
  */
-import {ValidationError} from '../errors.js';
+import {ValidationError} from '../lib/errors.js';
 
 /** The parts of `process` this module looks at (tests pass plain objects). */
 export interface TerminalIo {

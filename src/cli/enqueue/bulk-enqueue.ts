@@ -1,16 +1,16 @@
 /**
- * `asynq enqueue --from tasks.jsonl`: reads task lines (src/lib/jsonl.ts) in batches and enqueues
+ * `asynq enqueue --from tasks.jsonl`: reads task lines (jsonl.ts) in batches and enqueues
  * each batch with pipelined Client.enqueueMany calls (lines with their own taskId one by one). A bad line is counted with its line
  * number and never stops or changes the others; a duplicate (unique lock held, or task ID taken)
  * is counted as such. Any other error (Redis) stops the run and is rethrown; the summary passed in
  * then tells how far it got. The progress bar (stderr, TTY only) is drawn by ProgressBar.
  */
 import type {Readable} from 'node:stream';
-import type {Client} from '../client.js';
-import {DuplicateTaskError, TaskIdConflictError, ValidationError} from '../errors.js';
-import {readTaskLines, type JsonlTask} from '../jsonl.js';
-import type {TaskOptions} from '../options.js';
-import {Task, type TaskInfo} from '../task.js';
+import type {Client} from '../../lib/client.js';
+import {DuplicateTaskError, TaskIdConflictError, ValidationError} from '../../lib/errors.js';
+import {readTaskLines, type JsonlTask} from './jsonl.js';
+import type {TaskOptions} from '../../lib/options.js';
+import {Task, type TaskInfo} from '../../lib/task.js';
 
 export interface BulkLineError {
   line: number;

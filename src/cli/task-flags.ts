@@ -4,9 +4,9 @@
  */
 import {readFile} from 'node:fs/promises';
 import {Flags} from '@oclif/core';
-import {ValidationError, errorMessage} from '../errors.js';
-import type {TaskOptions} from '../options.js';
-import {parseRfc3339} from '../jsonl.js';
+import {ValidationError, errorMessage} from '../lib/errors.js';
+import type {TaskOptions} from '../lib/options.js';
+import {parseRfc3339} from './enqueue/jsonl.js';
 import {duration, queueName} from './flags.js';
 
 /** An RFC 3339 time flag → Date. */

@@ -1,6 +1,6 @@
 import chalk, {chalkStderr} from 'chalk';
 import {afterEach, describe, expect, it} from 'vitest';
-import {parseDurationFlag, validateQueueName} from '../../../src/lib/cli/flags.js';
+import {parseDurationFlag, validateQueueName} from '../../src/cli/flags.js';
 import {
   applyColorPolicy,
   formatAgo,
@@ -11,9 +11,9 @@ import {
   isPrintable,
   printablePayload,
   writeNdjson,
-} from '../../../src/lib/cli/output.js';
-import {canPrompt, colorEnabled, isInteractive, requireTty, showProgress} from '../../../src/lib/cli/tty.js';
-import {ValidationError} from '../../../src/lib/errors.js';
+} from '../../src/cli/output.js';
+import {canPrompt, colorEnabled, isInteractive, requireTty, showProgress} from '../../src/cli/tty.js';
+import {ValidationError} from '../../src/lib/errors.js';
 
 const tty = {isTTY: true};
 const pipe = {isTTY: false};

@@ -31,11 +31,11 @@
 import {spawn, type ChildProcess} from 'node:child_process';
 import {accessSync, constants, statSync} from 'node:fs';
 import {delimiter, isAbsolute, join, resolve} from 'node:path';
-import {ValidationError, errorMessage} from './errors.js';
-import type {Handler, TaskContext} from './handler.js';
-import type {Logger} from './logger.js';
-import {SkipRetry} from './retry.js';
-import type {Task} from './task.js';
+import {ValidationError, errorMessage} from '../../lib/errors.js';
+import type {Handler, TaskContext} from '../../lib/handler.js';
+import type {Logger} from '../../lib/logger.js';
+import {SkipRetry} from '../../lib/retry.js';
+import type {Task} from '../../lib/task.js';
 
 /** Exit status meaning "retry later, do not count this attempt as a failure" (EX_TEMPFAIL). */
 export const EXEC_RETRY_LATER_EXIT_CODE = 75;

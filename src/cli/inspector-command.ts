@@ -13,9 +13,9 @@
 import {createInterface} from 'node:readline/promises';
 import {Args, Flags} from '@oclif/core';
 import type {ClusterOptions, RedisOptions} from 'ioredis';
-import {QueueNotFoundError, RedisUnavailableError, ValidationError, errorMessage} from '../errors.js';
-import {BULK_STATES, Inspector, TASK_STATES, type BulkAction, type TaskState} from '../index.js';
-import {closeRedisClient, createRedisClient, type RedisConnection} from '../redis.js';
+import {QueueNotFoundError, RedisUnavailableError, ValidationError, errorMessage} from '../lib/errors.js';
+import {BULK_STATES, Inspector, TASK_STATES, type BulkAction, type TaskState} from '../lib/index.js';
+import {closeRedisClient, createRedisClient, type RedisConnection} from '../lib/redis.js';
 import {AsynqCommand} from './base-command.js';
 import {describeConnection, type CliConnection, type ResolvedConnection} from './connection.js';
 import {queueName} from './flags.js';

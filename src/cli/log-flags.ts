@@ -3,7 +3,7 @@
  * `--log-level` (also ASYNQ_LOG_LEVEL) and `--log-format text|json`. Logs always go to stderr.
  */
 import {Flags} from '@oclif/core';
-import {createLogger, type Logger, type LogLevel} from '../logger.js';
+import {createLogger, type Logger, type LogLevel} from '../lib/logger.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const satisfies readonly LogLevel[];
 export const LOG_FORMATS = ['text', 'json'] as const;
