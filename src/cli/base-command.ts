@@ -1,5 +1,5 @@
 /**
- * AsynqCommand: the base class of every `asynq` command (STYLE §6.7).
+ * AsynqCommand: the base class of every `asynq` command.
  *
  * - `--json` on every command (`enableJsonFlag`); ASYNQ_CONTENT_TYPE=json works through oclif.
  *   A command returns its typed result from run() and renders tables only when !jsonEnabled().

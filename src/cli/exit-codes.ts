@@ -1,5 +1,5 @@
 /**
- * The one exit-status table of the `asynq` CLI (STYLE §6.5). Commands never pick a number
+ * The one exit-status table of the `asynq` CLI. Commands never pick a number
  * themselves: they throw, and AsynqCommand.catch() maps the error here. `asynq --help` and
  * man/asynq.1 (EXIT STATUS) print EXIT_STATUS, so the documentation cannot drift from the code.
  */
@@ -12,7 +12,7 @@ export const ExitCode = {
   NOT_FOUND: 3,
   CONFLICT: 4,
   REDIS_UNAVAILABLE: 5,
-  // api.md and the enqueue issue: `--wait` exits 1 when the task failed, as `make` or `test` would.
+  // `enqueue --wait` exits 1 when the task failed, as `make` or `test` would.
   TASK_FAILED: 1,
   WAIT_TIMEOUT: 7,
   SIGINT: 130,
@@ -78,7 +78,7 @@ export function isOclifParseError(err: unknown): boolean {
   return ('oclif' in err && 'parse' in err) || /^Parsing --[\w-]+ *\n\t/.test(err.message);
 }
 
-/** The exit status for any thrown value (STYLE §6.5). */
+/** The exit status for any thrown value. */
 export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof AsynqError) return EXIT_CODE_OF_ERROR[err.code];
   if (isOclifParseError(err)) return ExitCode.USAGE;

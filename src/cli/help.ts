@@ -1,6 +1,6 @@
 /**
  * `asynq --help`: oclif's root help, plus every declared topic (also before it has commands),
- * the connection flags every command accepts, and the EXIT STATUS table (STYLE §6.5).
+ * the connection flags every command accepts, and the EXIT STATUS table.
  * Registered as "helpClass" in package.json.
  */
 import {Help, type Interfaces} from '@oclif/core';

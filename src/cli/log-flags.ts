@@ -1,5 +1,5 @@
 /**
- * The logging flags of the long-running commands (`worker run`, `cron run`; STYLE §6.6):
+ * The logging flags of the long-running commands (`worker run`, `cron run`):
  * `--log-level` (also ASYNQ_LOG_LEVEL) and `--log-format text|json`. Logs always go to stderr.
  */
 import {Flags} from '@oclif/core';

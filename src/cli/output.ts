@@ -1,7 +1,7 @@
 /**
  * Human output of the CLI: colour policy, aligned tables, Go-style sizes/durations/payloads, the
  * NDJSON writer, and the error report printed by AsynqCommand.catch(). stdout carries data only;
- * everything else goes to stderr (STYLE §6.7).
+ * everything else goes to stderr.
  */
 import {stripVTControlCharacters} from 'node:util';
 import chalk, {chalkStderr} from 'chalk';

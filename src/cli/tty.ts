@@ -1,5 +1,5 @@
 /**
- * Terminal policy of the CLI, decided in one place (STYLE §6.7.4): when to use colour, when to
+ * Terminal policy of the CLI, decided in one place: when to use colour, when to
  * draw progress, when prompting or a full-screen UI is allowed.
  */
 import {ValidationError} from '../lib/errors.js';

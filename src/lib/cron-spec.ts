@@ -1,6 +1,6 @@
 /**
- * Cron specs as Go asynq's Scheduler reads them (robfig/cron v3's standard parser, wire-format
- * spec §12), with next-time computation delegated to cron-parser.
+ * Cron specs as Go asynq's Scheduler reads them (robfig/cron v3's standard parser, as
+ * scheduler.go configures it), with next-time computation delegated to cron-parser.
  *
  * Accepted:
  * - 5 fields `minute hour day-of-month month day-of-week`, each a comma list of `*`, `?`, `N`,

@@ -7,7 +7,7 @@
  * '10', '1h30' and '1h garbage' are errors instead of silent guesses.
  *
  * goDurationString and goUnixDate reproduce Go's `time.Duration.String()` and the
- * `time.UnixDate` layout, which Go asynq uses in option strings (wire-format spec §4.8).
+ * `time.UnixDate` layout, which Go asynq uses in option strings (client.go, each option's `String()`).
  */
 import parse from 'parse-duration';
 import {ValidationError} from './errors.js';

@@ -38,7 +38,7 @@ export interface TaskContext {
   retryCount: number;
   /** Go GetMaxRetry. */
   maxRetry: number;
-  /** When this attempt's signal fires with DeadlineExceededError (spec §10.1 computeDeadline). */
+  /** When this attempt's signal fires with DeadlineExceededError (Go processor.go `computeDeadline`). */
   deadline: Date;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Healthchecker (Go asynq healthcheck.go, spec §10.9): only when the server has a
+ * Healthchecker (Go asynq healthcheck.go): only when the server has a
  * healthCheckFunc, every `intervalMs` (15 s; first check after one interval) PINGs Redis and calls
  * the function with the error, or undefined when Redis answered. No answer within one interval is
  * an error too.

@@ -1,5 +1,5 @@
 /**
- * Heartbeater (Go asynq heartbeat.go, spec §10.2): at start and then every `intervalMs` (5 s)
+ * Heartbeater (Go asynq heartbeat.go, `beat`): at start and then every `intervalMs` (5 s)
  * 1. writes the ServerInfo (host, pid, server ID, concurrency, queues, strict flag, status
  *    active/stopped/closed, start time, in-flight count) and one WorkerInfo per task in flight
  *    (type, payload, queue, start time, deadline) with a TTL of 2 × interval (10 s);
@@ -23,7 +23,7 @@ import {TickLoop} from './tick-loop.js';
 /** Go's heartbeat interval. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
 
-/** ServerInfo.status values (spec §4.2). */
+/** ServerInfo.status values (Go server.go `serverStateValue.String`). */
 export type ServerStatus = 'active' | 'stopped' | 'closed';
 
 /**

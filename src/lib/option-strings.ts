@@ -1,6 +1,6 @@
 /**
  * Option strings: the Go `Option.String()` forms that a scheduler stores in
- * `SchedulerEntry.enqueue_options` (wire-format spec §4.8), and their parser (Go's
+ * `SchedulerEntry.enqueue_options` (Go client.go, the `String()` method of each option type), and their parser (Go's
  * `Inspector.parseOption`), so that Go's `asynq cron ls`, Asynqmon and our Inspector show the
  * options of a TypeScript scheduler's entries.
  *
@@ -359,7 +359,7 @@ export function parseOptionString(s: string): ParsedOption {
   }
 }
 
-/** The option names Go's Inspector (HEAD) parses back and so shows; v0.24.1 also drops Header (§4.8). */
+/** The option names Go's Inspector (HEAD) parses back and so shows; v0.24.1 also drops Header. */
 export const GO_DISPLAYED_OPTIONS: ReadonlySet<ParsedOption['type']> = new Set([
   'MaxRetry', 'Queue', 'Timeout', 'Deadline', 'Unique', 'ProcessAt', 'ProcessIn', 'Retention', 'Header',
 ]);

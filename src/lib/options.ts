@@ -1,6 +1,6 @@
 /**
- * Enqueue options (Go asynq's Option values and `composeOptions`, wire-format spec §7.1) and the
- * decision of how a task is written (§7.2). Pure: no Redis, "now" comes from the caller, so the
+ * Enqueue options (Go asynq's Option values and `composeOptions` in client.go) and the
+ * decision of how a task is written (Go `Client.EnqueueContext`). Pure: no Redis, "now" comes from the caller, so the
  * Client validates everything before sending a single command.
  */
 import {randomUUID} from 'node:crypto';
@@ -183,7 +183,7 @@ export interface EnqueuePlan {
 
 /**
  * Builds the TaskMessage and the route of `task` under the option layers that follow the task's
- * own options (Go `EnqueueContext` up to the broker call; spec §7.1–7.2):
+ * own options (Go client.go `EnqueueContext` up to the broker call):
  * - defaults retry 25, queue 'default', random UUID; timeout 1800 s only when neither a timeout
  *   nor a deadline is given; deadline stored as unix s (0 = none); retention whole seconds;
  * - processAt after now → scheduled (a group is kept in the message only, as in Go);

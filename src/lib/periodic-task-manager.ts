@@ -1,6 +1,6 @@
 /**
  * PeriodicTaskManager: keeps a Scheduler's entries in sync with a config provider (Go asynq's
- * periodic_task_manager.go; wire-format spec §12, checklist 123–124).
+ * periodic_task_manager.go).
  *
  * ```ts
  * const mgr = new PeriodicTaskManager({

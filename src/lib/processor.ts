@@ -1,5 +1,5 @@
 /**
- * Processor (Go asynq processor.go, spec §10.1): pulls tasks from the server's queues and runs the
+ * Processor (Go asynq processor.go): pulls tasks from the server's queues and runs the
  * handler on them, at most `concurrency` at once.
  *
  * - Slots: a semaphore of `concurrency` tokens. The fetch loop takes a token, computes the queue
@@ -102,7 +102,7 @@ export interface ProcessorParams {
 
 /**
  * The server's queue configuration: drops blank names and priorities ≤ 0 (and non-numbers); falls
- * back to `{default: 1}` when nothing is left (Go normalisation, spec §10.10). Throws
+ * back to `{default: 1}` when nothing is left (Go server.go `NewServerFromRedisClient`). Throws
  * ValidationError for a positive priority that is not an integer (Go's priorities are ints).
  */
 export function normalizeQueues(queues: Record<string, number> | undefined | null): Record<string, number> {
@@ -143,7 +143,7 @@ export function queueOrder(queues: Record<string, number>, strict: boolean, rand
 }
 
 /**
- * Deadline of one attempt (Go computeDeadline, spec §10.1): timeout and deadline → the earlier of
+ * Deadline of one attempt (Go processor.go `computeDeadline`): timeout and deadline → the earlier of
  * now + timeout (whole seconds) and deadline; only timeout → now + timeout; only deadline → it;
  * neither → now + 30 min. "Set" means non-zero, as in Go: a Go client stores Timeout(-5s) as -5,
  * which gives a deadline already past.

@@ -1,6 +1,6 @@
 /**
- * Scheduler: enqueues tasks on cron schedules (Go asynq's Scheduler, scheduler.go; wire-format
- * spec §12, §8.22, §8.23), plus what Go lacks: several schedulers running the same entries
+ * Scheduler: enqueues tasks on cron schedules (Go asynq's Scheduler, scheduler.go; its
+ * Redis writes are rdb.go `WriteSchedulerEntries` and `RecordSchedulerEnqueueEvent`), plus what Go lacks: several schedulers running the same entries
  * enqueue each tick exactly once.
  *
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * ServeMux (Go asynq servemux.go, spec §11): routes a task to the handler registered for its type.
+ * ServeMux (Go asynq servemux.go): routes a task to the handler registered for its type.
  * An exact pattern match wins; otherwise the longest registered pattern that is a plain string
  * prefix of the type (`email` matches `emailer:send`; no separator rule). No match → the task fails
  * with `handler not found for task "<type>"` (HandlerNotFoundError) and is retried like any failure.

@@ -1,5 +1,5 @@
 /**
- * Server (Go asynq server.go, spec §10): pulls tasks from Redis and runs a handler on them, with
+ * Server (Go asynq server.go): pulls tasks from Redis and runs a handler on them, with
  * the background components of Go asynq around it. States: new → active (start) → stopped (stop,
  * SIGTSTP: no new tasks, keeps heartbeating with status "stopped") → closed (shutdown). Illegal
  * transitions throw ServerStateError / ServerClosedError; shutting down twice is harmless.
@@ -31,7 +31,7 @@ import type {IsFailureFunc, RetryDelayFunc} from './retry.js';
 import {Subscriber} from './subscriber.js';
 import {Syncer} from './syncer.js';
 
-/** Go's defaults (spec §10.10). */
+/** Go's defaults (server.go `NewServerFromRedisClient`). */
 export const DEFAULT_DELAYED_TASK_CHECK_INTERVAL_MS = 5_000;
 export const DEFAULT_GROUP_GRACE_PERIOD_MS = 60_000;
 export const DEFAULT_JANITOR_INTERVAL_MS = 8_000;
@@ -178,7 +178,7 @@ export class Server {
     const {client, owned} = createRedisClient(conn);
     // Auto-pipelining on the server's own connection: the commands of many workers issued in one
     // event-loop turn go out in one write (same commands, same order: nothing changes for Redis or
-    // a Go peer). Measured by `npm run bench` (README, Benchmarks): +40% tasks/s at concurrency 100.
+    // a Go peer).
     // A connection passed in stays as its owner configured it.
     if (owned) client.options.enableAutoPipelining = true;
     this.#client = client;

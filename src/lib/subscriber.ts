@@ -1,5 +1,5 @@
 /**
- * Subscriber (Go asynq subscriber.go, spec §10.7): SUBSCRIBEs to `asynq:cancel` on its own
+ * Subscriber (Go asynq subscriber.go): SUBSCRIBEs to `asynq:cancel` on its own
  * connection (retrying every `retryIntervalMs`, 5 s, until it succeeds); each message is a task
  * ID, and if that task is in flight in this process its signal is aborted (`context canceled`).
  * A cancel for an unknown ID changes nothing; cancelation is not persisted.

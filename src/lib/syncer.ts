@@ -1,5 +1,5 @@
 /**
- * Syncer (Go asynq syncer.go, spec §10.6): holds the processor's outcome writes that failed (a
+ * Syncer (Go asynq syncer.go): holds the processor's outcome writes that failed (a
  * Redis blip after the handler finished) and retries each every `intervalMs` (5 s) until it
  * succeeds; a request whose deadline (the task's lease expiry) has passed is dropped, as the
  * recoverer will handle the task. On shutdown every pending request still within its deadline is

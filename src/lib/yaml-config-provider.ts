@@ -1,6 +1,6 @@
 /**
  * FilePeriodicTaskConfigProvider: periodic task configs from a YAML file, for the
- * PeriodicTaskManager and `asynq cron run --config` (api.md "Scheduler and periodic tasks").
+ * PeriodicTaskManager and `asynq cron run --config`.
  *
  * ```yaml
  * configs:

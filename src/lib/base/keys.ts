@@ -37,7 +37,7 @@ let lastDate = '';
 
 /**
  * UTC calendar date `YYYY-MM-DD` of the given instant. The last day's text is kept: every done,
- * retry and archive builds a daily stats key (toISOString per task showed in the bench profile).
+ * retry and archive builds a daily stats key, and toISOString per task is measurable.
  */
 export function utcDate(at: Date): string {
   const day = Math.floor(at.getTime() / 86_400_000);

@@ -1,7 +1,7 @@
 /**
  * RDBGroups: task aggregation in Redis (Go asynq internal/rdb/rdb.go ListGroups, AggregationCheck,
- * ReadAggregationSet, DeleteAggregationSet, ReclaimStaleAggregationSets). Spec:
- * asynq-wire-format.md §8.14–8.17, §10.8, §17.2.
+ * ReadAggregationSet, DeleteAggregationSet, ReclaimStaleAggregationSets; their scripts aggregationCheckCmd, readAggregationSetCmd,
+ * deleteAggregationSetCmd, reclaimStateAggregationSetsCmd; the caller is aggregator.go).
  *
  * Flow (aggregator): listGroups → aggregationCheck (moves ready tasks into a set
  * `asynq:{q}:g:<group>:<setId>`, registered in `aggregation_sets` with a deadline of now + 120 s)
@@ -41,14 +41,14 @@ export class RDBGroups {
     this.#rdb = rdb;
   }
 
-  /** SMEMBERS `asynq:{q}:groups`, sorted. Groups emptied by aggregation are not listed (§17.2). */
+  /** SMEMBERS `asynq:{q}:groups`, sorted. Groups emptied by aggregation are not listed (Go quirk). */
   async listGroups(qname: string): Promise<string[]> {
     const groups = await redisOp('RDB.ListGroups', () => this.#rdb.client.smembers(keys.allGroups(qname)));
     return groups.sort();
   }
 
   /**
-   * Aggregation check (§8.14) with the clock's now as the tick time. If the group is ready — size
+   * Aggregation check (Go aggregationCheckCmd) with the clock's now as the tick time. If the group is ready — size
    * ≥ maxSize (takes the maxSize oldest), oldest task ≥ maxDelay old, or newest task ≥ grace
    * period old (both take all) — moves those tasks with their scores into a new aggregation set
    * and returns its ID (UUIDv4); otherwise returns null and writes nothing. The group name is
@@ -75,7 +75,7 @@ export class RDBGroups {
   }
 
   /**
-   * Reads an aggregation set (§8.15): the messages of its tasks in score order, then (separate
+   * Reads an aggregation set (Go readAggregationSetCmd): the messages of its tasks in score order, then (separate
    * command) its deadline from `aggregation_sets`. A member whose task hash is gone is skipped.
    * Throws FailedPreconditionError when the set is not registered (deleted or reclaimed), and
    * InternalError when a stored message cannot be decoded.
@@ -102,7 +102,7 @@ export class RDBGroups {
   }
 
   /**
-   * Deletes an aggregation set after its aggregated task was enqueued (§8.16): DELs every member's
+   * Deletes an aggregation set after its aggregated task was enqueued (Go deleteAggregationSetCmd): DELs every member's
    * task hash and the set key, and ZREMs it from `aggregation_sets`. Unique locks are not released.
    */
   async deleteAggregationSet(qname: string, group: string, setId: string): Promise<void> {
@@ -113,9 +113,10 @@ export class RDBGroups {
   }
 
   /**
-   * Recoverer step (§8.17): every set whose deadline ≤ now is merged back into its group with the
+   * Recoverer step (Go reclaimStateAggregationSetsCmd): every set whose deadline ≤ now is merged back into its group with the
    * original scores and deleted, and removed from `aggregation_sets`. Like Go, the group name is
-   * not added back to `groups` (§17.2).
+   * not added back to `groups` (a Go quirk: until another task joins it, the aggregator does not see
+   * the group).
    */
   async reclaimStaleAggregationSets(qname: string): Promise<void> {
     await redisOp('RDB.ReclaimStaleAggregationSets', () => this.#rdb.runner.run(

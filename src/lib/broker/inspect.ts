@@ -3,7 +3,7 @@
  * Reads (stats, history, listings) and admin writes (run, archive, delete, remove queue, pause).
  * Every admin write is one atomic Lua script from src/lib/scripts; like Go, the queue-existence
  * check (SISMEMBER asynq:queues) is a separate command before it.
- * Units follow ../shared/spec/asynq-wire-format.md §13: scores in unix seconds, pending_since in ns.
+ * Units as in Go's inspect.go: scores in unix seconds, pending_since in unix ns.
  */
 import * as keys from '../base/keys.js';
 import {

@@ -1,7 +1,7 @@
 /**
  * RDB: the Redis broker of asynq-ts (Go asynq internal/rdb/rdb.go). Every task state change is one
  * atomic Lua script from src/lib/scripts; the state afterwards is byte-compatible with Go asynq.
- * Units follow ../shared/spec/asynq-wire-format.md: scores in unix seconds, pending_since in ns.
+ * Units as in Go's rdb.go: scores in unix seconds, pending_since in unix ns.
  */
 import * as keys from '../base/keys.js';
 import {decodeTaskMessage, encodeTaskMessage, type TaskMessage} from '../base/codec.js';

@@ -3,8 +3,7 @@
  * ioredis defineCommand (EVALSHA, falling back to EVAL on NOSCRIPT, also inside pipelines) under
  * the name `asynq_<name>`, the first time it runs there: ioredis copies every defined command onto
  * each pipeline it creates, and auto-pipelining (Server) creates one per event-loop turn, so a
- * worker with all ~50 scripts defined paid for ~100 copies per batch (−6 to −13% Node CPU per task
- * in the bench). Error replies are mapped to typed errors by scriptError() in rdb.ts.
+ * worker with all ~50 scripts defined would pay for ~100 copies per batch. Error replies are mapped to typed errors by scriptError() in rdb.ts.
  */
 import type {ChainableCommander, Cluster, Redis} from 'ioredis';
 import {scripts, type ScriptName} from '../scripts/index.js';
@@ -61,7 +60,7 @@ export class ScriptRunner {
     this.client = client;
     this.clock = opts.clock ?? realClock;
     // Scripts are defined on first use, where the auto-pipelines can be reached to get them too
-    // (ioredis 5's _autoPipelines); otherwise all at once, as before.
+    // (ioredis 5's _autoPipelines); otherwise all at once.
     if (!((client as unknown as {_autoPipelines?: unknown})._autoPipelines instanceof Map)) registerScripts(client);
   }
 

@@ -1,6 +1,6 @@
 /**
- * DashSource: everything `asynq dash` reads and does, the equivalent of Go dash's `fetcher`
- * (STYLE §6.8). The App receives it as a prop, so component tests pass a fake; the command passes
+ * DashSource: everything `asynq dash` reads and does, the equivalent of Go dash's `fetcher`.
+ * The App receives it as a prop, so component tests pass a fake; the command passes
  * `inspectorSource(new Inspector(conn))`.
  *
  * Cost per refresh, whatever the number of tasks: one `queues()` plus one `getQueueInfo` per queue
