@@ -2,7 +2,7 @@
 // Generates man/asynq.1 and one page per topic (man/asynq-<topic>.1; a command outside any topic
 // gets its own man/asynq-<command>.1) from the statics of the compiled commands (summary,
 // description, flags, args, aliases, examples), package.json's oclif topics, the connection flags
-// and the exit-status table. The pages are never edited by hand (STYLE §6.10).
+// and the exit-status table. The pages are never edited by hand.
 //
 //   node scripts/gen-man.mjs           write man/*.1 (run by `npm run build`, after build:lib)
 //   node scripts/gen-man.mjs --check   exit 1 if man/ differs from what the code generates

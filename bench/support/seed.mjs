@@ -1,7 +1,7 @@
 /**
  * Fast seeding by raw writes (not through enqueue: HSET and LPUSH/ZADD run by a small Lua loop,
  * one EVAL per 5,000 tasks), in each library's own Redis layout:
- * - asynq (Go's layout, spec §3): task hash asynq:{q}:t:<id> {msg, state[, pending_since]}, the id
+ * - asynq (Go's layout, internal/rdb/rdb.go): task hash asynq:{q}:t:<id> {msg, state[, pending_since]}, the id
  *   in pending (list) or scheduled/retry/archived/completed (zsets), the queue in asynq:queues;
  * - BullMQ: job hash bull:<q>:<id> {name, data, opts, timestamp, delay, priority}, the id in
  *   wait (list) or delayed/failed/completed (zsets).

@@ -29,7 +29,7 @@ function errnoError(code: string, message: string): Error {
   return Object.assign(new Error(message), {code});
 }
 
-describe('exit status table (STYLE §6.5)', () => {
+describe('exit status table', () => {
   it('documents 0, 1, 2, 3, 4, 5, 6, 7 and 130 in that order', () => {
     expect(EXIT_STATUS.map((r) => r.code)).toEqual([0, 1, 2, 3, 4, 5, 7, 130]);
     for (const r of EXIT_STATUS) expect(r.meaning.length).toBeGreaterThan(10);

@@ -44,7 +44,7 @@ describe('asynq --help', () => {
     expect(section(r.stdout, 'COMMANDS')).toMatch(/dash[\s\S]*enqueue[\s\S]*stats/);
   });
 
-  it('prints the EXIT STATUS table of STYLE §6.5, row for row from exit-codes.ts', async () => {
+  it('prints the EXIT STATUS table, row for row from exit-codes.ts', async () => {
     const r = await runCli(['--help']);
     const table = section(r.stdout, 'EXIT STATUS');
     let rest = table;

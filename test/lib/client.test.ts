@@ -59,7 +59,7 @@ describe('Client.enqueue: pending (checklist 16, 34, 35)', () => {
     expect(await r.redis.smembers('asynq:queues')).toEqual(['default']);
   });
 
-  it('stores Go\'s exact bytes for a fixed id (spec §4.7 vector 1)', async () => {
+  it('stores Go\'s exact bytes for a fixed id (worked encoding 1)', async () => {
     await client.enqueue(new Task('email:welcome', {user_id: 42}), {taskId: 't1'});
     expect((await r.redis.hgetBuffer('asynq:{default}:t:t1', 'msg'))!.toString('hex')).toBe(
       '0a0d656d61696c3a77656c636f6d65120e7b22757365725f6964223a34327d1a027431220764656661756c74281940880e',

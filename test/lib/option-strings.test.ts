@@ -5,7 +5,7 @@ import {
   optionStrings, parsedOptionsToTaskOptions, parseGoDuration, parseGoDurationNs, parseGoUnixDate, parseOptionString,
 } from '../../src/lib/option-strings.js';
 
-describe('optionStrings (Go Option.String(), spec §4.8)', () => {
+describe('optionStrings (Go Option.String())', () => {
   it('writes the seed example options exactly as Go does, in the given order', () => {
     expect(optionStrings({queue: 'low', maxRetry: 3, timeout: '1m', unique: '1h'})).toEqual([
       'Queue("low")', 'MaxRetry(3)', 'Timeout(1m0s)', 'Unique(1h0m0s)',

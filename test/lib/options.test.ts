@@ -8,7 +8,7 @@ const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 
 const plan = (task: Task, ...layers: Array<TaskOptions | undefined>) => planEnqueue(task, layers, NOW);
 
-describe('planEnqueue: defaults (spec §7.1)', () => {
+describe('planEnqueue: defaults (Go composeOptions)', () => {
   it('uses queue default, retry 25, timeout 1800 s, no deadline, a UUIDv4 id, pending now', () => {
     const p = plan(new Task('t', 'x'));
     expect(p.msg).toEqual({
@@ -79,7 +79,7 @@ describe('planEnqueue: conversions', () => {
   });
 });
 
-describe('planEnqueue: routes and uniqueness (spec §7.2)', () => {
+describe('planEnqueue: routes and uniqueness (Go EnqueueContext)', () => {
   it('schedules a future processAt with score time and a lock TTL running to processAt + unique', () => {
     const at = new Date(NOW.getTime() + 3_600_000 + 300);
     const p = plan(new Task('t', 'x'), {processAt: at, unique: '1h'});

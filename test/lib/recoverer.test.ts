@@ -262,7 +262,7 @@ describe('Recoverer.exec: stale aggregation sets', () => {
     expect(await zsetEntries(r.redis, 'asynq:{default}:g:g')).toEqual([['t1', unixSeconds(T0)], ['t2', unixSeconds(T0) + 5]]);
     expect(await r.redis.exists(setKey, 'asynq:{default}:aggregation_sets')).toBe(0);
     expect(await r.redis.hget('asynq:{default}:t:t1', 'state')).toBe('aggregating');
-    // Go quirk (§17.2): the group is not listed in `groups` again
+    // Go quirk (reclaimStateAggregationSetsCmd never SADDs): the group is not listed in `groups` again
     expect(await r.redis.exists('asynq:{default}:groups')).toBe(0);
     // a queue this server does not serve is left alone
     expect(await r.redis.exists(`asynq:{other}:g:g:${otherSet}`)).toBe(1);

@@ -94,7 +94,7 @@ describe('Scheduler.register / unregister', () => {
   });
 });
 
-describe('Scheduler heartbeat (spec §8.22, checklist 115-117)', () => {
+describe('Scheduler heartbeat (Go writeSchedulerEntriesCmd, checklist 115-117)', () => {
   it('writes the entries in Go\'s format at start, with TTL 2 x interval and a member in asynq:schedulers', async () => {
     // Given
     const clock = new SimulatedClock(at('2026-01-01T12:00:30.400Z'));
@@ -142,7 +142,7 @@ describe('Scheduler heartbeat (spec §8.22, checklist 115-117)', () => {
   });
 });
 
-describe('Scheduler firing (spec §12, checklist 118-121)', () => {
+describe('Scheduler firing (Go scheduler.go enqueueJob.Run, checklist 118-121)', () => {
   it('fires a 5-field spec at minute boundaries only, recording one history event per firing', async () => {
     const clock = new SimulatedClock(at('2026-01-01T12:00:30Z'));
     const s = newScheduler(clock);

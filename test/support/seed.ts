@@ -1,6 +1,6 @@
 /**
  * Test seeding and reading. The seeders write tasks straight into Redis in exactly the layout Go
- * asynq's scripts leave (wire-format spec §3, §8): the task hash, its place in the state structure,
+ * asynq's scripts in internal/rdb/rdb.go leave: the task hash, its place in the state structure,
  * the queue in asynq:queues and, for a message with a unique key, the uniqueness lock.
  *
  * Lists are LPUSHed in the order given, so items[0] ends up at the tail: the next pending task to

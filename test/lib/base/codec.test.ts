@@ -8,7 +8,7 @@ import {allKeys, bytes, DUMPS, loadDump, type DumpKey} from '../../support/compa
 
 const hex = (b: Buffer): string => b.toString('hex');
 
-describe('codec: worked encodings of the wire spec §4.7', () => {
+describe('codec: worked encodings of docs/wire-format.md', () => {
   it('encodes a default TaskMessage byte-identically to Go', () => {
     const m = newTaskMessage({type: 'email:welcome', payload: Buffer.from('{"user_id":42}'), id: 't1', queue: 'default', retry: 25, timeout: 1800});
     expect(hex(encodeTaskMessage(m))).toBe('0a0d656d61696c3a77656c636f6d65120e7b22757365725f6964223a34327d1a027431220764656661756c74281940880e');

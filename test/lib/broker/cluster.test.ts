@@ -501,7 +501,7 @@ describe('RDBInspector on Redis Cluster', () => {
       await rdb.done(active);
       await insp.removeQueue(q, true);
       expect(await insp.queueExists(q)).toBe(false);
-      // As Go: completed tasks and groups outlive the queue (spec §8, RemoveQueue).
+      // As Go: completed tasks and groups outlive the queue (Go inspect.go RemoveQueue).
       expect(Object.keys(await queueKeyTypes(q)).filter((k) => k.startsWith(keys.taskKeyPrefix(q))))
         .toEqual([keys.taskKey(q, `${q}-agg`), keys.taskKey(q, `${q}-completed`)]);
     }

@@ -69,7 +69,7 @@ describe('RDBGroups.aggregationCheck', () => {
     expect(await zsetEntries(r.redis, 'asynq:{default}:aggregation_sets')).toEqual([[setKey, T + 120]]);
     // 49: the group is not empty, so it stays listed
     expect(await r.redis.smembers('asynq:{default}:groups')).toEqual(['batch']);
-    // task hashes untouched: state stays aggregating while in a set (§3)
+    // task hashes untouched: state stays aggregating while in a set (as in Go)
     expect((await dumpAll(r.redis)).filter((d) => d.key.includes(':t:'))).toEqual(hashesBefore);
     for (const d of await dumpAll(r.redis)) expect(d.ttl).toBe(-1);
   });
@@ -245,7 +245,7 @@ describe('RDBGroups.deleteAggregationSet', () => {
 });
 
 describe('RDBGroups.reclaimStaleAggregationSets', () => {
-  it('merges a set past its deadline back into its group with the original scores (checklist 54, §17.2)', async () => {
+  it('merges a set past its deadline back into its group with the original scores (checklist 54, Go reclaimStateAggregationSetsCmd)', async () => {
     // Given: the whole group went into a set (so the group was unlisted)
     const {groups, clock} = setup();
     const msgs = await seedTasks('default', 'g', FIVE);

@@ -1,4 +1,4 @@
-/** RDB.archive: move to archived, age and size trims that delete the trimmed hashes (spec §8.12). */
+/** RDB.archive: move to archived, age and size trims that delete the trimmed hashes (Go archiveCmd). */
 import {describe, expect, it} from 'vitest';
 import {keyTypes} from '../../support/dump.js';
 import {useRedis} from '../../support/redis.js';

@@ -1,4 +1,4 @@
-/** RDB creation paths besides plain enqueue: unique, schedule, group, batch (spec §7.3, §8.2–8.6). */
+/** RDB creation paths besides plain enqueue: unique, schedule, group, batch (Go client.go BatchEnqueueContext; rdb.go enqueueUniqueCmd, scheduleCmd, scheduleUniqueCmd, addToGroupCmd, addToGroupUniqueCmd). */
 import {describe, expect, it} from 'vitest';
 import {keyTypes} from '../../support/dump.js';
 import {useRedis} from '../../support/redis.js';
@@ -89,7 +89,7 @@ describe('RDB.schedule', () => {
     expect(await r.redis.smembers('asynq:queues')).toEqual(['default']);
   });
 
-  it('does not write a group field even when the message has a group key (Go quirk §17.1)', async () => {
+  it('does not write a group field even when the message has a group key (Go quirk: scheduleCmd writes no group field)', async () => {
     const {rdb} = newRdb(r.redis);
     await rdb.schedule(makeMsg('s1', {groupKey: 'g'}), new Date(T0.getTime() + 60_000));
     expect(await taskHash(r.redis, 'default', 's1')).toEqual({msg: expect.anything(), state: 'scheduled'});

@@ -1,4 +1,4 @@
-/** RDB.forwardIfReady and deleteExpiredCompletedTasks (spec §8.13, §8.18, §17.1–17.2). */
+/** RDB.forwardIfReady and deleteExpiredCompletedTasks (Go rdb.go forwardCmd, deleteExpiredCompletedTasksCmd, and their group quirks). */
 import {describe, expect, it} from 'vitest';
 import {keyTypes} from '../../support/dump.js';
 import {useRedis} from '../../support/redis.js';
@@ -87,7 +87,7 @@ describe('RDB.forwardIfReady', () => {
     expect(await taskHash(r.redis, 'default', 'g1')).toEqual({msg: expect.anything(), state: 'aggregating', group: 'batch'});
   });
 
-  it('sends a scheduled task with a group key in its message to pending (no group field, Go quirk §17.1)', async () => {
+  it('sends a scheduled task with a group key in its message to pending (no group field, Go quirk of scheduleCmd)', async () => {
     const {rdb, clock} = newRdb(r.redis);
     await rdb.schedule(makeMsg('s1', {groupKey: 'batch'}), at(60));
     clock.set(at(60));

@@ -1,4 +1,4 @@
-/** RDB processing paths: dequeue, done, complete, requeue, retry, leases, results (spec §8.7–8.11, §8.19, §8.24). */
+/** RDB processing paths: dequeue, done, complete, requeue, retry, leases, results (Go rdb.go dequeueCmd, doneCmd, markAsCompleteCmd, requeueCmd, retryCmd, listLeaseExpiredCmd, ExtendLease, WriteResult). */
 import {describe, expect, it} from 'vitest';
 import {keyTypes} from '../../support/dump.js';
 import {useRedis} from '../../support/redis.js';

@@ -20,7 +20,7 @@ const newState = (): {state: RDBState; clock: SimulatedClock} => {
   return {state: new RDBState(new RDB(r.redis, {clock})), clock};
 };
 
-/** §4.7 vector 3. */
+/** Worked encoding 3 of docs/wire-format.md (ServerInfo). */
 const server: ServerInfo = {
   host: 'h', pid: 7, serverId: 's', concurrency: 10, queues: {default: 1}, strictPriority: false,
   status: 'active', startTime: {seconds: T, nanos: 5}, activeWorkerCount: 0,
@@ -33,7 +33,7 @@ const worker = (taskId: string, extra: Partial<WorkerInfo> = {}): WorkerInfo => 
   ...extra,
 });
 
-/** §4.7 vector 4: a never-fired entry. */
+/** Worked encoding 4 of docs/wire-format.md: a never-fired entry. */
 const entry = (id: string, extra: Partial<SchedulerEntry> = {}): SchedulerEntry => ({
   id, spec: '@every 30s', taskType: 't', taskPayload: Buffer.alloc(0), enqueueOptions: ['Queue("default")', 'MaxRetry(5)'],
   nextEnqueueTime: {seconds: T, nanos: 0}, prevEnqueueTime: ZERO_TIME, ...extra,
@@ -74,7 +74,7 @@ describe('RDBState.writeServerState', () => {
     expect(decodeWorkerInfo(hash['task-2']!)).toEqual(workers[1]);
   });
 
-  it('stores the ServerInfo bytes of spec vector §4.7 #3', async () => {
+  it('stores the ServerInfo bytes of worked encoding 3', async () => {
     const {state} = newState();
     await state.writeServerState(server, [], 10);
     expect((await r.redis.getBuffer(SKEY))!.toString('hex')).toBe(SERVER_HEX);
@@ -129,7 +129,7 @@ describe('RDBState.writeServerState', () => {
     expect(await zsetEntries(r.redis, 'asynq:workers')).toEqual([[WKEY, T + 10]]);
   });
 
-  it('rejects status "new" and any non-§4.2 status with ValidationError and writes nothing', async () => {
+  it('rejects status "new" and any status Go does not write with ValidationError and writes nothing', async () => {
     const {state} = newState();
     for (const status of ['new', 'running', '']) {
       await expect(state.writeServerState({...server, status}, [], 10)).rejects.toBeInstanceOf(ValidationError);
@@ -145,7 +145,7 @@ describe('RDBState.writeServerState', () => {
     expect(await keyTypes(r.redis)).toEqual({});
   });
 
-  it('rejects a start time outside the range Go readers accept (§15.1)', async () => {
+  it('rejects a start time outside the range Go readers accept (v0.24.1 ptypes)', async () => {
     const {state} = newState();
     const bad = [{seconds: -62135596801, nanos: 0}, {seconds: 253402300800, nanos: 0}, {seconds: T, nanos: 1e9}, {seconds: Number.NaN, nanos: 0}];
     for (const startTime of bad) {
@@ -217,7 +217,7 @@ describe('RDBState.writeSchedulerEntries', () => {
     expect(list.map((b) => decodeSchedulerEntry(b))).toEqual([e2, e1]);
   });
 
-  it("writes a never-fired entry's prev time as Go's zero time, byte for byte (§4.6, §4.7 #4)", async () => {
+  it("writes a never-fired entry's prev time as Go's zero time, byte for byte (worked encoding 4)", async () => {
     const {state} = newState();
     await state.writeSchedulerEntries(SCHED, [entry('e1')], 20);
     const [bytes] = await r.redis.lrangeBuffer(LKEY, 0, -1);
@@ -273,7 +273,7 @@ describe('RDBState.writeSchedulerEntries', () => {
 describe('RDBState.recordSchedulerEnqueueEvent', () => {
   const HKEY = 'asynq:scheduler_history:e1';
 
-  it('adds the encoded event scored by its enqueue time in unix s, without TTL (checklist 118, §4.7 #5)', async () => {
+  it('adds the encoded event scored by its enqueue time in unix s, without TTL (checklist 118, worked encoding 5)', async () => {
     const {state} = newState();
     await state.recordSchedulerEnqueueEvent('e1', {taskId: 't1', enqueueTime: {seconds: T, nanos: 0}});
     await state.recordSchedulerEnqueueEvent('e1', {taskId: 't2', enqueueTime: {seconds: T + 30, nanos: 999_000_000}});

@@ -26,7 +26,7 @@ afterEach(async () => {
 describe('checklist 56: groups and the aggregating count', () => {
   it('lists the members of `groups` with their ZCARD sizes and sums only those into aggregating', async () => {
     // Given: groups a (2 tasks) and b (1) listed; a group zset "unlisted" (3 tasks) not in `groups`,
-    // as the recoverer leaves a reclaimed group (Go quirk §17.2)
+    // as the recoverer leaves a reclaimed group (Go quirk: reclaim never SADDs)
     const now = new Date('2026-03-10T12:00:00Z');
     const t = now.getTime() / 1000;
     await seedGroup(r.redis, 'a', [{msg: makeMsg('a1'), score: t}, {msg: makeMsg('a2'), score: t}]);
