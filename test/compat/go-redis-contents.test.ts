@@ -1,5 +1,5 @@
 /**
- * Golden tests over ../shared/compat: Redis contents written by real Go asynq (v0.24.1 and HEAD)
+ * Golden tests over test/fixtures/compat: Redis contents written by real Go asynq (v0.24.1 and HEAD)
  * are loaded into a fresh redis-server and read back and moved through the TS broker; and the
  * same steps done by the TS client leave the same layout (key names, types, hash fields,
  * message fields) as Go's.

@@ -1,5 +1,5 @@
 /**
- * Loader for ../shared/compat: Redis contents captured from real Go asynq deployments
+ * Loader for test/fixtures/compat: Redis contents captured from real Go asynq deployments
  * (v0.24.1 and HEAD). Binary values come as {base64, hex}; plain strings as strings.
  */
 import {existsSync, readFileSync} from 'node:fs';
@@ -9,8 +9,8 @@ import type {Redis} from 'ioredis';
 import {allServers} from '../../src/lib/base/keys.js';
 
 /**
- * A copy of ../shared/compat lives in test/fixtures/compat so a clean clone tests on its own;
- * when the shared folder sits beside the project, the tests read it instead (and a test checks
+ * The captures live in test/fixtures/compat so a clean clone tests on its own; when their
+ * original folder ../shared/compat sits beside the project, the tests read it instead (and a test checks
  * that the copy is identical).
  */
 export const FIXTURE_COMPAT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'compat');

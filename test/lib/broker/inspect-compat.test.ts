@@ -1,5 +1,5 @@
 /**
- * The inspector over Redis contents written by real Go asynq (HEAD and v0.24.1, ../shared/compat):
+ * The inspector over Redis contents written by real Go asynq (HEAD and v0.24.1, test/fixtures/compat):
  * every captured task, server, worker and scheduler entry is read back, and admin writes act on
  * Go-written tasks.
  */
