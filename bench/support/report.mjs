@@ -2,7 +2,7 @@
  * Ratios, targets and the two result files (Markdown table and JSON) of a bench run.
  */
 
-/** The targets of issue 9, each checked on one row. */
+/** The project's performance targets, each checked on one row. */
 export const TARGETS = [
   {row: 'process.c10', label: 'process ≥ 2× BullMQ, concurrency 10', of: 'bullmq', goal: 2, cmp: '>='},
   {row: 'process.c100', label: 'process ≥ 2× BullMQ, concurrency 100', of: 'bullmq', goal: 2, cmp: '>='},

@@ -1,5 +1,5 @@
 /**
- * Processor fetching for throughput (issue 9): parallel dequeues while tasks keep coming, one
+ * Processor fetching for throughput: parallel dequeues while tasks keep coming, one
  * idle poller otherwise; the stack-free reason of a finished attempt's signal.
  */
 import {describe, expect, it} from 'vitest';

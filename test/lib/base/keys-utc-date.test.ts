@@ -1,4 +1,4 @@
-/** keys.utcDate keeps the last day's text (issue 9); the text must still follow every instant. */
+/** keys.utcDate keeps the last day's text (it is built per outcome write); the text must still follow every instant. */
 import {describe, expect, it} from 'vitest';
 import * as keys from '../../../src/lib/base/keys.js';
 

@@ -1,5 +1,5 @@
 /**
- * RDB.enqueueBatch through enqueueBatch-1.lua (issue 9): runs of pending tasks of one queue go in
+ * RDB.enqueueBatch through enqueueBatch-1.lua: runs of pending tasks of one queue go in
  * one call of up to ENQUEUE_BATCH_SIZE tasks; the Redis state must be exactly what one
  * enqueueCmd / scheduleCmd per task leaves (what Go's BatchEnqueue writes).
  */

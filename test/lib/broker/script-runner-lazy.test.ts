@@ -1,5 +1,5 @@
 /**
- * ScriptRunner defines each script on its client the first time it runs (issue 9: ioredis copies
+ * ScriptRunner defines each script on its client the first time it runs (ioredis copies
  * every defined command onto each pipeline it creates, one per auto-pipelined batch on a Server).
  */
 import {describe, expect, it} from 'vitest';
