@@ -1,6 +1,7 @@
 /**
  * Scheduler: enqueues tasks on cron schedules (Go asynq's Scheduler, scheduler.go; its
- * Redis writes are rdb.go `WriteSchedulerEntries` and `RecordSchedulerEnqueueEvent`), plus what Go lacks: several schedulers running the same entries
+ * Redis writes are rdb.go `WriteSchedulerEntries` and `RecordSchedulerEnqueueEvent`), plus what
+ * Go lacks: several schedulers running the same entries
  * enqueue each tick exactly once.
  *
  * ```ts

@@ -1,7 +1,8 @@
 /**
  * RDBGroups: task aggregation in Redis (Go asynq internal/rdb/rdb.go ListGroups, AggregationCheck,
- * ReadAggregationSet, DeleteAggregationSet, ReclaimStaleAggregationSets; their scripts aggregationCheckCmd, readAggregationSetCmd,
- * deleteAggregationSetCmd, reclaimStateAggregationSetsCmd; the caller is aggregator.go).
+ * ReadAggregationSet, DeleteAggregationSet, ReclaimStaleAggregationSets; their scripts
+ * aggregationCheckCmd, readAggregationSetCmd, deleteAggregationSetCmd,
+ * reclaimStateAggregationSetsCmd; the caller is aggregator.go).
  *
  * Flow (aggregator): listGroups → aggregationCheck (moves ready tasks into a set
  * `asynq:{q}:g:<group>:<setId>`, registered in `aggregation_sets` with a deadline of now + 120 s)
@@ -113,7 +114,8 @@ export class RDBGroups {
   }
 
   /**
-   * Recoverer step (Go reclaimStateAggregationSetsCmd): every set whose deadline ≤ now is merged back into its group with the
+   * Recoverer step (Go reclaimStateAggregationSetsCmd): every set whose deadline ≤ now is merged
+   * back into its group with the
    * original scores and deleted, and removed from `aggregation_sets`. Like Go, the group name is
    * not added back to `groups` (a Go quirk: until another task joins it, the aggregator does not see
    * the group).

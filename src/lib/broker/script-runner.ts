@@ -3,7 +3,8 @@
  * ioredis defineCommand (EVALSHA, falling back to EVAL on NOSCRIPT, also inside pipelines) under
  * the name `asynq_<name>`, the first time it runs there: ioredis copies every defined command onto
  * each pipeline it creates, and auto-pipelining (Server) creates one per event-loop turn, so a
- * worker with all ~50 scripts defined would pay for ~100 copies per batch. Error replies are mapped to typed errors by scriptError() in rdb.ts.
+ * worker with all ~50 scripts defined would pay for ~100 copies per batch. Error replies are
+ * mapped to typed errors by scriptError() in rdb.ts.
  */
 import type {ChainableCommander, Cluster, Redis} from 'ioredis';
 import {scripts, type ScriptName} from '../scripts/index.js';

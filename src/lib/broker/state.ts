@@ -18,10 +18,10 @@ import {redisOp} from './redis-op.js';
 import type {RDB} from './rdb.js';
 import type {ScriptArg} from './script-runner.js';
 
-/** The ServerInfo.status values a server writes (Go server.go `serverStateValue.String`); "new" never appears in Redis. */
+/** ServerInfo.status values a server writes (Go `serverStateValue.String`); "new" never reaches Redis. */
 export const WRITTEN_SERVER_STATUSES = ['active', 'stopped', 'closed'] as const;
 
-/** Range of a Timestamp that every Go reader accepts (0001-01-01 … 9999-12-31T23:59:59Z; v0.24.1's ptypes rejects others). */
+/** Timestamp range every Go reader accepts (0001-01-01 … 9999-12-31T23:59:59Z; v0.24.1 rejects others). */
 const MIN_TIMESTAMP_SECONDS = -62135596800;
 const MAX_TIMESTAMP_SECONDS = 253402300799;
 
@@ -33,7 +33,8 @@ export class RDBState {
   }
 
   /**
-   * Heartbeat write (Go WriteServerState, writeServerStateCmd): ZADD asynq:servers and asynq:workers (score now + ttl, unix s) as two
+   * Heartbeat write (Go WriteServerState, writeServerStateCmd): ZADD asynq:servers and
+   * asynq:workers (score now + ttl, unix s) as two
    * separate commands, then one script that SETEXes the ServerInfo and replaces the workers hash
    * (field = task ID, value = WorkerInfo) with the same TTL. With no workers the workers key is
    * absent but its asynq:workers member is still written (as Go).
@@ -61,7 +62,7 @@ export class RDBState {
     });
   }
 
-  /** Shutdown (Go ClearServerState, clearServerStateCmd): ZREM both zset members (separate commands), then DEL both keys. */
+  /** Shutdown (Go ClearServerState): ZREM both zset members (separate commands), then DEL both keys. */
   async clearServerState(host: string, pid: number, serverId: string): Promise<void> {
     const serverKey = keys.serverInfoKey(host, pid, serverId);
     const workersKey = keys.workersKey(host, pid, serverId);
@@ -73,7 +74,8 @@ export class RDBState {
   }
 
   /**
-   * Scheduler heartbeat (Go WriteSchedulerEntries, writeSchedulerEntriesCmd): ZADD asynq:schedulers (now + ttl), then one script that replaces
+   * Scheduler heartbeat (Go WriteSchedulerEntries, writeSchedulerEntriesCmd): ZADD
+   * asynq:schedulers (now + ttl), then one script that replaces
    * the LIST `asynq:schedulers:{<schedulerId>}` by LPUSHing the entries in the given order (so
    * Redis holds them reversed, as Go) with the TTL. An entry with an out-of-range Timestamp is
    * left out (Go skips entries it cannot encode). Never-fired entries must carry
@@ -104,7 +106,8 @@ export class RDBState {
   }
 
   /**
-   * One successful firing (Go RecordSchedulerEnqueueEvent, recordSchedulerEnqueueEventCmd): trims `asynq:scheduler_history:<entryId>` to its newest 999
+   * One successful firing (Go RecordSchedulerEnqueueEvent, recordSchedulerEnqueueEventCmd): trims
+   * `asynq:scheduler_history:<entryId>` to its newest 999
    * events, then ZADDs the encoded event scored by its enqueue time (unix s), so at most 1000
    * remain. Throws ValidationError (nothing written) for an out-of-range enqueue time.
    */
