@@ -115,10 +115,9 @@ export class RDBGroups {
 
   /**
    * Recoverer step (Go reclaimStateAggregationSetsCmd): every set whose deadline ≤ now is merged
-   * back into its group with the
-   * original scores and deleted, and removed from `aggregation_sets`. Like Go, the group name is
-   * not added back to `groups` (a Go quirk: until another task joins it, the aggregator does not see
-   * the group).
+   * back into its group with the original scores and deleted, and removed from `aggregation_sets`.
+   * Like Go, the group name is not added back to `groups` (a Go quirk: until another task joins
+   * it, the aggregator does not see the group).
    */
   async reclaimStaleAggregationSets(qname: string): Promise<void> {
     await redisOp('RDB.ReclaimStaleAggregationSets', () => this.#rdb.runner.run(
