@@ -8,13 +8,13 @@
 // An include defines one local function named like its file; it takes its keys and values as
 // arguments and never reads KEYS or ARGV, so the script's header stays the whole list of its keys.
 // Includes do not include others, and a script names an include at most once.
-import {readdirSync, readFileSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 
 const SCRIPT_FILE = /^([A-Za-z0-9]+)-(\d+)\.lua$/;
 const INCLUDE_FILE = /^([A-Za-z0-9]+)\.lua$/;
 /** An include line; group 1 is the include's name. */
-export const INCLUDE_LINE = /^--- @include "includes\/([^"]*)"[ \t]*$/gm;
+const INCLUDE_LINE = /^--- @include "includes\/([^"]*)"$/gm;
 
 /**
  * Reads dir/includes/*.lua and dir/*.lua.
@@ -25,10 +25,12 @@ export const INCLUDE_LINE = /^--- @include "includes\/([^"]*)"[ \t]*$/gm;
  */
 export function loadScripts(dir) {
   const includes = new Map();
-  for (const file of readdirSync(join(dir, 'includes')).filter((f) => f.endsWith('.lua')).sort()) {
+  const includeDir = join(dir, 'includes');
+  const includeFiles = existsSync(includeDir) ? readdirSync(includeDir).filter((f) => f.endsWith('.lua')).sort() : [];
+  for (const file of includeFiles) {
     const m = INCLUDE_FILE.exec(file);
     if (!m) throw new Error(`bad include file name includes/${file}: expected <name>.lua`);
-    const text = readFileSync(join(dir, 'includes', file), 'utf8');
+    const text = readFileSync(join(includeDir, file), 'utf8');
     if (text.includes('@include')) {
       throw new Error(`includes/${file} has an include line: includes may not include others`);
     }
