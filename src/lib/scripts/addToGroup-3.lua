@@ -14,13 +14,10 @@
     1  added
     0  task id already exists   -> TaskIdConflictError
 ]]
-if redis.call("EXISTS", KEYS[1]) == 1 then
+--- @include "includes/newTask"
+if not newTask(KEYS[1], "msg", ARGV[1], "state", "aggregating", "group", ARGV[4]) then
   return 0
 end
-redis.call("HSET", KEYS[1],
-           "msg", ARGV[1],
-           "state", "aggregating",
-           "group", ARGV[4])
 redis.call("ZADD", KEYS[2], ARGV[3], ARGV[2])
 redis.call("SADD", KEYS[3], ARGV[4])
 return 1

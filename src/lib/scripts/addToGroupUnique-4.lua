@@ -18,16 +18,13 @@
     0  task id already exists   -> TaskIdConflictError (the lock just taken stays held, as in Go)
    -1  lock held by another task -> DuplicateTaskError
 ]]
+--- @include "includes/newTask"
 if not redis.call("SET", KEYS[4], ARGV[2], "NX", "EX", ARGV[5]) then
   return -1
 end
-if redis.call("EXISTS", KEYS[1]) == 1 then
+if not newTask(KEYS[1], "msg", ARGV[1], "state", "aggregating", "group", ARGV[4]) then
   return 0
 end
-redis.call("HSET", KEYS[1],
-           "msg", ARGV[1],
-           "state", "aggregating",
-           "group", ARGV[4])
 redis.call("ZADD", KEYS[2], ARGV[3], ARGV[2])
 redis.call("SADD", KEYS[3], ARGV[4])
 return 1

@@ -26,10 +26,9 @@
     OK         archived (the uniqueness lock is not touched)
     NOT FOUND  (error reply) id not in active or lease -> TaskNotFoundError
 ]]
-if redis.call("LREM", KEYS[2], 0, ARGV[1]) == 0 then
-  return redis.error_reply("NOT FOUND")
-end
-if redis.call("ZREM", KEYS[3], ARGV[1]) == 0 then
+--- @include "includes/removeFromActive"
+--- @include "includes/countStats"
+if not removeFromActive(KEYS[2], KEYS[3], ARGV[1]) then
   return redis.error_reply("NOT FOUND")
 end
 redis.call("ZADD", KEYS[4], ARGV[3], ARGV[1])
@@ -42,16 +41,5 @@ end
 drop(redis.call("ZRANGE", KEYS[4], "-inf", ARGV[4], "BYSCORE"))
 drop(redis.call("ZRANGE", KEYS[4], 0, -tonumber(ARGV[5])))
 redis.call("HSET", KEYS[1], "msg", ARGV[2], "state", "archived")
-for i = 5, 6 do
-  if redis.call("INCR", KEYS[i]) == 1 then
-    redis.call("EXPIREAT", KEYS[i], ARGV[6])
-  end
-end
-if tonumber(redis.call("GET", KEYS[7])) == tonumber(ARGV[7]) then
-  redis.call("SET", KEYS[7], 1)
-  redis.call("SET", KEYS[8], 1)
-else
-  redis.call("INCR", KEYS[7])
-  redis.call("INCR", KEYS[8])
-end
+countStats({KEYS[5], KEYS[6]}, {KEYS[7], KEYS[8]}, ARGV[6], ARGV[7])
 return redis.status_reply("OK")

@@ -14,12 +14,8 @@
     integer  number of tasks archived (source zset deleted; archive trimmed, hashes left, as Go)
   NOTE: builds keys from ARGV[4]; same slot via {qname}
 ]]
+--- @include "includes/archiveIds"
 local ids = redis.call("ZRANGE", KEYS[1], 0, -1)
-for _, id in ipairs(ids) do
-  redis.call("ZADD", KEYS[2], ARGV[1], id)
-  redis.call("HSET", ARGV[4] .. id, "state", "archived")
-end
-redis.call("ZREMRANGEBYSCORE", KEYS[2], "-inf", ARGV[2])
-redis.call("ZREMRANGEBYRANK", KEYS[2], 0, -tonumber(ARGV[3]))
+archiveIds(ids, KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
 redis.call("DEL", KEYS[1])
 return table.getn(ids)

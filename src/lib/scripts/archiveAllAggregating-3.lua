@@ -16,13 +16,9 @@
     integer  number of tasks archived (group zset deleted, name removed from groups)
   NOTE: builds keys from ARGV[4]; same slot via {qname}
 ]]
+--- @include "includes/archiveIds"
 local ids = redis.call("ZRANGE", KEYS[1], 0, -1)
-for _, id in ipairs(ids) do
-  redis.call("ZADD", KEYS[2], ARGV[1], id)
-  redis.call("HSET", ARGV[4] .. id, "state", "archived")
-end
-redis.call("ZREMRANGEBYSCORE", KEYS[2], "-inf", ARGV[2])
-redis.call("ZREMRANGEBYRANK", KEYS[2], 0, -tonumber(ARGV[3]))
+archiveIds(ids, KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
 redis.call("DEL", KEYS[1])
 redis.call("SREM", KEYS[3], ARGV[5])
 return table.getn(ids)

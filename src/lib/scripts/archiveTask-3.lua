@@ -21,6 +21,7 @@
     error reply "internal error: ..." when the id is missing from its state's list/zset
   NOTE: builds keys from ARGV[5] and ARGV[6]; same slot via {qname}
 ]]
+--- @include "includes/removeFromState"
 if redis.call("EXISTS", KEYS[1]) == 0 then
   return 0
 end
@@ -30,24 +31,10 @@ if state == "active" then
   return -2
 elseif state == "archived" then
   return -1
-elseif state == "pending" then
-  local lkey = ARGV[5] .. state
-  if redis.call("LREM", lkey, 1, ARGV[1]) == 0 then
-    return redis.error_reply("internal error: task id not found in list " .. lkey)
-  end
-elseif state == "aggregating" then
-  local gkey = ARGV[6] .. tostring(group)
-  if redis.call("ZREM", gkey, ARGV[1]) == 0 then
-    return redis.error_reply("internal error: task id not found in zset " .. gkey)
-  end
-  if redis.call("ZCARD", gkey) == 0 then
-    redis.call("SREM", KEYS[3], group)
-  end
-else
-  local zkey = ARGV[5] .. tostring(state)
-  if redis.call("ZREM", zkey, ARGV[1]) == 0 then
-    return redis.error_reply("internal error: task id not found in zset " .. zkey)
-  end
+end
+local err = removeFromState(ARGV[1], state, group, ARGV[5], ARGV[6], KEYS[3], 1)
+if err then
+  return err
 end
 redis.call("ZADD", KEYS[2], ARGV[2], ARGV[1])
 redis.call("HSET", KEYS[1], "state", "archived")

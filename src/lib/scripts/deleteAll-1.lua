@@ -10,13 +10,11 @@
     integer  number of tasks deleted (hashes and the zset deleted)
   NOTE: builds keys from ARGV[1] and each hash's unique_key field; same slot via {qname}
 ]]
+--- @include "includes/releaseUniqueLock"
 local ids = redis.call("ZRANGE", KEYS[1], 0, -1)
 for _, id in ipairs(ids) do
   local task_key = ARGV[1] .. id
-  local unique_key = redis.call("HGET", task_key, "unique_key")
-  if unique_key and unique_key ~= "" and redis.call("GET", unique_key) == id then
-    redis.call("DEL", unique_key)
-  end
+  releaseUniqueLock(redis.call("HGET", task_key, "unique_key"), id)
   redis.call("DEL", task_key)
 end
 redis.call("DEL", KEYS[1])

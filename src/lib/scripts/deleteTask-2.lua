@@ -16,6 +16,8 @@
     error reply "internal error: ..." when the id is missing from its state's list/zset
   NOTE: builds keys from ARGV[2], ARGV[3] and the hash's unique_key field; same slot via {qname}
 ]]
+--- @include "includes/removeFromState"
+--- @include "includes/releaseUniqueLock"
 if redis.call("EXISTS", KEYS[1]) == 0 then
   return 0
 end
@@ -23,26 +25,10 @@ local fields = redis.call("HMGET", KEYS[1], "state", "group", "unique_key")
 local state, group, unique_key = fields[1], fields[2], fields[3]
 if state == "active" then
   return -1
-elseif state == "pending" then
-  local lkey = ARGV[2] .. state
-  if redis.call("LREM", lkey, 0, ARGV[1]) == 0 then
-    return redis.error_reply("internal error: task id not found in list " .. lkey)
-  end
-elseif state == "aggregating" then
-  local gkey = ARGV[3] .. tostring(group)
-  if redis.call("ZREM", gkey, ARGV[1]) == 0 then
-    return redis.error_reply("internal error: task id not found in zset " .. gkey)
-  end
-  if redis.call("ZCARD", gkey) == 0 then
-    redis.call("SREM", KEYS[2], group)
-  end
-else
-  local zkey = ARGV[2] .. tostring(state)
-  if redis.call("ZREM", zkey, ARGV[1]) == 0 then
-    return redis.error_reply("internal error: task id not found in zset " .. zkey)
-  end
 end
-if unique_key and unique_key ~= "" and redis.call("GET", unique_key) == ARGV[1] then
-  redis.call("DEL", unique_key)
+local err = removeFromState(ARGV[1], state, group, ARGV[2], ARGV[3], KEYS[2], 0)
+if err then
+  return err
 end
+releaseUniqueLock(unique_key, ARGV[1])
 return redis.call("DEL", KEYS[1])

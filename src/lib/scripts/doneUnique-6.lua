@@ -18,24 +18,15 @@
     NOT FOUND  (error reply) id not in active or lease, or no task hash -> TaskNotFoundError;
                steps before the failing one stay applied (scripts are not transactional)
 ]]
-if redis.call("LREM", KEYS[1], 0, ARGV[1]) == 0 then
-  return redis.error_reply("NOT FOUND")
-end
-if redis.call("ZREM", KEYS[2], ARGV[1]) == 0 then
+--- @include "includes/removeFromActive"
+--- @include "includes/countStats"
+--- @include "includes/releaseUniqueLock"
+if not removeFromActive(KEYS[1], KEYS[2], ARGV[1]) then
   return redis.error_reply("NOT FOUND")
 end
 if redis.call("DEL", KEYS[3]) == 0 then
   return redis.error_reply("NOT FOUND")
 end
-if redis.call("INCR", KEYS[4]) == 1 then
-  redis.call("EXPIREAT", KEYS[4], ARGV[2])
-end
-if tonumber(redis.call("GET", KEYS[5])) == tonumber(ARGV[3]) then
-  redis.call("SET", KEYS[5], 1)
-else
-  redis.call("INCR", KEYS[5])
-end
-if redis.call("GET", KEYS[6]) == ARGV[1] then
-  redis.call("DEL", KEYS[6])
-end
+countStats({KEYS[4]}, {KEYS[5]}, ARGV[2], ARGV[3])
+releaseUniqueLock(KEYS[6], ARGV[1])
 return redis.status_reply("OK")

@@ -12,12 +12,9 @@
     1  enqueued
     0  task id already exists   -> TaskIdConflictError
 ]]
-if redis.call("EXISTS", KEYS[1]) == 1 then
+--- @include "includes/newTask"
+if not newTask(KEYS[1], "msg", ARGV[1], "state", "pending", "pending_since", ARGV[3]) then
   return 0
 end
-redis.call("HSET", KEYS[1],
-           "msg", ARGV[1],
-           "state", "pending",
-           "pending_since", ARGV[3])
 redis.call("LPUSH", KEYS[2], ARGV[2])
 return 1

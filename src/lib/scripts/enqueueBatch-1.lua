@@ -16,18 +16,14 @@
     1  enqueued
     0  task id already exists (nothing written for it; BatchEnqueue reports it as success, as Go)
 ]]
+--- @include "includes/newTask"
 local res = {}
 for i = 3, #ARGV, 2 do
-  local key = ARGV[1] .. ARGV[i]
-  if redis.call("EXISTS", key) == 1 then
-    res[#res + 1] = 0
-  else
-    redis.call("HSET", key,
-               "msg", ARGV[i + 1],
-               "state", "pending",
-               "pending_since", ARGV[2])
+  if newTask(ARGV[1] .. ARGV[i], "msg", ARGV[i + 1], "state", "pending", "pending_since", ARGV[2]) then
     redis.call("LPUSH", KEYS[1], ARGV[i])
     res[#res + 1] = 1
+  else
+    res[#res + 1] = 0
   end
 end
 return res

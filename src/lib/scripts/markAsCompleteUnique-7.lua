@@ -22,25 +22,16 @@
     INTERNAL   (error reply) id already in the completed set -> InternalError;
                steps before a failing one stay applied (scripts are not transactional)
 ]]
-if redis.call("LREM", KEYS[1], 0, ARGV[1]) == 0 then
-  return redis.error_reply("NOT FOUND")
-end
-if redis.call("ZREM", KEYS[2], ARGV[1]) == 0 then
+--- @include "includes/removeFromActive"
+--- @include "includes/countStats"
+--- @include "includes/releaseUniqueLock"
+if not removeFromActive(KEYS[1], KEYS[2], ARGV[1]) then
   return redis.error_reply("NOT FOUND")
 end
 if redis.call("ZADD", KEYS[3], ARGV[3], ARGV[1]) ~= 1 then
   return redis.error_reply("INTERNAL")
 end
 redis.call("HSET", KEYS[4], "msg", ARGV[4], "state", "completed")
-if redis.call("INCR", KEYS[5]) == 1 then
-  redis.call("EXPIREAT", KEYS[5], ARGV[2])
-end
-if tonumber(redis.call("GET", KEYS[6])) == tonumber(ARGV[5]) then
-  redis.call("SET", KEYS[6], 1)
-else
-  redis.call("INCR", KEYS[6])
-end
-if redis.call("GET", KEYS[7]) == ARGV[1] then
-  redis.call("DEL", KEYS[7])
-end
+countStats({KEYS[5]}, {KEYS[6]}, ARGV[2], ARGV[5])
+releaseUniqueLock(KEYS[7], ARGV[1])
 return redis.status_reply("OK")

@@ -13,10 +13,8 @@
     OK         requeued
     NOT FOUND  (error reply) id not in active or lease -> TaskNotFoundError
 ]]
-if redis.call("LREM", KEYS[1], 0, ARGV[1]) == 0 then
-  return redis.error_reply("NOT FOUND")
-end
-if redis.call("ZREM", KEYS[2], ARGV[1]) == 0 then
+--- @include "includes/removeFromActive"
+if not removeFromActive(KEYS[1], KEYS[2], ARGV[1]) then
   return redis.error_reply("NOT FOUND")
 end
 redis.call("RPUSH", KEYS[3], ARGV[1])

@@ -11,10 +11,8 @@
     integer  number of tasks moved (LPUSHed in ascending score order, state pending, zset deleted)
   NOTE: builds keys from ARGV[1]; same slot via {qname}
 ]]
+--- @include "includes/runIds"
 local ids = redis.call("ZRANGE", KEYS[1], 0, -1)
-for _, id in ipairs(ids) do
-  redis.call("LPUSH", KEYS[2], id)
-  redis.call("HSET", ARGV[1] .. id, "state", "pending")
-end
+runIds(ids, KEYS[2], ARGV[1])
 redis.call("DEL", KEYS[1])
 return table.getn(ids)

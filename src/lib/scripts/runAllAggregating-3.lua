@@ -13,11 +13,9 @@
     integer  number of tasks moved (state pending; group zset deleted, name removed from groups)
   NOTE: builds keys from ARGV[1]; same slot via {qname}
 ]]
+--- @include "includes/runIds"
 local ids = redis.call("ZRANGE", KEYS[1], 0, -1)
-for _, id in ipairs(ids) do
-  redis.call("LPUSH", KEYS[2], id)
-  redis.call("HSET", ARGV[1] .. id, "state", "pending")
-end
+runIds(ids, KEYS[2], ARGV[1])
 redis.call("DEL", KEYS[1])
 redis.call("SREM", KEYS[3], ARGV[2])
 return table.getn(ids)

@@ -18,6 +18,7 @@
     error reply "internal error: ..." when the id is missing from its state's zset
   NOTE: builds keys from ARGV[2] and ARGV[3]; same slot via {qname}
 ]]
+--- @include "includes/removeFromState"
 if redis.call("EXISTS", KEYS[1]) == 0 then
   return 0
 end
@@ -27,19 +28,10 @@ if state == "active" then
   return -1
 elseif state == "pending" then
   return -2
-elseif state == "aggregating" then
-  local gkey = ARGV[3] .. tostring(group)
-  if redis.call("ZREM", gkey, ARGV[1]) == 0 then
-    return redis.error_reply("internal error: task id not found in zset " .. gkey)
-  end
-  if redis.call("ZCARD", gkey) == 0 then
-    redis.call("SREM", KEYS[3], group)
-  end
-else
-  local zkey = ARGV[2] .. tostring(state)
-  if redis.call("ZREM", zkey, ARGV[1]) == 0 then
-    return redis.error_reply("internal error: task id not found in zset " .. zkey)
-  end
+end
+local err = removeFromState(ARGV[1], state, group, ARGV[2], ARGV[3], KEYS[3], 0)
+if err then
+  return err
 end
 redis.call("LPUSH", KEYS[2], ARGV[1])
 redis.call("HSET", KEYS[1], "state", "pending")

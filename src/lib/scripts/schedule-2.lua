@@ -12,11 +12,9 @@
     1  scheduled
     0  task id already exists   -> TaskIdConflictError
 ]]
-if redis.call("EXISTS", KEYS[1]) == 1 then
+--- @include "includes/newTask"
+if not newTask(KEYS[1], "msg", ARGV[1], "state", "scheduled") then
   return 0
 end
-redis.call("HSET", KEYS[1],
-           "msg", ARGV[1],
-           "state", "scheduled")
 redis.call("ZADD", KEYS[2], ARGV[2], ARGV[3])
 return 1

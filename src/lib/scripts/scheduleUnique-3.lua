@@ -16,15 +16,12 @@
     0  task id already exists   -> TaskIdConflictError (the lock just taken stays held, as in Go)
    -1  lock held by another task -> DuplicateTaskError
 ]]
+--- @include "includes/newTask"
 if not redis.call("SET", KEYS[1], ARGV[1], "NX", "EX", ARGV[2]) then
   return -1
 end
-if redis.call("EXISTS", KEYS[2]) == 1 then
+if not newTask(KEYS[2], "msg", ARGV[4], "state", "scheduled", "unique_key", KEYS[1]) then
   return 0
 end
-redis.call("HSET", KEYS[2],
-           "msg", ARGV[4],
-           "state", "scheduled",
-           "unique_key", KEYS[1])
 redis.call("ZADD", KEYS[3], ARGV[3], ARGV[1])
 return 1
