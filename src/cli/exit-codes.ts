@@ -1,9 +1,14 @@
 /**
- * The one exit-status table of the `asynq` CLI. Commands never pick a number
- * themselves: they throw, and AsynqCommand.catch() maps the error here. `asynq --help` and
- * man/asynq.1 (EXIT STATUS) print EXIT_STATUS, so the documentation cannot drift from the code.
+ * The one exit-status table of the `asynq` CLI, and what the CLI adds to each engine error code:
+ * its exit status and its `Try:` hints (command lines of this CLI, which library errors never
+ * carry). Commands never pick a number themselves: they throw, and AsynqCommand.catch() maps the
+ * error here. `asynq --help` and man/asynq.1 (EXIT STATUS) print EXIT_STATUS, so the
+ * documentation cannot drift from the code.
  */
-import {AsynqError, RedisCommandError, type ErrorCode} from '../lib/errors.js';
+import {
+  AsynqError, QueueNotEmptyError, QueueNotFoundError, RedisCommandError, ReplicationTimeoutError, TaskFailedError, TaskNotFoundError,
+  WaitTimeoutError, isRedisUnavailable, type ErrorCode,
+} from '../lib/errors.js';
 
 export const ExitCode = {
   OK: 0,
@@ -32,42 +37,48 @@ export const EXIT_STATUS: readonly {readonly code: ExitCode; readonly meaning: s
   {code: ExitCode.SIGINT, meaning: 'interrupted by SIGINT (Ctrl-C) in a one-shot command'},
 ];
 
+/** The `Try:` hints for an engine error: `hints(QueueNotFoundError, (e) => […])` reads `e.queue`, and gives none for another class. */
+type Hints = (err: AsynqError) => string[];
+const none: Hints = () => [];
+function hints<E extends AsynqError>(cls: abstract new (...args: never[]) => E, of: (err: E) => string[]): Hints {
+  return (err) => (err instanceof cls ? of(err) : []);
+}
+const inspectTask = (e: {queue: string; taskId?: string}): string[] => (e.taskId === undefined ? [] : [`asynq task inspect --queue ${e.queue} ${e.taskId}`]);
+
 /**
- * Exit status of every engine error code. `satisfies Record<ErrorCode, …>` makes the typecheck
- * fail when a new code is added to src/lib/errors.ts without a row here.
+ * What the CLI does with every engine error code: the exit status, and the hints printed as
+ * `Try: …` lines (and as `actions` in the `--json` error document, after the error's own).
+ * `satisfies Record<ErrorCode, …>` makes the typecheck fail when a new code is added to
+ * src/lib/errors.ts without a row here.
  */
-export const EXIT_CODE_OF_ERROR = {
-  VALIDATION: ExitCode.USAGE,
-  QUEUE_NOT_FOUND: ExitCode.NOT_FOUND,
-  TASK_NOT_FOUND: ExitCode.NOT_FOUND,
-  DUPLICATE_TASK: ExitCode.CONFLICT,
-  TASK_ID_CONFLICT: ExitCode.CONFLICT,
-  QUEUE_NOT_EMPTY: ExitCode.CONFLICT,
-  FAILED_PRECONDITION: ExitCode.CONFLICT,
-  REDIS_COMMAND: ExitCode.REDIS_UNAVAILABLE,
-  REDIS_UNAVAILABLE: ExitCode.REDIS_UNAVAILABLE,
-  INTERNAL: ExitCode.INTERNAL,
-  TASK_FAILED: ExitCode.TASK_FAILED,
-  WAIT_TIMEOUT: ExitCode.WAIT_TIMEOUT,
-  REPLICATION_TIMEOUT: ExitCode.REDIS_UNAVAILABLE,
-} as const satisfies Record<ErrorCode, ExitCode>;
+export const CLI_ERROR_TABLE = {
+  VALIDATION: {exit: ExitCode.USAGE, hints: none},
+  QUEUE_NOT_FOUND: {exit: ExitCode.NOT_FOUND, hints: hints(QueueNotFoundError, () => ['asynq queue ls'])},
+  TASK_NOT_FOUND: {exit: ExitCode.NOT_FOUND, hints: hints(TaskNotFoundError, (e) => [`asynq task ls --queue ${e.queue} --state <state>`])},
+  DUPLICATE_TASK: {exit: ExitCode.CONFLICT, hints: none},
+  TASK_ID_CONFLICT: {exit: ExitCode.CONFLICT, hints: none},
+  QUEUE_NOT_EMPTY: {exit: ExitCode.CONFLICT, hints: hints(QueueNotEmptyError, (e) => [`asynq queue rm --force ${e.queue}`])},
+  FAILED_PRECONDITION: {exit: ExitCode.CONFLICT, hints: none},
+  REDIS_COMMAND: {exit: ExitCode.REDIS_UNAVAILABLE, hints: none},
+  REDIS_UNAVAILABLE: {exit: ExitCode.REDIS_UNAVAILABLE, hints: none},
+  INTERNAL: {exit: ExitCode.INTERNAL, hints: none},
+  TASK_FAILED: {exit: ExitCode.TASK_FAILED, hints: hints(TaskFailedError, inspectTask)},
+  WAIT_TIMEOUT: {exit: ExitCode.WAIT_TIMEOUT, hints: hints(WaitTimeoutError, inspectTask)},
+  REPLICATION_TIMEOUT: {exit: ExitCode.REDIS_UNAVAILABLE, hints: hints(ReplicationTimeoutError, inspectTask)},
+} as const satisfies Record<ErrorCode, {exit: ExitCode; hints: Hints}>;
+
+/** Exit status of every engine error code (the `exit` column of CLI_ERROR_TABLE). */
+export const EXIT_CODE_OF_ERROR = Object.fromEntries(
+  Object.entries(CLI_ERROR_TABLE).map(([code, row]) => [code, row.exit]),
+) as {readonly [K in ErrorCode]: (typeof CLI_ERROR_TABLE)[K]['exit']};
+
+/** The CLI's hints for an engine error (none for anything else). */
+export function cliHintsFor(err: unknown): string[] {
+  return err instanceof AsynqError ? CLI_ERROR_TABLE[err.code].hints(err) : [];
+}
 
 /** Codes of errors that do not come from the engine (the `code` field of the JSON error). */
 export type CliErrorCode = ErrorCode | 'USAGE';
-
-// Node socket errors and ioredis failures that mean "the server cannot be reached or refused us".
-const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
-const UNAVAILABLE_REPLY = /^(NOAUTH|WRONGPASS|CLUSTERDOWN|LOADING|MASTERDOWN|READONLY)\b/;
-const UNAVAILABLE_NAME = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError']);
-const UNAVAILABLE_MESSAGE = /^(Connection is closed|Stream isn't writeable|All sentinels are unreachable|Failed to refresh slots cache|None of startup nodes is available)/;
-
-/** True for a raw (unwrapped) transport failure from Node or ioredis. */
-export function isRedisUnavailable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const errno = (err as {code?: unknown}).code;
-  if (typeof errno === 'string' && UNAVAILABLE_ERRNO.has(errno)) return true;
-  return UNAVAILABLE_NAME.has(err.name) || UNAVAILABLE_REPLY.test(err.message) || UNAVAILABLE_MESSAGE.test(err.message);
-}
 
 /**
  * An oclif argument/flag parse error: CLIParseError and its subclasses carry `parse`; a value a
@@ -80,7 +91,7 @@ export function isOclifParseError(err: unknown): boolean {
 
 /** The exit status for any thrown value. */
 export function exitCodeFor(err: unknown): ExitCode {
-  if (err instanceof AsynqError) return EXIT_CODE_OF_ERROR[err.code];
+  if (err instanceof AsynqError) return CLI_ERROR_TABLE[err.code].exit;
   if (isOclifParseError(err)) return ExitCode.USAGE;
   if (isRedisUnavailable(err)) return ExitCode.REDIS_UNAVAILABLE;
   return ExitCode.INTERNAL;

@@ -19,7 +19,7 @@ import {closeRedisClient, createRedisClient, type RedisConnection} from '../lib/
 import {AsynqCommand} from './base-command.js';
 import {describeConnection, type CliConnection, type ResolvedConnection} from './connection.js';
 import {queueName} from './flags.js';
-import {localTimeZone} from './views.js';
+import {localTimeZone} from './format/time.js';
 import {canPrompt} from './tty.js';
 
 const CONNECT_TIMEOUT_MS = 5_000;

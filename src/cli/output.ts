@@ -1,13 +1,12 @@
 /**
- * Human output of the CLI: colour policy, aligned tables, Go-style sizes/durations/payloads, the
- * NDJSON writer, and the error report printed by AsynqCommand.catch(). stdout carries data only;
- * everything else goes to stderr.
+ * Human output of the CLI: colour policy, aligned tables, the NDJSON writer, and the error report
+ * printed by AsynqCommand.catch(). Sizes, durations, times and payload text are in ./format/.
+ * stdout carries data only; everything else goes to stderr.
  */
 import {stripVTControlCharacters} from 'node:util';
 import chalk, {chalkStderr} from 'chalk';
-import {goDurationString} from '../lib/duration.js';
 import {AsynqError, redact} from '../lib/errors.js';
-import {errorCodeFor, exitCodeFor, isOclifParseError, type CliErrorCode, type ExitCode} from './exit-codes.js';
+import {cliHintsFor, errorCodeFor, exitCodeFor, isOclifParseError, type CliErrorCode, type ExitCode} from './exit-codes.js';
 import {colorEnabled, type TerminalIo} from './tty.js';
 
 /**
@@ -49,61 +48,6 @@ export function formatTable(columns: readonly (string | TableColumn)[], rows: re
     .join('\n');
 }
 
-/** Go asynq's byteCount: decimal units, `999 B`, `1.5 kB`, `2.0 MB`. */
-export function formatBytes(bytes: number): string {
-  const unit = 1000;
-  if (bytes < unit) return `${bytes} B`;
-  let div = unit;
-  let exp = 0;
-  for (let n = Math.floor(bytes / unit); n >= unit; n = Math.floor(n / unit)) {
-    div *= unit;
-    exp++;
-  }
-  return `${(bytes / div).toFixed(1)} ${'kMGTPE'[exp]}B`;
-}
-
-/**
- * A compact duration: under a second in milliseconds (`150ms`), otherwise rounded to whole
- * seconds in Go's notation without zero tails (`5s`, `1m30s`, `1h`, `1h0m5s`, `36h1m`).
- */
-export function formatDuration(ms: number): string {
-  if (Math.abs(ms) < 1000) return goDurationString(Math.round(ms));
-  const s = goDurationString(Math.round(ms / 1000) * 1000);
-  return s.replace(/([hm])0s$/, '$1').replace(/h0m$/, 'h');
-}
-
-/** Go dash's formatNextProcessTime: `now` if due, else `in 1m5s`. */
-export function formatUntil(at: Date, now: Date): string {
-  const ms = at.getTime() - now.getTime();
-  return ms <= 0 ? 'now' : `in ${formatDuration(Math.max(1000, ms))}`;
-}
-
-/** Go dash's formatPastTime: `just now`, else `5s ago`. */
-export function formatAgo(at: Date, now: Date): string {
-  const ms = now.getTime() - at.getTime();
-  return ms <= 0 ? 'just now' : `${formatDuration(Math.max(1000, ms))} ago`;
-}
-
-const utf8 = new TextDecoder('utf-8', {fatal: true});
-// Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space only.
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]*$/u;
-
-/** Go asynq CLI's isPrintable: valid UTF-8, every rune printable, not all spaces (so not empty). */
-export function isPrintable(data: Uint8Array): boolean {
-  let s: string;
-  try {
-    s = utf8.decode(data);
-  } catch {
-    return false;
-  }
-  return PRINTABLE.test(s) && /[^ ]/.test(s);
-}
-
-/** Go asynq CLI's sprintBytes: the payload as text, or `non-printable bytes`. */
-export function printablePayload(data: Uint8Array): string {
-  return isPrintable(data) ? utf8.decode(data) : 'non-printable bytes';
-}
-
 /** Writes one NDJSON line (for --watch --json streams and bulk progress). */
 export function writeNdjson(stream: {write(s: string): unknown}, value: unknown): void {
   stream.write(`${JSON.stringify(value)}\n`);
@@ -125,11 +69,12 @@ export function redactSecrets(message: string, secrets: readonly string[] = []):
 }
 
 /**
- * Builds the report for any thrown value. oclif parse messages lose their "See more help with
- * --help" tail, which becomes an action (`helpCommand`) instead.
+ * Builds the report for any thrown value. Its actions are the error's own, then the CLI's hints
+ * for its code (CLI_ERROR_TABLE). oclif parse messages lose their "See more help with --help"
+ * tail, which becomes an action (`helpCommand`) instead.
  */
 export function errorReport(err: unknown, opts: {secrets?: readonly string[]; helpCommand?: string} = {}): ErrorReport {
-  const actions: string[] = err instanceof AsynqError ? [...err.actions] : [];
+  const actions: string[] = err instanceof AsynqError ? [...err.actions, ...cliHintsFor(err)] : [];
   let message = err instanceof Error ? err.message : String(err);
   if (isOclifParseError(err) || /\nSee more help with --help$/.test(message)) {
     message = message.replace(/\s*\nSee more help with --help$/, '').replace(/ ?\n\t/g, ': ');

@@ -9,7 +9,7 @@ import {duration} from '../cli/flags.js';
 import {InspectorCommand} from '../cli/inspector-command.js';
 import {readPayload, taskOptionsFromFlags, taskOptionFlags} from '../cli/task-flags.js';
 import {showProgress} from '../cli/tty.js';
-import {taskJson, type TaskJson} from '../cli/views.js';
+import {taskJson, type TaskJson} from '../cli/views/json.js';
 
 /** Retention given to a task enqueued with --wait and no --retention, so its result can be read. */
 const WAIT_RETENTION_MS = 10 * 60_000;

@@ -1,6 +1,7 @@
 import {formatTable} from '../cli/output.js';
 import {InspectorCommand} from '../cli/inspector-command.js';
-import {dailyTable, queueInfoJson, section, stateCountsTable, type QueueInfoJson} from '../cli/views.js';
+import {queueInfoJson, type QueueInfoJson} from '../cli/views/json.js';
+import {dailyTable, section, stateCountsTable} from '../cli/views/text.js';
 import type {QueueInfo} from '../lib/index.js';
 
 const COUNTED = ['active', 'pending', 'aggregating', 'scheduled', 'retry', 'archived', 'completed', 'processed', 'failed'] as const;

@@ -1,6 +1,13 @@
 /**
- * Typed errors of asynq-ts. Every class has a stable `code`; the CLI maps classes to exit codes
- * in one table (src/cli/exit-codes.ts). Messages copy Go asynq's wording where it has one.
+ * Every error class of the asynq-ts library, in one place (Go asynq keeps its codes in
+ * internal/errors/errors.go and its sentinels beside the API). Two kinds:
+ * - AsynqError and its subclasses: what a call can fail with. Each has a stable `code` and carries
+ *   the data it is about (`queue`, `taskId`, `state` …), never command lines of a tool: the `asynq`
+ *   CLI adds its own hints and exit statuses from the code, in one table (src/cli/exit-codes.ts).
+ * - Handler outcomes (SkipRetry, RevokeTask, DeadlineExceededError, CanceledError,
+ *   HandlerPanicError, LeaseExpiredError): sentinels a handler throws or sees as its signal's
+ *   reason; they decide what happens to a task and are never thrown to a caller.
+ * Messages copy Go asynq's wording where it has one.
  */
 export type ErrorCode =
   | 'VALIDATION'
@@ -19,6 +26,7 @@ export type ErrorCode =
 
 export abstract class AsynqError extends Error {
   abstract readonly code: ErrorCode;
+  /** Suggestions that hold for any user of the library (e.g. the accepted URI forms); empty for most errors. */
   readonly actions: readonly string[];
   constructor(message: string, opts: {cause?: unknown; actions?: string[]} = {}) {
     super(message, opts.cause === undefined ? undefined : {cause: opts.cause});
@@ -51,27 +59,41 @@ export class TaskIdConflictError extends AsynqError {
 export class QueueNotFoundError extends AsynqError {
   readonly code = 'QUEUE_NOT_FOUND';
   constructor(readonly queue: string) {
-    super(`queue "${queue}" does not exist`, {actions: ['asynq queue ls']});
+    super(`queue "${queue}" does not exist`);
   }
 }
 
 export class TaskNotFoundError extends AsynqError {
   readonly code = 'TASK_NOT_FOUND';
   constructor(readonly queue: string, readonly taskId: string) {
-    super(`cannot find task with id=${taskId} in queue "${queue}"`, {actions: [`asynq task ls --queue ${queue} --state <state>`]});
+    super(`cannot find task with id=${taskId} in queue "${queue}"`);
   }
 }
 
 export class QueueNotEmptyError extends AsynqError {
   readonly code = 'QUEUE_NOT_EMPTY';
   constructor(readonly queue: string) {
-    super(`queue "${queue}" is not empty`, {actions: [`asynq queue rm --force ${queue}`]});
+    super(`queue "${queue}" is not empty`);
   }
 }
 
 /** The operation is not allowed in the current state (task already running, queue already paused…). */
 export class FailedPreconditionError extends AsynqError {
   readonly code = 'FAILED_PRECONDITION';
+}
+
+/** A Server method was called in a state that does not allow it. */
+export class ServerStateError extends FailedPreconditionError {
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** The server has been shut down (Go ErrServerClosed). */
+export class ServerClosedError extends ServerStateError {
+  constructor() {
+    super('asynq: Server closed');
+  }
 }
 
 /** Redis answered a command with an unexpected error. */
@@ -92,6 +114,22 @@ export class InternalError extends AsynqError {
   readonly code = 'INTERNAL';
 }
 
+/** Bytes in Redis that are not the protobuf message they should be (broker operations wrap it in InternalError). */
+export class DecodeError extends AsynqError {
+  readonly code = 'INTERNAL';
+  constructor(what: string, cause: unknown) {
+    super(`cannot decode ${what}: ${cause instanceof Error ? cause.message : String(cause)}`, {cause});
+  }
+}
+
+/** No handler is registered for the task's type (Go ErrHandlerNotFound); the task fails and is retried. */
+export class HandlerNotFoundError extends AsynqError {
+  readonly code = 'INTERNAL';
+  constructor(readonly taskType: string) {
+    super(`handler not found for task ${JSON.stringify(taskType)}`);
+  }
+}
+
 /** Replaces the password in any redis:// style URI inside a message. */
 export function redact(s: string): string {
   return s.replace(/(redis(?:s|-socket|-sentinel)?:\/\/[^:@/\s]*:)[^@\s]*@/g, '$1***@');
@@ -101,13 +139,29 @@ export function errorMessage(err: unknown): string {
   return redact(err instanceof Error ? err.message : String(err));
 }
 
+// Node socket errors and ioredis failures that mean "the server cannot be reached or refused us".
+const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+const UNAVAILABLE_REPLY = /^(NOAUTH|WRONGPASS|CLUSTERDOWN|LOADING|MASTERDOWN|READONLY)\b/;
+const UNAVAILABLE_NAME = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError']);
+const UNAVAILABLE_MESSAGE = /^(Connection is closed|Stream isn't writeable|All sentinels are unreachable|Failed to refresh slots cache|None of startup nodes is available)/;
+
+/**
+ * Whether a raw (unwrapped) transport failure from Node or ioredis means Redis is unavailable:
+ * unreachable, refusing the connection or the credentials, down, loading or read-only. A
+ * RedisCommandError carries such a failure as its `cause`.
+ */
+export function isRedisUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const errno = (err as {code?: unknown}).code;
+  if (typeof errno === 'string' && UNAVAILABLE_ERRNO.has(errno)) return true;
+  return UNAVAILABLE_NAME.has(err.name) || UNAVAILABLE_REPLY.test(err.message) || UNAVAILABLE_MESSAGE.test(err.message);
+}
+
 /** A task that was waited for ended archived (its retries were exhausted, or SkipRetry). */
 export class TaskFailedError extends AsynqError {
   readonly code = 'TASK_FAILED';
   constructor(readonly queue: string, readonly taskId: string, readonly lastErr: string) {
-    super(`task ${taskId} in queue "${queue}" failed: ${lastErr === '' ? '(no error message)' : lastErr}`, {
-      actions: [`asynq task inspect --queue ${queue} ${taskId}`],
-    });
+    super(`task ${taskId} in queue "${queue}" failed: ${lastErr === '' ? '(no error message)' : lastErr}`);
   }
 }
 
@@ -115,9 +169,7 @@ export class TaskFailedError extends AsynqError {
 export class WaitTimeoutError extends AsynqError {
   readonly code = 'WAIT_TIMEOUT';
   constructor(readonly queue: string, readonly taskId: string, readonly state: string, readonly waitedMs: number) {
-    super(`task ${taskId} in queue "${queue}" is still ${state} after waiting ${waitedMs < 1000 ? `${Math.round(waitedMs)}ms` : `${Math.round(waitedMs / 1000)}s`}`, {
-      actions: [`asynq task inspect --queue ${queue} ${taskId}`],
-    });
+    super(`task ${taskId} in queue "${queue}" is still ${state} after waiting ${waitedMs < 1000 ? `${Math.round(waitedMs)}ms` : `${Math.round(waitedMs / 1000)}s`}`);
   }
 }
 
@@ -137,8 +189,85 @@ export class ReplicationTimeoutError extends AsynqError {
     const why = acknowledged === null
       ? 'the connection to Redis was re-established while waiting for replicas'
       : `${acknowledged} of ${wanted} replica(s) acknowledged the write within ${timeoutMs}ms`;
-    super(`${what}: ${why}; it may or may not be stored`, {
-      actions: taskId === undefined ? [] : [`asynq task inspect --queue ${queue} ${taskId}`],
-    });
+    super(`${what}: ${why}; it may or may not be stored`);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handler outcomes: sentinels, not failures of a call (see src/lib/handler.ts for how each maps
+// to Go's outcome and to the task's error message).
+
+/** Throw (or wrap as `cause`) to archive the task at once, whatever retries are left (Go SkipRetry). */
+export class SkipRetry extends Error {
+  constructor(message = 'skip retry for the task', opts?: {cause?: unknown}) {
+    super(message, opts);
+    this.name = 'SkipRetry';
+  }
+}
+
+/** Throw (or wrap as `cause`) to drop the task without retry or archive (Go RevokeTask). */
+export class RevokeTask extends Error {
+  constructor(message = 'revoke task', opts?: {cause?: unknown}) {
+    super(message, opts);
+    this.name = 'RevokeTask';
+  }
+}
+
+/** Go's context.DeadlineExceeded: the attempt's timeout or deadline passed. */
+export class DeadlineExceededError extends Error {
+  constructor() {
+    super('context deadline exceeded');
+    this.name = 'DeadlineExceededError';
+  }
+}
+
+/** Go's context.Canceled: the task was canceled (`asynq task cancel`) or the server shut down. */
+export class CanceledError extends Error {
+  constructor() {
+    super('context canceled');
+    this.name = 'CanceledError';
+  }
+}
+
+/** Go's ErrLeaseExpired: the worker of a task stopped extending its lease (crash, network cut). */
+export class LeaseExpiredError extends Error {
+  constructor() {
+    super('asynq: task lease expired');
+    this.name = 'LeaseExpiredError';
+  }
+}
+
+/** Go's errors.PanicError: the handler "panicked" (see isPanic in src/lib/handler.ts). `value` is what was thrown. */
+export class HandlerPanicError extends Error {
+  readonly value: unknown;
+  constructor(value: unknown) {
+    super(`panic error cause by: ${panicText(value)}`);
+    this.name = 'HandlerPanicError';
+    this.value = value;
+    if (value instanceof Error && value.stack) this.stack = `${this.name}: ${this.message}\n${stackFrames(value.stack)}`;
+  }
+}
+
+function stackFrames(stack: string): string {
+  return stack.split('\n').filter((l) => /^\s+at /.test(l)).join('\n');
+}
+
+/** `panic [<file>:<line>]: <value>` from the first stack frame, or `panic: <value>` without one. */
+function panicText(value: unknown): string {
+  const text = value instanceof Error ? `${value.name}: ${value.message}` : describe(value);
+  const frame = value instanceof Error && value.stack ? stackFrames(value.stack).split('\n')[0] : undefined;
+  const loc = frame?.match(/\(?((?:file:\/\/)?[^\s()]+):(\d+):\d+\)?$/);
+  if (!loc) return `panic: ${text}`;
+  return `panic [${loc[1]!.replace(/^file:\/\//, '')}:${loc[2]}]: ${text}`;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'object' && value !== null) {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      return String(value);
+    }
+  }
+  return String(value);
 }

@@ -20,7 +20,7 @@
  * - lease lost                             → `asynq: task lease expired` (LeaseExpiredError; no Redis write).
  */
 import type {RDB} from './broker/rdb.js';
-import {errorMessage} from './errors.js';
+import {HandlerPanicError, errorMessage} from './errors.js';
 import type {ResultWriter, Task} from './task.js';
 
 /** Task facts and the abort signal handed to a handler (Go: the handler's context.Context). */
@@ -66,33 +66,6 @@ export function toHandler(h: Handler | HandlerFunc): Handler {
   throw new TypeError('asynq: nil handler');
 }
 
-/** Go's context.DeadlineExceeded: the attempt's timeout or deadline passed. */
-export class DeadlineExceededError extends Error {
-  constructor() {
-    super('context deadline exceeded');
-    this.name = 'DeadlineExceededError';
-  }
-}
-
-/** Go's context.Canceled: the task was canceled (`asynq task cancel`) or the server shut down. */
-export class CanceledError extends Error {
-  constructor() {
-    super('context canceled');
-    this.name = 'CanceledError';
-  }
-}
-
-/** Go's errors.PanicError: the handler "panicked" (see the module comment). `value` is what was thrown. */
-export class HandlerPanicError extends Error {
-  readonly value: unknown;
-  constructor(value: unknown) {
-    super(`panic error cause by: ${panicText(value)}`);
-    this.name = 'HandlerPanicError';
-    this.value = value;
-    if (value instanceof Error && value.stack) this.stack = `${this.name}: ${this.message}\n${stackFrames(value.stack)}`;
-  }
-}
-
 const ENGINE_ERRORS: ReadonlyArray<new () => Error> = [TypeError, ReferenceError, RangeError, EvalError];
 
 /** Whether a thrown value counts as a Go panic (see the module comment). */
@@ -105,30 +78,6 @@ export function isPanic(thrown: unknown): boolean {
 /** The Error a failed attempt is handled with: panics become HandlerPanicError, other Errors stay. */
 export function toHandlerError(thrown: unknown): Error {
   return isPanic(thrown) ? new HandlerPanicError(thrown) : (thrown as Error);
-}
-
-function stackFrames(stack: string): string {
-  return stack.split('\n').filter((l) => /^\s+at /.test(l)).join('\n');
-}
-
-/** `panic [<file>:<line>]: <value>` from the first stack frame, or `panic: <value>` without one. */
-function panicText(value: unknown): string {
-  const text = value instanceof Error ? `${value.name}: ${value.message}` : describe(value);
-  const frame = value instanceof Error && value.stack ? stackFrames(value.stack).split('\n')[0] : undefined;
-  const loc = frame?.match(/\(?((?:file:\/\/)?[^\s()]+):(\d+):\d+\)?$/);
-  if (!loc) return `panic: ${text}`;
-  return `panic [${loc[1]!.replace(/^file:\/\//, '')}:${loc[2]}]: ${text}`;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'object' && value !== null) {
-    try {
-      return JSON.stringify(value);
-    } catch {
-      return String(value);
-    }
-  }
-  return String(value);
 }
 
 /**

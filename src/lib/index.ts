@@ -15,16 +15,18 @@ export {realClock, SimulatedClock, type Clock} from './clock.js';
 export {
   AsynqError, ValidationError, DuplicateTaskError, TaskIdConflictError, QueueNotFoundError, TaskNotFoundError,
   QueueNotEmptyError, FailedPreconditionError, RedisCommandError, RedisUnavailableError, InternalError,
+  TaskFailedError, WaitTimeoutError, ReplicationTimeoutError, ServerStateError, ServerClosedError, HandlerNotFoundError,
+  SkipRetry, RevokeTask, DeadlineExceededError, CanceledError, HandlerPanicError,
   type ErrorCode,
 } from './errors.js';
 export {
   Inspector, BULK_STATES, type InspectorOptions, type QueueInfo, type DailyStats, type GroupInfo, type ServerInfo, type WorkerInfo,
   type SchedulerEntry, type SchedulerEnqueueEvent, type ClusterNode, type RedisServerInfo, type Pagination, type ListTasksOptions, type BulkAction,
 } from './inspector.js';
-export {Server, ServerStateError, ServerClosedError, type ServerOptions} from './server.js';
-export {ServeMux, HandlerNotFoundError, notFoundHandler} from './servemux.js';
-export {DeadlineExceededError, CanceledError, HandlerPanicError, isPanic, type Handler, type HandlerFunc, type TaskContext, type MiddlewareFunc, type ErrorHandler, type ErrorHandlerFunc} from './handler.js';
-export {SkipRetry, RevokeTask, isSkipRetry, isRevokeTask, defaultRetryDelayFunc, type RetryDelayFunc, type IsFailureFunc} from './retry.js';
+export {Server, type ServerOptions} from './server.js';
+export {ServeMux, notFoundHandler} from './servemux.js';
+export {isPanic, type Handler, type HandlerFunc, type TaskContext, type MiddlewareFunc, type ErrorHandler, type ErrorHandlerFunc} from './handler.js';
+export {isSkipRetry, isRevokeTask, defaultRetryDelayFunc, type RetryDelayFunc, type IsFailureFunc} from './retry.js';
 export {createLogger, type Logger, type LogLevel} from './logger.js';
 export {type HealthCheckFunc} from './healthchecker.js';
 export {type GroupAggregator, type GroupAggregatorFunc} from './aggregator.js';
@@ -33,5 +35,4 @@ export {PeriodicTaskManager, type PeriodicTaskConfig, type PeriodicTaskConfigPro
 export {FilePeriodicTaskConfigProvider, parsePeriodicTaskConfigs} from './yaml-config-provider.js';
 export {parseCronSpec, type CronSchedule} from './cron-spec.js';
 export {optionStrings, parseOptionString, formatParsedOption, parsedOptionsToTaskOptions, GO_DISPLAYED_OPTIONS, type ParsedOption} from './option-strings.js';
-export {TaskFailedError, WaitTimeoutError, ReplicationTimeoutError} from './errors.js';
 export {waitForTask, waitForTaskSuccess, FINAL_STATES, type TaskInfoSource, type WaitOptions} from './wait.js';

@@ -38,14 +38,13 @@ import type {TaskMessage} from './base/codec.js';
 import {DEFAULT_TIMEOUT_SECONDS} from './base/states.js';
 import type {RDB} from './broker/rdb.js';
 import {realClock, unixSeconds, type Clock} from './clock.js';
-import {ValidationError, errorMessage} from './errors.js';
+import {CanceledError, DeadlineExceededError, HandlerPanicError, LeaseExpiredError, ValidationError, errorMessage} from './errors.js';
 import {
-  CanceledError, DeadlineExceededError, HandlerPanicError, TaskResultWriter, toHandlerError,
+  TaskResultWriter, toHandlerError,
   type ErrorHandler, type ErrorHandlerFunc, type Handler, type TaskContext,
 } from './handler.js';
 import {Lease} from './lease.js';
 import type {Logger} from './logger.js';
-import {LeaseExpiredError} from './recoverer.js';
 import {
   defaultIsFailure, defaultRetryDelayFunc, guardedIsFailure, guardedRetryDelay, isRevokeTask, isSkipRetry, type IsFailureFunc,
   type RetryDelayFunc,

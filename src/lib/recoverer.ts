@@ -13,21 +13,13 @@ import type {TaskMessage} from './base/codec.js';
 import {LEASE_SECONDS} from './base/states.js';
 import type {RDB} from './broker/rdb.js';
 import {realClock, type Clock} from './clock.js';
-import {errorMessage} from './errors.js';
+import {LeaseExpiredError, errorMessage} from './errors.js';
 import type {Logger} from './logger.js';
 import {
   defaultIsFailure, defaultRetryDelayFunc, guardedIsFailure, guardedRetryDelay, type IsFailureFunc, type RetryDelayFunc,
 } from './retry.js';
 import {Task} from './task.js';
 import {TickLoop} from './tick-loop.js';
-
-/** Go's ErrLeaseExpired: the worker of a task stopped extending its lease (crash, network cut). */
-export class LeaseExpiredError extends Error {
-  constructor() {
-    super('asynq: task lease expired');
-    this.name = 'LeaseExpiredError';
-  }
-}
 
 /** Recover a task only when its lease expired at least this long ago (Go: 30 s, for clock skew). */
 export const LEASE_EXPIRY_GRACE_MS = LEASE_SECONDS * 1000;

@@ -3,24 +3,8 @@
  * RevokeTask drops the task (counted as processed), the default retry delay is
  * n^4 + 15 + rand[0,30)·(n+1) seconds with n = retries used before this failure.
  */
-import {errorMessage} from './errors.js';
+import {RevokeTask, SkipRetry, errorMessage} from './errors.js';
 import type {Task} from './task.js';
-
-/** Throw (or wrap as `cause`) to archive the task at once, whatever retries are left. */
-export class SkipRetry extends Error {
-  constructor(message = 'skip retry for the task', opts?: {cause?: unknown}) {
-    super(message, opts);
-    this.name = 'SkipRetry';
-  }
-}
-
-/** Throw (or wrap as `cause`) to drop the task without retry or archive. */
-export class RevokeTask extends Error {
-  constructor(message = 'revoke task', opts?: {cause?: unknown}) {
-    super(message, opts);
-    this.name = 'RevokeTask';
-  }
-}
 
 function walk(err: unknown, cls: new (...a: never[]) => Error): boolean {
   const seen = new Set<unknown>();

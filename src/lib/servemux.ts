@@ -5,17 +5,9 @@
  * with `handler not found for task "<type>"` (HandlerNotFoundError) and is retried like any failure.
  * Middlewares (use()) wrap the chosen handler, the first registered outermost.
  */
-import {ValidationError} from './errors.js';
+import {HandlerNotFoundError, ValidationError} from './errors.js';
 import {toHandler, type Handler, type HandlerFunc, type MiddlewareFunc, type TaskContext} from './handler.js';
 import type {Task} from './task.js';
-
-/** No handler is registered for the task's type (Go ErrHandlerNotFound). */
-export class HandlerNotFoundError extends Error {
-  constructor(readonly taskType: string) {
-    super(`handler not found for task ${JSON.stringify(taskType)}`);
-    this.name = 'HandlerNotFoundError';
-  }
-}
 
 /** The handler used when nothing matches: fails with HandlerNotFoundError. */
 export const notFoundHandler: Handler = {

@@ -14,7 +14,7 @@ import {RDBGroups} from './broker/groups.js';
 import {RDBState} from './broker/state.js';
 import {realClock, type Clock} from './clock.js';
 import {toMs, type Duration} from './duration.js';
-import {FailedPreconditionError, RedisUnavailableError, ValidationError, errorMessage} from './errors.js';
+import {RedisUnavailableError, ServerClosedError, ServerStateError, ValidationError, errorMessage} from './errors.js';
 import {Aggregator, type GroupAggregator, type GroupAggregatorFunc} from './aggregator.js';
 import {Forwarder} from './forwarder.js';
 import {toHandler, type ErrorHandler, type ErrorHandlerFunc, type Handler, type HandlerFunc} from './handler.js';
@@ -91,20 +91,6 @@ export interface ServerOptions {
   logLevel?: LogLevel;
   /** Time source (tests); default the real clock. */
   clock?: Clock;
-}
-
-/** A Server method was called in a state that does not allow it. */
-export class ServerStateError extends FailedPreconditionError {
-  constructor(message: string) {
-    super(message);
-  }
-}
-
-/** The server has been shut down (Go ErrServerClosed). */
-export class ServerClosedError extends ServerStateError {
-  constructor() {
-    super('asynq: Server closed');
-  }
 }
 
 type State = 'new' | 'active' | 'stopped' | 'closed';

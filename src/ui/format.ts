@@ -1,11 +1,9 @@
 /**
- * Pure text helpers of the terminal UI: display widths, truncation and padding, compact numbers,
- * payload rendering, column layout, scrolling windows, sparklines and stacked bars. No React here,
- * so every rule is unit-tested on plain strings.
+ * Pure layout helpers of the terminal UI: display widths, truncation and padding, compact numbers,
+ * column layout, scrolling windows, sparklines and stacked bars. No React here, so every rule is
+ * unit-tested on plain strings. Times, durations, sizes, rates and payload text come from
+ * src/cli/format/, the one home of every format the CLI and the dash share.
  */
-import {formatBytes, formatDuration, isPrintable} from '../cli/output.js';
-
-export {formatBytes, formatDuration};
 
 /** A run of text with one style. `color` is an Ink/chalk colour name; views drop it when colour is off. */
 export interface Segment {
@@ -115,97 +113,6 @@ export function compactNumber(n: number): string {
     }
   }
   return String(n);
-}
-
-/** failed / processed as a percentage with two decimals (Go's dash), `-` when nothing was processed. */
-export function formatErrorRate(processed: number, failed: number): string {
-  if (processed <= 0) return '-';
-  return `${((failed / processed) * 100).toFixed(2)}%`;
-}
-
-/** Latency in Go dash's style: rounded to whole seconds (`0s`, `5s`, `1m30s`). */
-export function formatLatency(ms: number): string {
-  return formatDuration(Math.round(ms / 1000) * 1000);
-}
-
-/** `HH:MM:SS` local time. */
-export function clockTime(d: Date): string {
-  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-}
-
-/** `YYYY-MM-DD HH:MM:SS` in UTC, for absolute times in the detail pane. */
-export function utcTime(d: Date): string {
-  return `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
-
-/** A duration in at most two units: `45s`, `5m30s`, `3h5m`, `12d23h` (sub-second: `0s`). */
-export function shortDuration(ms: number): string {
-  const s = Math.floor(Math.abs(ms) / 1000);
-  const units: Array<[number, string]> = [[86_400, 'd'], [3600, 'h'], [60, 'm'], [1, 's']];
-  for (let i = 0; i < units.length; i++) {
-    const [size, unit] = units[i]!;
-    if (s >= size || unit === 's') {
-      const major = Math.floor(s / size);
-      const next = units[i + 1];
-      const minor = next === undefined ? 0 : Math.floor((s % size) / next[0]);
-      return minor > 0 ? `${major}${unit}${minor}${next![1]}` : `${major}${unit}`;
-    }
-  }
-  return '0s';
-}
-
-/** Time relative to now, compact: `in 5s`, `now`, `3m10s ago`, `just now`; `-` for null. */
-export function relativeTime(at: Date | null, now: Date): string {
-  if (at === null) return '-';
-  const ms = at.getTime() - now.getTime();
-  if (Math.abs(ms) < 1000) return ms >= 0 ? 'now' : 'just now';
-  return ms > 0 ? `in ${shortDuration(ms)}` : `${shortDuration(-ms)} ago`;
-}
-
-const decoder = new TextDecoder('utf-8');
-const strictDecoder = new TextDecoder('utf-8', {fatal: true});
-
-/** The payload as text when it is valid UTF-8 whose characters are printable or line breaks and tabs; else null. */
-function printableText(data: Uint8Array): string | null {
-  let text: string;
-  try {
-    text = strictDecoder.decode(data);
-  } catch {
-    return null;
-  }
-  return isPrintable(Buffer.from(text.replace(/[\r\n\t]/g, ' '), 'utf8')) ? text : null;
-}
-
-/**
- * A payload on one line, as Go's dash shows it: `<nil>` when empty, `<non-printable>` for
- * binary data, else the text with newlines replaced by two spaces (line breaks and tabs do not
- * make a payload non-printable here, unlike Go).
- */
-export function payloadLine(data: Uint8Array | null): string {
-  if (data === null || data.length === 0) return '<nil>';
-  const text = printableText(data);
-  if (text === null) return '<non-printable>';
-  return text.replace(/\r?\n/g, '  ').replace(/\t/g, ' ');
-}
-
-/**
- * A payload or result for the detail pane, as lines: JSON pretty-printed with two-space
- * indentation, other printable text as is, binary data as a hex dump summary.
- */
-export function payloadLines(data: Uint8Array | null): string[] {
-  if (data === null || data.length === 0) return ['<nil>'];
-  const text = decoder.decode(data);
-  try {
-    const value: unknown = JSON.parse(text);
-    if (value !== null && typeof value === 'object') return JSON.stringify(value, null, 2).split('\n');
-  } catch {
-    // not JSON: shown as text below
-  }
-  if (printableText(data) === null) {
-    const hex = Buffer.from(data.subarray(0, 32)).toString('hex').replace(/(..)(?!$)/g, '$1 ');
-    return [`<non-printable, ${data.length} bytes> ${hex}${data.length > 32 ? ' …' : ''}`];
-  }
-  return text.replace(/\t/g, '  ').split(/\r?\n/);
 }
 
 /** Wraps text to `width` columns (hard breaks inside long words), keeping existing line breaks. */

@@ -1,7 +1,7 @@
 import {Errors} from '@oclif/core';
 import {describe, expect, it} from 'vitest';
 import {argvFlag, argvPasswords} from '../../src/cli/base-command.js';
-import {EXIT_CODE_OF_ERROR, EXIT_STATUS, ExitCode, errorCodeFor, exitCodeFor, isRedisUnavailable} from '../../src/cli/exit-codes.js';
+import {EXIT_CODE_OF_ERROR, EXIT_STATUS, ExitCode, errorCodeFor, exitCodeFor} from '../../src/cli/exit-codes.js';
 import {errorReport, formatErrorReport, redactSecrets} from '../../src/cli/output.js';
 import {
   DuplicateTaskError,
@@ -13,8 +13,11 @@ import {
   RedisUnavailableError,
   ReplicationTimeoutError,
   TaskIdConflictError,
+  TaskFailedError,
   TaskNotFoundError,
   ValidationError,
+  WaitTimeoutError,
+  isRedisUnavailable,
 } from '../../src/lib/errors.js';
 
 const SECRET = 'hunter2-secret';
@@ -104,6 +107,24 @@ describe('errorReport', () => {
       exitCode: 3,
       actions: ['asynq queue ls'],
     });
+  });
+
+  it('adds the CLI\'s hints for an engine error code (CLI_ERROR_TABLE), which the error itself does not carry', () => {
+    const cases: [Error, string[]][] = [
+      [new QueueNotFoundError('q'), ['asynq queue ls']],
+      [new TaskNotFoundError('q', 'id1'), ['asynq task ls --queue q --state <state>']],
+      [new QueueNotEmptyError('q'), ['asynq queue rm --force q']],
+      [new TaskFailedError('q', 'id1', 'boom'), ['asynq task inspect --queue q id1']],
+      [new WaitTimeoutError('q', 'id1', 'active', 2000), ['asynq task inspect --queue q id1']],
+      [new ReplicationTimeoutError('q', 'id1', 0, 1, 1000), ['asynq task inspect --queue q id1']],
+      [new ReplicationTimeoutError('q', undefined, 0, 1, 1000), []],
+      [new DuplicateTaskError('q'), []],
+      [new ValidationError('bad', {actions: ['quote the payload']}), ['quote the payload']],
+    ];
+    for (const [err, actions] of cases) {
+      expect([err.name, errorReport(err).actions]).toEqual([err.name, actions]);
+      expect([err.name, (err as ValidationError).actions.some((a) => a.startsWith('asynq '))]).toEqual([err.name, false]);
+    }
   });
 
   it('turns oclif\'s "See more help" tail into an action', () => {

@@ -1,17 +1,7 @@
 import chalk, {chalkStderr} from 'chalk';
 import {afterEach, describe, expect, it} from 'vitest';
 import {parseDurationFlag, validateQueueName} from '../../src/cli/flags.js';
-import {
-  applyColorPolicy,
-  formatAgo,
-  formatBytes,
-  formatDuration,
-  formatTable,
-  formatUntil,
-  isPrintable,
-  printablePayload,
-  writeNdjson,
-} from '../../src/cli/output.js';
+import {applyColorPolicy, formatTable, writeNdjson} from '../../src/cli/output.js';
 import {canPrompt, colorEnabled, isInteractive, requireTty, showProgress} from '../../src/cli/tty.js';
 import {ValidationError} from '../../src/lib/errors.js';
 
@@ -32,46 +22,6 @@ describe('formatTable', () => {
 
   it('prints empty cells for null and undefined', () => {
     expect(formatTable(['A', 'B'], [[null, undefined]])).toBe('A  B\n-  -\n');
-  });
-});
-
-describe('sizes, durations, times', () => {
-  it('formats bytes like Go asynq\'s byteCount (decimal units)', () => {
-    expect([0, 999, 1000, 1500, 999_999, 2_000_000, 3.5e9, 1e12].map(formatBytes)).toEqual([
-      '0 B', '999 B', '1.0 kB', '1.5 kB', '1000.0 kB', '2.0 MB', '3.5 GB', '1.0 TB',
-    ]);
-  });
-
-  it('formats durations compactly: milliseconds under a second, else whole seconds in Go notation', () => {
-    const cases: [number, string][] = [
-      [0, '0s'], [150, '150ms'], [999.4, '999ms'], [1499, '1s'], [1500, '2s'], [90_000, '1m30s'],
-      [3_600_000, '1h'], [3_605_000, '1h0m5s'], [5_400_000, '1h30m'], [120_000, '2m'], [129_600_000, '36h'], [-90_000, '-1m30s'],
-    ];
-    for (const [ms, text] of cases) expect([ms, formatDuration(ms)]).toEqual([ms, text]);
-  });
-
-  it('formats times relative to now like Go\'s dash', () => {
-    const now = new Date('2026-01-01T00:00:00Z');
-    expect(formatUntil(new Date('2026-01-01T00:01:05Z'), now)).toBe('in 1m5s');
-    expect(formatUntil(new Date('2025-12-31T23:59:00Z'), now)).toBe('now');
-    expect(formatUntil(new Date('2026-01-01T00:00:00.200Z'), now)).toBe('in 1s');
-    expect(formatAgo(new Date('2025-12-31T23:59:55Z'), now)).toBe('5s ago');
-    expect(formatAgo(now, now)).toBe('just now');
-  });
-});
-
-describe('printable payloads (Go asynq CLI\'s isPrintable/sprintBytes)', () => {
-  const enc = (s: string) => new TextEncoder().encode(s);
-
-  it('prints valid UTF-8 text made of printable characters and spaces', () => {
-    expect(printablePayload(enc('{"user_id": 42, "name": "Zoë 東京"}'))).toBe('{"user_id": 42, "name": "Zoë 東京"}');
-    expect(isPrintable(enc('emoji 🎉 ok'))).toBe(true);
-  });
-
-  it('calls everything else non-printable: invalid UTF-8, control characters (also \\n and \\t), empty, only spaces', () => {
-    for (const data of [Uint8Array.of(0xff, 0xfe), enc('line1\nline2'), enc('a\tb'), enc('bell\u0007'), enc(''), enc('   '), enc('\u00a0')]) {
-      expect(printablePayload(data)).toBe('non-printable bytes');
-    }
   });
 });
 

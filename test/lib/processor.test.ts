@@ -5,12 +5,10 @@ import {SimulatedClock, unixSeconds} from '../../src/lib/clock.js';
 import {
   Processor, computeDeadline, normalizeQueues, queueOrder, type ProcessorParams,
 } from '../../src/lib/processor.js';
-import {CanceledError, DeadlineExceededError, HandlerPanicError, type HandlerFunc, type TaskContext} from '../../src/lib/handler.js';
-import {LeaseExpiredError} from '../../src/lib/recoverer.js';
-import {RevokeTask, SkipRetry} from '../../src/lib/retry.js';
+import {CanceledError, DeadlineExceededError, HandlerPanicError, LeaseExpiredError, RevokeTask, SkipRetry, ValidationError} from '../../src/lib/errors.js';
+import type {HandlerFunc, TaskContext} from '../../src/lib/handler.js';
 import {ServeMux} from '../../src/lib/servemux.js';
 import {Syncer} from '../../src/lib/syncer.js';
-import {ValidationError} from '../../src/lib/errors.js';
 import type {Task} from '../../src/lib/task.js';
 import type {TaskMessage} from '../../src/lib/base/codec.js';
 import {useRedis} from '../support/redis.js';

@@ -8,7 +8,7 @@ import {Redis} from 'ioredis';
 import * as keys from '../../src/lib/base/keys.js';
 import {RDB} from '../../src/lib/broker/rdb.js';
 import {Client} from '../../src/lib/client.js';
-import {CanceledError} from '../../src/lib/handler.js';
+import {CanceledError} from '../../src/lib/errors.js';
 import {Server} from '../../src/lib/server.js';
 import {Task} from '../../src/lib/task.js';
 import {startRedisCluster} from '../support/redis-cluster.js';

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {ServeMux, HandlerNotFoundError} from '../../src/lib/servemux.js';
-import {ValidationError} from '../../src/lib/errors.js';
+import {HandlerNotFoundError, ValidationError} from '../../src/lib/errors.js';
+import {ServeMux} from '../../src/lib/servemux.js';
 import {Task} from '../../src/lib/task.js';
 import type {Handler, TaskContext} from '../../src/lib/handler.js';
 

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {
-  barWidths, compactNumber, fit, fitSegments, formatErrorRate, formatLatency, layoutColumns, payloadLine, payloadLines, relativeTime,
-  scrollOffset, segmentsWidth, shortDuration, sparkline, stackedBar, textWidth, truncate, wrapText, type Column,
+  barWidths, compactNumber, fit, fitSegments, layoutColumns, scrollOffset, segmentsWidth, sparkline, stackedBar, textWidth, truncate,
+  wrapText, type Column,
 } from '../../src/ui/format.js';
 
 describe('display widths', () => {
@@ -36,51 +36,9 @@ describe('display widths', () => {
   });
 });
 
-describe('numbers and times', () => {
+describe('numbers', () => {
   it('keeps numbers within five columns', () => {
     expect([0, 9999, 12_345, 123_456, 1_234_567, 98_765_432_100].map(compactNumber)).toEqual(['0', '9999', '12.3k', '123k', '1.2M', '98.8G']);
-  });
-
-  it('prints the error rate as Go\'s dash does, or - when nothing was processed', () => {
-    expect(formatErrorRate(0, 0)).toBe('-');
-    expect(formatErrorRate(200, 3)).toBe('1.50%');
-  });
-
-  it('rounds latency to whole seconds', () => {
-    expect(formatLatency(0)).toBe('0s');
-    expect(formatLatency(2600)).toBe('3s');
-    expect(formatLatency(90_400)).toBe('1m30s');
-  });
-
-  it('shortens durations to their two largest units', () => {
-    expect([0, 999, 45_000, 330_000, 3_600_000, 11_100_000, 1_119_600_000].map(shortDuration)).toEqual(['0s', '0s', '45s', '5m30s', '1h', '3h5m', '12d23h']);
-  });
-
-  it('says times relative to now', () => {
-    const now = new Date('2024-05-01T12:00:00Z');
-    expect(relativeTime(null, now)).toBe('-');
-    expect(relativeTime(new Date(now.getTime() + 65_000), now)).toBe('in 1m5s');
-    expect(relativeTime(new Date(now.getTime() - 3_600_000), now)).toBe('1h ago');
-    expect(relativeTime(new Date(now.getTime() + 300), now)).toBe('now');
-    expect(relativeTime(new Date(now.getTime() - 300), now)).toBe('just now');
-  });
-});
-
-describe('payloads', () => {
-  it('shows payloads on one line as Go\'s dash: <nil>, <non-printable>, newlines as two spaces', () => {
-    expect(payloadLine(null)).toBe('<nil>');
-    expect(payloadLine(Buffer.alloc(0))).toBe('<nil>');
-    expect(payloadLine(Buffer.from([0xff, 0x00, 0x01]))).toBe('<non-printable>');
-    expect(payloadLine(Buffer.from('{"a":1,\n"b":2}'))).toBe('{"a":1,  "b":2}');
-    expect(payloadLine(Buffer.from('孙悟空'))).toBe('孙悟空');
-  });
-
-  it('pretty-prints JSON objects for the detail pane and leaves other text alone', () => {
-    expect(payloadLines(Buffer.from('{"to":"x","n":[1,2]}'))).toEqual(['{', '  "to": "x",', '  "n": [', '    1,', '    2', '  ]', '}']);
-    expect(payloadLines(Buffer.from('plain\ntext'))).toEqual(['plain', 'text']);
-    expect(payloadLines(Buffer.from('42'))).toEqual(['42']);
-    expect(payloadLines(Buffer.from([0xde, 0xad, 0xbe, 0xef]))).toEqual(['<non-printable, 4 bytes> de ad be ef']);
-    expect(payloadLines(null)).toEqual(['<nil>']);
   });
 });
 

@@ -34,7 +34,7 @@ import {delimiter, isAbsolute, join, resolve} from 'node:path';
 import {ValidationError, errorMessage} from '../../lib/errors.js';
 import type {Handler, TaskContext} from '../../lib/handler.js';
 import type {Logger} from '../../lib/logger.js';
-import {SkipRetry} from '../../lib/retry.js';
+import {SkipRetry} from '../../lib/errors.js';
 import type {Task} from '../../lib/task.js';
 
 /** Exit status meaning "retry later, do not count this attempt as a failure" (EX_TEMPFAIL). */

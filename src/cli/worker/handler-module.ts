@@ -19,7 +19,7 @@ import {extname, resolve} from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {ValidationError, errorMessage} from '../../lib/errors.js';
 import {toHandler, type Handler, type HandlerFunc, type TaskContext} from '../../lib/handler.js';
-import {HandlerNotFoundError} from '../../lib/servemux.js';
+import {HandlerNotFoundError} from '../../lib/errors.js';
 import type {Task} from '../../lib/task.js';
 
 /**

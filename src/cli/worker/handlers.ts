@@ -9,7 +9,7 @@ import type {Handler, TaskContext} from '../../lib/handler.js';
 import type {Logger} from '../../lib/logger.js';
 import {isSkipRetry} from '../../lib/retry.js';
 import type {Task} from '../../lib/task.js';
-import {formatDuration} from '../output.js';
+import {compactDuration} from '../format/time.js';
 import {validateQueueName} from '../flags.js';
 
 /**
@@ -88,7 +88,7 @@ export function logEachTask(inner: Handler, logger: Logger, counts: TaskCounts, 
   return {
     async processTask(task: Task, ctx: TaskContext): Promise<void> {
       const start = now();
-      const facts = (): string => `type=${JSON.stringify(task.type)} id=${ctx.taskId} queue=${ctx.queue} duration=${formatDuration(now() - start)}`;
+      const facts = (): string => `type=${JSON.stringify(task.type)} id=${ctx.taskId} queue=${ctx.queue} duration=${compactDuration(now() - start)}`;
       try {
         await inner.processTask(task, ctx);
         counts.succeeded++;

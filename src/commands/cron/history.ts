@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core';
 import {InspectorCommand, inspectFlags} from '../../cli/inspector-command.js';
-import {SEPARATOR, enqueueEventJson, enqueueEventTable, type EnqueueEventJson} from '../../cli/views.js';
+import {enqueueEventJson, type EnqueueEventJson} from '../../cli/views/json.js';
+import {SEPARATOR, enqueueEventTable} from '../../cli/views/text.js';
 
 export type CronHistoryResult = Array<{entryId: string; events: EnqueueEventJson[]}>;
 

@@ -1,5 +1,6 @@
 import {InspectorCommand} from '../../cli/inspector-command.js';
-import {schedulerEntryJson, schedulerEntryTable, type SchedulerEntryJson} from '../../cli/views.js';
+import {schedulerEntryJson, type SchedulerEntryJson} from '../../cli/views/json.js';
+import {schedulerEntryTable} from '../../cli/views/text.js';
 
 export type CronListResult = SchedulerEntryJson[];
 

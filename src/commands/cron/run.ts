@@ -6,7 +6,7 @@ import {ExitCode} from '../../cli/exit-codes.js';
 import {duration} from '../../cli/flags.js';
 import {failFast, unavailable} from '../../cli/inspector-command.js';
 import {logFlags, loggerFromFlags} from '../../cli/log-flags.js';
-import {formatDuration} from '../../cli/output.js';
+import {compactDuration} from '../../cli/format/time.js';
 
 export interface CronRunResult {
   /** The periodic task file, as given. */
@@ -63,7 +63,7 @@ SIGINT or SIGTERM: stop, remove this scheduler's entries from Redis, exit 0; a s
   async run(): Promise<CronRunResult> {
     const {flags} = await this.parse(CronRun);
     const file = periodicFile(flags.file, flags.config);
-    if (flags['sync-interval'] < 1000) throw new ValidationError(`--sync-interval must be at least 1s, got ${formatDuration(flags['sync-interval'])}`);
+    if (flags['sync-interval'] < 1000) throw new ValidationError(`--sync-interval must be at least 1s, got ${compactDuration(flags['sync-interval'])}`);
     const provider = new FilePeriodicTaskConfigProvider(file);
     await provider.getConfigs(); // a broken file fails here (exit 2), before Redis is touched
     const resolved = this.connection();
@@ -86,7 +86,7 @@ SIGINT or SIGTERM: stop, remove this scheduler's entries from Redis, exit 0; a s
     try {
       await checkRedis(resolved); // an unreachable Redis fails here (exit 5)
       await mgr.start();
-      logger.info(`Running ${mgr.entries().length} periodic task(s) from ${file}, re-read every ${formatDuration(flags['sync-interval'])} or on SIGHUP`);
+      logger.info(`Running ${mgr.entries().length} periodic task(s) from ${file}, re-read every ${compactDuration(flags['sync-interval'])} or on SIGHUP`);
       await signals.stopped;
       await signals.reloading;
       const entries = mgr.entries().map((e) => ({id: e.id, spec: e.spec, type: e.task.type}));

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core';
 import {InspectorCommand} from '../../cli/inspector-command.js';
-import {SEPARATOR, dailyStatsJson, historyTable, type DailyStatsJson} from '../../cli/views.js';
+import {dailyStatsJson, type DailyStatsJson} from '../../cli/views/json.js';
+import {SEPARATOR, historyTable} from '../../cli/views/text.js';
 
 export type QueueHistoryResult = Array<{queue: string; days: DailyStatsJson[]}>;
 

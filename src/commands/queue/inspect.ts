@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core';
 import {InspectorCommand} from '../../cli/inspector-command.js';
-import {SEPARATOR, queueInfoJson, queueInfoView, type QueueInfoJson} from '../../cli/views.js';
+import {queueInfoJson, type QueueInfoJson} from '../../cli/views/json.js';
+import {SEPARATOR, queueInfoView} from '../../cli/views/text.js';
 
 export type QueueInspectResult = QueueInfoJson[];
 

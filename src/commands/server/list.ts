@@ -1,5 +1,6 @@
 import {InspectorCommand} from '../../cli/inspector-command.js';
-import {serverJson, serverTable, type ServerJson} from '../../cli/views.js';
+import {serverJson, type ServerJson} from '../../cli/views/json.js';
+import {serverTable} from '../../cli/views/text.js';
 
 export type ServerListResult = ServerJson[];
 

@@ -1,5 +1,6 @@
 import {InspectorCommand, inspectFlags, taskIdArg, taskIdFrom} from '../../cli/inspector-command.js';
-import {taskInfoView, taskJson, type TaskJson} from '../../cli/views.js';
+import {taskJson, type TaskJson} from '../../cli/views/json.js';
+import {taskInfoView} from '../../cli/views/text.js';
 
 export type TaskInspectResult = TaskJson;
 

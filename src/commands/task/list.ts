@@ -1,5 +1,6 @@
 import {InspectorCommand, inspectFlags, stateFlag} from '../../cli/inspector-command.js';
-import {taskJson, taskTable, type TaskJson} from '../../cli/views.js';
+import {taskJson, type TaskJson} from '../../cli/views/json.js';
+import {taskTable} from '../../cli/views/text.js';
 import type {TaskState} from '../../lib/index.js';
 
 export type TaskListResult = TaskJson[];

@@ -7,6 +7,7 @@
  * Timestamps are always written (v0.24.1 readers reject a missing one).
  */
 import protobuf from 'protobufjs';
+import {DecodeError} from '../errors.js';
 import {descriptor} from './proto/descriptor.js';
 
 const root = protobuf.Root.fromJSON(descriptor as unknown as protobuf.INamespace);
@@ -102,13 +103,6 @@ export interface SchedulerEntry {
 export interface SchedulerEnqueueEvent {
   taskId: string;
   enqueueTime: Timestamp;
-}
-
-export class DecodeError extends Error {
-  constructor(what: string, cause: unknown) {
-    super(`cannot decode ${what}: ${cause instanceof Error ? cause.message : String(cause)}`, {cause});
-    this.name = 'DecodeError';
-  }
 }
 
 type Wire = Record<string, unknown>;

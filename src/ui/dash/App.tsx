@@ -5,7 +5,7 @@
  */
 import {Box, useApp, useInput} from 'ink';
 import {useEffect, useReducer, useRef} from 'react';
-import {isRedisUnavailable} from '../../cli/exit-codes.js';
+import {isRedisUnavailable} from '../../lib/errors.js';
 import {AsynqError, RedisUnavailableError, redact} from '../../lib/errors.js';
 import type {GroupInfo, QueueInfo, SchedulerEnqueueEvent, SchedulerEntry, ServerInfo} from '../../lib/inspector.js';
 import {Lines} from '../components/Lines.js';

@@ -13,10 +13,10 @@ import {
   checkExecutable, EXEC_RETRY_LATER_EXIT_CODE, EXEC_SKIP_RETRY_EXIT_CODE, ExecFailedError, ExecHandler, ExecRetryLaterError,
   execIsFailure, parseExecSpec, splitCommandLine,
 } from '../../../src/cli/worker/exec-handler.js';
-import {DeadlineExceededError, type TaskContext} from '../../../src/lib/handler.js';
+import {DeadlineExceededError, ValidationError} from '../../../src/lib/errors.js';
+import type {TaskContext} from '../../../src/lib/handler.js';
 import {isSkipRetry} from '../../../src/lib/retry.js';
 import {Task, type ResultWriter} from '../../../src/lib/task.js';
-import {ValidationError} from '../../../src/lib/errors.js';
 import {processAlive} from '../../support/process.js';
 import {recordingLogger} from '../../support/logger.js';
 import {waitFor} from '../../support/wait.js';

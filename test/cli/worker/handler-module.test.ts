@@ -9,10 +9,10 @@ import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import {afterEach, describe, expect, it} from 'vitest';
-import {ValidationError} from '../../../src/lib/errors.js';
+import {HandlerNotFoundError, ValidationError} from '../../../src/lib/errors.js';
 import type {TaskContext} from '../../../src/lib/handler.js';
 import {handlerFromExport, loadHandlerModule, parseTypePattern, TypeRouter} from '../../../src/cli/worker/handler-module.js';
-import {HandlerNotFoundError, ServeMux} from '../../../src/lib/servemux.js';
+import {ServeMux} from '../../../src/lib/servemux.js';
 import {Task} from '../../../src/lib/task.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));

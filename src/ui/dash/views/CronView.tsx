@@ -5,7 +5,9 @@
 import type {SchedulerEnqueueEvent, SchedulerEntry} from '../../../lib/inspector.js';
 import {Lines} from '../../components/Lines.js';
 import {masterDetailLines, masterRows} from '../../components/table.js';
-import {payloadLine, relativeTime, utcTime, type Segment} from '../../format.js';
+import {dashPayloadLine} from '../../../cli/format/bytes.js';
+import {dashRelativeTime, dashUtcTime} from '../../../cli/format/time.js';
+import type {Segment} from '../../format.js';
 
 export interface CronViewProps {
   entries: readonly SchedulerEntry[] | null;
@@ -32,18 +34,18 @@ export function cronViewLines(p: CronViewProps): Array<string | Segment[]> {
       {header: 'Entry ID', width: 10, flex: 1, max: 36, priority: 20, cell: (e) => e.id},
       {header: 'Spec', width: 11, flex: 1, max: 24, cell: (e) => e.spec},
       {header: 'Type', width: 8, flex: 1, max: 30, cell: (e) => e.task.type},
-      {header: 'Payload', width: 8, flex: 1, priority: 10, cell: (e) => payloadLine(e.task.payload)},
+      {header: 'Payload', width: 8, flex: 1, priority: 10, cell: (e) => dashPayloadLine(e.task.payload)},
       {header: 'Options', width: 8, flex: 1, priority: 15, cell: (e) => e.options.join(' ')},
-      {header: 'Next', width: 10, cell: (e) => relativeTime(e.next, now)},
-      {header: 'Prev', width: 10, cell: (e) => (e.prev === null ? 'N/A' : relativeTime(e.prev, now))},
+      {header: 'Next', width: 10, cell: (e) => dashRelativeTime(e.next, now)},
+      {header: 'Prev', width: 10, cell: (e) => (e.prev === null ? 'N/A' : dashRelativeTime(e.prev, now))},
     ],
     rows: p.entries,
     cursor: p.cursor,
     title: (e) => [{text: `Recent enqueues of ${e.id}`, ...(p.color ? {bold: true} : {})}, {text: ` (${e.spec} ${e.task.type})`}],
     subColumns: [
       {header: 'Task ID', width: 10, flex: 1, max: 36, cell: (e) => e.taskId},
-      {header: 'Enqueued', width: 10, cell: (e) => relativeTime(e.enqueuedAt, now)},
-      {header: 'At', width: 23, priority: 10, cell: (e) => utcTime(e.enqueuedAt)},
+      {header: 'Enqueued', width: 10, cell: (e) => dashRelativeTime(e.enqueuedAt, now)},
+      {header: 'At', width: 23, priority: 10, cell: (e) => dashUtcTime(e.enqueuedAt)},
     ],
     subRows: () => p.events,
     empty: 'none yet',

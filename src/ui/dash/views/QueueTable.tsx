@@ -8,7 +8,10 @@ import type {QueueInfo} from '../../../lib/inspector.js';
 import type {TaskState} from '../../../lib/base/states.js';
 import {Lines} from '../../components/Lines.js';
 import {tableLines, rowSegments, windowLabel} from '../../components/table.js';
-import {compactNumber, formatBytes, formatErrorRate, formatLatency, stackedBar, type Column, type Segment} from '../../format.js';
+import {goByteCount} from '../../../cli/format/bytes.js';
+import {dashErrorRate} from '../../../cli/format/number.js';
+import {dashLatency} from '../../../cli/format/time.js';
+import {compactNumber, stackedBar, type Column, type Segment} from '../../format.js';
 import {STATE_ORDER, STATE_STYLE} from '../../theme.js';
 import type {SortKey} from '../state.js';
 
@@ -64,9 +67,9 @@ function columns(scale: number, color: boolean): Column<Row>[] {
       header: 'Fail', width: 5, align: 'right', priority: 85,
       cell: (q) => (q.failed > 0 ? [{text: compactNumber(q.failed), color: 'red'}] : compactNumber(q.failed)),
     },
-    {header: 'Err%', width: 7, align: 'right', priority: 80, cell: (q) => formatErrorRate(q.processed, q.failed)},
-    {header: 'Lat', width: 6, align: 'right', priority: 45, cell: (q) => formatLatency(q.latency)},
-    {header: 'Mem', width: 8, align: 'right', priority: 40, cell: (q) => formatBytes(q.memoryUsage)},
+    {header: 'Err%', width: 7, align: 'right', priority: 80, cell: (q) => dashErrorRate(q.processed, q.failed)},
+    {header: 'Lat', width: 6, align: 'right', priority: 45, cell: (q) => dashLatency(q.latency)},
+    {header: 'Mem', width: 8, align: 'right', priority: 40, cell: (q) => goByteCount(q.memoryUsage)},
     {
       header: 'States', width: 10, flex: 3, priority: 62,
       cell: (q, w) => stackedBar(

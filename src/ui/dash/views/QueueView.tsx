@@ -8,7 +8,10 @@ import type {DailyStats, GroupInfo, QueueInfo} from '../../../lib/inspector.js';
 import type {TaskInfo} from '../../../lib/task.js';
 import {Lines} from '../../components/Lines.js';
 import {tableLines, windowLabel} from '../../components/table.js';
-import {compactNumber, formatBytes, formatErrorRate, formatLatency, segmentsWidth, type Segment} from '../../format.js';
+import {goByteCount} from '../../../cli/format/bytes.js';
+import {dashErrorRate} from '../../../cli/format/number.js';
+import {dashLatency} from '../../../cli/format/time.js';
+import {compactNumber, segmentsWidth, type Segment} from '../../format.js';
 import {STATE_ORDER, STATE_STYLE} from '../../theme.js';
 import type {QueueScreen} from '../state.js';
 import {historyChartLines} from './HistoryChart.js';
@@ -47,9 +50,9 @@ function summary(info: QueueInfo | null, name: string, color: boolean): Segment[
   const parts = [
     `size ${compactNumber(info.size)}`,
     ...(info.groups > 0 ? [`groups ${compactNumber(info.groups)}`] : []),
-    `latency ${formatLatency(info.latency)}`,
-    `memory ${formatBytes(info.memoryUsage)}`,
-    `error rate today ${formatErrorRate(info.processed, info.failed)}`,
+    `latency ${dashLatency(info.latency)}`,
+    `memory ${goByteCount(info.memoryUsage)}`,
+    `error rate today ${dashErrorRate(info.processed, info.failed)}`,
   ];
   return [b(`Queue ${name}`), {text: '  '}, state, {text: `  ${parts.join('  ')}`}];
 }

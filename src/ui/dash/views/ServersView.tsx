@@ -5,7 +5,9 @@
 import type {ServerInfo, WorkerInfo} from '../../../lib/inspector.js';
 import {Lines} from '../../components/Lines.js';
 import {masterDetailLines} from '../../components/table.js';
-import {payloadLine, relativeTime, shortDuration, type Segment} from '../../format.js';
+import {dashPayloadLine} from '../../../cli/format/bytes.js';
+import {dashRelativeTime, shortDuration} from '../../../cli/format/time.js';
+import type {Segment} from '../../format.js';
 
 export interface ServersViewProps {
   servers: readonly ServerInfo[] | null;
@@ -44,9 +46,9 @@ export function serversViewLines(p: ServersViewProps): Array<string | Segment[]>
       {header: 'Task ID', width: 10, flex: 1, max: 36, cell: (x) => x.taskId},
       {header: 'Type', width: 8, flex: 1, max: 30, cell: (x) => x.taskType},
       {header: 'Queue', width: 8, flex: 1, max: 20, cell: (x) => x.queue},
-      {header: 'Started', width: 10, cell: (x) => relativeTime(x.started, now)},
-      {header: 'Deadline', width: 10, priority: 20, cell: (x) => relativeTime(x.deadline, now)},
-      {header: 'Payload', width: 10, flex: 2, priority: 10, cell: (x) => payloadLine(x.taskPayload)},
+      {header: 'Started', width: 10, cell: (x) => dashRelativeTime(x.started, now)},
+      {header: 'Deadline', width: 10, priority: 20, cell: (x) => dashRelativeTime(x.deadline, now)},
+      {header: 'Payload', width: 10, flex: 2, priority: 10, cell: (x) => dashPayloadLine(x.taskPayload)},
     ],
     subRows: (s) => s.activeWorkers,
     empty: 'idle',

@@ -4,7 +4,8 @@
  * hints of the current screen.
  */
 import {Lines} from '../../components/Lines.js';
-import {clockTime, fit, formatDuration, segmentsWidth, type Segment} from '../../format.js';
+import {compactDuration, dashClockTime} from '../../../cli/format/time.js';
+import {fit, segmentsWidth, type Segment} from '../../format.js';
 import {STATUS_COLOR} from '../../theme.js';
 import type {DashState} from '../state.js';
 import {confirmSegments} from './ConfirmPrompt.js';
@@ -59,7 +60,7 @@ function leftSegments(p: StatusBarProps): Segment[] {
   if (s.section === 'queues' && s.queue === null && s.queues.draft !== null) return [{text: `/${s.queues.draft}`}, {text: '▏'}];
   if (s.status?.kind === 'error') return paint(`Error: ${s.status.text}`, 'error');
   if (p.pollError !== undefined) {
-    const since = p.updatedAt === undefined ? '' : ` (showing data from ${clockTime(p.updatedAt)})`;
+    const since = p.updatedAt === undefined ? '' : ` (showing data from ${dashClockTime(p.updatedAt)})`;
     return paint(`Error: ${p.pollError}${since}`, 'error');
   }
   if (s.status !== null) return paint(s.status.text, s.status.kind);
@@ -67,7 +68,7 @@ function leftSegments(p: StatusBarProps): Segment[] {
 }
 
 export function statusBarLines(p: StatusBarProps): Segment[][] {
-  const right = `${p.updatedAt === undefined ? 'loading…' : `updated ${clockTime(p.updatedAt)}`} · every ${formatDuration(p.refreshMs)}`;
+  const right = `${p.updatedAt === undefined ? 'loading…' : `updated ${dashClockTime(p.updatedAt)}`} · every ${compactDuration(p.refreshMs)}`;
   const left = leftSegments(p);
   const room = p.width - right.length - 1;
   const status: Segment[] = room > 10 && segmentsWidth(left) <= room

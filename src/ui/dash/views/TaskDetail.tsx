@@ -4,7 +4,9 @@
  */
 import type {TaskInfo} from '../../../lib/task.js';
 import {Lines} from '../../components/Lines.js';
-import {formatDuration, payloadLines, relativeTime, utcTime, wrapText, type Segment} from '../../format.js';
+import {dashPayloadLines} from '../../../cli/format/bytes.js';
+import {compactDuration, dashRelativeTime, dashUtcTime} from '../../../cli/format/time.js';
+import {wrapText, type Segment} from '../../format.js';
 
 export interface TaskDetailProps {
   taskId: string;
@@ -19,7 +21,7 @@ export interface TaskDetailProps {
 const KEY = 12;
 
 function when(d: Date | null, now: Date): string {
-  return d === null ? '-' : `${relativeTime(d, now)} (${utcTime(d)})`;
+  return d === null ? '-' : `${dashRelativeTime(d, now)} (${dashUtcTime(d)})`;
 }
 
 function field(name: string, value: string, color: boolean, valueColor?: string): Segment[] {
@@ -46,17 +48,17 @@ export function taskDetailLines(p: TaskDetailProps): Array<string | Segment[]> {
     for (const l of wrapText(t.lastErr, inner)) lines.push([{text: `  ${l}`, ...(c ? {color: 'red'} : {})}]);
   }
   lines.push(field('Next run', t.nextProcessAt === null ? 'n/a' : when(t.nextProcessAt, p.now), c));
-  lines.push(field('Timeout', t.timeout > 0 ? formatDuration(t.timeout) : 'none', c));
+  lines.push(field('Timeout', t.timeout > 0 ? compactDuration(t.timeout) : 'none', c));
   if (t.deadline !== null) lines.push(field('Deadline', when(t.deadline, p.now), c));
   if (t.completedAt !== null) lines.push(field('Completed', when(t.completedAt, p.now), c));
-  if (t.retention > 0) lines.push(field('Retention', formatDuration(t.retention), c));
+  if (t.retention > 0) lines.push(field('Retention', compactDuration(t.retention), c));
   const headers = Object.entries(t.headers);
   if (headers.length > 0) lines.push(field('Headers', headers.map(([k, v]) => `${k}=${v}`).join(' '), c));
   lines.push([{text: 'Payload', ...(c ? {bold: true} : {})}]);
-  for (const l of payloadLines(t.payload)) lines.push(...wrapText(l, inner).map((w) => `  ${w}`));
+  for (const l of dashPayloadLines(t.payload)) lines.push(...wrapText(l, inner).map((w) => `  ${w}`));
   if (t.result !== null) {
     lines.push([{text: 'Result', ...(c ? {bold: true} : {})}]);
-    for (const l of payloadLines(t.result)) lines.push(...wrapText(l, inner).map((w) => `  ${w}`));
+    for (const l of dashPayloadLines(t.result)) lines.push(...wrapText(l, inner).map((w) => `  ${w}`));
   }
   if (lines.length > p.height) {
     const cut = lines.slice(0, Math.max(1, p.height - 1));

@@ -7,7 +7,9 @@ import type {TaskState} from '../../../lib/base/states.js';
 import type {TaskInfo} from '../../../lib/task.js';
 import {Lines} from '../../components/Lines.js';
 import {tableLines} from '../../components/table.js';
-import {payloadLine, relativeTime, type Column, type Segment} from '../../format.js';
+import {dashPayloadLine} from '../../../cli/format/bytes.js';
+import {dashRelativeTime} from '../../../cli/format/time.js';
+import type {Column, Segment} from '../../format.js';
 
 export interface TaskTableProps {
   state: TaskState;
@@ -27,7 +29,7 @@ function idColumn(): Col {
 }
 
 const typeColumn: Col = {header: 'Type', width: 8, flex: 1, max: 32, cell: (t) => t.type};
-const payloadColumn = (priority?: number): Col => ({header: 'Payload', width: 10, flex: 2, priority, cell: (t) => payloadLine(t.payload)});
+const payloadColumn = (priority?: number): Col => ({header: 'Payload', width: 10, flex: 2, priority, cell: (t) => dashPayloadLine(t.payload)});
 const retried: Col = {header: 'Retried', width: 7, align: 'right', cell: (t) => String(t.retried)};
 const maxRetry: Col = {header: 'Max Retry', width: 9, align: 'right', priority: 20, cell: (t) => String(t.maxRetry)};
 const retryOf: Col = {header: 'Retry', width: 7, align: 'right', cell: (t) => `${t.retried}/${t.maxRetry}`};
@@ -38,8 +40,8 @@ function lastError(color: boolean): Col {
 
 /** The columns of a state's table (Go dash's set, with relative times). */
 export function taskColumns(state: TaskState, now: Date, color: boolean): Col[] {
-  const failedAt: Col = {header: 'Failed', width: 10, priority: 30, cell: (t) => relativeTime(t.lastFailedAt, now)};
-  const next: Col = {header: 'Next', width: 10, cell: (t) => relativeTime(t.nextProcessAt, now)};
+  const failedAt: Col = {header: 'Failed', width: 10, priority: 30, cell: (t) => dashRelativeTime(t.lastFailedAt, now)};
+  const next: Col = {header: 'Next', width: 10, cell: (t) => dashRelativeTime(t.nextProcessAt, now)};
   switch (state) {
     case 'active':
       return [
@@ -58,8 +60,8 @@ export function taskColumns(state: TaskState, now: Date, color: boolean): Col[] 
       return [idColumn(), typeColumn, retryOf, lastError(color), failedAt, payloadColumn(10)];
     case 'completed':
       return [
-        idColumn(), typeColumn, {header: 'Completed', width: 10, cell: (t) => relativeTime(t.completedAt, now)}, payloadColumn(10),
-        {header: 'Result', width: 8, flex: 1, priority: 15, cell: (t) => (t.result === null ? '' : payloadLine(t.result))},
+        idColumn(), typeColumn, {header: 'Completed', width: 10, cell: (t) => dashRelativeTime(t.completedAt, now)}, payloadColumn(10),
+        {header: 'Result', width: 8, flex: 1, priority: 15, cell: (t) => (t.result === null ? '' : dashPayloadLine(t.result))},
       ];
   }
 }

@@ -1,0 +1,145 @@
+/**
+ * The JSON documents of `--json` (stable camelCase fields, durations `…Ms`, instants ISO-8601,
+ * bytes as text or base64; documented in the README "JSON output"). The text views are in ./text.ts.
+ */
+import type {DailyStats, QueueInfo, SchedulerEnqueueEvent, SchedulerEntry, ServerInfo, TaskInfo, TaskState} from '../../lib/index.js';
+
+
+/** Bytes in JSON: the text when they are valid UTF-8, otherwise base64 (`encoding` says which). */
+export interface BytesJson {
+  data: string;
+  encoding: 'utf8' | 'base64';
+}
+
+const strictUtf8 = new TextDecoder('utf-8', {fatal: true});
+
+export function bytesJson(b: Uint8Array): BytesJson {
+  try {
+    return {data: strictUtf8.decode(b), encoding: 'utf8'};
+  } catch {
+    return {data: Buffer.from(b).toString('base64'), encoding: 'base64'};
+  }
+}
+
+const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+
+export interface TaskJson {
+  id: string;
+  queue: string;
+  type: string;
+  state: TaskState;
+  payload: string;
+  payloadEncoding: BytesJson['encoding'];
+  headers: Record<string, string>;
+  maxRetry: number;
+  retried: number;
+  lastErr: string;
+  lastFailedAt: string | null;
+  timeoutMs: number;
+  deadline: string | null;
+  group: string;
+  nextProcessAt: string | null;
+  isOrphaned: boolean;
+  retentionMs: number;
+  completedAt: string | null;
+  result: string | null;
+  resultEncoding: BytesJson['encoding'] | null;
+}
+
+export function taskJson(t: TaskInfo): TaskJson {
+  const payload = bytesJson(t.payload);
+  const result = t.result === null ? null : bytesJson(t.result);
+  return {
+    id: t.id, queue: t.queue, type: t.type, state: t.state, payload: payload.data, payloadEncoding: payload.encoding,
+    headers: {...t.headers}, maxRetry: t.maxRetry, retried: t.retried, lastErr: t.lastErr, lastFailedAt: iso(t.lastFailedAt),
+    timeoutMs: t.timeout, deadline: iso(t.deadline), group: t.group, nextProcessAt: iso(t.nextProcessAt),
+    isOrphaned: t.isOrphaned, retentionMs: t.retention, completedAt: iso(t.completedAt),
+    result: result?.data ?? null, resultEncoding: result?.encoding ?? null,
+  };
+}
+
+/** QueueInfo in JSON: `latency` → `latencyMs`, `memoryUsage` → `memoryUsageBytes`, `timestamp` ISO. */
+export type QueueInfoJson = Omit<QueueInfo, 'latency' | 'memoryUsage' | 'timestamp'> & {
+  latencyMs: number;
+  memoryUsageBytes: number;
+  timestamp: string;
+};
+
+export function queueInfoJson(q: QueueInfo): QueueInfoJson {
+  const {latency, memoryUsage, timestamp, ...counts} = q;
+  return {...counts, latencyMs: latency, memoryUsageBytes: memoryUsage, timestamp: timestamp.toISOString()};
+}
+
+export interface WorkerJson {
+  taskId: string;
+  taskType: string;
+  taskPayload: string;
+  taskPayloadEncoding: BytesJson['encoding'];
+  queue: string;
+  startedAt: string;
+  deadline: string;
+}
+
+export interface ServerJson {
+  id: string;
+  host: string;
+  pid: number;
+  concurrency: number;
+  queues: Record<string, number>;
+  strictPriority: boolean;
+  status: string;
+  startedAt: string;
+  activeWorkers: WorkerJson[];
+}
+
+export function serverJson(s: ServerInfo): ServerJson {
+  return {
+    id: s.id, host: s.host, pid: s.pid, concurrency: s.concurrency, queues: {...s.queues}, strictPriority: s.strictPriority,
+    status: s.status, startedAt: s.started.toISOString(),
+    activeWorkers: s.activeWorkers.map((w) => {
+      const p = bytesJson(w.taskPayload);
+      return {
+        taskId: w.taskId, taskType: w.taskType, taskPayload: p.data, taskPayloadEncoding: p.encoding, queue: w.queue,
+        startedAt: w.started.toISOString(), deadline: w.deadline.toISOString(),
+      };
+    }),
+  };
+}
+
+export interface SchedulerEntryJson {
+  id: string;
+  spec: string;
+  taskType: string;
+  taskPayload: string;
+  taskPayloadEncoding: BytesJson['encoding'];
+  options: string[];
+  nextEnqueueAt: string;
+  prevEnqueueAt: string | null;
+}
+
+export function schedulerEntryJson(e: SchedulerEntry): SchedulerEntryJson {
+  const p = bytesJson(e.task.payload);
+  return {
+    id: e.id, spec: e.spec, taskType: e.task.type, taskPayload: p.data, taskPayloadEncoding: p.encoding,
+    options: [...e.options], nextEnqueueAt: e.next.toISOString(), prevEnqueueAt: iso(e.prev),
+  };
+}
+
+export interface EnqueueEventJson {
+  taskId: string;
+  enqueuedAt: string;
+}
+
+export function enqueueEventJson(e: SchedulerEnqueueEvent): EnqueueEventJson {
+  return {taskId: e.taskId, enqueuedAt: e.enqueuedAt.toISOString()};
+}
+
+export interface DailyStatsJson {
+  date: string;
+  processed: number;
+  failed: number;
+}
+
+export function dailyStatsJson(d: DailyStats): DailyStatsJson {
+  return {date: d.date, processed: d.processed, failed: d.failed};
+}
