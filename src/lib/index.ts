@@ -4,7 +4,7 @@
  */
 export {Client, type ClientOptions, type EnqueueManyItem} from './client.js';
 export {Task, type TaskInfo, type TaskPayload, type ResultWriter} from './task.js';
-export {type TaskOptions} from './options.js';
+export {type TaskOptions} from './task.js';
 export {TASK_STATES, type TaskState} from './base/states.js';
 export {toMs, goDurationString, goUnixDate, type Duration} from './duration.js';
 export {
@@ -32,6 +32,6 @@ export {Scheduler, periodicTaskIdentity, type SchedulerOptions, type SchedulerEn
 export {PeriodicTaskManager, type PeriodicTaskConfig, type PeriodicTaskConfigProvider, type PeriodicTaskManagerOptions} from './periodic-task-manager.js';
 export {FilePeriodicTaskConfigProvider, parsePeriodicTaskConfigs} from './yaml-config-provider.js';
 export {parseCronSpec, type CronSchedule} from './cron-spec.js';
-export {optionStrings, parseOptionString, formatParsedOption, parsedOptionsToTaskOptions, GO_DISPLAYED_OPTIONS, type ParsedOption} from './option-strings.js';
+export {optionStrings} from './option-strings.js';
 export {TaskFailedError, WaitTimeoutError, ReplicationTimeoutError} from './errors.js';
 export {waitForTask, waitForTaskSuccess, FINAL_STATES, type TaskInfoSource, type WaitOptions} from './wait.js';

@@ -145,16 +145,17 @@ export type OptionValue<K extends OptionKey> = OptionKindValue[Specs[K]['kind']]
 /** The option keys in table order. */
 export const OPTION_KEYS = Object.keys(OPTION_SPECS) as OptionKey[];
 
+/** Every option and its spec in table order, for code that treats all options alike. */
+export const OPTION_ENTRIES: ReadonlyArray<readonly [OptionKey, OptionSpec]> = OPTION_KEYS.map((k) => [k, OPTION_SPECS[k]]);
+
 /** The spec of `key`, or undefined when `key` is not a task option (inherited names such as `toString` are not). */
 export function optionSpec(key: string): OptionSpec | undefined {
   return Object.hasOwn(OPTION_SPECS, key) ? OPTION_SPECS[key as OptionKey] : undefined;
 }
 
 /** Pairs of options that set the same thing, the `excludes` target first: `[processAt, processIn]`. */
-export const OPTION_CONFLICTS: ReadonlyArray<readonly [OptionKey, OptionKey]> = OPTION_KEYS.flatMap((k) => {
-  const other = (OPTION_SPECS[k] as OptionSpec).excludes;
-  return other === undefined ? [] : [[other, k] as const];
-});
+export const OPTION_CONFLICTS: ReadonlyArray<readonly [OptionKey, OptionKey]> = OPTION_ENTRIES.flatMap(([k, spec]) =>
+  spec.excludes === undefined ? [] : [[spec.excludes, k] as const]);
 
 const LONE_SURROGATE = /\p{Cs}/u;
 
