@@ -1,13 +1,15 @@
 /**
- * `asynq enqueue`'s task option flags (every TaskOption), their conversion to TaskOptions, and the
+ * `asynq enqueue`'s task option flags, built from the option table (OPTION_SPECS: one flag per
+ * TaskOptions field, its name, help and value kind), their conversion to TaskOptions, and the
  * payload sources (argument, file, stdin) with the "looks like JSON, so it must be JSON" check.
  */
 import {readFile} from 'node:fs/promises';
-import {Flags} from '@oclif/core';
+import {Flags, type Interfaces} from '@oclif/core';
 import {ValidationError, errorMessage} from '../lib/errors.js';
-import type {TaskOptions} from '../lib/options.js';
-import {parseRfc3339} from './enqueue/jsonl.js';
-import {duration, queueName} from './flags.js';
+import {OPTION_CONFLICTS, OPTION_ENTRIES, OPTION_SPECS, validateOption, type OptionKey, type OptionSpec} from '../lib/option-specs.js';
+import {parseRfc3339} from '../lib/rfc3339.js';
+import type {TaskOptions} from '../lib/task.js';
+import {duration} from './flags.js';
 
 /** An RFC 3339 time flag → Date. */
 export const time = Flags.custom<Date>({
@@ -15,46 +17,60 @@ export const time = Flags.custom<Date>({
   parse: async (input, _ctx, opts) => parseRfc3339(input, `--${opts.name}`),
 });
 
-/** The flags that set task options (also the defaults of every line with --from). */
-export const taskOptionFlags = {
-  queue: queueName({summary: 'Queue to put the task in (default "default").'}),
-  'max-retry': Flags.integer({min: 0, helpValue: '<n>', summary: 'How many times a failed task is retried (default 25).'}),
-  timeout: duration({summary: 'How long one attempt may run, e.g. 90s, 10m (default 30m when --deadline is not given).'}),
-  deadline: time({summary: 'Absolute deadline of the task, RFC 3339 (e.g. 2026-01-02T15:04:05Z).'}),
-  unique: duration({summary: 'Reject an identical task (same type, payload and queue) for this long, e.g. 1h (at least 1s).'}),
-  'process-in': duration({summary: 'Process the task this long from now, e.g. 10m.'}),
-  'process-at': time({summary: 'Process the task at this time, RFC 3339.'}),
-  retention: duration({summary: 'Keep the task (and its result) this long after it completes, e.g. 24h.'}),
-  group: Flags.string({helpValue: '<group>', summary: 'Aggregation group (processed by a server with a group aggregator).'}),
-  header: Flags.string({
-    multiple: true,
-    multipleNonGreedy: true,
-    helpValue: '<key=value>',
-    summary: 'Task header (repeatable).',
-  }),
-};
+type Specs = typeof OPTION_SPECS;
 
-export interface TaskOptionFlagValues {
-  queue?: string;
-  'max-retry'?: number;
-  timeout?: number;
-  deadline?: Date;
-  unique?: number;
-  'process-in'?: number;
-  'process-at'?: Date;
-  retention?: number;
-  group?: string;
-  header?: string[];
-  'task-id'?: string;
+/** What the flag of each option kind gives: durations in ms, headers as the `k=v` strings. */
+interface FlagValueOfKind {
+  string: string;
+  int: number;
+  duration: number;
+  time: Date;
+  headers: string[];
 }
 
+type FlagValue<K extends OptionKey> = FlagValueOfKind[Specs[K]['kind']];
+
+/** The option flags, by flag name (`max-retry`, `process-in`, `header`, …). */
+export type TaskOptionFlags = {[K in OptionKey as Specs[K]['flag']['name']]: Interfaces.OptionFlag<FlagValue<K> | undefined>};
+
+/** The parsed values of the option flags. */
+export type TaskOptionFlagValues = {[K in OptionKey as Specs[K]['flag']['name']]?: FlagValue<K>};
+
+/** The flag of one option, after its kind. */
+function optionFlag(key: OptionKey, spec: OptionSpec): TaskOptionFlags[keyof TaskOptionFlags] {
+  const {summary, helpValue, char, checked} = spec.flag;
+  const common = {summary, ...(helpValue === undefined ? {} : {helpValue}), ...(char === undefined ? {} : {char: char as Interfaces.Flag<unknown>['char']})};
+  switch (spec.kind) {
+    case 'string':
+      return Flags.string({...common, ...(checked ? {parse: async (input: string) => validateOption(key, input) as string} : {})});
+    case 'int':
+      return Flags.integer({helpValue: '<n>', ...common, min: spec.floor});
+    case 'duration':
+      return duration(common);
+    case 'time':
+      return time(common);
+    case 'headers':
+      return Flags.string({helpValue: '<key=value>', ...common, multiple: true, multipleNonGreedy: true});
+  }
+}
+
+/** The flags that set task options (also the defaults of every line with --from). */
+export const taskOptionFlags = Object.fromEntries(
+  OPTION_ENTRIES.map(([key, spec]) => [spec.flag.name, optionFlag(key, spec)]),
+) as unknown as TaskOptionFlags;
+
+/** Option flags that cannot be given together, as `[flag, flag]` names: `[process-in, process-at]`. */
+export const taskOptionFlagConflicts: ReadonlyArray<readonly [string, string]> = OPTION_CONFLICTS.map(
+  ([a, b]) => [OPTION_SPECS[b].flag.name, OPTION_SPECS[a].flag.name] as const,
+);
+
 /** `k=v` strings → headers (split at the first '='; later keys win). */
-export function parseHeaders(values: readonly string[] = []): Record<string, string> | undefined {
+export function parseHeaders(values: readonly string[] = [], flag: string = OPTION_SPECS.headers.flag.name): Record<string, string> | undefined {
   if (values.length === 0) return undefined;
   const out: Record<string, string> = {};
   for (const h of values) {
     const eq = h.indexOf('=');
-    if (eq <= 0) throw new ValidationError(`invalid --header ${JSON.stringify(h)}: expected key=value`);
+    if (eq <= 0) throw new ValidationError(`invalid --${flag} ${JSON.stringify(h)}: expected key=value`);
     out[h.slice(0, eq)] = h.slice(eq + 1);
   }
   return out;
@@ -62,12 +78,13 @@ export function parseHeaders(values: readonly string[] = []): Record<string, str
 
 /** TaskOptions from the parsed flags; only the flags that were given. */
 export function taskOptionsFromFlags(f: TaskOptionFlagValues): TaskOptions {
-  const o: TaskOptions = {
-    queue: f.queue, maxRetry: f['max-retry'], timeout: f.timeout, deadline: f.deadline, unique: f.unique,
-    processIn: f['process-in'], processAt: f['process-at'], retention: f.retention, group: f.group,
-    headers: parseHeaders(f.header), taskId: f['task-id'],
-  };
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as TaskOptions;
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of OPTION_ENTRIES) {
+    const v: unknown = (f as Record<string, unknown>)[spec.flag.name];
+    const value = spec.kind === 'headers' ? parseHeaders(v as string[] | undefined, spec.flag.name) : v;
+    if (value !== undefined) out[key] = value;
+  }
+  return out as TaskOptions;
 }
 
 const utf8 = new TextDecoder('utf-8', {fatal: true});

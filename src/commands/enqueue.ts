@@ -7,7 +7,7 @@ import {bulkEnqueue, emptySummary, formatSummary, invalidLinesError, ProgressBar
 import {ExitCode} from '../cli/exit-codes.js';
 import {duration} from '../cli/flags.js';
 import {InspectorCommand} from '../cli/inspector-command.js';
-import {readPayload, taskOptionsFromFlags, taskOptionFlags} from '../cli/task-flags.js';
+import {readPayload, taskOptionFlagConflicts, taskOptionsFromFlags, taskOptionFlags} from '../cli/task-flags.js';
 import {showProgress} from '../cli/tty.js';
 import {taskJson, type TaskJson} from '../cli/views/json.js';
 
@@ -44,7 +44,6 @@ A duplicate unique task or a taken task ID exits 4.`;
     'payload-file': Flags.string({char: 'f', helpValue: '<file|->', summary: 'Read the payload from a file, or from stdin with -.'}),
     raw: Flags.boolean({summary: 'Send the payload as it is, without checking JSON-looking payloads.'}),
     ...taskOptionFlags,
-    'task-id': Flags.string({helpValue: '<id>', summary: 'Task ID (default a random UUID).'}),
     wait: Flags.boolean({summary: 'Wait until the task is completed (exit 0, prints its result) or archived (exit 1).'}),
     'wait-timeout': duration({summary: 'With --wait: give up after this long with exit 7 (default 5m; 0 waits forever).'}),
     from: Flags.string({helpValue: '<file.jsonl|->', summary: 'Enqueue one task per line of a JSON Lines file (or stdin with -).'}),
@@ -111,7 +110,9 @@ A duplicate unique task or a taken task ID exits 4.`;
 /** Flags that do not go together, as one-line usage errors (oclif's own are multi-line). */
 function checkCombinations(f: {[k: string]: unknown}, hasType: boolean): void {
   const given = (name: string): boolean => f[name] !== undefined && f[name] !== false;
-  const pairs: Array<[string, string]> = [['process-in', 'process-at'], ['from', 'payload-file'], ['from', 'task-id'], ['from', 'wait'], ['from', 'raw']];
+  const pairs: ReadonlyArray<readonly [string, string]> = [
+    ...taskOptionFlagConflicts, ['from', 'payload-file'], ['from', 'task-id'], ['from', 'wait'], ['from', 'raw'],
+  ];
   for (const [a, b] of pairs) if (given(a) && given(b)) throw new ValidationError(`--${a} and --${b} cannot be used together`);
   if (given('wait-timeout') && !given('wait')) throw new ValidationError('--wait-timeout needs --wait');
   if (given('from') && hasType) throw new ValidationError('--from takes the tasks from the file: give no TYPE or PAYLOAD argument');

@@ -3,8 +3,7 @@
  * (broker, scripts, codec) are not exported.
  */
 export {Client, type ClientOptions, type EnqueueManyItem} from './client.js';
-export {Task, type TaskInfo, type TaskPayload, type ResultWriter} from './task.js';
-export {type TaskOptions} from './options.js';
+export {Task, type TaskInfo, type TaskOptions, type TaskPayload, type ResultWriter} from './task.js';
 export {TASK_STATES, type TaskState} from './base/states.js';
 export {toMs, goDurationString, goUnixDate, type Duration} from './duration.js';
 export {
@@ -34,5 +33,5 @@ export {Scheduler, periodicTaskIdentity, type SchedulerOptions, type SchedulerEn
 export {PeriodicTaskManager, type PeriodicTaskConfig, type PeriodicTaskConfigProvider, type PeriodicTaskManagerOptions} from './periodic-task-manager.js';
 export {FilePeriodicTaskConfigProvider, parsePeriodicTaskConfigs} from './yaml-config-provider.js';
 export {parseCronSpec, type CronSchedule} from './cron-spec.js';
-export {optionStrings, parseOptionString, formatParsedOption, parsedOptionsToTaskOptions, GO_DISPLAYED_OPTIONS, type ParsedOption} from './option-strings.js';
+export {optionStrings} from './option-strings.js';
 export {waitForTask, waitForTaskSuccess, FINAL_STATES, type TaskInfoSource, type WaitOptions} from './wait.js';

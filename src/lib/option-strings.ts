@@ -2,28 +2,24 @@
  * Option strings: the Go `Option.String()` forms that a scheduler stores in
  * `SchedulerEntry.enqueue_options` (Go client.go, the `String()` method of each option type), and their parser (Go's
  * `Inspector.parseOption`), so that Go's `asynq cron ls`, Asynqmon and our Inspector show the
- * options of a TypeScript scheduler's entries.
+ * options of a TypeScript scheduler's entries. Each option is written `<go name>(<value>)`, its
+ * Go name from OPTION_SPECS (option-specs.ts) and the value after the option's kind:
  *
- * | TaskOptions field | String form                          |
- * |-------------------|--------------------------------------|
- * | maxRetry          | `MaxRetry(5)` (negative → 0)          |
- * | queue             | `Queue("critical")` (Go `%q`)         |
- * | timeout           | `Timeout(30m0s)` (Go Duration.String) |
- * | deadline          | `Deadline(Thu Jan  1 09:05:00 UTC 2026)` (Go time.UnixDate) |
- * | unique            | `Unique(1h0m0s)`                      |
- * | processAt         | `ProcessAt(<UnixDate>)`               |
- * | processIn         | `ProcessIn(10s)`                      |
- * | taskId            | `TaskID("abc")`                       |
- * | retention         | `Retention(24h0m0s)`                  |
- * | group             | `Group("g")`                          |
- * | headers           | one `Header(["k","v"])` per header (Go encoding/json) |
+ * | kind     | example                                   | value written as                |
+ * |----------|-------------------------------------------|---------------------------------|
+ * | int      | `MaxRetry(5)`                             | decimal (below the floor: the floor) |
+ * | string   | `Queue("critical")`, `TaskID("abc")`      | Go `%q` (strconv.Quote)         |
+ * | duration | `Timeout(30m0s)`, `ProcessIn(10s)`        | Go Duration.String              |
+ * | time     | `Deadline(Thu Jan  1 09:05:00 UTC 2026)`  | Go time.UnixDate                |
+ * | headers  | one `Header(["k","v"])` per header        | Go encoding/json of `[k, v]`    |
  *
  * Also home of Go's `time.ParseDuration`, `strconv.Quote`/`Unquote` and `time.Parse(time.UnixDate)`
  * in TypeScript, which these strings need.
  */
 import {goDurationString, goUnixDate, type Duration} from './duration.js';
 import {ValidationError} from './errors.js';
-import type {TaskOptions} from './options.js';
+import {OPTION_CONFLICTS, OPTION_KEYS, OPTION_SPECS, optionSpec, type OptionKey, type OptionSpec} from './option-specs.js';
+import type {TaskOptions} from './task.js';
 
 // ---------------------------------------------------------------------------------------------
 // Go time.ParseDuration
@@ -245,6 +241,11 @@ export function formatGoUnixDate(t: GoUnixDate): string {
 // ---------------------------------------------------------------------------------------------
 // Options → strings
 
+/** An int option's value as Go's option constructor keeps it (MaxRetry: negative → 0). */
+function intOf(spec: OptionSpec, n: number): number {
+  return spec.floor === undefined ? n : Math.max(spec.floor, n);
+}
+
 /**
  * The Go `String()` forms of a TaskOptions object, in the object's key order (as Go keeps the
  * order options were passed in); `headers` give one `Header([k,v])` per header in key order.
@@ -255,25 +256,18 @@ export function formatGoUnixDate(t: GoUnixDate): string {
 export function optionStrings(opts: TaskOptions | null | undefined, timeZone = 'UTC'): string[] {
   const out: string[] = [];
   if (!opts) return out;
-  const dur = (name: string, d: Duration): string => `${name}(${goDurationString(d)})`;
   for (const [key, value] of Object.entries(opts)) {
     if (value === undefined) continue;
-    switch (key as keyof TaskOptions) {
-      case 'maxRetry': out.push(`MaxRetry(${Math.max(0, Math.trunc(Number(value)))})`); break;
-      case 'queue': out.push(`Queue(${goQuote(String(value))})`); break;
-      case 'timeout': out.push(dur('Timeout', value as Duration)); break;
-      case 'deadline': out.push(`Deadline(${goUnixDate(value as Date, timeZone)})`); break;
-      case 'unique': out.push(dur('Unique', value as Duration)); break;
-      case 'processAt': out.push(`ProcessAt(${goUnixDate(value as Date, timeZone)})`); break;
-      case 'processIn': out.push(dur('ProcessIn', value as Duration)); break;
-      case 'taskId': out.push(`TaskID(${goQuote(String(value))})`); break;
-      case 'retention': out.push(dur('Retention', value as Duration)); break;
-      case 'group': out.push(`Group(${goQuote(String(value))})`); break;
+    const spec = optionSpec(key);
+    if (!spec) throw new ValidationError(`unknown task option "${key}"`);
+    switch (spec.kind) {
+      case 'int': out.push(`${spec.go}(${intOf(spec, Math.trunc(Number(value)))})`); break;
+      case 'string': out.push(`${spec.go}(${goQuote(String(value))})`); break;
+      case 'duration': out.push(`${spec.go}(${goDurationString(value as Duration)})`); break;
+      case 'time': out.push(`${spec.go}(${goUnixDate(value as Date, timeZone)})`); break;
       case 'headers':
-        for (const [k, v] of Object.entries(value as Record<string, string>)) out.push(`Header(${goJsonStrings([k, String(v)])})`);
+        for (const [k, v] of Object.entries(value as Record<string, string>)) out.push(`${spec.go}(${goJsonStrings([k, String(v)])})`);
         break;
-      default:
-        throw new ValidationError(`unknown task option "${key}"`);
     }
   }
   return out;
@@ -285,32 +279,47 @@ export function optionStrings(opts: TaskOptions | null | undefined, timeZone = '
  * options followed by the entry's options.
  */
 export function mergeOptionLayers(...layers: ReadonlyArray<TaskOptions | null | undefined>): TaskOptions {
-  const out: TaskOptions = {};
+  const out: Record<string, unknown> = {};
   for (const layer of layers) {
     if (!layer) continue;
-    for (const [k, v] of Object.entries(layer) as Array<[keyof TaskOptions, unknown]>) {
+    for (const [k, v] of Object.entries(layer)) {
       if (v === undefined) continue;
-      if (k === 'headers') out.headers = {...out.headers, ...(v as Record<string, string>)};
-      // processAt and processIn overwrite each other, as in Go; keep only the later one.
-      else if (k === 'processAt' || k === 'processIn') {
-        delete out[k === 'processAt' ? 'processIn' : 'processAt'];
-        (out as Record<string, unknown>)[k] = v;
-      } else (out as Record<string, unknown>)[k] = v;
+      if (optionSpec(k)?.kind === 'headers') {
+        out[k] = {...(out[k] as Record<string, string> | undefined), ...(v as Record<string, string>)};
+        continue;
+      }
+      // Two options that set the same thing (processAt, processIn) overwrite each other, as in Go; keep only the later one.
+      for (const pair of OPTION_CONFLICTS) if (pair.includes(k as OptionKey)) delete out[pair[0] === k ? pair[1] : pair[0]];
+      out[k] = v;
     }
   }
-  return out;
+  return out as TaskOptions;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Strings → options (Go Inspector.parseOption)
 
-/** One option string, parsed. Durations in ms; times with the zone abbreviation they were written in. */
-export type ParsedOption =
-  | {type: 'MaxRetry'; value: number}
-  | {type: 'Queue' | 'TaskID' | 'Group'; value: string}
-  | {type: 'Timeout' | 'Unique' | 'ProcessIn' | 'Retention'; ms: number}
-  | {type: 'Deadline' | 'ProcessAt'; time: GoUnixDate}
-  | {type: 'Header'; key: string; value: string};
+type Specs = typeof OPTION_SPECS;
+
+/** The parsed argument of each kind: durations in ms; times with the zone abbreviation they were written in. */
+interface ParsedArg {
+  int: {value: number};
+  string: {value: string};
+  duration: {ms: number};
+  time: {time: GoUnixDate};
+  headers: {key: string; value: string};
+}
+
+/** One option string, parsed: `type` is the Go name (`MaxRetry`), the rest depends on the option's kind. */
+export type ParsedOption = {[K in OptionKey]: {type: Specs[K]['go']} & ParsedArg[Specs[K]['kind']]}[OptionKey];
+
+/** Go name → option key. */
+const BY_GO_NAME: ReadonlyMap<string, OptionKey> = new Map(OPTION_KEYS.map((k) => [OPTION_SPECS[k].go, k]));
+
+function specOfParsed(p: ParsedOption): [OptionKey, OptionSpec] {
+  const key = BY_GO_NAME.get(p.type)!;
+  return [key, OPTION_SPECS[key]];
+}
 
 /**
  * Parses one option string (Go `parseOption`). Throws ValidationError for an unknown name or a
@@ -331,65 +340,70 @@ export function parseOptionString(s: string): ParsedOption {
       throw new ValidationError(`cannot parse option string ${JSON.stringify(s)}: ${err instanceof Error ? err.message : String(err)}`, {cause: err});
     }
   };
-  switch (name) {
-    case 'MaxRetry':
+  const key = BY_GO_NAME.get(name);
+  if (key === undefined) throw new ValidationError(`cannot parse option string ${JSON.stringify(s)}: unknown option ${JSON.stringify(name)}`);
+  const spec: OptionSpec = OPTION_SPECS[key];
+  let parsed: ParsedArg[keyof ParsedArg];
+  switch (spec.kind) {
+    case 'int':
       if (!/^[+-]?\d+$/.test(arg)) throw new ValidationError(`cannot parse option string ${JSON.stringify(s)}: not an integer`);
-      return {type: name, value: Math.max(0, Number(arg))};
-    case 'Queue':
-    case 'TaskID':
-    case 'Group':
-      return {type: name, value: wrap(() => goUnquote(arg))};
-    case 'Timeout':
-    case 'Unique':
-    case 'ProcessIn':
-    case 'Retention':
-      return {type: name, ms: wrap(() => parseGoDuration(arg))};
-    case 'Deadline':
-    case 'ProcessAt':
-      return {type: name, time: wrap(() => parseGoUnixDate(arg))};
-    case 'Header': {
+      parsed = {value: intOf(spec, Number(arg))};
+      break;
+    case 'string':
+      parsed = {value: wrap(() => goUnquote(arg))};
+      break;
+    case 'duration':
+      parsed = {ms: wrap(() => parseGoDuration(arg))};
+      break;
+    case 'time':
+      parsed = {time: wrap(() => parseGoUnixDate(arg))};
+      break;
+    case 'headers': {
       const pair = wrap(() => JSON.parse(arg) as unknown);
       if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((x) => typeof x === 'string')) {
         throw new ValidationError(`cannot parse option string ${JSON.stringify(s)}: expected a JSON array of two strings`);
       }
-      return {type: name, key: pair[0] as string, value: pair[1] as string};
+      parsed = {key: pair[0] as string, value: pair[1] as string};
+      break;
     }
-    default:
-      throw new ValidationError(`cannot parse option string ${JSON.stringify(s)}: unknown option ${JSON.stringify(name)}`);
   }
+  return {type: name, ...parsed} as ParsedOption;
 }
 
 /** The option names Go's Inspector (HEAD) parses back and so shows; v0.24.1 also drops Header. */
-export const GO_DISPLAYED_OPTIONS: ReadonlySet<ParsedOption['type']> = new Set([
-  'MaxRetry', 'Queue', 'Timeout', 'Deadline', 'Unique', 'ProcessAt', 'ProcessIn', 'Retention', 'Header',
-]);
+export const GO_DISPLAYED_OPTIONS: ReadonlySet<ParsedOption['type']> = new Set(
+  OPTION_KEYS.filter((k) => OPTION_SPECS[k].goShown).map((k) => OPTION_SPECS[k].go),
+);
 
 /** The string Go shows for a parsed option (its `String()` after parsing; normalises e.g. `Timeout(90s)` → `Timeout(1m30s)`). */
 export function formatParsedOption(p: ParsedOption): string {
-  switch (p.type) {
-    case 'MaxRetry': return `MaxRetry(${p.value})`;
-    case 'Queue': case 'TaskID': case 'Group': return `${p.type}(${goQuote(p.value)})`;
-    case 'Timeout': case 'Unique': case 'ProcessIn': case 'Retention': return `${p.type}(${goDurationString(p.ms)})`;
-    case 'Deadline': case 'ProcessAt': return `${p.type}(${formatGoUnixDate(p.time)})`;
-    case 'Header': return `Header(${goJsonStrings([p.key, p.value])})`;
+  const [, spec] = specOfParsed(p);
+  const a = p as ParsedArg[keyof ParsedArg] & {type: string};
+  switch (spec.kind) {
+    case 'int': return `${p.type}(${(a as ParsedArg['int']).value})`;
+    case 'string': return `${p.type}(${goQuote((a as ParsedArg['string']).value)})`;
+    case 'duration': return `${p.type}(${goDurationString((a as ParsedArg['duration']).ms)})`;
+    case 'time': return `${p.type}(${formatGoUnixDate((a as ParsedArg['time']).time)})`;
+    case 'headers': {
+      const h = a as ParsedArg['headers'];
+      return `${p.type}(${goJsonStrings([h.key, h.value])})`;
+    }
   }
 }
 
 /** TaskOptions equivalent to a list of parsed options (later ones win, headers merge). */
 export function parsedOptionsToTaskOptions(list: readonly ParsedOption[]): TaskOptions {
-  const layers: TaskOptions[] = list.map((p): TaskOptions => {
-    switch (p.type) {
-      case 'MaxRetry': return {maxRetry: p.value};
-      case 'Queue': return {queue: p.value};
-      case 'TaskID': return {taskId: p.value};
-      case 'Group': return {group: p.value};
-      case 'Timeout': return {timeout: p.ms};
-      case 'Unique': return {unique: p.ms};
-      case 'ProcessIn': return {processIn: p.ms};
-      case 'Retention': return {retention: p.ms};
-      case 'Deadline': return {deadline: p.time.date};
-      case 'ProcessAt': return {processAt: p.time.date};
-      case 'Header': return {headers: {[p.key]: p.value}};
+  const layers = list.map((p): TaskOptions => {
+    const [key, spec] = specOfParsed(p);
+    const a = p as ParsedArg[keyof ParsedArg];
+    switch (spec.kind) {
+      case 'int': case 'string': return {[key]: (a as ParsedArg['int' | 'string']).value};
+      case 'duration': return {[key]: (a as ParsedArg['duration']).ms};
+      case 'time': return {[key]: (a as ParsedArg['time']).time.date};
+      case 'headers': {
+        const h = a as ParsedArg['headers'];
+        return {[key]: {[h.key]: h.value}};
+      }
     }
   });
   return mergeOptionLayers(...layers);

@@ -1,59 +1,19 @@
 /**
  * Enqueue options (Go asynq's Option values and `composeOptions` in client.go) and the
  * decision of how a task is written (Go `Client.EnqueueContext`). Pure: no Redis, "now" comes from the caller, so the
- * Client validates everything before sending a single command.
+ * Client validates everything before sending a single command. The options themselves, their
+ * rules and their names in every format are in option-specs.ts.
  */
 import {randomUUID} from 'node:crypto';
 import {newTaskMessage, type TaskMessage} from './base/codec.js';
 import {uniqueKey} from './base/keys.js';
-import {DEFAULT_MAX_RETRY, DEFAULT_QUEUE, DEFAULT_TIMEOUT_SECONDS, validateQueueName} from './base/states.js';
+import {DEFAULT_MAX_RETRY, DEFAULT_QUEUE, DEFAULT_TIMEOUT_SECONDS} from './base/states.js';
 import {unixSeconds} from './clock.js';
-import {toMs, type Duration} from './duration.js';
 import {ValidationError} from './errors.js';
-import {Task} from './task.js';
+import {OPTION_CONFLICTS, OPTION_KEYS, OPTION_SPECS, optionSpec, requireString, validateOption, type OptionKey, type OptionValue} from './option-specs.js';
+import {Task, type TaskOptions} from './task.js';
 
-/**
- * How a task is enqueued. Options given to `new Task(…)` come first and options given at enqueue
- * time override them, field by field (Go: the last option of each kind wins); `headers` are merged
- * (later keys win). A field set to undefined counts as not given. Unknown fields are rejected.
- * Every duration is milliseconds or a string like '90s', '10m', '24h'.
- */
-export interface TaskOptions {
-  /** Queue name (default 'default'); blank → ValidationError. */
-  queue?: string;
-  /** How many times a failed task is retried (default 25); negative → 0. */
-  maxRetry?: number;
-  /**
-   * How long one attempt may run; stored in whole seconds. Default 30 min when neither timeout
-   * nor deadline is given; a timeout below 1 s counts as given and stores 0 (no limit), as in Go.
-   */
-  timeout?: Duration;
-  /** Absolute deadline of the task (whichever of timeout and deadline comes first applies). */
-  deadline?: Date;
-  /**
-   * Uniqueness lock TTL (>= 1 s, whole seconds): while it is held, enqueueing the same type and
-   * payload into the same queue fails with DuplicateTaskError. Released when the task succeeds.
-   */
-  unique?: Duration;
-  /** When to process the task (default now). Cannot be combined with processIn in one options object. */
-  processAt?: Date;
-  /** Process the task this long from now (negative: now). Overrides an earlier processAt and vice versa. */
-  processIn?: Duration;
-  /** Task ID (default a random UUIDv4); blank → ValidationError. */
-  taskId?: string;
-  /** Keep the task as 'completed' this long after success (whole seconds; below 1 s: not kept). */
-  retention?: Duration;
-  /** Aggregation group (needs a Server with a group aggregator); blank → ValidationError. */
-  group?: string;
-  /** Headers delivered to the handler with the task; merged over the task's own headers. */
-  headers?: Record<string, string>;
-}
-
-const OPTION_KEYS: ReadonlySet<string> = new Set<keyof TaskOptions>([
-  'queue', 'maxRetry', 'timeout', 'deadline', 'unique', 'processAt', 'processIn', 'taskId', 'retention', 'group', 'headers',
-]);
-
-const MAX_INT32 = 2 ** 31 - 1;
+export type {TaskOptions} from './task.js';
 
 /** The options of all layers, validated and resolved (durations in ms, processIn applied to now). */
 export interface ResolvedOptions {
@@ -71,81 +31,34 @@ export interface ResolvedOptions {
   headers: Record<string, string>;
 }
 
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/** Proto3 strings must be valid UTF-8 (Go refuses to decode otherwise): no lone surrogates. */
-function checkText(s: string, what: string): void {
-  if (LONE_SURROGATE.test(s)) throw new ValidationError(`${what} is not valid UTF-8 (it contains a lone surrogate)`);
-}
-
-function requireString(v: unknown, what: string): string {
-  if (typeof v !== 'string') throw new ValidationError(`${what} must be a string, got ${typeof v}`);
-  checkText(v, what);
-  return v;
-}
-
-function requireDate(v: unknown, what: string): Date {
-  if (!(v instanceof Date) || Number.isNaN(v.getTime())) throw new ValidationError(`${what} must be a valid Date`);
-  return v;
-}
-
-function nonNegativeMs(v: Duration, what: string): number {
-  const ms = toMs(v, what);
-  if (ms < 0) throw new ValidationError(`${what} cannot be negative`);
-  return ms;
-}
+/** What each option, once validated, does to the resolved options (Go: each Option's case in composeOptions). */
+const APPLY: {[K in OptionKey]-?: (res: ResolvedOptions, v: OptionValue<K>, now: Date) => void} = {
+  queue: (res, v) => { res.queue = v; },
+  maxRetry: (res, v) => { res.maxRetry = Math.max(OPTION_SPECS.maxRetry.floor, v); },
+  timeout: (res, v) => { res.timeoutMs = v; },
+  deadline: (res, v) => { res.deadline = v; },
+  unique: (res, v) => { res.uniqueMs = v; },
+  processAt: (res, v) => { res.processAt = v; },
+  processIn: (res, v, now) => { res.processAt = new Date(now.getTime() + v); },
+  retention: (res, v) => { res.retentionMs = v; },
+  group: (res, v) => { res.group = v; },
+  taskId: (res, v) => { res.taskId = v; },
+  headers: (res, v) => { Object.assign(res.headers, v); },
+};
 
 const isBlank = (s: string): boolean => s.trim() === '';
 
 function applyLayer(res: ResolvedOptions, layer: TaskOptions, now: Date): void {
   if (typeof layer !== 'object' || Array.isArray(layer)) throw new ValidationError('task options must be an object');
   for (const k of Object.keys(layer)) {
-    if (!OPTION_KEYS.has(k)) throw new ValidationError(`unknown task option "${k}"`);
+    if (!optionSpec(k)) throw new ValidationError(`unknown task option "${k}"`);
   }
-  const o = layer;
-  if (o.processAt !== undefined && o.processIn !== undefined) {
-    throw new ValidationError('processAt and processIn cannot be combined in one options object');
+  for (const [a, b] of OPTION_CONFLICTS) {
+    if (layer[a] !== undefined && layer[b] !== undefined) throw new ValidationError(`${a} and ${b} cannot be combined in one options object`);
   }
-  if (o.queue !== undefined) {
-    const q = requireString(o.queue, 'queue name');
-    const err = validateQueueName(q);
-    if (err) throw new ValidationError(err);
-    res.queue = q;
-  }
-  if (o.maxRetry !== undefined) {
-    if (typeof o.maxRetry !== 'number' || !Number.isInteger(o.maxRetry) || o.maxRetry > MAX_INT32) {
-      throw new ValidationError(`maxRetry must be an integer <= ${MAX_INT32}, got ${String(o.maxRetry)}`);
-    }
-    res.maxRetry = Math.max(0, o.maxRetry);
-  }
-  if (o.taskId !== undefined) {
-    const id = requireString(o.taskId, 'task ID');
-    if (isBlank(id)) throw new ValidationError('task ID cannot be empty');
-    res.taskId = id;
-  }
-  if (o.timeout !== undefined) res.timeoutMs = nonNegativeMs(o.timeout, 'timeout');
-  if (o.deadline !== undefined) res.deadline = requireDate(o.deadline, 'deadline');
-  if (o.unique !== undefined) {
-    const ms = toMs(o.unique, 'unique TTL');
-    if (ms < 1000) throw new ValidationError('Unique TTL cannot be less than 1s');
-    res.uniqueMs = ms;
-  }
-  if (o.processAt !== undefined) res.processAt = requireDate(o.processAt, 'processAt');
-  if (o.processIn !== undefined) res.processAt = new Date(now.getTime() + toMs(o.processIn, 'processIn'));
-  if (o.retention !== undefined) res.retentionMs = nonNegativeMs(o.retention, 'retention');
-  if (o.group !== undefined) {
-    const g = requireString(o.group, 'group key');
-    if (isBlank(g)) throw new ValidationError('group key cannot be empty');
-    res.group = g;
-  }
-  if (o.headers !== undefined) {
-    if (typeof o.headers !== 'object' || o.headers === null || Array.isArray(o.headers)) {
-      throw new ValidationError('headers must be an object of strings');
-    }
-    for (const [k, v] of Object.entries(o.headers)) {
-      checkText(k, `header name ${JSON.stringify(k)}`);
-      res.headers[k] = requireString(v, `header ${JSON.stringify(k)}`);
-    }
+  for (const key of OPTION_KEYS) {
+    const v = layer[key];
+    if (v !== undefined) (APPLY[key] as (res: ResolvedOptions, v: unknown, now: Date) => void)(res, validateOption(key, v), now);
   }
 }
 

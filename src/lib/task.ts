@@ -1,11 +1,51 @@
 /**
- * Task (what to run) and TaskInfo (what asynq knows about an enqueued task), as Go asynq's
- * `Task` and `TaskInfo`.
+ * Task (what to run), its TaskOptions (how to enqueue it) and TaskInfo (what asynq knows about an
+ * enqueued task), as Go asynq's `Task`, `Option` and `TaskInfo`.
  */
 import type {TaskMessage} from './base/codec.js';
 import type {TaskState} from './base/states.js';
+import type {Duration} from './duration.js';
 import {ValidationError} from './errors.js';
-import type {TaskOptions} from './options.js';
+
+/**
+ * How a task is enqueued. Options given to `new Task(…)` come first and options given at enqueue
+ * time override them, field by field (Go: the last option of each kind wins); `headers` are merged
+ * (later keys win). A field set to undefined counts as not given. Unknown fields are rejected.
+ * Every duration is milliseconds or a string like '90s', '10m', '24h'.
+ *
+ * Each field has a spec in OPTION_SPECS (option-specs.ts): its rules, and its name in every
+ * format that carries options (CLI flags, JSON Lines, the YAML periodic file, Go option strings).
+ */
+export interface TaskOptions {
+  /** Queue name (default 'default'); blank → ValidationError. */
+  queue?: string;
+  /** How many times a failed task is retried (default 25); negative → 0. */
+  maxRetry?: number;
+  /**
+   * How long one attempt may run; stored in whole seconds. Default 30 min when neither timeout
+   * nor deadline is given; a timeout below 1 s counts as given and stores 0 (no limit), as in Go.
+   */
+  timeout?: Duration;
+  /** Absolute deadline of the task (whichever of timeout and deadline comes first applies). */
+  deadline?: Date;
+  /**
+   * Uniqueness lock TTL (>= 1 s, whole seconds): while it is held, enqueueing the same type and
+   * payload into the same queue fails with DuplicateTaskError. Released when the task succeeds.
+   */
+  unique?: Duration;
+  /** When to process the task (default now). Cannot be combined with processIn in one options object. */
+  processAt?: Date;
+  /** Process the task this long from now (negative: now). Overrides an earlier processAt and vice versa. */
+  processIn?: Duration;
+  /** Task ID (default a random UUIDv4); blank → ValidationError. */
+  taskId?: string;
+  /** Keep the task as 'completed' this long after success (whole seconds; below 1 s: not kept). */
+  retention?: Duration;
+  /** Aggregation group (needs a Server with a group aggregator); blank → ValidationError. */
+  group?: string;
+  /** Headers delivered to the handler with the task; merged over the task's own headers. */
+  headers?: Record<string, string>;
+}
 
 /** What a Task can be created from: raw bytes, a string (UTF-8), or any JSON-serialisable value. */
 export type TaskPayload = Uint8Array | string | object | null;

@@ -8,11 +8,12 @@
  *     task_type: "task:periodic"       # required
  *     payload: { username: "孙悟空" }   # optional: a string is used as its UTF-8 bytes, any other
  *                                      #   YAML value as its JSON text; absent or null: no payload
- *     options:                         # optional
+ *     options:                         # optional: every task option but process_at, by its snake_case
+ *                                      #   name (OPTION_SPECS in option-specs.ts), checked like TaskOptions
  *       queue: low                     # string
  *       max_retry: 3                   # integer
  *       timeout: 1m                    # durations: a number with a unit ("90s", "1h30m", "500ms")
- *       deadline: 2026-12-31T23:00:00Z # RFC 3339 time
+ *       deadline: 2026-12-31T23:00:00Z # RFC 3339 time (offset within ±23:59)
  *       unique: 1h
  *       process_in: 10s
  *       retention: 24h
@@ -28,11 +29,11 @@
 import {readFile} from 'node:fs/promises';
 import {isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap} from 'yaml';
 import {parseCronSpec} from './cron-spec.js';
-import {toMs} from './duration.js';
-import {ValidationError} from './errors.js';
-import type {TaskOptions} from './options.js';
+import {errorMessage, ValidationError} from './errors.js';
+import {OPTION_ENTRIES, OPTION_SPECS, validateOption, type OptionKey, type OptionKind} from './option-specs.js';
 import type {PeriodicTaskConfig, PeriodicTaskConfigProvider} from './periodic-task-manager.js';
-import {Task} from './task.js';
+import {parseRfc3339} from './rfc3339.js';
+import {Task, type TaskOptions} from './task.js';
 
 /** Where a problem is: file and 1-based line and column. */
 interface Where {
@@ -49,9 +50,11 @@ function fail(w: Where, node: Node | Pair | null | undefined, msg: string): neve
   throw new ValidationError(`${w.file}: ${msg}`);
 }
 
-const OPTION_KEYS = ['queue', 'max_retry', 'timeout', 'deadline', 'unique', 'process_in', 'retention', 'group', 'task_id', 'headers'] as const;
+/** The option keys of the file: each task option's snake_case name, in table order. */
+const OPTION_NAMES: ReadonlyMap<string, OptionKey> = new Map(
+  OPTION_ENTRIES.filter(([, spec]) => spec.periodic !== false).map(([k, spec]) => [spec.snake, k]),
+);
 const CONFIG_KEYS = ['cronspec', 'task_type', 'payload', 'options'] as const;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 
 function keyName(w: Where, pair: Pair): string {
   if (!isScalar(pair.key) || typeof pair.key.value !== 'string') fail(w, pair, 'keys must be plain strings');
@@ -77,19 +80,6 @@ function stringValue(w: Where, pair: Pair, what: string, {nonBlank = false} = {}
   return v.value;
 }
 
-function durationValue(w: Where, pair: Pair, what: string): number {
-  const v = pair.value;
-  if (isScalar(v) && (typeof v.value === 'number' || typeof v.value === 'bigint')) {
-    fail(w, v, `${what} needs a unit, e.g. "${String(v.value)}s" or "${String(v.value)}ms"`);
-  }
-  const text = stringValue(w, pair, what);
-  try {
-    return toMs(text, what);
-  } catch (err) {
-    return fail(w, v as Node, (err as Error).message);
-  }
-}
-
 /** JSON text of a YAML value; big integers keep their digits. */
 function jsonText(v: unknown): string {
   if (typeof v === 'bigint') return v.toString();
@@ -109,48 +99,53 @@ function payloadOf(w: Where, doc: Document, pair: Pair | undefined): string | Bu
   return Buffer.from(jsonText(value), 'utf8');
 }
 
-function optionsOf(w: Where, pair: Pair | undefined): TaskOptions | undefined {
-  if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return undefined;
-  const opts: TaskOptions = {};
-  for (const [k, p] of pairsOf(w, pair.value, 'option', OPTION_KEYS)) {
-    const v = p.value as Node;
-    switch (k as (typeof OPTION_KEYS)[number]) {
-      case 'queue': opts.queue = stringValue(w, p, 'queue', {nonBlank: true}); break;
-      case 'group': opts.group = stringValue(w, p, 'group', {nonBlank: true}); break;
-      case 'task_id': opts.taskId = stringValue(w, p, 'task_id', {nonBlank: true}); break;
-      case 'max_retry': {
-        // Integers arrive as bigint (intAsBigInt keeps big payload numbers exact).
-        const n = isScalar(v) && typeof v.value === 'bigint' ? Number(v.value) : NaN;
-        if (!Number.isSafeInteger(n)) fail(w, v ?? p, 'max_retry must be an integer');
-        opts.maxRetry = n;
-        break;
+/** The value of an option as the YAML gives it, checked for the option's kind (not yet for its rules). */
+function yamlValue(w: Where, p: Pair, name: string, kind: OptionKind): unknown {
+  const v = p.value as Node;
+  switch (kind) {
+    case 'string':
+      return stringValue(w, p, name);
+    case 'int': {
+      // Integers arrive as bigint (intAsBigInt keeps big payload numbers exact).
+      const n = isScalar(v) && typeof v.value === 'bigint' ? Number(v.value) : NaN;
+      if (!Number.isSafeInteger(n)) fail(w, v ?? p, `${name} must be an integer`);
+      return n;
+    }
+    case 'duration':
+      if (isScalar(v) && (typeof v.value === 'number' || typeof v.value === 'bigint')) {
+        fail(w, v, `${name} needs a unit, e.g. "${String(v.value)}s" or "${String(v.value)}ms"`);
       }
-      case 'timeout': opts.timeout = durationValue(w, p, 'timeout'); break;
-      case 'unique': {
-        const ms = durationValue(w, p, 'unique');
-        if (ms < 1000) fail(w, v, 'unique must be at least 1s');
-        opts.unique = ms;
-        break;
-      }
-      case 'process_in': opts.processIn = durationValue(w, p, 'process_in'); break;
-      case 'retention': opts.retention = durationValue(w, p, 'retention'); break;
-      case 'deadline': {
-        const text = stringValue(w, p, 'deadline');
-        const d = new Date(text);
-        if (!RFC3339.test(text) || Number.isNaN(d.getTime())) fail(w, v, `deadline must be an RFC 3339 time like 2026-12-31T23:00:00Z, got ${JSON.stringify(text)}`);
-        opts.deadline = d;
-        break;
-      }
-      case 'headers': {
-        const headers: Record<string, string> = {};
-        if (!isMap(v)) fail(w, v ?? p, 'headers must be a mapping of strings');
-        for (const hp of (v as YAMLMap).items) headers[keyName(w, hp)] = stringValue(w, hp, `header "${keyName(w, hp)}"`);
-        opts.headers = headers;
-        break;
+      return stringValue(w, p, name);
+    case 'time': {
+      const text = stringValue(w, p, name);
+      try {
+        return parseRfc3339(text, name);
+      } catch {
+        return fail(w, v, `${name} must be an RFC 3339 time like 2026-12-31T23:00:00Z, got ${JSON.stringify(text)}`);
       }
     }
+    case 'headers': {
+      const headers: Record<string, string> = {};
+      if (!isMap(v)) fail(w, v ?? p, `${name} must be a mapping of strings`);
+      for (const hp of (v as YAMLMap).items) headers[keyName(w, hp)] = stringValue(w, hp, `header "${keyName(w, hp)}"`);
+      return headers;
+    }
   }
-  return opts;
+}
+
+function optionsOf(w: Where, pair: Pair | undefined): TaskOptions | undefined {
+  if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return undefined;
+  const opts: Record<string, unknown> = {};
+  for (const [name, p] of pairsOf(w, pair.value, 'option', [...OPTION_NAMES.keys()])) {
+    const key = OPTION_NAMES.get(name)!;
+    const raw = yamlValue(w, p, name, OPTION_SPECS[key].kind);
+    try {
+      opts[key] = validateOption(key, raw, name);
+    } catch (err) {
+      fail(w, (p.value as Node) ?? p, errorMessage(err));
+    }
+  }
+  return opts as TaskOptions;
 }
 
 function configOf(w: Where, doc: Document, node: unknown, index: number): PeriodicTaskConfig {

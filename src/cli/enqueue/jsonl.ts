@@ -6,10 +6,10 @@
  * - `type`: the task type (required, a non-empty string);
  * - `payload` (optional): a string is sent as its UTF-8 bytes, any other JSON value as its JSON
  *   text, null or absent means no payload; or `payloadBase64` for raw bytes (not both);
- * - `options` (optional): TaskOptions with JSON values: `queue`, `maxRetry`, `timeout`, `deadline`,
- *   `unique`, `processAt`, `processIn`, `taskId`, `retention`, `group`, `headers` (Go's snake_case
- *   spellings `max_retry`, `process_at`, `process_in`, `task_id` are accepted too). Durations are
- *   strings like "90s" or numbers of milliseconds; `deadline` and `processAt` are RFC 3339 times.
+ * - `options` (optional): TaskOptions with JSON values, by their TaskOptions names (`queue`,
+ *   `maxRetry`, `processIn`, …) or Go's snake_case names (`max_retry`, `process_in`, …), both from
+ *   OPTION_SPECS (src/lib/option-specs.ts). Durations are strings like "90s" or numbers of
+ *   milliseconds; times (`deadline`, `processAt`) are RFC 3339.
  *
  * Blank lines are skipped. Every other line is parsed on its own: a bad line yields an error with
  * its line number and never affects the others.
@@ -18,8 +18,9 @@ import {createInterface} from 'node:readline';
 import type {Readable} from 'node:stream';
 import type {Duration} from '../../lib/duration.js';
 import {ValidationError, errorMessage} from '../../lib/errors.js';
-import type {TaskOptions} from '../../lib/options.js';
-import type {TaskPayload} from '../../lib/task.js';
+import {OPTION_CONFLICTS, OPTION_ENTRIES, OPTION_SPECS, type OptionKey, type OptionKind} from '../../lib/option-specs.js';
+import {parseRfc3339} from '../../lib/rfc3339.js';
+import type {TaskOptions, TaskPayload} from '../../lib/task.js';
 
 /** A valid line: what to enqueue. */
 export interface JsonlTask {
@@ -35,47 +36,10 @@ export interface JsonlError {
   error: string;
 }
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
-
-/**
- * An RFC 3339 time (`2026-01-02T15:04:05Z`, `2026-01-02T15:04:05.5+09:00`); a space may replace
- * the T. Throws ValidationError naming `what` otherwise (also for impossible dates such as Feb 30).
- */
-export function parseRfc3339(s: string, what = 'time'): Date {
-  const m = typeof s === 'string' ? RFC3339.exec(s.trim()) : null;
-  const bad = (): ValidationError =>
-    new ValidationError(`invalid ${what} ${JSON.stringify(s)}: expected an RFC 3339 time like 2026-01-02T15:04:05Z`);
-  if (!m) throw bad();
-  const [y, mo, d, h, mi, sec] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const local = new Date(Date.UTC(y, mo - 1, d, h, mi, sec));
-  local.setUTCFullYear(y); // Date.UTC maps years 0-99 to 1900-1999
-  const fields = [local.getUTCFullYear(), local.getUTCMonth() + 1, local.getUTCDate(), local.getUTCHours(), local.getUTCMinutes(), local.getUTCSeconds()];
-  if (fields.some((f, i) => f !== [y, mo, d, h, mi, sec][i])) throw bad(); // Feb 30, 24:00, :60 …
-  const zone = m[8]!.toUpperCase();
-  const offsetMin = zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
-  const fracMs = m[7] === undefined ? 0 : Math.floor(Number(`0${m[7]}`) * 1000);
-  return new Date(local.getTime() + fracMs - offsetMin * 60_000);
-}
-
-type OptionKind = 'string' | 'integer' | 'duration' | 'time' | 'headers';
-
-const OPTION_FIELDS: Readonly<Record<string, {key: keyof TaskOptions; kind: OptionKind}>> = {
-  queue: {key: 'queue', kind: 'string'},
-  maxRetry: {key: 'maxRetry', kind: 'integer'},
-  max_retry: {key: 'maxRetry', kind: 'integer'},
-  timeout: {key: 'timeout', kind: 'duration'},
-  deadline: {key: 'deadline', kind: 'time'},
-  unique: {key: 'unique', kind: 'duration'},
-  processAt: {key: 'processAt', kind: 'time'},
-  process_at: {key: 'processAt', kind: 'time'},
-  processIn: {key: 'processIn', kind: 'duration'},
-  process_in: {key: 'processIn', kind: 'duration'},
-  taskId: {key: 'taskId', kind: 'string'},
-  task_id: {key: 'taskId', kind: 'string'},
-  retention: {key: 'retention', kind: 'duration'},
-  group: {key: 'group', kind: 'string'},
-  headers: {key: 'headers', kind: 'headers'},
-};
+/** The option names of a line: each task option's key and, where it differs, Go's snake_case name, in table order. */
+const OPTION_NAMES: ReadonlyMap<string, OptionKey> = new Map(
+  OPTION_ENTRIES.flatMap(([k, spec]) => (spec.snake === k ? [[k, k] as const] : [[k, k] as const, [spec.snake, k] as const])),
+);
 
 function optionValue(name: string, kind: OptionKind, v: unknown): unknown {
   const bad = (expected: string): ValidationError => new ValidationError(`option "${name}" must be ${expected}, got ${JSON.stringify(v)}`);
@@ -83,7 +47,7 @@ function optionValue(name: string, kind: OptionKind, v: unknown): unknown {
     case 'string':
       if (typeof v !== 'string') throw bad('a string');
       return v;
-    case 'integer':
+    case 'int':
       if (typeof v !== 'number' || !Number.isInteger(v)) throw bad('an integer');
       return v;
     case 'duration':
@@ -109,13 +73,15 @@ export function taskOptionsFromJson(obj: unknown): TaskOptions {
   if (typeof obj !== 'object' || Array.isArray(obj)) throw new ValidationError('"options" must be an object');
   const out: Record<string, unknown> = {};
   for (const [name, v] of Object.entries(obj)) {
-    const field = OPTION_FIELDS[name];
-    if (!field) throw new ValidationError(`unknown option "${name}" (known: ${Object.keys(OPTION_FIELDS).join(', ')})`);
+    const key = OPTION_NAMES.get(name);
+    if (key === undefined) throw new ValidationError(`unknown option "${name}" (known: ${[...OPTION_NAMES.keys()].join(', ')})`);
     if (v === null) continue;
-    if (field.key in out) throw new ValidationError(`option "${field.key}" is given twice`);
-    out[field.key] = optionValue(name, field.kind, v);
+    if (key in out) throw new ValidationError(`option "${key}" is given twice`);
+    out[key] = optionValue(name, OPTION_SPECS[key].kind, v);
   }
-  if (out.processAt !== undefined && out.processIn !== undefined) throw new ValidationError('options "processAt" and "processIn" cannot be combined');
+  for (const [a, b] of OPTION_CONFLICTS) {
+    if (out[a] !== undefined && out[b] !== undefined) throw new ValidationError(`options "${a}" and "${b}" cannot be combined`);
+  }
   return out as TaskOptions;
 }
 

@@ -11,6 +11,7 @@ import {
   AsynqError, DuplicateTaskError, InternalError, RedisCommandError, ReplicationTimeoutError, TaskIdConflictError, TaskNotFoundError,
   ValidationError,
 } from '../errors.js';
+import {validateOption} from '../option-specs.js';
 import {reconnectCount} from './reconnects.js';
 import {redisOp} from './redis-op.js';
 import {replyText, ScriptRunner, type RedisClient, type ScriptArg} from './script-runner.js';
@@ -100,12 +101,12 @@ function checkCreated(op: string, res: unknown, msg: TaskMessage, uniqueKey?: st
 
 /**
  * The lock TTL as the scripts get it: whole seconds, truncated like Go's int(ttl.Seconds()).
- * Checked before anything is sent, since `SET … EX 0` would be a Redis error.
+ * Checked by the unique option's own rule before anything is sent, since `SET … EX 0` would be a Redis error.
  */
 function lockTtl(msg: TaskMessage, ttlSeconds: number): number {
   if (!msg.uniqueKey) throw new ValidationError('unique task needs msg.uniqueKey (asynq:{<queue>}:unique:<type>:<md5>)');
   const ttl = Math.trunc(ttlSeconds);
-  if (!Number.isFinite(ttl) || ttl < 1) throw new ValidationError('Unique TTL cannot be less than 1s');
+  validateOption('unique', ttl * 1000);
   return ttl;
 }
 
