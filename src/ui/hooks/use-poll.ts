@@ -8,6 +8,9 @@
  *   caller decides what may still be shown.
  * - On error the last good `data` stays and `error` is set until the next success.
  * - Unmount or `isActive: false` aborts (the signal is passed to `fetch`) and stops the chain.
+ *
+ * `usePollFold` keeps a fold of every good result instead of the last one (a reducer over results,
+ * applied in the same state update as the result, so no render sees one without the other).
  */
 import {useEffect, useRef, useState} from 'react';
 
@@ -36,13 +39,24 @@ export interface PollResult<T> {
 }
 
 export function usePoll<T>(fetch: (signal: AbortSignal) => Promise<T>, opts: PollOptions): PollResult<T> {
+  return usePollFold(fetch, replace<T>, opts);
+}
+
+function replace<T>(_kept: T | undefined, fetched: T): T {
+  return fetched;
+}
+
+/** usePoll whose `data` is `fold(kept, fetched)` over every good result (`kept` is undefined at first). */
+export function usePollFold<T, D>(fetch: (signal: AbortSignal) => Promise<T>, fold: (kept: D | undefined, fetched: T) => D, opts: PollOptions): PollResult<D> {
   const {intervalMs, isActive = true, key = '', refreshToken = 0} = opts;
   const fetchRef = useRef(fetch);
   fetchRef.current = fetch;
+  const foldRef = useRef(fold);
+  foldRef.current = fold;
   const nowRef = useRef(opts.now);
   nowRef.current = opts.now;
   const inflight = useRef<Promise<unknown> | null>(null);
-  const [result, setResult] = useState<PollResult<T>>({data: undefined, dataKey: undefined, error: undefined, updatedAt: undefined, isLoading: false});
+  const [result, setResult] = useState<PollResult<D>>({data: undefined, dataKey: undefined, error: undefined, updatedAt: undefined, isLoading: false});
 
   useEffect(() => {
     if (!isActive) return undefined;
@@ -59,7 +73,8 @@ export function usePoll<T>(fetch: (signal: AbortSignal) => Promise<T>, opts: Pol
       try {
         const data = await p;
         if (!ac.signal.aborted) {
-          setResult({data, dataKey: key, error: undefined, updatedAt: (nowRef.current ?? (() => new Date()))(), isLoading: false});
+          const updatedAt = (nowRef.current ?? (() => new Date()))();
+          setResult((r) => ({data: foldRef.current(r.data, data), dataKey: key, error: undefined, updatedAt, isLoading: false}));
         }
       } catch (error) {
         if (!ac.signal.aborted) setResult((r) => ({...r, error, isLoading: false}));

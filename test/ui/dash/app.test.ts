@@ -6,7 +6,7 @@ import {render} from 'ink-testing-library';
 import {createElement} from 'react';
 import {afterEach, describe, expect, it} from 'vitest';
 import {FailedPreconditionError, RedisCommandError, RedisUnavailableError} from '../../../src/lib/errors.js';
-import {App, errorMessage, type AppProps} from '../../../src/ui/dash/App.js';
+import {App, statusLineError, type AppProps} from '../../../src/ui/dash/App.js';
 import {entry, fakeSource, lines, NOW, pause, queueInfo, taskInfo, waitForFrame, type FakeData} from '../fakes.js';
 
 const KEY = {enter: '\r', esc: '\u001b', down: '\u001b[B', up: '\u001b[A', right: '\u001b[C', left: '\u001b[D', tab: '\t'};
@@ -273,18 +273,18 @@ describe('App', () => {
   });
 });
 
-describe('errorMessage', () => {
+describe('statusLineError', () => {
   it('says Redis is away (and reconnecting) for transport failures, whatever ioredis calls them', () => {
     const maxRetries = Object.assign(new Error('Reached the max retries per request limit (which is 1). Refer to "maxRetriesPerRequest"'), {name: 'MaxRetriesPerRequestError'});
-    expect(errorMessage(new RedisCommandError('allQueues', maxRetries))).toBe('Redis is unavailable, reconnecting');
+    expect(statusLineError(new RedisCommandError('allQueues', maxRetries))).toBe('Redis is unavailable, reconnecting');
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), {code: 'ECONNREFUSED'});
-    expect(errorMessage(new RedisCommandError('currentStats', refused))).toBe('Redis is unavailable, reconnecting (ECONNREFUSED)');
-    expect(errorMessage(new RedisUnavailableError('cannot connect'))).toBe('Redis is unavailable, reconnecting');
+    expect(statusLineError(new RedisCommandError('currentStats', refused))).toBe('Redis is unavailable, reconnecting (ECONNREFUSED)');
+    expect(statusLineError(new RedisUnavailableError('cannot connect'))).toBe('Redis is unavailable, reconnecting');
   });
 
   it('keeps the message of other errors, without passwords', () => {
-    expect(errorMessage(new FailedPreconditionError('queue "x" is already paused'))).toBe('queue "x" is already paused');
-    expect(errorMessage(new Error('bad redis://:s3cret@host:6379'))).not.toContain('s3cret');
-    expect(errorMessage('plain')).toBe('plain');
+    expect(statusLineError(new FailedPreconditionError('queue "x" is already paused'))).toBe('queue "x" is already paused');
+    expect(statusLineError(new Error('bad redis://:s3cret@host:6379'))).not.toContain('s3cret');
+    expect(statusLineError('plain')).toBe('plain');
   });
 });

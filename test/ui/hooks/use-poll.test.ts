@@ -2,7 +2,7 @@ import {Text} from 'ink';
 import {render} from 'ink-testing-library';
 import {createElement} from 'react';
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
-import {usePoll, type PollOptions, type PollResult} from '../../../src/ui/hooks/use-poll.js';
+import {usePoll, usePollFold, type PollOptions, type PollResult} from '../../../src/ui/hooks/use-poll.js';
 
 type Fetch = (signal: AbortSignal) => Promise<number>;
 
@@ -173,5 +173,43 @@ describe('usePoll', () => {
     await flush();
     expect(p.last().updatedAt).toBe(at);
     p.unmount();
+  });
+});
+
+describe('usePollFold', () => {
+  it('keeps a fold of every good result, updated in the same render as the result; dropped results and errors are not folded', async () => {
+    const d = deferredFetch();
+    let stamps = 0;
+    const now = (): Date => new Date(stamps++); // the n-th good result is stamped n
+    const renders: Array<PollResult<number[]>> = [];
+    const Probe = (p: {opts: PollOptions}) => {
+      const r = usePollFold(d.fetch, (kept: number[] | undefined, n: number) => [...(kept ?? []), n], p.opts);
+      renders.push(r);
+      return createElement(Text, null, `kept=${r.data?.join(',') ?? '-'}`);
+    };
+    const r = render(createElement(Probe, {opts: {intervalMs: 10, key: 'a', now}}));
+    await flush();
+    d.pending[0]!.resolve(1);
+    await flush(10);
+    d.pending[1]!.resolve(2);
+    await flush();
+    expect(r.lastFrame()).toBe('kept=1,2');
+    // No render shows a result's stamp without the result folded in.
+    for (const x of renders) expect(x.data?.length ?? 0).toBe(x.updatedAt === undefined ? 0 : x.updatedAt.getTime() + 1);
+    // A new key drops the result in flight; an error keeps the fold.
+    await flush(10);
+    r.rerender(createElement(Probe, {opts: {intervalMs: 10, key: 'b', now}}));
+    await flush();
+    d.pending[2]!.resolve(99);
+    await flush();
+    d.pending[3]!.reject(new Error('down'));
+    await flush();
+    expect(r.lastFrame()).toBe('kept=1,2');
+    expect(renders[renders.length - 1]!.error).toEqual(new Error('down'));
+    await flush(10);
+    d.pending[4]!.resolve(3);
+    await flush();
+    expect(renders[renders.length - 1]).toMatchObject({data: [1, 2, 3], dataKey: 'b', error: undefined});
+    r.unmount();
   });
 });
