@@ -1,10 +1,11 @@
 import {Args} from '@oclif/core';
-import {InspectorCommand, inspectFlags} from '../../cli/inspector-command.js';
+import {InspectCommand} from '../../cli/inspect/command.js';
+import {inspectFlags} from '../../cli/inspect/flags.js';
 import {SEPARATOR, enqueueEventJson, enqueueEventTable, type EnqueueEventJson} from '../../cli/views.js';
 
 export type CronHistoryResult = Array<{entryId: string; events: EnqueueEventJson[]}>;
 
-export default class CronHistory extends InspectorCommand {
+export default class CronHistory extends InspectCommand {
   static override summary = 'Show when periodic tasks were enqueued.';
   static override description = `Per entry ID (see "cron ls"), the IDs of the tasks it enqueued and when, newest first, a page at a time (the last 1000 are kept).`;
   static override strict = false;

@@ -1,10 +1,10 @@
 import {Args} from '@oclif/core';
-import {InspectorCommand} from '../../cli/inspector-command.js';
+import {InspectCommand} from '../../cli/inspect/command.js';
 import {SEPARATOR, queueInfoJson, queueInfoView, type QueueInfoJson} from '../../cli/views.js';
 
 export type QueueInspectResult = QueueInfoJson[];
 
-export default class QueueInspect extends InspectorCommand {
+export default class QueueInspect extends InspectCommand {
   static override summary = 'Show the details of one or more queues.';
   static override description = `For each queue: size, number of groups, paused or not, latency (how long the oldest pending task has waited), approximate memory usage, the task count by state and today's processed and failed counts (UTC).`;
   static override strict = false;
