@@ -24,7 +24,7 @@ import {onStopSignals, type StopSignal} from '../lib/signals.js';
 import {describeConnection, type CliConnection, type ResolvedConnection} from './connection.js';
 import {ExitCode} from './exit-codes.js';
 
-export const CONNECT_TIMEOUT_MS = 5_000;
+const CONNECT_TIMEOUT_MS = 5_000;
 const FAIL_FAST: RedisOptions = {connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null};
 
 /** The connection with ioredis options that give up after one failed attempt (a one-shot command must not hang). */
@@ -43,7 +43,7 @@ export function failFast(conn: CliConnection): CliConnection {
 const AUTH_FAILURE = /\b(WRONGPASS|NOAUTH|NOPERM)\b|invalid password|invalid username-password/i;
 
 /** The error for a failed first PING: what was tried, why it failed, and what to check. */
-export function unavailable(resolved: ResolvedConnection, err: unknown, lastError: unknown): RedisUnavailableError {
+function unavailable(resolved: ResolvedConnection, err: unknown, lastError: unknown): RedisUnavailableError {
   const cause = lastError ?? err;
   const reason = errorMessage(cause).replace(/^ping: /, '');
   const where = `${describeConnection(resolved.conn)} (${resolved.source === 'default' ? 'the default address' : `from ${resolved.source}`})`;
