@@ -1,5 +1,5 @@
 /**
- * Shared oclif flags: the Redis connection flags every command inherits (AsynqCommand.baseFlags),
+ * Shared oclif flags: the Redis connection flags every command inherits (ConnectedCommand.baseFlags),
  * --debug/--color, and reusable value flags (duration(), queueName()).
  */
 import {Flags} from '@oclif/core';

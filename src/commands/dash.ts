@@ -1,7 +1,6 @@
-import {argvFlag} from '../cli/base-command.js';
+import {argvFlag, ConnectedCommand} from '../cli/command.js';
 import {describeConnection, type CliConnection} from '../cli/connection.js';
 import {duration} from '../cli/flags.js';
-import {InspectorCommand} from '../cli/inspector-command.js';
 import {colorEnabled, requireTty} from '../cli/tty.js';
 import {ValidationError} from '../lib/errors.js';
 import {Inspector} from '../lib/inspector.js';
@@ -19,7 +18,7 @@ export function dashConnection(conn: CliConnection): CliConnection {
   return {...conn, redisOptions: {maxRetriesPerRequest: 1, ...conn.redisOptions}} as CliConnection;
 }
 
-export default class Dash extends InspectorCommand {
+export default class Dash extends ConnectedCommand {
   static override summary = 'Live terminal dashboard of queues, tasks, servers and cron entries, which can also act on them.';
 
   static override description = `Full-screen and refreshed every --refresh: the queues with their state, size, counts per task state, today's processed and failed tasks, error rate, latency, memory and a bar of their states; a queue's tasks by state (a page at a time), aggregation groups, the detail of a task (payload, result, last error), the history of processed/failed tasks per day; live servers and their workers; scheduler entries and their recent enqueues.
@@ -47,19 +46,20 @@ Each refresh reads one page of tasks at most and a fixed number of Redis calls p
     const {flags} = await this.parse(Dash);
     if (flags.refresh < MIN_REFRESH_MS) throw new ValidationError(`--refresh must be at least ${MIN_REFRESH_MS}ms, got ${flags.refresh}ms`);
     requireTty('asynq dash', 'asynq stats --json');
-    await this.inspector(); // one PING that fails fast: an unreachable Redis is exit 5 before the screen opens
-    // The dashboard's own connection reconnects after a Redis restart (its errors show in the status line).
+    // The dashboard's connection, checked first (an unreachable Redis is exit 5 before the screen
+    // opens); it reconnects after a Redis restart (its errors show in the status line).
+    const inspector = new Inspector(await this.reconnectingConnection(dashConnection));
     const {conn} = this.connection();
-    const inspector = new Inspector(dashConnection(conn));
-    try {
-      process.env.NODE_ENV ??= 'production'; // React's production build: half the render time
-      // Ink draws nothing but the last frame when it thinks it runs in CI (CI or
-      // CONTINUOUS_INTEGRATION set). requireTty() has just proven a terminal, so say so to Ink.
-      for (const v of ['CI', 'CONTINUOUS_INTEGRATION']) if (v in process.env) process.env[v] = 'false';
-      const {runDash} = await import('../ui/dash/render.js');
-      await runDash({inspector, refreshMs: flags.refresh, target: describeConnection(conn), color: colorEnabled(process, argvFlag(this.argv, 'color'))});
-    } finally {
-      await inspector.close();
-    }
+    // q, Ctrl+C (a key in raw mode), SIGINT, SIGTERM and SIGHUP (the terminal went away) all quit.
+    const quit = new AbortController();
+    this.lifecycle.untilStopped({stop: () => quit.abort(), reload: async () => quit.abort()});
+    process.env.NODE_ENV ??= 'production'; // React's production build: half the render time
+    // Ink draws nothing but the last frame when it thinks it runs in CI (CI or
+    // CONTINUOUS_INTEGRATION set). requireTty() has just proven a terminal, so say so to Ink.
+    for (const v of ['CI', 'CONTINUOUS_INTEGRATION']) if (v in process.env) process.env[v] = 'false';
+    const {runDash} = await import('../ui/dash/render.js');
+    await runDash({
+      inspector, refreshMs: flags.refresh, target: describeConnection(conn), color: colorEnabled(process, argvFlag(this.argv, 'color')), signal: quit.signal,
+    });
   }
 }

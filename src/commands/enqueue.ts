@@ -6,8 +6,8 @@ import {
 import {bulkEnqueue, emptySummary, formatSummary, invalidLinesError, ProgressBar, type BulkSummary} from '../cli/enqueue/bulk-enqueue.js';
 import {ExitCode} from '../cli/exit-codes.js';
 import {duration} from '../cli/flags.js';
-import {InspectorCommand} from '../cli/inspector-command.js';
 import {readPayload, taskOptionFlagConflicts, taskOptionsFromFlags, taskOptionFlags} from '../cli/task-flags.js';
+import {ConnectedCommand} from '../cli/command.js';
 import {showProgress} from '../cli/tty.js';
 import {taskJson, type TaskJson} from '../cli/views/json.js';
 
@@ -17,7 +17,7 @@ const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
 
 export type EnqueueResult = TaskJson | BulkSummary;
 
-export default class Enqueue extends InspectorCommand {
+export default class Enqueue extends ConnectedCommand {
   static override summary = 'Enqueue a task, or many from a JSON Lines file; optionally wait for its result.';
   static override description = `The payload is the PAYLOAD argument, a file (--payload-file F), or stdin (--payload-file -). A payload that starts with { or [ must be valid JSON unless --raw is given; it is sent byte for byte as given.
 
@@ -58,7 +58,7 @@ A duplicate unique task or a taken task ID exits 4.`;
     const payload = await readPayload({arg: args.payload, file: flags['payload-file'], raw: flags.raw});
     if (flags.wait) checkWaitable(options);
     const opts: TaskOptions = flags.wait && options.retention === undefined ? {...options, retention: WAIT_RETENTION_MS} : options;
-    const info = await enqueueOne(new Client(await this.redis()), new Task(args.type, payload), opts);
+    const info = await enqueueOne(await this.client(), new Task(args.type, payload), opts);
     if (!flags.wait) {
       if (!this.jsonEnabled()) this.log(describe(info));
       return taskJson(info);
@@ -89,7 +89,7 @@ A duplicate unique task or a taken task ID exits 4.`;
     const bar = showProgress(process) ? new ProgressBar(process.stderr, total) : undefined;
     const summary = emptySummary();
     try {
-      await bulkEnqueue(new Client(await this.redis()), input, defaults, {onProgress: (bytes, s) => bar?.update(bytes, s.lines)}, summary);
+      await bulkEnqueue(await this.client(), input, defaults, {onProgress: (bytes, s) => bar?.update(bytes, s.lines)}, summary);
     } finally {
       bar?.done();
       input.destroy();

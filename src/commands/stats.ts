@@ -1,7 +1,7 @@
 import {formatTable} from '../cli/output.js';
-import {InspectorCommand} from '../cli/inspector-command.js';
 import {queueInfoJson, type QueueInfoJson} from '../cli/views/json.js';
 import {dailyTable, section, stateCountsTable} from '../cli/views/text.js';
+import {InspectCommand} from '../cli/inspect/command.js';
 import type {QueueInfo} from '../lib/index.js';
 
 const COUNTED = ['active', 'pending', 'aggregating', 'scheduled', 'retry', 'archived', 'completed', 'processed', 'failed'] as const;
@@ -14,7 +14,7 @@ export interface StatsResult {
   redis: Record<string, string>;
 }
 
-export default class Stats extends InspectorCommand {
+export default class Stats extends InspectCommand {
   static override summary = 'Show task counts by state and queue, today\'s processed/failed counts, and Redis facts.';
   static override description = `The same overview as Go asynq's "asynq stats": tasks per state (all queues), the size of each queue ("(paused)" marks paused queues), today's processed and failed counts (UTC) and Redis version, uptime, clients and memory (on a Redis Cluster: its state, known nodes and size).
 

@@ -18,7 +18,8 @@ import {errorMessage, FailedPreconditionError, ValidationError} from './errors.j
 import {createLogger, type Logger} from './logger.js';
 import {planEnqueue, type TaskOptions} from './options.js';
 import type {RedisConnOpt} from './redis.js';
-import {periodicTaskIdentity, Scheduler, waitForSignals, type SchedulerEntryInfo, type SchedulerOptions} from './scheduler.js';
+import {periodicTaskIdentity, Scheduler, type SchedulerEntryInfo, type SchedulerOptions} from './scheduler.js';
+import {waitForSignals} from './signals.js';
 import {Task} from './task.js';
 import {TickLoop} from './tick-loop.js';
 

@@ -26,6 +26,7 @@ import {createLogger, type Logger} from './logger.js';
 import {mergeOptionLayers, optionStrings} from './option-strings.js';
 import {planEnqueue, type TaskOptions} from './options.js';
 import {closeRedisClient, createRedisClient, type RedisConnection, type RedisConnOpt} from './redis.js';
+import {waitForSignals} from './signals.js';
 import {sleep} from './sleep.js';
 import {Task, type TaskInfo} from './task.js';
 import {TickLoop} from './tick-loop.js';
@@ -459,20 +460,4 @@ export class Scheduler {
     await this.#client.close();
     if (this.#ownsConn) await closeRedisClient(this.#conn);
   }
-}
-
-/** Resolves on the first SIGINT or SIGTERM (or when `signal` aborts), then removes its listeners. */
-export function waitForSignals(signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    if (signal?.aborted) return resolve();
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-    signal?.addEventListener('abort', done, {once: true});
-  });
 }

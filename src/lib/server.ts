@@ -28,6 +28,7 @@ import {
 import {Recoverer} from './recoverer.js';
 import {closeRedisClient, createRedisClient, type RedisConnection, type RedisConnOpt} from './redis.js';
 import type {IsFailureFunc, RetryDelayFunc} from './retry.js';
+import {onStopSignals} from './signals.js';
 import {Subscriber} from './subscriber.js';
 import {Syncer} from './syncer.js';
 
@@ -282,31 +283,21 @@ export class Server {
   /**
    * start(handler), then waits for SIGINT or SIGTERM and shuts down gracefully; resolves when the
    * server is closed (also when shutdown() is called elsewhere). SIGTSTP stops fetching (stop()).
-   * The signal handlers are removed at the first SIGINT/SIGTERM, so a second one ends the process
-   * at once (Node's default), the usual "press Ctrl-C again to force" behaviour.
+   * The signal handlers (signals.ts onStopSignals) are removed at the first SIGINT/SIGTERM, so a
+   * second one ends the process at once (Node's default), the usual "press Ctrl-C again to force".
    */
   async run(handler: Handler | HandlerFunc): Promise<void> {
     await this.start(handler);
-    const onTerm = (): void => {
-      cleanup();
-      void this.shutdown();
-    };
-    const onTstp = (): void => {
-      if (this.#state === 'active') this.stop();
-    };
-    const tstp = process.platform !== 'win32';
-    const cleanup = (): void => {
-      process.off('SIGINT', onTerm);
-      process.off('SIGTERM', onTerm);
-      if (tstp) process.off('SIGTSTP', onTstp);
-    };
-    process.on('SIGINT', onTerm);
-    process.on('SIGTERM', onTerm);
-    if (tstp) process.on('SIGTSTP', onTstp);
+    const dispose = onStopSignals({
+      stop: () => void this.shutdown(),
+      tstp: () => {
+        if (this.#state === 'active') this.stop();
+      },
+    });
     try {
       await this.#closed;
     } finally {
-      cleanup();
+      dispose();
     }
   }
 

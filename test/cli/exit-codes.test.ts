@@ -1,6 +1,6 @@
 import {Errors} from '@oclif/core';
 import {describe, expect, it} from 'vitest';
-import {argvFlag, argvPasswords} from '../../src/cli/base-command.js';
+import {argvFlag, argvPasswords} from '../../src/cli/command.js';
 import {EXIT_CODE_OF_ERROR, EXIT_STATUS, ExitCode, errorCodeFor, exitCodeFor} from '../../src/cli/exit-codes.js';
 import {errorReport, formatErrorReport, redactSecrets} from '../../src/cli/output.js';
 import {

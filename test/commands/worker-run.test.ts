@@ -3,7 +3,8 @@
  * --exec scripts (test/fixtures/exec) get the payload on stdin byte for byte and never through a
  * shell, the task facts in the environment; stdout becomes the result (read back with
  * `asynq enqueue --wait`); exit 65/75/other; a timeout kills the process group; --handlers modules
- * (ServeMux importing asynq-ts, an object map, TypeScript on Node 20); SIGTERM drains and requeues.
+ * (ServeMux importing asynq-ts, an object map, TypeScript on Node 20); SIGTERM drains and requeues,
+ * a second SIGINT exits 130 at once, SIGTSTP stops fetching.
  */
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process';
 import {existsSync, mkdtempSync, readFileSync} from 'node:fs';
@@ -145,6 +146,30 @@ describe('asynq worker run --exec', () => {
     expect(JSON.parse(w.stdout())).toEqual({queues: {default: 1}, tasks: {succeeded: 1, failed: 1}});
     // The server is gone from Redis.
     expect(await r.redis.smembers(keys.allServers)).toEqual([]);
+  });
+
+  it('a second SIGINT during the graceful shutdown exits 130 at once and SIGKILLs the running commands', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asynq-worker-'));
+    const w = await startWorker('--exec', `slow:*=./stubborn.sh ${dir}`, '--shutdown-timeout', '30s', '--kill-grace', '60s');
+    await runCliInProcess(['enqueue', 'slow:x', '--task-id', 'long'], {env: env()});
+    await waitFor(() => existsSync(join(dir, 'child.pid')), 'the command to start');
+    const parent = Number(readFileSync(join(dir, 'parent.pid'), 'utf8'));
+    w.child.kill('SIGINT');
+    await waitFor(() => w.stderr().includes('Shutting down (send the signal again to exit at once)'), 'the first signal to be logged');
+    const started = Date.now();
+    expect(await stopWorker(w, 'SIGINT')).toBe(130);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    await waitFor(() => !processAlive(parent), 'the command to be killed', 5_000);
+  });
+
+  it('SIGTSTP stops taking new tasks; SIGTERM then exits 0', async () => {
+    const w = await startWorker('--exec', 'fast:*=./cat.sh');
+    w.child.kill('SIGTSTP');
+    await waitFor(() => w.stderr().includes('Processor stopped'), 'the processor to stop');
+    await runCliInProcess(['enqueue', 'fast:x', 'done', '--task-id', 'f1'], {env: env()});
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await r.redis.lrange(keys.pendingKey('default'), 0, -1)).toEqual(['f1']);
+    expect(await stopWorker(w, 'SIGTERM')).toBe(0);
   });
 
   it('--log-format json writes one JSON object per line, one per task', async () => {

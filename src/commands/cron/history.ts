@@ -1,11 +1,12 @@
 import {Args} from '@oclif/core';
-import {InspectorCommand, inspectFlags} from '../../cli/inspector-command.js';
 import {enqueueEventJson, type EnqueueEventJson} from '../../cli/views/json.js';
 import {SEPARATOR, enqueueEventTable} from '../../cli/views/text.js';
+import {InspectCommand} from '../../cli/inspect/command.js';
+import {inspectFlags} from '../../cli/inspect/flags.js';
 
 export type CronHistoryResult = Array<{entryId: string; events: EnqueueEventJson[]}>;
 
-export default class CronHistory extends InspectorCommand {
+export default class CronHistory extends InspectCommand {
   static override summary = 'Show when periodic tasks were enqueued.';
   static override description = `Per entry ID (see "cron ls"), the IDs of the tasks it enqueued and when, newest first, a page at a time (the last 1000 are kept).`;
   static override strict = false;

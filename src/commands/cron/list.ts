@@ -1,10 +1,10 @@
-import {InspectorCommand} from '../../cli/inspector-command.js';
 import {schedulerEntryJson, type SchedulerEntryJson} from '../../cli/views/json.js';
 import {schedulerEntryTable} from '../../cli/views/text.js';
+import {InspectCommand} from '../../cli/inspect/command.js';
 
 export type CronListResult = SchedulerEntryJson[];
 
-export default class CronList extends InspectorCommand {
+export default class CronList extends InspectCommand {
   static override aliases = ['cron:ls'];
   static override summary = 'List the periodic tasks of the running schedulers.';
   static override description = `Entries registered by live schedulers (Go or TypeScript), sorted by spec: entry ID, cron spec, task type, payload, options (as Go prints them, e.g. [Queue("low") MaxRetry(3)]), when it is next enqueued and when it was last.`;

@@ -1,10 +1,7 @@
 import {Flags} from '@oclif/core';
-import {closeRedisClient, createRedisClient, FilePeriodicTaskConfigProvider, Inspector, PeriodicTaskManager, ValidationError, type Logger} from '../../lib/index.js';
-import {AsynqCommand} from '../../cli/base-command.js';
-import type {ResolvedConnection} from '../../cli/connection.js';
-import {ExitCode} from '../../cli/exit-codes.js';
+import {FilePeriodicTaskConfigProvider, PeriodicTaskManager, ValidationError, type Logger} from '../../lib/index.js';
+import {ConnectedCommand} from '../../cli/command.js';
 import {duration} from '../../cli/flags.js';
-import {failFast, unavailable} from '../../cli/inspector-command.js';
 import {logFlags, loggerFromFlags} from '../../cli/log-flags.js';
 import {compactDuration} from '../../cli/format/time.js';
 
@@ -29,7 +26,7 @@ export function periodicFile(file: string | undefined, config: string | undefine
   throw new ValidationError(`missing --file: the YAML file of periodic tasks to run${hint}`, {actions: [`asynq cron run --file ${config ?? 'periodic.yml'}`]});
 }
 
-export default class CronRun extends AsynqCommand {
+export default class CronRun extends ConnectedCommand {
   static override handlesSignals = true;
   static override summary = 'Run the periodic tasks of a YAML file; edits to the file take effect at the next sync.';
   static override description = `A scheduler (Go asynq's PeriodicTaskManager) over the YAML file given with --file, for example (block style works too):
@@ -66,11 +63,13 @@ SIGINT or SIGTERM: stop, remove this scheduler's entries from Redis, exit 0; a s
     if (flags['sync-interval'] < 1000) throw new ValidationError(`--sync-interval must be at least 1s, got ${compactDuration(flags['sync-interval'])}`);
     const provider = new FilePeriodicTaskConfigProvider(file);
     await provider.getConfigs(); // a broken file fails here (exit 2), before Redis is touched
-    const resolved = this.connection();
     const {logger} = loggerFromFlags(flags);
+    // An unreachable Redis fails here (exit 5). The connection keeps ioredis's reconnecting
+    // defaults, which ride out a Redis restart later on; it is closed after the manager.
+    const redis = await this.reconnectingConnection();
     const counts = {enqueued: 0, failed: 0};
     const mgr = new PeriodicTaskManager({
-      redis: resolved.conn, provider, syncInterval: flags['sync-interval'],
+      redis, provider, syncInterval: flags['sync-interval'],
       schedulerOpts: {
         location: flags.location, logger,
         postEnqueueFunc: (info, err) => {
@@ -82,19 +81,21 @@ SIGINT or SIGTERM: stop, remove this scheduler's entries from Redis, exit 0; a s
         },
       },
     });
-    const signals = new SignalHandling(logger, () => this.#reload(mgr, file, logger));
+    const signals = this.lifecycle.untilStopped({
+      logger,
+      stopping: (sig) => `Received ${sig}: shutting down (send it again to exit at once)`,
+      reload: () => this.#reload(mgr, file, logger),
+    });
     try {
-      await checkRedis(resolved); // an unreachable Redis fails here (exit 5)
       await mgr.start();
       logger.info(`Running ${mgr.entries().length} periodic task(s) from ${file}, re-read every ${compactDuration(flags['sync-interval'])} or on SIGHUP`);
       await signals.stopped;
-      await signals.reloading;
+      await signals.reloads();
       const entries = mgr.entries().map((e) => ({id: e.id, spec: e.spec, type: e.task.type}));
       await mgr.shutdown();
       logger.info(`Stopped: ${counts.enqueued} task(s) enqueued, ${counts.failed} failed`);
       return {file, entries, ...counts};
     } finally {
-      signals.remove();
       await mgr.shutdown();
     }
   }
@@ -104,54 +105,5 @@ SIGINT or SIGTERM: stop, remove this scheduler's entries from Redis, exit 0; a s
     logger.info(`Received SIGHUP: reading ${file} again`);
     await mgr.sync();
     await mgr.scheduler.heartbeat();
-  }
-}
-
-/**
- * One PING on a fail-fast connection, as Server.start() does for `worker run`. The scheduler's own
- * connection keeps ioredis's reconnecting defaults, which ride out a Redis restart later on.
- */
-async function checkRedis(resolved: ResolvedConnection): Promise<void> {
-  let lastError: unknown;
-  const {client} = createRedisClient(failFast(resolved.conn));
-  client.on('error', (e: unknown) => { lastError = e; });
-  try {
-    await new Inspector(client).ping();
-  } catch (err) {
-    throw unavailable(resolved, err, lastError);
-  } finally {
-    await closeRedisClient(client);
-  }
-}
-
-/** First SIGINT/SIGTERM: `stopped` resolves; a second one exits at once (130). SIGHUP: `reload` (never overlapping). */
-class SignalHandling {
-  readonly stopped: Promise<void>;
-  reloading: Promise<void> = Promise.resolve();
-  #count = 0;
-  readonly #onStop: (sig: NodeJS.Signals) => void;
-  readonly #onHup: () => void;
-
-  constructor(logger: Logger, reload: () => Promise<void>) {
-    let resolve!: () => void;
-    this.stopped = new Promise((r) => { resolve = r; });
-    this.#onStop = (sig) => {
-      if (++this.#count > 1) process.exit(ExitCode.SIGINT);
-      logger.info(`Received ${sig}: shutting down (send it again to exit at once)`);
-      resolve();
-    };
-    this.#onHup = () => {
-      if (this.#count > 0) return;
-      this.reloading = this.reloading.then(reload).catch((err: unknown) => logger.error(`Reload failed: ${String(err)}`));
-    };
-    process.on('SIGINT', this.#onStop);
-    process.on('SIGTERM', this.#onStop);
-    process.on('SIGHUP', this.#onHup);
-  }
-
-  remove(): void {
-    process.off('SIGINT', this.#onStop);
-    process.off('SIGTERM', this.#onStop);
-    process.off('SIGHUP', this.#onHup);
   }
 }

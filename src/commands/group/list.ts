@@ -1,9 +1,10 @@
-import {InspectorCommand, inspectFlags} from '../../cli/inspector-command.js';
+import {InspectCommand} from '../../cli/inspect/command.js';
+import {inspectFlags} from '../../cli/inspect/flags.js';
 import type {GroupInfo} from '../../lib/index.js';
 
 export type GroupListResult = GroupInfo[];
 
-export default class GroupList extends InspectorCommand {
+export default class GroupList extends InspectCommand {
   static override aliases = ['group:ls'];
   static override summary = 'List the aggregation groups of a queue.';
   static override description = `One group name per line, sorted (--json adds each group's size). An unknown queue is exit 3.`;

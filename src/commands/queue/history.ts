@@ -1,11 +1,11 @@
 import {Args, Flags} from '@oclif/core';
-import {InspectorCommand} from '../../cli/inspector-command.js';
 import {dailyStatsJson, type DailyStatsJson} from '../../cli/views/json.js';
 import {SEPARATOR, historyTable} from '../../cli/views/text.js';
+import {InspectCommand} from '../../cli/inspect/command.js';
 
 export type QueueHistoryResult = Array<{queue: string; days: DailyStatsJson[]}>;
 
-export default class QueueHistory extends InspectorCommand {
+export default class QueueHistory extends InspectCommand {
   static override summary = 'Show the processed and failed counts of the last days.';
   static override description = `Per queue, one row per UTC day, newest first: processed, failed and the error rate. The counters are kept for 90 days.`;
   static override strict = false;

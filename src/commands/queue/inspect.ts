@@ -1,11 +1,11 @@
 import {Args} from '@oclif/core';
-import {InspectorCommand} from '../../cli/inspector-command.js';
 import {queueInfoJson, type QueueInfoJson} from '../../cli/views/json.js';
 import {SEPARATOR, queueInfoView} from '../../cli/views/text.js';
+import {InspectCommand} from '../../cli/inspect/command.js';
 
 export type QueueInspectResult = QueueInfoJson[];
 
-export default class QueueInspect extends InspectorCommand {
+export default class QueueInspect extends InspectCommand {
   static override summary = 'Show the details of one or more queues.';
   static override description = `For each queue: size, number of groups, paused or not, latency (how long the oldest pending task has waited), approximate memory usage, the task count by state and today's processed and failed counts (UTC).`;
   static override strict = false;

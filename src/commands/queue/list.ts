@@ -1,5 +1,5 @@
 import {formatTable} from '../../cli/output.js';
-import {InspectorCommand} from '../../cli/inspector-command.js';
+import {InspectCommand} from '../../cli/inspect/command.js';
 import type {ClusterNode} from '../../lib/index.js';
 
 export interface QueueListItem {
@@ -11,7 +11,7 @@ export interface QueueListItem {
 
 export type QueueListResult = QueueListItem[];
 
-export default class QueueList extends InspectorCommand {
+export default class QueueList extends InspectCommand {
   static override aliases = ['queue:ls'];
   static override summary = 'List queues.';
   static override description = `One queue name per line, sorted. On a Redis Cluster (--cluster) a table also shows each queue's hash slot and the nodes that serve it.`;

@@ -1,9 +1,9 @@
 import {Args} from '@oclif/core';
-import {InspectorCommand} from '../../cli/inspector-command.js';
+import {InspectCommand} from '../../cli/inspect/command.js';
 
 export type QueuePauseResult = Array<{queue: string; paused: true}>;
 
-export default class QueuePause extends InspectorCommand {
+export default class QueuePause extends InspectCommand {
   static override summary = 'Pause one or more queues: servers stop taking tasks from them.';
   static override description = `Tasks stay where they are and can still be enqueued; active tasks finish. Fails with exit 4 if a queue is already paused, exit 3 if a queue does not exist (then nothing is paused).`;
   static override strict = false;

@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core';
-import {InspectorCommand} from '../../cli/inspector-command.js';
+import {InspectCommand} from '../../cli/inspect/command.js';
 
 export type QueueRemoveResult = Array<{queue: string; removed: true}>;
 
-export default class QueueRemove extends InspectorCommand {
+export default class QueueRemove extends InspectCommand {
   static override aliases = ['queue:rm', 'queue:delete'];
   static override summary = 'Remove one or more queues.';
   static override description = `Without --force a queue must be empty (no pending, active, scheduled, retry or archived task), else exit 4 with a hint. With --force its tasks are deleted too, unless some are active (exit 4). Completed tasks, groups, counters and the paused flag stay, as with Go asynq. A queue that does not exist is exit 3, and then nothing is removed.`;

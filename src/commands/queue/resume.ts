@@ -1,9 +1,9 @@
 import {Args} from '@oclif/core';
-import {InspectorCommand} from '../../cli/inspector-command.js';
+import {InspectCommand} from '../../cli/inspect/command.js';
 
 export type QueueResumeResult = Array<{queue: string; paused: false}>;
 
-export default class QueueResume extends InspectorCommand {
+export default class QueueResume extends InspectCommand {
   static override aliases = ['queue:unpause'];
   static override summary = 'Resume (unpause) one or more paused queues.';
   static override description = `Servers take tasks from the queues again. Fails with exit 4 if a queue is not paused, exit 3 if a queue does not exist (then nothing is changed).`;

@@ -1,10 +1,10 @@
-import {InspectorCommand} from '../../cli/inspector-command.js';
 import {serverJson, type ServerJson} from '../../cli/views/json.js';
 import {serverTable} from '../../cli/views/text.js';
+import {InspectCommand} from '../../cli/inspect/command.js';
 
 export type ServerListResult = ServerJson[];
 
-export default class ServerList extends InspectorCommand {
+export default class ServerList extends InspectCommand {
   static override aliases = ['server:ls'];
   static override summary = 'List the running worker servers.';
   static override description = `Servers (Go or TypeScript) that sent a heartbeat recently, sorted by host and PID: state ("active" pulls tasks, "stopped" only finishes its work), busy workers out of the concurrency, queues with their priorities, and uptime. --json adds the tasks each server is processing, with start time and deadline.`;

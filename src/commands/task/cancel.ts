@@ -1,9 +1,9 @@
 import {Args} from '@oclif/core';
-import {InspectorCommand} from '../../cli/inspector-command.js';
+import {InspectCommand} from '../../cli/inspect/command.js';
 
 export type TaskCancelResult = Array<{id: string; signalSent: true}>;
 
-export default class TaskCancel extends InspectorCommand {
+export default class TaskCancel extends InspectCommand {
   static override summary = 'Cancel one or more active tasks.';
   static override description = `Publishes a cancelation signal (Redis channel asynq:cancel) that the server processing the task, Go or TypeScript, receives: the handler's context is canceled and the task is retried later like any failure. Nothing reports whether a server was running the task.`;
   static override strict = false;

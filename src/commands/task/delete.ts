@@ -1,4 +1,5 @@
-import {TaskActionCommand, taskIdArg} from '../../cli/inspector-command.js';
+import {taskIdArg} from '../../cli/inspect/flags.js';
+import {TaskActionCommand} from '../../cli/inspect/task-commands.js';
 import type {Inspector} from '../../lib/index.js';
 
 export default class TaskDelete extends TaskActionCommand {

@@ -1,4 +1,4 @@
-import {BulkTaskCommand} from '../../cli/inspector-command.js';
+import {BulkTaskCommand} from '../../cli/inspect/task-commands.js';
 
 export default class TaskDeleteall extends BulkTaskCommand {
   static override summary = 'Delete all tasks in a state.';

@@ -1,10 +1,11 @@
-import {InspectorCommand, inspectFlags, taskIdArg, taskIdFrom} from '../../cli/inspector-command.js';
 import {taskJson, type TaskJson} from '../../cli/views/json.js';
 import {taskInfoView} from '../../cli/views/text.js';
+import {InspectCommand} from '../../cli/inspect/command.js';
+import {inspectFlags, taskIdArg, taskIdFrom} from '../../cli/inspect/flags.js';
 
 export type TaskInspectResult = TaskJson;
 
-export default class TaskInspect extends InspectorCommand {
+export default class TaskInspect extends InspectCommand {
   static override summary = 'Show everything about one task.';
   static override description = `Queue, ID, type, state, retries, payload (as text when printable), group, headers, result, when it runs next and its last failure. An unknown queue or task ID is exit 3.`;
   static override args = taskIdArg;

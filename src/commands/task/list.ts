@@ -1,11 +1,12 @@
-import {InspectorCommand, inspectFlags, stateFlag} from '../../cli/inspector-command.js';
 import {taskJson, type TaskJson} from '../../cli/views/json.js';
 import {taskTable} from '../../cli/views/text.js';
+import {InspectCommand} from '../../cli/inspect/command.js';
+import {inspectFlags, stateFlag} from '../../cli/inspect/flags.js';
 import type {TaskState} from '../../lib/index.js';
 
 export type TaskListResult = TaskJson[];
 
-export default class TaskList extends InspectorCommand {
+export default class TaskList extends InspectCommand {
   static override aliases = ['task:ls'];
   static override summary = 'List the tasks of a queue in one state, a page at a time.';
   static override description = `States: pending (next to run first), active (longest-running first), scheduled and retry (soonest first), archived (oldest first), completed, and aggregating (needs --group). Pages hold 30 tasks unless --size says otherwise; --page 2 shows the next ones. Payloads are shown as text when printable, else as "non-printable bytes" (--json gives them as text or base64).`;

@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core';
-import {closeRedisClient, createLogger, Server, type LogLevel} from '../../lib/index.js';
+import {closeRedisClient, Server} from '../../lib/index.js';
 import {execIsFailure} from '../../cli/worker/exec-handler.js';
-import {ExitCode} from '../../cli/exit-codes.js';
+import {ConnectedCommand} from '../../cli/command.js';
 import {duration} from '../../cli/flags.js';
-import {InspectorCommand} from '../../cli/inspector-command.js';
+import {logFlags, loggerFromFlags} from '../../cli/log-flags.js';
 import {buildWorkerHandler, logEachTask, parseQueueFlags, type TaskCounts} from '../../cli/worker/handlers.js';
 
 export interface WorkerRunResult {
@@ -11,7 +11,7 @@ export interface WorkerRunResult {
   tasks: TaskCounts;
 }
 
-export default class WorkerRun extends InspectorCommand {
+export default class WorkerRun extends ConnectedCommand {
   static override handlesSignals = true;
   static override summary = 'Run a worker: process tasks with shell commands (--exec) or a JavaScript module (--handlers).';
   static override description = `--exec PATTERN=COMMAND runs COMMAND for every task whose type matches PATTERN: an exact type, or a prefix ending with * or : (email:* and email: both match email:welcome). The command line is split into words as a shell would split it, but no shell ever runs it and nothing in it is expanded; the payload is never part of it.
@@ -44,43 +44,46 @@ SIGINT or SIGTERM: stop taking tasks, let running ones finish for --shutdown-tim
       multiple: true, multipleNonGreedy: true, helpValue: '<pattern=command>', summary: 'Run a command for each task whose type matches (repeatable).',
     }),
     'kill-grace': duration({summary: 'Pause between SIGTERM and SIGKILL of an aborted --exec command (default 5s).'}),
-    'log-level': Flags.string({options: ['debug', 'info', 'warn', 'error'], default: 'info', env: 'ASYNQ_LOG_LEVEL', summary: 'Minimum level logged.'}),
-    'log-format': Flags.string({options: ['text', 'json'], default: 'text', summary: 'Log lines as text (Go asynq\'s format) or JSON objects.'}),
+    ...logFlags,
   };
 
   async run(): Promise<WorkerRunResult> {
     const {flags} = await this.parse(WorkerRun);
-    const level = flags['log-level'] as LogLevel;
-    const logger = createLogger({level, format: flags['log-format'] as 'text' | 'json'});
+    const {logger, level} = loggerFromFlags(flags);
     const queues = parseQueueFlags(flags.queues, flags.queue);
     const built = await buildWorkerHandler({exec: flags.exec, handlers: flags.handlers, killGraceMs: flags['kill-grace'], logger});
     const counts: TaskCounts = {succeeded: 0, failed: 0};
-    await closeRedisClient(await this.redis()); // fail fast (exit 5, one clear line) when Redis is unreachable
+    // Fail fast (exit 5, one clear line) when Redis is unreachable. The Server opens and
+    // configures its own connection (auto-pipelining, fail-fast at shutdown), so this one goes.
+    await closeRedisClient(await this.failFastConnection());
     const server = new Server(this.connection().conn, {
       queues, strictPriority: flags.strict, concurrency: flags.concurrency, shutdownTimeout: flags['shutdown-timeout'],
       isFailure: execIsFailure, logger, logLevel: level,
     });
-    let signals = 0;
-    const onSignal = (): void => {
-      if (++signals < 2) {
-        logger.info('Shutting down (send the signal again to exit at once)');
+    let stopping = false;
+    const {stopped} = this.lifecycle.untilStopped({
+      logger,
+      stopping: () => 'Shutting down (send the signal again to exit at once)',
+      stop: () => {
+        stopping = true;
         void server.shutdown(); // also covers a signal that arrives while the server is still starting
-        return;
-      }
-      for (const e of built.execs) e.killAll('SIGKILL');
-      process.exit(ExitCode.SIGINT);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+      },
+      force: () => {
+        for (const e of built.execs) e.killAll('SIGKILL');
+      },
+      tstp: () => {
+        if (server.state === 'active') server.stop();
+      },
+    });
     try {
       logger.info(`Worker: queues ${Object.entries(queues).map(([q, p]) => `${q}=${p}`).join(',')}; handlers: ${built.description.join('; ')}`);
-      await server.run(logEachTask(built.handler, logger, counts)).catch((err: unknown) => {
-        if (signals === 0 || server.state !== 'closed') throw err; // else: a signal stopped it while it was starting
+      await server.start(logEachTask(built.handler, logger, counts)).catch((err: unknown) => {
+        if (!stopping || server.state !== 'closed') throw err; // else: a signal stopped it while it was starting
       });
+      await stopped;
+      await server.shutdown();
       await Promise.all(built.execs.map((e) => e.close()));
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
       await server.shutdown();
     }
     return {queues, tasks: counts};

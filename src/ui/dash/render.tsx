@@ -3,9 +3,9 @@
  * React or Ink). Runs the App full-screen on the terminal's alternate screen and returns when the
  * user quits or a signal arrives; the terminal is restored on every path.
  *
- * One exit point: the App's `q`/Ctrl+C, SIGINT/SIGTERM/SIGHUP and a render error all end in
- * Ink's unmount, which settles `waitUntilExit` (rejecting for a render error, so the command
- * reports it with exit status 1).
+ * One exit point: the App's `q`/Ctrl+C, the `signal` option (the command aborts it on
+ * SIGINT/SIGTERM/SIGHUP) and a render error all end in Ink's unmount, which settles
+ * `waitUntilExit` (rejecting for a render error, so the command reports it with exit status 1).
  */
 import {render, Text, useApp} from 'ink';
 import {Component, type ReactNode} from 'react';
@@ -51,11 +51,13 @@ export interface RunDashOptions extends Omit<AppProps, 'source'> {
   inspector: DashInspector;
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
+  /** Quits the dashboard when it aborts (the command's stop signals). */
+  signal?: AbortSignal;
 }
 
 /** Runs the dashboard until the user quits; rejects only for a render error. */
 export async function runDash(opts: RunDashOptions): Promise<void> {
-  const {inspector, stdout = process.stdout, stdin = process.stdin, ...appProps} = opts;
+  const {inspector, stdout = process.stdout, stdin = process.stdin, signal, ...appProps} = opts;
   stdout.write(ENTER_ALT_SCREEN);
   const instance = render(<DashRoot {...appProps} source={inspectorSource(inspector)} />, {
     stdout,
@@ -68,12 +70,12 @@ export async function runDash(opts: RunDashOptions): Promise<void> {
     incrementalRendering: false,
   });
   const stop = (): void => instance.unmount();
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const s of signals) process.on(s, stop);
+  if (signal?.aborted) stop();
+  signal?.addEventListener('abort', stop, {once: true});
   try {
     await instance.waitUntilExit();
   } finally {
-    for (const s of signals) process.off(s, stop);
+    signal?.removeEventListener('abort', stop);
     instance.cleanup();
     stdout.write(LEAVE_ALT_SCREEN);
   }

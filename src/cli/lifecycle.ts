@@ -1,0 +1,171 @@
+/**
+ * The process lifecycle of an `asynq` command: its signals, how it ends early, and the fail-fast
+ * check of its Redis connection.
+ *
+ * - Signals come from src/lib/signals.ts onStopSignals (the one module that listens to them).
+ *   A one-shot command ends at the first SIGINT with status 130 (`interruptOnSigint`, installed
+ *   by AsynqCommand). A long-running command (`worker run`, `cron run`, `dash`) says what each
+ *   signal means with `untilStopped`: the first SIGINT/SIGTERM stops it gracefully, a second one
+ *   ends it at once (130), SIGHUP reloads where that means something, SIGTSTP stops fetching.
+ *   The command itself drives its service's start() and shutdown(), so a signal has one owner.
+ * - Nothing here exits the process. Ending early rejects `interrupted` with oclif's ExitError;
+ *   AsynqCommand races it against the command, and oclif's error handler (bin/run.js `execute`)
+ *   is the one place that exits, with that status.
+ * - `checkRedis`: one PING raced against a 5 s timer and the connection's first error, so an
+ *   unreachable server or wrong credentials end in one RedisUnavailableError line (exit 5)
+ *   naming the address and where it came from, before anything else happens.
+ */
+import {Errors} from '@oclif/core';
+import type {ClusterOptions, RedisOptions} from 'ioredis';
+import {RedisUnavailableError, errorMessage} from '../lib/errors.js';
+import type {Logger} from '../lib/logger.js';
+import type {RedisConnection} from '../lib/redis.js';
+import {onStopSignals, type StopSignal} from '../lib/signals.js';
+import {describeConnection, type CliConnection, type ResolvedConnection} from './connection.js';
+import {ExitCode} from './exit-codes.js';
+
+const CONNECT_TIMEOUT_MS = 5_000;
+const FAIL_FAST: RedisOptions = {connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null};
+
+/** The connection with ioredis options that give up after one failed attempt (a one-shot command must not hang). */
+export function failFast(conn: CliConnection): CliConnection {
+  if ('addrs' in conn) {
+    const clusterOptions: ClusterOptions = {
+      clusterRetryStrategy: () => null, slotsRefreshTimeout: CONNECT_TIMEOUT_MS, ...conn.clusterOptions,
+      redisOptions: {...FAIL_FAST, ...conn.clusterOptions?.redisOptions},
+    };
+    return {...conn, clusterOptions};
+  }
+  const sentinel: RedisOptions = 'masterName' in conn ? {sentinelRetryStrategy: () => null} : {};
+  return {...conn, redisOptions: {...FAIL_FAST, ...sentinel, ...conn.redisOptions}} as CliConnection;
+}
+
+const AUTH_FAILURE = /\b(WRONGPASS|NOAUTH|NOPERM)\b|invalid password|invalid username-password/i;
+
+/** The error for a failed first PING: what was tried, why it failed, and what to check. */
+function unavailable(resolved: ResolvedConnection, err: unknown, lastError: unknown): RedisUnavailableError {
+  const cause = lastError ?? err;
+  const reason = errorMessage(cause).replace(/^ping: /, '');
+  const where = `${describeConnection(resolved.conn)} (${resolved.source === 'default' ? 'the default address' : `from ${resolved.source}`})`;
+  if (AUTH_FAILURE.test(reason) || AUTH_FAILURE.test(errorMessage(err))) {
+    return new RedisUnavailableError(`Redis at ${where} refused the credentials: ${reason}`, {
+      cause, actions: ['check --username/--password, the user and password in the URI, or ~/.asynq.yml'],
+    });
+  }
+  return new RedisUnavailableError(`cannot connect to Redis at ${where}: ${reason}`, {
+    cause, actions: ['check --uri (or ASYNQ_REDIS_URL, REDIS_URL, ~/.asynq.yml) and that Redis is running there'],
+  });
+}
+
+/**
+ * The fail-fast check of a command's connection: a PING, raced against `timeoutMs` and against
+ * the connection's first error (so a reconnecting connection fails as fast as a fail-fast one).
+ * Throws unavailable(…) (exit 5); the caller keeps the connection either way, and closes it.
+ */
+export async function checkRedis(resolved: ResolvedConnection, client: RedisConnection, timeoutMs = CONNECT_TIMEOUT_MS): Promise<void> {
+  let lastError: unknown;
+  let timer: NodeJS.Timeout | undefined;
+  let onError!: (e: unknown) => void;
+  const failed = new Promise<never>((_, reject) => {
+    onError = (e) => {
+      lastError = e;
+      reject(e);
+    };
+    timer = setTimeout(() => reject(new Error(`no answer to PING within ${timeoutMs / 1000}s`)), timeoutMs);
+  });
+  client.on('error', onError);
+  try {
+    await Promise.race([client.ping(), failed]);
+  } catch (err) {
+    throw unavailable(resolved, err, lastError);
+  } finally {
+    clearTimeout(timer);
+    client.off('error', onError);
+  }
+}
+
+/** What a long-running command does on each signal (see Lifecycle.untilStopped). */
+export interface StopHandlers {
+  /** Logs `stopping` and failed reloads. */
+  logger?: Logger;
+  /** The line logged at the first SIGINT/SIGTERM. */
+  stopping?: (signal: StopSignal) => string;
+  /** Called at the first SIGINT/SIGTERM, also while the command is still starting. */
+  stop?: (signal: StopSignal) => void;
+  /** Called at a second SIGINT/SIGTERM, just before the command ends with 130 (e.g. kill child processes). */
+  force?: () => void;
+  /** SIGHUP: reloads run one at a time; a failure is logged and the command goes on. */
+  reload?: () => Promise<void>;
+  /** SIGTSTP. */
+  tstp?: () => void;
+}
+
+/** What untilStopped() gives the command. */
+export interface Stopping {
+  /** Resolves with the first SIGINT/SIGTERM. */
+  readonly stopped: Promise<StopSignal>;
+  /** Resolves when the reloads started so far have finished. */
+  reloads(): Promise<void>;
+}
+
+/** One command run's signals and early end; AsynqCommand creates one per run and disposes of it. */
+export class Lifecycle {
+  /** Rejects with ExitError when the command must end now (never resolves). */
+  readonly interrupted: Promise<never>;
+  #end!: (err: Errors.ExitError) => void;
+  readonly #disposers: (() => void)[] = [];
+
+  constructor() {
+    this.interrupted = new Promise<never>((_, reject) => (this.#end = reject));
+    this.interrupted.catch(() => {}); // raced by AsynqCommand; never an unhandled rejection
+  }
+
+  /** Ends the command now with `exitCode` (oclif's handler exits the process). */
+  interrupt(exitCode: number = ExitCode.SIGINT): void {
+    this.#end(new Errors.ExitError(exitCode));
+  }
+
+  /** A one-shot command: the first SIGINT ends it with 130 (a second one gets Node's default). */
+  interruptOnSigint(): void {
+    this.#disposers.push(onStopSignals({
+      signals: ['SIGINT'],
+      stop: () => {
+        process.stderr.write('\n');
+        this.interrupt();
+      },
+    }));
+  }
+
+  /**
+   * A long-running command's signals, until the run ends: the first SIGINT/SIGTERM logs
+   * `stopping`, calls `stop` and resolves `stopped`; a second one calls `force` and ends the
+   * command with 130; SIGHUP runs `reload` (serialised, never after a stop signal); SIGTSTP `tstp`.
+   */
+  untilStopped(h: StopHandlers): Stopping {
+    let stopped!: (signal: StopSignal) => void;
+    const stopping = new Promise<StopSignal>((resolve) => (stopped = resolve));
+    let reloading: Promise<void> = Promise.resolve();
+    const reload = h.reload;
+    this.#disposers.push(onStopSignals({
+      stop: (signal) => {
+        if (h.stopping) h.logger?.info(h.stopping(signal));
+        h.stop?.(signal);
+        stopped(signal);
+      },
+      force: () => {
+        h.force?.();
+        this.interrupt();
+      },
+      ...(reload ? {reload: () => {
+        reloading = reloading.then(reload).catch((err: unknown) => h.logger?.error(`Reload failed: ${String(err)}`));
+      }} : {}),
+      ...(h.tstp ? {tstp: h.tstp} : {}),
+    }));
+    return {stopped: stopping, reloads: () => reloading};
+  }
+
+  /** Removes every signal listener of this run. */
+  dispose(): void {
+    for (const d of this.#disposers.splice(0)) d();
+  }
+}
