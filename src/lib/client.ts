@@ -3,8 +3,9 @@
  * task message built before the first Redis command, so a bad option writes nothing (not even the
  * queue registration).
  */
-import {RDB, type ReplicaWait} from './broker/rdb.js';
-import {redisOp} from './broker/redis-op.js';
+import {RDB} from './broker/rdb.js';
+import type {ReplicaWait} from './broker/replica-wait.js';
+import {run} from './broker/session.js';
 import {realClock, type Clock} from './clock.js';
 import {toMs, type Duration} from './duration.js';
 import {FailedPreconditionError, ValidationError} from './errors.js';
@@ -151,7 +152,7 @@ export class Client {
   /** Checks the connection (PING). Rejects with RedisCommandError when Redis cannot be reached. */
   async ping(): Promise<void> {
     this.#checkOpen();
-    await redisOp('ping', () => this.#rdb.ping());
+    await run('rdb.Ping', () => this.#rdb.ping());
   }
 
   /**

@@ -19,8 +19,7 @@
  */
 import {RDB} from './broker/rdb.js';
 import {RDBInspector, type Pagination, type TaskRecord} from './broker/inspect.js';
-import {redisInfo, isCluster} from './broker/redis-info.js';
-import {redisOp} from './broker/redis-op.js';
+import {run} from './broker/session.js';
 import {isZeroTime, timestampToDate, type SchedulerEntry as WireSchedulerEntry} from './base/codec.js';
 import {validateQueueName, type TaskState} from './base/states.js';
 import {realClock, type Clock} from './clock.js';
@@ -223,7 +222,7 @@ export class Inspector {
   /** Checks the connection (PING). Rejects with RedisCommandError when Redis cannot be reached. */
   async ping(): Promise<void> {
     this.#checkOpen();
-    await redisOp('ping', () => this.#rdb.ping());
+    await run('rdb.Ping', () => this.#rdb.ping());
   }
 
   /** Closes the Redis connection if the Inspector created it. Idempotent. */
@@ -505,13 +504,13 @@ export class Inspector {
 
   /** True when connected to a Redis Cluster. */
   get isCluster(): boolean {
-    return isCluster(this.#conn);
+    return this.#rdb.session.isCluster;
   }
 
   /** INFO of the server, or CLUSTER INFO on a Cluster (what `asynq stats` shows). */
   async redisInfo(): Promise<RedisServerInfo> {
     this.#checkOpen();
-    return {cluster: this.isCluster, info: await redisInfo(this.#conn)};
+    return {cluster: this.isCluster, info: await this.#insp.redisInfo()};
   }
 
   // ---------------------------------------------------------------------------------------------

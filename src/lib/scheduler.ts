@@ -15,7 +15,7 @@ import {createHash, randomUUID} from 'node:crypto';
 import {hostname} from 'node:os';
 import {timestampFromDate, ZERO_TIME, type SchedulerEntry as WireSchedulerEntry} from './base/codec.js';
 import {RDB} from './broker/rdb.js';
-import {acquireTickLock, releaseTickLock, type TickLockRef} from './broker/scheduler-lock.js';
+import {TickLocks, type TickLockRef} from './broker/scheduler-lock.js';
 import {RDBState} from './broker/state.js';
 import {Client} from './client.js';
 import {realClock, unixSeconds, type Clock} from './clock.js';
@@ -176,6 +176,7 @@ export class Scheduler {
   readonly #ownsConn: boolean;
   readonly #client: Client;
   readonly #state: RDBState;
+  readonly #tickLocks: TickLocks;
   readonly #entries = new Map<string, Entry>();
   readonly #inFlight = new Set<Promise<void>>();
   #seq = 0;
@@ -202,7 +203,9 @@ export class Scheduler {
     this.#conn = client;
     this.#ownsConn = owned;
     this.#client = new Client(client, {clock: this.#clock});
-    this.#state = new RDBState(new RDB(client, {clock: this.#clock}));
+    const rdb = new RDB(client, {clock: this.#clock});
+    this.#state = new RDBState(rdb);
+    this.#tickLocks = new TickLocks(rdb);
     this.id = `${hostname()}:${process.pid}:${randomUUID()}`;
   }
 
@@ -415,7 +418,7 @@ export class Scheduler {
     const {ref, ttlMs} = this.#tickLock(e, at);
     let lockErr: unknown;
     try {
-      if (!(await acquireTickLock(this.#conn, ref, this.id, ttlMs))) {
+      if (!(await this.#tickLocks.acquire(ref, this.id, ttlMs))) {
         this.#logger.debug(`Scheduler entry ${e.id} (${e.spec}, ${e.task.type}): tick ${at.toISOString()} already enqueued by another scheduler`);
         return;
       }
@@ -439,7 +442,7 @@ export class Scheduler {
       // A transport failure may be ours alone: give the tick back so a peer can still enqueue it.
       // Other errors (duplicate, ID conflict, bad option) would hit every peer alike.
       const transport = !(error instanceof AsynqError) || error.code === 'REDIS_COMMAND' || error.code === 'REDIS_UNAVAILABLE';
-      if (lockErr === undefined && transport) await releaseTickLock(this.#conn, ref).catch(() => {});
+      if (lockErr === undefined && transport) await this.#tickLocks.release(ref).catch(() => {});
       return;
     }
     this.#logger.debug(`Scheduler enqueued a task: id=${info.id} type=${info.type} queue=${info.queue} entry=${e.id}`);

@@ -15,8 +15,7 @@ import {decodeTaskMessage, type TaskMessage} from '../base/codec.js';
 import {AGGREGATION_TIMEOUT_SECONDS} from '../base/states.js';
 import {unixSeconds} from '../clock.js';
 import {FailedPreconditionError, InternalError, ValidationError} from '../errors.js';
-import {redisOp} from './redis-op.js';
-import type {RDB} from './rdb.js';
+import type {RedisSession} from './session.js';
 
 /** When a group is ready for aggregation (Go GroupMaxSize, GroupMaxDelay, GroupGracePeriod). */
 export interface AggregationCriteria {
@@ -36,15 +35,16 @@ export interface AggregationSet {
 }
 
 export class RDBGroups {
-  readonly #rdb: RDB;
+  readonly #s: RedisSession;
 
-  constructor(rdb: RDB) {
-    this.#rdb = rdb;
+  /** Works over `rdb`'s session (connection, scripts, clock). */
+  constructor(rdb: {readonly session: RedisSession}) {
+    this.#s = rdb.session;
   }
 
   /** SMEMBERS `asynq:{q}:groups`, sorted. Groups emptied by aggregation are not listed (Go quirk). */
   async listGroups(qname: string): Promise<string[]> {
-    const groups = await redisOp('RDB.ListGroups', () => this.#rdb.client.smembers(keys.allGroups(qname)));
+    const groups = await this.#s.run('rdb.ListGroups', () => this.#s.client.smembers(keys.allGroups(qname)));
     return groups.sort();
   }
 
@@ -57,19 +57,18 @@ export class RDBGroups {
    * Throws ValidationError for a negative or non-integer maxSize or negative durations.
    */
   async aggregationCheck(qname: string, group: string, criteria: AggregationCriteria): Promise<string | null> {
-    const op = 'RDB.AggregationCheck';
+    const op = 'rdb.AggregationCheck';
     const {maxSize, maxDelaySeconds, gracePeriodSeconds} = criteria;
     if (!Number.isSafeInteger(maxSize) || maxSize < 0) throw new ValidationError(`${op}: maxSize must be a whole number ≥ 0, got ${maxSize}`);
     for (const [name, v] of [['maxDelaySeconds', maxDelaySeconds], ['gracePeriodSeconds', gracePeriodSeconds]] as const) {
       if (!Number.isFinite(v) || v < 0) throw new ValidationError(`${op}: ${name} must be ≥ 0, got ${v}`);
     }
     const setId = randomUUID();
-    const now = unixSeconds(this.#rdb.clock.now());
-    const created = await redisOp(op, () => this.#rdb.runner.run(
-      'aggregationCheck',
+    const now = unixSeconds(this.#s.clock.now());
+    const created = await this.#s.script(op, 'aggregationCheck',
       [keys.groupKey(qname, group), keys.aggregationSetKey(qname, group, setId), keys.allAggregationSets(qname), keys.allGroups(qname)],
       [maxSize, Math.trunc(maxDelaySeconds), Math.trunc(gracePeriodSeconds), now + AGGREGATION_TIMEOUT_SECONDS, now, group],
-    ));
+    );
     if (created === 1) return setId;
     if (created === 0) return null;
     throw new InternalError(`${op}: unexpected return value from Lua script: ${String(created)}`);
@@ -82,11 +81,11 @@ export class RDBGroups {
    * InternalError when a stored message cannot be decoded.
    */
   async readAggregationSet(qname: string, group: string, setId: string): Promise<AggregationSet> {
-    const op = 'RDB.ReadAggregationSet';
+    const op = 'rdb.ReadAggregationSet';
     const setKey = keys.aggregationSetKey(qname, group, setId);
-    const {raw, score} = await redisOp(op, async () => {
-      const raw = (await this.#rdb.runner.runBuffer('readAggregationSet', [setKey], [keys.taskKeyPrefix(qname)])) as Array<Buffer | null>;
-      const score = await this.#rdb.client.zscore(keys.allAggregationSets(qname), setKey);
+    const {raw, score} = await this.#s.run(op, async () => {
+      const raw = (await this.#s.runner.runBuffer('readAggregationSet', [setKey], [keys.taskKeyPrefix(qname)])) as Array<Buffer | null>;
+      const score = await this.#s.client.zscore(keys.allAggregationSets(qname), setKey);
       return {raw, score};
     });
     if (score === null) throw new FailedPreconditionError(`${op}: aggregation set "${setKey}" does not exist`);
@@ -108,9 +107,7 @@ export class RDBGroups {
    */
   async deleteAggregationSet(qname: string, group: string, setId: string): Promise<void> {
     const setKey = keys.aggregationSetKey(qname, group, setId);
-    await redisOp('RDB.DeleteAggregationSet', () => this.#rdb.runner.run(
-      'deleteAggregationSet', [setKey, keys.allAggregationSets(qname)], [keys.taskKeyPrefix(qname)],
-    ));
+    await this.#s.script('rdb.DeleteAggregationSet', 'deleteAggregationSet', [setKey, keys.allAggregationSets(qname)], [keys.taskKeyPrefix(qname)]);
   }
 
   /**
@@ -120,8 +117,7 @@ export class RDBGroups {
    * it, the aggregator does not see the group).
    */
   async reclaimStaleAggregationSets(qname: string): Promise<void> {
-    await redisOp('RDB.ReclaimStaleAggregationSets', () => this.#rdb.runner.run(
-      'reclaimStateAggregationSets', [keys.allAggregationSets(qname)], [unixSeconds(this.#rdb.clock.now())],
-    ));
+    await this.#s.script('rdb.ReclaimStaleAggregationSets', 'reclaimStateAggregationSets',
+      [keys.allAggregationSets(qname)], [unixSeconds(this.#s.clock.now())]);
   }
 }

@@ -20,7 +20,7 @@ import {
   type WorkerInfo,
 } from '../base/codec.js';
 import {ARCHIVED_EXPIRATION_SECONDS, MAX_ARCHIVE_SIZE, isTaskState, type TaskState} from '../base/states.js';
-import {unixSeconds, type Clock} from '../clock.js';
+import {unixSeconds} from '../clock.js';
 import {
   FailedPreconditionError,
   InternalError,
@@ -30,9 +30,8 @@ import {
   ValidationError,
 } from '../errors.js';
 import type {ScriptName} from '../scripts/index.js';
-import type {RDB} from './rdb.js';
-import {redisOp} from './redis-op.js';
-import {replyText, type RedisClient, type ScriptArg} from './script-runner.js';
+import type {ScriptArg} from './script-runner.js';
+import type {Op, RedisSession} from './session.js';
 
 /** Inspector default page size (Go: 30). */
 export const DEFAULT_PAGE_SIZE = 30;
@@ -112,14 +111,12 @@ export interface ClusterNode {
 type Reply = Buffer | string | number | null;
 
 export class RDBInspector {
-  readonly #rdb: RDB;
+  readonly #s: RedisSession;
 
-  constructor(rdb: RDB) {
-    this.#rdb = rdb;
+  /** Works over `rdb`'s session (connection, scripts, clock, queue cache). */
+  constructor(rdb: {readonly session: RedisSession}) {
+    this.#s = rdb.session;
   }
-
-  get #client(): RedisClient { return this.#rdb.client; }
-  get #clock(): Clock { return this.#rdb.clock; }
 
   // -------------------------------------------------------------------------------------------
   // Queues and stats
@@ -127,24 +124,24 @@ export class RDBInspector {
 
   /** SMEMBERS asynq:queues. */
   allQueues(): Promise<string[]> {
-    return redisOp('allQueues', () => this.#client.smembers(keys.allQueues));
+    return this.#s.run('rdb.AllQueues', () => this.#s.client.smembers(keys.allQueues));
   }
 
   /** SISMEMBER asynq:queues q. */
   queueExists(qname: string): Promise<boolean> {
-    return this.#queueExists('queueExists', qname);
+    return this.#queueExists('rdb.QueueExists', qname);
   }
 
-  #queueExists(op: string, qname: string): Promise<boolean> {
-    return redisOp(op, async () => (await this.#client.sismember(keys.allQueues, qname)) === 1);
+  #queueExists(op: Op, qname: string): Promise<boolean> {
+    return this.#s.run(op, async () => (await this.#s.client.sismember(keys.allQueues, qname)) === 1);
   }
 
   /** Go CurrentStats: counts, counters, paused, latency (currentStatsCmd) and memory usage (memoryUsageCmd). */
   async currentStats(qname: string): Promise<QueueStats> {
-    const op = 'currentStats';
+    const op = 'rdb.CurrentStats';
     await this.#checkQueue(op, qname);
-    const now = this.#clock.now();
-    const res = (await this.#script(op, 'currentStats', [
+    const now = this.#s.clock.now();
+    const res = (await this.#s.script(op, 'currentStats', [
       keys.pendingKey(qname), keys.activeKey(qname), keys.scheduledKey(qname), keys.retryKey(qname),
       keys.archivedKey(qname), keys.completedKey(qname), keys.processedKey(qname, now), keys.failedKey(qname, now),
       keys.processedTotalKey(qname), keys.failedTotalKey(qname), keys.pausedKey(qname), keys.allGroups(qname),
@@ -174,12 +171,12 @@ export class RDBInspector {
     };
     stats.size = stats.pending + stats.active + stats.scheduled + stats.retry + stats.archived + stats.completed +
       stats.aggregating;
-    stats.memoryUsage = await this.#memoryUsage(qname);
+    stats.memoryUsage = await this.#memoryUsage(op, qname);
     return stats;
   }
 
-  async #memoryUsage(qname: string): Promise<number> {
-    const res = await this.#script('memoryUsage', 'memoryUsage', [
+  async #memoryUsage(op: Op, qname: string): Promise<number> {
+    const res = await this.#s.script(op, 'memoryUsage', [
       keys.activeKey(qname), keys.pendingKey(qname), keys.scheduledKey(qname), keys.retryKey(qname),
       keys.archivedKey(qname), keys.completedKey(qname), keys.allGroups(qname),
     ], [keys.taskKeyPrefix(qname), MEMORY_TASK_SAMPLE_SIZE, MEMORY_GROUP_SAMPLE_SIZE, keys.groupKeyPrefix(qname)]);
@@ -191,10 +188,10 @@ export class RDBInspector {
    * One MGET over the day keys (atomic and single-slot, like Go's read-only historicalStatsCmd).
    */
   async historicalStats(qname: string, n: number): Promise<DailyStats[]> {
-    const op = 'historicalStats';
+    const op = 'rdb.HistoricalStats';
     if (!Number.isInteger(n) || n < 1) throw new ValidationError('the number of days must be positive');
     await this.#checkQueue(op, qname);
-    const now = this.#clock.now();
+    const now = this.#s.clock.now();
     const days: Date[] = [];
     const dayKeys: string[] = [];
     for (let i = 0; i < n; i++) {
@@ -202,7 +199,7 @@ export class RDBInspector {
       days.push(t);
       dayKeys.push(keys.processedKey(qname, t), keys.failedKey(qname, t));
     }
-    const vals = await redisOp(op, () => this.#client.mget(...dayKeys));
+    const vals = await this.#s.run(op, () => this.#s.client.mget(...dayKeys));
     return days.map((t, i) => ({
       queue: qname,
       date: keys.utcDate(t),
@@ -214,7 +211,7 @@ export class RDBInspector {
 
   /** Go GroupStats (no queue-existence check, as Go): every group with its size. */
   async groupStats(qname: string): Promise<GroupStat[]> {
-    const res = (await this.#script('groupStats', 'groupStats', [keys.allGroups(qname)], [keys.groupKeyPrefix(qname)])) as Reply[];
+    const res = (await this.#s.script('rdb.GroupStats', 'groupStats', [keys.allGroups(qname)], [keys.groupKeyPrefix(qname)])) as Reply[];
     const out: GroupStat[] = [];
     for (let i = 0; i + 1 < res.length; i += 2) out.push({group: String(res[i]), size: Number(res[i + 1])});
     return out;
@@ -226,11 +223,11 @@ export class RDBInspector {
 
   /** Go GetTaskInfo (getTaskInfoCmd). TaskNotFoundError when the hash is missing. */
   async getTaskInfo(qname: string, id: string): Promise<TaskRecord> {
-    const op = 'getTaskInfo';
+    const op = 'rdb.GetTaskInfo';
     await this.#checkQueue(op, qname);
-    const res = (await this.#script(op, 'getTaskInfo', [keys.taskKey(qname, id)],
-      [id, unixSeconds(this.#clock.now()), keys.queueKeyPrefix(qname)],
-      {binary: true, notFound: () => new TaskNotFoundError(qname, id)})) as Reply[];
+    const res = (await this.#s.script(op, 'getTaskInfo', [keys.taskKey(qname, id)],
+      [id, unixSeconds(this.#s.clock.now()), keys.queueKeyPrefix(qname)],
+      {binary: true, task: {queue: qname, id}})) as Reply[];
     const [msgBytes, stateBytes, nextAt, result] = res;
     const state = String(stateBytes ?? '');
     if (!isTaskState(state)) throw new InternalError(`task ${id} in queue "${qname}" has an unknown state "${state}"`);
@@ -241,41 +238,41 @@ export class RDBInspector {
 
   /** Go ListPending: page 1 starts with the next task to be dequeued (the list tail). */
   listPending(qname: string, pgn?: Pagination): Promise<TaskRecord[]> {
-    return this.#listMessages('listPending', qname, 'pending', pgn);
+    return this.#listMessages('rdb.ListPending', qname, 'pending', pgn);
   }
 
   /** Go ListActive: longest-running first; tasks whose lease expired (score <= now) are flagged orphaned. */
   listActive(qname: string, pgn?: Pagination): Promise<TaskRecord[]> {
-    return this.#listMessages('listActive', qname, 'active', pgn);
+    return this.#listMessages('rdb.ListActive', qname, 'active', pgn);
   }
 
   listScheduled(qname: string, pgn?: Pagination): Promise<TaskRecord[]> {
-    return this.#listZSet('listScheduled', qname, 'scheduled', keys.scheduledKey(qname), pgn);
+    return this.#listZSet('rdb.ListScheduled', qname, 'scheduled', keys.scheduledKey(qname), pgn);
   }
 
   listRetry(qname: string, pgn?: Pagination): Promise<TaskRecord[]> {
-    return this.#listZSet('listRetry', qname, 'retry', keys.retryKey(qname), pgn);
+    return this.#listZSet('rdb.ListRetry', qname, 'retry', keys.retryKey(qname), pgn);
   }
 
   listArchived(qname: string, pgn?: Pagination): Promise<TaskRecord[]> {
-    return this.#listZSet('listArchived', qname, 'archived', keys.archivedKey(qname), pgn);
+    return this.#listZSet('rdb.ListArchived', qname, 'archived', keys.archivedKey(qname), pgn);
   }
 
   listCompleted(qname: string, pgn?: Pagination): Promise<TaskRecord[]> {
-    return this.#listZSet('listCompleted', qname, 'completed', keys.completedKey(qname), pgn);
+    return this.#listZSet('rdb.ListCompleted', qname, 'completed', keys.completedKey(qname), pgn);
   }
 
   listAggregating(qname: string, group: string, pgn?: Pagination): Promise<TaskRecord[]> {
-    return this.#listZSet('listAggregating', qname, 'aggregating', keys.groupKey(qname, group), pgn);
+    return this.#listZSet('rdb.ListAggregating', qname, 'aggregating', keys.groupKey(qname, group), pgn);
   }
 
-  async #listMessages(op: string, qname: string, state: 'pending' | 'active', pgn?: Pagination): Promise<TaskRecord[]> {
+  async #listMessages(op: Op, qname: string, state: 'pending' | 'active', pgn?: Pagination): Promise<TaskRecord[]> {
     const {start, stop} = pageRange(pgn);
     await this.#checkQueue(op, qname);
     const key = state === 'pending' ? keys.pendingKey(qname) : keys.activeKey(qname);
     // IDs are LPUSHed: page from the tail and reverse, so page 1 begins with the oldest entry.
-    const res = (await this.#script(op, 'listMessages', [key], [-stop - 1, -start - 1, keys.taskKeyPrefix(qname)], {binary: true})) as Reply[];
-    const now = this.#clock.now();
+    const res = (await this.#s.script(op, 'listMessages', [key], [-stop - 1, -start - 1, keys.taskKeyPrefix(qname)], {binary: true})) as Reply[];
+    const now = this.#s.clock.now();
     const out: TaskRecord[] = [];
     for (let i = 0; i + 1 < res.length; i += 2) {
       const msg = decodeOrNull(res[i]);
@@ -288,8 +285,8 @@ export class RDBInspector {
   }
 
   /** Go flags an active task orphaned when its lease score is <= now (ListLeaseExpired(now)). */
-  async #flagOrphans(op: string, qname: string, records: TaskRecord[], now: Date): Promise<void> {
-    const scores = await redisOp(op, () => this.#client.zmscore(keys.leaseKey(qname), ...records.map((r) => r.msg.id)));
+  async #flagOrphans(op: Op, qname: string, records: TaskRecord[], now: Date): Promise<void> {
+    const scores = await this.#s.run(op, () => this.#s.client.zmscore(keys.leaseKey(qname), ...records.map((r) => r.msg.id)));
     const cutoff = unixSeconds(now);
     records.forEach((r, i) => {
       const s = scores[i];
@@ -297,10 +294,10 @@ export class RDBInspector {
     });
   }
 
-  async #listZSet(op: string, qname: string, state: TaskState, key: string, pgn?: Pagination): Promise<TaskRecord[]> {
+  async #listZSet(op: Op, qname: string, state: TaskState, key: string, pgn?: Pagination): Promise<TaskRecord[]> {
     const {start, stop} = pageRange(pgn);
     await this.#checkQueue(op, qname);
-    const res = (await this.#script(op, 'listZSetEntries', [key], [start, stop, keys.taskKeyPrefix(qname)], {binary: true})) as Reply[];
+    const res = (await this.#s.script(op, 'listZSetEntries', [key], [start, stop, keys.taskKeyPrefix(qname)], {binary: true})) as Reply[];
     const withScore = state === 'scheduled' || state === 'retry';
     const out: TaskRecord[] = [];
     for (let i = 0; i + 2 < res.length; i += 3) {
@@ -317,9 +314,9 @@ export class RDBInspector {
 
   /** Go RunTask: any non-active, non-pending task to the head of pending. */
   async runTask(qname: string, id: string): Promise<void> {
-    const op = 'runTask';
+    const op = 'rdb.RunTask';
     await this.#checkQueue(op, qname);
-    const n = await this.#script(op, 'runTask', [keys.taskKey(qname, id), keys.pendingKey(qname), keys.allGroups(qname)],
+    const n = await this.#s.script(op, 'runTask', [keys.taskKey(qname, id), keys.pendingKey(qname), keys.allGroups(qname)],
       [id, keys.queueKeyPrefix(qname), keys.groupKeyPrefix(qname)]);
     taskOutcome(op, qname, id, n, {
       [-1]: () => new FailedPreconditionError('task is already running'),
@@ -328,28 +325,28 @@ export class RDBInspector {
   }
 
   runAllScheduled(qname: string): Promise<number> {
-    return this.#count('runAllScheduled', qname, 'runAll', [keys.scheduledKey(qname), keys.pendingKey(qname)], [keys.taskKeyPrefix(qname)]);
+    return this.#count('rdb.RunAllScheduled', qname, 'runAll', [keys.scheduledKey(qname), keys.pendingKey(qname)], [keys.taskKeyPrefix(qname)]);
   }
 
   runAllRetry(qname: string): Promise<number> {
-    return this.#count('runAllRetry', qname, 'runAll', [keys.retryKey(qname), keys.pendingKey(qname)], [keys.taskKeyPrefix(qname)]);
+    return this.#count('rdb.RunAllRetry', qname, 'runAll', [keys.retryKey(qname), keys.pendingKey(qname)], [keys.taskKeyPrefix(qname)]);
   }
 
   runAllArchived(qname: string): Promise<number> {
-    return this.#count('runAllArchived', qname, 'runAll', [keys.archivedKey(qname), keys.pendingKey(qname)], [keys.taskKeyPrefix(qname)]);
+    return this.#count('rdb.RunAllArchived', qname, 'runAll', [keys.archivedKey(qname), keys.pendingKey(qname)], [keys.taskKeyPrefix(qname)]);
   }
 
   runAllAggregating(qname: string, group: string): Promise<number> {
-    return this.#count('runAllAggregating', qname, 'runAllAggregating',
+    return this.#count('rdb.RunAllAggregating', qname, 'runAllAggregating',
       [keys.groupKey(qname, group), keys.pendingKey(qname), keys.allGroups(qname)], [keys.taskKeyPrefix(qname), group]);
   }
 
   /** Go ArchiveTask: pending/scheduled/retry/completed/aggregating → archived (score now). */
   async archiveTask(qname: string, id: string): Promise<void> {
-    const op = 'archiveTask';
+    const op = 'rdb.ArchiveTask';
     await this.#checkQueue(op, qname);
-    const now = unixSeconds(this.#clock.now());
-    const n = await this.#script(op, 'archiveTask', [keys.taskKey(qname, id), keys.archivedKey(qname), keys.allGroups(qname)],
+    const now = unixSeconds(this.#s.clock.now());
+    const n = await this.#s.script(op, 'archiveTask', [keys.taskKey(qname, id), keys.archivedKey(qname), keys.allGroups(qname)],
       [id, now, now - ARCHIVED_EXPIRATION_SECONDS, MAX_ARCHIVE_SIZE, keys.queueKeyPrefix(qname), keys.groupKeyPrefix(qname)]);
     taskOutcome(op, qname, id, n, {
       [-1]: () => new FailedPreconditionError(`task is already archived: id=${id}, queue=${qname}`),
@@ -358,33 +355,33 @@ export class RDBInspector {
   }
 
   archiveAllPending(qname: string): Promise<number> {
-    return this.#archiveAll('archiveAllPending', qname, 'archiveAllPending', [keys.pendingKey(qname), keys.archivedKey(qname)]);
+    return this.#archiveAll('rdb.ArchiveAllPending', qname, 'archiveAllPending', [keys.pendingKey(qname), keys.archivedKey(qname)]);
   }
 
   archiveAllScheduled(qname: string): Promise<number> {
-    return this.#archiveAll('archiveAllScheduled', qname, 'archiveAll', [keys.scheduledKey(qname), keys.archivedKey(qname)]);
+    return this.#archiveAll('rdb.ArchiveAllScheduled', qname, 'archiveAll', [keys.scheduledKey(qname), keys.archivedKey(qname)]);
   }
 
   archiveAllRetry(qname: string): Promise<number> {
-    return this.#archiveAll('archiveAllRetry', qname, 'archiveAll', [keys.retryKey(qname), keys.archivedKey(qname)]);
+    return this.#archiveAll('rdb.ArchiveAllRetry', qname, 'archiveAll', [keys.retryKey(qname), keys.archivedKey(qname)]);
   }
 
   archiveAllAggregating(qname: string, group: string): Promise<number> {
-    return this.#archiveAll('archiveAllAggregating', qname, 'archiveAllAggregating',
+    return this.#archiveAll('rdb.ArchiveAllAggregating', qname, 'archiveAllAggregating',
       [keys.groupKey(qname, group), keys.archivedKey(qname), keys.allGroups(qname)], [group]);
   }
 
-  #archiveAll(op: string, qname: string, script: ScriptName, scriptKeys: string[], extra: ScriptArg[] = []): Promise<number> {
-    const now = unixSeconds(this.#clock.now());
+  #archiveAll(op: Op, qname: string, script: ScriptName, scriptKeys: string[], extra: ScriptArg[] = []): Promise<number> {
+    const now = unixSeconds(this.#s.clock.now());
     return this.#count(op, qname, script, scriptKeys,
       [now, now - ARCHIVED_EXPIRATION_SECONDS, MAX_ARCHIVE_SIZE, keys.taskKeyPrefix(qname), ...extra]);
   }
 
   /** Go DeleteTask: removes a non-active task and releases the uniqueness lock it holds. */
   async deleteTask(qname: string, id: string): Promise<void> {
-    const op = 'deleteTask';
+    const op = 'rdb.DeleteTask';
     await this.#checkQueue(op, qname);
-    const n = await this.#script(op, 'deleteTask', [keys.taskKey(qname, id), keys.allGroups(qname)],
+    const n = await this.#s.script(op, 'deleteTask', [keys.taskKey(qname, id), keys.allGroups(qname)],
       [id, keys.queueKeyPrefix(qname), keys.groupKeyPrefix(qname)]);
     taskOutcome(op, qname, id, n, {
       [-1]: () => new FailedPreconditionError('cannot delete task in active state. use CancelProcessing instead.'),
@@ -392,27 +389,27 @@ export class RDBInspector {
   }
 
   deleteAllPending(qname: string): Promise<number> {
-    return this.#count('deleteAllPending', qname, 'deleteAllPending', [keys.pendingKey(qname)], [keys.taskKeyPrefix(qname)]);
+    return this.#count('rdb.DeleteAllPending', qname, 'deleteAllPending', [keys.pendingKey(qname)], [keys.taskKeyPrefix(qname)]);
   }
 
   deleteAllScheduled(qname: string): Promise<number> {
-    return this.#count('deleteAllScheduled', qname, 'deleteAll', [keys.scheduledKey(qname)], [keys.taskKeyPrefix(qname)]);
+    return this.#count('rdb.DeleteAllScheduled', qname, 'deleteAll', [keys.scheduledKey(qname)], [keys.taskKeyPrefix(qname)]);
   }
 
   deleteAllRetry(qname: string): Promise<number> {
-    return this.#count('deleteAllRetry', qname, 'deleteAll', [keys.retryKey(qname)], [keys.taskKeyPrefix(qname)]);
+    return this.#count('rdb.DeleteAllRetry', qname, 'deleteAll', [keys.retryKey(qname)], [keys.taskKeyPrefix(qname)]);
   }
 
   deleteAllArchived(qname: string): Promise<number> {
-    return this.#count('deleteAllArchived', qname, 'deleteAll', [keys.archivedKey(qname)], [keys.taskKeyPrefix(qname)]);
+    return this.#count('rdb.DeleteAllArchived', qname, 'deleteAll', [keys.archivedKey(qname)], [keys.taskKeyPrefix(qname)]);
   }
 
   deleteAllCompleted(qname: string): Promise<number> {
-    return this.#count('deleteAllCompleted', qname, 'deleteAll', [keys.completedKey(qname)], [keys.taskKeyPrefix(qname)]);
+    return this.#count('rdb.DeleteAllCompleted', qname, 'deleteAll', [keys.completedKey(qname)], [keys.taskKeyPrefix(qname)]);
   }
 
   deleteAllAggregating(qname: string, group: string): Promise<number> {
-    return this.#count('deleteAllAggregating', qname, 'deleteAllAggregating', [keys.groupKey(qname, group), keys.allGroups(qname)],
+    return this.#count('rdb.DeleteAllAggregating', qname, 'deleteAllAggregating', [keys.groupKey(qname, group), keys.allGroups(qname)],
       [keys.taskKeyPrefix(qname), group]);
   }
 
@@ -421,10 +418,10 @@ export class RDBInspector {
    * back if the task is (still) scheduled. The unique key is not recomputed. Not atomic as a whole.
    */
   async updateTaskPayload(qname: string, id: string, payload: Uint8Array): Promise<void> {
-    const op = 'updateTaskPayload';
+    const op = 'rdb.UpdateTaskPayload';
     const info = await this.getTaskInfo(qname, id);
     const msg: TaskMessage = {...info.msg, payload: Buffer.from(payload)};
-    const n = await this.#script(op, 'updateTaskPayload', [keys.taskKey(qname, id)], [encodeTaskMessage(msg)]);
+    const n = await this.#s.script(op, 'updateTaskPayload', [keys.taskKey(qname, id)], [encodeTaskMessage(msg)]);
     taskOutcome(op, qname, id, n, {
       [-1]: () => new FailedPreconditionError('cannot update task that is not in scheduled state.'),
     });
@@ -440,28 +437,28 @@ export class RDBInspector {
    * (a separate command, as Go) and forget the queue in this process's registration cache.
    */
   async removeQueue(qname: string, force: boolean): Promise<void> {
-    const op = 'removeQueue';
+    const op = 'rdb.RemoveQueue';
     await this.#checkQueue(op, qname);
-    const n = Number(await this.#script(op, force ? 'removeQueueForce' : 'removeQueue', [
+    const n = Number(await this.#s.script(op, force ? 'removeQueueForce' : 'removeQueue', [
       keys.pendingKey(qname), keys.activeKey(qname), keys.scheduledKey(qname), keys.retryKey(qname),
       keys.archivedKey(qname), keys.leaseKey(qname),
     ], [keys.taskKeyPrefix(qname)]));
     if (n === -1) throw new QueueNotEmptyError(qname);
     if (n === -2) throw new FailedPreconditionError('cannot remove queue with active tasks');
     if (n !== 1) throw new InternalError(`${op}: unexpected return value from Lua script: ${n}`);
-    await redisOp(op, () => this.#client.srem(keys.allQueues, qname));
-    this.#rdb.forgetQueue(qname);
+    await this.#s.run(op, () => this.#s.client.srem(keys.allQueues, qname));
+    this.#s.publishedQueues.delete(qname);
   }
 
   /** SETNX asynq:{q}:paused <now unix s> (no queue-existence check, as Go). */
   async pause(qname: string): Promise<void> {
-    const ok = await redisOp('pause', () => this.#client.setnx(keys.pausedKey(qname), unixSeconds(this.#clock.now())));
+    const ok = await this.#s.run('rdb.Pause', () => this.#s.client.setnx(keys.pausedKey(qname), unixSeconds(this.#s.clock.now())));
     if (ok !== 1) throw new FailedPreconditionError(`queue "${qname}" is already paused`);
   }
 
   /** DEL asynq:{q}:paused (no queue-existence check, as Go). */
   async unpause(qname: string): Promise<void> {
-    const deleted = await redisOp('unpause', () => this.#client.del(keys.pausedKey(qname)));
+    const deleted = await this.#s.run('rdb.Unpause', () => this.#s.client.del(keys.pausedKey(qname)));
     if (deleted === 0) throw new FailedPreconditionError(`queue "${qname}" is not paused`);
   }
 
@@ -471,33 +468,33 @@ export class RDBInspector {
 
   /** Live servers (expired members of asynq:servers are dropped); missing or undecodable values skipped. */
   async listServers(): Promise<ServerInfo[]> {
-    const op = 'listServers';
+    const op = 'rdb.ListServers';
     const live = await this.#liveMembers(op, keys.allServers);
-    const values = await redisOp(op, () => Promise.all(live.map((k) => this.#client.getBuffer(k))));
+    const values = await this.#s.run(op, () => Promise.all(live.map((k) => this.#s.client.getBuffer(k))));
     return decodeAll(values, decodeServerInfo);
   }
 
   /** Workers of live servers (expired members of asynq:workers are dropped); undecodable values skipped. */
   async listWorkers(): Promise<WorkerInfo[]> {
-    const op = 'listWorkers';
+    const op = 'rdb.ListWorkers';
     const live = await this.#liveMembers(op, keys.allWorkers);
-    const values = await redisOp(op, () => Promise.all(live.map((k) => this.#client.hvalsBuffer(k))));
+    const values = await this.#s.run(op, () => Promise.all(live.map((k) => this.#s.client.hvalsBuffer(k))));
     return decodeAll(values.flat(), decodeWorkerInfo);
   }
 
   /** Entries of live schedulers (expired members of asynq:schedulers are dropped); undecodable skipped. */
   async listSchedulerEntries(): Promise<SchedulerEntry[]> {
-    const op = 'listSchedulerEntries';
+    const op = 'rdb.ListSchedulerEntries';
     const live = await this.#liveMembers(op, keys.allSchedulers);
-    const values = await redisOp(op, () => Promise.all(live.map((k) => this.#client.lrangeBuffer(k, 0, -1))));
+    const values = await this.#s.run(op, () => Promise.all(live.map((k) => this.#s.client.lrangeBuffer(k, 0, -1))));
     return decodeAll(values.flat(), decodeSchedulerEntry);
   }
 
   /** One page of an entry's enqueue events, newest first. An undecodable event fails the call, as Go. */
   async listSchedulerEnqueueEvents(entryId: string, pgn?: Pagination): Promise<SchedulerEnqueueEvent[]> {
-    const op = 'listSchedulerEnqueueEvents';
+    const op = 'rdb.ListSchedulerEnqueueEvents';
     const {start, stop} = pageRange(pgn);
-    const members = await redisOp(op, () => this.#client.zrevrangeBuffer(keys.schedulerHistoryKey(entryId), start, stop));
+    const members = await this.#s.run(op, () => this.#s.client.zrevrangeBuffer(keys.schedulerHistoryKey(entryId), start, stop));
     return members.map((m) => {
       try {
         return decodeSchedulerEnqueueEvent(m);
@@ -508,8 +505,8 @@ export class RDBInspector {
   }
 
   /** Go's listServerKeysCmd / listWorkersCmd / listSchedulerKeysCmd (one identical script). */
-  async #liveMembers(op: string, zset: string): Promise<string[]> {
-    const res = (await this.#script(op, 'listServerKeys', [zset], [unixSeconds(this.#clock.now())])) as Reply[];
+  async #liveMembers(op: Op, zset: string): Promise<string[]> {
+    const res = (await this.#s.script(op, 'listServerKeys', [zset], [unixSeconds(this.#s.clock.now())])) as Reply[];
     return res.map(String);
   }
 
@@ -519,14 +516,14 @@ export class RDBInspector {
 
   /** CLUSTER KEYSLOT asynq:{q}:pending. */
   clusterKeySlot(qname: string): Promise<number> {
-    return redisOp('clusterKeySlot', async () => Number(await this.#command('CLUSTER', 'KEYSLOT', keys.pendingKey(qname))));
+    return this.#s.run('rdb.ClusterKeySlot', async () => Number(await this.#command('CLUSTER', 'KEYSLOT', keys.pendingKey(qname))));
   }
 
   /** The nodes of the CLUSTER SLOTS range that holds the queue's slot. */
   async clusterNodes(qname: string): Promise<ClusterNode[]> {
-    const op = 'clusterNodes';
+    const op = 'rdb.ClusterNodes';
     const slot = await this.clusterKeySlot(qname);
-    const ranges = (await redisOp(op, () => this.#command('CLUSTER', 'SLOTS'))) as unknown[][];
+    const ranges = (await this.#s.run(op, () => this.#command('CLUSTER', 'SLOTS'))) as unknown[][];
     for (const r of ranges) {
       const [from, to, ...nodes] = r as [number, number, ...unknown[][]];
       if (Number(from) <= slot && slot <= Number(to)) {
@@ -537,7 +534,20 @@ export class RDBInspector {
   }
 
   #command(name: string, ...args: string[]): Promise<unknown> {
-    return (this.#client as unknown as {call(n: string, ...a: string[]): Promise<unknown>}).call(name, ...args);
+    return this.#s.client.call(name, ...args);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Redis server
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * Server facts for `asynq stats` (Go RDB.RedisInfo / RDB.RedisClusterInfo): INFO parsed into
+   * `field → value`, or on a Redis Cluster CLUSTER INFO of any node instead, as Go's CLI shows.
+   */
+  async redisInfo(): Promise<Record<string, string>> {
+    if (this.#s.isCluster) return parseInfo(String(await this.#s.run('rdb.RedisClusterInfo', () => this.#command('CLUSTER', 'INFO'))));
+    return parseInfo(await this.#s.run('rdb.RedisInfo', () => this.#s.client.info()));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -545,34 +555,14 @@ export class RDBInspector {
   // -------------------------------------------------------------------------------------------
 
   /** Queue-existence check, then a script that returns a task count (the bulk writes). */
-  async #count(op: string, qname: string, script: ScriptName, scriptKeys: string[], argv: ScriptArg[]): Promise<number> {
+  async #count(op: Op, qname: string, script: ScriptName, scriptKeys: string[], argv: ScriptArg[]): Promise<number> {
     await this.#checkQueue(op, qname);
-    return Number(await this.#script(op, script, scriptKeys, argv));
+    return Number(await this.#s.script(op, script, scriptKeys, argv));
   }
 
   /** Go checkQueueExists: SISMEMBER asynq:queues, a separate command before the operation. */
-  async #checkQueue(op: string, qname: string): Promise<void> {
+  async #checkQueue(op: Op, qname: string): Promise<void> {
     if (!(await this.#queueExists(op, qname))) throw new QueueNotFoundError(qname);
-  }
-
-  /**
-   * Runs a script (binary: replies as Buffers). An "internal error: …" reply (inconsistent Redis
-   * contents) becomes InternalError, a "NOT FOUND" reply opts.notFound(); anything else
-   * RedisCommandError(op).
-   */
-  #script(op: string, name: ScriptName, scriptKeys: string[], argv: ScriptArg[],
-    opts: {binary?: boolean; notFound?: () => Error} = {}): Promise<unknown> {
-    const runner = this.#rdb.runner;
-    return redisOp(op, async () => {
-      try {
-        return await (opts.binary ? runner.runBuffer(name, scriptKeys, argv) : runner.run(name, scriptKeys, argv));
-      } catch (err) {
-        const text = replyText(err);
-        if (text === 'NOT FOUND' && opts.notFound) throw opts.notFound();
-        if (text?.startsWith('internal error:')) throw new InternalError(`${op}: ${text}`, {cause: err});
-        throw err;
-      }
-    });
   }
 }
 
@@ -587,7 +577,7 @@ function pageRange(pgn: Pagination = {}): {start: number; stop: number} {
 }
 
 /** Maps a 1/0/negative script return code of a single-task write to success or the error. */
-function taskOutcome(op: string, qname: string, id: string, n: unknown, failures: Record<number, () => Error>): void {
+function taskOutcome(op: Op, qname: string, id: string, n: unknown, failures: Record<number, () => Error>): void {
   const code = Number(n);
   if (code === 1) return;
   if (code === 0) throw new TaskNotFoundError(qname, id);
@@ -632,6 +622,18 @@ function decodeAll<T>(values: Array<Buffer | null>, decode: (b: Buffer) => T): T
     } catch {
       // bad data: skipped, as Go
     }
+  }
+  return out;
+}
+
+/** Parses `key:value` lines (INFO and CLUSTER INFO); `# Section` headers and blank lines are skipped. */
+function parseInfo(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const i = line.indexOf(':');
+    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
   }
   return out;
 }

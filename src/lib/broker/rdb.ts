@@ -7,25 +7,13 @@ import * as keys from '../base/keys.js';
 import {decodeTaskMessage, encodeTaskMessage, type TaskMessage} from '../base/codec.js';
 import {ARCHIVED_EXPIRATION_SECONDS, LEASE_SECONDS, MAX_ARCHIVE_SIZE, MAX_INT64, STATS_TTL_SECONDS} from '../base/states.js';
 import {unixNanosString, unixSeconds} from '../clock.js';
-import {
-  AsynqError, DuplicateTaskError, InternalError, RedisCommandError, ReplicationTimeoutError, TaskIdConflictError, TaskNotFoundError,
-  ValidationError,
-} from '../errors.js';
+import {InternalError, ReplicationTimeoutError, ValidationError} from '../errors.js';
 import {validateOption} from '../option-specs.js';
-import {reconnectCount} from './reconnects.js';
-import {redisOp} from './redis-op.js';
-import {replyText, ScriptRunner, type RedisClient, type ScriptArg} from './script-runner.js';
-import type {ScriptName} from '../scripts/index.js';
+import {ReplicaWaiter, type ReplicaWait} from './replica-wait.js';
+import {brokerError, RedisSession, type Op} from './session.js';
+import type {RedisClient, ScriptArg, ScriptRunner} from './script-runner.js';
 import type {Clock} from '../clock.js';
 import type {ChainableCommander} from 'ioredis';
-
-/** Durable acknowledgement of task-creating writes (ClientOptions.waitForReplicas). */
-export interface ReplicaWait {
-  /** Replicas that must acknowledge each write (>= 1). */
-  replicas: number;
-  /** WAIT timeout in whole milliseconds (>= 1: WAIT 0 would block forever). */
-  timeoutMs: number;
-}
 
 export interface RDBOptions {
   clock?: Clock;
@@ -34,43 +22,10 @@ export interface RDBOptions {
    * each enqueueBatch pipeline, and the first SADD asynq:queues of a queue) is followed in the
    * same pipeline by `WAIT replicas timeoutMs`: same connection, and on a Cluster the node of the
    * queue's slot (a keyless command rides on the node of the pipeline's keys). Fewer
-   * acknowledgements → ReplicationTimeoutError. See #create for connection changes.
+   * acknowledgements → ReplicationTimeoutError. See ReplicaWaiter.create (replica-wait.ts) for
+   * connection changes.
    */
   waitForReplicas?: ReplicaWait;
-}
-
-/** Replies of a pipeline of writes followed by WAIT (RDB #execWithWait). */
-interface CreatingReplies {
-  /** The replies of the writes (WAIT's removed). */
-  replies: Array<[Error | null, unknown]>;
-  /** WAIT's reply: replicas that acknowledged. */
-  acked: number;
-  /**
-   * The connection changed meanwhile (reconnects.ts). ioredis either resent the whole pipeline on
-   * the new connection (no reply had arrived), where a resent script may meet its own first run
-   * and write nothing for WAIT to cover, or aborted the unanswered rest (WAIT included).
-   */
-  uncertain: boolean;
-}
-
-/** The task a script call is about, for TaskNotFoundError. */
-interface TaskRef {
-  queue: string;
-  id: string;
-}
-
-/**
- * Maps a failed script or command to a typed error: the error reply `NOT FOUND` →
- * TaskNotFoundError (when the task is known), `INTERNAL` → InternalError, anything else →
- * RedisCommandError(op). AsynqErrors pass through unchanged.
- */
-export function scriptError(op: string, err: unknown, task?: TaskRef): AsynqError {
-  if (err instanceof AsynqError) return err;
-  const reply = replyText(err);
-  // Redis prefixes a one-word error reply with "ERR " (error_reply("INTERNAL") → "ERR INTERNAL").
-  if (reply !== undefined && /^(ERR )?NOT FOUND\b/.test(reply) && task) return new TaskNotFoundError(task.queue, task.id);
-  if (reply !== undefined && /^(ERR )?INTERNAL\b/.test(reply)) return new InternalError(`${op}: ${reply}`, {cause: err});
-  return new RedisCommandError(op, err);
 }
 
 /** Daily stats counters expire 90 days after the write that creates them (EXPIREAT, unix s). */
@@ -83,20 +38,12 @@ const statsExpiry = (now: Date): number => unixSeconds(now) + STATS_TTL_SECONDS;
  */
 export const ENQUEUE_BATCH_SIZE = 100;
 
-function decodeMessage(op: string, bytes: Uint8Array): TaskMessage {
+function decodeMessage(op: Op, bytes: Uint8Array): TaskMessage {
   try {
     return decodeTaskMessage(bytes);
   } catch (err) {
     throw new InternalError(`${op}: cannot decode message: ${err instanceof Error ? err.message : String(err)}`, {cause: err});
   }
-}
-
-/** Go's ErrTaskIdConflict / ErrDuplicateTask for the codes of the creating scripts. */
-function checkCreated(op: string, res: unknown, msg: TaskMessage, uniqueKey?: string): void {
-  if (res === 1) return;
-  if (res === 0) throw new TaskIdConflictError(msg.queue, msg.id);
-  if (res === -1) throw new DuplicateTaskError(msg.queue, uniqueKey);
-  throw new InternalError(`${op}: unexpected return value from Lua script: ${String(res)}`);
 }
 
 /**
@@ -111,19 +58,23 @@ function lockTtl(msg: TaskMessage, ttlSeconds: number): number {
 }
 
 export class RDB {
-  readonly runner: ScriptRunner;
-  /** Queues this process has already SADDed to asynq:queues (Go's queuesPublished cache). */
-  readonly #publishedQueues = new Set<string>();
-  readonly #wait: ReplicaWait | undefined;
+  /** The connection, scripts, clock and queue cache that RDBState, RDBGroups and RDBInspector share. */
+  readonly session: RedisSession;
+  readonly #writes: ReplicaWaiter;
 
   constructor(client: RedisClient, opts: RDBOptions = {}) {
-    this.runner = new ScriptRunner(client, opts);
-    this.#wait = opts.waitForReplicas;
+    this.session = new RedisSession(client, opts);
+    this.#writes = new ReplicaWaiter(this.session, opts.waitForReplicas);
   }
 
-  get client(): RedisClient { return this.runner.client; }
-  get clock(): Clock { return this.runner.clock; }
+  get client(): RedisClient { return this.session.client; }
+  get runner(): ScriptRunner { return this.session.runner; }
+  get clock(): Clock { return this.session.clock; }
 
+  /**
+   * PING. Rejects with the raw ioredis error, as Go's RDB.Ping: Server.start and the Healthchecker
+   * word it themselves; Client.ping and Inspector.ping wrap it as 'rdb.Ping'.
+   */
   async ping(): Promise<void> {
     await this.client.ping();
   }
@@ -134,108 +85,33 @@ export class RDB {
    * the queue); ReplicationTimeoutError (queue not cached) when too few replicas acknowledge.
    */
   async registerQueue(qname: string): Promise<void> {
-    if (this.#publishedQueues.has(qname)) return;
-    if (this.#wait) {
-      const wait = this.#wait;
-      const {replies: [[err]], acked, uncertain} = await redisOp('sadd', () => this.#execWithWait(wait, (p) => p.sadd(keys.allQueues, qname)));
-      if (err) throw new RedisCommandError('sadd', err);
-      if (uncertain || acked < wait.replicas) {
-        throw new ReplicationTimeoutError(qname, undefined, uncertain ? null : acked, wait.replicas, wait.timeoutMs);
-      }
+    const op = 'rdb.RegisterQueue';
+    const published = this.session.publishedQueues;
+    if (published.has(qname)) return;
+    const wait = this.#writes.wait;
+    if (wait) {
+      await this.session.run(op, async () => {
+        const {replies: [[err]], acked, uncertain} = await this.#writes.exec(wait, (p) => p.sadd(keys.allQueues, qname));
+        if (err) throw err;
+        if (uncertain || acked < wait.replicas) {
+          throw new ReplicationTimeoutError(qname, undefined, uncertain ? null : acked, wait.replicas, wait.timeoutMs);
+        }
+      });
     } else {
-      await redisOp('sadd', () => this.client.sadd(keys.allQueues, qname));
+      await this.session.run(op, () => this.client.sadd(keys.allQueues, qname));
     }
-    this.#publishedQueues.add(qname);
+    published.add(qname);
   }
 
   /** Forget a queue in the registration cache (after it was removed, or a failed batch). */
   forgetQueue(qname: string): void {
-    this.#publishedQueues.delete(qname);
-  }
-
-  /** Runs one script; failures become typed errors (scriptError). */
-  async #call(op: string, name: ScriptName, k: string[], argv: ScriptArg[], task?: TaskRef): Promise<unknown> {
-    try {
-      return await this.runner.run(name, k, argv);
-    } catch (err) {
-      throw scriptError(op, err, task);
-    }
-  }
-
-  /**
-   * waitForReplicas: runs the commands `add` puts in a pipeline (scripts through runner.pipeEval),
-   * then WAIT on the same connection.
-   */
-  async #execWithWait(wait: ReplicaWait, add: (p: ChainableCommander) => void): Promise<CreatingReplies> {
-    const epoch = reconnectCount(this.client);
-    const p = this.client.pipeline();
-    add(p);
-    p.wait(wait.replicas, wait.timeoutMs);
-    const replies = await p.exec();
-    if (!replies) throw new Error('pipeline returned no replies');
-    const [waitErr, acked] = replies.pop()!;
-    const uncertain = reconnectCount(this.client) !== epoch;
-    // When the connection closes after some replies of a pipeline arrived, ioredis aborts the
-    // rest (WAIT included) instead of resending it: the writes may have happened, unconfirmed.
-    if (waitErr && !uncertain) throw waitErr;
-    return {replies, acked: waitErr ? 0 : Number(acked), uncertain};
-  }
-
-  /**
-   * One task-creating script (codes 1 / 0 conflict / -1 duplicate, checkCreated). ioredis may
-   * resend a script whose reply was lost with its connection, so after a connection change a
-   * conflict can be our own write: it counts as success when the stored task has exactly the bytes
-   * we sent (and, for unique tasks, the lock holds our ID). Without a connection change a conflict
-   * is one, even with identical bytes (Go behaviour). With waitForReplicas an uncertain WAIT is not
-   * trusted: the write is sent once more (the ID check makes that idempotent) and that WAIT
-   * decides; uncertain twice → ReplicationTimeoutError with `acknowledged` null.
-   */
-  async #create(op: string, name: ScriptName, k: string[], argv: ScriptArg[], msg: TaskMessage, uniqueKey?: string): Promise<void> {
-    const wait = this.#wait;
-    const once = async (): Promise<{res: unknown; acked?: number; uncertain: boolean}> => {
-      if (!wait) {
-        const epoch = reconnectCount(this.client);
-        const res = await this.#call(op, name, k, argv);
-        return {res, uncertain: reconnectCount(this.client) !== epoch};
-      }
-      const {replies: [[err, res]], acked, uncertain} = await redisOp(op, () =>
-        this.#execWithWait(wait, (p) => this.runner.pipeEval(p, name, k, argv)));
-      if (err) throw scriptError(op, err);
-      return {res, acked, uncertain};
-    };
-    let {res, acked, uncertain} = await once();
-    const resent = uncertain;
-    if (uncertain && wait) {
-      ({res, acked, uncertain} = await once());
-      if (uncertain) throw new ReplicationTimeoutError(msg.queue, msg.id, null, wait.replicas, wait.timeoutMs);
-    }
-    if ((res === 0 || res === -1) && resent && await this.#storedByUs(msg, uniqueKey)) return;
-    checkCreated(op, res, msg, uniqueKey);
-    if (wait && acked! < wait.replicas) throw new ReplicationTimeoutError(msg.queue, msg.id, acked!, wait.replicas, wait.timeoutMs);
-  }
-
-  /** The task exists with exactly msg's bytes (and the uniqueness lock, if any, holds its ID). */
-  async #storedByUs(msg: TaskMessage, uniqueKey?: string): Promise<boolean> {
-    const [stored, holder] = await redisOp('hget', () => Promise.all([
-      this.client.hgetBuffer(keys.taskKey(msg.queue, msg.id), 'msg'),
-      uniqueKey ? this.client.get(uniqueKey) : Promise.resolve(msg.id),
-    ]));
-    return stored !== null && stored.equals(encodeTaskMessage(msg)) && holder === msg.id;
-  }
-
-  /** Like #call, for scripts that return protobuf bytes. */
-  async #callBuffer(op: string, name: ScriptName, k: string[], argv: ScriptArg[]): Promise<unknown> {
-    try {
-      return await this.runner.runBuffer(name, k, argv);
-    } catch (err) {
-      throw scriptError(op, err);
-    }
+    this.session.publishedQueues.delete(qname);
   }
 
   /** Adds a task to the pending list. Throws TaskIdConflictError if the ID exists. */
   async enqueue(msg: TaskMessage): Promise<void> {
     await this.registerQueue(msg.queue);
-    await this.#create(
+    await this.#writes.create(
       'rdb.Enqueue', 'enqueue',
       [keys.taskKey(msg.queue, msg.id), keys.pendingKey(msg.queue)],
       [encodeTaskMessage(msg), msg.id, unixNanosString(this.clock.now())], msg,
@@ -250,7 +126,7 @@ export class RDB {
   async enqueueUnique(msg: TaskMessage, ttlSeconds: number): Promise<void> {
     const ttl = lockTtl(msg, ttlSeconds);
     await this.registerQueue(msg.queue);
-    await this.#create(
+    await this.#writes.create(
       'rdb.EnqueueUnique', 'enqueueUnique',
       [msg.uniqueKey, keys.taskKey(msg.queue, msg.id), keys.pendingKey(msg.queue)],
       [msg.id, ttl, encodeTaskMessage(msg), unixNanosString(this.clock.now())], msg, msg.uniqueKey,
@@ -260,7 +136,7 @@ export class RDB {
   /** scheduleCmd: state scheduled, score = unix s of processAt. */
   async schedule(msg: TaskMessage, processAt: Date): Promise<void> {
     await this.registerQueue(msg.queue);
-    await this.#create('rdb.Schedule', 'schedule', ...this.#scheduleArgs(msg, processAt), msg);
+    await this.#writes.create('rdb.Schedule', 'schedule', ...this.#scheduleArgs(msg, processAt), msg);
   }
 
   #scheduleArgs(msg: TaskMessage, processAt: Date): [string[], ScriptArg[]] {
@@ -274,7 +150,7 @@ export class RDB {
   async scheduleUnique(msg: TaskMessage, processAt: Date, ttlSeconds: number): Promise<void> {
     const ttl = lockTtl(msg, ttlSeconds);
     await this.registerQueue(msg.queue);
-    await this.#create(
+    await this.#writes.create(
       'rdb.ScheduleUnique', 'scheduleUnique',
       [msg.uniqueKey, keys.taskKey(msg.queue, msg.id), keys.scheduledKey(msg.queue)],
       [msg.id, ttl, unixSeconds(processAt), encodeTaskMessage(msg)], msg, msg.uniqueKey,
@@ -284,7 +160,7 @@ export class RDB {
   /** addToGroupCmd: state aggregating, ZADD g:<group> now, SADD groups. */
   async addToGroup(msg: TaskMessage, group: string): Promise<void> {
     await this.registerQueue(msg.queue);
-    await this.#create(
+    await this.#writes.create(
       'rdb.AddToGroup', 'addToGroup',
       [keys.taskKey(msg.queue, msg.id), keys.groupKey(msg.queue, group), keys.allGroups(msg.queue)],
       [encodeTaskMessage(msg), msg.id, unixSeconds(this.clock.now()), group], msg,
@@ -295,7 +171,7 @@ export class RDB {
   async addToGroupUnique(msg: TaskMessage, group: string, ttlSeconds: number): Promise<void> {
     const ttl = lockTtl(msg, ttlSeconds);
     await this.registerQueue(msg.queue);
-    await this.#create(
+    await this.#writes.create(
       'rdb.AddToGroupUnique', 'addToGroupUnique',
       [keys.taskKey(msg.queue, msg.id), keys.groupKey(msg.queue, group), keys.allGroups(msg.queue), msg.uniqueKey],
       [encodeTaskMessage(msg), msg.id, unixSeconds(this.clock.now()), group, ttl], msg, msg.uniqueKey,
@@ -315,7 +191,7 @@ export class RDB {
    * otherwise successful items get ReplicationTimeoutError.
    */
   async enqueueBatch(items: Array<{msg: TaskMessage; processAt?: Date}>): Promise<Array<Error | null>> {
-    const op = 'rdb.BatchEnqueue';
+    const op = 'rdb.EnqueueBatch';
     const results: Array<Error | null> = items.map(() => null);
     if (items.length === 0) return results;
     const queues = [...new Set(items.map((it) => it.msg.queue))];
@@ -326,10 +202,10 @@ export class RDB {
     }
     const now = this.clock.now();
     const pendingSince = unixNanosString(now);
-    const batches = this.client.isCluster
+    const batches = this.session.isCluster
       ? queues.map((q) => items.flatMap((it, i) => (it.msg.queue === q ? [i] : [])))
       : [items.map((_, i) => i)];
-    const wait = this.#wait;
+    const wait = this.#writes.wait;
     for (const batch of batches) {
       // One pipeline command per scheduled item, and one enqueueBatch call per run of up to
       // ENQUEUE_BATCH_SIZE consecutive pending items of one queue; calls[n] lists the items of
@@ -343,7 +219,7 @@ export class RDB {
           const q = items[run[0]!]!.msg.queue;
           const argv: ScriptArg[] = [keys.taskKeyPrefix(q), pendingSince];
           for (const i of run) argv.push(items[i]!.msg.id, encodeTaskMessage(items[i]!.msg));
-          this.runner[pipe](pipeline, 'enqueueBatch', [keys.pendingKey(q)], argv);
+          this.session.runner[pipe](pipeline, 'enqueueBatch', [keys.pendingKey(q)], argv);
           calls.push(run);
           run = [];
         };
@@ -351,7 +227,7 @@ export class RDB {
           const {msg, processAt} = items[i]!;
           if (processAt && processAt.getTime() > now.getTime()) {
             flush();
-            this.runner[pipe](pipeline, 'schedule', ...this.#scheduleArgs(msg, processAt));
+            this.session.runner[pipe](pipeline, 'schedule', ...this.#scheduleArgs(msg, processAt));
             calls.push([i]);
           } else {
             if (run.length === ENQUEUE_BATCH_SIZE || (run.length > 0 && items[run[0]!]!.msg.queue !== msg.queue)) flush();
@@ -366,8 +242,8 @@ export class RDB {
         if (wait) {
           // An uncertain WAIT (connection changed) is not trusted: the batch is written again
           // (existing IDs are skipped) and that WAIT decides, as for a single enqueue.
-          let r = await this.#execWithWait(wait, (p) => add(p, 'pipeEval'));
-          if (r.uncertain) r = await this.#execWithWait(wait, (p) => add(p, 'pipeEval'));
+          let r = await this.#writes.exec(wait, (p) => add(p, 'pipeEval'));
+          if (r.uncertain) r = await this.#writes.exec(wait, (p) => add(p, 'pipeEval'));
           replies = r.replies;
           if (r.uncertain || r.acked < wait.replicas) {
             unreplicated = (i) => new ReplicationTimeoutError(items[i]!.msg.queue, items[i]!.msg.id,
@@ -381,10 +257,10 @@ export class RDB {
         if (!replies) throw new Error('pipeline returned no replies');
         calls.forEach((call, n) => {
           const [err] = replies[n] ?? [new Error('missing pipeline reply')];
-          for (const i of call) results[i] = err ? scriptError(op, err) : unreplicated(i);
+          for (const i of call) results[i] = err ? brokerError(op, err) : unreplicated(i);
         });
       } catch (err) {
-        const failure = new RedisCommandError(op, err);
+        const failure = brokerError(op, err);
         for (const i of batch) {
           results[i] = failure;
           this.forgetQueue(items[i]!.msg.queue);
@@ -402,9 +278,9 @@ export class RDB {
     const op = 'rdb.Dequeue';
     for (const q of qnames) {
       const leaseExpiresAt = new Date(this.clock.now().getTime() + LEASE_SECONDS * 1000);
-      const res = await this.#callBuffer(op, 'dequeue',
+      const res = await this.session.script(op, 'dequeue',
         [keys.pendingKey(q), keys.pausedKey(q), keys.activeKey(q), keys.leaseKey(q)],
-        [unixSeconds(leaseExpiresAt), keys.taskKeyPrefix(q)]);
+        [unixSeconds(leaseExpiresAt), keys.taskKeyPrefix(q)], {binary: true});
       if (res === null || res === undefined) continue;
       return {msg: decodeMessage(op, res as Buffer), leaseExpiresAt};
     }
@@ -423,8 +299,8 @@ export class RDB {
     ];
     const argv = [msg.id, statsExpiry(now), MAX_INT64];
     // Like Go: the lock key is passed only when there is one (Cluster rejects an empty key name).
-    if (msg.uniqueKey) await this.#call('rdb.Done', 'doneUnique', [...k, msg.uniqueKey], argv, msg);
-    else await this.#call('rdb.Done', 'done', k, argv, msg);
+    if (msg.uniqueKey) await this.session.script('rdb.Done', 'doneUnique', [...k, msg.uniqueKey], argv, {task: msg});
+    else await this.session.script('rdb.Done', 'done', k, argv, {task: msg});
   }
 
   /**
@@ -440,15 +316,15 @@ export class RDB {
       keys.processedKey(msg.queue, now), keys.processedTotalKey(msg.queue),
     ];
     const argv = [msg.id, statsExpiry(now), unixSeconds(now) + msg.retention, encodeTaskMessage(completed), MAX_INT64];
-    if (msg.uniqueKey) await this.#call('rdb.MarkAsComplete', 'markAsCompleteUnique', [...k, msg.uniqueKey], argv, msg);
-    else await this.#call('rdb.MarkAsComplete', 'markAsComplete', k, argv, msg);
+    if (msg.uniqueKey) await this.session.script('rdb.MarkAsComplete', 'markAsCompleteUnique', [...k, msg.uniqueKey], argv, {task: msg});
+    else await this.session.script('rdb.MarkAsComplete', 'markAsComplete', k, argv, {task: msg});
   }
 
   /** requeueCmd: back to the tail of pending (next to dequeue), no pending_since, no stats. */
   async requeue(msg: TaskMessage): Promise<void> {
-    await this.#call('rdb.Requeue', 'requeue',
+    await this.session.script('rdb.Requeue', 'requeue',
       [keys.activeKey(msg.queue), keys.leaseKey(msg.queue), keys.pendingKey(msg.queue), keys.taskKey(msg.queue, msg.id)],
-      [msg.id], msg);
+      [msg.id], {task: msg});
   }
 
   /** The keys retry and archive share: task, active, lease, <target zset>, daily and total counters. */
@@ -466,8 +342,8 @@ export class RDB {
     const updated: TaskMessage = {
       ...msg, retried: isFailure ? msg.retried + 1 : msg.retried, errorMsg: errMsg, lastFailedAt: unixSeconds(now),
     };
-    await this.#call('rdb.Retry', 'retry', this.#failureKeys(msg, keys.retryKey(msg.queue), now),
-      [msg.id, encodeTaskMessage(updated), unixSeconds(processAt), statsExpiry(now), isFailure ? 1 : 0, MAX_INT64], msg);
+    await this.session.script('rdb.Retry', 'retry', this.#failureKeys(msg, keys.retryKey(msg.queue), now),
+      [msg.id, encodeTaskMessage(updated), unixSeconds(processAt), statsExpiry(now), isFailure ? 1 : 0, MAX_INT64], {task: msg});
   }
 
   /**
@@ -477,10 +353,10 @@ export class RDB {
   async archive(msg: TaskMessage, errMsg: string): Promise<void> {
     const now = this.clock.now();
     const updated: TaskMessage = {...msg, errorMsg: errMsg, lastFailedAt: unixSeconds(now)};
-    await this.#call('rdb.Archive', 'archive',
+    await this.session.script('rdb.Archive', 'archive',
       [...this.#failureKeys(msg, keys.archivedKey(msg.queue), now), keys.taskKeyPrefix(msg.queue)],
       [msg.id, encodeTaskMessage(updated), unixSeconds(now), unixSeconds(now) - ARCHIVED_EXPIRATION_SECONDS,
-        MAX_ARCHIVE_SIZE, statsExpiry(now), MAX_INT64], msg);
+        MAX_ARCHIVE_SIZE, statsExpiry(now), MAX_INT64], {task: msg});
   }
 
   /** forwardCmd for scheduled then retry of every queue, 100 per call, until a call moves 0. Returns total moved. */
@@ -490,7 +366,7 @@ export class RDB {
       for (const source of [keys.scheduledKey(q), keys.retryKey(q)]) {
         for (;;) {
           const now = this.clock.now();
-          const n = Number(await this.#call('rdb.ForwardIfReady', 'forward', [source, keys.pendingKey(q)],
+          const n = Number(await this.session.script('rdb.ForwardIfReady', 'forward', [source, keys.pendingKey(q)],
             [unixSeconds(now), keys.taskKeyPrefix(q), unixNanosString(now), keys.groupKeyPrefix(q)]));
           total += n;
           if (n === 0) break;
@@ -505,7 +381,7 @@ export class RDB {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError('batch size must be a positive integer');
     let total = 0;
     for (;;) {
-      const n = Number(await this.#call('rdb.DeleteExpiredCompletedTasks', 'deleteExpiredCompletedTasks',
+      const n = Number(await this.session.script('rdb.DeleteExpiredCompletedTasks', 'deleteExpiredCompletedTasks',
         [keys.completedKey(qname)], [unixSeconds(this.clock.now()), keys.taskKeyPrefix(qname), batchSize]));
       total += n;
       if (n === 0) return total;
@@ -517,7 +393,7 @@ export class RDB {
     const op = 'rdb.ListLeaseExpired';
     const out: TaskMessage[] = [];
     for (const q of qnames) {
-      const res = await this.#callBuffer(op, 'listLeaseExpired', [keys.leaseKey(q)], [unixSeconds(cutoff), keys.taskKeyPrefix(q)]);
+      const res = await this.session.script(op, 'listLeaseExpired', [keys.leaseKey(q)], [unixSeconds(cutoff), keys.taskKeyPrefix(q)], {binary: true});
       for (const bytes of res as Buffer[]) out.push(decodeMessage(op, bytes));
     }
     return out;
@@ -528,20 +404,20 @@ export class RDB {
     const expiresAt = new Date(this.clock.now().getTime() + LEASE_SECONDS * 1000);
     if (ids.length === 0) return expiresAt;
     const score = unixSeconds(expiresAt);
-    await redisOp('zadd', () => this.client.zadd(keys.leaseKey(qname), 'XX', ...ids.flatMap((id) => [score, id])));
+    await this.session.run('rdb.ExtendLease', () => this.client.zadd(keys.leaseKey(qname), 'XX', ...ids.flatMap((id) => [score, id])));
     return expiresAt;
   }
 
   /** HSET result; returns bytes written. */
   async writeResult(qname: string, taskId: string, data: Uint8Array): Promise<number> {
     const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    await redisOp('hset', () => this.client.hset(keys.taskKey(qname, taskId), 'result', bytes));
+    await this.session.run('rdb.WriteResult', () => this.client.hset(keys.taskKey(qname, taskId), 'result', bytes));
     return data.byteLength;
   }
 
   /** PUBLISH asynq:cancel id. */
   async publishCancelation(taskId: string): Promise<void> {
-    await redisOp('publish', () => this.client.publish(keys.cancelChannel, taskId));
+    await this.session.run('rdb.PublishCancelation', () => this.client.publish(keys.cancelChannel, taskId));
   }
 
   /**
@@ -564,12 +440,14 @@ export class RDB {
         onError(err instanceof Error ? err : new Error(String(err)));
       }
     });
-    try {
-      await sub.subscribe(keys.cancelChannel);
-    } catch (err) {
-      sub.disconnect();
-      throw new RedisCommandError('subscribe', err);
-    }
+    await this.session.run('rdb.SubscribeCancelation', async () => {
+      try {
+        await sub.subscribe(keys.cancelChannel);
+      } catch (err) {
+        sub.disconnect();
+        throw err;
+      }
+    });
     let closed = false;
     return {
       async close() {

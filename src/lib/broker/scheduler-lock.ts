@@ -5,8 +5,7 @@
  * the queue's hash tag, so in a Cluster it lives next to the queue it guards.
  */
 import * as keys from '../base/keys.js';
-import {redisOp} from './redis-op.js';
-import type {RedisClient} from './script-runner.js';
+import type {RedisSession} from './session.js';
 
 export interface TickLockRef {
   queue: string;
@@ -16,21 +15,30 @@ export interface TickLockRef {
   tick: number;
 }
 
-/**
- * Takes the lock of one tick for `ttlMs` (at least 1 s). Resolves true when this caller got it,
- * false when another scheduler holds it. Rejects with RedisCommandError.
- */
-export async function acquireTickLock(client: RedisClient, ref: TickLockRef, owner: string, ttlMs: number): Promise<boolean> {
-  const key = keys.schedulerTickLockKey(ref.queue, ref.identity, ref.tick);
-  const px = Math.max(1000, Math.ceil(ttlMs));
-  const res = await redisOp('scheduler.AcquireTickLock', () => client.set(key, owner, 'PX', px, 'NX'));
-  return res === 'OK';
-}
+export class TickLocks {
+  readonly #s: RedisSession;
 
-/**
- * Gives a tick back after a failed enqueue (transport error), so a slower peer may still enqueue
- * it. Best effort: a plain DEL, only ever called right after this caller took the lock.
- */
-export async function releaseTickLock(client: RedisClient, ref: TickLockRef): Promise<void> {
-  await redisOp('scheduler.ReleaseTickLock', () => client.del(keys.schedulerTickLockKey(ref.queue, ref.identity, ref.tick)));
+  /** Works over `rdb`'s session (connection). */
+  constructor(rdb: {readonly session: RedisSession}) {
+    this.#s = rdb.session;
+  }
+
+  /**
+   * Takes the lock of one tick for `ttlMs` (at least 1 s). Resolves true when this caller got it,
+   * false when another scheduler holds it. Rejects with RedisCommandError.
+   */
+  async acquire(ref: TickLockRef, owner: string, ttlMs: number): Promise<boolean> {
+    const key = keys.schedulerTickLockKey(ref.queue, ref.identity, ref.tick);
+    const px = Math.max(1000, Math.ceil(ttlMs));
+    const res = await this.#s.run('rdb.AcquireTickLock', () => this.#s.client.set(key, owner, 'PX', px, 'NX'));
+    return res === 'OK';
+  }
+
+  /**
+   * Gives a tick back after a failed enqueue (transport error), so a slower peer may still enqueue
+   * it. Best effort: a plain DEL, only ever called right after this caller took the lock.
+   */
+  async release(ref: TickLockRef): Promise<void> {
+    await this.#s.run('rdb.ReleaseTickLock', () => this.#s.client.del(keys.schedulerTickLockKey(ref.queue, ref.identity, ref.tick)));
+  }
 }

@@ -4,78 +4,76 @@
  * the name `asynq_<name>`, the first time it runs there: ioredis copies every defined command onto
  * each pipeline it creates, and auto-pipelining (Server) creates one per event-loop turn, so a
  * worker with all ~50 scripts defined would pay for ~100 copies per batch. Error replies are
- * mapped to typed errors by scriptError() in rdb.ts.
+ * mapped to typed errors by brokerError() in session.ts.
  */
 import type {ChainableCommander, Cluster, Redis} from 'ioredis';
 import {scripts, type ScriptName} from '../scripts/index.js';
-import {realClock, type Clock} from '../clock.js';
-import {RedisCommandError} from '../errors.js';
 
 export type RedisClient = Redis | Cluster;
 export type ScriptArg = string | Buffer | number;
 
+/** A client or pipeline seen as its commands, by name (defineCommand adds `<name>` and `<name>Buffer`). */
+type Commands = Record<string, unknown>;
 type ScriptFn = (...args: ScriptArg[]) => Promise<unknown>;
 
-const registered = new WeakSet<object>();
-
-type Commands = Record<string, unknown>;
+const commandsOf = (o: RedisClient | ChainableCommander): Commands => o as unknown as Commands;
 
 /**
- * Defines script `name` on the client unless it is defined; returns its command name. Pipelines
- * get their commands when they are created, so the auto-pipelines still filling in this
- * event-loop turn get the new one too (explicit pipelines: see pipe()).
+ * The auto-pipelines ioredis is still filling in this event-loop turn, or undefined when the
+ * client does not show them. ioredis 5 keeps them in the private map `_autoPipelines` (slot key →
+ * Pipeline) on every Redis and Cluster client; this is the only place that reads it, and
+ * test/lib/broker/auto-pipelines.test.ts pins what it relies on. Without the map, ScriptRunner
+ * defines every script up front (correct, and slower per auto-pipelined batch).
  */
-function defineScript(client: RedisClient, name: ScriptName): string {
-  const fn = `asynq_${name}`;
-  const c = client as unknown as Commands & {_autoPipelines?: unknown};
-  if (typeof c[fn] === 'function') return fn;
-  const s = scripts[name];
-  client.defineCommand(fn, {numberOfKeys: s.numberOfKeys, lua: s.lua});
-  if (c._autoPipelines instanceof Map) {
-    for (const p of c._autoPipelines.values() as Iterable<Commands>) copyCommand(c, p, fn);
-  }
-  return fn;
+export function pendingAutoPipelines(client: RedisClient): Iterable<Commands> | undefined {
+  const map = (client as unknown as {_autoPipelines?: unknown})._autoPipelines;
+  return map instanceof Map ? (map.values() as Iterable<Commands>) : undefined;
 }
 
+/** Copies defined command `fn` (and its Buffer variant) from a client onto a pipeline. */
 function copyCommand(from: Commands, to: Commands, fn: string): void {
   to[fn] = from[fn];
   to[`${fn}Buffer`] = from[`${fn}Buffer`];
 }
 
-/** Defines every script on the client at once. */
-export function registerScripts(client: RedisClient): void {
-  if (registered.has(client)) return;
-  for (const s of Object.values(scripts)) {
-    if (typeof (client as unknown as Record<string, unknown>)[`asynq_${s.name}`] !== 'function') {
-      client.defineCommand(`asynq_${s.name}`, {numberOfKeys: s.numberOfKeys, lua: s.lua});
-    }
-  }
-  registered.add(client);
+/**
+ * The one registration path: defines script `name` on the client unless it is defined, and returns
+ * its command name. Pipelines get their commands when they are created, so the auto-pipelines
+ * still filling in this event-loop turn get the new one too (explicit pipelines: see pipe()).
+ */
+function defineScript(client: RedisClient, name: ScriptName): string {
+  const fn = `asynq_${name}`;
+  const c = commandsOf(client);
+  if (typeof c[fn] === 'function') return fn;
+  const s = scripts[name];
+  client.defineCommand(fn, {numberOfKeys: s.numberOfKeys, lua: s.lua});
+  for (const p of pendingAutoPipelines(client) ?? []) copyCommand(c, p, fn);
+  return fn;
 }
 
 export class ScriptRunner {
   readonly client: RedisClient;
-  readonly clock: Clock;
 
-  constructor(client: RedisClient, opts: {clock?: Clock} = {}) {
+  constructor(client: RedisClient) {
     this.client = client;
-    this.clock = opts.clock ?? realClock;
-    // Scripts are defined on first use, where the auto-pipelines can be reached to get them too
-    // (ioredis 5's _autoPipelines); otherwise all at once.
-    if (!((client as unknown as {_autoPipelines?: unknown})._autoPipelines instanceof Map)) registerScripts(client);
+    // Scripts are defined on first use, where the auto-pipelines can be reached to get them too;
+    // otherwise all at once.
+    if (pendingAutoPipelines(client) === undefined) {
+      for (const name of Object.keys(scripts) as ScriptName[]) defineScript(client, name);
+    }
   }
 
   /** Runs script `name`; replies come back as strings/numbers. Throws the raw ioredis error. */
   run(name: ScriptName, keys: string[], argv: ScriptArg[]): Promise<unknown> {
     this.#check(name, keys);
-    const fn = (this.client as unknown as Record<string, ScriptFn>)[defineScript(this.client, name)]!;
+    const fn = commandsOf(this.client)[defineScript(this.client, name)] as ScriptFn;
     return fn.call(this.client, ...keys, ...argv);
   }
 
   /** Like run, with binary-safe replies (Buffers): for scripts that return protobuf bytes. */
   runBuffer(name: ScriptName, keys: string[], argv: ScriptArg[]): Promise<unknown> {
     this.#check(name, keys);
-    const fn = (this.client as unknown as Record<string, ScriptFn>)[`${defineScript(this.client, name)}Buffer`]!;
+    const fn = commandsOf(this.client)[`${defineScript(this.client, name)}Buffer`] as ScriptFn;
     return fn.call(this.client, ...keys, ...argv);
   }
 
@@ -83,12 +81,12 @@ export class ScriptRunner {
    * Adds a script call to a pipeline (ioredis pipelines inherit the commands defined on their
    * client when created; a script defined since is copied onto it the same way).
    */
-  pipe(pipeline: unknown, name: ScriptName, keys: string[], argv: ScriptArg[]): void {
+  pipe(pipeline: ChainableCommander, name: ScriptName, keys: string[], argv: ScriptArg[]): void {
     this.#check(name, keys);
     const fn = defineScript(this.client, name);
-    const p = pipeline as Commands;
-    if (typeof p[fn] !== 'function') copyCommand(this.client as unknown as Commands, p, fn);
-    (p[fn] as (...a: ScriptArg[]) => unknown)(...keys, ...argv);
+    const p = commandsOf(pipeline);
+    if (typeof p[fn] !== 'function') copyCommand(commandsOf(this.client), p, fn);
+    (p[fn] as ScriptFn)(...keys, ...argv);
   }
 
   /**
@@ -101,11 +99,10 @@ export class ScriptRunner {
     pipeline.eval(scripts[name].lua, keys.length, ...keys, ...argv);
   }
 
+  /** A wrong key count is a bug here: thrown before anything is sent (the caller's op wraps it). */
   #check(name: ScriptName, keys: string[]): void {
     const s = scripts[name];
-    if (keys.length !== s.numberOfKeys) {
-      throw new RedisCommandError(name, new Error(`script ${s.file} takes ${s.numberOfKeys} keys, got ${keys.length}`));
-    }
+    if (keys.length !== s.numberOfKeys) throw new Error(`script ${s.file} takes ${s.numberOfKeys} keys, got ${keys.length}`);
   }
 }
 

@@ -14,9 +14,8 @@ import {
 import {MAX_SCHEDULER_EVENTS} from '../base/states.js';
 import {unixSeconds} from '../clock.js';
 import {ValidationError} from '../errors.js';
-import {redisOp} from './redis-op.js';
-import type {RDB} from './rdb.js';
 import type {ScriptArg} from './script-runner.js';
+import type {Op, RedisSession} from './session.js';
 
 /** ServerInfo.status values a server writes (Go `serverStateValue.String`); "new" never reaches Redis. */
 export const WRITTEN_SERVER_STATUSES = ['active', 'stopped', 'closed'] as const;
@@ -26,10 +25,11 @@ const MIN_TIMESTAMP_SECONDS = -62135596800;
 const MAX_TIMESTAMP_SECONDS = 253402300799;
 
 export class RDBState {
-  readonly #rdb: RDB;
+  readonly #s: RedisSession;
 
-  constructor(rdb: RDB) {
-    this.#rdb = rdb;
+  /** Works over `rdb`'s session (connection, scripts, clock). */
+  constructor(rdb: {readonly session: RedisSession}) {
+    this.#s = rdb.session;
   }
 
   /**
@@ -55,10 +55,10 @@ export class RDBState {
     const expiresAt = this.#expiry(ttlSeconds);
     const serverKey = keys.serverInfoKey(info.host, info.pid, info.serverId);
     const workersKey = keys.workersKey(info.host, info.pid, info.serverId);
-    await redisOp(op, async () => {
-      await this.#rdb.client.zadd(keys.allServers, expiresAt, serverKey);
-      await this.#rdb.client.zadd(keys.allWorkers, expiresAt, workersKey);
-      await this.#rdb.runner.run('writeServerState', [serverKey, workersKey], argv);
+    await this.#s.run(op, async () => {
+      await this.#s.client.zadd(keys.allServers, expiresAt, serverKey);
+      await this.#s.client.zadd(keys.allWorkers, expiresAt, workersKey);
+      await this.#s.runner.run('writeServerState', [serverKey, workersKey], argv);
     });
   }
 
@@ -66,10 +66,10 @@ export class RDBState {
   async clearServerState(host: string, pid: number, serverId: string): Promise<void> {
     const serverKey = keys.serverInfoKey(host, pid, serverId);
     const workersKey = keys.workersKey(host, pid, serverId);
-    await redisOp('rdb.ClearServerState', async () => {
-      await this.#rdb.client.zrem(keys.allServers, serverKey);
-      await this.#rdb.client.zrem(keys.allWorkers, workersKey);
-      await this.#rdb.runner.run('clearServerState', [serverKey, workersKey], []);
+    await this.#s.run('rdb.ClearServerState', async () => {
+      await this.#s.client.zrem(keys.allServers, serverKey);
+      await this.#s.client.zrem(keys.allWorkers, workersKey);
+      await this.#s.runner.run('clearServerState', [serverKey, workersKey], []);
     });
   }
 
@@ -90,18 +90,18 @@ export class RDBState {
     }
     const key = keys.schedulerEntriesKey(schedulerId);
     const expiresAt = this.#expiry(ttlSeconds);
-    await redisOp(op, async () => {
-      await this.#rdb.client.zadd(keys.allSchedulers, expiresAt, key);
-      await this.#rdb.runner.run('writeSchedulerEntries', [key], argv);
+    await this.#s.run(op, async () => {
+      await this.#s.client.zadd(keys.allSchedulers, expiresAt, key);
+      await this.#s.runner.run('writeSchedulerEntries', [key], argv);
     });
   }
 
   /** Scheduler shutdown: ZREM the asynq:schedulers member, then DEL the entries key (plain commands). */
   async clearSchedulerEntries(schedulerId: string): Promise<void> {
     const key = keys.schedulerEntriesKey(schedulerId);
-    await redisOp('rdb.ClearSchedulerEntries', async () => {
-      await this.#rdb.client.zrem(keys.allSchedulers, key);
-      await this.#rdb.client.del(key);
+    await this.#s.run('rdb.ClearSchedulerEntries', async () => {
+      await this.#s.client.zrem(keys.allSchedulers, key);
+      await this.#s.client.del(key);
     });
   }
 
@@ -115,25 +115,24 @@ export class RDBState {
     const op = 'rdb.RecordSchedulerEnqueueEvent';
     const problem = timestampsProblem([['SchedulerEnqueueEvent.enqueueTime', event.enqueueTime]]);
     if (problem !== undefined) throw new ValidationError(`${op}: ${problem}`);
-    await redisOp(op, () => this.#rdb.runner.run(
-      'recordSchedulerEnqueueEvent',
+    await this.#s.script(op, 'recordSchedulerEnqueueEvent',
       [keys.schedulerHistoryKey(entryId)],
       [event.enqueueTime.seconds, encodeSchedulerEnqueueEvent(event), MAX_SCHEDULER_EVENTS],
-    ));
+    );
   }
 
   /** DEL `asynq:scheduler_history:<entryId>` (when the owning scheduler shuts down). */
   async clearSchedulerHistory(entryId: string): Promise<void> {
-    await redisOp('rdb.ClearSchedulerHistory', () => this.#rdb.client.del(keys.schedulerHistoryKey(entryId)));
+    await this.#s.run('rdb.ClearSchedulerHistory', () => this.#s.client.del(keys.schedulerHistoryKey(entryId)));
   }
 
   /** Go: clock.Now().Add(ttl).Unix(). */
   #expiry(ttlSeconds: number): number {
-    return unixSeconds(this.#rdb.clock.now()) + ttlSeconds;
+    return unixSeconds(this.#s.clock.now()) + ttlSeconds;
   }
 }
 
-function checkTtl(op: string, ttlSeconds: number): void {
+function checkTtl(op: Op, ttlSeconds: number): void {
   // SETEX/EXPIRE take whole positive seconds; Go would send e.g. "1.5" and get a Redis error.
   if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds <= 0) {
     throw new ValidationError(`${op}: TTL must be a positive whole number of seconds, got ${ttlSeconds}`);
