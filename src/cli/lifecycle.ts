@@ -45,7 +45,7 @@ const AUTH_FAILURE = /\b(WRONGPASS|NOAUTH|NOPERM)\b|invalid password|invalid use
 /** The error for a failed first PING: what was tried, why it failed, and what to check. */
 function unavailable(resolved: ResolvedConnection, err: unknown, lastError: unknown): RedisUnavailableError {
   const cause = lastError ?? err;
-  const reason = errorMessage(cause).replace(/^ping: /, '');
+  const reason = errorMessage(cause).replace(/^(rdb\.Ping|ping): /, '');
   const where = `${describeConnection(resolved.conn)} (${resolved.source === 'default' ? 'the default address' : `from ${resolved.source}`})`;
   if (AUTH_FAILURE.test(reason) || AUTH_FAILURE.test(errorMessage(err))) {
     return new RedisUnavailableError(`Redis at ${where} refused the credentials: ${reason}`, {
