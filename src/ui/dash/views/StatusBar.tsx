@@ -22,7 +22,7 @@ export interface StatusBarProps {
 type Hint = readonly [key: string, label: string];
 
 /** Key hints for the screen on display, most useful first (`? help` is always shown last). */
-export function keyHints(s: DashState): Hint[] {
+function keyHints(s: DashState): Hint[] {
   if (s.confirm !== null) return [['y/a', 'confirm'], ['n/Esc', 'cancel']];
   if (s.help) return [['Esc/?', 'close help'], ['q', 'quit']];
   if (s.section === 'queues' && s.queue === null && s.queues.draft !== null) return [['Enter', 'apply filter'], ['Esc', 'cancel']];
@@ -37,7 +37,7 @@ export function keyHints(s: DashState): Hint[] {
 }
 
 /** As many hints as fit in `width`, then `? help`. */
-export function hintSegments(hints: readonly Hint[], width: number, color: boolean): Segment[] {
+function hintSegments(hints: readonly Hint[], width: number, color: boolean): Segment[] {
   const item = ([k, label]: Hint): Segment[] => [{text: k, ...(color ? {bold: true} : {})}, {text: ` ${label}`, ...(color ? {dim: true} : {})}];
   const help = item(['?', 'help']);
   const out: Segment[] = [];
@@ -66,7 +66,7 @@ function leftSegments(p: StatusBarProps): Segment[] {
   return [];
 }
 
-export function statusBarLines(p: StatusBarProps): Segment[][] {
+function statusBarLines(p: StatusBarProps): Segment[][] {
   const right = `${p.updatedAt === undefined ? 'loading…' : `updated ${clockTime(p.updatedAt)}`} · every ${formatDuration(p.refreshMs)}`;
   const left = leftSegments(p);
   const room = p.width - right.length - 1;
