@@ -12,7 +12,7 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
  * The compiled tree: lib/ of the repo, or ASYNQ_BENCH_LIB (a tsc --outDir inside the repo, so that
  * packages still resolve), for measuring a private build while others rebuild lib/.
  */
-export const buildDir = resolve(repoRoot, process.env.ASYNQ_BENCH_LIB ?? 'lib');
+const buildDir = resolve(repoRoot, process.env.ASYNQ_BENCH_LIB ?? 'lib');
 const libDir = join(buildDir, 'lib');
 
 if (!existsSync(join(libDir, 'index.js'))) {

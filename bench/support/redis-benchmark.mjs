@@ -24,8 +24,3 @@ export function redisBenchmark(server, {requests, clients = 1, pipeline = 1, arg
   if (!cols || cols.length < 7) throw new Error(`unexpected redis-benchmark output: ${r.stdout}`);
   return {rps: Number(cols[1]), p50Ms: Number(cols[4]), p99Ms: Number(cols[6])};
 }
-
-/** SCRIPT LOAD `lua` on the server through an ioredis client; returns the SHA1. */
-export async function loadScript(redis, lua) {
-  return redis.script('LOAD', lua);
-}

@@ -3,7 +3,7 @@
  */
 
 /** The project's performance targets, each checked on one row. */
-export const TARGETS = [
+const TARGETS = [
   {row: 'process.c10', label: 'process ≥ 2× BullMQ, concurrency 10', of: 'bullmq', goal: 2, cmp: '>='},
   {row: 'process.c100', label: 'process ≥ 2× BullMQ, concurrency 100', of: 'bullmq', goal: 2, cmp: '>='},
   {row: 'enqueue.single.c1', label: 'single enqueue ≥ 1.5× BullMQ add, 1 caller', of: 'bullmq', goal: 1.5, cmp: '>='},
@@ -17,7 +17,7 @@ export const TARGETS = [
 ];
 
 const ok = (x) => typeof x === 'number' && Number.isFinite(x);
-export const ratio = (a, b) => (ok(a) && ok(b) && b !== 0 ? a / b : null);
+const ratio = (a, b) => (ok(a) && ok(b) && b !== 0 ? a / b : null);
 
 /** Adds ratios to every row: ours/BullMQ, ours/limit, ours/limit pipelined. */
 export function withRatios(rows) {

@@ -7,9 +7,9 @@ import {toMs} from '../lib/duration.js';
 import {ValidationError} from '../lib/errors.js';
 
 /** Help section of the connection flags in `--help` (man/asynq.1 lists them once, as GLOBAL OPTIONS). */
-export const CONNECTION_HELP_GROUP = 'CONNECTION';
+const CONNECTION_HELP_GROUP = 'CONNECTION';
 /** Help section of --json, --debug, --color. */
-export const GLOBAL_HELP_GROUP = 'GLOBAL';
+const GLOBAL_HELP_GROUP = 'GLOBAL';
 
 const connection = {helpGroup: CONNECTION_HELP_GROUP};
 

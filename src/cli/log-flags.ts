@@ -5,8 +5,8 @@
 import {Flags} from '@oclif/core';
 import {createLogger, type Logger, type LogLevel} from '../lib/logger.js';
 
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const satisfies readonly LogLevel[];
-export const LOG_FORMATS = ['text', 'json'] as const;
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const satisfies readonly LogLevel[];
+const LOG_FORMATS = ['text', 'json'] as const;
 
 export const logFlags = {
   'log-level': Flags.string({options: [...LOG_LEVELS], default: 'info', env: 'ASYNQ_LOG_LEVEL', summary: 'Minimum level logged.'}),

@@ -17,7 +17,7 @@ function isSet(v: string | undefined): boolean {
 }
 
 /** True on a CI runner (CI=true/1, as oclif and most CI systems set it). */
-export function isCi(env: NodeJS.ProcessEnv = process.env): boolean {
+function isCi(env: NodeJS.ProcessEnv = process.env): boolean {
   return isSet(env.CI);
 }
 

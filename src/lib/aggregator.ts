@@ -29,9 +29,9 @@ export interface GroupAggregator {
 export type GroupAggregatorFunc = (group: string, tasks: Task[]) => Task | Promise<Task>;
 
 /** Maximum number of aggregation checks in flight (Go maxConcurrentAggregationChecks). */
-export const MAX_CONCURRENT_AGGREGATION_CHECKS = 3;
+const MAX_CONCURRENT_AGGREGATION_CHECKS = 3;
 /** Go defaultAggregationCheckInterval; a shorter grace period is used instead when given. */
-export const DEFAULT_AGGREGATION_CHECK_INTERVAL_MS = 7000;
+const DEFAULT_AGGREGATION_CHECK_INTERVAL_MS = 7000;
 
 export interface AggregatorParams {
   logger: Logger;

@@ -11,7 +11,7 @@ import {toMs, type Duration} from './duration.js';
 import {FailedPreconditionError, ValidationError} from './errors.js';
 import {planEnqueue, type EnqueuePlan, type TaskOptions} from './options.js';
 import {closeRedisClient, createRedisClient, type RedisConnection, type RedisConnOpt} from './redis.js';
-import {Task, taskInfoFromMessage, type TaskInfo} from './task.js';
+import {taskInfoFromMessage, type Task, type TaskInfo} from './task.js';
 
 export interface ClientOptions {
   /** Source of "now" (default the system clock); tests pass a SimulatedClock. */

@@ -5,27 +5,25 @@
  * after one interval, as Go's timer. Each script call is atomic; the round is not.
  */
 import type {RDB} from './broker/rdb.js';
-import {realClock, type Clock} from './clock.js';
 import {errorMessage} from './errors.js';
 import type {Logger} from './logger.js';
 import {TickLoop} from './tick-loop.js';
 
 export interface ForwarderParams {
   logger: Logger;
+  /** "now" of a forward is this RDB's clock. */
   rdb: Pick<RDB, 'forwardIfReady'>;
   /** Queues of this server; only these are forwarded. */
   queues: string[];
   intervalMs: number;
-  /** Accepted for uniformity with the other components; "now" of a forward is the RDB's clock. */
-  clock?: Clock;
 }
 
 export class Forwarder {
-  readonly #p: Required<ForwarderParams>;
+  readonly #p: ForwarderParams;
   readonly #loop: TickLoop;
 
   constructor(params: ForwarderParams) {
-    this.#p = {...params, clock: params.clock ?? realClock};
+    this.#p = params;
     this.#loop = new TickLoop({name: 'Forwarder', logger: this.#p.logger, intervalMs: this.#p.intervalMs, tick: () => this.exec()});
   }
 

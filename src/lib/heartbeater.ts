@@ -21,7 +21,7 @@ import type {ActiveWorker} from './processor.js';
 import {TickLoop} from './tick-loop.js';
 
 /** Go's heartbeat interval. */
-export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
+const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
 
 /** ServerInfo.status values (Go server.go `serverStateValue.String`). */
 export type ServerStatus = 'active' | 'stopped' | 'closed';

@@ -15,13 +15,6 @@ export interface Logger {
 
 const ORDER: Record<LogLevel, number> = {debug: 0, info: 1, warn: 2, error: 3, fatal: 4};
 
-export function parseLogLevel(s: string): LogLevel {
-  const l = s.toLowerCase();
-  if (l === 'warning') return 'warn';
-  if (l in ORDER) return l as LogLevel;
-  throw new Error(`unknown log level "${s}": use debug, info, warn, error or fatal`);
-}
-
 function goTimestamp(d: Date): string {
   // 2006/01/02 15:04:05.000000 in UTC, as Go's log.LUTC|Lmicroseconds.
   const iso = d.toISOString(); // 2026-01-01T00:00:00.123Z

@@ -22,9 +22,9 @@ import {Task} from './task.js';
 import {TickLoop} from './tick-loop.js';
 
 /** Recover a task only when its lease expired at least this long ago (Go: 30 s, for clock skew). */
-export const LEASE_EXPIRY_GRACE_MS = LEASE_SECONDS * 1000;
+const LEASE_EXPIRY_GRACE_MS = LEASE_SECONDS * 1000;
 /** Go's recoverer interval. */
-export const DEFAULT_RECOVERER_INTERVAL_MS = 60_000;
+const DEFAULT_RECOVERER_INTERVAL_MS = 60_000;
 
 export interface RecovererParams {
   logger: Logger;

@@ -265,7 +265,7 @@ function clientFromOptions(opt: RedisClientOpt): Redis {
  * - retryStrategy: reconnect attempts every 50, 100, … ms, at most 500 ms apart (ioredis: 2 s),
  *   so work resumes within half a second once the new master is known.
  */
-export const SENTINEL_CLIENT_DEFAULTS: RedisOptions = {
+const SENTINEL_CLIENT_DEFAULTS: RedisOptions = {
   failoverDetector: true,
   reconnectOnError: (err) => (/^READONLY\b/.test(err.message) ? 2 : false),
   retryStrategy: (attempt) => Math.min(attempt * 50, 500),

@@ -34,9 +34,9 @@ import {Syncer} from './syncer.js';
 
 /** Go's defaults (server.go `NewServerFromRedisClient`). */
 export const DEFAULT_DELAYED_TASK_CHECK_INTERVAL_MS = 5_000;
-export const DEFAULT_GROUP_GRACE_PERIOD_MS = 60_000;
+const DEFAULT_GROUP_GRACE_PERIOD_MS = 60_000;
 export const DEFAULT_JANITOR_INTERVAL_MS = 8_000;
-export const DEFAULT_JANITOR_BATCH_SIZE = 100;
+const DEFAULT_JANITOR_BATCH_SIZE = 100;
 
 /**
  * Server configuration (Go asynq Config). Durations are milliseconds or strings like '8s'.
@@ -185,7 +185,7 @@ export class Server {
       queues, strictPriority, status: () => this.#status(), workers: () => this.#processor.activeWorkers(), clock,
     });
     this.#subscriber = new Subscriber({logger, rdb, onCancel: (id) => void this.#processor.cancel(id)});
-    this.#forwarder = new Forwarder({logger, rdb, queues: qnames, intervalMs: delayedMs, clock});
+    this.#forwarder = new Forwarder({logger, rdb, queues: qnames, intervalMs: delayedMs});
     this.#recoverer = new Recoverer({
       logger, rdb, groups, queues: qnames, clock,
       ...(opts.retryDelayFunc ? {retryDelayFunc: opts.retryDelayFunc} : {}), ...(opts.isFailure ? {isFailure: opts.isFailure} : {}),

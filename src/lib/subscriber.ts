@@ -10,7 +10,7 @@ import type {Logger} from './logger.js';
 import {sleep} from './sleep.js';
 
 /** Go's resubscribe delay. */
-export const DEFAULT_SUBSCRIBE_RETRY_MS = 5_000;
+const DEFAULT_SUBSCRIBE_RETRY_MS = 5_000;
 
 export interface SubscriberParams {
   logger: Logger;

@@ -10,7 +10,7 @@ import type {Logger} from './logger.js';
 import {TickLoop} from './tick-loop.js';
 
 /** Go's syncer interval. */
-export const DEFAULT_SYNC_INTERVAL_MS = 5_000;
+const DEFAULT_SYNC_INTERVAL_MS = 5_000;
 
 /** A write to retry. */
 export interface SyncRequest {

@@ -41,7 +41,7 @@ export interface WaitOptions {
 export const FINAL_STATES: ReadonlySet<string> = new Set(['completed', 'archived']);
 
 const FIRST_POLL_MS = 25;
-export const DEFAULT_POLL_MS = 500;
+const DEFAULT_POLL_MS = 500;
 
 /**
  * Resolves with the task's TaskInfo once it is completed or archived. Rejects with

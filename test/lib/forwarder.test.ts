@@ -14,7 +14,7 @@ function setup(queues = ['default']) {
   const clock = new SimulatedClock(T0);
   const rdb = new RDB(r.redis, {clock});
   const logger = recordingLogger();
-  const forwarder = new Forwarder({logger, rdb, queues, intervalMs: 5000, clock});
+  const forwarder = new Forwarder({logger, rdb, queues, intervalMs: 5000});
   return {clock, rdb, logger, forwarder};
 }
 

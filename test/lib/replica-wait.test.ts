@@ -12,7 +12,7 @@ import {Client} from '../../src/lib/client.js';
 import {DuplicateTaskError, ReplicationTimeoutError, TaskIdConflictError, ValidationError} from '../../src/lib/errors.js';
 import {Task} from '../../src/lib/task.js';
 import {startRedisServer, type RedisServer} from '../support/redis-server.js';
-import {startTcpProxy, type TcpProxy} from '../support/tcp-proxy.js';
+import {startTcpProxy} from '../support/tcp-proxy.js';
 import {waitFor} from '../support/wait.js';
 
 let master: RedisServer;

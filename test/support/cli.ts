@@ -52,7 +52,7 @@ function newestMtime(path: string): number {
 }
 
 /** True when lib/ must be rebuilt: no build stamp, or an input newer than it. */
-export function buildIsStale(): boolean {
+function buildIsStale(): boolean {
   let stamp: number;
   try {
     stamp = statSync(BUILD_STAMP).mtimeMs;

@@ -8,7 +8,7 @@ export type KeyDump =
   | {key: string; type: 'set'; ttl: number; value: string[]}
   | {key: string; type: 'zset'; ttl: number; value: Array<{member: string; score: number}>};
 
-export async function dumpKey(c: Redis, key: string): Promise<KeyDump | undefined> {
+async function dumpKey(c: Redis, key: string): Promise<KeyDump | undefined> {
   const type = await c.type(key);
   const ttl = await c.ttl(key);
   switch (type) {

@@ -30,7 +30,7 @@ export interface HostPort {
 }
 
 /** One slot range and the node that serves it (CLUSTER SLOTS, master only). */
-export interface SlotRange {
+interface SlotRange {
   from: number;
   to: number;
   master: RedisServer;

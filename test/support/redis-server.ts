@@ -39,7 +39,7 @@ function installExitHook(): void {
   process.on('exit', killAll);
 }
 
-export function redisServerBinary(): string {
+function redisServerBinary(): string {
   const bin = process.env.REDIS_SERVER_BIN ?? 'redis-server';
   const probe = spawnSync(bin, ['--version'], {encoding: 'utf8'});
   if (probe.error || probe.status !== 0) {

@@ -12,7 +12,7 @@ import {readTaskLines, type JsonlTask} from './jsonl.js';
 import type {TaskOptions} from '../../lib/options.js';
 import {Task, type TaskInfo} from '../../lib/task.js';
 
-export interface BulkLineError {
+interface BulkLineError {
   line: number;
   error: string;
 }

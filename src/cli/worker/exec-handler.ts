@@ -42,11 +42,11 @@ export const EXEC_RETRY_LATER_EXIT_CODE = 75;
 /** Exit status meaning "fail and archive now, no more retries" (EX_DATAERR). */
 export const EXEC_SKIP_RETRY_EXIT_CODE = 65;
 /** Largest result kept from the command's stdout. */
-export const EXEC_RESULT_LIMIT_BYTES = 1024 * 1024;
+const EXEC_RESULT_LIMIT_BYTES = 1024 * 1024;
 /** How much of the end of stderr becomes the error message of a failed attempt. */
-export const EXEC_STDERR_TAIL_BYTES = 2048;
+const EXEC_STDERR_TAIL_BYTES = 2048;
 /** Default pause between SIGTERM and SIGKILL of an aborted command's process group. */
-export const DEFAULT_KILL_GRACE_MS = 5_000;
+const DEFAULT_KILL_GRACE_MS = 5_000;
 
 /** The command asked to be retried later (exit 75); not counted as a failure by execIsFailure. */
 export class ExecRetryLaterError extends Error {

@@ -91,7 +91,7 @@ export class TypeRouter implements Handler {
 }
 
 /** What a handlers module's default export turned out to be. */
-export type HandlerModuleKind = 'handler' | 'function' | 'map';
+type HandlerModuleKind = 'handler' | 'function' | 'map';
 
 export interface LoadedHandlerModule {
   /** Absolute path of the module. */

@@ -6,9 +6,6 @@ export function isTaskState(s: string): s is TaskState {
   return (TASK_STATES as readonly string[]).includes(s);
 }
 
-/** Server states, as written to ServerInfo.status ("new" is never written). */
-export type ServerState = 'new' | 'active' | 'stopped' | 'closed';
-
 export const DEFAULT_QUEUE = 'default';
 export const DEFAULT_MAX_RETRY = 25;
 /** Default task timeout when neither timeout nor deadline is given: 30 min, in seconds. */

@@ -21,7 +21,7 @@ function toSegments(line: LineSpec): Segment[] {
 }
 
 /** Lines padded with blanks or cut to `height`. */
-export function sizeLines(lines: readonly LineSpec[], height: number): LineSpec[] {
+function sizeLines(lines: readonly LineSpec[], height: number): LineSpec[] {
   const out = lines.slice(0, Math.max(0, height));
   while (out.length < height) out.push('');
   return out;
@@ -44,7 +44,7 @@ function sameStyle(a: Segment, b: Segment): boolean {
 }
 
 /** Joins neighbours drawn alike, so a line is as few Ink nodes as possible. */
-export function mergeSegments(segs: readonly Segment[], color: boolean): Segment[] {
+function mergeSegments(segs: readonly Segment[], color: boolean): Segment[] {
   const out: Segment[] = [];
   for (const seg of segs) {
     if (seg.text === '') continue;
@@ -56,7 +56,7 @@ export function mergeSegments(segs: readonly Segment[], color: boolean): Segment
   return out;
 }
 
-export function Line({line, width, color}: {line: LineSpec; width: number; color: boolean}) {
+function Line({line, width, color}: {line: LineSpec; width: number; color: boolean}) {
   const segs = mergeSegments(fitSegments(toSegments(line), width), color);
   const trimmed = trimTrailingBlank(segs);
   if (trimmed.length === 1 && Object.keys(trimmed[0]!).length === 1) return <Text wrap="truncate-end">{trimmed[0]!.text}</Text>;

@@ -38,7 +38,7 @@ export function rowSegments<R>(placed: readonly PlacedColumn<R>[], row: R, selec
 }
 
 /** The header row of placed columns. */
-export function headerSegments<R>(placed: readonly PlacedColumn<R>[], color: boolean): Segment[] {
+function headerSegments<R>(placed: readonly PlacedColumn<R>[], color: boolean): Segment[] {
   const out: Segment[] = [{text: ' '.repeat(MARKER_WIDTH)}];
   placed.forEach(({column, width}, i) => {
     if (i > 0) out.push({text: ' '});

@@ -200,11 +200,6 @@ export function visibleQueues(infos: readonly QueueInfo[], qs: DashState['queues
   });
 }
 
-/** The task count of a tab, from the queue's info. */
-export function tabCount(info: QueueInfo, tab: TaskState): number {
-  return info[tab];
-}
-
 /** Whether `n` may go to the next page. */
 export function hasNextPage(page: number, pageSize: number, onPage: number, total: number | null): boolean {
   if (total === null) return onPage >= pageSize;

@@ -25,7 +25,7 @@ export function cronEventRows(height: number): number {
   return Math.max(1, height - masterRows(height, Number.MAX_SAFE_INTEGER) - 4);
 }
 
-export function cronViewLines(p: CronViewProps): Array<string | Segment[]> {
+function cronViewLines(p: CronViewProps): Array<string | Segment[]> {
   if (p.entries === null) return ['  Loading scheduler entries…'];
   if (p.entries.length === 0) return ['  No scheduler entries (no scheduler is running, or none has registered periodic tasks).'];
   const now = p.now;

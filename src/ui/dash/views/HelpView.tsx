@@ -25,7 +25,7 @@ const HELP: Array<[string, Array<[string, string]>]> = [
   ]],
 ];
 
-export function helpLines(color: boolean): Array<string | Segment[]> {
+function helpLines(color: boolean): Array<string | Segment[]> {
   const lines: Array<string | Segment[]> = [];
   for (const [title, keys] of HELP) {
     lines.push([{text: title, ...(color ? {bold: true, underline: true} : {})}]);

@@ -93,7 +93,7 @@ function totals(queues: readonly QueueInfo[]): Row {
 }
 
 /** The legend of the bar colours (glyphs without colour); short state names when `short`. */
-export function legend(color: boolean, short: boolean): Segment[] {
+function legend(color: boolean, short: boolean): Segment[] {
   const out: Segment[] = [];
   for (const s of STATE_ORDER) {
     const st = STATE_STYLE[s];
@@ -111,7 +111,7 @@ function markSorted(seg: Segment, label: string, arrow: string): Segment {
   return seg;
 }
 
-export function queueTableLines(p: QueueTableProps): Array<string | Segment[]> {
+function queueTableLines(p: QueueTableProps): Array<string | Segment[]> {
   if (p.loading) return ['  Loading queues…'];
   if (p.queues.length === 0) {
     return [p.totalQueues === 0 ? '  No queues yet: a queue appears when a task is first enqueued to it.' : `  No queue name contains "${p.filter}" (Esc clears the filter).`];

@@ -58,7 +58,7 @@ function summary(info: QueueInfo | null, name: string, color: boolean): Segment[
 }
 
 /** The state tabs with their counts: full labels when they fit, short ones otherwise. */
-export function tabSegments(info: QueueInfo | null, current: TaskState, width: number, color: boolean): Segment[] {
+function tabSegments(info: QueueInfo | null, current: TaskState, width: number, color: boolean): Segment[] {
   const build = (short: boolean): Segment[] => {
     const out: Segment[] = [];
     for (const s of STATE_ORDER) {
@@ -103,7 +103,7 @@ function pickerLines(p: QueueViewProps, height: number): Array<string | Segment[
   return lines;
 }
 
-export function queueViewLines(p: QueueViewProps): Array<string | Segment[]> {
+function queueViewLines(p: QueueViewProps): Array<string | Segment[]> {
   const {screen} = p;
   const area = Math.max(1, p.height - TOP);
   const top: Array<string | Segment[]> = [

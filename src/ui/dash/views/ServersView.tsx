@@ -19,14 +19,14 @@ export interface ServersViewProps {
 }
 
 /** Queues as `name:priority`, highest priority first (Go CLI's order). */
-export function queuesLabel(queues: Record<string, number>): string {
+function queuesLabel(queues: Record<string, number>): string {
   return Object.entries(queues)
     .sort(([a, pa], [b, pb]) => pb - pa || (a < b ? -1 : a > b ? 1 : 0))
     .map(([q, p]) => `${q}:${p}`)
     .join(' ');
 }
 
-export function serversViewLines(p: ServersViewProps): Array<string | Segment[]> {
+function serversViewLines(p: ServersViewProps): Array<string | Segment[]> {
   if (p.servers === null) return ['  Loading servers…'];
   if (p.servers.length === 0) return ['  No running servers (a server shows up within 5 s of starting and is gone 30 s after it stops).'];
   const now = p.now;

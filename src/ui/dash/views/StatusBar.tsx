@@ -23,7 +23,7 @@ export interface StatusBarProps {
 type Hint = readonly [key: string, label: string];
 
 /** Key hints for the screen on display, most useful first (`? help` is always shown last). */
-export function keyHints(s: DashState): Hint[] {
+function keyHints(s: DashState): Hint[] {
   if (s.confirm !== null) return [['y/a', 'confirm'], ['n/Esc', 'cancel']];
   if (s.help) return [['Esc/?', 'close help'], ['q', 'quit']];
   if (s.section === 'queues' && s.queue === null && s.queues.draft !== null) return [['Enter', 'apply filter'], ['Esc', 'cancel']];
@@ -38,7 +38,7 @@ export function keyHints(s: DashState): Hint[] {
 }
 
 /** As many hints as fit in `width`, then `? help`. */
-export function hintSegments(hints: readonly Hint[], width: number, color: boolean): Segment[] {
+function hintSegments(hints: readonly Hint[], width: number, color: boolean): Segment[] {
   const item = ([k, label]: Hint): Segment[] => [{text: k, ...(color ? {bold: true} : {})}, {text: ` ${label}`, ...(color ? {dim: true} : {})}];
   const help = item(['?', 'help']);
   const out: Segment[] = [];
@@ -67,7 +67,7 @@ function leftSegments(p: StatusBarProps): Segment[] {
   return [];
 }
 
-export function statusBarLines(p: StatusBarProps): Segment[][] {
+function statusBarLines(p: StatusBarProps): Segment[][] {
   const right = `${p.updatedAt === undefined ? 'loading…' : `updated ${dashClockTime(p.updatedAt)}`} · every ${compactDuration(p.refreshMs)}`;
   const left = leftSegments(p);
   const room = p.width - right.length - 1;

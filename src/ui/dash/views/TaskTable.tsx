@@ -39,7 +39,7 @@ function lastError(color: boolean): Col {
 }
 
 /** The columns of a state's table (Go dash's set, with relative times). */
-export function taskColumns(state: TaskState, now: Date, color: boolean): Col[] {
+function taskColumns(state: TaskState, now: Date, color: boolean): Col[] {
   const failedAt: Col = {header: 'Failed', width: 10, priority: 30, cell: (t) => dashRelativeTime(t.lastFailedAt, now)};
   const next: Col = {header: 'Next', width: 10, cell: (t) => dashRelativeTime(t.nextProcessAt, now)};
   switch (state) {

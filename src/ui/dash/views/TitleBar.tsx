@@ -5,7 +5,7 @@ import {SECTIONS, type Section} from '../state.js';
 
 const LABEL: Record<Section, string> = {queues: 'Queues', servers: 'Servers', cron: 'Cron'};
 
-export function titleBarLine(section: Section, target: string, queue: string | null, width: number, color: boolean): Segment[] {
+function titleBarLine(section: Section, target: string, queue: string | null, width: number, color: boolean): Segment[] {
   const out: Segment[] = [{text: 'asynq dash ', ...(color ? {bold: true} : {})}];
   for (const s of SECTIONS) {
     const label = s === 'queues' && queue !== null ? `Queues › ${queue}` : LABEL[s];
