@@ -1,7 +1,7 @@
 import {createReadStream, statSync} from 'node:fs';
 import {Args, Flags} from '@oclif/core';
 import {
-  Client, DuplicateTaskError, Task, TaskIdConflictError, ValidationError, waitForTaskSuccess, type TaskInfo, type TaskOptions,
+  type Client, DuplicateTaskError, Task, TaskIdConflictError, ValidationError, waitForTaskSuccess, type TaskInfo, type TaskOptions,
 } from '../lib/index.js';
 import {bulkEnqueue, emptySummary, formatSummary, invalidLinesError, ProgressBar, type BulkSummary} from '../cli/enqueue/bulk-enqueue.js';
 import {ExitCode} from '../cli/exit-codes.js';

@@ -55,7 +55,7 @@ describe('library errors carry data, not CLI text', () => {
 
 describe('all error classes in one place', () => {
   it('the package root exports every error class from src/lib/errors.ts', () => {
-    const classes = Object.entries(barrel).filter(([name, v]) => typeof v === 'function' && (v as {prototype?: unknown}).prototype instanceof Error);
+    const classes = Object.entries(barrel).filter(([, v]) => typeof v === 'function' && (v as {prototype?: unknown}).prototype instanceof Error);
     expect(classes.length).toBeGreaterThan(10);
     for (const [name, cls] of classes) expect([name, (errors as Record<string, unknown>)[name]]).toEqual([name, cls]);
   });

@@ -86,7 +86,7 @@ export class ScriptRunner {
     const fn = defineScript(this.client, name);
     const p = commandsOf(pipeline);
     if (typeof p[fn] !== 'function') copyCommand(commandsOf(this.client), p, fn);
-    (p[fn] as ScriptFn)(...keys, ...argv);
+    void (p[fn] as ScriptFn)(...keys, ...argv);
   }
 
   /**
