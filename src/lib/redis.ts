@@ -445,3 +445,30 @@ export async function closeRedisClient(c: RedisConnection): Promise<void> {
   }
   await ended;
 }
+
+/** How long the last connection attempt of dropRedisClient may take. */
+const DROP_CONNECT_TIMEOUT_MS = 500;
+
+/**
+ * Ends a client now instead of waiting for Redis (closeRedisClient is the graceful close): the
+ * commands waiting for Redis fail with "Connection is closed." and later ones fail at once.
+ * Retries are switched off; a client waiting to reconnect makes its attempt now (ioredis's
+ * disconnect() would leave it, and its queued commands, waiting for ever), and that attempt ends
+ * it unless Redis answers again, in which case the queued commands run. A connected client drops
+ * its socket.
+ */
+export function dropRedisClient(c: RedisConnection): void {
+  if (c.status === 'end') return;
+  Object.assign(c.options, c.isCluster
+    ? {clusterRetryStrategy: () => null}
+    : {retryStrategy: () => null, sentinelRetryStrategy: () => null, connectTimeout: DROP_CONNECT_TIMEOUT_MS});
+  const internals = c as unknown as {reconnectTimeout?: NodeJS.Timeout | null; stream?: {destroy(): void}};
+  if (c.status === 'reconnecting') {
+    clearTimeout(internals.reconnectTimeout ?? undefined);
+    internals.reconnectTimeout = null;
+    c.connect().catch(() => {});
+    return;
+  }
+  c.disconnect();
+  if (!c.isCluster) internals.stream?.destroy();
+}

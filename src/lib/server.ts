@@ -26,7 +26,7 @@ import {
   DEFAULT_SHUTDOWN_TIMEOUT_MS, DEFAULT_TASK_CHECK_INTERVAL_MS, Processor, normalizeQueues,
 } from './processor.js';
 import {Recoverer} from './recoverer.js';
-import {closeRedisClient, createRedisClient, type RedisConnection, type RedisConnOpt} from './redis.js';
+import {closeRedisClient, createRedisClient, dropRedisClient, type RedisConnection, type RedisConnOpt} from './redis.js';
 import type {IsFailureFunc, RetryDelayFunc} from './retry.js';
 import {Subscriber} from './subscriber.js';
 import {Syncer} from './syncer.js';
@@ -60,7 +60,12 @@ export interface ServerOptions {
   isFailure?: IsFailureFunc;
   /** Called once for every failed attempt (errors, timeouts, cancelations, revokes). */
   errorHandler?: ErrorHandler | ErrorHandlerFunc;
-  /** How long shutdown() lets running handlers finish before requeueing their tasks; default 8 s. */
+  /**
+   * How long shutdown() lets running handlers finish before requeueing their tasks; default 8 s.
+   * The whole shutdown ends within about this + 1 s, also while Redis is unreachable: a server that
+   * created its connection then closes it, and the tasks whose outcome or requeue could not be
+   * written stay active until their lease expires and a recoverer retries them.
+   */
   shutdownTimeout?: Duration;
   /** Called every healthCheckInterval with the result of a Redis PING (undefined = healthy). */
   healthCheckFunc?: HealthCheckFunc;
@@ -109,6 +114,9 @@ export class ServerClosedError extends ServerStateError {
 
 type State = 'new' | 'active' | 'stopped' | 'closed';
 
+/** How long after shutdownTimeout a shutdown may still wait for Redis before it drops the connection. */
+const SHUTDOWN_GRACE_MS = 1_000;
+
 /** A Duration option as milliseconds; ≤ 0 or absent → the default (Go's zero value). */
 function durationOpt(d: Duration | undefined, name: string, def: number): number {
   if (d === undefined) return def;
@@ -130,6 +138,7 @@ export class Server {
   readonly #logger: Logger;
   readonly #client: RedisConnection;
   readonly #owned: boolean;
+  readonly #shutdownTimeoutMs: number;
   readonly #rdb: RDB;
   readonly #processor: Processor;
   readonly #heartbeater: Heartbeater;
@@ -183,6 +192,7 @@ export class Server {
     if (owned) client.options.enableAutoPipelining = true;
     this.#client = client;
     this.#owned = owned;
+    this.#shutdownTimeoutMs = shutdownTimeoutMs;
     this.#logger = logger;
     const rdb = (this.#rdb = new RDB(client, {clock}));
     const groups = new RDBGroups(rdb);
@@ -328,6 +338,7 @@ export class Server {
     const wasRunning = this.#state === 'active' || this.#state === 'stopped';
     this.#state = 'closed';
     this.#failFast();
+    const hardStop = wasRunning ? this.#armHardStop() : undefined;
     try {
       if (wasRunning) {
         this.#logger.info('Starting graceful shutdown');
@@ -354,6 +365,7 @@ export class Server {
       if (this.#owned) await closeRedisClient(this.#client);
       if (wasRunning) this.#logger.info('Exiting');
     } finally {
+      clearTimeout(hardStop);
       this.#closedResolve();
     }
   }
@@ -371,6 +383,24 @@ export class Server {
   #failFast(): void {
     if (!this.#owned) return;
     Object.assign(this.#client.options, this.#client.isCluster ? {clusterRetryStrategy: () => null} : {maxRetriesPerRequest: 0});
+  }
+
+  /**
+   * Bounds a shutdown while Redis is unreachable or not answering: shutdownTimeout +
+   * SHUTDOWN_GRACE_MS after it began, the server's own connection is closed, so every write still
+   * waiting for Redis (outcome writes, the syncer's last attempt, requeues, clearing the server
+   * state) fails at once and the remaining steps end. Without it, twenty completions that could not
+   * be written took half a minute (the syncer tries them one by one, each failing only at the next
+   * reconnect attempt). The tasks whose outcome was not written stay active with their lease, and
+   * a recoverer retries them once it expires (at-least-once, as after a crash). A connection
+   * passed in is left open.
+   */
+  #armHardStop(): NodeJS.Timeout | undefined {
+    if (!this.#owned) return undefined;
+    return setTimeout(() => {
+      this.#logger.warn(`Shutdown still waiting for Redis ${this.#shutdownTimeoutMs + SHUTDOWN_GRACE_MS} ms after it began: closing the connection; tasks whose state could not be written are left to the recoverer`);
+      dropRedisClient(this.#client);
+    }, this.#shutdownTimeoutMs + SHUTDOWN_GRACE_MS);
   }
 
   #status(): ServerStatus {
