@@ -1,7 +1,8 @@
 /**
  * Recoverer (Go asynq recoverer.go): once at start, then every `intervalMs` (default 1 min),
- * 1. finds the active tasks of the server's queues whose lease expired at least 30 s ago (a
- *    crashed or cut-off worker; the 30 s absorb clock skew) and fails them with
+ * 1. finds the active tasks of the server's queues whose lease expired at least `graceMs` ago
+ *    (default 30 s, Go's; a crashed or cut-off worker; the grace absorbs clock skew between the
+ *    hosts) and fails them with
  *    `asynq: task lease expired`: archived when `retried ≥ retry`, otherwise retried after
  *    `retryDelayFunc(retried, err, task)` with `isFailure(err)` deciding whether it counts (guarded
  *    as in the processor: a throw or a non-number → Go's default delay, a negative delay → now);
@@ -42,6 +43,8 @@ export interface RecovererParams {
   queues: string[];
   /** Default 1 min. */
   intervalMs?: number;
+  /** How long a lease must have been expired before its task is recovered; default 30 s (Go's). */
+  graceMs?: number;
   /** Delay before the retry of a recovered task; default Go's n⁴ + 15 + rand[0,30)·(n+1) s. */
   retryDelayFunc?: RetryDelayFunc;
   /** Whether the lease expiry counts as a failure (retried + 1, stats); default yes. */
@@ -57,6 +60,7 @@ export class Recoverer {
     this.#p = {
       ...params,
       intervalMs: params.intervalMs ?? DEFAULT_RECOVERER_INTERVAL_MS,
+      graceMs: params.graceMs ?? LEASE_EXPIRY_GRACE_MS,
       retryDelayFunc: params.retryDelayFunc ?? defaultRetryDelayFunc,
       isFailure: params.isFailure ?? defaultIsFailure,
       clock: params.clock ?? realClock,
@@ -86,7 +90,7 @@ export class Recoverer {
     const {rdb, clock, queues, logger} = this.#p;
     let msgs: TaskMessage[];
     try {
-      msgs = await rdb.listLeaseExpired(new Date(clock.now().getTime() - LEASE_EXPIRY_GRACE_MS), queues);
+      msgs = await rdb.listLeaseExpired(new Date(clock.now().getTime() - this.#p.graceMs), queues);
     } catch (err) {
       logger.warn(`recoverer: could not list lease expired tasks: ${errorMessage(err)}`);
       return;

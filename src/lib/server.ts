@@ -12,6 +12,7 @@ import {randomUUID} from 'node:crypto';
 import {RDB} from './broker/rdb.js';
 import {RDBGroups} from './broker/groups.js';
 import {RDBState} from './broker/state.js';
+import {LEASE_SECONDS} from './base/states.js';
 import {realClock, type Clock} from './clock.js';
 import {toMs, type Duration} from './duration.js';
 import {FailedPreconditionError, RedisUnavailableError, ValidationError, errorMessage} from './errors.js';
@@ -19,13 +20,13 @@ import {Aggregator, type GroupAggregator, type GroupAggregatorFunc} from './aggr
 import {Forwarder} from './forwarder.js';
 import {toHandler, type ErrorHandler, type ErrorHandlerFunc, type Handler, type HandlerFunc} from './handler.js';
 import {Healthchecker, DEFAULT_HEALTH_CHECK_INTERVAL_MS, type HealthCheckFunc} from './healthchecker.js';
-import {Heartbeater, type ServerStatus} from './heartbeater.js';
+import {DEFAULT_HEARTBEAT_INTERVAL_MS, Heartbeater, type ServerStatus} from './heartbeater.js';
 import {Janitor} from './janitor.js';
 import {createLogger, withLevel, type Logger, type LogLevel} from './logger.js';
 import {
   DEFAULT_SHUTDOWN_TIMEOUT_MS, DEFAULT_TASK_CHECK_INTERVAL_MS, Processor, normalizeQueues,
 } from './processor.js';
-import {Recoverer} from './recoverer.js';
+import {DEFAULT_RECOVERER_INTERVAL_MS, LEASE_EXPIRY_GRACE_MS, Recoverer} from './recoverer.js';
 import {closeRedisClient, createRedisClient, dropRedisClient, type RedisConnection, type RedisConnOpt} from './redis.js';
 import type {IsFailureFunc, RetryDelayFunc} from './retry.js';
 import {Subscriber} from './subscriber.js';
@@ -67,6 +68,25 @@ export interface ServerOptions {
    * written stay active until their lease expires and a recoverer retries them.
    */
   shutdownTimeout?: Duration;
+  /**
+   * How long the lease on a task lasts without renewal; default 30 s (Go's fixed lease), at least
+   * 5 s. The server renews the leases of its running tasks every 5 s, or every third of the lease
+   * when that is shorter. A crashed worker's tasks are recovered
+   * leaseDuration + recoveryGrace + up to recoveryInterval after its last renewal. Go-compatible:
+   * the lease expiry is the score in `asynq:{<queue>}:lease`, which a Go recoverer reads too (it
+   * then recovers the tasks of a crashed worker sooner, after its own 30 s grace).
+   */
+  leaseDuration?: Duration;
+  /** How often the recoverer looks for tasks whose lease expired; default 1 min (Go's), at least 1 s. */
+  recoveryInterval?: Duration;
+  /**
+   * How long a lease must have been expired before the recoverer takes its task: an allowance for
+   * clock differences between the hosts (leases are written with the worker's clock and read with
+   * the recoverer's). Default 30 s (Go's); 0 is allowed (no allowance) when the clocks agree, e.g.
+   * NTP-synchronised. The tasks of Go workers keep their 30 s lease, renewed every 5 s, whatever
+   * this server's settings.
+   */
+  recoveryGrace?: Duration;
   /** Called every healthCheckInterval with the result of a Redis PING (undefined = healthy). */
   healthCheckFunc?: HealthCheckFunc;
   /** Default 15 s. */
@@ -113,6 +133,10 @@ export class ServerClosedError extends ServerStateError {
 }
 
 type State = 'new' | 'active' | 'stopped' | 'closed';
+
+/** The shortest leaseDuration: the heartbeater renews leases every third of it. */
+const MIN_LEASE_MS = 5_000;
+const MIN_RECOVERY_INTERVAL_MS = 1_000;
 
 /** How long after shutdownTimeout a shutdown may still wait for Redis before it drops the connection. */
 const SHUTDOWN_GRACE_MS = 1_000;
@@ -179,6 +203,14 @@ export class Server {
     const maxDelayMs = Math.max(0, opts.groupMaxDelay === undefined ? 0 : toMs(opts.groupMaxDelay, 'groupMaxDelay'));
     const maxSize = Math.max(0, countOpt(opts.groupMaxSize, 'groupMaxSize') ?? 0);
     const janitorIntervalMs = durationOpt(opts.janitorInterval, 'janitorInterval', DEFAULT_JANITOR_INTERVAL_MS);
+    const leaseMs = durationOpt(opts.leaseDuration, 'leaseDuration', LEASE_SECONDS * 1000);
+    if (leaseMs < MIN_LEASE_MS) throw new ValidationError(`leaseDuration must be at least ${MIN_LEASE_MS / 1000}s, got ${leaseMs} ms`);
+    const recoveryIntervalMs = durationOpt(opts.recoveryInterval, 'recoveryInterval', DEFAULT_RECOVERER_INTERVAL_MS);
+    if (recoveryIntervalMs < MIN_RECOVERY_INTERVAL_MS) {
+      throw new ValidationError(`recoveryInterval must be at least ${MIN_RECOVERY_INTERVAL_MS / 1000}s, got ${recoveryIntervalMs} ms`);
+    }
+    const recoveryGraceMs = opts.recoveryGrace === undefined ? LEASE_EXPIRY_GRACE_MS : toMs(opts.recoveryGrace, 'recoveryGrace');
+    if (recoveryGraceMs < 0) throw new ValidationError(`recoveryGrace cannot be negative, got ${recoveryGraceMs} ms`);
     const janitorBatchSize = Math.max(0, countOpt(opts.janitorBatchSize, 'janitorBatchSize') ?? 0) || DEFAULT_JANITOR_BATCH_SIZE;
     if (janitorBatchSize > DEFAULT_JANITOR_BATCH_SIZE) {
       logger.warn(`Janitor batch size of ${janitorBatchSize} is greater than the recommended batch size of ${DEFAULT_JANITOR_BATCH_SIZE}. This might cause a long-running script`);
@@ -200,17 +232,18 @@ export class Server {
 
     this.#syncer = new Syncer({logger, clock});
     this.#processor = new Processor({
-      logger, rdb, queues, concurrency: workers, strictPriority, taskCheckIntervalMs, shutdownTimeoutMs,
+      logger, rdb, queues, concurrency: workers, strictPriority, taskCheckIntervalMs, shutdownTimeoutMs, leaseMs,
       retryDelayFunc: opts.retryDelayFunc, isFailure: opts.isFailure, errorHandler: opts.errorHandler, syncer: this.#syncer, clock,
     });
     this.#heartbeater = new Heartbeater({
       logger, state: new RDBState(rdb), rdb, host: this.host, pid: this.pid, serverId: this.serverId, concurrency: workers,
       queues, strictPriority, status: () => this.#status(), workers: () => this.#processor.activeWorkers(), clock,
+      leaseMs, intervalMs: Math.min(DEFAULT_HEARTBEAT_INTERVAL_MS, Math.floor(leaseMs / 3)),
     });
     this.#subscriber = new Subscriber({logger, rdb, onCancel: (id) => void this.#processor.cancel(id)});
     this.#forwarder = new Forwarder({logger, rdb, queues: qnames, intervalMs: delayedMs, clock});
     this.#recoverer = new Recoverer({
-      logger, rdb, groups, queues: qnames, clock,
+      logger, rdb, groups, queues: qnames, clock, intervalMs: recoveryIntervalMs, graceMs: recoveryGraceMs,
       ...(opts.retryDelayFunc ? {retryDelayFunc: opts.retryDelayFunc} : {}), ...(opts.isFailure ? {isFailure: opts.isFailure} : {}),
     });
     this.#janitor = new Janitor({logger, rdb, queues: qnames, intervalMs: janitorIntervalMs, batchSize: janitorBatchSize, clock});
