@@ -1,11 +1,13 @@
 /**
- * Processes on Redis Sentinel end by themselves, and quietly: a Node process that used a Client,
- * an Inspector, a Server and a Scheduler over `redis-sentinel://` exits once they are closed (the
- * failover detector's sentinel connections are closed with the client), `asynq stats` exits as
- * soon as it has printed, and `asynq worker run` right after SIGTERM. With one sentinel down the
- * same holds, and nothing prints ioredis's "Unhandled error event" or a stack trace.
+ * Processes on Redis Sentinel and Redis Cluster end by themselves, and quietly: a Node process
+ * that used a Client, an Inspector, a Server and a Scheduler exits once they are closed (on
+ * Sentinel, the failover detector's sentinel connections are closed with the client), `asynq
+ * stats` exits as soon as it has printed, and `asynq worker run` right after SIGTERM. With one
+ * sentinel down the same holds, and nothing prints ioredis's "Unhandled error event" or a stack
+ * trace. (A single server: test/lib/redis-outage.test.ts and the command tests.)
  *
- * Topology: a master, one replica and three sentinels; the last test kills a sentinel.
+ * Topologies: a master, one replica and three sentinels (the last Sentinel test kills a
+ * sentinel); a cluster of three masters.
  */
 import {spawn} from 'node:child_process';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
@@ -14,11 +16,12 @@ import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {BIN, cliEnv, ensureBuilt, ROOT, runCli} from '../support/cli.js';
+import {startRedisCluster, type RedisCluster} from '../support/redis-cluster.js';
 import {startRedisSentinel, type RedisSentinel} from '../support/redis-sentinel.js';
 import {waitFor} from '../support/wait.js';
 
 const EXEC = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'exec');
-const dir = mkdtempSync(join(tmpdir(), 'asynq-sentinel-exit-'));
+const dir = mkdtempSync(join(tmpdir(), 'asynq-connection-exit-'));
 let topo: RedisSentinel;
 
 beforeAll(async () => {
@@ -40,10 +43,10 @@ interface Exit {
   afterClosedMs?: number;
 }
 
-/** Runs `node script uri`; SIGKILLs it after `timeoutMs`. */
-function runScript(script: string, timeoutMs: number): Promise<Exit> {
+/** Runs `node script JSON(conn)`; SIGKILLs it after `timeoutMs`. */
+function runScript(script: string, conn: unknown, timeoutMs: number): Promise<Exit> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [script, uri()], {stdio: ['ignore', 'pipe', 'pipe']});
+    const child = spawn(process.execPath, [script, JSON.stringify(conn)], {stdio: ['ignore', 'pipe', 'pipe']});
     let stdout = '';
     let stderr = '';
     let closedAt: number | undefined;
@@ -65,7 +68,7 @@ function libraryScript(): string {
   const script = join(dir, 'all-close.mjs');
   writeFileSync(script, `
     import {Client, Inspector, Scheduler, Server, Task, createLogger} from ${JSON.stringify(join(ROOT, 'lib', 'lib', 'index.js'))};
-    const uri = process.argv[2];
+    const uri = JSON.parse(process.argv[2]);
     const client = new Client(uri);
     const info = await client.enqueue(new Task('exit:probe', {n: 1}), {queue: 'exit'});
     await client.close();
@@ -92,8 +95,8 @@ const noStacks = (stderr: string): void => {
   expect(stderr).not.toMatch(/^ {4}at /m);
 };
 
-async function workerRunStopsOnSigterm(): Promise<{code: number | null; ms: number; stderr: string}> {
-  const child = spawn(process.execPath, [BIN, 'worker', 'run', '--uri', uri(), '--exec', `a=${EXEC}/cat.sh`, '--shutdown-timeout', '1s'],
+async function workerRunStopsOnSigterm(connFlags: string[]): Promise<{code: number | null; ms: number; stderr: string}> {
+  const child = spawn(process.execPath, [BIN, 'worker', 'run', ...connFlags, '--exec', `a=${EXEC}/cat.sh`, '--shutdown-timeout', '1s'],
     {cwd: EXEC, env: cliEnv({ASYNQ_REDIS_URL: undefined, HOME: dir}), stdio: ['ignore', 'pipe', 'pipe']});
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
@@ -111,8 +114,8 @@ async function workerRunStopsOnSigterm(): Promise<{code: number | null; ms: numb
 }
 
 describe('Sentinel: processes exit by themselves', () => {
-  it('Client, Inspector, Server and Scheduler closed: the Node process exits within 3 s', async () => {
-    const res = await runScript(libraryScript(), 20_000);
+  it('Client, Inspector, Server and Scheduler closed: the Node process exits within 1 s', async () => {
+    const res = await runScript(libraryScript(), uri(), 20_000);
     expect(res.stderr).toBe('');
     expect(res.stdout).toContain('handled exit:probe');
     expect(res.code).toBe(0);
@@ -129,14 +132,14 @@ describe('Sentinel: processes exit by themselves', () => {
   }, 20_000);
 
   it('asynq worker run over redis-sentinel:// exits 0 promptly after SIGTERM', async () => {
-    const res = await workerRunStopsOnSigterm();
+    const res = await workerRunStopsOnSigterm(['--uri', uri()]);
     expect(res.code).toBe(0);
     expect(res.ms).toBeLessThan(3000);
   }, 40_000);
 
   it('with a sentinel down: the same exits, no "Unhandled error event", no stack trace', async () => {
     await topo.killSentinel(0);
-    const lib = await runScript(libraryScript(), 20_000);
+    const lib = await runScript(libraryScript(), uri(), 20_000);
     expect(lib.code).toBe(0);
     expect(lib.afterClosedMs).toBeLessThan(1000);
     noStacks(lib.stderr);
@@ -149,9 +152,39 @@ describe('Sentinel: processes exit by themselves', () => {
     expect(Date.now() - t0).toBeLessThan(5000);
     noStacks(stats.stderr);
 
-    const worker = await workerRunStopsOnSigterm();
+    const worker = await workerRunStopsOnSigterm(['--uri', uri()]);
     expect(worker.code).toBe(0);
     expect(worker.ms).toBeLessThan(3000);
     noStacks(worker.stderr);
   }, 90_000);
 });
+
+describe('Cluster: processes exit by themselves', () => {
+  let cluster: RedisCluster;
+  beforeAll(async () => {
+    cluster = await startRedisCluster({masters: 3});
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  const addrs = (): string[] => cluster.addrs.map((a) => `${a.host}:${a.port}`);
+
+  it('Client, Inspector, Server and Scheduler closed: the Node process exits within 1 s', async () => {
+    const res = await runScript(libraryScript(), {addrs: addrs()}, 20_000);
+    expect(res.stderr).toBe('');
+    expect(res.stdout).toContain('handled exit:probe');
+    expect(res.code).toBe(0);
+    expect(res.afterClosedMs).toBeLessThan(1000);
+  }, 30_000);
+
+  it('asynq stats exits 0 and worker run exits 0 promptly after SIGTERM', async () => {
+    const stats = await runCli(['stats', '--cluster-addrs', addrs().join(',')], {env: {HOME: dir}, timeoutMs: 15_000});
+    expect(stats.signal).toBeNull();
+    expect(stats.code).toBe(0);
+    expect(stats.stdout).toContain('Redis Cluster Info');
+    const worker = await workerRunStopsOnSigterm(['--cluster-addrs', addrs().join(',')]);
+    expect(worker.code).toBe(0);
+    expect(worker.ms).toBeLessThan(3000);
+  }, 40_000);
+});
+
