@@ -4,7 +4,7 @@
  *    active/stopped/closed, start time, in-flight count) and one WorkerInfo per task in flight
  *    (type, payload, queue, start time, deadline) with a TTL of 2 × interval (10 s);
  * 2. extends the lease of every in-flight task whose local lease is still valid (`ZADD lease XX
- *    now+30` per queue) and resets the local lease to the new expiry; a task whose local lease
+ *    now+leaseMs` per queue, default 30 s) and resets the local lease to the new expiry; a task whose local lease
  *    already expired is reported to the processor instead (Lease.lost), which abandons it.
  * A beat whose writes are slow does not delay the next one: the next one checks the leases and skips
  * its writes until the earlier ones are done (Redis unreachable: ioredis queues commands for up to
@@ -12,6 +12,7 @@
  * On shutdown it clears the server state (keys and zset members), last of all components.
  */
 import {timestampFromDate, type ServerInfo, type WorkerInfo} from './base/codec.js';
+import {LEASE_SECONDS} from './base/states.js';
 import type {RDB} from './broker/rdb.js';
 import type {RDBState} from './broker/state.js';
 import {realClock, type Clock} from './clock.js';
@@ -21,7 +22,7 @@ import type {ActiveWorker} from './processor.js';
 import {TickLoop} from './tick-loop.js';
 
 /** Go's heartbeat interval. */
-const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
 
 /** ServerInfo.status values (Go server.go `serverStateValue.String`). */
 export type ServerStatus = 'active' | 'stopped' | 'closed';
@@ -40,6 +41,8 @@ export type HeartbeaterParams = Pick<ServerInfo, 'host' | 'pid' | 'serverId' | '
   workers: () => readonly ActiveWorker[];
   /** Default 5 s; the TTL of the written state is twice this. */
   intervalMs?: number;
+  /** How far each beat extends the leases; default 30 s (Go's base.LeaseDuration). */
+  leaseMs?: number;
   clock?: Clock;
 };
 
@@ -51,7 +54,7 @@ export class Heartbeater {
   #writing?: Promise<void>;
 
   constructor(params: HeartbeaterParams) {
-    this.#p = {intervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS, clock: realClock, ...params};
+    this.#p = {intervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS, leaseMs: LEASE_SECONDS * 1000, clock: realClock, ...params};
     this.#loop = new TickLoop({
       name: 'Heartbeater', logger: this.#p.logger, intervalMs: this.#p.intervalMs, runAtStart: true,
       // A beat does not hold up the next one: while Redis is unreachable ioredis keeps its commands
@@ -132,7 +135,7 @@ export class Heartbeater {
     for (const [qname, ids] of idsByQueue) {
       let expiresAt: Date;
       try {
-        expiresAt = await p.rdb.extendLease(qname, ids);
+        expiresAt = await p.rdb.extendLease(qname, ids, p.leaseMs);
       } catch (err) {
         p.logger.error(`Failed to extend lease for tasks ${JSON.stringify(ids)}: ${errorMessage(err)}`);
         continue;

@@ -35,7 +35,7 @@
  *   its late result is ignored.
  */
 import type {TaskMessage} from './base/codec.js';
-import {DEFAULT_TIMEOUT_SECONDS} from './base/states.js';
+import {DEFAULT_TIMEOUT_SECONDS, LEASE_SECONDS} from './base/states.js';
 import type {RDB} from './broker/rdb.js';
 import {realClock, unixSeconds, type Clock} from './clock.js';
 import {CanceledError, DeadlineExceededError, HandlerPanicError, LeaseExpiredError, ValidationError, errorMessage} from './errors.js';
@@ -86,6 +86,8 @@ export interface ProcessorParams {
   taskCheckIntervalMs?: number;
   /** How long shutdown() lets handlers finish before requeueing their tasks; default 8 s. */
   shutdownTimeoutMs?: number;
+  /** The lease a dequeue takes on a task; default 30 s (Go's base.LeaseDuration). */
+  leaseMs?: number;
   /** Milliseconds before a retry; default Go's n⁴ + 15 + rand[0,30)·(n+1) s. */
   retryDelayFunc?: RetryDelayFunc;
   /** Whether an error counts as a failure (retried + 1, failed counters); default: every error. */
@@ -280,7 +282,7 @@ export class Processor {
     const rest = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as typeof given;
     this.#p = {
       strictPriority: false, taskCheckIntervalMs: DEFAULT_TASK_CHECK_INTERVAL_MS, shutdownTimeoutMs: DEFAULT_SHUTDOWN_TIMEOUT_MS,
-      retryDelayFunc: defaultRetryDelayFunc, isFailure: defaultIsFailure, clock: realClock, random: Math.random, ...rest,
+      leaseMs: LEASE_SECONDS * 1000, retryDelayFunc: defaultRetryDelayFunc, isFailure: defaultIsFailure, clock: realClock, random: Math.random, ...rest,
     };
     this.#handler = handler;
     this.#order = queueOrder(this.#p.queues, this.#p.strictPriority, this.#p.random);
@@ -369,7 +371,7 @@ export class Processor {
     if (!(await this.#slots.acquire())) return false;
     let started = false;
     try {
-      const got = await this.#p.rdb.dequeue(this.queues());
+      const got = await this.#p.rdb.dequeue(this.queues(), this.#p.leaseMs);
       if (got) {
         this.#startWorker(got.msg, got.leaseExpiresAt);
         started = true;

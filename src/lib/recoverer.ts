@@ -1,7 +1,8 @@
 /**
  * Recoverer (Go asynq recoverer.go): once at start, then every `intervalMs` (default 1 min),
- * 1. finds the active tasks of the server's queues whose lease expired at least 30 s ago (a
- *    crashed or cut-off worker; the 30 s absorb clock skew) and fails them with
+ * 1. finds the active tasks of the server's queues whose lease expired at least `graceMs` ago
+ *    (default 30 s, Go's; a crashed or cut-off worker; the grace absorbs clock skew between the
+ *    hosts) and fails them with
  *    `asynq: task lease expired`: archived when `retried ≥ retry`, otherwise retried after
  *    `retryDelayFunc(retried, err, task)` with `isFailure(err)` deciding whether it counts (guarded
  *    as in the processor: a throw or a non-number → Go's default delay, a negative delay → now);
@@ -22,9 +23,9 @@ import {Task} from './task.js';
 import {TickLoop} from './tick-loop.js';
 
 /** Recover a task only when its lease expired at least this long ago (Go: 30 s, for clock skew). */
-const LEASE_EXPIRY_GRACE_MS = LEASE_SECONDS * 1000;
+export const LEASE_EXPIRY_GRACE_MS = LEASE_SECONDS * 1000;
 /** Go's recoverer interval. */
-const DEFAULT_RECOVERER_INTERVAL_MS = 60_000;
+export const DEFAULT_RECOVERER_INTERVAL_MS = 60_000;
 
 export interface RecovererParams {
   logger: Logger;
@@ -34,6 +35,8 @@ export interface RecovererParams {
   queues: string[];
   /** Default 1 min. */
   intervalMs?: number;
+  /** How long a lease must have been expired before its task is recovered; default 30 s (Go's). */
+  graceMs?: number;
   /** Delay before the retry of a recovered task; default Go's n⁴ + 15 + rand[0,30)·(n+1) s. */
   retryDelayFunc?: RetryDelayFunc;
   /** Whether the lease expiry counts as a failure (retried + 1, stats); default yes. */
@@ -49,6 +52,7 @@ export class Recoverer {
     this.#p = {
       ...params,
       intervalMs: params.intervalMs ?? DEFAULT_RECOVERER_INTERVAL_MS,
+      graceMs: params.graceMs ?? LEASE_EXPIRY_GRACE_MS,
       retryDelayFunc: params.retryDelayFunc ?? defaultRetryDelayFunc,
       isFailure: params.isFailure ?? defaultIsFailure,
       clock: params.clock ?? realClock,
@@ -78,7 +82,7 @@ export class Recoverer {
     const {rdb, clock, queues, logger} = this.#p;
     let msgs: TaskMessage[];
     try {
-      msgs = await rdb.listLeaseExpired(new Date(clock.now().getTime() - LEASE_EXPIRY_GRACE_MS), queues);
+      msgs = await rdb.listLeaseExpired(new Date(clock.now().getTime() - this.#p.graceMs), queues);
     } catch (err) {
       logger.warn(`recoverer: could not list lease expired tasks: ${errorMessage(err)}`);
       return;

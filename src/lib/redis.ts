@@ -271,29 +271,80 @@ const SENTINEL_CLIENT_DEFAULTS: RedisOptions = {
   retryStrategy: (attempt) => Math.min(attempt * 50, 500),
 };
 
+/** How long a closing connection to a sentinel may take before its socket is destroyed. */
+const SENTINEL_DISCONNECT_TIMEOUT_MS = 100;
+
+/** The parts of ioredis 5's SentinelConnector (connectors/SentinelConnector) SentinelClient hooks into. */
+interface SentinelConnectorInternals {
+  connecting?: boolean;
+  failoverDetector?: {cleanup(): void} | null;
+  connectToSentinel?: (endpoint: unknown, options?: RedisOptions) => Redis;
+  initFailoverDetector?: () => Promise<void>;
+}
+
 /**
- * A Sentinel client that survives an ioredis 5 failoverDetector race: when +switch-master
- * arrives while the client is resolving the master through the sentinels (reconnecting after a
- * killed master), the detector's disconnect makes that connect fail with "Connection is closed."
- * and ioredis ends the client for good (status 'end': every later command is refused). Seen in
- * about one test run in six. Exactly that end (during 'connecting', not asked for by
- * disconnect()/quit()) is followed by a new connect(). duplicate() (the cancelation
- * subscriber's connection) gets the same protection.
+ * A Sentinel client that closes completely and quietly, and survives an ioredis 5
+ * failoverDetector race.
+ *
+ * Closing: the failover detector keeps its own connection to each sentinel (subscribed to
+ * +switch-master, reconnecting every minute to a sentinel that is down). ioredis closes them only
+ * in disconnect(), not when quit() ends the client, so they would keep the process alive for
+ * ever. They are closed whenever the client ends, and none are opened once it is closing.
+ *
+ * Quiet: those detector connections have no error listener in ioredis, so a sentinel that is
+ * down printed "[ioredis] Unhandled error event" with a stack trace on every attempt; they get
+ * one (the detector already skips a sentinel it cannot reach). Closing a connection to a sentinel
+ * that is down armed ioredis's 2 s disconnect timer (disconnectTimeout), which kept the process
+ * alive that long: these connections carry no data worth waiting for, so the timer is short.
+ *
+ * The race: when +switch-master arrives while the client is resolving the master through the
+ * sentinels (reconnecting after a killed master), the detector's disconnect makes that connect
+ * fail with "Connection is closed." and ioredis ends the client for good (status 'end': every
+ * later command is refused). Seen in about one test run in six. Exactly that end (during
+ * 'connecting', not asked for by disconnect()/quit()) is followed by a new connect(). duplicate()
+ * (the cancelation subscriber's connection) gets the same protection.
  */
 class SentinelClient extends Redis {
   constructor(options: RedisOptions) {
-    super(options);
+    // Connect only once the connector is hooked: ioredis's constructor would start resolving the
+    // master through the sentinels at once.
+    super({...options, lazyConnect: true});
+    this.options.lazyConnect = options.lazyConnect ?? false;
+    const connector = (this as unknown as {connector: SentinelConnectorInternals}).connector;
+    const connectToSentinel = connector.connectToSentinel?.bind(connector);
+    if (connectToSentinel) {
+      connector.connectToSentinel = (endpoint, opts) => {
+        const sentinel = connectToSentinel(endpoint, {...opts, disconnectTimeout: SENTINEL_DISCONNECT_TIMEOUT_MS});
+        sentinel.on('error', () => {});
+        return sentinel;
+      };
+    }
+    const initFailoverDetector = connector.initFailoverDetector?.bind(connector);
+    if (initFailoverDetector) {
+      connector.initFailoverDetector = async () => {
+        if (connector.connecting !== true || this.closing()) return;
+        await initFailoverDetector();
+        if (this.status === 'end') connector.failoverDetector?.cleanup();
+      };
+    }
     let last = '';
     let lastError: unknown;
     for (const status of ['connecting', 'connect', 'ready', 'close', 'reconnecting']) this.on(status, () => (last = status));
     this.on('error', (err: unknown) => (lastError = err));
     this.on('end', () => {
+      connector.failoverDetector?.cleanup();
       const asked = (this as unknown as {manuallyClosing?: boolean}).manuallyClosing === true;
       if (last !== 'connecting' || asked || !(lastError instanceof Error) || lastError.message !== 'Connection is closed.') return;
       setTimeout(() => {
         if (this.status === 'end') this.connect().catch(() => {});
       }, 50).unref();
     });
+    if (!this.options.lazyConnect) this.connect().catch(() => {});
+  }
+
+  /** True once disconnect()/quit() was asked for or the client has ended. */
+  private closing(): boolean {
+    return this.status === 'end' || (this as unknown as {manuallyClosing?: boolean}).manuallyClosing === true;
   }
 
   override duplicate(override?: Partial<RedisOptions>): Redis {
@@ -371,7 +422,8 @@ export async function closeRedisClient(c: RedisConnection): Promise<void> {
   if (c.status === 'end') return;
   const ended = new Promise<void>((resolve) => c.once('end', () => resolve()));
   if (!c.isCluster && ['reconnecting', 'connecting'].includes(c.status)) {
-    Object.assign(c.options, {retryStrategy: () => null});
+    // A Sentinel client that cannot reach any sentinel stops at the end of its current round.
+    Object.assign(c.options, {retryStrategy: () => null, sentinelRetryStrategy: () => null});
     const ready = new Promise<void>((resolve) => c.once('ready', () => resolve()));
     // A server that accepts the connection but never answers gives neither 'ready' nor 'end':
     // wait at most one connect timeout, then drop the socket (its close fails the queued commands).
@@ -392,4 +444,31 @@ export async function closeRedisClient(c: RedisConnection): Promise<void> {
     c.disconnect();
   }
   await ended;
+}
+
+/** How long the last connection attempt of dropRedisClient may take. */
+const DROP_CONNECT_TIMEOUT_MS = 500;
+
+/**
+ * Ends a client now instead of waiting for Redis (closeRedisClient is the graceful close): the
+ * commands waiting for Redis fail with "Connection is closed." and later ones fail at once.
+ * Retries are switched off; a client waiting to reconnect makes its attempt now (ioredis's
+ * disconnect() would leave it, and its queued commands, waiting for ever), and that attempt ends
+ * it unless Redis answers again, in which case the queued commands run. A connected client drops
+ * its socket.
+ */
+export function dropRedisClient(c: RedisConnection): void {
+  if (c.status === 'end') return;
+  Object.assign(c.options, c.isCluster
+    ? {clusterRetryStrategy: () => null}
+    : {retryStrategy: () => null, sentinelRetryStrategy: () => null, connectTimeout: DROP_CONNECT_TIMEOUT_MS});
+  const internals = c as unknown as {reconnectTimeout?: NodeJS.Timeout | null; stream?: {destroy(): void}};
+  if (c.status === 'reconnecting') {
+    clearTimeout(internals.reconnectTimeout ?? undefined);
+    internals.reconnectTimeout = null;
+    c.connect().catch(() => {});
+    return;
+  }
+  c.disconnect();
+  if (!c.isCluster) internals.stream?.destroy();
 }

@@ -12,6 +12,7 @@ import {randomUUID} from 'node:crypto';
 import {RDB} from './broker/rdb.js';
 import {RDBGroups} from './broker/groups.js';
 import {RDBState} from './broker/state.js';
+import {LEASE_SECONDS} from './base/states.js';
 import {realClock, type Clock} from './clock.js';
 import {toMs, type Duration} from './duration.js';
 import {RedisUnavailableError, ServerClosedError, ServerStateError, ValidationError, errorMessage} from './errors.js';
@@ -19,14 +20,14 @@ import {Aggregator, type GroupAggregator, type GroupAggregatorFunc} from './aggr
 import {Forwarder} from './forwarder.js';
 import {toHandler, type ErrorHandler, type ErrorHandlerFunc, type Handler, type HandlerFunc} from './handler.js';
 import {Healthchecker, DEFAULT_HEALTH_CHECK_INTERVAL_MS, type HealthCheckFunc} from './healthchecker.js';
-import {Heartbeater, type ServerStatus} from './heartbeater.js';
+import {DEFAULT_HEARTBEAT_INTERVAL_MS, Heartbeater, type ServerStatus} from './heartbeater.js';
 import {Janitor} from './janitor.js';
 import {createLogger, withLevel, type Logger, type LogLevel} from './logger.js';
 import {
   DEFAULT_SHUTDOWN_TIMEOUT_MS, DEFAULT_TASK_CHECK_INTERVAL_MS, Processor, normalizeQueues,
 } from './processor.js';
-import {Recoverer} from './recoverer.js';
-import {closeRedisClient, createRedisClient, type RedisConnection, type RedisConnOpt} from './redis.js';
+import {DEFAULT_RECOVERER_INTERVAL_MS, LEASE_EXPIRY_GRACE_MS, Recoverer} from './recoverer.js';
+import {closeRedisClient, createRedisClient, dropRedisClient, type RedisConnection, type RedisConnOpt} from './redis.js';
 import type {IsFailureFunc, RetryDelayFunc} from './retry.js';
 import {onStopSignals} from './signals.js';
 import {Subscriber} from './subscriber.js';
@@ -61,8 +62,32 @@ export interface ServerOptions {
   isFailure?: IsFailureFunc;
   /** Called once for every failed attempt (errors, timeouts, cancelations, revokes). */
   errorHandler?: ErrorHandler | ErrorHandlerFunc;
-  /** How long shutdown() lets running handlers finish before requeueing their tasks; default 8 s. */
+  /**
+   * How long shutdown() lets running handlers finish before requeueing their tasks; default 8 s.
+   * The whole shutdown ends within about this + 1 s, also while Redis is unreachable: a server that
+   * created its connection then closes it, and the tasks whose outcome or requeue could not be
+   * written stay active until their lease expires and a recoverer retries them.
+   */
   shutdownTimeout?: Duration;
+  /**
+   * How long the lease on a task lasts without renewal; default 30 s (Go's fixed lease), at least
+   * 5 s. The server renews the leases of its running tasks every 5 s, or every third of the lease
+   * when that is shorter. A crashed worker's tasks are recovered
+   * leaseDuration + recoveryGrace + up to recoveryInterval after its last renewal. Go-compatible:
+   * the lease expiry is the score in `asynq:{<queue>}:lease`, which a Go recoverer reads too (it
+   * then recovers the tasks of a crashed worker sooner, after its own 30 s grace).
+   */
+  leaseDuration?: Duration;
+  /** How often the recoverer looks for tasks whose lease expired; default 1 min (Go's), at least 1 s. */
+  recoveryInterval?: Duration;
+  /**
+   * How long a lease must have been expired before the recoverer takes its task: an allowance for
+   * clock differences between the hosts (leases are written with the worker's clock and read with
+   * the recoverer's). Default 30 s (Go's); 0 is allowed (no allowance) when the clocks agree, e.g.
+   * NTP-synchronised. The tasks of Go workers keep their 30 s lease, renewed every 5 s, whatever
+   * this server's settings.
+   */
+  recoveryGrace?: Duration;
   /** Called every healthCheckInterval with the result of a Redis PING (undefined = healthy). */
   healthCheckFunc?: HealthCheckFunc;
   /** Default 15 s. */
@@ -96,6 +121,13 @@ export interface ServerOptions {
 
 type State = 'new' | 'active' | 'stopped' | 'closed';
 
+/** The shortest leaseDuration: the heartbeater renews leases every third of it. */
+const MIN_LEASE_MS = 5_000;
+const MIN_RECOVERY_INTERVAL_MS = 1_000;
+
+/** How long after shutdownTimeout a shutdown may still wait for Redis before it drops the connection. */
+const SHUTDOWN_GRACE_MS = 1_000;
+
 /** A Duration option as milliseconds; ≤ 0 or absent → the default (Go's zero value). */
 function durationOpt(d: Duration | undefined, name: string, def: number): number {
   if (d === undefined) return def;
@@ -117,6 +149,7 @@ export class Server {
   readonly #logger: Logger;
   readonly #client: RedisConnection;
   readonly #owned: boolean;
+  readonly #shutdownTimeoutMs: number;
   readonly #rdb: RDB;
   readonly #processor: Processor;
   readonly #heartbeater: Heartbeater;
@@ -157,6 +190,14 @@ export class Server {
     const maxDelayMs = Math.max(0, opts.groupMaxDelay === undefined ? 0 : toMs(opts.groupMaxDelay, 'groupMaxDelay'));
     const maxSize = Math.max(0, countOpt(opts.groupMaxSize, 'groupMaxSize') ?? 0);
     const janitorIntervalMs = durationOpt(opts.janitorInterval, 'janitorInterval', DEFAULT_JANITOR_INTERVAL_MS);
+    const leaseMs = durationOpt(opts.leaseDuration, 'leaseDuration', LEASE_SECONDS * 1000);
+    if (leaseMs < MIN_LEASE_MS) throw new ValidationError(`leaseDuration must be at least ${MIN_LEASE_MS / 1000}s, got ${leaseMs} ms`);
+    const recoveryIntervalMs = durationOpt(opts.recoveryInterval, 'recoveryInterval', DEFAULT_RECOVERER_INTERVAL_MS);
+    if (recoveryIntervalMs < MIN_RECOVERY_INTERVAL_MS) {
+      throw new ValidationError(`recoveryInterval must be at least ${MIN_RECOVERY_INTERVAL_MS / 1000}s, got ${recoveryIntervalMs} ms`);
+    }
+    const recoveryGraceMs = opts.recoveryGrace === undefined ? LEASE_EXPIRY_GRACE_MS : toMs(opts.recoveryGrace, 'recoveryGrace');
+    if (recoveryGraceMs < 0) throw new ValidationError(`recoveryGrace cannot be negative, got ${recoveryGraceMs} ms`);
     const janitorBatchSize = Math.max(0, countOpt(opts.janitorBatchSize, 'janitorBatchSize') ?? 0) || DEFAULT_JANITOR_BATCH_SIZE;
     if (janitorBatchSize > DEFAULT_JANITOR_BATCH_SIZE) {
       logger.warn(`Janitor batch size of ${janitorBatchSize} is greater than the recommended batch size of ${DEFAULT_JANITOR_BATCH_SIZE}. This might cause a long-running script`);
@@ -170,6 +211,7 @@ export class Server {
     if (owned) client.options.enableAutoPipelining = true;
     this.#client = client;
     this.#owned = owned;
+    this.#shutdownTimeoutMs = shutdownTimeoutMs;
     this.#logger = logger;
     const rdb = (this.#rdb = new RDB(client, {clock}));
     const groups = new RDBGroups(rdb);
@@ -177,17 +219,18 @@ export class Server {
 
     this.#syncer = new Syncer({logger, clock});
     this.#processor = new Processor({
-      logger, rdb, queues, concurrency: workers, strictPriority, taskCheckIntervalMs, shutdownTimeoutMs,
+      logger, rdb, queues, concurrency: workers, strictPriority, taskCheckIntervalMs, shutdownTimeoutMs, leaseMs,
       retryDelayFunc: opts.retryDelayFunc, isFailure: opts.isFailure, errorHandler: opts.errorHandler, syncer: this.#syncer, clock,
     });
     this.#heartbeater = new Heartbeater({
       logger, state: new RDBState(rdb), rdb, host: this.host, pid: this.pid, serverId: this.serverId, concurrency: workers,
       queues, strictPriority, status: () => this.#status(), workers: () => this.#processor.activeWorkers(), clock,
+      leaseMs, intervalMs: Math.min(DEFAULT_HEARTBEAT_INTERVAL_MS, Math.floor(leaseMs / 3)),
     });
     this.#subscriber = new Subscriber({logger, rdb, onCancel: (id) => void this.#processor.cancel(id)});
     this.#forwarder = new Forwarder({logger, rdb, queues: qnames, intervalMs: delayedMs});
     this.#recoverer = new Recoverer({
-      logger, rdb, groups, queues: qnames, clock,
+      logger, rdb, groups, queues: qnames, clock, intervalMs: recoveryIntervalMs, graceMs: recoveryGraceMs,
       ...(opts.retryDelayFunc ? {retryDelayFunc: opts.retryDelayFunc} : {}), ...(opts.isFailure ? {isFailure: opts.isFailure} : {}),
     });
     this.#janitor = new Janitor({logger, rdb, queues: qnames, intervalMs: janitorIntervalMs, batchSize: janitorBatchSize, clock});
@@ -305,6 +348,7 @@ export class Server {
     const wasRunning = this.#state === 'active' || this.#state === 'stopped';
     this.#state = 'closed';
     this.#failFast();
+    const hardStop = wasRunning ? this.#armHardStop() : undefined;
     try {
       if (wasRunning) {
         this.#logger.info('Starting graceful shutdown');
@@ -331,6 +375,7 @@ export class Server {
       if (this.#owned) await closeRedisClient(this.#client);
       if (wasRunning) this.#logger.info('Exiting');
     } finally {
+      clearTimeout(hardStop);
       this.#closedResolve();
     }
   }
@@ -348,6 +393,24 @@ export class Server {
   #failFast(): void {
     if (!this.#owned) return;
     Object.assign(this.#client.options, this.#client.isCluster ? {clusterRetryStrategy: () => null} : {maxRetriesPerRequest: 0});
+  }
+
+  /**
+   * Bounds a shutdown while Redis is unreachable or not answering: shutdownTimeout +
+   * SHUTDOWN_GRACE_MS after it began, the server's own connection is closed, so every write still
+   * waiting for Redis (outcome writes, the syncer's last attempt, requeues, clearing the server
+   * state) fails at once and the remaining steps end. Without it, twenty completions that could not
+   * be written took half a minute (the syncer tries them one by one, each failing only at the next
+   * reconnect attempt). The tasks whose outcome was not written stay active with their lease, and
+   * a recoverer retries them once it expires (at-least-once, as after a crash). A connection
+   * passed in is left open.
+   */
+  #armHardStop(): NodeJS.Timeout | undefined {
+    if (!this.#owned) return undefined;
+    return setTimeout(() => {
+      this.#logger.warn(`Shutdown still waiting for Redis ${this.#shutdownTimeoutMs + SHUTDOWN_GRACE_MS} ms after it began: closing the connection; tasks whose state could not be written are left to the recoverer`);
+      dropRedisClient(this.#client);
+    }, this.#shutdownTimeoutMs + SHUTDOWN_GRACE_MS);
   }
 
   #status(): ServerStatus {

@@ -3,9 +3,10 @@
  * task stays active with a lease nobody renews; another worker's recoverer finds the expired lease,
  * moves the task to retry with Go's error text, and that worker processes it.
  *
- * The lease (30 s) and the recoverer's 30 s grace are Go's constants and are not edited: the second
- * worker runs with a clock 90 s ahead (ServerOptions.clock), and a zero retry delay
- * (ServerOptions.retryDelayFunc), both plain configuration.
+ * With the defaults (Go's 30 s lease and 30 s recovery grace) the second worker runs with a clock
+ * 90 s ahead (ServerOptions.clock), and a zero retry delay (ServerOptions.retryDelayFunc), both
+ * plain configuration. The last test uses the tuning instead, on real time: a 10 s lease, a
+ * recoverer every 5 s and no grace recover the task within 15 s of the SIGKILL.
  */
 import {spawn} from 'node:child_process';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
@@ -18,7 +19,7 @@ import {Task} from '../../src/lib/task.js';
 import {SimulatedClock} from '../../src/lib/clock.js';
 import {decodeTaskMessage} from '../../src/lib/base/codec.js';
 import {silentLogger} from '../../src/lib/logger.js';
-import {ensureBuilt, ROOT} from '../support/cli.js';
+import {BIN, cliEnv, ensureBuilt, ROOT} from '../support/cli.js';
 import {useRedis} from '../support/redis.js';
 import {deferred, waitFor} from '../support/wait.js';
 
@@ -107,4 +108,48 @@ describe('crash recovery', () => {
       await srv.shutdown();
     }
   }, 40_000);
+
+  it('leaseDuration 10s, recoveryInterval 5s, recoveryGrace 0: another worker (asynq worker run) recovers the task within 15 s of the SIGKILL', async () => {
+    ensureBuilt();
+    const script = join(dir, 'worker-short-lease.mjs');
+    writeFileSync(script, `
+      import {Server} from ${JSON.stringify(join(ROOT, 'lib', 'lib', 'index.js'))};
+      const srv = new Server(process.argv[2], {concurrency: 1, logLevel: 'error', leaseDuration: '10s'});
+      await srv.start(async () => { process.stdout.write('started\\n'); await new Promise(() => {}); });
+    `);
+    const exec = join(import.meta.dirname, '..', 'fixtures', 'exec', 'cat.sh');
+    const info = await new Client(r.redis).enqueue(new Task('crash:short', null), {maxRetry: 3});
+    const child = spawn(process.execPath, [script, r.server.url], {stdio: ['ignore', 'pipe', 'inherit']});
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    await waitFor(() => out.includes('started'), 'the worker process to start the task', 15_000);
+    // Its lease is the short one.
+    const lease = Number(await r.redis.zscore('asynq:{default}:lease', info.id));
+    expect(lease).toBeGreaterThan(Date.now() / 1000 + 8);
+    expect(lease).toBeLessThanOrEqual(Date.now() / 1000 + 11);
+    // The recovering worker, on the CLI flags (started once the task is taken, so it cannot dequeue it).
+    const other = spawn(process.execPath, [BIN, 'worker', 'run', '--exec', `other=${exec}`,
+      '--lease-duration', '10s', '--recovery-interval', '5s', '--recovery-grace', '0', '--shutdown-timeout', '1s'],
+    {env: cliEnv({ASYNQ_REDIS_URL: r.server.url}), stdio: ['ignore', 'ignore', 'pipe']});
+    let otherErr = '';
+    other.stderr.on('data', (b: Buffer) => (otherErr += b.toString()));
+    const otherExited = new Promise((res) => other.once('exit', res));
+    try {
+      await waitFor(() => otherErr.includes('Starting processing'), () => `the recovering worker to start:\n${otherErr}`, 15_000);
+      const exited = new Promise((res) => child.once('exit', res));
+      child.kill('SIGKILL');
+      await exited;
+      const killedAt = Date.now();
+      await waitFor(async () => (await r.redis.hget(`asynq:{default}:t:${info.id}`, 'state')) === 'retry',
+        'the task to be recovered to retry', 30_000, {everyMs: 100});
+      const took = Date.now() - killedAt;
+      expect(took).toBeLessThanOrEqual(15_000);
+      const msg = decodeTaskMessage((await r.redis.hgetBuffer(`asynq:{default}:t:${info.id}`, 'msg'))!);
+      expect(msg).toMatchObject({retried: 1, errorMsg: 'asynq: task lease expired'});
+      expect(await r.redis.zcard('asynq:{default}:lease')).toBe(0);
+    } finally {
+      other.kill('SIGTERM');
+      await otherExited;
+    }
+  }, 60_000);
 });

@@ -1,7 +1,8 @@
 /**
- * A Server against a Redis that goes away: stopped and restarted on the same port mid-run, and
- * stopped for good before a shutdown. Each test starts its own redis-server (the outage is
- * real: SIGKILL), so this file does not use the shared per-file fixture.
+ * A Server against a Redis that goes away: stopped and restarted on the same port mid-run,
+ * stopped for good before a shutdown, or cut off behind a TCP proxy (connections refused, data
+ * kept) while tasks complete. Each test starts its own redis-server (the outage is real: SIGKILL
+ * or refused connections), so this file does not use the shared per-file fixture.
  */
 import {afterEach, describe, expect, it} from 'vitest';
 import {Redis} from 'ioredis';
@@ -13,6 +14,7 @@ import {Server} from '../../src/lib/server.js';
 import {Task} from '../../src/lib/task.js';
 import {startRedisCluster} from '../support/redis-cluster.js';
 import {startRedisServer, type RedisServer} from '../support/redis-server.js';
+import {startTcpProxy} from '../support/tcp-proxy.js';
 import {recordingLogger} from '../support/logger.js';
 import {waitFor} from '../support/wait.js';
 
@@ -108,6 +110,52 @@ describe('Server: Redis outages', () => {
     expect(logger.lines.some(([l, m]) => l === 'error' && m.startsWith('Could not push task id='))).toBe(true);
     expect(logger.lines.at(-1)).toEqual(['info', 'Exiting']);
   }, 60_000);
+});
+
+describe('Server: shutdown while the completion writes cannot reach Redis', () => {
+  it('ends within shutdownTimeout + 2 s; the 20 tasks stay active with their leases, for the recoverer', async () => {
+    const s = await redisServer();
+    const proxy = await startTcpProxy({host: s.host, port: s.port});
+    closers.push(() => proxy.close());
+    const logger = recordingLogger();
+    const shutdownTimeout = 2_000;
+    const srv = new Server(proxy.url, {logger, concurrency: 20, shutdownTimeout});
+    closers.push(() => srv.shutdown());
+    let release!: () => void;
+    const gate = new Promise<void>((res) => (release = res));
+    let running = 0;
+    let finished = 0;
+    await srv.start(async () => {
+      running++;
+      await gate;
+      finished++;
+    });
+    const c = new Client(s.url);
+    closers.push(() => c.close());
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await c.enqueue(new Task('work', {i}))).id);
+    await waitFor(() => running === 20, 'all 20 tasks running');
+
+    // Redis becomes unreachable, then the handlers finish: none of their completions is written.
+    await proxy.refuse();
+    release();
+    await waitFor(() => finished === 20, 'all 20 handlers done');
+    await new Promise((res) => setTimeout(res, 1_000));
+    const t0 = Date.now();
+    await srv.shutdown();
+    const took = Date.now() - t0;
+    expect(took).toBeLessThan(shutdownTimeout + 2_000); // was ~33 s: the syncer retried them one by one until each lease deadline
+    expect(logger.lines.at(-1)).toEqual(['info', 'Exiting']);
+
+    // Nothing lost: every task is still active with its lease, so a recoverer retries it.
+    const check = s.client();
+    expect((await check.lrange(keys.activeKey('default'), 0, -1)).sort()).toEqual([...ids].sort());
+    const leased = await check.zrange(keys.leaseKey('default'), 0, -1, 'WITHSCORES');
+    expect(leased.filter((_, i) => i % 2 === 0).sort()).toEqual([...ids].sort());
+    for (let i = 1; i < leased.length; i += 2) expect(Number(leased[i])).toBeGreaterThan(Date.now() / 1000);
+    for (const id of ids) expect(await check.hget(keys.taskKey('default', id), 'state')).toBe('active');
+    expect(await check.llen(keys.pendingKey('default'))).toBe(0);
+  }, 90_000);
 });
 
 describe('Server on a Redis Cluster: shutdown while every node is down', () => {

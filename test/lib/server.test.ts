@@ -37,6 +37,37 @@ describe('Server: configuration and states', () => {
     expect(() => new Server(r.server.url, {shutdownTimeout: '8 parsecs'})).toThrow(ValidationError);
   });
 
+  it('rejects a lease under 5 s, a recovery interval under 1 s and a negative recovery grace', () => {
+    expect(() => new Server(r.server.url, {leaseDuration: '4s'})).toThrow('leaseDuration must be at least 5s');
+    expect(() => new Server(r.server.url, {recoveryInterval: 500})).toThrow('recoveryInterval must be at least 1s');
+    expect(() => new Server(r.server.url, {recoveryGrace: -1})).toThrow('recoveryGrace cannot be negative');
+  });
+
+  it('leaseDuration: a dequeued task is leased for that long and its lease renewed every third of it', async () => {
+    const {srv} = newServer({leaseDuration: '6s'});
+    const started = deferred();
+    const release = deferred();
+    try {
+      await srv.start(async () => {
+        started.resolve();
+        await release.promise;
+      });
+      const c = new RDB(r.redis);
+      await c.enqueue(makeMsg('l1'));
+      await started.promise;
+      const first = Number(await r.redis.zscore(keys.leaseKey('default'), 'l1'));
+      const now = Date.now() / 1000;
+      expect(first).toBeGreaterThanOrEqual(Math.floor(now) + 5);
+      expect(first).toBeLessThanOrEqual(Math.ceil(now) + 6);
+      // Renewed every 2 s: 3 s later the lease reaches further (whole seconds in Redis).
+      await new Promise((res) => setTimeout(res, 3_000));
+      expect(Number(await r.redis.zscore(keys.leaseKey('default'), 'l1'))).toBeGreaterThan(first);
+    } finally {
+      release.resolve();
+      await srv.shutdown();
+    }
+  }, 15_000);
+
   it('goes new → active → stopped → closed and refuses the illegal transitions with typed errors', async () => {
     const {srv} = newServer();
     expect(srv.state).toBe('new');

@@ -48,6 +48,8 @@ export interface RedisSentinel {
    * instead of sending SENTINEL FAILOVER. Resolves with the new master.
    */
   failover(opts?: {kill?: boolean}): Promise<RedisServer>;
+  /** SIGKILLs sentinel `index` (a sentinel that went down); `sentinels` keeps its address. */
+  killSentinel(index: number): Promise<void>;
   /** FLUSHALL on the current master. */
   flush(): Promise<void>;
   /** Closes the clients and kills every process by PID. */
@@ -132,10 +134,12 @@ export async function startRedisSentinel(opts: RedisSentinelOptions = {}): Promi
 
   const sentinels = sentinelServers.map((s) => ({host: s.host, port: s.port}));
   const byPort = new Map(started.map((s) => [s.port, s]));
+  /** The sentinels not killed by killSentinel(). */
+  const live = (): RedisServer[] => sentinelServers.filter((s) => started.includes(s));
 
   /** Every sentinel agrees on the master, knows the other sentinels and sees every replica up. */
   const settled = async (): Promise<boolean> => {
-    for (const s of sentinelServers) {
+    for (const s of live()) {
       const m = fields(await conn(s).call('SENTINEL', 'MASTER', masterName));
       if (Number(m.port) !== master.port || m.flags !== 'master') return false;
       if (Number(m['num-other-sentinels']) !== sentinelCount - 1) return false;
@@ -150,7 +154,7 @@ export async function startRedisSentinel(opts: RedisSentinelOptions = {}): Promi
     return true;
   };
   const describeState = async (what: string): Promise<string> => {
-    const views = await Promise.all(sentinelServers.map(async (s) => {
+    const views = await Promise.all(live().map(async (s) => {
       try {
         const m = fields(await conn(s).call('SENTINEL', 'MASTER', masterName));
         const reps = ((await conn(s).call('SENTINEL', 'REPLICAS', masterName)) as unknown[]).map(fields);
@@ -197,14 +201,14 @@ export async function startRedisSentinel(opts: RedisSentinelOptions = {}): Promi
       } else {
         // NOGOODSLAVE / INPROG right after a previous failover: the sentinel's view is still refreshing.
         await waitFor(async () => {
-          await conn(sentinelServers[0]!).call('SENTINEL', 'FAILOVER', masterName);
+          await conn(live()[0]!).call('SENTINEL', 'FAILOVER', masterName);
           return true;
         }, () => describeState('SENTINEL FAILOVER was refused'), 10_000, {...HARNESS_POLL, everyMs: 100});
       }
       const others = [...replicas, ...(fo.kill ? [] : [old])];
       /** The new master all sentinels agree on, made current (undefined while they do not agree). */
       const agreed = async (): Promise<RedisServer | undefined> => {
-        const addrs = await Promise.all(sentinelServers.map(async (s) =>
+        const addrs = await Promise.all(live().map(async (s) =>
           (await conn(s).call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)) as [string, string]));
         const ports = new Set(addrs.map(([, p]) => Number(p)));
         const next = ports.size === 1 && !ports.has(old.port) ? byPort.get([...ports][0]!) : undefined;
@@ -227,6 +231,13 @@ export async function startRedisSentinel(opts: RedisSentinelOptions = {}): Promi
       await waitFor(async () => (await agreed()) !== undefined && await settled() && await writable(),
         () => describeState('the failover did not settle'), 20_000, HARNESS_POLL);
       return master;
+    },
+    async killSentinel(index) {
+      const s = sentinelServers[index];
+      if (!s || !started.includes(s)) throw new Error(`no running sentinel ${index}`);
+      direct.drop(s);
+      started.splice(started.indexOf(s), 1);
+      await s.stop();
     },
     async flush() {
       await conn(master).flushall();

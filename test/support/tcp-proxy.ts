@@ -4,6 +4,9 @@
  * first reply line) and that client's connection is cut. Redis has executed the command; the
  * client sees a closed connection, reconnects through the proxy (which then forwards normally)
  * and, being ioredis, resends the commands it got no reply for.
+ *
+ * `refuse()` / `accept()` make an outage without losing Redis's data: every connection is cut
+ * and new ones are refused (ECONNREFUSED) until `accept()` listens on the same port again.
  */
 import {createServer, connect, type Server, type Socket} from 'node:net';
 import type {HostPort} from './redis-cluster.js';
@@ -17,6 +20,10 @@ export interface TcpProxy {
    * are delivered first. Resolves once the connection has been cut.
    */
   cutNextReply(opts?: {keepFirstLine?: boolean}): Promise<void>;
+  /** Cuts every connection and stops listening: Redis is unreachable through the proxy. */
+  refuse(): Promise<void>;
+  /** Listens on the same port again after refuse(). */
+  accept(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,9 +65,17 @@ export async function startTcpProxy(target: HostPort): Promise<TcpProxy> {
         armed = {keepFirstLine: opts.keepFirstLine ?? false, done};
       });
     },
+    async refuse() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+    async accept() {
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    },
     async close() {
       for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

@@ -22,7 +22,9 @@ Its exit status decides: 0 is success; 75 (EX_TEMPFAIL) retries later without us
 
 --handlers MODULE imports a .js, .mjs or .cjs module (or .ts on Node >= 22.6, or with tsx installed in your project) whose default export is a ServeMux, a handler function (task, ctx) => ..., or an object mapping type patterns to functions. --exec patterns are tried first; other tasks go to the module.
 
-SIGINT or SIGTERM: stop taking tasks, let running ones finish for --shutdown-timeout, requeue the rest and exit 0; a second signal exits at once (130) and kills running commands. SIGTSTP: stop taking new tasks. One log line per task goes to stderr (type, id, queue, duration, outcome).`;
+SIGINT or SIGTERM: stop taking tasks, let running ones finish for --shutdown-timeout, requeue the rest and exit 0; a second signal exits at once (130) and kills running commands. SIGTSTP: stop taking new tasks. One log line per task goes to stderr (type, id, queue, duration, outcome).
+
+Crash recovery: the tasks of a worker that died (SIGKILL, power loss) are retried by any worker once their lease (--lease-duration) has been expired for --recovery-grace, checked every --recovery-interval: with the defaults 30s + 30s + up to 1m, as Go asynq; e.g. --lease-duration 10s --recovery-interval 5s --recovery-grace 0 recovers within 15s.`;
 
   static override examples = [
     `<%= config.bin %> <%= command.id %> --exec 'email:*=./send-email.sh' --queues critical=6,default=3,low=1`,
@@ -38,7 +40,10 @@ SIGINT or SIGTERM: stop taking tasks, let running ones finish for --shutdown-tim
     }),
     strict: Flags.boolean({summary: 'Strict priority: serve a lower-priority queue only when every higher one is empty.'}),
     concurrency: Flags.integer({char: 'c', min: 1, helpValue: '<n>', summary: 'Tasks processed at once (default: the number of CPUs).'}),
-    'shutdown-timeout': duration({summary: 'On SIGTERM/SIGINT, how long running tasks may finish before they are requeued (default 8s).'}),
+    'shutdown-timeout': duration({summary: 'On SIGTERM/SIGINT, how long running tasks may finish before they are requeued (default 8s; the shutdown ends within about this + 1s, also while Redis is down).'}),
+    'lease-duration': duration({summary: 'Lease on each running task, renewed every 5s or every third of it if shorter (default 30s, at least 5s).'}),
+    'recovery-interval': duration({summary: 'How often to look for tasks of crashed workers whose lease expired (default 1m, at least 1s).'}),
+    'recovery-grace': duration({summary: 'How long a lease must have been expired before its task is recovered, for clock differences between hosts (default 30s; 0 if the clocks agree).'}),
     handlers: Flags.string({helpValue: '<module>', summary: 'JavaScript module whose default export handles tasks.'}),
     exec: Flags.string({
       multiple: true, multipleNonGreedy: true, helpValue: '<pattern=command>', summary: 'Run a command for each task whose type matches (repeatable).',
@@ -58,6 +63,7 @@ SIGINT or SIGTERM: stop taking tasks, let running ones finish for --shutdown-tim
     await closeRedisClient(await this.failFastConnection());
     const server = new Server(this.connection().conn, {
       queues, strictPriority: flags.strict, concurrency: flags.concurrency, shutdownTimeout: flags['shutdown-timeout'],
+      leaseDuration: flags['lease-duration'], recoveryInterval: flags['recovery-interval'], recoveryGrace: flags['recovery-grace'],
       isFailure: execIsFailure, logger, logLevel: level,
     });
     let stopping = false;

@@ -272,12 +272,13 @@ export class RDB {
 
   /**
    * dequeueCmd per queue in the given order; the first queue that yields a task wins. Paused and
-   * empty queues are skipped; null when every queue is empty or paused. leaseExpiresAt = now + 30 s.
+   * empty queues are skipped; null when every queue is empty or paused. leaseExpiresAt = now +
+   * leaseMs (default 30 s, Go's base.LeaseDuration).
    */
-  async dequeue(qnames: string[]): Promise<{msg: TaskMessage; leaseExpiresAt: Date} | null> {
+  async dequeue(qnames: string[], leaseMs = LEASE_SECONDS * 1000): Promise<{msg: TaskMessage; leaseExpiresAt: Date} | null> {
     const op = 'rdb.Dequeue';
     for (const q of qnames) {
-      const leaseExpiresAt = new Date(this.clock.now().getTime() + LEASE_SECONDS * 1000);
+      const leaseExpiresAt = new Date(this.clock.now().getTime() + leaseMs);
       const res = await this.session.script(op, 'dequeue',
         [keys.pendingKey(q), keys.pausedKey(q), keys.activeKey(q), keys.leaseKey(q)],
         [unixSeconds(leaseExpiresAt), keys.taskKeyPrefix(q)], {binary: true});
@@ -399,9 +400,12 @@ export class RDB {
     return out;
   }
 
-  /** ZADD lease XX now+30 for the ids (only ids still leased are touched); returns the new expiry. */
-  async extendLease(qname: string, ids: string[]): Promise<Date> {
-    const expiresAt = new Date(this.clock.now().getTime() + LEASE_SECONDS * 1000);
+  /**
+   * ZADD lease XX now+leaseMs (default 30 s) for the ids (only ids still leased are touched);
+   * returns the new expiry.
+   */
+  async extendLease(qname: string, ids: string[], leaseMs = LEASE_SECONDS * 1000): Promise<Date> {
+    const expiresAt = new Date(this.clock.now().getTime() + leaseMs);
     if (ids.length === 0) return expiresAt;
     const score = unixSeconds(expiresAt);
     await this.session.run('rdb.ExtendLease', () => this.client.zadd(keys.leaseKey(qname), 'XX', ...ids.flatMap((id) => [score, id])));
