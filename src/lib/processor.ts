@@ -16,6 +16,8 @@
  *   throughput (Go's single fetch loop is bounded by it too, at Go's speed). A helper loop that
  *   finds every queue empty (or fails) releases its slot and ends without sleeping. Each dequeue
  *   is the same script on its own, so Redis sees nothing a Go server would not send.
+ * - "All queues are empty" is logged (debug) once when the server becomes idle, and again only after
+ *   it started a task: Go logs it on each poll, once a second; ours polls ~50 times a second.
  * - Dequeue errors are logged at most once per 3 s and followed by the same idle sleep (Go retries
  *   at once; the sleep keeps a Redis outage from becoming a hot loop).
  * - One attempt: deadline = computeDeadline(msg); a deadline already past fails the task with
@@ -273,6 +275,8 @@ export class Processor {
   #loop?: Promise<void>;
   #shutdown?: Promise<void>;
   #lastErrorLog = -Infinity;
+  /** Set when a fetch found every queue empty, cleared when a task starts: "All queues are empty" is logged once per idle period. */
+  #idle = false;
 
   constructor(params: ProcessorParams) {
     const {handler, ...given} = params;
@@ -373,10 +377,12 @@ export class Processor {
       if (got) {
         this.#startWorker(got.msg, got.leaseExpiresAt);
         started = true;
+        this.#idle = false;
         if (grow) this.#addFetcher();
         return true;
       }
-      this.#p.logger.debug('All queues are empty');
+      if (!this.#idle) this.#p.logger.debug('All queues are empty');
+      this.#idle = true;
     } catch (err) {
       const now = this.#p.clock.now().getTime();
       if (now - this.#lastErrorLog >= ERROR_LOG_INTERVAL_MS) {
