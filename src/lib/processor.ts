@@ -469,7 +469,7 @@ export class Processor {
       const outcome = await this.#race(w, task, ctx);
       switch (outcome.kind) {
         case 'shutdown':
-          this.#p.logger.warn(`Quitting worker. task id=${msg.id}`);
+          this.#p.logger.warn('Quitting worker. task', {taskId: msg.id});
           await this.#requeue(w);
           return;
         case 'leaseLost': {
@@ -544,10 +544,10 @@ export class Processor {
     await this.#callErrorHandler(task, err, ctx);
     const text = errorMessage(err);
     if (isRevokeTask(err)) {
-      this.#p.logger.warn(`revoke task id=${msg.id}`);
+      this.#p.logger.warn('revoke task', {taskId: msg.id});
       await this.#write(w, () => `Could not remove task id=${msg.id} type=${JSON.stringify(msg.type)} from active`, () => this.#p.rdb.done(msg));
     } else if (msg.retried >= msg.retry || isSkipRetry(err)) {
-      this.#p.logger.warn(`Retry exhausted for task id=${msg.id}`);
+      this.#p.logger.warn('Retry exhausted for task', {taskId: msg.id});
       await this.#write(w, () => `Could not move task id=${msg.id} from active to archived`, () => this.#p.rdb.archive(msg, text));
     } else {
       const {logger, random} = this.#p;
