@@ -8,10 +8,13 @@ import type {RDB} from './broker/rdb.js';
 import {realClock, type Clock} from './clock.js';
 import {errorMessage} from './errors.js';
 import type {Logger} from './logger.js';
+import {NO_OUTAGE_REPORTER, type RedisErrorSink} from './redis-outage.js';
 import {TickLoop} from './tick-loop.js';
 
 export interface ForwarderParams {
   logger: Logger;
+  /** Takes failed Redis commands that mean Redis is unreachable (the Server's outage reporter): those are not logged here. */
+  outage?: RedisErrorSink;
   rdb: Pick<RDB, 'forwardIfReady'>;
   /** Queues of this server; only these are forwarded. */
   queues: string[];
@@ -25,7 +28,7 @@ export class Forwarder {
   readonly #loop: TickLoop;
 
   constructor(params: ForwarderParams) {
-    this.#p = {...params, clock: params.clock ?? realClock};
+    this.#p = {...params, clock: params.clock ?? realClock, outage: params.outage ?? NO_OUTAGE_REPORTER};
     this.#loop = new TickLoop({name: 'Forwarder', logger: this.#p.logger, intervalMs: this.#p.intervalMs, tick: () => this.exec()});
   }
 
@@ -44,6 +47,7 @@ export class Forwarder {
     try {
       await this.#p.rdb.forwardIfReady(this.#p.queues);
     } catch (err) {
+      if (this.#p.outage.absorb(err)) return;
       this.#p.logger.error(`Failed to forward scheduled tasks: ${errorMessage(err)}`);
     }
   }

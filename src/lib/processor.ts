@@ -47,6 +47,7 @@ import {
 } from './handler.js';
 import {Lease} from './lease.js';
 import type {Logger} from './logger.js';
+import {NO_OUTAGE_REPORTER, type RedisErrorSink} from './redis-outage.js';
 import {
   defaultIsFailure, defaultRetryDelayFunc, guardedIsFailure, guardedRetryDelay, isRevokeTask, isSkipRetry, type IsFailureFunc,
   type RetryDelayFunc,
@@ -96,6 +97,8 @@ export interface ProcessorParams {
   errorHandler?: ErrorHandler | ErrorHandlerFunc;
   /** Receives outcome writes that failed (Syncer.add). Without one they are only logged. */
   syncer?: {add(req: SyncRequest): void};
+  /** Takes failed Redis commands that mean Redis is unreachable (the Server's outage reporter): those are not logged here. */
+  outage?: RedisErrorSink;
   clock?: Clock;
   /** Random source in [0, 1) for the weighted queue order and the idle jitter. */
   random?: () => number;
@@ -284,7 +287,7 @@ export class Processor {
     const rest = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as typeof given;
     this.#p = {
       strictPriority: false, taskCheckIntervalMs: DEFAULT_TASK_CHECK_INTERVAL_MS, shutdownTimeoutMs: DEFAULT_SHUTDOWN_TIMEOUT_MS,
-      retryDelayFunc: defaultRetryDelayFunc, isFailure: defaultIsFailure, clock: realClock, random: Math.random, ...rest,
+      retryDelayFunc: defaultRetryDelayFunc, isFailure: defaultIsFailure, clock: realClock, random: Math.random, outage: NO_OUTAGE_REPORTER, ...rest,
     };
     this.#handler = handler;
     this.#order = queueOrder(this.#p.queues, this.#p.strictPriority, this.#p.random);
@@ -385,7 +388,7 @@ export class Processor {
       this.#idle = true;
     } catch (err) {
       const now = this.#p.clock.now().getTime();
-      if (now - this.#lastErrorLog >= ERROR_LOG_INTERVAL_MS) {
+      if (!this.#p.outage.absorb(err) && now - this.#lastErrorLog >= ERROR_LOG_INTERVAL_MS) {
         this.#lastErrorLog = now;
         this.#p.logger.error(`Dequeue error: ${errorMessage(err)}`);
       }
@@ -587,7 +590,7 @@ export class Processor {
       await sent;
     } catch (err) {
       const text = `${errMsg()}: ${errorMessage(err)}`;
-      this.#p.logger.warn(`${text}; Will retry syncing`);
+      if (!this.#p.outage.absorb(err)) this.#p.logger.warn(`${text}; Will retry syncing`);
       this.#p.syncer?.add({fn, errMsg: text, deadline: w.lease.deadline});
     }
   }
