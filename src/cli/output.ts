@@ -3,8 +3,8 @@
  * printed by AsynqCommand.catch(). Sizes, durations, times and payload text are in ./format/.
  * stdout carries data only; everything else goes to stderr.
  */
-import {stripVTControlCharacters} from 'node:util';
 import chalk, {chalkStderr} from 'chalk';
+import stringWidth from 'string-width';
 import {AsynqError, redact} from '../lib/errors.js';
 import {cliHintsFor, errorCodeFor, exitCodeFor, isOclifParseError, type CliErrorCode, type ExitCode} from './exit-codes.js';
 import {colorEnabled, type TerminalIo} from './tty.js';
@@ -24,8 +24,9 @@ export interface TableColumn {
   align?: 'left' | 'right';
 }
 
+/** Terminal columns `s` takes: ANSI escapes none, CJK and emoji two, combining marks none (as the dash measures). */
 function visibleWidth(s: string): number {
-  return [...stripVTControlCharacters(s)].length;
+  return stringWidth(s);
 }
 
 function pad(s: string, width: number, align: 'left' | 'right'): string {
@@ -36,7 +37,7 @@ function pad(s: string, width: number, align: 'left' | 'right'): string {
 /**
  * An aligned table in Go asynq CLI's layout: a header row, a row of dashes as long as each
  * header, then the rows; columns separated by two spaces, no trailing whitespace. Cells may carry
- * ANSI colour (widths ignore it). Returns the lines joined by '\n', without a final newline.
+ * ANSI colour (widths ignore it); widths are terminal columns, so CJK and emoji cells line up. Returns the lines joined by '\n', without a final newline.
  */
 export function formatTable(columns: readonly (string | TableColumn)[], rows: readonly (readonly unknown[])[]): string {
   const cols = columns.map((c) => (typeof c === 'string' ? {header: c, align: 'left' as const} : {align: 'left' as const, ...c}));

@@ -18,6 +18,7 @@ import {Client} from './client.js';
 import type {Clock} from './clock.js';
 import {errorMessage, ValidationError} from './errors.js';
 import type {Logger} from './logger.js';
+import {NO_OUTAGE_REPORTER, type RedisErrorSink} from './redis-outage.js';
 import {Task} from './task.js';
 import {TickLoop} from './tick-loop.js';
 
@@ -35,6 +36,8 @@ const DEFAULT_AGGREGATION_CHECK_INTERVAL_MS = 7000;
 
 export interface AggregatorParams {
   logger: Logger;
+  /** Takes failed Redis commands that mean Redis is unreachable (the Server's outage reporter): those are not logged here. */
+  outage?: RedisErrorSink;
   /** The server's broker; the aggregated task is enqueued through a Client on its connection. */
   rdb: Pick<RDB, 'client' | 'clock'>;
   groups: Pick<RDBGroups, 'listGroups' | 'aggregationCheck' | 'readAggregationSet' | 'deleteAggregationSet'>;
@@ -77,6 +80,7 @@ export class Aggregator {
       ...params,
       intervalMs: params.intervalMs ?? Math.min(DEFAULT_AGGREGATION_CHECK_INTERVAL_MS, params.gracePeriodMs),
       clock: params.clock ?? params.rdb.clock,
+      outage: params.outage ?? NO_OUTAGE_REPORTER,
     };
     // Go's aggregator holds a Client on the server's broker: the same option composition and scripts.
     this.#client = new Client(params.rdb.client, {clock: this.#p.clock});
@@ -128,7 +132,7 @@ export class Aggregator {
       try {
         names = await groups.listGroups(qname);
       } catch (err) {
-        logger.error(`Failed to list groups in queue: ${q(qname)}: ${errorMessage(err)}`);
+        if (!this.#p.outage.absorb(err)) logger.error(`Failed to list groups in queue: ${q(qname)}: ${errorMessage(err)}`);
         continue;
       }
       for (const group of names) await this.#aggregateGroup(qname, group);
@@ -145,7 +149,7 @@ export class Aggregator {
         gracePeriodSeconds: Math.trunc(this.#p.gracePeriodMs / 1000),
       });
     } catch (err) {
-      logger.error(`Failed to run aggregation check: queue=${q(qname)} group=${q(group)}: ${errorMessage(err)}`);
+      if (!this.#p.outage.absorb(err)) logger.error(`Failed to run aggregation check: queue=${q(qname)} group=${q(group)}: ${errorMessage(err)}`);
       return;
     }
     if (setId === null) {
@@ -160,7 +164,7 @@ export class Aggregator {
       tasks = set.msgs.map((m) => new Task(m.type, m.payload, {headers: m.headers}));
       deadline = set.deadline;
     } catch (err) {
-      logger.error(`Failed to read aggregation set: ${where}: ${errorMessage(err)}`);
+      if (!this.#p.outage.absorb(err)) logger.error(`Failed to read aggregation set: ${where}: ${errorMessage(err)}`);
       return;
     }
     let aggregated: Task;
@@ -182,7 +186,7 @@ export class Aggregator {
     try {
       await groups.deleteAggregationSet(qname, group, setId);
     } catch (err) {
-      logger.warn(`Failed to delete aggregation set: ${where}: ${errorMessage(err)}`);
+      if (!this.#p.outage.absorb(err)) logger.warn(`Failed to delete aggregation set: ${where}: ${errorMessage(err)}`);
     }
   }
 

@@ -123,6 +123,17 @@ export function goDurationString(d: Duration): string {
 }
 
 /**
+ * A compact duration: under a second in milliseconds (`150ms`), otherwise rounded to whole
+ * seconds in Go's notation without zero tails (`5s`, `1m30s`, `1h`, `1h0m5s`, `36h1m`).
+ * Used in log lines (worker, cron run) and by the dash (refresh interval, timeout, retention).
+ */
+export function compactDuration(ms: number): string {
+  if (Math.abs(ms) < 1000) return goDurationString(Math.round(ms));
+  const s = goDurationString(Math.round(ms / 1000) * 1000);
+  return s.replace(/([hm])0s$/, '$1').replace(/h0m$/, 'h');
+}
+
+/**
  * A Date in Go's `time.UnixDate` layout (`Mon Jan _2 15:04:05 MST 2006`), e.g.
  * `Thu Jan  1 09:05:00 UTC 2026`, in the given IANA time zone (default UTC). Outside UTC the zone
  * abbreviation comes from ICU (`EST`, or `GMT+1` where ICU has no abbreviation); Go's parser

@@ -7,10 +7,13 @@
 import type {RDB} from './broker/rdb.js';
 import {errorMessage} from './errors.js';
 import type {Logger} from './logger.js';
+import {NO_OUTAGE_REPORTER, type RedisErrorSink} from './redis-outage.js';
 import {TickLoop} from './tick-loop.js';
 
 export interface ForwarderParams {
   logger: Logger;
+  /** Takes failed Redis commands that mean Redis is unreachable (the Server's outage reporter): those are not logged here. */
+  outage?: RedisErrorSink;
   /** "now" of a forward is this RDB's clock. */
   rdb: Pick<RDB, 'forwardIfReady'>;
   /** Queues of this server; only these are forwarded. */
@@ -19,11 +22,11 @@ export interface ForwarderParams {
 }
 
 export class Forwarder {
-  readonly #p: ForwarderParams;
+  readonly #p: ForwarderParams & {outage: RedisErrorSink};
   readonly #loop: TickLoop;
 
   constructor(params: ForwarderParams) {
-    this.#p = params;
+    this.#p = {...params, outage: params.outage ?? NO_OUTAGE_REPORTER};
     this.#loop = new TickLoop({name: 'Forwarder', logger: this.#p.logger, intervalMs: this.#p.intervalMs, tick: () => this.exec()});
   }
 
@@ -42,6 +45,7 @@ export class Forwarder {
     try {
       await this.#p.rdb.forwardIfReady(this.#p.queues);
     } catch (err) {
+      if (this.#p.outage.absorb(err)) return;
       this.#p.logger.error(`Failed to forward scheduled tasks: ${errorMessage(err)}`);
     }
   }

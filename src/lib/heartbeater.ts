@@ -18,6 +18,7 @@ import type {RDBState} from './broker/state.js';
 import {realClock, type Clock} from './clock.js';
 import {errorMessage} from './errors.js';
 import type {Logger} from './logger.js';
+import {NO_OUTAGE_REPORTER, type RedisErrorSink} from './redis-outage.js';
 import type {ActiveWorker} from './processor.js';
 import {TickLoop} from './tick-loop.js';
 
@@ -33,6 +34,8 @@ export type ServerStatus = 'active' | 'stopped' | 'closed';
  */
 export type HeartbeaterParams = Pick<ServerInfo, 'host' | 'pid' | 'serverId' | 'concurrency' | 'queues' | 'strictPriority'> & {
   logger: Logger;
+  /** Takes failed Redis commands that mean Redis is unreachable (the Server's outage reporter): those are not logged here. */
+  outage?: RedisErrorSink;
   state: Pick<RDBState, 'writeServerState' | 'clearServerState'>;
   rdb: Pick<RDB, 'extendLease'>;
   /** The server's current status. */
@@ -54,7 +57,7 @@ export class Heartbeater {
   #writing?: Promise<void>;
 
   constructor(params: HeartbeaterParams) {
-    this.#p = {intervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS, leaseMs: LEASE_SECONDS * 1000, clock: realClock, ...params};
+    this.#p = {intervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS, leaseMs: LEASE_SECONDS * 1000, clock: realClock, outage: NO_OUTAGE_REPORTER, ...params};
     this.#loop = new TickLoop({
       name: 'Heartbeater', logger: this.#p.logger, intervalMs: this.#p.intervalMs, runAtStart: true,
       // A beat does not hold up the next one: while Redis is unreachable ioredis keeps its commands
@@ -129,7 +132,7 @@ export class Heartbeater {
         strictPriority: p.strictPriority, status: p.status(), startTime: timestampFromDate(startedAt), activeWorkerCount: live.length,
       }, workers, this.#ttlSeconds());
     } catch (err) {
-      p.logger.error(`Failed to write server state data: ${errorMessage(err)}`);
+      if (!p.outage.absorb(err)) p.logger.error(`Failed to write server state data: ${errorMessage(err)}`);
     }
     const byId = new Map(live.map((w) => [w.msg.id, w]));
     for (const [qname, ids] of idsByQueue) {
@@ -137,7 +140,7 @@ export class Heartbeater {
       try {
         expiresAt = await p.rdb.extendLease(qname, ids, p.leaseMs);
       } catch (err) {
-        p.logger.error(`Failed to extend lease for tasks ${JSON.stringify(ids)}: ${errorMessage(err)}`);
+        if (!p.outage.absorb(err)) p.logger.error(`Failed to extend lease for tasks ${JSON.stringify(ids)}: ${errorMessage(err)}`);
         continue;
       }
       for (const id of ids) {
@@ -155,7 +158,7 @@ export class Heartbeater {
     try {
       await this.#p.state.clearServerState(this.#p.host, this.#p.pid, this.#p.serverId);
     } catch (err) {
-      this.#p.logger.error(`Failed to clear server state: ${errorMessage(err)}`);
+      if (!this.#p.outage.absorb(err)) this.#p.logger.error(`Failed to clear server state: ${errorMessage(err)}`);
     }
   }
 }

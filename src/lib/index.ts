@@ -26,7 +26,7 @@ export {Server, type ServerOptions} from './server.js';
 export {ServeMux, notFoundHandler} from './servemux.js';
 export {isPanic, type Handler, type HandlerFunc, type TaskContext, type MiddlewareFunc, type ErrorHandler, type ErrorHandlerFunc} from './handler.js';
 export {isSkipRetry, isRevokeTask, defaultRetryDelayFunc, type RetryDelayFunc, type IsFailureFunc} from './retry.js';
-export {createLogger, type Logger, type LogLevel} from './logger.js';
+export {createLogger, type LogFields, type Logger, type LogLevel} from './logger.js';
 export {type HealthCheckFunc} from './healthchecker.js';
 export {type GroupAggregator, type GroupAggregatorFunc} from './aggregator.js';
 export {Scheduler, periodicTaskIdentity, type SchedulerOptions, type SchedulerEntryInfo, type SchedulerTimer} from './scheduler.js';

@@ -8,10 +8,13 @@ import type {RDB} from './broker/rdb.js';
 import {realClock, type Clock} from './clock.js';
 import {errorMessage} from './errors.js';
 import type {Logger} from './logger.js';
+import {NO_OUTAGE_REPORTER, type RedisErrorSink} from './redis-outage.js';
 import {TickLoop} from './tick-loop.js';
 
 export interface JanitorParams {
   logger: Logger;
+  /** Takes failed Redis commands that mean Redis is unreachable (the Server's outage reporter): those are not logged here. */
+  outage?: RedisErrorSink;
   rdb: Pick<RDB, 'deleteExpiredCompletedTasks'>;
   /** Queues of this server; only these are cleaned. */
   queues: string[];
@@ -27,7 +30,7 @@ export class Janitor {
   readonly #loop: TickLoop;
 
   constructor(params: JanitorParams) {
-    this.#p = {...params, clock: params.clock ?? realClock};
+    this.#p = {...params, clock: params.clock ?? realClock, outage: params.outage ?? NO_OUTAGE_REPORTER};
     this.#loop = new TickLoop({name: 'Janitor', logger: this.#p.logger, intervalMs: this.#p.intervalMs, tick: () => this.exec()});
   }
 
@@ -47,6 +50,7 @@ export class Janitor {
       try {
         await this.#p.rdb.deleteExpiredCompletedTasks(q, this.#p.batchSize);
       } catch (err) {
+        if (this.#p.outage.absorb(err)) continue;
         this.#p.logger.error(`Failed to delete expired completed tasks from queue "${q}": ${errorMessage(err)}`);
       }
     }

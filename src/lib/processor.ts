@@ -16,6 +16,8 @@
  *   throughput (Go's single fetch loop is bounded by it too, at Go's speed). A helper loop that
  *   finds every queue empty (or fails) releases its slot and ends without sleeping. Each dequeue
  *   is the same script on its own, so Redis sees nothing a Go server would not send.
+ * - "All queues are empty" is logged (debug) once when the server becomes idle, and again only after
+ *   it started a task: Go logs it on each poll, once a second; ours polls ~50 times a second.
  * - Dequeue errors are logged at most once per 3 s and followed by the same idle sleep (Go retries
  *   at once; the sleep keeps a Redis outage from becoming a hot loop).
  * - One attempt: deadline = computeDeadline(msg); a deadline already past fails the task with
@@ -45,6 +47,7 @@ import {
 } from './handler.js';
 import {Lease} from './lease.js';
 import type {Logger} from './logger.js';
+import {NO_OUTAGE_REPORTER, type RedisErrorSink} from './redis-outage.js';
 import {
   defaultIsFailure, defaultRetryDelayFunc, guardedIsFailure, guardedRetryDelay, isRevokeTask, isSkipRetry, type IsFailureFunc,
   type RetryDelayFunc,
@@ -96,6 +99,8 @@ export interface ProcessorParams {
   errorHandler?: ErrorHandler | ErrorHandlerFunc;
   /** Receives outcome writes that failed (Syncer.add). Without one they are only logged. */
   syncer?: {add(req: SyncRequest): void};
+  /** Takes failed Redis commands that mean Redis is unreachable (the Server's outage reporter): those are not logged here. */
+  outage?: RedisErrorSink;
   clock?: Clock;
   /** Random source in [0, 1) for the weighted queue order and the idle jitter. */
   random?: () => number;
@@ -275,6 +280,8 @@ export class Processor {
   #loop?: Promise<void>;
   #shutdown?: Promise<void>;
   #lastErrorLog = -Infinity;
+  /** Set when a fetch found every queue empty, cleared when a task starts: "All queues are empty" is logged once per idle period. */
+  #idle = false;
 
   constructor(params: ProcessorParams) {
     const {handler, ...given} = params;
@@ -282,7 +289,7 @@ export class Processor {
     const rest = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as typeof given;
     this.#p = {
       strictPriority: false, taskCheckIntervalMs: DEFAULT_TASK_CHECK_INTERVAL_MS, shutdownTimeoutMs: DEFAULT_SHUTDOWN_TIMEOUT_MS,
-      leaseMs: LEASE_SECONDS * 1000, retryDelayFunc: defaultRetryDelayFunc, isFailure: defaultIsFailure, clock: realClock, random: Math.random, ...rest,
+      leaseMs: LEASE_SECONDS * 1000, retryDelayFunc: defaultRetryDelayFunc, isFailure: defaultIsFailure, clock: realClock, random: Math.random, outage: NO_OUTAGE_REPORTER, ...rest,
     };
     this.#handler = handler;
     this.#order = queueOrder(this.#p.queues, this.#p.strictPriority, this.#p.random);
@@ -375,13 +382,15 @@ export class Processor {
       if (got) {
         this.#startWorker(got.msg, got.leaseExpiresAt);
         started = true;
+        this.#idle = false;
         if (grow) this.#addFetcher();
         return true;
       }
-      this.#p.logger.debug('All queues are empty');
+      if (!this.#idle) this.#p.logger.debug('All queues are empty');
+      this.#idle = true;
     } catch (err) {
       const now = this.#p.clock.now().getTime();
-      if (now - this.#lastErrorLog >= ERROR_LOG_INTERVAL_MS) {
+      if (!this.#p.outage.absorb(err) && now - this.#lastErrorLog >= ERROR_LOG_INTERVAL_MS) {
         this.#lastErrorLog = now;
         this.#p.logger.error(`Dequeue error: ${errorMessage(err)}`);
       }
@@ -465,7 +474,7 @@ export class Processor {
       const outcome = await this.#race(w, task, ctx);
       switch (outcome.kind) {
         case 'shutdown':
-          this.#p.logger.warn(`Quitting worker. task id=${msg.id}`);
+          this.#p.logger.warn('Quitting worker. task', {taskId: msg.id});
           await this.#requeue(w);
           return;
         case 'leaseLost': {
@@ -540,10 +549,10 @@ export class Processor {
     await this.#callErrorHandler(task, err, ctx);
     const text = errorMessage(err);
     if (isRevokeTask(err)) {
-      this.#p.logger.warn(`revoke task id=${msg.id}`);
+      this.#p.logger.warn('revoke task', {taskId: msg.id});
       await this.#write(w, () => `Could not remove task id=${msg.id} type=${JSON.stringify(msg.type)} from active`, () => this.#p.rdb.done(msg));
     } else if (msg.retried >= msg.retry || isSkipRetry(err)) {
-      this.#p.logger.warn(`Retry exhausted for task id=${msg.id}`);
+      this.#p.logger.warn('Retry exhausted for task', {taskId: msg.id});
       await this.#write(w, () => `Could not move task id=${msg.id} from active to archived`, () => this.#p.rdb.archive(msg, text));
     } else {
       const {logger, random} = this.#p;
@@ -583,7 +592,7 @@ export class Processor {
       await sent;
     } catch (err) {
       const text = `${errMsg()}: ${errorMessage(err)}`;
-      this.#p.logger.warn(`${text}; Will retry syncing`);
+      if (!this.#p.outage.absorb(err)) this.#p.logger.warn(`${text}; Will retry syncing`);
       this.#p.syncer?.add({fn, errMsg: text, deadline: w.lease.deadline});
     }
   }

@@ -16,6 +16,7 @@ import type {RDB} from './broker/rdb.js';
 import {realClock, type Clock} from './clock.js';
 import {LeaseExpiredError, errorMessage} from './errors.js';
 import type {Logger} from './logger.js';
+import {NO_OUTAGE_REPORTER, type RedisErrorSink} from './redis-outage.js';
 import {
   defaultIsFailure, defaultRetryDelayFunc, guardedIsFailure, guardedRetryDelay, type IsFailureFunc, type RetryDelayFunc,
 } from './retry.js';
@@ -29,6 +30,8 @@ export const DEFAULT_RECOVERER_INTERVAL_MS = 60_000;
 
 export interface RecovererParams {
   logger: Logger;
+  /** Takes failed Redis commands that mean Redis is unreachable (the Server's outage reporter): those are not logged here. */
+  outage?: RedisErrorSink;
   rdb: Pick<RDB, 'listLeaseExpired' | 'retry' | 'archive'>;
   groups: {reclaimStaleAggregationSets(qname: string): Promise<unknown>};
   /** Queues of this server; only these are looked at. */
@@ -56,6 +59,7 @@ export class Recoverer {
       retryDelayFunc: params.retryDelayFunc ?? defaultRetryDelayFunc,
       isFailure: params.isFailure ?? defaultIsFailure,
       clock: params.clock ?? realClock,
+      outage: params.outage ?? NO_OUTAGE_REPORTER,
     };
     this.#loop = new TickLoop({
       name: 'Recoverer', logger: this.#p.logger, intervalMs: this.#p.intervalMs, runAtStart: true, tick: () => this.exec(),
@@ -84,6 +88,7 @@ export class Recoverer {
     try {
       msgs = await rdb.listLeaseExpired(new Date(clock.now().getTime() - this.#p.graceMs), queues);
     } catch (err) {
+      if (this.#p.outage.absorb(err)) return;
       logger.warn(`recoverer: could not list lease expired tasks: ${errorMessage(err)}`);
       return;
     }
@@ -105,7 +110,7 @@ export class Recoverer {
       const retryAt = new Date(this.#p.clock.now().getTime() + delayMs);
       await this.#p.rdb.retry(msg, retryAt, err.message, guardedIsFailure(this.#p.isFailure, err, logger));
     } catch (e) {
-      this.#p.logger.warn(`recoverer: could not retry lease expired task: ${errorMessage(e)}`);
+      if (!this.#p.outage.absorb(e)) this.#p.logger.warn(`recoverer: could not retry lease expired task: ${errorMessage(e)}`);
     }
   }
 
@@ -113,7 +118,7 @@ export class Recoverer {
     try {
       await this.#p.rdb.archive(msg, err.message);
     } catch (e) {
-      this.#p.logger.warn(`recoverer: could not move task to archive: ${errorMessage(e)}`);
+      if (!this.#p.outage.absorb(e)) this.#p.logger.warn(`recoverer: could not move task to archive: ${errorMessage(e)}`);
     }
   }
 
@@ -122,7 +127,7 @@ export class Recoverer {
       try {
         await this.#p.groups.reclaimStaleAggregationSets(q);
       } catch (err) {
-        this.#p.logger.warn(`recoverer: could not reclaim stale aggregation sets in queue "${q}": ${errorMessage(err)}`);
+        if (!this.#p.outage.absorb(err)) this.#p.logger.warn(`recoverer: could not reclaim stale aggregation sets in queue "${q}": ${errorMessage(err)}`);
       }
     }
   }

@@ -23,6 +23,7 @@ import {Healthchecker, DEFAULT_HEALTH_CHECK_INTERVAL_MS, type HealthCheckFunc} f
 import {DEFAULT_HEARTBEAT_INTERVAL_MS, Heartbeater, type ServerStatus} from './heartbeater.js';
 import {Janitor} from './janitor.js';
 import {createLogger, withLevel, type Logger, type LogLevel} from './logger.js';
+import {RedisOutageReporter} from './redis-outage.js';
 import {
   DEFAULT_SHUTDOWN_TIMEOUT_MS, DEFAULT_TASK_CHECK_INTERVAL_MS, Processor, normalizeQueues,
 } from './processor.js';
@@ -160,6 +161,8 @@ export class Server {
   readonly #janitor: Janitor;
   readonly #healthchecker?: Healthchecker;
   readonly #aggregator?: Aggregator;
+  /** Says once that Redis is unreachable and once that it is back; the components hand it their failed commands. */
+  readonly #outage: RedisOutageReporter;
   #state: State = 'new';
   #shutdown?: Promise<void>;
   #closedResolve!: () => void;
@@ -214,32 +217,33 @@ export class Server {
     this.#shutdownTimeoutMs = shutdownTimeoutMs;
     this.#logger = logger;
     const rdb = (this.#rdb = new RDB(client, {clock}));
+    const outage = (this.#outage = new RedisOutageReporter(client, logger, clock));
     const groups = new RDBGroups(rdb);
     const workers = concurrency >= 1 ? concurrency : availableParallelism();
 
     this.#syncer = new Syncer({logger, clock});
     this.#processor = new Processor({
       logger, rdb, queues, concurrency: workers, strictPriority, taskCheckIntervalMs, shutdownTimeoutMs, leaseMs,
-      retryDelayFunc: opts.retryDelayFunc, isFailure: opts.isFailure, errorHandler: opts.errorHandler, syncer: this.#syncer, clock,
+      retryDelayFunc: opts.retryDelayFunc, isFailure: opts.isFailure, errorHandler: opts.errorHandler, syncer: this.#syncer, clock, outage,
     });
     this.#heartbeater = new Heartbeater({
       logger, state: new RDBState(rdb), rdb, host: this.host, pid: this.pid, serverId: this.serverId, concurrency: workers,
-      queues, strictPriority, status: () => this.#status(), workers: () => this.#processor.activeWorkers(), clock,
+      queues, strictPriority, status: () => this.#status(), workers: () => this.#processor.activeWorkers(), clock, outage,
       leaseMs, intervalMs: Math.min(DEFAULT_HEARTBEAT_INTERVAL_MS, Math.floor(leaseMs / 3)),
     });
-    this.#subscriber = new Subscriber({logger, rdb, onCancel: (id) => void this.#processor.cancel(id)});
-    this.#forwarder = new Forwarder({logger, rdb, queues: qnames, intervalMs: delayedMs});
+    this.#subscriber = new Subscriber({logger, rdb, outage, onCancel: (id) => void this.#processor.cancel(id)});
+    this.#forwarder = new Forwarder({logger, rdb, queues: qnames, intervalMs: delayedMs, outage});
     this.#recoverer = new Recoverer({
-      logger, rdb, groups, queues: qnames, clock, intervalMs: recoveryIntervalMs, graceMs: recoveryGraceMs,
+      logger, rdb, groups, queues: qnames, clock, outage, intervalMs: recoveryIntervalMs, graceMs: recoveryGraceMs,
       ...(opts.retryDelayFunc ? {retryDelayFunc: opts.retryDelayFunc} : {}), ...(opts.isFailure ? {isFailure: opts.isFailure} : {}),
     });
-    this.#janitor = new Janitor({logger, rdb, queues: qnames, intervalMs: janitorIntervalMs, batchSize: janitorBatchSize, clock});
+    this.#janitor = new Janitor({logger, rdb, queues: qnames, intervalMs: janitorIntervalMs, batchSize: janitorBatchSize, clock, outage});
     if (opts.healthCheckFunc) {
       this.#healthchecker = new Healthchecker({logger, rdb, healthCheckFunc: opts.healthCheckFunc, intervalMs: healthCheckIntervalMs});
     }
     if (opts.groupAggregator) {
       this.#aggregator = new Aggregator({
-        logger, rdb, groups, queues: qnames, gracePeriodMs, maxDelayMs, maxSize, groupAggregator: opts.groupAggregator, clock,
+        logger, rdb, groups, queues: qnames, gracePeriodMs, maxDelayMs, maxSize, groupAggregator: opts.groupAggregator, clock, outage,
       });
     }
   }
@@ -279,6 +283,7 @@ export class Server {
     }
     if (this.#state !== 'active') throw new ServerClosedError();
     this.#processor.setHandler(h);
+    this.#outage.watch();
     this.#logger.info('Starting processing');
     // Go's start order: state and cancelation plumbing first, the task flow after.
     this.#heartbeater.start();
@@ -372,6 +377,7 @@ export class Server {
         await this.#healthchecker?.shutdown();
         await this.#heartbeater.shutdown();
       }
+      this.#outage.close();
       if (this.#owned) await closeRedisClient(this.#client);
       if (wasRunning) this.#logger.info('Exiting');
     } finally {

@@ -7,6 +7,7 @@
 import type {RDB} from './broker/rdb.js';
 import {errorMessage} from './errors.js';
 import type {Logger} from './logger.js';
+import {NO_OUTAGE_REPORTER, type RedisErrorSink} from './redis-outage.js';
 import {sleep} from './sleep.js';
 
 /** Go's resubscribe delay. */
@@ -14,6 +15,8 @@ const DEFAULT_SUBSCRIBE_RETRY_MS = 5_000;
 
 export interface SubscriberParams {
   logger: Logger;
+  /** Takes failed Redis commands that mean Redis is unreachable (the Server's outage reporter): those are not logged here. */
+  outage?: RedisErrorSink;
   rdb: Pick<RDB, 'subscribeCancelation'>;
   /** Called with each published task ID (Processor.cancel). */
   onCancel: (taskId: string) => void;
@@ -29,7 +32,7 @@ export class Subscriber {
   #shutdown?: Promise<void>;
 
   constructor(params: SubscriberParams) {
-    this.#p = {retryIntervalMs: DEFAULT_SUBSCRIBE_RETRY_MS, ...params};
+    this.#p = {retryIntervalMs: DEFAULT_SUBSCRIBE_RETRY_MS, outage: NO_OUTAGE_REPORTER, ...params};
   }
 
   /** Whether the subscription is established. */
@@ -76,7 +79,7 @@ export class Subscriber {
       this.#sub = sub;
       return true;
     } catch (err) {
-      this.#p.logger.error(`cannot subscribe to cancelation channel: ${errorMessage(err)}`);
+      if (!this.#p.outage.absorb(err)) this.#p.logger.error(`cannot subscribe to cancelation channel: ${errorMessage(err)}`);
       return false;
     }
   }

@@ -4,6 +4,7 @@
  * unit-tested on plain strings. Times, durations, sizes, rates and payload text come from
  * src/cli/format/, the one home of every format the CLI and the dash share.
  */
+import stringWidth from 'string-width';
 
 /** A run of text with one style. `color` is an Ink/chalk colour name; views drop it when colour is off. */
 export interface Segment {
@@ -18,28 +19,25 @@ export interface Segment {
 /** What a table cell or a line holds: plain text or styled segments. */
 export type Cell = string | Segment[];
 
-// East Asian wide and fullwidth ranges (CJK, Hangul, fullwidth forms) and the emoji planes: two columns.
-const WIDE: ReadonlyArray<readonly [number, number]> = [
-  [0x1100, 0x115f], [0x2e80, 0x303e], [0x3041, 0x33ff], [0x3400, 0x4dbf], [0x4e00, 0x9fff], [0xa000, 0xa4cf],
-  [0xac00, 0xd7a3], [0xf900, 0xfaff], [0xfe30, 0xfe4f], [0xff00, 0xff60], [0xffe0, 0xffe6], [0x1f300, 0x1f64f],
-  [0x1f900, 0x1f9ff], [0x20000, 0x3fffd],
-];
-const ZERO_WIDTH = /[\p{Mn}\p{Me}\p{Cf}]/u;
+const graphemeSegmenter = new Intl.Segmenter(undefined, {granularity: 'grapheme'});
 
-/** Columns a code point takes in a terminal: 0 for combining marks and format characters, 2 for wide ones, else 1. */
-export function charWidth(ch: string): number {
-  const cp = ch.codePointAt(0) ?? 0;
-  if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return 0;
-  if (ZERO_WIDTH.test(ch)) return 0;
-  for (const [lo, hi] of WIDE) if (cp >= lo && cp <= hi) return 2;
-  return 1;
+/** The user-perceived characters of `s` (an emoji sequence, a flag or a letter with its marks is one). */
+function* graphemes(s: string): Generator<string> {
+  for (const g of graphemeSegmenter.segment(s)) yield g.segment;
 }
 
-/** Display width of a string without escape sequences. */
+/**
+ * Columns a character (one grapheme) takes in a terminal: 0 for control characters, combining marks
+ * and format characters, 2 for East Asian wide ones and emoji, else 1. string-width decides, the same
+ * measure the CLI's tables (src/cli/output.ts) and Ink use.
+ */
+export function charWidth(ch: string): number {
+  return stringWidth(ch);
+}
+
+/** Display width of a string; escape sequences count for nothing. */
 export function textWidth(s: string): number {
-  let w = 0;
-  for (const ch of s) w += charWidth(ch);
-  return w;
+  return stringWidth(s);
 }
 
 /** Cuts `s` to at most `width` columns, ending with `…` when something was cut. */
@@ -48,7 +46,7 @@ export function truncate(s: string, width: number): string {
   if (textWidth(s) <= width) return s;
   let out = '';
   let w = 0;
-  for (const ch of s) {
+  for (const ch of graphemes(s)) {
     const cw = charWidth(ch);
     if (w + cw > width - 1) break;
     out += ch;
@@ -122,7 +120,7 @@ export function wrapText(text: string, width: number): string[] {
   for (const para of text.split(/\r?\n/)) {
     let line = '';
     let w = 0;
-    for (const ch of para) {
+    for (const ch of graphemes(para)) {
       const cw = charWidth(ch);
       if (w + cw > width) {
         out.push(line);

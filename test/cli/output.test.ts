@@ -1,7 +1,10 @@
 import chalk, {chalkStderr} from 'chalk';
 import {afterEach, describe, expect, it} from 'vitest';
 import {parseDurationFlag, validateQueueName} from '../../src/cli/flags.js';
+import stringWidth from 'string-width';
 import {applyColorPolicy, formatTable, writeNdjson} from '../../src/cli/output.js';
+import {taskTable} from '../../src/cli/views/text.js';
+import type {TaskInfo} from '../../src/lib/index.js';
 import {canPrompt, colorEnabled, isInteractive, requireTty, showProgress} from '../../src/cli/tty.js';
 import {ValidationError} from '../../src/lib/errors.js';
 
@@ -22,6 +25,51 @@ describe('formatTable', () => {
 
   it('prints empty cells for null and undefined', () => {
     expect(formatTable(['A', 'B'], [[null, undefined]])).toBe('A  B\n-  -\n');
+  });
+
+  it('measures cells in terminal columns: CJK and emoji take two, combining marks none', () => {
+    const out = formatTable(['Type', 'Queue', 'N'], [['发送:欢迎', '邮件', 1], ['email:welcome', 'default', 2], ['🎉 party', 'cafe\u0301', 3], ['👩‍💻', '✔ok', 4]]);
+    expect(out.split('\n')).toEqual([
+      'Type           Queue    N',
+      '----           -----    -',
+      '发送:欢迎      邮件     1',
+      'email:welcome  default  2',
+      '🎉 party       cafe\u0301     3',
+      '👩‍💻             ✔ok      4',
+    ]);
+  });
+
+  it('a CJK header gets dashes as wide as it is on screen', () => {
+    expect(formatTable(['邮件', 'default'], [[3, 4]]).split('\n')).toEqual(['邮件  default', '----  -------', '3     4']);
+  });
+});
+
+/** The terminal column where each cell of a Go-style table line starts (cells hold no double spaces). */
+function cellStarts(line: string): number[] {
+  const starts: number[] = [];
+  const re = /(?:^|(?<= {2}))(?! )/g;
+  for (const m of line.matchAll(re)) if (m.index < line.length) starts.push(stringWidth(line.slice(0, m.index)));
+  return starts;
+}
+
+describe('Go-style tables with wide characters', () => {
+  const now = new Date('2026-03-10T12:00:00Z');
+  const task = (id: string, type: string, payload: string): TaskInfo => ({
+    id, queue: '邮件', type, payload: Buffer.from(payload), headers: {}, state: 'pending', maxRetry: 25, retried: 0, lastErr: '', lastFailedAt: null,
+    timeout: 0, deadline: null, group: '', nextProcessAt: now, isOrphaned: false, retention: 0, completedAt: null, result: null,
+  });
+
+  it('task ls: every column starts at the same terminal column with Chinese types and emoji payloads', () => {
+    const lines = taskTable('pending', [task('a1', '发送:欢迎', '{"to":"张伟"}'), task('b2', 'email:welcome', '🎉🎉'), task('c3', 'x', 'plain')], now, 'UTC').split('\n');
+    const header = cellStarts(lines[0]!);
+    expect(header).toHaveLength(3);
+    for (const l of lines) expect(cellStarts(l)).toEqual(header);
+  });
+
+  it('stats: the state counts and a Chinese queue header line up', () => {
+    const lines = formatTable(['邮件', 'default', '通知 (paused)'], [[12, 3, 4]]).split('\n');
+    const header = cellStarts(lines[0]!.replace(' (paused)', '_(paused)'));
+    for (const l of lines.slice(1)) expect(cellStarts(l)).toEqual(header);
   });
 });
 

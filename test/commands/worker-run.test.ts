@@ -172,15 +172,21 @@ describe('asynq worker run --exec', () => {
     expect(await stopWorker(w, 'SIGTERM')).toBe(0);
   });
 
-  it('--log-format json writes one JSON object per line, one per task', async () => {
-    const w = await startWorker('--exec', 'a=./cat.sh', '--log-format', 'json', '--queues', 'critical=6,default=3,low=1');
+  it('--log-format json writes one JSON object per line, one per task, the task\'s facts in their own keys', async () => {
+    const w = await startWorker('--exec', 'a=./cat.sh', '--exec', 'f=./exit.sh 3 smtp down', '--log-format', 'json', '--queues', 'critical=6,default=3,low=1');
     await runCliInProcess(['enqueue', 'a', 'x', '--queue', 'low', '--task-id', 'j1'], {env: env()});
-    await waitFor(() => w.stderr().includes('Task done'), 'the task log line');
+    await runCliInProcess(['enqueue', 'f', 'x', '--task-id', 'j2', '--max-retry', '0'], {env: env()});
+    await waitFor(() => w.stderr().includes('Task done') && w.stderr().includes('Task failed'), 'the task log lines');
     const lines = w.stderr().trim().split('\n').map((l) => JSON.parse(l) as {level: string; msg: string});
-    expect(lines.find((l) => l.msg.startsWith('Worker:'))?.msg).toBe('Worker: queues critical=6,default=3,low=1; handlers: a → ./cat.sh');
-    expect(lines.find((l) => l.msg.startsWith('Task done'))).toMatchObject({
-      level: 'info', msg: expect.stringMatching(/^Task done: type="a" id=j1 queue=low duration=\S+ outcome=success$/),
+    expect(lines.find((l) => l.msg.startsWith('Worker:'))?.msg).toBe('Worker: queues critical=6,default=3,low=1; handlers: a → ./cat.sh; f → ./exit.sh 3 smtp down');
+    expect(lines.find((l) => l.msg === 'Task done')).toEqual({
+      time: expect.any(String), level: 'info', pid: expect.any(Number), msg: 'Task done',
+      type: 'a', taskId: 'j1', queue: 'low', attempt: 1, durationMs: expect.any(Number), outcome: 'success',
     });
+    expect(lines.find((l) => l.msg === 'Task failed')).toMatchObject({
+      level: 'warn', type: 'f', taskId: 'j2', queue: 'default', attempt: 1, outcome: 'failure', error: 'exit status 3: smtp down',
+    });
+    expect(lines.find((l) => l.msg === 'Retry exhausted for task')).toMatchObject({level: 'warn', taskId: 'j2'});
   });
 });
 

@@ -199,6 +199,28 @@ describe('Processor: dequeue', () => {
     await p.shutdown();
     expect(latency).toBeLessThan(250);
   });
+
+  it('logs "All queues are empty" once when it becomes idle, and again only after it processed a task', async () => {
+    const {p, rdb, logger} = setup({handler: fn(() => {})});
+    const empty = (): number => logger.lines.filter(([, m]) => m === 'All queues are empty').length;
+    for (let i = 0; i < 30; i++) await p.exec();
+    expect(empty()).toBe(1);
+    await rdb.enqueue(makeMsg('one'));
+    await runOne(p);
+    for (let i = 0; i < 30; i++) await p.exec();
+    expect(empty()).toBe(2);
+    expect(logger.lines.find(([, m]) => m === 'All queues are empty')![0]).toBe('debug');
+  });
+
+  it('an idle worker polling at the default interval logs "All queues are empty" once, not ~33 times a second', async () => {
+    const clock = new SimulatedClock(T0);
+    const logger = recordingLogger();
+    const p = new Processor({logger, rdb: new RDB(r.redis, {clock}), queues: {default: 1, low: 1}, concurrency: 4, clock, handler: fn(() => {})});
+    p.start();
+    await new Promise((res) => setTimeout(res, 400));
+    await p.shutdown();
+    expect(logger.lines.filter(([, m]) => m === 'All queues are empty')).toHaveLength(1);
+  });
 });
 
 describe('Processor: outcomes', () => {

@@ -10,6 +10,7 @@ import * as keys from '../../src/lib/base/keys.js';
 import {RDB} from '../../src/lib/broker/rdb.js';
 import {Client} from '../../src/lib/client.js';
 import {CanceledError} from '../../src/lib/errors.js';
+import {outageCause} from '../../src/lib/redis-outage.js';
 import {Server} from '../../src/lib/server.js';
 import {Task} from '../../src/lib/task.js';
 import {startRedisCluster} from '../support/redis-cluster.js';
@@ -156,6 +157,61 @@ describe('Server: shutdown while the completion writes cannot reach Redis', () =
     for (const id of ids) expect(await check.hget(keys.taskKey('default', id), 'state')).toBe('active');
     expect(await check.llen(keys.pendingKey('default'))).toBe(0);
   }, 90_000);
+});
+
+describe('Server: what it logs during a Redis outage', () => {
+  it('says once that Redis at ADDRESS is unreachable and why, that it keeps retrying, and once that it is back; never ioredis\'s words', async () => {
+    const first = await redisServer();
+    const logger = recordingLogger();
+    const done: string[] = [];
+    const srv = new Server(first.url, {logger, logLevel: 'debug', concurrency: 2, shutdownTimeout: 500, delayedTaskCheckInterval: 100, janitorInterval: 100});
+    closers.push(() => srv.shutdown());
+    await srv.start((t) => void done.push(t.type));
+    await kill(first);
+    await new Promise((res) => setTimeout(res, 2_500));
+    const second = await redisServer(first.port);
+    const c = new Client(second.url);
+    closers.push(() => c.close());
+    await c.enqueue(new Task('after', null));
+    await waitFor(() => done.includes('after'), 'task after the restart', 15_000);
+    await new Promise((res) => setTimeout(res, 500));
+    await srv.shutdown();
+
+    const address = `${first.host}:${first.port}`;
+    const texts = logger.lines.map(([, m]) => m);
+    const down = logger.lines.filter(([, m]) => /unreachable/.test(m));
+    expect(down, texts.join('\n')).toHaveLength(1);
+    expect(down[0]![0]).toBe('error');
+    expect(down[0]![1]).toContain(`Redis at ${address} is unreachable`);
+    expect(down[0]![1]).toMatch(/connection refused/);
+    expect(down[0]![1]).toMatch(/retrying/);
+    const back = logger.lines.filter(([, m]) => /reachable again/.test(m));
+    expect(back, texts.join('\n')).toHaveLength(1);
+    expect(back[0]).toEqual(['info', expect.stringMatching(new RegExp(`^Redis at ${address.replace(/\./g, '\\.')} is reachable again after \\d+s$`))]);
+    expect(texts.filter((m) => /maxRetriesPerRequest|max retries per request|Connection is closed|ECONNREFUSED/i.test(m)), texts.join('\n')).toEqual([]);
+    // Between the two lines, no component reports the outage on its own.
+    const from = texts.findIndex((m) => /unreachable/.test(m));
+    const to = texts.findIndex((m) => /reachable again/.test(m));
+    expect(logger.lines.slice(from + 1, to).filter(([l]) => l === 'error' || l === 'warn'), texts.join('\n')).toEqual([]);
+  }, 40_000);
+});
+
+describe('outageCause: ioredis and Node failures in words', () => {
+  const withCode = (message: string, code: string): Error => Object.assign(new Error(message), {code});
+  const named = (name: string, message: string): Error => Object.assign(new Error(message), {name});
+  it.each([
+    [withCode('connect ECONNREFUSED 127.0.0.1:6390', 'ECONNREFUSED'), 'connection refused'],
+    [withCode('connect ETIMEDOUT', 'ETIMEDOUT'), 'connection timed out'],
+    [withCode('getaddrinfo ENOTFOUND redis.example', 'ENOTFOUND'), 'host not found'],
+    [new Error('WRONGPASS invalid username-password pair or user is disabled.'), 'authentication failed (WRONGPASS invalid username-password pair or user is disabled.)'],
+    [new Error('NOAUTH Authentication required.'), 'authentication failed (NOAUTH Authentication required.)'],
+    [new Error('LOADING Redis is loading the dataset in memory'), 'Redis is loading its data set'],
+    [named('MaxRetriesPerRequestError', 'Reached the max retries per request limit (which is 20). Refer to "maxRetriesPerRequest" option for details.'), 'connection lost'],
+    [new Error('Connection is closed.'), 'connection lost'],
+    [new Error('All sentinels are unreachable. Retrying from scratch after 10ms.'), 'no sentinel answers'],
+  ])('%s → %s', (err, words) => {
+    expect(outageCause(err)).toBe(words);
+  });
 });
 
 describe('Server on a Redis Cluster: shutdown while every node is down', () => {

@@ -1,3 +1,4 @@
+import stringWidth from 'string-width';
 import {describe, expect, it} from 'vitest';
 import {
   barWidths, compactNumber, fit, fitSegments, layoutColumns, scrollOffset, segmentsWidth, sparkline, stackedBar, textWidth, truncate,
@@ -9,6 +10,18 @@ describe('display widths', () => {
     expect(textWidth('abc')).toBe(3);
     expect(textWidth('孙悟空')).toBe(6);
     expect(textWidth('e\u0301')).toBe(1);
+  });
+
+  it('agrees with the CLI tables (string-width) on CJK, emoji sequences, flags and halfwidth forms', () => {
+    for (const s of ['发送:欢迎', '邮件', '⚡ fast', '👩‍💻 dev', '🇨🇳', '✔ ok', 'ｱｲｳ', 'café', '\u001b[31mred\u001b[39m', 'tab\there']) {
+      expect(textWidth(s), s).toBe(stringWidth(s));
+    }
+  });
+
+  it('never cuts an emoji sequence in two when truncating or wrapping', () => {
+    expect(truncate('👩‍💻👩‍💻👩‍💻', 5)).toBe('👩‍💻👩‍💻…');
+    expect(wrapText('👩‍💻👩‍💻x', 4)).toEqual(['👩‍💻👩‍💻', 'x']);
+    expect(fit('⚡ab', 4)).toBe('⚡ab');
   });
 
   it('truncates with an ellipsis within the width, never splitting a wide character over it', () => {

@@ -2,8 +2,10 @@
  * Byte sizes and payload text of the CLI and the dash, in one place. Naming as in ./time.ts:
  * `go…`/`goCli…` reproduce Go asynq's output byte for byte, `dash…` are the dash's own forms.
  *
- * There are two printability rules on purpose: Go's CLI calls any control character (also a line
- * break or a tab) non-printable, whereas the dash shows multi-line JSON payloads as text.
+ * There are three printability rules on purpose: Go's CLI calls any control character (also a line
+ * break or a tab) non-printable (goCliIsPrintable); the CLI's own views follow it except that line
+ * breaks and tabs at the very end are left out and the rest shown (cliBytesText: the output of
+ * `echo … |` or of a script ends in a newline); the dash shows multi-line JSON payloads as text.
  */
 
 /** Go asynq's byteCount (CLI and dash): decimal units, `999 B`, `1.5 kB`, `2.0 MB`. */
@@ -40,9 +42,17 @@ export function goCliSprintBytes(data: Uint8Array): string {
   return goCliIsPrintable(data) ? strictUtf8.decode(data) : 'non-printable bytes';
 }
 
-/** A payload or result cell of the CLI's text views: '' when there is none (null or empty), else goCliSprintBytes. */
+/**
+ * A payload or result cell of the CLI's text views: '' when there is none (null or empty), else
+ * goCliSprintBytes of the bytes without their trailing line breaks and tabs. Go's CLI says
+ * `non-printable bytes` for `hello\n`; this one shows `hello`. A break anywhere else still makes
+ * the bytes non-printable, as in Go.
+ */
 export function cliBytesText(b: Uint8Array | null): string {
-  return b === null || b.length === 0 ? '' : goCliSprintBytes(b);
+  if (b === null || b.length === 0) return '';
+  let end = b.length;
+  while (end > 0 && (b[end - 1] === 0x0a || b[end - 1] === 0x0d || b[end - 1] === 0x09)) end--;
+  return goCliSprintBytes(b.subarray(0, end));
 }
 
 /** The payload as text when it is valid UTF-8 whose characters are printable or line breaks and tabs; else null. */

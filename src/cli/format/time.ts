@@ -10,12 +10,13 @@
  *
  * Every function is pure: `now` and the time zone are parameters, so tests pin them.
  * goDurationString and goUnixDate live in the library (src/lib/duration.ts) because option strings
- * stored in Redis (scheduler entries) are written with them; they are re-exported here so that
- * presentation code has one module to import.
+ * stored in Redis (scheduler entries) are written with them, and compactDuration because the
+ * library's log lines use it; they are re-exported here so that presentation code has one module
+ * to import.
  */
-import {goDurationString, goUnixDate} from '../../lib/duration.js';
+import {compactDuration, goDurationString, goUnixDate} from '../../lib/duration.js';
 
-export {goDurationString, goUnixDate};
+export {compactDuration, goDurationString, goUnixDate};
 
 /** The local IANA time zone, as Go's time.Local (TZ is honoured). */
 export function localTimeZone(): string {
@@ -77,17 +78,6 @@ export function goCliPrevEnqueue(prev: Date | null, now: Date): string {
 
 // ---------------------------------------------------------------------------------------------
 // asynq-ts's own compact forms
-
-/**
- * A compact duration: under a second in milliseconds (`150ms`), otherwise rounded to whole
- * seconds in Go's notation without zero tails (`5s`, `1m30s`, `1h`, `1h0m5s`, `36h1m`).
- * Used in log lines (worker, cron run) and by the dash (refresh interval, timeout, retention).
- */
-export function compactDuration(ms: number): string {
-  if (Math.abs(ms) < 1000) return goDurationString(Math.round(ms));
-  const s = goDurationString(Math.round(ms / 1000) * 1000);
-  return s.replace(/([hm])0s$/, '$1').replace(/h0m$/, 'h');
-}
 
 /** A duration in at most two units: `45s`, `5m30s`, `3h5m`, `12d23h` (sub-second: `0s`). */
 export function shortDuration(ms: number): string {

@@ -6,10 +6,9 @@ import {ValidationError, errorMessage} from '../../lib/errors.js';
 import {ExecHandler, ExecRetryLaterError, parseExecSpec} from './exec-handler.js';
 import {loadHandlerModule, TypeRouter} from './handler-module.js';
 import type {Handler, TaskContext} from '../../lib/handler.js';
-import type {Logger} from '../../lib/logger.js';
+import type {LogFields, Logger} from '../../lib/logger.js';
 import {isSkipRetry} from '../../lib/retry.js';
 import type {Task} from '../../lib/task.js';
-import {compactDuration} from '../format/time.js';
 import {validateQueueName} from '../flags.js';
 
 /**
@@ -81,22 +80,25 @@ export interface TaskCounts {
 }
 
 /**
- * Wraps a handler to log one line per task on completion: type, id, queue, duration and outcome
- * (info for success, warn for failure; newlines of the error folded so it stays one line).
+ * Wraps a handler to log one line per task on completion, with the task's fields: type, id, queue,
+ * attempt, duration and outcome, and the error of a failure (info for success, warn for failure).
+ * Text: `Task done: type="…" id=… queue=… duration=12ms outcome=success`; JSON: one key each.
  */
 export function logEachTask(inner: Handler, logger: Logger, counts: TaskCounts, now: () => number = () => performance.now()): Handler {
   return {
     async processTask(task: Task, ctx: TaskContext): Promise<void> {
       const start = now();
-      const facts = (): string => `type=${JSON.stringify(task.type)} id=${ctx.taskId} queue=${ctx.queue} duration=${compactDuration(now() - start)}`;
+      const fields = (): LogFields => ({
+        type: task.type, taskId: ctx.taskId, queue: ctx.queue, attempt: ctx.retryCount + 1, durationMs: Math.round((now() - start) * 1000) / 1000,
+      });
       try {
         await inner.processTask(task, ctx);
         counts.succeeded++;
-        logger.info(`Task done: ${facts()} outcome=success`);
+        logger.info('Task done:', {...fields(), outcome: 'success'});
       } catch (err) {
         counts.failed++;
         const outcome = ctx.signal.aborted ? 'aborted' : isSkipRetry(err) ? 'skip-retry' : err instanceof ExecRetryLaterError ? 'retry-later' : 'failure';
-        logger.warn(`Task failed: ${facts()} outcome=${outcome} error=${JSON.stringify(errorMessage(err).replace(/\s*\n\s*/g, ' | '))}`);
+        logger.warn('Task failed:', {...fields(), outcome, error: errorMessage(err)});
         throw err;
       }
     },

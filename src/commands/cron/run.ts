@@ -76,7 +76,7 @@ SIGINT or SIGTERM: stop, remove this scheduler's entries from Redis, exit 0; a s
           if (info === null || err !== null) counts.failed++;
           else {
             counts.enqueued++;
-            logger.info(`Enqueued task: type=${JSON.stringify(info.type)} id=${info.id} queue=${info.queue}`);
+            logger.info('Enqueued task:', {type: info.type, taskId: info.id, queue: info.queue});
           }
         },
       },

@@ -113,6 +113,17 @@ describe('bytes and payloads', () => {
     ['cliBytesText(empty)', () => cliBytesText(enc('')), ''],
     ['cliBytesText(text)', () => cliBytesText(enc('hello')), 'hello'],
     ['cliBytesText(binary)', () => cliBytesText(Uint8Array.of(0xff)), 'non-printable bytes'],
+    // a result from `echo … |` or a shell script's stdout ends in a newline: text, shown without it
+    ['cliBytesText(text + newline)', () => cliBytesText(enc('sent welcome to {"user_id": 7}\n')), 'sent welcome to {"user_id": 7}'],
+    ['cliBytesText(text + CRLF)', () => cliBytesText(enc('done\r\n')), 'done'],
+    ['cliBytesText(text + tab and newlines)', () => cliBytesText(enc('done\t\n\n')), 'done'],
+    ['cliBytesText(CJK + newline)', () => cliBytesText(enc('欢迎\n')), '欢迎'],
+    // elsewhere Go's rule stands: a line break inside, a tab inside, a lone newline, a bell at the end
+    ['cliBytesText(inner line break)', () => cliBytesText(enc('line1\nline2\n')), 'non-printable bytes'],
+    ['cliBytesText(inner tab)', () => cliBytesText(enc('a\tb')), 'non-printable bytes'],
+    ['cliBytesText(only a newline)', () => cliBytesText(enc('\n')), 'non-printable bytes'],
+    ['cliBytesText(leading newline)', () => cliBytesText(enc('\nhello')), 'non-printable bytes'],
+    ['cliBytesText(bell + newline)', () => cliBytesText(enc('bell\u0007\n')), 'non-printable bytes'],
     ['dashPayloadLine(null)', () => dashPayloadLine(null), '<nil>'],
     ['dashPayloadLine(empty)', () => dashPayloadLine(Buffer.alloc(0)), '<nil>'],
     ['dashPayloadLine(binary)', () => dashPayloadLine(Buffer.from([0xff, 0x00, 0x01])), '<non-printable>'],
