@@ -21,7 +21,10 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import * as keys from '../../src/lib/base/keys.js';
 import {Client, type ClientOptions} from '../../src/lib/client.js';
 import {ReplicationTimeoutError, TaskIdConflictError} from '../../src/lib/errors.js';
+import type {TaskContext} from '../../src/lib/handler.js';
+import {Server} from '../../src/lib/server.js';
 import {Task} from '../../src/lib/task.js';
+import {recordingLogger} from '../support/logger.js';
 import {startRedisSentinel, type RedisSentinel} from '../support/redis-sentinel.js';
 import {waitFor} from '../support/wait.js';
 
@@ -38,6 +41,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 interface FailoverRun {
   acked: number;
+  /** Handler calls (with a worker). */
+  processed: number;
   /** Acknowledged enqueues missing on the new master once the failover settled. */
   lost: number;
   /** Rejected with ReplicationTimeoutError / with any other error (TaskIdConflictError apart). */
@@ -52,12 +57,21 @@ interface FailoverRun {
 /**
  * Streams enqueues into `queue` (one every `everyMs`, without waiting for the previous one) from
  * 400 ms before a SENTINEL FAILOVER until 800 ms after it completed, then checks on the new master
- * which acknowledged enqueues survived.
+ * which acknowledged enqueues survived. With `worker`, a Server (3 workers) processes the stream
+ * meanwhile: a processed task is deleted, so lost = acknowledged, never processed, not stored.
  */
-async function failoverUnder(queue: string, opts: ClientOptions, everyMs = 4): Promise<FailoverRun> {
-  const client = new Client({masterName: topo.masterName, sentinelAddrs: topo.sentinels.map((s) => `${s.host}:${s.port}`)}, opts);
+async function failoverUnder(queue: string, opts: ClientOptions, {everyMs = 4, worker = false, kill = false} = {}): Promise<FailoverRun> {
+  const sentinelAddrs = topo.sentinels.map((s) => `${s.host}:${s.port}`);
+  const client = new Client({masterName: topo.masterName, sentinelAddrs}, opts);
   const acked: string[] = [];
-  const run: FailoverRun = {acked: 0, lost: 0, unconfirmed: 0, failed: 0, conflicts: 0, slowestMs: 0};
+  const run: FailoverRun = {acked: 0, processed: 0, lost: 0, unconfirmed: 0, failed: 0, conflicts: 0, slowestMs: 0};
+  const processed = new Set<string>();
+  const server = worker
+    ? new Server({masterName: topo.masterName, sentinelAddrs}, {concurrency: 3, queues: {[queue]: 1}, shutdownTimeout: '1s', logger: recordingLogger(), logLevel: 'error'})
+    : undefined;
+  await server?.start((_task: Task, ctx: TaskContext) => {
+    processed.add(ctx.taskId);
+  });
   const inflight = new Set<Promise<void>>();
   let stop = false;
   const producer = (async () => {
@@ -81,7 +95,7 @@ async function failoverUnder(queue: string, opts: ClientOptions, everyMs = 4): P
   })();
   try {
     await sleep(400);
-    await topo.failover();
+    await topo.failover({kill});
     await sleep(800);
   } finally {
     stop = true;
@@ -89,16 +103,21 @@ async function failoverUnder(queue: string, opts: ClientOptions, everyMs = 4): P
     await Promise.all(inflight);
     await client.close();
   }
+  const m = topo.master.client();
+  if (server) {
+    await waitFor(async () => (await m.llen(keys.pendingKey(queue))) === 0, 'the worker to drain the queue', 10_000).catch(() => {});
+    await server.shutdown();
+  }
   // failover() returned once the old master replicates the new one: what it had that the new
   // master lacks is gone. Read on the new master after its replicas caught up.
-  const m = topo.master.client();
   await waitFor(async () => Number(await m.call('WAIT', topo.replicas.length, 1000)) === topo.replicas.length,
     'the replicas to catch up with the new master', 20_000);
   const pipe = m.pipeline();
   for (const id of acked) pipe.exists(keys.taskKey(queue, id));
   const found = (await pipe.exec())!.map(([, n]) => n);
   run.acked = acked.length;
-  run.lost = found.filter((n) => n !== 1).length;
+  run.processed = processed.size;
+  run.lost = acked.filter((id, i) => found[i] !== 1 && !processed.has(id)).length;
   if (process.env.ASYNQ_TEST_REPORT) console.log(JSON.stringify({queue, ...opts.waitForReplicas, ...run}));
   return run;
 }
@@ -122,5 +141,29 @@ describe('SENTINEL FAILOVER with two replicas, min-replicas-to-write 1, a produc
       expect(run.acked).toBeGreaterThan(50);
       expect(run.conflicts).toBe(0);
     }
+  });
+
+  // A producer's enqueue whose reply was lost in the switch is resent (by ioredis, or by the
+  // waitForReplicas retry) and meets its own task, which a worker may be processing or may have
+  // processed already: that is no TaskIdConflictError.
+  it('with a worker processing the stream: no false TaskIdConflictError, nothing lost with replicas all', {timeout: 120_000}, async () => {
+    for (const [name, opts] of [
+      ['wone', {waitForReplicas: {replicas: 1, timeout: '1s'}}], ['wnone', {}], ['wall', {waitForReplicas: {replicas: 'all', timeout: '1s'}}],
+    ] as const) {
+      const run = await failoverUnder(name, opts, {worker: true});
+      expect(run.acked).toBeGreaterThan(50);
+      expect(run.processed).toBeGreaterThan(50);
+      expect(run.conflicts).toBe(0);
+      if (name.startsWith('wall')) expect(run.lost).toBe(0);
+    }
+  });
+
+  // Last: the killed master does not come back, one replica is left. Writes replicated to the
+  // promoted replica just before the kill lose their reply; ioredis resends them, and they meet
+  // their own task, which the worker processes while the WAIT waits for the other replica.
+  it('master killed, with a worker: no false TaskIdConflictError', {timeout: 120_000}, async () => {
+    const run = await failoverUnder('wkill', {waitForReplicas: {replicas: 1, timeout: '1s'}}, {worker: true, kill: true});
+    expect(run.acked).toBeGreaterThan(50);
+    expect(run.conflicts).toBe(0);
   });
 });

@@ -13,7 +13,7 @@
  * are waiting.
  */
 import * as keys from '../base/keys.js';
-import {encodeTaskMessage, type TaskMessage} from '../base/codec.js';
+import {decodeTaskMessage, encodeTaskMessage, type TaskMessage} from '../base/codec.js';
 import {DuplicateTaskError, InternalError, ReplicationTimeoutError, TaskIdConflictError} from '../errors.js';
 import {reconnectCount} from './reconnects.js';
 import type {ChainableCommander} from 'ioredis';
@@ -280,51 +280,115 @@ export class ReplicaWaiter {
   /**
    * One task-creating script (codes 1 / 0 conflict / -1 duplicate, checkCreated). ioredis may
    * resend a script whose reply was lost with its connection, so after a connection change a
-   * conflict can be our own write: it counts as success when the stored task has exactly the bytes
-   * we sent (and, for unique tasks, the lock holds our ID). Without a connection change a conflict
-   * is one, even with identical bytes (Go behaviour). With waitForReplicas an uncertain WAIT is not
-   * trusted: the write is sent once more (the ID check makes that idempotent) and that WAIT
-   * decides, within the same deadline; uncertain twice → ReplicationTimeoutError with
-   * `acknowledged` null.
+   * conflict can be our own write. It counts as success when the task under our ID is ours
+   * (sameTask: our message, possibly processed since; for unique tasks, the lock holds our ID),
+   * read right after the script ran. Without a connection change a conflict is one, even with
+   * identical bytes (Go behaviour).
+   *
+   * After a connection change the script is sent once more with the reads behind it in the same
+   * pipeline (Redis runs them back to back; a worker needs two round trips, dequeue and done, to
+   * delete the task between them), unless it reported success (no waitForReplicas: it ran, on
+   * this connection or the former one) or the reads alone already show our task. With
+   * waitForReplicas an uncertain WAIT is never trusted: that second write's WAIT decides, within
+   * the first one's deadline; uncertain twice → ReplicationTimeoutError with `acknowledged` null.
+   * A task deleted by a worker before the second write is written again: it may run twice
+   * (at-least-once), never reported as a conflict.
    */
   async create(op: Op, name: ScriptName, k: string[], argv: ScriptArg[], msg: TaskMessage, uniqueKey?: string): Promise<void> {
     const s = this.#s;
     const wait = this.wait;
     const deadline = Date.now() + (wait?.timeoutMs ?? 0);
-    let attempt = 0;
-    const once = async (): Promise<{res: unknown; acked?: number; wanted?: number; uncertain: boolean}> => {
-      if (!wait) {
-        const epoch = reconnectCount(s.client);
-        const res = await s.script(op, name, k, argv);
-        return {res, uncertain: reconnectCount(s.client) !== epoch};
-      }
+    const taskKey = keys.taskKey(msg.queue, msg.id);
+    const target = {key: k[0]!, queue: msg.queue, taskId: msg.id};
+    /** The script, then (`check`) HGET msg and GET lock; WAIT with waitForReplicas. */
+    const attempt = async (check: boolean): Promise<Attempt> => {
+      const add = (p: ChainableCommander): void => {
+        s.runner.pipeEval(p, name, k, argv);
+        if (check) {
+          p.hgetBuffer(taskKey, 'msg');
+          if (uniqueKey) p.get(uniqueKey);
+        }
+      };
       return s.run(op, async () => {
-        const target = {key: k[0]!, queue: msg.queue, taskId: msg.id};
-        const {replies: [[err, res]], acked, wanted, uncertain} = await this.exec(target, (p) => s.runner.pipeEval(p, name, k, argv),
-          attempt++ === 0 ? undefined : deadline);
-        // A write aborted with its connection (a later one in a pipeline) may or may not have run.
-        if (err && !uncertain) throw err;
-        return {res, acked, wanted, uncertain};
+        const client = s.client;
+        const epoch = reconnectCount(client);
+        let replies: Array<[Error | null, unknown]>;
+        let acked: number | undefined;
+        let wanted: number | undefined;
+        let uncertain: boolean;
+        if (wait) {
+          ({replies, acked, wanted, uncertain} = await this.exec(target, add, check ? deadline : undefined));
+        } else if (check) {
+          const p = client.pipeline();
+          add(p);
+          replies = (await p.exec()) ?? [];
+          uncertain = reconnectCount(client) !== epoch;
+        } else {
+          replies = [[null, await s.script(op, name, k, argv)]];
+          uncertain = reconnectCount(client) !== epoch;
+        }
+        const [[err, res] = [new Error('pipeline returned no replies'), undefined], stored, holder] = replies;
+        // A write aborted with its connection (a later one in a pipeline) may or may not have run:
+        // with waitForReplicas the second attempt decides.
+        if (err && (!uncertain || !wait)) throw err;
+        const ours = !err && !stored?.[0] && !holder?.[0] && check
+          ? sameTask(stored?.[1] as Buffer | null, msg) && (!uniqueKey || holder?.[1] === msg.id)
+          : false;
+        return {res: err ? undefined : res, ours, acked, wanted, uncertain};
       });
     };
-    let {res, acked, wanted, uncertain} = await once();
-    const resent = uncertain;
-    if (uncertain && wait) {
-      ({res, acked, wanted, uncertain} = await once());
-      if (uncertain) throw new ReplicationTimeoutError(msg.queue, msg.id, null, wanted!, wait.timeoutMs);
+    const first = await attempt(false);
+    let r = first;
+    if (first.uncertain) {
+      if (!wait && (first.res === 1 || await this.#storedByUs(op, msg, uniqueKey))) return;
+      r = await attempt(true);
+      if (wait && r.uncertain) throw new ReplicationTimeoutError(msg.queue, msg.id, null, r.wanted!, wait.timeoutMs);
+      // Ours: written by one of the two attempts, or found by the reads. Else the first code
+      // that was not lost (a unique task's second run meets the lock its first run took).
+      if (r.ours || r.res === 1 || first.res === 1) r.res = 1;
+      else if (first.res !== undefined) r.res = first.res;
     }
-    if ((res === 0 || res === -1) && resent && await this.#storedByUs(op, msg, uniqueKey)) return;
-    checkCreated(op, res, msg, uniqueKey);
-    if (wait && acked! < wanted!) throw new ReplicationTimeoutError(msg.queue, msg.id, acked!, wanted!, wait.timeoutMs);
+    checkCreated(op, r.res, msg, uniqueKey);
+    if (wait && r.acked! < r.wanted!) throw new ReplicationTimeoutError(msg.queue, msg.id, r.acked!, r.wanted!, wait.timeoutMs);
   }
 
-  /** The task exists with exactly msg's bytes (and the uniqueness lock, if any, holds its ID). */
+  /** The task under msg's ID is ours (sameTask; the uniqueness lock, if any, holds its ID). */
   async #storedByUs(op: Op, msg: TaskMessage, uniqueKey?: string): Promise<boolean> {
     const client = this.#s.client;
     const [stored, holder] = await this.#s.run(op, () => Promise.all([
       client.hgetBuffer(keys.taskKey(msg.queue, msg.id), 'msg'),
       uniqueKey ? client.get(uniqueKey) : Promise.resolve(msg.id),
     ]));
-    return stored !== null && stored.equals(encodeTaskMessage(msg)) && holder === msg.id;
+    return sameTask(stored, msg) && holder === msg.id;
   }
+}
+
+/** What one attempt of ReplicaWaiter.create got back. */
+interface Attempt {
+  /** The script's code; undefined when its reply was lost with the connection. */
+  res: unknown;
+  /** The reads after the script show our task (only with `check`). */
+  ours: boolean;
+  acked?: number | undefined;
+  wanted?: number | undefined;
+  uncertain: boolean;
+}
+
+/**
+ * `stored` (a task hash's msg) is msg, possibly processed since: a worker rewrites the message
+ * when the task is retried (retried, error_msg, last_failed_at) or completed with retention
+ * (completed_at); every other field is ours byte for byte.
+ */
+function sameTask(stored: Buffer | null | undefined, msg: TaskMessage): boolean {
+  if (!stored) return false;
+  const mine = encodeTaskMessage(msg);
+  if (stored.equals(mine)) return true;
+  let theirs: TaskMessage;
+  try {
+    theirs = decodeTaskMessage(stored);
+  } catch {
+    return false;
+  }
+  const unprocessed = {...theirs, retried: msg.retried, errorMsg: msg.errorMsg, lastFailedAt: msg.lastFailedAt, completedAt: msg.completedAt};
+  return encodeTaskMessage(unprocessed).equals(mine);
 }
