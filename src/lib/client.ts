@@ -23,17 +23,22 @@ export interface ClientOptions {
    * ReplicationTimeoutError: the task may or may not be stored (retrying with the same taskId is
    * safe). With `min-replicas-to-write 1` on the Redis servers this keeps acknowledged enqueues
    * through a Sentinel failover (README, Redis Cluster and Sentinel). Costs one replication
-   * round trip per enqueue. `replicas` >= 1; `timeout` > 0 (ms or '1s').
+   * round trip per enqueue (enqueues made meanwhile share the next one). `replicas`: a number
+   * >= 1, or 'all': every replica the master has (INFO replication `connected_slaves`; a replica
+   * that leaves is still waited for during 30 s, so a planned switchover loses nothing); with
+   * more than one replica only 'all' (or their number) keeps every acknowledged enqueue through
+   * a `SENTINEL FAILOVER`. `timeout` > 0 (ms or '1s'): the longest an enqueue waits, also while
+   * Redis is unreachable (then ReplicationTimeoutError, reason 'no-reply').
    */
-  waitForReplicas?: {replicas: number; timeout: Duration};
+  waitForReplicas?: {replicas: number | 'all'; timeout: Duration};
 }
 
 /** ClientOptions.waitForReplicas, checked, as the broker takes it. */
 function replicaWait(opt: ClientOptions['waitForReplicas']): ReplicaWait | undefined {
   if (opt === undefined) return undefined;
   if (typeof opt !== 'object' || opt === null) throw new ValidationError('waitForReplicas must be {replicas, timeout}');
-  if (!Number.isInteger(opt.replicas) || opt.replicas < 1) {
-    throw new ValidationError(`waitForReplicas.replicas must be a whole number >= 1, got ${String(opt.replicas)}`);
+  if (opt.replicas !== 'all' && (!Number.isInteger(opt.replicas) || opt.replicas < 1)) {
+    throw new ValidationError(`waitForReplicas.replicas must be 'all' or a whole number >= 1, got ${String(opt.replicas)}`);
   }
   const timeoutMs = Math.ceil(toMs(opt.timeout, 'waitForReplicas.timeout'));
   // WAIT n 0 would block the connection until enough replicas answer, possibly forever.

@@ -175,20 +175,25 @@ export class WaitTimeoutError extends AsynqError {
 
 /**
  * `waitForReplicas`: the write was sent, but fewer replicas than asked acknowledged it before the
- * WAIT timeout (`acknowledged` < `wanted`), or the connection to Redis was re-established while
- * waiting (`acknowledged` null: the WAIT reply was not about this write). The write may or may not
- * be stored: a failover can still discard it. Retrying with the same task ID is safe.
+ * WAIT timeout (`acknowledged` < `wanted`), or `acknowledged` is null: the connection to Redis was
+ * re-established while waiting (reason 'reconnected': the WAIT reply was not about this write), or
+ * no reply came within the timeout (reason 'no-reply': Redis unreachable, a failover under way).
+ * The write may or may not be stored: a failover can still discard it. Retrying with the same
+ * task ID is safe.
  */
 export class ReplicationTimeoutError extends AsynqError {
   readonly code = 'REPLICATION_TIMEOUT';
   constructor(
     readonly queue: string, readonly taskId: string | undefined,
     readonly acknowledged: number | null, readonly wanted: number, readonly timeoutMs: number,
+    readonly reason: 'replicas' | 'reconnected' | 'no-reply' = acknowledged === null ? 'reconnected' : 'replicas',
   ) {
     const what = taskId === undefined ? `registering queue "${queue}"` : `task ${taskId} in queue "${queue}"`;
-    const why = acknowledged === null
-      ? 'the connection to Redis was re-established while waiting for replicas'
-      : `${acknowledged} of ${wanted} replica(s) acknowledged the write within ${timeoutMs}ms`;
+    const why = reason === 'no-reply'
+      ? `no reply from Redis within ${timeoutMs}ms`
+      : acknowledged === null
+        ? 'the connection to Redis was re-established while waiting for replicas'
+        : `${acknowledged} of ${wanted} replica(s) acknowledged the write within ${timeoutMs}ms`;
     super(`${what}: ${why}; it may or may not be stored`);
   }
 }

@@ -11,6 +11,8 @@ import * as keys from '../../src/lib/base/keys.js';
 import {Client} from '../../src/lib/client.js';
 import {DuplicateTaskError, ReplicationTimeoutError, TaskIdConflictError, ValidationError} from '../../src/lib/errors.js';
 import {Task} from '../../src/lib/task.js';
+import {RDB} from '../../src/lib/broker/rdb.js';
+import type {TaskMessage} from '../../src/lib/base/codec.js';
 import {startRedisServer, type RedisServer} from '../support/redis-server.js';
 import {startTcpProxy} from '../support/tcp-proxy.js';
 import {waitFor} from '../support/wait.js';
@@ -196,6 +198,33 @@ describe('a write resent by ioredis after a lost reply', () => {
     await expect(client.enqueue(new Task('t', 'p', {taskId: 'same'}))).rejects.toBeInstanceOf(TaskIdConflictError);
     await client.enqueue(new Task('t', 'p', {taskId: 'uniq', unique: '1h'}));
     await expect(client.enqueue(new Task('t', 'p', {taskId: 'uniq', unique: '1h'}))).rejects.toBeInstanceOf(DuplicateTaskError);
+  });
+
+  it('is recognised as our own when a worker processed the task before the resend ran (retention, retried)', async () => {
+    const proxy = track(await startTcpProxy(master));
+    // Reconnect 300 ms after the cut: room for the worker below to act before the resend.
+    const redisOptions = {retryStrategy: () => 300};
+    const worker = new RDB(master.client());
+    for (const wait of [undefined, {replicas: 1, timeout: 2000}]) {
+      const client = track(new Client({addr: `127.0.0.1:${proxy.port}`, redisOptions}, wait ? {waitForReplicas: wait} : {}));
+      const tag = wait ? 'wait' : 'plain';
+      await client.enqueue(new Task('t', null, {taskId: `${tag}-warm`, queue: 'worked'}));
+      expect((await worker.dequeue(['worked']))?.msg.id).toBe(`${tag}-warm`);
+      for (const [id, finish] of [
+        [`${tag}-completed`, (msg: TaskMessage) => worker.markAsComplete(msg)],
+        [`${tag}-retried`, (msg: TaskMessage) => worker.retry(msg, new Date(Date.now() + 3_600_000), 'boom', true)],
+      ] as const) {
+        const cut = proxy.cutNextReply();
+        const enqueued = client.enqueue(new Task('t', 'p', {taskId: id, queue: 'worked', retention: '1h'}));
+        await cut;
+        // Stored; its reply lost. A worker takes it and finishes it (message rewritten) before
+        // ioredis resends the script, which then meets a task with other bytes under our ID.
+        const got = await worker.dequeue(['worked']);
+        expect(got?.msg.id).toBe(id);
+        await finish(got!.msg);
+        await expect(enqueued, id).resolves.toMatchObject({id});
+      }
+    }
   });
 
   it('a different task under the same ID is a conflict even after a reconnect', async () => {

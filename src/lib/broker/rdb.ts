@@ -91,10 +91,10 @@ export class RDB {
     const wait = this.#writes.wait;
     if (wait) {
       await this.session.run(op, async () => {
-        const {replies: [[err]], acked, uncertain} = await this.#writes.exec(wait, (p) => p.sadd(keys.allQueues, qname));
-        if (err) throw err;
-        if (uncertain || acked < wait.replicas) {
-          throw new ReplicationTimeoutError(qname, undefined, uncertain ? null : acked, wait.replicas, wait.timeoutMs);
+        const {replies: [[err]], acked, wanted, uncertain} = await this.#writes.exec({key: keys.allQueues, queue: qname}, (p) => p.sadd(keys.allQueues, qname));
+        if (err && !uncertain) throw err;
+        if (uncertain || acked < wanted) {
+          throw new ReplicationTimeoutError(qname, undefined, uncertain ? null : acked, wanted, wait.timeoutMs);
         }
       });
     } else {
@@ -242,12 +242,16 @@ export class RDB {
         if (wait) {
           // An uncertain WAIT (connection changed) is not trusted: the batch is written again
           // (existing IDs are skipped) and that WAIT decides, as for a single enqueue.
-          let r = await this.#writes.exec(wait, (p) => add(p, 'pipeEval'));
-          if (r.uncertain) r = await this.#writes.exec(wait, (p) => add(p, 'pipeEval'));
+          // Both attempts within one timeout; no reply by then → each item gets ReplicationTimeoutError.
+          const first = items[batch[0]!]!.msg;
+          const target = {key: keys.pendingKey(first.queue), queue: first.queue};
+          const deadline = Date.now() + wait.timeoutMs;
+          let r = await this.#writes.exec(target, (p) => add(p, 'pipeEval'), deadline);
+          if (r.uncertain) r = await this.#writes.exec(target, (p) => add(p, 'pipeEval'), deadline);
           replies = r.replies;
-          if (r.uncertain || r.acked < wait.replicas) {
+          if (r.uncertain || r.acked < r.wanted) {
             unreplicated = (i) => new ReplicationTimeoutError(items[i]!.msg.queue, items[i]!.msg.id,
-              r.uncertain ? null : r.acked, wait.replicas, wait.timeoutMs);
+              r.uncertain ? null : r.acked, r.wanted, wait.timeoutMs);
           }
         } else {
           const pipeline = this.client.pipeline();
@@ -262,7 +266,10 @@ export class RDB {
       } catch (err) {
         const failure = brokerError(op, err);
         for (const i of batch) {
-          results[i] = failure;
+          const {queue, id} = items[i]!.msg;
+          results[i] = failure instanceof ReplicationTimeoutError
+            ? new ReplicationTimeoutError(queue, id, failure.acknowledged, failure.wanted, failure.timeoutMs, failure.reason)
+            : failure;
           this.forgetQueue(items[i]!.msg.queue);
         }
       }
