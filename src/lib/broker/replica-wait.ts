@@ -139,16 +139,21 @@ export class ReplicaWaiter {
     const fresh = deadline === undefined && !l.busy;
     const due = deadline ?? Date.now() + this.#waitOpts().timeoutMs;
     return new Promise<WaitedReplies>((resolve, reject) => {
+      // eslint-disable-next-line prefer-const -- assigned once the item it clears exists
       let timer: NodeJS.Timeout | undefined;
       const item: Pending = {
         target, add, deadline: due, fresh, settled: false,
         resolve: (r) => {
           clearTimeout(timer);
-          if (!item.settled) (item.settled = true), resolve(r);
+          if (item.settled) return;
+          item.settled = true;
+          resolve(r);
         },
         reject: (err) => {
           clearTimeout(timer);
-          if (!item.settled) (item.settled = true), reject(err);
+          if (item.settled) return;
+          item.settled = true;
+          reject(err);
         },
       };
       timer = setTimeout(() => item.reject(this.#noReply(target)), due - Date.now() + REPLY_GRACE_MS);
