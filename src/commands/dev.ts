@@ -24,6 +24,8 @@ export interface DevResult {
 /** How long a stopping redis-server may take to write its data before it is killed. */
 const STOP_TIMEOUT_MS = 60_000;
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** A signal this soon after the first is the same Ctrl-C delivered twice, not a second one. */
+const REPEAT_MS = 1_000;
 
 export default class Dev extends AsynqCommand {
   static override handlesSignals = true;
@@ -35,7 +37,7 @@ export default class Dev extends AsynqCommand {
 
 While it runs, every other asynq command that is not told where Redis is (no --uri or other connection flag, no ASYNQ_REDIS_URL or REDIS_URL, no server in the config file) connects to it: the state directory holds ${STATE_FILE} with its port and this command's PID, read only while that PID is alive. Other programs (your own client and server code) get the address it prints, e.g. REDIS_URL=redis://127.0.0.1:6379.
 
-Ctrl-C (SIGINT), SIGTERM or SIGHUP: stop redis-server (SIGTERM: it writes its data and exits), wait for it, remove ${STATE_FILE}, exit 0; a second signal exits at once (130) while redis-server finishes on its own.
+Ctrl-C (SIGINT), SIGTERM or SIGHUP: stop redis-server (SIGTERM: it writes its data and exits), wait for it, remove ${STATE_FILE}, exit 0; a second signal (a second or more later) exits at once (130) while redis-server finishes on its own.
 
 Exit 5 when redis-server is not installed (the message gives the install command) or does not start; exit 4 when another asynq dev already runs for the same state directory, or --port names a port in use.`;
 
@@ -138,9 +140,13 @@ Exit 5 when redis-server is not installed (the message gives the install command
   #untilStopped(redis: StartedRedis, dir: string): Promise<NodeJS.Signals> {
     return new Promise((resolve, reject) => {
       let count = 0;
+      let first = 0;
       this.#onSignal = (sig: NodeJS.Signals): void => {
+        // Under `npx asynq dev` one Ctrl-C arrives twice: from the terminal and forwarded by npm.
+        if (count > 0 && Date.now() - first < REPEAT_MS) return;
         // A second signal: exit now; redis-server already has its SIGTERM and finishes writing on its own.
         if (++count > 1) process.exit(ExitCode.SIGINT);
+        first = Date.now();
         resolve(sig);
       };
       for (const s of STOP_SIGNALS) process.on(s, this.#onSignal);

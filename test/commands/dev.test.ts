@@ -43,10 +43,10 @@ describe('asynq dev', {timeout: 90_000}, () => {
       await waitFor(async () => (await stats(dir)).aggregate.processed === 2, 'both tasks processed', 10_000);
     } finally {
       worker.child.kill('SIGTERM');
-      await worker.exited;
+      expect(await worker.exited).toBe(0);
     }
 
-    dev.child.kill('SIGINT');
+    dev.ctrlC();
     expect(await dev.exited).toBe(0);
     expect(processAlive(dev.redisPid)).toBe(false);
     expect(existsSync(join(dir, 'dev.json'))).toBe(false);

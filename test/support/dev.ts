@@ -17,14 +17,10 @@ import {BIN, cliEnv, ROOT, runCli} from './cli.js';
 import {processAlive} from './process.js';
 import {waitFor} from './wait.js';
 
-export interface DevProcess {
-  child: ChildProcessWithoutNullStreams;
+export interface DevProcess extends Spawned {
   dir: string;
   port: number;
   redisPid: number;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
 }
 
 const started: DevProcess[] = [];
@@ -42,27 +38,48 @@ export function devEnv(dir: string, extra: Record<string, string | undefined> = 
   return {ASYNQ_DEV_DIR: dir, ASYNQ_DEV_PORT: '0', ...extra};
 }
 
-/** Spawns `node bin/run.js ARGS` (cwd `cwd`) with the dev environment and collects its output. */
-export function spawnCli(args: string[], env: Record<string, string | undefined>, cwd = ROOT) {
-  const child = spawn(process.execPath, [BIN, ...args], {cwd, env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe']});
+export interface Spawned {
+  child: ChildProcessWithoutNullStreams;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the exit status once the process has exited. */
+  exited: Promise<number | null>;
+  /** SIGINT to the whole process group, as a terminal's Ctrl-C sends it. */
+  ctrlC: () => void;
+}
+
+/** `node bin/run.js`, or `npx asynq` as the README writes it (run in the repository root). */
+export const NODE_BIN = [process.execPath, BIN];
+export const NPX_ASYNQ = ['npx', 'asynq'];
+
+const spawned: Spawned[] = [];
+
+/**
+ * Spawns `asynq ARGS` (through `launcher`) in its own process group, as a shell starts a
+ * foreground job, with the dev environment; collects its output.
+ */
+export function spawnCli(args: string[], env: Record<string, string | undefined>, launcher = NODE_BIN): Spawned {
+  const child = spawn(launcher[0]!, [...launcher.slice(1), ...args], {cwd: ROOT, env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe'], detached: true});
   let out = '';
   let err = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr.on('data', (b: Buffer) => (err += b.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return {child, stdout: () => out, stderr: () => err, exited};
+  const p = {child, stdout: () => out, stderr: () => err, exited, ctrlC: () => process.kill(-child.pid!, 'SIGINT')};
+  spawned.push(p);
+  return p;
 }
 
 /** Starts `asynq dev` (plus ARGS) on `dir` and waits for its ready line. */
-export async function startDev(dir: string, args: string[] = [], env: Record<string, string | undefined> = {}): Promise<DevProcess> {
-  const p = spawnCli(['dev', ...args], devEnv(dir, env));
+export async function startDev(dir: string, args: string[] = [], env: Record<string, string | undefined> = {}, launcher = NODE_BIN): Promise<DevProcess> {
+  const p = spawnCli(['dev', ...args], devEnv(dir, env), launcher);
   const ready = await Promise.race([
     waitFor(() => /ready on 127\.0\.0\.1:(\d+) \(redis-server pid (\d+)\)/.exec(p.stdout()), () => `asynq dev to be ready; stdout:\n${p.stdout()}\nstderr:\n${p.stderr()}`, 20_000),
     p.exited.then((code) => {
       throw new Error(`asynq dev exited with ${code} before it was ready:\n${p.stdout()}${p.stderr()}`);
     }),
   ]);
-  const dev = {...p, dir, port: Number(ready[1]), redisPid: Number(ready[2])};
+  const dev: DevProcess = {...p, dir, port: Number(ready[1]), redisPid: Number(ready[2])};
   expect(dev.port).not.toBe(6379);
   started.push(dev);
   return dev;
@@ -75,13 +92,20 @@ export async function checkFindsDev(dev: DevProcess): Promise<void> {
   expect((JSON.parse(r.stdout) as {redis: {tcp_port: string}}).redis.tcp_port).toBe(String(dev.port));
 }
 
-/** Kills whatever is left (asynq dev, its redis-server) and removes the state directories. */
+/** Kills whatever is left (asynq dev and other spawned commands, the dev redis-servers) and removes the state directories. */
 export async function cleanupDev(): Promise<void> {
-  for (const d of started.splice(0)) {
-    if (d.child.exitCode === null && d.child.signalCode === null) {
-      d.child.kill('SIGTERM');
-      await Promise.race([d.exited, new Promise((r) => setTimeout(r, 10_000))]);
+  for (const p of spawned.splice(0)) {
+    if (p.child.exitCode === null && p.child.signalCode === null) {
+      try {
+        process.kill(-p.child.pid!, 'SIGTERM');
+      } catch { /* the group is gone */ }
+      await Promise.race([p.exited, new Promise((r) => setTimeout(r, 10_000))]);
+      try {
+        process.kill(-p.child.pid!, 'SIGKILL');
+      } catch { /* the group is gone */ }
     }
+  }
+  for (const d of started.splice(0)) {
     if (processAlive(d.redisPid)) {
       process.kill(d.redisPid, 'SIGKILL');
       await waitFor(() => !processAlive(d.redisPid), `redis-server ${d.redisPid} to go`, 5_000);
