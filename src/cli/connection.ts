@@ -1,6 +1,7 @@
 /**
  * Where the `asynq` CLI connects: flags, then ASYNQ_REDIS_URL / REDIS_URL, then the config file
- * (--config, default ~/.asynq.yml with Go asynq CLI's keys), then 127.0.0.1:6379.
+ * (--config, default ~/.asynq.yml with Go asynq CLI's keys), then a running `asynq dev`
+ * (dev-server.ts readDevState), then 127.0.0.1:6379.
  *
  * Rules (documented in the README "Command line" section and in man/asynq.1):
  *  1. Each setting comes from the first source that sets it, in that order.
@@ -14,6 +15,10 @@
  *     redis-sentinel:// URI (parsed by redis.ts parseRedisURI). db/username/password/tls set
  *     next to a URI override the URI's own parts (for redis-sentinel://, the URI's password is
  *     the sentinels' and --password the master's, as in Go).
+ *  5. When no source names the server, the address of a running `asynq dev` (its state file
+ *     dev.json, only while its PID is alive) replaces the default 127.0.0.1:6379; the settings
+ *     the sources did give (db, username, password, tls) still apply, as they would to the default.
+ *     `--cluster` (or `cluster: true`) alone keeps Go's cluster default instead.
  *
  * The result is the engine's RedisConnOpt (an option object), ready for createRedisClient/Inspector.
  * Pure: the environment, home directory and file reader are parameters, so tests need no mocks.
@@ -23,6 +28,7 @@ import {homedir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {parse as parseYaml} from 'yaml';
 import {ValidationError} from '../lib/errors.js';
+import {pidAlive, readDevState} from './dev-server.js';
 import {parseRedisURI, type RedisClientOpt, type RedisClusterClientOpt, type RedisFailoverClientOpt} from '../lib/redis.js';
 
 /** Connection flags as parsed by oclif (see flags.ts connectionFlags). */
@@ -44,7 +50,7 @@ export type CliConnection = RedisClientOpt | RedisFailoverClientOpt | RedisClust
 
 export interface ResolvedConnection {
   conn: CliConnection;
-  /** Which source named the server: 'flags', 'ASYNQ_REDIS_URL', 'REDIS_URL', the config file path, or 'default'. */
+  /** Which source named the server: 'flags', 'ASYNQ_REDIS_URL', 'REDIS_URL', the config file path, 'asynq dev (<state file>)', or 'default'. */
   source: string;
   /** The config file that was read, if any. */
   configFile?: string;
@@ -55,6 +61,8 @@ export interface ResolveContext {
   homeDir?: string;
   /** Reads a file; returns undefined when it does not exist. */
   readFile?: (path: string) => string | undefined;
+  /** Whether a process is alive (for the `asynq dev` state file). */
+  pidAlive?: (pid: number) => boolean;
 }
 
 export const DEFAULT_ADDR = '127.0.0.1:6379';
@@ -246,10 +254,15 @@ export function resolveConnection(flags: ConnectionFlags, context: ResolveContex
     env: context.env ?? process.env,
     homeDir: context.homeDir ?? homedir(),
     readFile: context.readFile ?? readFileIfExists,
+    pidAlive: context.pidAlive ?? pidAlive,
   };
   const config = configLayer(flags, ctx);
   const layers = [flagLayer(flags), envLayer(ctx.env), config].filter((l): l is Layer => l !== undefined);
-  const namedAt = layers.findIndex(namesServer);
+  let namedAt = layers.findIndex(namesServer);
+  if (namedAt === -1 && !layers.some((l) => l.cluster)) {
+    const dev = readDevState(ctx.env, ctx.homeDir, ctx.readFile, ctx.pidAlive);
+    if (dev !== undefined) namedAt = layers.push({source: `asynq dev (${dev.file})`, uri: `${dev.state.host ?? '127.0.0.1'}:${dev.state.port}`}) - 1;
+  }
   const used = namedAt === -1 ? layers : layers.slice(0, namedAt + 1);
   const m: Layer = {source: namedAt === -1 ? 'default' : used[namedAt]!.source};
   for (const k of SETTINGS) {

@@ -31,8 +31,8 @@ export const EXIT_STATUS: readonly {readonly code: ExitCode; readonly meaning: s
   {code: ExitCode.INTERNAL, meaning: 'enqueue --wait: the task failed (ended archived); otherwise an unexpected internal error (a bug), the stack printed with --debug or DEBUG=1'},
   {code: ExitCode.USAGE, meaning: 'usage: bad flag or argument, invalid payload JSON or cron spec, missing --force or no TTY'},
   {code: ExitCode.NOT_FOUND, meaning: 'not found: queue, task, group or cron entry'},
-  {code: ExitCode.CONFLICT, meaning: 'conflict or precondition: task ID exists, duplicate unique task, queue not empty, wrong task state'},
-  {code: ExitCode.REDIS_UNAVAILABLE, meaning: 'Redis unavailable: connection refused, authentication, timeout, CLUSTERDOWN'},
+  {code: ExitCode.CONFLICT, meaning: 'conflict or precondition: task ID exists, duplicate unique task, queue not empty, wrong task state; asynq dev already running for its state directory, or its --port in use'},
+  {code: ExitCode.REDIS_UNAVAILABLE, meaning: 'Redis unavailable: connection refused, authentication, timeout, CLUSTERDOWN; asynq dev: redis-server not installed or not starting'},
   {code: ExitCode.WAIT_TIMEOUT, meaning: '--wait/--timeout elapsed before the task finished'},
   {code: ExitCode.SIGINT, meaning: 'interrupted by SIGINT (Ctrl-C) in a one-shot command'},
 ];
