@@ -1,12 +1,11 @@
 import {homedir} from 'node:os';
 import {join} from 'node:path';
 import {Flags} from '@oclif/core';
-import {AsynqCommand} from '../cli/base-command.js';
+import {AsynqCommand} from '../cli/command.js';
 import {
   anyFreePort, claimStateFile, DEV_DEFAULT_PORT, DEV_DIR_ENV, DEV_HOST, DEV_PORT_ENV, devStateDir, parsePort, portFree, portRace,
   REDIS_SERVER_ENV, redisServerVersion, removeStateFile, startRedis, STATE_FILE, stopLeftover, writeStateFile, type StartedRedis,
 } from '../cli/dev-server.js';
-import {ExitCode} from '../cli/exit-codes.js';
 import {globalFlags} from '../cli/flags.js';
 import {FailedPreconditionError, RedisUnavailableError} from '../lib/errors.js';
 
@@ -23,9 +22,7 @@ export interface DevResult {
 
 /** How long a stopping redis-server may take to write its data before it is killed. */
 const STOP_TIMEOUT_MS = 60_000;
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /** A signal this soon after the first is the same Ctrl-C delivered twice, not a second one. */
-const REPEAT_MS = 1_000;
 
 export default class Dev extends AsynqCommand {
   static override handlesSignals = true;
@@ -37,7 +34,7 @@ export default class Dev extends AsynqCommand {
 
 While it runs, every other asynq command that is not told where Redis is (no --uri or other connection flag, no ASYNQ_REDIS_URL or REDIS_URL, no server in the config file) connects to it: the state directory holds ${STATE_FILE} with its port and this command's PID, read only while that PID is alive. Other programs (your own client and server code) get the address it prints, e.g. REDIS_URL=redis://127.0.0.1:6379.
 
-Ctrl-C (SIGINT), SIGTERM or SIGHUP: stop redis-server (SIGTERM: it writes its data and exits), wait for it, remove ${STATE_FILE}, exit 0; a second signal (a second or more later) exits at once (130) while redis-server finishes on its own.
+Ctrl-C (SIGINT), SIGTERM or SIGHUP: stop redis-server (SIGTERM: it writes its data and exits), wait for it, remove ${STATE_FILE}, exit 0; a second SIGINT or SIGTERM exits at once (130) while redis-server finishes on its own.
 
 Exit 5 when redis-server is not installed (the message gives the install command) or does not start; exit 4 when another asynq dev already runs for the same state directory, or --port names a port in use.`;
 
@@ -114,7 +111,6 @@ Exit 5 when redis-server is not installed (the message gives the install command
       say(`redis-server stopped${exit.code === 0 ? '' : ` (${exit.signal ?? `exit ${exit.code}`})`}; its data stays in ${dir} for the next asynq dev.`);
       return {url, port: redis.port, dir, redisVersion: version, redisPid: redis.child.pid!};
     } finally {
-      for (const s of STOP_SIGNALS) if (this.#onSignal) process.off(s, this.#onSignal);
       process.off('exit', onExit);
       onExit();
     }
@@ -136,28 +132,20 @@ Exit 5 when redis-server is not installed (the message gives the install command
     ].join('\n');
   }
 
-  /** Resolves with the signal that asks to stop; rejects if redis-server exits on its own. */
-  #untilStopped(redis: StartedRedis, dir: string): Promise<NodeJS.Signals> {
-    return new Promise((resolve, reject) => {
-      let count = 0;
-      let first = 0;
-      this.#onSignal = (sig: NodeJS.Signals): void => {
-        // Under `npx asynq dev` one Ctrl-C arrives twice: from the terminal and forwarded by npm.
-        if (count > 0 && Date.now() - first < REPEAT_MS) return;
-        // A second signal: exit now; redis-server already has its SIGTERM and finishes writing on its own.
-        if (++count > 1) process.exit(ExitCode.SIGINT);
-        first = Date.now();
-        resolve(sig);
-      };
-      for (const s of STOP_SIGNALS) process.on(s, this.#onSignal);
-      void redis.exited.then(({code, signal}) => {
-        if (count > 0) return;
-        reject(new RedisUnavailableError(`redis-server (pid ${redis.child.pid}) exited on its own (${signal ?? `exit ${code}`})`, {
-          actions: [`see ${join(dir, 'redis.log')}`],
-        }));
+  /**
+   * Resolves with the signal that asks to stop (SIGINT, SIGTERM, or SIGHUP: the terminal closed);
+   * rejects if redis-server exits on its own. The command's lifecycle owns the signals: a second
+   * SIGINT/SIGTERM ends the command with 130 while redis-server finishes on its own.
+   */
+  #untilStopped(redis: StartedRedis, dir: string): Promise<string> {
+    let hangUp!: (sig: string) => void;
+    const hungUp = new Promise<string>((resolve) => (hangUp = resolve));
+    const {stopped} = this.lifecycle.untilStopped({reload: async () => hangUp('SIGHUP')});
+    const died = redis.exited.then(({code, signal}) => {
+      throw new RedisUnavailableError(`redis-server (pid ${redis.child.pid}) exited on its own (${signal ?? `exit ${code}`})`, {
+        actions: [`see ${join(dir, 'redis.log')}`],
       });
     });
+    return Promise.race([stopped, hungUp, died]);
   }
-
-  #onSignal?: (sig: NodeJS.Signals) => void;
 }

@@ -3,7 +3,7 @@
  * temporary state directory; the other commands find it through dev.json without any connection
  * flag; Ctrl-C stops it and removes the file; data survives a restart; the error cases.
  */
-import {existsSync, mkdtempSync, readFileSync, symlinkSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync} from 'node:fs';
 import {createServer, type Server} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
