@@ -16,6 +16,7 @@ export {
   QueueNotEmptyError, FailedPreconditionError, RedisCommandError, RedisUnavailableError, InternalError,
   TaskFailedError, WaitTimeoutError, ReplicationTimeoutError, ServerStateError, ServerClosedError, HandlerNotFoundError,
   SkipRetry, RevokeTask, DeadlineExceededError, CanceledError, HandlerPanicError,
+  BadDataError, DecodeError, WrongTypeError, isBadData,
   type ErrorCode,
 } from './errors.js';
 export {
