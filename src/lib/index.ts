@@ -21,7 +21,7 @@ export {
 } from './errors.js';
 export {
   Inspector, BULK_STATES, type InspectorOptions, type QueueInfo, type DailyStats, type GroupInfo, type ServerInfo, type WorkerInfo,
-  type SchedulerEntry, type SchedulerEnqueueEvent, type ClusterNode, type RedisServerInfo, type Pagination, type ListTasksOptions, type BulkAction,
+  type SchedulerEntry, type SchedulerEnqueueEvent, type ClusterNode, type RedisServerInfo, type Pagination, type ListTasksOptions, type BulkAction, type BadTask,
 } from './inspector.js';
 export {Server, type ServerOptions} from './server.js';
 export {ServeMux, notFoundHandler} from './servemux.js';
