@@ -52,8 +52,12 @@ It reads a fixed number of keys per queue (memory usage is sampled), so it is ch
     const aggregate = {...sums, timestamp: (infos[0]?.timestamp ?? this.now).toISOString()};
     const result: StatsResult = {aggregate, queues: infos.map(queueInfoJson), redis: info, ...(broken.length > 0 ? {brokenQueues: broken} : {})};
     if (!this.jsonEnabled()) this.log(this.#render(result, inspector.isCluster));
-    for (const b of broken) this.warn(`queue "${b.queue}" left out: bad data in Redis: ${b.error}`);
-    if (broken.length > 0) process.exitCode = ExitCode.BAD_DATA;
+    for (const b of broken) this.logToStderr(`Warning: queue "${b.queue}" left out: bad data in Redis: ${b.error}`);
+    if (broken.length > 0) {
+      // The rest is shown as usual; then exit 6 (oclif prints no --json result for a command that exits).
+      if (this.jsonEnabled()) this.logJson(result);
+      this.exit(ExitCode.BAD_DATA);
+    }
     return result;
   }
 

@@ -38,8 +38,12 @@ export default class TaskList extends InspectCommand {
       this.log(taskTable(state, tasks, this.now, this.timeZone));
     }
     // Tasks of the page that cannot be read are left out, named on stderr, and the exit status is 6.
-    for (const b of bad) this.warn(`task ${b.id} in queue "${b.queue}" left out: bad data in Redis: ${b.reason}`);
-    if (bad.length > 0) process.exitCode = ExitCode.BAD_DATA;
-    return tasks.map(taskJson);
+    for (const b of bad) this.logToStderr(`Warning: task ${b.id} in queue "${b.queue}" left out: bad data in Redis: ${b.reason}`);
+    const result = tasks.map(taskJson);
+    if (bad.length > 0) {
+      if (this.jsonEnabled()) this.logJson(result);
+      this.exit(ExitCode.BAD_DATA);
+    }
+    return result;
   }
 }
