@@ -158,3 +158,21 @@ describe('Recoverer: one corrupt leased task does not stop recovery', () => {
     expect(logger.lines).toContainEqual(['error', expect.stringMatching(/^recoverer: queue "broken" skipped: rdb\.ListLeaseExpired: WRONGTYPE/)]);
   });
 });
+
+describe('a task moved aside can be deleted, or run again once repaired', () => {
+  it('task delete removes the hash, the corrupt entry and its reason; task run puts it back into pending', async () => {
+    const {Inspector} = await import('../../src/lib/inspector.js');
+    const rdb = new RDB(r.redis, {clock: new SimulatedClock(T0)});
+    await rdb.registerQueue('default');
+    for (const id of ['del', 'fix']) await r.redis.hset(keys.taskKey('default', id), 'msg', Buffer.from([0xff]), 'state', 'pending');
+    await r.redis.lpush(keys.pendingKey('default'), 'del', 'fix');
+    expect(await rdb.dequeue(['default'])).toBeNull();
+    const insp = new Inspector(r.redis);
+    await insp.deleteTask('default', 'del');
+    expect(await r.redis.exists(keys.taskKey('default', 'del'))).toBe(0);
+    await r.redis.hset(keys.taskKey('default', 'fix'), 'msg', encodeTaskMessage(makeMsg('fix')));
+    await insp.runTask('default', 'fix');
+    expect(await corrupt()).toEqual({ids: [], reasons: {}});
+    expect((await rdb.dequeue(['default']))!.msg.id).toBe('fix');
+  });
+});

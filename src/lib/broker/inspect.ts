@@ -381,6 +381,12 @@ export class RDBInspector {
       [-1]: () => new FailedPreconditionError('task is already running'),
       [-2]: () => new FailedPreconditionError('task is already in pending state'),
     });
+    await this.#forgetCorrupt(op, qname, id);
+  }
+
+  /** A task run or deleted from the corrupt zset (state "corrupt") leaves no reason behind (a separate command). */
+  async #forgetCorrupt(op: Op, qname: string, id: string): Promise<void> {
+    await this.#s.run(op, () => this.#s.client.hdel(keys.corruptReasonsKey(qname), id));
   }
 
   runAllScheduled(qname: string): Promise<number> {
@@ -444,7 +450,7 @@ export class RDBInspector {
       [id, keys.queueKeyPrefix(qname), keys.groupKeyPrefix(qname)]);
     taskOutcome(op, qname, id, n, {
       [-1]: () => new FailedPreconditionError('cannot delete task in active state. use CancelProcessing instead.'),
-    });
+    });    await this.#forgetCorrupt(op, qname, id);
   }
 
   deleteAllPending(qname: string): Promise<number> {

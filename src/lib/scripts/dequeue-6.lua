@@ -23,9 +23,16 @@
     {id, msg}          the dequeued task: its id and encoded TaskMessage
     {id, nil, reason}  the oldest pending id was moved aside (nothing leased)
     nil                queue paused or empty
+    error reply "WRONGTYPE <key> holds a <type>, not a <type>" before any write when a key of the
+    queue holds another Redis type
 ]]
+--- @include "includes/keyTypeProblem"
 --- @include "includes/taskKeyProblem"
 --- @include "includes/moveAside"
+local wrong = keyTypeProblem({{KEYS[1], "list"}, {KEYS[3], "list"}, {KEYS[4], "zset"}, {KEYS[5], "zset"}, {KEYS[6], "hash"}})
+if wrong then
+  return wrong
+end
 if redis.call("EXISTS", KEYS[2]) == 1 then
   return nil
 end

@@ -19,8 +19,15 @@
   Output:
     1  moved aside (the task hash, if any, has state "corrupt"; its msg is left as it is)
     0  the id is neither active nor leased any more (another worker or recoverer handled it): nothing written
+    error reply "WRONGTYPE <key> holds a <type>, not a <type>" before any write when a key of the
+    queue holds another Redis type
 ]]
+--- @include "includes/keyTypeProblem"
 --- @include "includes/moveAside"
+local wrong = keyTypeProblem({{KEYS[1], "list"}, {KEYS[2], "zset"}, {KEYS[3], "zset"}, {KEYS[4], "hash"}})
+if wrong then
+  return wrong
+end
 local wasActive = redis.call("LREM", KEYS[1], 0, ARGV[1])
 local wasLeased = redis.call("ZREM", KEYS[2], ARGV[1])
 if wasActive == 0 and wasLeased == 0 then
