@@ -17,6 +17,7 @@ export const ExitCode = {
   NOT_FOUND: 3,
   CONFLICT: 4,
   REDIS_UNAVAILABLE: 5,
+  BAD_DATA: 6,
   // `enqueue --wait` exits 1 when the task failed, as `make` or `test` would.
   TASK_FAILED: 1,
   WAIT_TIMEOUT: 7,
@@ -33,6 +34,7 @@ export const EXIT_STATUS: readonly {readonly code: ExitCode; readonly meaning: s
   {code: ExitCode.NOT_FOUND, meaning: 'not found: queue, task, group or cron entry'},
   {code: ExitCode.CONFLICT, meaning: 'conflict or precondition: task ID exists, duplicate unique task, queue not empty, wrong task state; asynq dev already running for its state directory, or its --port in use'},
   {code: ExitCode.REDIS_UNAVAILABLE, meaning: 'Redis unavailable: connection refused, authentication, timeout, CLUSTERDOWN; asynq dev: redis-server not installed or not starting'},
+  {code: ExitCode.BAD_DATA, meaning: 'bad data in Redis: a key of the wrong type or a task message that does not decode (named in the message); the rest is fine'},
   {code: ExitCode.WAIT_TIMEOUT, meaning: '--wait/--timeout elapsed before the task finished'},
   {code: ExitCode.SIGINT, meaning: 'interrupted by SIGINT (Ctrl-C) in a one-shot command'},
 ];
@@ -44,6 +46,13 @@ function hints<E extends AsynqError>(cls: abstract new (...args: never[]) => E, 
   return (err) => (err instanceof cls ? of(err) : []);
 }
 const inspectTask = (e: {queue: string; taskId?: string}): string[] => (e.taskId === undefined ? [] : [`asynq task inspect --queue ${e.queue} ${e.taskId}`]);
+
+/** Bad data: look at the broken task, or at the key Redis named. */
+const badDataHints: Hints = (err) => {
+  const {queue, taskId} = err as {queue?: string; taskId?: string};
+  if (queue !== undefined && taskId !== undefined) return [`asynq task inspect --queue ${queue} ${taskId}`, `asynq task delete --queue ${queue} ${taskId}`];
+  return [];
+};
 
 /**
  * What the CLI does with every engine error code: the exit status, and the hints printed as
@@ -62,6 +71,7 @@ export const CLI_ERROR_TABLE = {
   REDIS_COMMAND: {exit: ExitCode.REDIS_UNAVAILABLE, hints: none},
   REDIS_UNAVAILABLE: {exit: ExitCode.REDIS_UNAVAILABLE, hints: none},
   INTERNAL: {exit: ExitCode.INTERNAL, hints: none},
+  BAD_DATA: {exit: ExitCode.BAD_DATA, hints: badDataHints},
   TASK_FAILED: {exit: ExitCode.TASK_FAILED, hints: hints(TaskFailedError, inspectTask)},
   WAIT_TIMEOUT: {exit: ExitCode.WAIT_TIMEOUT, hints: hints(WaitTimeoutError, inspectTask)},
   REPLICATION_TIMEOUT: {exit: ExitCode.REDIS_UNAVAILABLE, hints: hints(ReplicationTimeoutError, inspectTask)},
@@ -99,7 +109,7 @@ export function exitCodeFor(err: unknown): ExitCode {
 
 /** The JSON/error `code` for any thrown value (a failed command whose cause is a lost connection: REDIS_UNAVAILABLE). */
 export function errorCodeFor(err: unknown): CliErrorCode {
-  if (err instanceof RedisCommandError && isRedisUnavailable(err.cause)) return 'REDIS_UNAVAILABLE';
+  if (err instanceof RedisCommandError && err.code === 'REDIS_COMMAND' && isRedisUnavailable(err.cause)) return 'REDIS_UNAVAILABLE';
   if (err instanceof AsynqError) return err.code;
   if (isOclifParseError(err)) return 'USAGE';
   if (isRedisUnavailable(err)) return 'REDIS_UNAVAILABLE';

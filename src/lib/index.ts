@@ -16,11 +16,12 @@ export {
   QueueNotEmptyError, FailedPreconditionError, RedisCommandError, RedisUnavailableError, InternalError,
   TaskFailedError, WaitTimeoutError, ReplicationTimeoutError, ServerStateError, ServerClosedError, HandlerNotFoundError,
   SkipRetry, RevokeTask, DeadlineExceededError, CanceledError, HandlerPanicError,
+  BadDataError, DecodeError, WrongTypeError, isBadData,
   type ErrorCode,
 } from './errors.js';
 export {
   Inspector, BULK_STATES, type InspectorOptions, type QueueInfo, type DailyStats, type GroupInfo, type ServerInfo, type WorkerInfo,
-  type SchedulerEntry, type SchedulerEnqueueEvent, type ClusterNode, type RedisServerInfo, type Pagination, type ListTasksOptions, type BulkAction,
+  type SchedulerEntry, type SchedulerEnqueueEvent, type ClusterNode, type RedisServerInfo, type Pagination, type ListTasksOptions, type BulkAction, type BadTask,
 } from './inspector.js';
 export {Server, type ServerOptions} from './server.js';
 export {ServeMux, notFoundHandler} from './servemux.js';

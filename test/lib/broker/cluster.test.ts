@@ -298,6 +298,15 @@ describe('RDB on Redis Cluster', () => {
       expect(await rdb.writeResult(q, `${q}-requeue`, Buffer.from('ok'))).toBe(2);
       expect(await on(q).hget(keys.taskKey(q, `${q}-requeue`), 'result')).toBe('ok');
     }
+    // A corrupt task in each queue: moved aside (dequeue + moveAside scripts) on its queue's node.
+    for (const q of Q) {
+      await on(q).hset(keys.taskKey(q, `${q}-junk`), 'msg', Buffer.from([0xff]), 'state', 'pending');
+      await on(q).rpush(keys.pendingKey(q), `${q}-junk`);
+      const bad: string[] = [];
+      await rdb.dequeue([q], (b) => bad.push(b.id!)); // then takes the next pending task, if any
+      expect(bad).toEqual([`${q}-junk`]);
+      expect(await on(q).zrange(keys.corruptKey(q), 0, -1)).toEqual([`${q}-junk`]);
+    }
   });
 
   it('delivers cancelations through the cluster (pub/sub on a duplicate connection)', async () => {
