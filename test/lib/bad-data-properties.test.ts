@@ -70,7 +70,7 @@ describe('dequeue over corrupt pending tasks (property)', () => {
       const served: string[] = [];
       const bad: BadData[] = [];
       for (;;) {
-        const got = await rdb.dequeue(['default'], (b) => bad.push(b));
+        const got = await rdb.dequeue(['default'], undefined, (b) => bad.push(b));
         if (!got) break;
         served.push(got.msg.id);
       }

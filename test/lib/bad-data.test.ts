@@ -9,11 +9,14 @@ import {encodeTaskMessage} from '../../src/lib/base/codec.js';
 import {RDB, type BadData} from '../../src/lib/broker/rdb.js';
 import {RDBGroups} from '../../src/lib/broker/groups.js';
 import {SimulatedClock, unixSeconds} from '../../src/lib/clock.js';
+import {Aggregator} from '../../src/lib/aggregator.js';
+import {BadDataError} from '../../src/lib/errors.js';
 import {Processor} from '../../src/lib/processor.js';
+import {Task} from '../../src/lib/task.js';
 import {Recoverer} from '../../src/lib/recoverer.js';
 import {recordingLogger} from '../support/logger.js';
 import {useRedis} from '../support/redis.js';
-import {makeMsg, noonToday, seedActive, zsetEntries} from '../support/seed.js';
+import {makeMsg, noonToday, readMsg, seedActive, seedGroup, zsetEntries} from '../support/seed.js';
 import {waitFor} from '../support/wait.js';
 
 const r = useRedis();
@@ -50,7 +53,7 @@ describe('RDB.dequeue: a task that cannot be processed is moved aside', () => {
     await seedCorruptPending();
     await rdb.enqueue(makeMsg('good'));
     const bad: BadData[] = [];
-    const got = await rdb.dequeue(['default'], (b) => bad.push(b));
+    const got = await rdb.dequeue(['default'], undefined, (b) => bad.push(b));
     expect(got!.msg.id).toBe('good');
     expect(bad.map((b) => b.id)).toEqual(['junk', 'dangling', 'str', 'nomsg', 'empty']);
     expect(Object.fromEntries(bad.map((b) => [b.id, b.reason]))).toEqual(REASONS);
@@ -73,7 +76,7 @@ describe('RDB.dequeue: a task that cannot be processed is moved aside', () => {
     await r.redis.hset(keys.taskKey('default', 'a'), 'msg', encodeTaskMessage(makeMsg('b')), 'state', 'pending');
     await r.redis.lpush(keys.pendingKey('default'), 'a');
     const bad: BadData[] = [];
-    expect(await rdb.dequeue(['default'], (b) => bad.push(b))).toBeNull();
+    expect(await rdb.dequeue(['default'], undefined, (b) => bad.push(b))).toBeNull();
     expect(bad).toEqual([{queue: 'default', id: 'a', reason: 'message is of task "b" in queue "default", not of its key'}]);
     expect(await r.redis.exists(keys.activeKey('default'), keys.leaseKey('default'))).toBe(0);
   });
@@ -83,7 +86,7 @@ describe('RDB.dequeue: a task that cannot be processed is moved aside', () => {
     await r.redis.set(keys.pendingKey('broken'), 'not a list');
     await rdb.enqueue(makeMsg('ok', {queue: 'fine'}));
     const bad: BadData[] = [];
-    const got = await rdb.dequeue(['broken', 'fine'], (b) => bad.push(b));
+    const got = await rdb.dequeue(['broken', 'fine'], undefined, (b) => bad.push(b));
     expect(got!.msg.id).toBe('ok');
     expect(bad).toEqual([{queue: 'broken', reason: expect.stringMatching(/^rdb\.Dequeue: WRONGTYPE/)}]);
   });
@@ -174,5 +177,97 @@ describe('a task moved aside can be deleted, or run again once repaired', () => 
     await insp.runTask('default', 'fix');
     expect(await corrupt()).toEqual({ids: [], reasons: {}});
     expect((await rdb.dequeue(['default']))!.msg.id).toBe('fix');
+  });
+});
+
+describe('Aggregator: one corrupt task in a group does not stall the group', () => {
+  /** A corrupt member of group `g` in queue default, added as Go's addToGroupCmd would have. */
+  async function seedCorruptMember(id: string, value: Buffer | string, score: number): Promise<void> {
+    if (typeof value === 'string') await r.redis.set(keys.taskKey('default', id), value);
+    else await r.redis.hset(keys.taskKey('default', id), 'msg', value, 'state', 'aggregating', 'group', 'g');
+    await r.redis.zadd(keys.groupKey('default', 'g'), score, id);
+  }
+
+  it('aggregates the good tasks into one and moves each corrupt one aside with its reason, logged with its id', async () => {
+    const clock = new SimulatedClock(T0);
+    const rdb = new RDB(r.redis, {clock});
+    const logger = recordingLogger();
+    const seen: string[][] = [];
+    const aggregator = new Aggregator({
+      logger, rdb, groups: new RDBGroups(rdb), queues: ['default'], gracePeriodMs: 5000, maxDelayMs: 0, maxSize: 0, clock,
+      groupAggregator: (group, tasks) => {
+        seen.push(tasks.map((t) => t.payload.toString()));
+        return new Task(`${group}:batch`, tasks.map((t) => t.payload.toString()).join(','), {taskId: 'agg'});
+      },
+    });
+    await seedGroup(r.redis, 'g', [{msg: makeMsg('a'), score: T0_S - 10}, {msg: makeMsg('b'), score: T0_S - 8}]);
+    await seedCorruptMember('junk', Buffer.from([0x0a, 0xff]), T0_S - 9);
+    await seedCorruptMember('empty', Buffer.alloc(0), T0_S - 9);
+    await seedCorruptMember('other', encodeTaskMessage(makeMsg('zzz', {groupKey: 'g'})), T0_S - 9);
+    await seedCorruptMember('str', 'not a hash', T0_S - 9);
+    await seedCorruptMember('c', encodeTaskMessage(makeMsg('c', {groupKey: 'g'})), T0_S - 7);
+
+    await aggregator.exec();
+
+    // The good tasks were aggregated into one pending task; the set and the group are gone.
+    expect(seen).toEqual([['{"id":"a"}', '{"id":"b"}', '{"id":"c"}']]);
+    expect(await r.redis.lrange(keys.pendingKey('default'), 0, -1)).toEqual(['agg']);
+    expect((await readMsg(r.redis, 'default', 'agg')).payload.toString()).toBe('{"id":"a"},{"id":"b"},{"id":"c"}');
+    expect(await r.redis.exists(keys.taskKey('default', 'a'), keys.taskKey('default', 'b'), keys.taskKey('default', 'c'))).toBe(0);
+    expect(await r.redis.exists(keys.groupKey('default', 'g'), keys.allAggregationSets('default'))).toBe(0);
+    expect(await r.redis.keys('asynq:{default}:g:g:*')).toEqual([]);
+    // The corrupt ones are in the corrupt zset with their reasons; hashes keep their msg, state=corrupt.
+    const c = await corrupt();
+    expect(c.ids).toEqual(expect.arrayContaining([['junk', T0_S], ['empty', T0_S], ['other', T0_S], ['str', T0_S]]));
+    expect(c.reasons).toEqual({
+      junk: REASONS.junk,
+      empty: 'cannot decode TaskMessage: id is empty',
+      other: 'message is of task "zzz" in queue "default", not of its key',
+      str: 'task key holds a string, not a hash',
+    });
+    expect(await r.redis.hgetallBuffer(keys.taskKey('default', 'junk'))).toEqual({
+      msg: Buffer.from([0x0a, 0xff]), state: Buffer.from('corrupt'), group: Buffer.from('g'),
+    });
+    expect(await r.redis.hget(keys.taskKey('default', 'other'), 'state')).toBe('corrupt');
+    expect(await r.redis.get(keys.taskKey('default', 'str'))).toBe('not a hash');
+    // Each one logged at error level with its id.
+    const errors = logger.lines.filter(([l]) => l === 'error').map(([, m]) => m);
+    for (const id of ['junk', 'empty', 'other', 'str']) {
+      expect(errors.filter((m) => m.startsWith(`aggregator: task id=${id} in queue "default" cannot be processed and was moved aside to asynq:{default}:corrupt: `))).toHaveLength(1);
+    }
+    expect(errors).toHaveLength(4);
+    // The Inspector shows them as the other moved-aside tasks.
+    const {Inspector} = await import('../../src/lib/inspector.js');
+    const insp = new Inspector(r.redis);
+    expect((await insp.listCorruptTasks('default')).map((t) => t.id).sort()).toEqual(['empty', 'junk', 'other', 'str']);
+    const err = await insp.getTaskInfo('default', 'junk').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadDataError);
+    expect((err as BadDataError).message).toMatch(/^task junk in queue "default" cannot be processed and was moved aside to asynq:\{default\}:corrupt: cannot decode TaskMessage: /);
+    // Nothing is left to fail again: the next check finds no group.
+    clock.advance(10_000);
+    await aggregator.exec();
+    expect(seen).toHaveLength(1);
+    expect(logger.lines.filter(([l]) => l === 'error')).toHaveLength(4);
+  });
+
+  it('only deletes a set whose every task was moved aside (the GroupAggregator is not called)', async () => {
+    const clock = new SimulatedClock(T0);
+    const rdb = new RDB(r.redis, {clock});
+    const logger = recordingLogger();
+    let called = 0;
+    const aggregator = new Aggregator({
+      logger, rdb, groups: new RDBGroups(rdb), queues: ['default'], gracePeriodMs: 5000, maxDelayMs: 0, maxSize: 0, clock,
+      groupAggregator: () => {
+        called++;
+        return new Task('x', null);
+      },
+    });
+    await r.redis.sadd(keys.allGroups('default'), 'g');
+    await seedCorruptMember('junk', Buffer.from([0xff]), T0_S - 10);
+    await aggregator.exec();
+    expect(called).toBe(0);
+    expect((await corrupt()).ids).toEqual([['junk', T0_S]]);
+    expect(await r.redis.exists(keys.groupKey('default', 'g'), keys.allAggregationSets('default'), keys.pendingKey('default'))).toBe(0);
+    expect(await r.redis.keys('asynq:{default}:g:g:*')).toEqual([]);
   });
 });

@@ -39,7 +39,7 @@ const statsExpiry = (now: Date): number => unixSeconds(now) + STATS_TTL_SECONDS;
 export const ENQUEUE_BATCH_SIZE = 100;
 
 /**
- * Bad data met by dequeue() or listLeaseExpired(). With `id`: a task taken out of the flow because
+ * Bad data met by dequeue(), listLeaseExpired() or RDBGroups.readAggregationSet(). With `id`: a task taken out of the flow because
  * it cannot be processed, now in the queue's corrupt zset (asynq:{<queue>}:corrupt) with `reason`.
  * Without: a key of the queue holds another Redis type (`reason` is Redis' WRONGTYPE error); the
  * queue was skipped and nothing was written.
@@ -67,7 +67,7 @@ const MAX_MOVED_ASIDE_PER_DEQUEUE = 100;
  * The message of task `id` in queue `q`, or why it cannot be processed: bytes that do not decode
  * (or lack an id, type or queue), or a message that names another task than its key.
  */
-function checkedMessage(q: string, id: string, bytes: Buffer): TaskMessage | string {
+export function checkedMessage(q: string, id: string, bytes: Buffer): TaskMessage | string {
   let msg: TaskMessage;
   try {
     msg = decodeTaskMessage(bytes);
@@ -76,6 +76,11 @@ function checkedMessage(q: string, id: string, bytes: Buffer): TaskMessage | str
   }
   if (msg.id !== id || msg.queue !== q) return `message is of task ${JSON.stringify(msg.id)} in queue ${JSON.stringify(msg.queue)}, not of its key`;
   return msg;
+}
+
+/** ARGV of the corrupt zset's trim: now, the 90-day cutoff and the size limit (as the archive). */
+export function corruptTrimArgs(now: Date): number[] {
+  return [unixSeconds(now), unixSeconds(now) - ARCHIVED_EXPIRATION_SECONDS, MAX_ARCHIVE_SIZE];
 }
 
 /**
@@ -353,9 +358,9 @@ export class RDB {
     return null;
   }
 
-  /** ARGV of the corrupt zset's trim: now, the 90-day cutoff and the size limit (as the archive). */
+  /** ARGV of the corrupt zset's trim (see corruptTrimArgs). */
   #trimArgs(now: Date): number[] {
-    return [unixSeconds(now), unixSeconds(now) - ARCHIVED_EXPIRATION_SECONDS, MAX_ARCHIVE_SIZE];
+    return corruptTrimArgs(now);
   }
 
   /** moveAside script: an active (or leased) task out of the flow, into the corrupt zset. */

@@ -303,7 +303,7 @@ describe('RDB on Redis Cluster', () => {
       await on(q).hset(keys.taskKey(q, `${q}-junk`), 'msg', Buffer.from([0xff]), 'state', 'pending');
       await on(q).rpush(keys.pendingKey(q), `${q}-junk`);
       const bad: string[] = [];
-      await rdb.dequeue([q], (b) => bad.push(b.id!)); // then takes the next pending task, if any
+      await rdb.dequeue([q], undefined, (b) => bad.push(b.id!)); // then takes the next pending task, if any
       expect(bad).toEqual([`${q}-junk`]);
       expect(await on(q).zrange(keys.corruptKey(q), 0, -1)).toEqual([`${q}-junk`]);
     }
@@ -333,7 +333,13 @@ describe('RDBGroups on Redis Cluster', () => {
       expect(setId).not.toBeNull();
       const setKey = keys.aggregationSetKey(q, 'grp', setId!);
       expect(await zsetEntries(on(q), keys.allAggregationSets(q))).toEqual([[setKey, T0_S + 120]]);
-      const set = await groups.readAggregationSet(q, 'grp', setId!);
+      // A corrupt member: moved aside (moveAsideFromSet script) on its queue's node.
+      await on(q).hset(keys.taskKey(q, `${q}-junk`), 'msg', Buffer.from([0xff]), 'state', 'aggregating');
+      await on(q).zadd(setKey, T0_S, `${q}-junk`);
+      const bad: string[] = [];
+      const set = await groups.readAggregationSet(q, 'grp', setId!, (b) => bad.push(b.id!));
+      expect(bad).toEqual([`${q}-junk`]);
+      expect(await on(q).zrange(keys.corruptKey(q), 0, -1)).toEqual([`${q}-junk`]);
       expect(set.msgs.map((m) => m.id)).toEqual([`${q}-a1`, `${q}-a2`]);
       expect(set.deadline).toEqual(new Date((T0_S + 120) * 1000));
       await groups.deleteAggregationSet(q, 'grp', setId!);
