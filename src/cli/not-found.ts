@@ -6,6 +6,8 @@
  *   the suggestion when the answer is yes. Its refusal (exit 127) becomes exit 2.
  * - Elsewhere (scripts, CI, pipes) nothing is asked: one `Error:` line with the suggestion and a
  *   hint to run `asynq help`.
+ * - Words after a command that takes no arguments (oclif makes them part of the command id) are
+ *   an "unexpected argument" of that command.
  *
  * plugin-not-found is not listed in oclif.plugins (its hook would run next to this one, and the
  * first of the two to fail would win); this hook is the only one.
@@ -40,6 +42,16 @@ const hook: Hook.CommandNotFound = async function (opts) {
     ...config.commands.filter((c) => !c.hidden).flatMap((c) => [c.id, ...c.aliases]),
     ...config.topics.filter((t) => !t.hidden).map((t) => t.name),
   ];
+  // oclif reads the words after a command that takes no argument as part of its id
+  // (`asynq cron run periodic.yml` → cron:run:periodic.yml): name the command and the extra word.
+  const words = opts.id.split(':');
+  for (let n = words.length - 1; n > 0; n--) {
+    const known = config.findCommand(words.slice(0, n).join(':'));
+    if (known === undefined) continue;
+    const cmd = `${config.bin} ${toConfiguredId(known.id, config)}`;
+    const extra = words.slice(n).join(' ');
+    throw new Errors.CLIError(`unexpected argument${words.length - n > 1 ? 's' : ''} "${extra}": ${cmd} takes no arguments\nSee "${cmd} --help".`, {exit: 2});
+  }
   if (process.stdin.isTTY && process.stderr.isTTY) {
     const {default: notFound} = await import('@oclif/plugin-not-found');
     try {
