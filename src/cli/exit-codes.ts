@@ -55,6 +55,7 @@ export const CLI_ERROR_TABLE = {
   VALIDATION: {exit: ExitCode.USAGE, hints: none},
   QUEUE_NOT_FOUND: {exit: ExitCode.NOT_FOUND, hints: hints(QueueNotFoundError, () => ['asynq queue ls'])},
   TASK_NOT_FOUND: {exit: ExitCode.NOT_FOUND, hints: hints(TaskNotFoundError, (e) => [`asynq task ls --queue ${e.queue} --state <state>`])},
+  SCHEDULER_ENTRY_NOT_FOUND: {exit: ExitCode.NOT_FOUND, hints: () => ['asynq cron ls']},
   DUPLICATE_TASK: {exit: ExitCode.CONFLICT, hints: none},
   TASK_ID_CONFLICT: {exit: ExitCode.CONFLICT, hints: none},
   QUEUE_NOT_EMPTY: {exit: ExitCode.CONFLICT, hints: hints(QueueNotEmptyError, (e) => [`asynq queue rm --force ${e.queue}`])},

@@ -34,3 +34,33 @@ describe('flags used wrongly are usage errors with the command\'s --help hint', 
     expect(r.error?.message).toBe('unexpected argument "periodic.yml": asynq cron run takes no arguments\nSee "asynq cron run --help".');
   });
 });
+
+describe('cron history', () => {
+  it('an entry no scheduler has and with no history is not found (exit 3)', async () => {
+    const stderr = await cli.failsUnchanged(['cron', 'history', 'no-such-entry'], 3);
+    expect(stderr).toBe('Error: no scheduler entry with id=no-such-entry: no running scheduler has it and it has no enqueue history\n  Try: asynq cron ls\n');
+  });
+
+  it('an entry with history is shown even when no scheduler runs it any more', async () => {
+    await cli.redis.zadd('asynq:scheduler_history:gone-entry', 1_700_000_000, Buffer.from([0x0a, 0x01, 0x78]));
+    const r = await cli.asynq(['cron', 'history', 'gone-entry']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Entry: gone-entry');
+  });
+});
+
+describe('task cancel', () => {
+  it('publishes the signal as Go does, and warns when no queue holds the task', async () => {
+    const r = await cli.asynq(['task', 'cancel', 'no-such-id']);
+    expect(r).toMatchObject({code: 0, stdout: 'Sent cancelation signal for task no-such-id\n'});
+    expect(r.stderr).toContain('Warning: no task no-such-id in any queue: no handler gets the signal');
+  });
+
+  it('warns when the task is not active, and gives its state with --json', async () => {
+    expect((await cli.asynq(['enqueue', 'email:welcome', '{}', '--task-id', 't1'])).code).toBe(0);
+    const r = await cli.asynq(['task', 'cancel', 't1', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([{id: 't1', signalSent: true, queue: 'default', state: 'pending'}]);
+    expect(r.stderr).toContain('Warning: task t1 is pending, not active: no handler gets the signal');
+  });
+});
