@@ -64,3 +64,15 @@ describe('task cancel', () => {
     expect(r.stderr).toContain('Warning: task t1 is pending, not active: no handler gets the signal');
   });
 });
+
+describe('worker run queues', () => {
+  it.each([
+    [['-q', ''], 'empty queue name in -q "": queue name must contain one or more characters'],
+    [['--queues', ''], 'empty queue name in --queues "": queue name must contain one or more characters'],
+    [['--queues', 'a,,b'], 'empty queue name in --queues "a,,b"'],
+    [['-q', 'a', '-q', ' '], 'empty queue name in -q " "'],
+  ])('%j is a usage error, not a worker on "default"', async (args, message) => {
+    const stderr = await cli.failsUnchanged(['worker', 'run', '--exec', 'a=true', ...args], 2);
+    expect(stderr).toContain(`Error: ${message}`);
+  });
+});
