@@ -4,6 +4,7 @@
  */
 import {describe, expect, it} from 'vitest';
 import {useCli} from '../support/cli.js';
+import {makeMsg, seedActive} from '../support/seed.js';
 
 const cli = useCli();
 
@@ -74,5 +75,18 @@ describe('worker run queues', () => {
   ])('%j is a usage error, not a worker on "default"', async (args, message) => {
     const stderr = await cli.failsUnchanged(['worker', 'run', '--exec', 'a=true', ...args], 2);
     expect(stderr).toContain(`Error: ${message}`);
+  });
+});
+
+describe('isOrphaned', () => {
+  it('task ls --json and task inspect --json agree for an active task whose lease expired, and for one whose lease holds', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await seedActive(cli.redis, [{msg: makeMsg('orphan'), score: now - 60}, {msg: makeMsg('leased'), score: now + 600}]);
+    const listed = await cli.asynqJson<Array<{id: string; isOrphaned: boolean}>>(['task', 'ls', '-q', 'default', '-s', 'active']);
+    expect(Object.fromEntries(listed.map((t) => [t.id, t.isOrphaned]))).toEqual({orphan: true, leased: false});
+    for (const id of ['orphan', 'leased']) {
+      const one = await cli.asynqJson<{isOrphaned: boolean}>(['task', 'inspect', '-q', 'default', id]);
+      expect({id, isOrphaned: one.isOrphaned}).toEqual({id, isOrphaned: id === 'orphan'});
+    }
   });
 });

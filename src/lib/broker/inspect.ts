@@ -233,7 +233,10 @@ export class RDBInspector {
     if (!isTaskState(state)) throw new InternalError(`task ${id} in queue "${qname}" has an unknown state "${state}"`);
     const msg = decodeOrNull(msgBytes);
     if (!msg) throw new InternalError(`could not decode task message of task ${id} in queue "${qname}"`);
-    return {msg, state, nextProcessAt: unixDateOrNull(nextAt), result: resultOrNull(result)};
+    const record: TaskRecord = {msg, state, nextProcessAt: unixDateOrNull(nextAt), result: resultOrNull(result)};
+    // Go's GetTaskInfo never sets IsOrphaned (only ListActiveTasks does): one computation for both here.
+    if (state === 'active') await this.#flagOrphans(op, qname, [record], this.#s.clock.now());
+    return record;
   }
 
   /** Go ListPending: page 1 starts with the next task to be dequeued (the list tail). */
