@@ -235,7 +235,10 @@ export class RDBInspector {
     if (!msg) throw new InternalError(`could not decode task message of task ${id} in queue "${qname}"`);
     const record: TaskRecord = {msg, state, nextProcessAt: unixDateOrNull(nextAt), result: resultOrNull(result)};
     // Go's GetTaskInfo never sets IsOrphaned (only ListActiveTasks does): one computation for both here.
-    if (state === 'active') await this.#flagOrphans(op, qname, [record], this.#s.clock.now());
+    if (state === 'active') {
+      await this.#flagOrphans(op, qname, [record], this.#s.clock.now());
+      if (record.isOrphaned !== true) delete record.isOrphaned;
+    }
     return record;
   }
 
