@@ -19,6 +19,7 @@
  * Pure: the environment, home directory and file reader are parameters, so tests need no mocks.
  */
 import {readFileSync} from 'node:fs';
+import {isIPv6} from 'node:net';
 import {homedir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {parse as parseYaml} from 'yaml';
@@ -97,7 +98,8 @@ const ADDR = /^(\[[0-9a-fA-F:.]+\]|[^\s:/@[\]]+)(:\d{1,5})?$/;
 
 function checkAddr(addr: string, what: string): void {
   const m = ADDR.exec(addr);
-  if (!m || (m[2] !== undefined && Number(m[2].slice(1)) > 65535)) {
+  const v6 = m?.[1]!.startsWith('[') === true && !isIPv6(m[1]!.slice(1, -1));
+  if (!m || v6 || (m[2] !== undefined && Number(m[2].slice(1)) > 65535)) {
     throw new ValidationError(`invalid ${what} ${JSON.stringify(addr)}: expected host:port or a redis:// URI`);
   }
 }

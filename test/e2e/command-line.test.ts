@@ -90,3 +90,13 @@ describe('isOrphaned', () => {
     }
   });
 });
+
+describe('addresses that are no address', () => {
+  it.each([
+    [['-u', 'redis://:::'], 'invalid redis URI: the host ":::" is neither a host name nor an IPv6 address'],
+    [['-u', 'redis://[:::]:6379'], 'invalid redis URI: the host ":::" is neither a host name nor an IPv6 address'],
+    [['-u', '[:::]:6379'], 'invalid --uri "[:::]:6379": expected host:port or a redis:// URI'],
+  ])('%j is an invalid URI (exit 2), not "cannot connect" (exit 5)', async (args, message) => {
+    expect(await cli.failsUnchanged(['queue', 'ls', ...args], 2)).toContain(`Error: ${message}\n`);
+  });
+});
