@@ -25,8 +25,8 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-/** The closest of `candidates` to `id` (oclif ids, `task:ls`), if it is close enough to be a typo. */
-export function closestCommand(id: string, candidates: readonly string[]): string | undefined {
+/** The closest of `candidates` to `id` (oclif ids such as `task:ls`, config keys), if it is close enough to be a typo. */
+export function closestName(id: string, candidates: readonly string[]): string | undefined {
   let best: {id: string; d: number} | undefined;
   for (const c of new Set(candidates)) {
     const d = editDistance(id, c);
@@ -62,7 +62,7 @@ const hook: Hook.CommandNotFound = async function (opts) {
     }
   }
   const shown = toConfiguredId(opts.id, config);
-  const suggestion = closestCommand(opts.id, candidates);
+  const suggestion = closestName(opts.id, candidates);
   const didYouMean = suggestion === undefined ? '' : `; did you mean "${config.bin} ${toConfiguredId(suggestion, config)}"?`;
   const topic = config.findTopic(opts.id.split(':')[0]!) === undefined ? '' : ` ${opts.id.split(':')[0]}`;
   throw new Errors.CLIError(`command ${shown} not found${didYouMean}\nRun "${config.bin} help${topic}" for a list of commands.`, {exit: 2});

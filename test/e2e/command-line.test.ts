@@ -2,6 +2,9 @@
  * Bad command lines get a clear answer and change nothing: one `Error:` line with the right exit
  * status (usage 2, not found 3), never the INTERNAL exit 1. More cases: test/e2e/bad-inputs.test.ts.
  */
+import {mkdtempSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {useCli} from '../support/cli.js';
 import {makeMsg, seedActive} from '../support/seed.js';
@@ -98,5 +101,48 @@ describe('addresses that are no address', () => {
     [['-u', '[:::]:6379'], 'invalid --uri "[:::]:6379": expected host:port or a redis:// URI'],
   ])('%j is an invalid URI (exit 2), not "cannot connect" (exit 5)', async (args, message) => {
     expect(await cli.failsUnchanged(['queue', 'ls', ...args], 2)).toContain(`Error: ${message}\n`);
+  });
+});
+
+describe('the config file', () => {
+  it('warns about each unknown key (naming it, the closest known key and all of them) and goes on, as Go\'s viper ignores them', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'asynq-home-'));
+    writeFileSync(join(home, '.asynq.yml'), `uri: ${cli.server.url}\ndbb: 3\ncolour: true\n`);
+    await cli.redis.sadd('asynq:queues', 'default');
+    const r = await cli.asynq(['queue', 'ls'], {HOME: home, ASYNQ_REDIS_URL: undefined});
+    expect({code: r.code, stdout: r.stdout}).toEqual({code: 0, stdout: 'default\n'});
+    const file = join(home, '.asynq.yml');
+    const known = 'uri, db, username, password, tls, cluster, cluster_addrs, sentinel_addrs, master_name';
+    expect(r.stderr).toBe(
+      `Warning: ${file}: unknown key "dbb" ignored (did you mean "db"?); the known keys are ${known}\n` +
+      `Warning: ${file}: unknown key "colour" ignored; the known keys are ${known}\n`,
+    );
+  });
+});
+
+describe('enqueue times', () => {
+  it('a --deadline in the past is a usage error', async () => {
+    expect(await cli.failsUnchanged(['enqueue', 't', '{}', '--deadline', '2001-01-01T00:00:00Z'], 2))
+      .toBe('Error: --deadline 2001-01-01T00:00:00.000Z is in the past: the task could only fail\n');
+  });
+
+  it('a --deadline not after --process-at is a usage error', async () => {
+    expect(await cli.failsUnchanged(['enqueue', 't', '{}', '--deadline', '2099-01-01T00:00:00Z', '--process-at', '2100-01-01T00:00:00Z'], 2))
+      .toContain('is not after the time the task is to run (2100-01-01T00:00:00.000Z)');
+  });
+
+  it('--timeout 0 keeps Go\'s meaning (the default 30m) with a warning; with --deadline it means no per-attempt timeout, silently', async () => {
+    const r = await cli.asynq(['enqueue', 't', '{}', '--timeout', '0', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Warning: --timeout 0 means the default timeout of 30m');
+    expect(JSON.parse(r.stdout)).toMatchObject({timeoutMs: 1_800_000});
+    const d = await cli.asynq(['enqueue', 't', '{}', '--timeout', '0', '--deadline', '2099-01-01T00:00:00Z', '--json']);
+    expect({code: d.code, stderr: d.stderr}).toEqual({code: 0, stderr: ''});
+  });
+
+  it('--timeout below 1s warns that it is stored as no timeout', async () => {
+    const r = await cli.asynq(['enqueue', 't', '{}', '--timeout', '500ms']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('Warning: --timeout 500ms is stored in whole seconds, as 0: workers then run the task without a timeout\n');
   });
 });

@@ -4,7 +4,7 @@
  * command_not_found hook in src/cli/not-found.ts).
  */
 import {describe, expect, it} from 'vitest';
-import {closestCommand, editDistance} from '../../src/cli/not-found.js';
+import {closestName, editDistance} from '../../src/cli/not-found.js';
 import {runCli, runCliInProcess} from '../support/cli.js';
 
 describe('help and version', () => {
@@ -53,11 +53,11 @@ describe('unknown commands', () => {
     expect(r.error?.message).toBe('command no-such-command not found\nRun "asynq help" for a list of commands.');
   });
 
-  it('editDistance and closestCommand', () => {
+  it('editDistance and closestName', () => {
     expect(editDistance('task:lss', 'task:ls')).toBe(1);
     expect(editDistance('', 'abc')).toBe(3);
-    expect(closestCommand('qeue:ls', ['queue:ls', 'task:ls'])).toBe('queue:ls');
-    expect(closestCommand('zzzzzz', ['queue:ls', 'task:ls'])).toBeUndefined();
+    expect(closestName('qeue:ls', ['queue:ls', 'task:ls'])).toBe('queue:ls');
+    expect(closestName('zzzzzz', ['queue:ls', 'task:ls'])).toBeUndefined();
   });
 });
 
