@@ -24,9 +24,11 @@
  * Pure: the environment, home directory and file reader are parameters, so tests need no mocks.
  */
 import {readFileSync} from 'node:fs';
+import {isIPv6} from 'node:net';
 import {homedir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {parse as parseYaml} from 'yaml';
+import {closestName} from './not-found.js';
 import {ValidationError} from '../lib/errors.js';
 import {pidAlive, readDevState} from './dev-server.js';
 import {parseRedisURI, type RedisClientOpt, type RedisClusterClientOpt, type RedisFailoverClientOpt} from '../lib/redis.js';
@@ -54,6 +56,8 @@ export interface ResolvedConnection {
   source: string;
   /** The config file that was read, if any. */
   configFile?: string;
+  /** Things to warn about on stderr (unknown keys in the config file); the command goes on. */
+  warnings?: string[];
 }
 
 export interface ResolveContext {
@@ -74,6 +78,7 @@ export const URL_ENV_VARS = ['ASYNQ_REDIS_URL', 'REDIS_URL'] as const;
 /** One source's settings, in a common shape. */
 interface Layer {
   source: string;
+  warnings?: string[];
   uri?: string;
   db?: number;
   username?: string;
@@ -85,7 +90,7 @@ interface Layer {
   masterName?: string;
 }
 
-type Setting = Exclude<keyof Layer, 'source'>;
+type Setting = Exclude<keyof Layer, 'source' | 'warnings'>;
 const SETTINGS: readonly Setting[] = ['uri', 'db', 'username', 'password', 'tls', 'cluster', 'clusterAddrs', 'sentinelAddrs', 'masterName'];
 const SERVER_NAMING: readonly Setting[] = ['uri', 'clusterAddrs', 'sentinelAddrs', 'masterName'];
 const URI_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
@@ -105,7 +110,8 @@ const ADDR = /^(\[[0-9a-fA-F:.]+\]|[^\s:/@[\]]+)(:\d{1,5})?$/;
 
 function checkAddr(addr: string, what: string): void {
   const m = ADDR.exec(addr);
-  if (!m || (m[2] !== undefined && Number(m[2].slice(1)) > 65535)) {
+  const v6 = m?.[1]!.startsWith('[') === true && !isIPv6(m[1]!.slice(1, -1));
+  if (!m || v6 || (m[2] !== undefined && Number(m[2].slice(1)) > 65535)) {
     throw new ValidationError(`invalid ${what} ${JSON.stringify(addr)}: expected host:port or a redis:// URI`);
   }
 }
@@ -174,6 +180,22 @@ function configAddrs(doc: Record<string, unknown>, key: string, file: string): s
   throw new ValidationError(`${file}: "${key}" must be a comma-separated string or a list of host:port addresses`);
 }
 
+/** The keys of the config file: Go asynq CLI's (uri, db, password, username, cluster, cluster_addrs, tls) and Sentinel's. */
+export const CONFIG_KEYS = ['uri', 'db', 'username', 'password', 'tls', 'cluster', 'cluster_addrs', 'sentinel_addrs', 'master_name'] as const;
+
+/**
+ * Unknown keys are not an error: Go's CLI (viper) ignores them, so one file can serve both tools
+ * and others. Each gets a warning naming it, the closest known key and the list of known keys.
+ */
+function unknownKeyWarnings(d: Record<string, unknown>, path: string): string[] {
+  const known: readonly string[] = CONFIG_KEYS;
+  return Object.keys(d).filter((k) => !known.includes(k)).map((k) => {
+    const near = closestName(k.toLowerCase().replaceAll('-', '_'), known);
+    const hint = near === undefined ? '' : ` (did you mean "${near}"?)`;
+    return `${path}: unknown key "${k}" ignored${hint}; the known keys are ${known.join(', ')}`;
+  });
+}
+
 /** Reads the config file (Go asynq CLI keys: uri, db, password, username, cluster, cluster_addrs, tls). */
 function configLayer(flags: ConnectionFlags, ctx: Required<ResolveContext>): Layer | undefined {
   for (const {path, explicit} of configPath(flags, ctx)) {
@@ -192,8 +214,10 @@ function configLayer(flags: ConnectionFlags, ctx: Required<ResolveContext>): Lay
     if (typeof doc !== 'object' || Array.isArray(doc)) throw new ValidationError(`config file ${path} must be a YAML mapping of keys to values`);
     const d = doc as Record<string, unknown>;
     const db = configValue<number>(d, 'db', 'number', path);
+    const warnings = unknownKeyWarnings(d, path);
     return {
       source: path,
+      ...(warnings.length > 0 ? {warnings} : {}),
       uri: nonEmpty(configValue<string>(d, 'uri', 'string', path)),
       db: db === undefined ? undefined : checkDb(db, `${path}: db`),
       username: nonEmpty(configValue<string>(d, 'username', 'string', path)),
@@ -270,7 +294,9 @@ export function resolveConnection(flags: ConnectionFlags, context: ResolveContex
     if (from) (m as unknown as Record<string, unknown>)[k] = from[k];
   }
   const configFile = config?.source;
-  const result = (conn: CliConnection): ResolvedConnection => definedOnly({conn: definedOnly(conn), source: m.source, configFile});
+  const warnings = used.flatMap((l) => l.warnings ?? []);
+  const result = (conn: CliConnection): ResolvedConnection =>
+    definedOnly({conn: definedOnly(conn), source: m.source, configFile, ...(warnings.length > 0 ? {warnings} : {})});
 
   if (m.sentinelAddrs !== undefined || m.masterName !== undefined) {
     if (m.sentinelAddrs === undefined || m.masterName === undefined) {

@@ -64,6 +64,7 @@ export const CLI_ERROR_TABLE = {
   VALIDATION: {exit: ExitCode.USAGE, hints: none},
   QUEUE_NOT_FOUND: {exit: ExitCode.NOT_FOUND, hints: hints(QueueNotFoundError, () => ['asynq queue ls'])},
   TASK_NOT_FOUND: {exit: ExitCode.NOT_FOUND, hints: hints(TaskNotFoundError, (e) => [`asynq task ls --queue ${e.queue} --state <state>`])},
+  SCHEDULER_ENTRY_NOT_FOUND: {exit: ExitCode.NOT_FOUND, hints: () => ['asynq cron ls']},
   DUPLICATE_TASK: {exit: ExitCode.CONFLICT, hints: none},
   TASK_ID_CONFLICT: {exit: ExitCode.CONFLICT, hints: none},
   QUEUE_NOT_EMPTY: {exit: ExitCode.CONFLICT, hints: hints(QueueNotEmptyError, (e) => [`asynq queue rm --force ${e.queue}`])},
@@ -91,12 +92,20 @@ export function cliHintsFor(err: unknown): string[] {
 export type CliErrorCode = ErrorCode | 'USAGE';
 
 /**
+ * Messages of the plain CLIErrors oclif's parser throws for a flag used wrongly (parser/parse.js):
+ * a flag given without its value (`task ls -q`), given twice, or with a value not in its options.
+ */
+const OCLIF_FLAG_USAGE = /^(Flag --[\w-]+ (expects a value|expects one of these values|can only be specified once|can only be read from stdin)|Unexpected flag )/;
+
+/**
  * An oclif argument/flag parse error: CLIParseError and its subclasses carry `parse`; a value a
- * flag's parse function rejected (`--db x`) is rethrown by oclif as `Parsing --db \n\t<reason>`.
+ * flag's parse function rejected (`--db x`) is rethrown by oclif as `Parsing --db \n\t<reason>`;
+ * the parser's plain CLIErrors are recognised by their message (OCLIF_FLAG_USAGE).
  */
 export function isOclifParseError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  return ('oclif' in err && 'parse' in err) || /^Parsing --[\w-]+ *\n\t/.test(err.message);
+  if ('oclif' in err && 'parse' in err) return true;
+  return /^Parsing --[\w-]+ *\n\t/.test(err.message) || ('oclif' in err && OCLIF_FLAG_USAGE.test(err.message));
 }
 
 /** The exit status for any thrown value. */

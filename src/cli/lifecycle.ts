@@ -13,13 +13,14 @@
  *   is the one place that exits, with that status.
  * - `checkRedis`: one PING raced against a 5 s timer and the connection's first error, so an
  *   unreachable server or wrong credentials end in one RedisUnavailableError line (exit 5)
- *   naming the address and where it came from, before anything else happens.
+ *   naming the address and where it came from, before anything else happens. A database number
+ *   the server does not have (SELECT refused) is a usage error (exit 2) naming its `databases`.
  */
 import {Errors} from '@oclif/core';
 import type {ClusterOptions, RedisOptions} from 'ioredis';
-import {RedisUnavailableError, errorMessage} from '../lib/errors.js';
+import {RedisUnavailableError, ValidationError, errorMessage} from '../lib/errors.js';
 import type {Logger} from '../lib/logger.js';
-import type {RedisConnection} from '../lib/redis.js';
+import {closeRedisClient, createRedisClient, type RedisConnection} from '../lib/redis.js';
 import {onStopSignals, type StopSignal} from '../lib/signals.js';
 import {describeConnection, type CliConnection, type ResolvedConnection} from './connection.js';
 import {ExitCode} from './exit-codes.js';
@@ -57,6 +58,35 @@ function unavailable(resolved: ResolvedConnection, err: unknown, lastError: unkn
   });
 }
 
+const DB_OUT_OF_RANGE = /DB index is out of range/i;
+
+/**
+ * The error for a --db (or URI path) the server does not have: Redis refuses the SELECT, and
+ * ioredis would go on with db 0. Names the server's `databases` count when CONFIG GET answers.
+ */
+async function dbOutOfRange(resolved: ResolvedConnection): Promise<ValidationError> {
+  const {conn} = resolved;
+  const db = 'db' in conn ? conn.db ?? 0 : 0;
+  let count = '';
+  const {client} = createRedisClient(failFast({...conn, db: 0} as CliConnection));
+  try {
+    const reply = (await Promise.race([
+      client.config('GET', 'databases'),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), CONNECT_TIMEOUT_MS).unref()),
+    ])) as string[];
+    const n = Number(reply[1]);
+    if (Number.isInteger(n) && n > 0) count = `: it has ${n} database${n === 1 ? '' : 's'} (0-${n - 1}, its "databases" setting)`;
+  } catch {
+    // CONFIG may be disabled or renamed (managed Redis): say it without the count.
+  } finally {
+    await closeRedisClient(client).catch(() => {});
+  }
+  const source = resolved.source === 'default' ? 'the default address' : `from ${resolved.source}`;
+  return new ValidationError(`database ${db} does not exist on Redis at ${describeConnection({...conn, db: 0} as CliConnection)} (${source})${count}`, {
+    actions: ['pick a smaller --db (or the number after / in the URI)'],
+  });
+}
+
 /**
  * The fail-fast check of a command's connection: a PING, raced against `timeoutMs` and against
  * the connection's first error (so a reconnecting connection fails as fast as a fail-fast one).
@@ -77,6 +107,7 @@ export async function checkRedis(resolved: ResolvedConnection, client: RedisConn
   try {
     await Promise.race([client.ping(), failed]);
   } catch (err) {
+    if (DB_OUT_OF_RANGE.test(errorMessage(lastError ?? err))) throw await dbOutOfRange(resolved);
     throw unavailable(resolved, err, lastError);
   } finally {
     clearTimeout(timer);

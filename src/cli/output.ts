@@ -79,6 +79,8 @@ export function errorReport(err: unknown, opts: {secrets?: readonly string[]; he
   let message = err instanceof Error ? err.message : String(err);
   if (isOclifParseError(err) || /\nSee more help with --help$/.test(message)) {
     message = message.replace(/\s*\nSee more help with --help$/, '').replace(/ ?\n\t/g, ': ');
+    // oclif's required-flag and flag-constraint errors: "The following error occurred:\n  A\n  B" → "A; B".
+    message = message.replace(/^The following errors? occurred:\s*\n\s*/, '').replace(/\s*\n\s*/g, '; ');
     if (opts.helpCommand !== undefined) actions.push(opts.helpCommand);
   }
   if (message.trim() === '') message = err instanceof Error ? err.name : 'unknown error';

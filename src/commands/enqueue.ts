@@ -53,6 +53,7 @@ A duplicate unique task or a taken task ID exits 4.`;
     const {args, flags} = await this.parse(Enqueue);
     checkCombinations(flags, args.type !== undefined);
     const options = taskOptionsFromFlags(flags);
+    checkTimes(options, new Date(), (w) => this.warn(w));
     if (flags.from !== undefined) return this.#bulk(flags.from, options);
     if (args.type === undefined) throw new ValidationError('missing TYPE argument (or --from FILE)', {actions: ['asynq enqueue --help']});
     const payload = await readPayload({arg: args.payload, file: flags['payload-file'], raw: flags.raw});
@@ -116,6 +117,29 @@ function checkCombinations(f: {[k: string]: unknown}, hasType: boolean): void {
   for (const [a, b] of pairs) if (given(a) && given(b)) throw new ValidationError(`--${a} and --${b} cannot be used together`);
   if (given('wait-timeout') && !given('wait')) throw new ValidationError('--wait-timeout needs --wait');
   if (given('from') && hasType) throw new ValidationError('--from takes the tasks from the file: give no TYPE or PAYLOAD argument');
+}
+
+/**
+ * Times that cannot work: a --deadline already past (or before --process-at) is a usage error, as
+ * the task could only fail; Go's client accepts it. `--timeout 0` keeps Go's meaning (Timeout(0):
+ * the default 30m unless a deadline is given), with a warning when no --deadline is given; so does
+ * a timeout below 1s, which is stored as 0 seconds (no timeout), as in Go.
+ */
+export function checkTimes(o: TaskOptions, now: Date, warn: (message: string) => void): void {
+  const deadline = o.deadline instanceof Date ? o.deadline : undefined;
+  if (deadline !== undefined && deadline.getTime() <= now.getTime()) {
+    throw new ValidationError(`--deadline ${deadline.toISOString()} is in the past: the task could only fail`);
+  }
+  const processAt = o.processAt instanceof Date ? o.processAt : o.processIn !== undefined ? new Date(now.getTime() + Number(o.processIn)) : undefined;
+  if (deadline !== undefined && processAt !== undefined && deadline.getTime() <= processAt.getTime()) {
+    throw new ValidationError(`--deadline ${deadline.toISOString()} is not after the time the task is to run (${processAt.toISOString()}): the task could only fail`);
+  }
+  const timeoutMs = o.timeout === undefined ? undefined : Number(o.timeout);
+  if (timeoutMs === 0 && deadline === undefined) {
+    warn('--timeout 0 means the default timeout of 30m, as Go\'s Timeout(0); give --deadline for a task without a per-attempt timeout');
+  } else if (timeoutMs !== undefined && timeoutMs > 0 && timeoutMs < 1000) {
+    warn(`--timeout ${timeoutMs}ms is stored in whole seconds, as 0: workers then run the task without a timeout${deadline === undefined ? '' : ' (the deadline still applies)'}`);
+  }
 }
 
 /** --wait needs a task that ends as itself in completed or archived. */

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'TASK_ID_CONFLICT'
   | 'QUEUE_NOT_FOUND'
   | 'TASK_NOT_FOUND'
+  | 'SCHEDULER_ENTRY_NOT_FOUND'
   | 'QUEUE_NOT_EMPTY'
   | 'FAILED_PRECONDITION'
   | 'REDIS_COMMAND'
@@ -68,6 +69,14 @@ export class TaskNotFoundError extends AsynqError {
   readonly code = 'TASK_NOT_FOUND';
   constructor(readonly queue: string, readonly taskId: string) {
     super(`cannot find task with id=${taskId} in queue "${queue}"`);
+  }
+}
+
+/** No scheduler runs this entry and none left enqueue events behind (Go has no such error: its CLI prints an empty history). */
+export class SchedulerEntryNotFoundError extends AsynqError {
+  readonly code = 'SCHEDULER_ENTRY_NOT_FOUND';
+  constructor(readonly entryId: string) {
+    super(`no scheduler entry with id=${entryId}: no running scheduler has it and it has no enqueue history`);
   }
 }
 

@@ -12,7 +12,7 @@ export {
 } from './redis.js';
 export {realClock, SimulatedClock, type Clock} from './clock.js';
 export {
-  AsynqError, ValidationError, DuplicateTaskError, TaskIdConflictError, QueueNotFoundError, TaskNotFoundError,
+  AsynqError, ValidationError, DuplicateTaskError, TaskIdConflictError, QueueNotFoundError, TaskNotFoundError, SchedulerEntryNotFoundError,
   QueueNotEmptyError, FailedPreconditionError, RedisCommandError, RedisUnavailableError, InternalError,
   TaskFailedError, WaitTimeoutError, ReplicationTimeoutError, ServerStateError, ServerClosedError, HandlerNotFoundError,
   SkipRetry, RevokeTask, DeadlineExceededError, CanceledError, HandlerPanicError,

@@ -8,6 +8,7 @@
  *
  * Error messages never contain the URI or a password: they name only the part that is wrong.
  */
+import {isIPv6} from 'node:net';
 import type {ConnectionOptions} from 'node:tls';
 import {Cluster, Redis, type ClusterOptions, type RedisOptions} from 'ioredis';
 import {ValidationError} from './errors.js';
@@ -135,11 +136,17 @@ function parsePort(text: string, where: string): number {
 /** `host:port` / `[v6]:port` / `host` → host and port (defaultPort when absent). */
 function splitHostPort(addr: string, defaultPort: number, where = 'the address'): {host: string; port: number} {
   const v6 = /^\[([^\]]*)\](?::(.*))?$/.exec(addr);
-  if (v6) return {host: v6[1]!, port: v6[2] === undefined ? defaultPort : parsePort(v6[2], where)};
+  if (v6) return {host: checkV6(v6[1]!, where), port: v6[2] === undefined ? defaultPort : parsePort(v6[2], where)};
   const colon = addr.lastIndexOf(':');
   if (colon < 0) return {host: addr, port: defaultPort};
-  if (addr.indexOf(':') !== colon) return {host: addr, port: defaultPort}; // bare IPv6 without brackets
+  if (addr.indexOf(':') !== colon) return {host: checkV6(addr, where), port: defaultPort}; // bare IPv6 without brackets
   return {host: addr.slice(0, colon), port: parsePort(addr.slice(colon + 1), where)};
+}
+
+/** A host with a colon must be an IPv6 address (`redis://:::` is not one; ioredis would try to resolve it). */
+function checkV6(host: string, where: string): string {
+  if (!isIPv6(host)) throw invalid(`${where} ${JSON.stringify(host)} is neither a host name nor an IPv6 address`);
+  return host;
 }
 
 function parseDb(text: string, what: string): number {

@@ -266,7 +266,13 @@ export class RDBInspector {
     } catch (err) {
       throw new BadDataError(`task ${id} in queue "${qname}": ${errorMessage(err)}`, {queue: qname, taskId: id, cause: err});
     }
-    return {msg, state, nextProcessAt: unixDateOrNull(nextAt), result: resultOrNull(result)};
+    const record: TaskRecord = {msg, state, nextProcessAt: unixDateOrNull(nextAt), result: resultOrNull(result)};
+    // Go's GetTaskInfo never sets IsOrphaned (only ListActiveTasks does): one computation for both here.
+    if (state === 'active') {
+      await this.#flagOrphans(op, qname, [record], this.#s.clock.now());
+      if (record.isOrphaned !== true) delete record.isOrphaned;
+    }
+    return record;
   }
 
   /** BadDataError with the recorded reason when task `id` was moved aside to the corrupt zset. */
