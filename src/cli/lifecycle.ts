@@ -71,14 +71,23 @@ function unavailable(resolved: ResolvedConnection, err: unknown, lastError: unkn
   const reason = errorMessage(cause).replace(/^(rdb\.Ping|ping): /, '');
   const where = `${describeConnection(resolved.conn)} (${resolved.source === 'default' ? 'the default address' : `from ${resolved.source}`})`;
   const tls = tlsFailure(cause);
-  if (tls !== undefined) return new RedisUnavailableError(`TLS connection to Redis at ${where} failed: ${reason}`, {cause, actions: [tls]});
+  if (tls !== undefined) {
+    // OpenSSL's own words only: `8040…:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:…/rec_layer_s3.c:1601:…`.
+    const ssl = /SSL routines:[^:]*:([^:]+):/.exec(reason)?.[1];
+    return new RedisUnavailableError(`cannot connect to Redis at ${where}: ${ssl ?? reason}`, {cause, actions: [tls]});
+  }
   if (AUTH_FAILURE.test(reason) || AUTH_FAILURE.test(errorMessage(err))) {
     return new RedisUnavailableError(`Redis at ${where} refused the credentials: ${reason}`, {
       cause, actions: ['check --username/--password, the user and password in the URI, or ~/.asynq.yml'],
     });
   }
+  // A TLS-only server resets a plain connection.
+  const plainToTls = (cause as {code?: unknown} | undefined)?.code === 'ECONNRESET' && !('tls' in resolved.conn && resolved.conn.tls);
   return new RedisUnavailableError(`cannot connect to Redis at ${where}: ${reason}`, {
-    cause, actions: ['check --uri (or ASYNQ_REDIS_URL, REDIS_URL, ~/.asynq.yml) and that Redis is running there'],
+    cause, actions: [
+      'check --uri (or ASYNQ_REDIS_URL, REDIS_URL, ~/.asynq.yml) and that Redis is running there',
+      ...(plainToTls ? ['if that port speaks TLS only: rediss://… or --tls'] : []),
+    ],
   });
 }
 
