@@ -4,8 +4,7 @@
  * DEP0123 warning (an IP address as TLS server name); a server certificate that cannot be
  * verified is exit 5 with the fix; a bad PEM file is exit 2 naming it.
  */
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
-import {readFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
@@ -149,5 +148,25 @@ describe.skipIf(!hasOpenssl)('TLS (needs openssl for throwaway certificates)', (
     await new Promise((r) => setImmediate(r));
     process.off('warning', onWarning);
     expect(warnings.map((w) => w.message)).toEqual([]);
+  });
+
+  it('library: Sentinel over TLS (sentinel and master), and Cluster nodes get the same TLS options', async () => {
+    const ca = readFileSync(files.ca);
+    const sentinel = await startRedisServer({
+      config: `sentinel monitor tlsmaster 127.0.0.1 ${open.port} 1\n`, args: ['--sentinel', '--tls-replication', 'yes'], tls: {...files, authClients: false},
+    });
+    const {client} = createRedisClient({masterName: 'tlsmaster', sentinelAddrs: [`127.0.0.1:${sentinel.port}`], tls: {ca}});
+    try {
+      await client.set('via-sentinel-tls', '1');
+      expect(await open.client().get('via-sentinel-tls')).toBe('1');
+    } finally {
+      await closeRedisClient(client);
+      await sentinel.stop();
+    }
+    const {client: cluster} = createRedisClient({addrs: ['127.0.0.1:1'], tls: {ca, servername: '127.0.0.1'}, clusterOptions: {lazyConnect: true}});
+    const nodeTls = (cluster.options as {redisOptions?: {tls?: Record<string, unknown>}}).redisOptions?.tls;
+    expect(nodeTls?.ca).toBe(ca);
+    expect(nodeTls).not.toHaveProperty('servername');
+    cluster.disconnect();
   });
 });
