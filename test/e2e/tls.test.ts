@@ -11,7 +11,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {Client} from '../../src/lib/client.js';
 import {createRedisClient, closeRedisClient} from '../../src/lib/redis.js';
 import {Task} from '../../src/lib/task.js';
-import {ensureBuilt, runCli, type CliResult} from '../support/cli.js';
+import {ensureBuilt, runCli, runCliInProcess, type CliResult} from '../support/cli.js';
 import {startRedisServer, type RedisServer} from '../support/redis-server.js';
 import {hasOpenssl, makeTlsFiles, type TlsFiles} from '../support/tls.js';
 
@@ -40,7 +40,7 @@ describe.skipIf(!hasOpenssl)('TLS (needs openssl for throwaway certificates)', (
   const stats = (server: RedisServer, ...flags: string[]): Promise<CliResult> => runCli(['stats', '--uri', server.url, ...flags]);
 
   /** A failure is one message line (and Try: hints), no stack trace. */
-  function expectOneLine(r: CliResult, message: RegExp): void {
+  function expectOneLine(r: Pick<CliResult, 'stderr'>, message: RegExp): void {
     const lines = r.stderr.trim().split('\n').filter((l) => !/^\s*Try:|^\s{2,}\S/.test(l));
     expect(lines, r.stderr).toHaveLength(1);
     expect(lines[0]).toMatch(message);
@@ -105,11 +105,11 @@ describe.skipIf(!hasOpenssl)('TLS (needs openssl for throwaway certificates)', (
       [['--tls-cert', files.clientCert, '--tls-key', files.serverKey], `client key file ${files.serverKey} does not belong to`],
       [['--tls-cert', files.clientCert], '--tls-cert and --tls-key go together'],
     ] as const;
-    const results = await Promise.all(cases.map(([flags]) => stats(open, ...flags)));
-    results.forEach((r, i) => {
+    for (const [flags, message] of cases) {
+      const r = await runCliInProcess(['stats', '--uri', open.url, ...flags]);
       expect(r.code, r.stderr).toBe(2);
-      expectOneLine(r, new RegExp(cases[i]![1].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
-    });
+      expectOneLine(r, new RegExp(message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    }
   });
 
   it('reads the TLS settings from the config file (paths relative to it) and from ASYNQ_TLS_*', async () => {
