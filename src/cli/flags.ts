@@ -35,7 +35,20 @@ export const connectionFlags = {
     helpValue: '<password>',
     summary: 'Redis password (visible to other local users in the process list; prefer $ASYNQ_REDIS_URL or the config file).',
   }),
-  tls: Flags.boolean({...connection, summary: 'Connect with TLS.'}),
+  tls: Flags.boolean({...connection, summary: 'Connect with TLS (also implied by rediss:// and every --tls-* flag).'}),
+  'tls-ca-cert': Flags.string({
+    ...connection,
+    helpValue: '<file>',
+    summary: 'PEM file of the CA certificate(s) to verify the Redis server with, instead of the system\'s (implies --tls).',
+  }),
+  'tls-cert': Flags.string({...connection, helpValue: '<file>', summary: 'PEM file of the client certificate, for a server that requires one (with --tls-key).'}),
+  'tls-key': Flags.string({...connection, helpValue: '<file>', summary: 'PEM file of the client certificate\'s private key, unencrypted (with --tls-cert).'}),
+  'tls-insecure': Flags.boolean({...connection, summary: 'Do not verify the server\'s certificate (unsafe: testing only; implies --tls).'}),
+  'tls-server': Flags.string({
+    ...connection,
+    helpValue: '<name>',
+    summary: 'Host name to verify the server\'s certificate against, when it differs from the address (implies --tls).',
+  }),
   cluster: Flags.boolean({
     ...connection,
     summary: 'Connect to a Redis Cluster (seed addresses from --cluster-addrs, --uri, or 127.0.0.1:7000-7005).',
@@ -54,7 +67,7 @@ export const connectionFlags = {
   config: Flags.string({
     ...connection,
     helpValue: '<file>',
-    summary: 'Config file (default ~/.asynq.yml) with Go asynq CLI\'s keys: uri, db, username, password, tls, cluster, cluster_addrs.',
+    summary: 'Config file (default ~/.asynq.yml) with Go asynq CLI\'s keys: uri, db, username, password, tls, cluster, cluster_addrs, tls_server, insecure; and tls_ca_cert, tls_cert, tls_key, tls_insecure.',
   }),
 };
 

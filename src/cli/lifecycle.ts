@@ -43,18 +43,52 @@ export function failFast(conn: CliConnection): CliConnection {
 
 const AUTH_FAILURE = /\b(WRONGPASS|NOAUTH|NOPERM)\b|invalid password|invalid username-password/i;
 
+const UNTRUSTED_CERT = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED', 'INVALID_CA',
+]);
+
+/** The fix for a failed TLS handshake (Node's error codes, OpenSSL's alerts), or undefined for another failure. */
+function tlsFailure(err: unknown): string | undefined {
+  const code = String((err as {code?: unknown} | undefined)?.code ?? '');
+  const message = errorMessage(err);
+  if (UNTRUSTED_CERT.has(code)) {
+    return 'give the CA certificate that signed the server\'s certificate: --tls-ca-cert <file> (or ASYNQ_TLS_CA_CERT, tls_ca_cert in ~/.asynq.yml); --tls-insecure skips the check (unsafe)';
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'connect with a host name the server\'s certificate names, or give that name with --tls-server <name>';
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return 'renew the server\'s certificate, or check this machine\'s clock';
+  if (/CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|certificate required|bad certificate|unknown ca/i.test(`${code} ${message}`)) {
+    return 'the server requires a client certificate it trusts: give --tls-cert <file> and --tls-key <file>';
+  }
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(message)) {
+    return 'the server does not speak TLS on that port: use its TLS port, or redis:// without --tls';
+  }
+  return undefined;
+}
+
 /** The error for a failed first PING: what was tried, why it failed, and what to check. */
 function unavailable(resolved: ResolvedConnection, err: unknown, lastError: unknown): RedisUnavailableError {
   const cause = lastError ?? err;
   const reason = errorMessage(cause).replace(/^(rdb\.Ping|ping): /, '');
   const where = `${describeConnection(resolved.conn)} (${resolved.source === 'default' ? 'the default address' : `from ${resolved.source}`})`;
+  const tls = tlsFailure(cause);
+  if (tls !== undefined) {
+    // OpenSSL's own words only: `8040…:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:…/rec_layer_s3.c:1601:…`.
+    const ssl = /SSL routines:[^:]*:([^:]+):/.exec(reason)?.[1];
+    return new RedisUnavailableError(`cannot connect to Redis at ${where}: ${ssl ?? reason}`, {cause, actions: [tls]});
+  }
   if (AUTH_FAILURE.test(reason) || AUTH_FAILURE.test(errorMessage(err))) {
     return new RedisUnavailableError(`Redis at ${where} refused the credentials: ${reason}`, {
       cause, actions: ['check --username/--password, the user and password in the URI, or ~/.asynq.yml'],
     });
   }
+  // A TLS-only server resets a plain connection.
+  const plainToTls = (cause as {code?: unknown} | undefined)?.code === 'ECONNRESET' && !('tls' in resolved.conn && resolved.conn.tls);
   return new RedisUnavailableError(`cannot connect to Redis at ${where}: ${reason}`, {
-    cause, actions: ['check --uri (or ASYNQ_REDIS_URL, REDIS_URL, ~/.asynq.yml) and that Redis is running there'],
+    cause, actions: [
+      'check --uri (or ASYNQ_REDIS_URL, REDIS_URL, ~/.asynq.yml) and that Redis is running there',
+      ...(plainToTls ? ['if that port speaks TLS only: rediss://… or --tls'] : []),
+    ],
   });
 }
 
