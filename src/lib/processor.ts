@@ -104,6 +104,8 @@ export interface ProcessorParams {
   syncer?: {add(req: SyncRequest): void};
   /** Takes failed Redis commands that mean Redis is unreachable (the Server's outage reporter): those are not logged here. */
   outage?: RedisErrorSink;
+  /** Called for every failed dequeue (metrics). */
+  onDequeueError?: (err: unknown) => void;
   clock?: Clock;
   /** Random source in [0, 1) for the weighted queue order and the idle jitter. */
   random?: () => number;
@@ -267,8 +269,8 @@ interface Worker extends ActiveWorker {
 }
 
 export class Processor {
-  readonly #p: Required<Omit<ProcessorParams, 'handler' | 'errorHandler' | 'syncer'>> &
-    Pick<ProcessorParams, 'errorHandler' | 'syncer'>;
+  readonly #p: Required<Omit<ProcessorParams, 'handler' | 'errorHandler' | 'syncer' | 'onDequeueError'>> &
+    Pick<ProcessorParams, 'errorHandler' | 'syncer' | 'onDequeueError'>;
   #handler?: Handler;
   readonly #order: () => string[];
   readonly #slots: Semaphore;
@@ -392,6 +394,7 @@ export class Processor {
       if (!this.#idle) this.#p.logger.debug('All queues are empty');
       this.#idle = true;
     } catch (err) {
+      this.#p.onDequeueError?.(err);
       const now = this.#p.clock.now().getTime();
       if (!this.#p.outage.absorb(err) && now - this.#lastErrorLog >= ERROR_LOG_INTERVAL_MS) {
         this.#lastErrorLog = now;
