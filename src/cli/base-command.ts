@@ -15,7 +15,7 @@ import {Command, Errors, type Interfaces} from '@oclif/core';
 import {connectionSecrets, resolveConnection, type ConnectionFlags, type ResolvedConnection} from './connection.js';
 import {ExitCode} from './exit-codes.js';
 import {connectionFlags, globalFlags} from './flags.js';
-import {applyColorPolicy, errorReport, formatErrorReport} from './output.js';
+import {applyColorPolicy, errorReport, formatErrorReport, writeJson} from './output.js';
 
 /** Value of a boolean flag in argv (`--name` → true, `--no-name` → false), ignoring anything after `--`. */
 export function argvFlag(argv: readonly string[], name: string): boolean | undefined {
@@ -89,6 +89,11 @@ export abstract class AsynqCommand extends Command {
     const resolved = resolveConnection(this.#flags);
     this.#secrets = connectionSecrets(resolved.conn);
     return resolved;
+  }
+
+  /** The --json document, of any size (oclif's own colourises it with regular expressions that overflow the stack on big payloads). */
+  protected override logJson(json: unknown): void {
+    writeJson(process.stdout, json);
   }
 
   override warn(input: string | Error): string | Error {

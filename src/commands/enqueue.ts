@@ -49,6 +49,9 @@ A duplicate unique task or a taken task ID exits 4.`;
     from: Flags.string({helpValue: '<file.jsonl|->', summary: 'Enqueue one task per line of a JSON Lines file (or stdin with -).'}),
   };
 
+  /** The task once it is in Redis: from then on a failure to print must not make a script enqueue it again. */
+  #enqueued?: TaskInfo;
+
   async run(): Promise<EnqueueResult> {
     const {args, flags} = await this.parse(Enqueue);
     checkCombinations(flags, args.type !== undefined);
@@ -59,6 +62,7 @@ A duplicate unique task or a taken task ID exits 4.`;
     if (flags.wait) checkWaitable(options);
     const opts: TaskOptions = flags.wait && options.retention === undefined ? {...options, retention: WAIT_RETENTION_MS} : options;
     const info = await enqueueOne(new Client(await this.redis()), new Task(args.type, payload), opts);
+    this.#enqueued = info;
     if (!flags.wait) {
       if (!this.jsonEnabled()) this.log(describe(info));
       return taskJson(info);
@@ -70,6 +74,27 @@ A duplicate unique task or a taken task ID exits 4.`;
       if (process.stdout.isTTY && done.result.at(-1) !== 0x0a) process.stdout.write('\n');
     }
     return taskJson(done);
+  }
+
+  /**
+   * The --json document. Once the task is enqueued, a failure to print it (stdout closed, …) is
+   * reported on stderr with the task's ID and the exit status stays 0, so that a script retrying
+   * on failure does not enqueue the task twice.
+   */
+  protected override logJson(json: unknown): void {
+    const task = this.#enqueued;
+    if (task === undefined) return super.logJson(json);
+    const report = (err: unknown): void => {
+      const why = err instanceof Error ? err.message : String(err);
+      process.stderr.write(`Warning: task id=${task.id} was enqueued in queue "${task.queue}", but printing it failed (${why}); do not enqueue it again: asynq task inspect --queue ${task.queue} ${task.id}\n`);
+      process.exitCode = ExitCode.OK;
+    };
+    process.stdout.once('error', report);
+    try {
+      super.logJson(json);
+    } catch (err) {
+      report(err);
+    }
   }
 
   async #wait(info: TaskInfo, timeoutMs: number): Promise<TaskInfo> {

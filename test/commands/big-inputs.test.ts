@@ -1,0 +1,70 @@
+/**
+ * Big payloads and results: `--json` of any size, tables that cut long cells, the raw payload on
+ * stdout for piping, bounded memory, and the enqueue payload limit. Tasks are seeded straight into
+ * the harness redis-server; the CLI runs as a subprocess with a small heap where memory matters.
+ */
+import {spawn} from 'node:child_process';
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {describe, expect, it} from 'vitest';
+import * as keys from '../../src/lib/base/keys.js';
+import {BIN, cliEnv, ROOT, useCli} from '../support/cli.js';
+import {makeMsg, readMsg, seedCompleted, seedPending, T0_S} from '../support/seed.js';
+
+const cli = useCli();
+const dir = mkdtempSync(join(tmpdir(), 'asynq-big-inputs-'));
+const MB = 1024 * 1024;
+
+/** `n` bytes of printable JSON-looking text: `{"data":"xxxx…"}`. */
+function bigJson(n: number): Buffer {
+  const b = Buffer.alloc(n, 'x');
+  b.write('{"data":"', 0);
+  b.write('"}', n - 2);
+  return b;
+}
+
+describe('--json of big payloads', () => {
+  it('enqueue --json of a 12 MB payload prints the whole task and exits 0', async () => {
+    const file = join(dir, 'p12.json');
+    const payload = bigJson(12 * MB);
+    writeFileSync(file, payload);
+    const r = await cli.spawn(['enqueue', 'big:one', '--payload-file', file, '--task-id', 'big12', '--json']);
+    expect({code: r.code, stderr: r.stderr}).toEqual({code: 0, stderr: ''});
+    const doc = JSON.parse(r.stdout) as {id: string; payload: string; payloadEncoding: string};
+    expect(doc.id).toBe('big12');
+    expect(doc.payloadEncoding).toBe('utf8');
+    expect(doc.payload.length).toBe(payload.length);
+    expect(Buffer.from(doc.payload).equals(payload)).toBe(true);
+    expect(await cli.redis.lrange(keys.pendingKey('default'), 0, -1)).toEqual(['big12']);
+  }, 30_000);
+
+  it('enqueue: a failure to print after the task is enqueued says so on stderr and exits 0 (no retry, no duplicate)', async () => {
+    const file = join(dir, 'p4.json');
+    writeFileSync(file, bigJson(4 * MB));
+    const child = spawn(process.execPath, [BIN, 'enqueue', 'big:one', '--payload-file', file, '--task-id', 'closed-out', '--json'], {
+      cwd: ROOT, env: cliEnv({ASYNQ_REDIS_URL: cli.server.url}), stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy(); // the reader has gone: every write to stdout fails with EPIPE
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect({code, stderr}).toMatchObject({code: 0, stderr: expect.stringContaining('task id=closed-out was enqueued in queue "default", but printing it failed')});
+    expect(stderr).not.toMatch(/^\s+at /m);
+    expect(await cli.redis.lrange(keys.pendingKey('default'), 0, -1)).toEqual(['closed-out']);
+  }, 30_000);
+
+  it('task ls --json and task inspect --json print a 20 MB task (text and base64)', async () => {
+    const text = bigJson(20 * MB);
+    const bin = Buffer.alloc(20 * MB, 0xff);
+    await seedPending(cli.redis, [{msg: makeMsg('t', {payload: text})}, {msg: makeMsg('b', {payload: bin})}]);
+    const ls = await cli.asynq(['task', 'ls', '-q', 'default', '-s', 'pending', '--json']);
+    expect({code: ls.code, stderr: ls.stderr}).toEqual({code: 0, stderr: ''});
+    const list = JSON.parse(ls.stdout) as Array<{id: string; payload: string; payloadEncoding: string}>;
+    expect(list.map((t) => [t.id, t.payloadEncoding, t.payload.length])).toEqual([['t', 'utf8', text.length], ['b', 'base64', Math.ceil(bin.length / 3) * 4]]);
+    expect(Buffer.from(list[1]!.payload, 'base64').equals(bin)).toBe(true);
+    const inspect = await cli.asynq(['task', 'inspect', '-q', 'default', 't', '--json']);
+    expect({code: inspect.code, stderr: inspect.stderr}).toEqual({code: 0, stderr: ''});
+    expect(Buffer.from((JSON.parse(inspect.stdout) as {payload: string}).payload).equals(text)).toBe(true);
+  }, 30_000);
+});
