@@ -98,3 +98,8 @@ export const queueName = Flags.custom<string>({
   summary: 'Queue name.',
   parse: async (input) => validateQueueName(input),
 });
+
+/** --full of the listings: payloads and results in full instead of cut to the terminal width. */
+export const fullFlag = Flags.boolean({
+  summary: 'Show payloads and results in full (default: cut to the terminal width, or to 256 characters when not on a terminal).',
+});

@@ -4,7 +4,8 @@
  * the harness redis-server; the CLI runs as a subprocess with a small heap where memory matters.
  */
 import {spawn} from 'node:child_process';
-import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
+import {randomBytes} from 'node:crypto';
+import {closeSync, mkdtempSync, openSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
@@ -67,4 +68,70 @@ describe('--json of big payloads', () => {
     expect({code: inspect.code, stderr: inspect.stderr}).toEqual({code: 0, stderr: ''});
     expect(Buffer.from((JSON.parse(inspect.stdout) as {payload: string}).payload).equals(text)).toBe(true);
   }, 30_000);
+});
+
+describe('tables cut long payloads and results', () => {
+  const SMALL_HEAP = {NODE_OPTIONS: '--max-old-space-size=64'}; // before: out of memory (signal 6) at 8 MB
+
+  it('task ls of two completed tasks with 8 MB payloads and results: bounded memory, cells cut to 256 characters', async () => {
+    const payload = bigJson(8 * MB);
+    const result = Buffer.alloc(8 * MB, 'r');
+    const items = ['c1', 'c2'].map((id) => ({msg: makeMsg(id, {payload, retention: 3600}), score: T0_S + 3600, result}));
+    await seedCompleted(cli.redis, items);
+    const r = await cli.spawn(['task', 'ls', '-q', 'default', '-s', 'completed'], {env: SMALL_HEAP, timeoutMs: 30_000});
+    expect({code: r.code, signal: r.signal, stderr: r.stderr}).toEqual({code: 0, signal: null, stderr: ''});
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(r.stdout.length).toBeLessThan(4 * 1024);
+    for (const line of lines.slice(2)) {
+      expect(line).toContain(`${'{"data":"'}${'x'.repeat(255 - 9)}…`);
+      expect(line).toMatch(new RegExp(`  r{255}…$`));
+    }
+  }, 40_000);
+
+  it('--full prints them whole; short payloads are printed as Go prints them', async () => {
+    const long = `{"data":"${'y'.repeat(600)}"}`;
+    await seedPending(cli.redis, [{msg: makeMsg('long', {payload: Buffer.from(long)})}, {msg: makeMsg('short')}]);
+    const cut = await cli.asynq(['task', 'ls', '-q', 'default', '-s', 'pending']);
+    expect(cut.stdout).toContain(`${long.slice(0, 255)}…\n`);
+    expect(cut.stdout).toContain('short  task:short  {"id":"short"}\n');
+    const full = await cli.asynq(['task', 'ls', '-q', 'default', '-s', 'pending', '--full']);
+    expect(full.stdout).toContain(`${long}\n`);
+  });
+
+  it('task inspect cuts a payload at 4096 characters, --full shows it all', async () => {
+    const long = 'é'.repeat(5000);
+    await seedPending(cli.redis, [{msg: makeMsg('i', {payload: Buffer.from(long)})}]);
+    const cut = await cli.asynq(['task', 'inspect', '-q', 'default', 'i']);
+    expect(cut.stdout).toContain(`Payload: ${'é'.repeat(4095)}…\n`);
+    const full = await cli.asynq(['task', 'inspect', '-q', 'default', 'i', '--full']);
+    expect(full.stdout).toContain(`Payload: ${long}\n`);
+  });
+});
+
+describe('task inspect --payload / --result', () => {
+  it('writes the payload alone, byte for byte, to a file (2 MB of binary data)', async () => {
+    const payload = randomBytes(2 * MB);
+    const result = Buffer.from('done\n');
+    await seedCompleted(cli.redis, [{msg: makeMsg('raw', {payload, retention: 3600}), score: T0_S + 3600, result}]);
+    for (const [flag, want] of [['--payload', payload], ['--result', result]] as const) {
+      const file = join(dir, `out${flag}`);
+      const fd = openSync(file, 'w');
+      const child = spawn(process.execPath, [BIN, 'task', 'inspect', '-q', 'default', 'raw', flag], {
+        cwd: ROOT, env: cliEnv({ASYNQ_REDIS_URL: cli.server.url}), stdio: ['ignore', fd, 'pipe'],
+      });
+      closeSync(fd);
+      let stderr = '';
+      child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect({code, stderr}).toEqual({code: 0, stderr: ''});
+      expect(readFileSync(file).equals(want)).toBe(true);
+    }
+  }, 30_000);
+
+  it('--payload with --json is a usage error', async () => {
+    await seedPending(cli.redis, [{msg: makeMsg('p')}]);
+    const r = await cli.asynq(['task', 'inspect', '-q', 'default', 'p', '--payload', '--json']);
+    expect(r.code).toBe(2);
+  });
 });

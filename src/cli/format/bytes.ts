@@ -24,15 +24,41 @@ const lenientUtf8 = new TextDecoder('utf-8');
 // Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space only.
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]*$/u;
 
-/** Go asynq CLI's isPrintable: valid UTF-8, every rune printable, not all spaces (so not empty). */
+/** Bytes from this size on are checked and decoded a piece at a time (a few MB of text at most at once). */
+const PIECE = 1 << 20;
+
+/**
+ * Go asynq CLI's isPrintable: valid UTF-8, every rune printable, not all spaces (so not empty).
+ * Big data is checked piece by piece, never decoded into one string.
+ */
 export function goCliIsPrintable(data: Uint8Array): boolean {
-  let s: string;
+  if (data.length <= PIECE) {
+    let s: string;
+    try {
+      s = strictUtf8.decode(data);
+    } catch {
+      return false;
+    }
+    return PRINTABLE.test(s) && /[^ ]/.test(s);
+  }
+  const decoder = new TextDecoder('utf-8', {fatal: true});
+  let notBlank = false;
   try {
-    s = strictUtf8.decode(data);
+    for (let i = 0; i <= data.length; i += PIECE) {
+      const s = i < data.length ? decoder.decode(data.subarray(i, i + PIECE), {stream: true}) : decoder.decode();
+      if (!PRINTABLE.test(s)) return false;
+      notBlank ||= /[^ ]/.test(s);
+    }
   } catch {
     return false;
   }
-  return PRINTABLE.test(s) && /[^ ]/.test(s);
+  return notBlank;
+}
+
+/** The first `n` characters (code points) of valid UTF-8 `data`, decoding only the bytes they can take. */
+function utf8Head(data: Uint8Array, n: number): string {
+  const head = new TextDecoder('utf-8').decode(data.subarray(0, n * 4), {stream: true}); // stream: no half character at the end
+  return [...head.slice(0, 2 * n)].slice(0, n).join('');
 }
 
 /** Go asynq CLI's sprintBytes: the payload as text, or `non-printable bytes`. */
@@ -40,9 +66,17 @@ export function goCliSprintBytes(data: Uint8Array): string {
   return goCliIsPrintable(data) ? strictUtf8.decode(data) : 'non-printable bytes';
 }
 
-/** A payload or result cell of the CLI's text views: '' when there is none (null or empty), else goCliSprintBytes. */
-export function cliBytesText(b: Uint8Array | null): string {
-  return b === null || b.length === 0 ? '' : goCliSprintBytes(b);
+/**
+ * A payload or result cell of the CLI's text views: '' when there is none (null or empty), else
+ * goCliSprintBytes. Text longer than `max` characters is cut to `max - 1` of them and `…`; only
+ * the head of the bytes is decoded, so a cell of a 100 MB payload costs a few hundred bytes.
+ */
+export function cliBytesText(b: Uint8Array | null, max = Number.POSITIVE_INFINITY): string {
+  if (b === null || b.length === 0) return '';
+  if (max === Number.POSITIVE_INFINITY || b.length <= max) return goCliSprintBytes(b);
+  if (!goCliIsPrintable(b)) return 'non-printable bytes';
+  const chars = [...utf8Head(b, max + 1)];
+  return chars.length <= max ? chars.join('') : `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
 }
 
 /** The payload as text when it is valid UTF-8 whose characters are printable or line breaks and tabs; else null. */
