@@ -132,6 +132,10 @@ describe('bytes and payloads', () => {
     ['dashPayloadLines(JSON scalar)', () => dashPayloadLines(Buffer.from('42')), ['42']],
     ['dashPayloadLines(binary)', () => dashPayloadLines(Buffer.from([0xde, 0xad, 0xbe, 0xef])), ['<non-printable, 4 bytes> de ad be ef']],
     ['dashPayloadLines(null)', () => dashPayloadLines(null), ['<nil>']],
+    ['dashPayloadLine(3 MB of text): its first KiB', () => dashPayloadLine(Buffer.alloc(3_000_000, 'a')), `${'a'.repeat(1024)}…`],
+    ['dashPayloadLine(binary after a printable first KiB)', () => dashPayloadLine(Buffer.concat([Buffer.alloc(2000, 'a'), Buffer.from([0xff])])), `${'a'.repeat(1024)}…`],
+    ['dashPayloadLines(JSON over 16 KiB): its first 16 KiB as text', () => dashPayloadLines(Buffer.from(`["${'é'.repeat(10_000)}"]`)),
+      [`["${'é'.repeat(8191)}`, '… the first 16.4 kB of 20.0 kB (asynq task inspect --payload shows it all)']],
   ]);
 });
 
