@@ -135,3 +135,39 @@ describe('task inspect --payload / --result', () => {
     expect(r.code).toBe(2);
   });
 });
+
+describe('enqueue payload limit (--max-payload, default 64 MiB)', () => {
+  /** The one `Error:` line of stderr, checked to be the only line besides `Try:` hints. */
+  const errorLine = (stderr: string): string => {
+    const lines = stderr.trim().split('\n').filter((l) => !l.trimStart().startsWith('Try:'));
+    expect(lines, stderr).toHaveLength(1);
+    return lines[0]!;
+  };
+
+  it('refuses a payload over 64 MiB: exit 2, one line naming the size, the limit and the flag; nothing written', async () => {
+    const file = join(dir, 'over.bin');
+    writeFileSync(file, Buffer.alloc(64 * MB + 1, 'z'));
+    const stderr = await cli.failsUnchanged(['enqueue', 'big:one', '--payload-file', file], 2);
+    expect(errorLine(stderr)).toBe('Error: payload of 67108865 bytes is over the enqueue limit of 67108864 bytes: raise it with --max-payload (e.g. --max-payload 256MiB; Redis holds strings up to 512 MB)');
+  }, 30_000);
+
+  it('--max-payload sets the limit (units, unlimited) and is checked', async () => {
+    expect(errorLine(await cli.failsUnchanged(['enqueue', 't', 'x'.repeat(1001), '--max-payload', '1kB'], 2)))
+      .toBe('Error: payload of 1001 bytes is over the enqueue limit of 1000 bytes: raise it with --max-payload (e.g. --max-payload 256MiB; Redis holds strings up to 512 MB)');
+    expect(errorLine(await cli.failsUnchanged(['enqueue', 't', 'x', '--max-payload', 'lots'], 2)))
+      .toMatch(/invalid --max-payload "lots": give bytes \(e\.g\. 64MiB, 100MB, 1048576\) or "unlimited"/);
+    expect((await cli.asynq(['enqueue', 't', 'x'.repeat(1024), '--max-payload', '1KiB', '--task-id', 'k'])).code).toBe(0);
+    const file = join(dir, 'over2.bin');
+    writeFileSync(file, Buffer.alloc(64 * MB + 1, 'z'));
+    expect((await cli.asynq(['enqueue', 't', '--payload-file', file, '--max-payload', 'unlimited', '--task-id', 'u'])).code).toBe(0);
+    expect(await cli.redis.lrange(keys.pendingKey('default'), 0, -1)).toEqual(['u', 'k']);
+  }, 30_000);
+
+  it('--from: a line over --max-payload is an invalid line; the others are enqueued', async () => {
+    const file = join(dir, 'lines.jsonl');
+    writeFileSync(file, `{"type":"a","payload":"small"}\n{"type":"b","payload":"${'x'.repeat(200)}"}\n`);
+    const r = await cli.asynq(['enqueue', '--from', file, '--max-payload', '100B']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('enqueued 1, duplicates 0, invalid 1 (line 2: payload of 200 bytes is over the enqueue limit of 100 bytes (--max-payload))');
+  });
+});
