@@ -22,13 +22,13 @@
  */
 import {Command, Errors, type Interfaces} from '@oclif/core';
 import {chalkStderr} from 'chalk';
-import {Client} from '../lib/client.js';
+import {Client, type ClientOptions} from '../lib/client.js';
 import {Inspector} from '../lib/inspector.js';
 import {closeRedisClient, createRedisClient, type RedisConnection} from '../lib/redis.js';
 import {connectionSecrets, resolveConnection, type CliConnection, type ConnectionFlags, type ResolvedConnection} from './connection.js';
 import {connectionFlags, globalFlags} from './flags.js';
 import {checkRedis, failFast, Lifecycle} from './lifecycle.js';
-import {applyColorPolicy, errorReport, formatErrorReport, redactSecrets} from './output.js';
+import {applyColorPolicy, errorReport, formatErrorReport, redactSecrets, writeJson} from './output.js';
 
 /** Value of a boolean flag in argv (`--name` → true, `--no-name` → false), ignoring anything after `--`. */
 export function argvFlag(argv: readonly string[], name: string): boolean | undefined {
@@ -102,6 +102,11 @@ export abstract class AsynqCommand extends Command {
   }
 
   /** One `Warning: …` line on stderr (like the `Error:` line; not wrapped), also in --json mode. */
+  /** The --json document, of any size (oclif's own colourises it with regular expressions that overflow the stack on big payloads). */
+  protected override logJson(json: unknown): void {
+    writeJson(process.stdout, json);
+  }
+
   override warn(input: string | Error): string | Error {
     const message = input instanceof Error ? input.message : input;
     // Not logToStderr: oclif silences that in --json mode.
@@ -183,8 +188,8 @@ export abstract class ConnectedCommand extends AsynqCommand {
   }
 
   /** A Client on failFastConnection(). */
-  protected async client(): Promise<Client> {
-    return new Client(await this.failFastConnection());
+  protected async client(options?: ClientOptions): Promise<Client> {
+    return new Client(await this.failFastConnection(), options);
   }
 
   async #checked(conn: CliConnection): Promise<RedisConnection> {

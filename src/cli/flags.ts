@@ -111,3 +111,33 @@ export const queueName = Flags.custom<string>({
   summary: 'Queue name.',
   parse: async (input) => validateQueueName(input),
 });
+
+/** --full of the listings: payloads and results in full instead of cut to the terminal width. */
+export const fullFlag = Flags.boolean({
+  summary: 'Show payloads and results in full (default: cut to the terminal width, or to 256 characters when not on a terminal).',
+});
+
+const BYTE_UNITS: Record<string, number> = {
+  '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3,
+};
+
+/**
+ * A size in bytes: a whole number of bytes (`1048576`), or a number with a unit, decimal
+ * (`kB`, `MB`, `GB`) or binary (`KiB`, `MiB`, `GiB`), case-insensitive (`64MiB`, `1.5GB`);
+ * `unlimited` is Infinity.
+ */
+export function parseByteSize(input: string, what = 'size'): number {
+  const s = input.trim().toLowerCase();
+  if (s === 'unlimited') return Number.POSITIVE_INFINITY;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?$/.exec(s);
+  const unit = m === null ? undefined : BYTE_UNITS[m[2] ?? ''];
+  const bytes = m === null || unit === undefined ? Number.NaN : Math.floor(Number(m[1]) * unit);
+  if (!(bytes >= 1)) throw new ValidationError(`invalid ${what} ${JSON.stringify(input)}: give bytes (e.g. 64MiB, 100MB, 1048576) or "unlimited"`);
+  return bytes;
+}
+
+/** `byteSize({summary: …})` → bytes (Infinity for `unlimited`). */
+export const byteSize = Flags.custom<number>({
+  helpValue: '<size>',
+  parse: async (input, _ctx, opts) => parseByteSize(input, `--${opts.name}`),
+});

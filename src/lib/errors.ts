@@ -42,6 +42,13 @@ export class ValidationError extends AsynqError {
   readonly code = 'VALIDATION';
 }
 
+/** A payload larger than the Client's maxPayloadBytes; nothing was written. */
+export class PayloadTooLargeError extends ValidationError {
+  constructor(readonly size: number, readonly limit: number, message?: string) {
+    super(message ?? `payload of ${size} bytes is over the limit of ${limit} bytes: raise ClientOptions.maxPayloadBytes to enqueue it`);
+  }
+}
+
 /** The uniqueness lock of an identical task is held (Go ErrDuplicateTask). */
 export class DuplicateTaskError extends AsynqError {
   readonly code = 'DUPLICATE_TASK';

@@ -2,7 +2,7 @@
  * asynq-ts public API (package root). Everything a user imports comes from here; internals
  * (broker, scripts, codec) are not exported.
  */
-export {Client, type ClientOptions, type EnqueueManyItem} from './client.js';
+export {Client, DEFAULT_MAX_PAYLOAD_BYTES, type ClientOptions, type EnqueueManyItem} from './client.js';
 export {Task, type TaskInfo, type TaskOptions, type TaskPayload, type ResultWriter} from './task.js';
 export {TASK_STATES, type TaskState} from './base/states.js';
 export {toMs, goDurationString, goUnixDate, type Duration} from './duration.js';
@@ -12,7 +12,7 @@ export {
 } from './redis.js';
 export {realClock, SimulatedClock, type Clock} from './clock.js';
 export {
-  AsynqError, ValidationError, DuplicateTaskError, TaskIdConflictError, QueueNotFoundError, TaskNotFoundError, SchedulerEntryNotFoundError,
+  AsynqError, ValidationError, PayloadTooLargeError, DuplicateTaskError, TaskIdConflictError, QueueNotFoundError, TaskNotFoundError, SchedulerEntryNotFoundError,
   QueueNotEmptyError, FailedPreconditionError, RedisCommandError, RedisUnavailableError, InternalError,
   TaskFailedError, WaitTimeoutError, ReplicationTimeoutError, ServerStateError, ServerClosedError, HandlerNotFoundError,
   SkipRetry, RevokeTask, DeadlineExceededError, CanceledError, HandlerPanicError,

@@ -1,5 +1,6 @@
 import {taskJson, type TaskJson} from '../../cli/views/json.js';
-import {taskTable} from '../../cli/views/text.js';
+import {fullFlag} from '../../cli/flags.js';
+import {tableCellMax, taskTable} from '../../cli/views/text.js';
 import {InspectCommand} from '../../cli/inspect/command.js';
 import {inspectFlags, stateFlag} from '../../cli/inspect/flags.js';
 import {ExitCode} from '../../cli/exit-codes.js';
@@ -10,13 +11,14 @@ export type TaskListResult = TaskJson[];
 export default class TaskList extends InspectCommand {
   static override aliases = ['task:ls'];
   static override summary = 'List the tasks of a queue in one state, a page at a time.';
-  static override description = `States: pending (next to run first), active (longest-running first), scheduled and retry (soonest first), archived (oldest first), completed, and aggregating (needs --group). Pages hold 30 tasks unless --size says otherwise; --page 2 shows the next ones. Payloads are shown as text when printable, else as "non-printable bytes" (--json gives them as text or base64). A task of the page that cannot be read (no task hash, a key of another Redis type, a message that does not decode) is left out and named on stderr, and the command then exits 6.`;
+  static override description = `States: pending (next to run first), active (longest-running first), scheduled and retry (soonest first), archived (oldest first), completed, and aggregating (needs --group). Pages hold 30 tasks unless --size says otherwise; --page 2 shows the next ones. Payloads and results are shown as text when printable, else as "non-printable bytes", and cut to the terminal's width (256 characters when not on a terminal) with a final "…" unless --full is given (--json gives them whole, as text or base64; \`asynq task inspect --payload\` writes one raw).`;
   static override flags = {
     queue: inspectFlags.queue,
     state: stateFlag(),
     group: inspectFlags.group,
     page: inspectFlags.page,
     size: inspectFlags.size,
+    full: fullFlag,
   };
 
   static override examples = [
@@ -35,7 +37,7 @@ export default class TaskList extends InspectCommand {
     if (tasks.length === 0) {
       this.log(state === 'aggregating' ? `No aggregating tasks in group "${flags.group}"` : `No ${state} tasks in "${flags.queue}" queue`);
     } else {
-      this.log(taskTable(state, tasks, this.now, this.timeZone));
+      this.log(taskTable(state, tasks, this.now, this.timeZone, tableCellMax(flags.full)));
     }
     // Tasks of the page that cannot be read are left out, named on stderr, and the exit status is 6.
     for (const b of bad) this.logToStderr(`Warning: task ${b.id} in queue "${b.queue}" left out: bad data in Redis: ${b.reason}`);
