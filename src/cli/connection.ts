@@ -80,13 +80,13 @@ export interface ResolveContext {
   pidAlive?: (pid: number) => boolean;
 }
 
-export const DEFAULT_ADDR = '127.0.0.1:6379';
+const DEFAULT_ADDR = '127.0.0.1:6379';
 /** Go asynq CLI's default --cluster_addrs. */
 export const DEFAULT_CLUSTER_ADDRS = ['127.0.0.1:7000', '127.0.0.1:7001', '127.0.0.1:7002', '127.0.0.1:7003', '127.0.0.1:7004', '127.0.0.1:7005'];
-export const CONFIG_FILE_NAMES = ['.asynq.yml', '.asynq.yaml'];
-export const URL_ENV_VARS = ['ASYNQ_REDIS_URL', 'REDIS_URL'] as const;
+const CONFIG_FILE_NAMES = ['.asynq.yml', '.asynq.yaml'];
+const URL_ENV_VARS = ['ASYNQ_REDIS_URL', 'REDIS_URL'] as const;
 /** The TLS settings in the environment (they never name a server: ASYNQ_REDIS_URL or the config file does). */
-export const TLS_ENV_VARS = ['ASYNQ_TLS_CA_CERT', 'ASYNQ_TLS_CERT', 'ASYNQ_TLS_KEY', 'ASYNQ_TLS_INSECURE', 'ASYNQ_TLS_SERVER'] as const;
+const TLS_ENV_VARS = ['ASYNQ_TLS_CA_CERT', 'ASYNQ_TLS_CERT', 'ASYNQ_TLS_KEY', 'ASYNQ_TLS_INSECURE', 'ASYNQ_TLS_SERVER'] as const;
 
 /** One source's settings, in a common shape. */
 interface Layer {
@@ -231,7 +231,7 @@ function configAddrs(doc: Record<string, unknown>, key: string, file: string): s
 }
 
 /** The keys of the config file: Go asynq CLI's (uri, db, password, username, cluster, cluster_addrs, tls, tls_server, insecure), Sentinel's and the TLS files'. */
-export const CONFIG_KEYS = [
+const CONFIG_KEYS = [
   'uri', 'db', 'username', 'password', 'tls', 'tls_server', 'insecure', 'tls_ca_cert', 'tls_cert', 'tls_key', 'tls_insecure',
   'cluster', 'cluster_addrs', 'sentinel_addrs', 'master_name',
 ] as const;

@@ -28,7 +28,7 @@ export const REDIS_SERVER_ENV = 'ASYNQ_REDIS_SERVER';
 export const DEV_HOST = '127.0.0.1';
 export const DEV_DEFAULT_PORT = 6379;
 export const STATE_FILE = 'dev.json';
-export const INSTALL_HINT = 'install it with `sudo apt-get install redis-server` (Debian/Ubuntu) or `brew install redis` (macOS)';
+const INSTALL_HINT = 'install it with `sudo apt-get install redis-server` (Debian/Ubuntu) or `brew install redis` (macOS)';
 
 /** What dev.json holds. */
 export interface DevState {
@@ -62,7 +62,7 @@ export function pidAlive(pid: number): boolean {
 }
 
 /** Parses dev.json; undefined for anything that is not a state object with a PID. */
-export function parseDevState(text: string): DevState | undefined {
+function parseDevState(text: string): DevState | undefined {
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -197,7 +197,7 @@ export async function anyFreePort(host = DEV_HOST): Promise<number> {
  * One Redis command over a plain socket; resolves with the reply's text (a simple string, an
  * error prefixed with "-", or a bulk string). For PING and INFO: no client library needed.
  */
-export function redisCall(port: number, args: string[], timeoutMs = 2_000, host = DEV_HOST): Promise<string> {
+function redisCall(port: number, args: string[], timeoutMs = 2_000, host = DEV_HOST): Promise<string> {
   return new Promise((res, rej) => {
     const sock = createConnection({port, host});
     let buf = Buffer.alloc(0);
@@ -301,6 +301,6 @@ export function portRace(err: unknown): boolean {
 }
 
 /** The default state directory for this user (for messages and the README). */
-export function defaultDevStateDir(): string {
+function defaultDevStateDir(): string {
   return devStateDir(process.env, homedir());
 }

@@ -126,7 +126,7 @@ const BYTE_UNITS: Record<string, number> = {
  * (`kB`, `MB`, `GB`) or binary (`KiB`, `MiB`, `GiB`), case-insensitive (`64MiB`, `1.5GB`);
  * `unlimited` is Infinity.
  */
-export function parseByteSize(input: string, what = 'size'): number {
+function parseByteSize(input: string, what = 'size'): number {
   const s = input.trim().toLowerCase();
   if (s === 'unlimited') return Number.POSITIVE_INFINITY;
   const m = /^(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?$/.exec(s);

@@ -63,7 +63,7 @@ export interface ChunkedJsonString {
   chunks(): Iterable<string>;
 }
 
-export function isChunkedJsonString(v: unknown): v is ChunkedJsonString {
+function isChunkedJsonString(v: unknown): v is ChunkedJsonString {
   return typeof v === 'object' && v !== null && typeof (v as Partial<ChunkedJsonString>).chunks === 'function';
 }
 

@@ -12,7 +12,7 @@ import type {TaskOptions} from '../lib/task.js';
 import {duration} from './flags.js';
 
 /** An RFC 3339 time flag → Date. */
-export const time = Flags.custom<Date>({
+const time = Flags.custom<Date>({
   helpValue: '<rfc3339>',
   parse: async (input, _ctx, opts) => parseRfc3339(input, `--${opts.name}`),
 });
@@ -65,7 +65,7 @@ export const taskOptionFlagConflicts: ReadonlyArray<readonly [string, string]> =
 );
 
 /** `k=v` strings → headers (split at the first '='; later keys win). */
-export function parseHeaders(values: readonly string[] = [], flag: string = OPTION_SPECS.headers.flag.name): Record<string, string> | undefined {
+function parseHeaders(values: readonly string[] = [], flag: string = OPTION_SPECS.headers.flag.name): Record<string, string> | undefined {
   if (values.length === 0) return undefined;
   const out: Record<string, string> = {};
   for (const h of values) {
@@ -93,7 +93,7 @@ const utf8 = new TextDecoder('utf-8', {fatal: true});
  * Rejects a payload that looks like JSON (first non-blank character `{` or `[`) but does not
  * parse, since that is nearly always a quoting mistake in the shell. Other payloads pass as they are.
  */
-export function checkJsonPayload(payload: Buffer): void {
+function checkJsonPayload(payload: Buffer): void {
   let text: string;
   try {
     text = utf8.decode(payload);

@@ -24,7 +24,7 @@ import type {TaskOptions} from './task.js';
 export type OptionKind = 'string' | 'int' | 'duration' | 'time' | 'headers';
 
 /** The value of each kind after validateOption (durations in milliseconds). */
-export interface OptionKindValue {
+interface OptionKindValue {
   string: string;
   int: number;
   duration: number;
@@ -37,7 +37,7 @@ type KindOf<T> = [T] extends [Date] ? 'time' : [T] extends [string] ? 'string' :
   : [T] extends [Duration] ? 'duration' : [T] extends [Record<string, string>] ? 'headers' : never;
 
 /** An option's `asynq enqueue` flag. */
-export interface OptionFlagSpec {
+interface OptionFlagSpec {
   /** The long name, without `--`. */
   readonly name: string;
   readonly summary: string;
@@ -160,7 +160,7 @@ export const OPTION_CONFLICTS: ReadonlyArray<readonly [OptionKey, OptionKey]> = 
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /** Proto3 strings must be valid UTF-8 (Go refuses to decode otherwise): no lone surrogates. */
-export function checkText(s: string, what: string): void {
+function checkText(s: string, what: string): void {
   if (LONE_SURROGATE.test(s)) throw new ValidationError(`${what} is not valid UTF-8 (it contains a lone surrogate)`);
 }
 

@@ -79,7 +79,7 @@ export function composeOptions(layers: ReadonlyArray<TaskOptions | null | undefi
 }
 
 /** Where the task goes: its initial state and, for scheduled tasks, when. */
-export type EnqueueRoute =
+type EnqueueRoute =
   | {state: 'pending'}
   | {state: 'scheduled'; processAt: Date}
   | {state: 'aggregating'; group: string};

@@ -49,7 +49,7 @@ export function outageCause(err: Error): string {
 }
 
 /** Where the client connects, for the log line: `host:port`, a socket path, the Sentinel master or the Cluster's startup nodes. */
-export function redisAddress(c: RedisConnection): string {
+function redisAddress(c: RedisConnection): string {
   if (c.isCluster) {
     const nodes = (c as unknown as {startupNodes?: unknown[]}).startupNodes ?? [];
     const list = nodes.map((n) => (typeof n === 'object' && n !== null ? `${(n as {host?: string}).host ?? '127.0.0.1'}:${(n as {port?: number}).port ?? 6379}` : String(n)));

@@ -31,7 +31,7 @@ function* graphemes(s: string): Generator<string> {
  * and format characters, 2 for East Asian wide ones and emoji, else 1. string-width decides, the same
  * measure the CLI's tables (src/cli/output.ts) and Ink use.
  */
-export function charWidth(ch: string): number {
+function charWidth(ch: string): number {
   return stringWidth(ch);
 }
 

@@ -12,7 +12,7 @@
  * directory holding the row's files, {fixtures} test/fixtures.
  */
 
-export type Area =
+type Area =
   | 'URIs and connection flags'
   | 'credentials'
   | 'the config file'

@@ -49,7 +49,7 @@ export interface Spawned {
 }
 
 /** `node bin/run.js`, or `npx asynq` as the README writes it (run in the repository root). */
-export const NODE_BIN = [process.execPath, BIN];
+const NODE_BIN = [process.execPath, BIN];
 export const NPX_ASYNQ = ['npx', 'asynq'];
 
 const spawned: Spawned[] = [];

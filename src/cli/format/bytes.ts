@@ -91,8 +91,8 @@ export function cliBytesText(b: Uint8Array | null, max = Number.POSITIVE_INFINIT
  * How much of a payload or result the dash decodes: a table cell the first DASH_LINE_BYTES, the
  * detail pane the first DASH_PREVIEW_BYTES (`asynq task inspect --payload` gives the whole).
  */
-export const DASH_LINE_BYTES = 1024;
-export const DASH_PREVIEW_BYTES = 16 * 1024;
+const DASH_LINE_BYTES = 1024;
+const DASH_PREVIEW_BYTES = 16 * 1024;
 
 /** Valid UTF-8 as text; a head cut inside a character loses that character's bytes. Null when invalid. */
 function utf8Text(data: Uint8Array, cut: boolean): string | null {

@@ -17,7 +17,7 @@ export interface BytesJson {
 }
 
 /** A text field of the JSON documents: a string, or a LargeBytesText for a big payload or result. */
-export type JsonText = string | LargeBytesText;
+type JsonText = string | LargeBytesText;
 
 /** Bytes from this size on are written by pieces rather than decoded into one string. */
 export const LARGE_BYTES = 16 * 1024 * 1024;
@@ -116,7 +116,7 @@ export function queueInfoJson(q: QueueInfo): QueueInfoJson {
   return {...counts, latencyMs: latency, memoryUsageBytes: memoryUsage, timestamp: timestamp.toISOString()};
 }
 
-export interface WorkerJson {
+interface WorkerJson {
   taskId: string;
   taskType: string;
   taskPayload: JsonText;

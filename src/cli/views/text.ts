@@ -13,7 +13,7 @@ import {goCliNextEnqueue, goCliNextProcessAt, goCliPastTime, goCliPrevEnqueue, g
 import {formatTable} from '../output.js';
 
 /** A section title, bold on a colour terminal (Go CLI prints them with color.Bold). */
-export const title = (s: string): string => chalk.bold(s);
+const title = (s: string): string => chalk.bold(s);
 
 /** `<header>` then a table, as Go prints each section. */
 export function section(heading: string, body: string): string {
@@ -60,7 +60,7 @@ export function historyTable(days: readonly DailyStats[]): string {
 }
 
 /** Longest payload or result cell of a table printed to a pipe or file (without --full). */
-export const PIPE_CELL_MAX = 256;
+const PIPE_CELL_MAX = 256;
 /** Longest payload or result of `asynq task inspect` (without --full). */
 export const INSPECT_TEXT_MAX = 4096;
 
@@ -121,7 +121,7 @@ export function taskInfoView(t: TaskInfo, now: Date, timeZone: string, textMax =
 }
 
 /** Go CLI's formatQueues: `name:priority` by priority descending, then name. */
-export function formatQueues(queues: Record<string, number>): string {
+function formatQueues(queues: Record<string, number>): string {
   return Object.entries(queues)
     .sort(([a, pa], [b, pb]) => pb - pa || (a < b ? -1 : a > b ? 1 : 0))
     .map(([q, p]) => `${q}:${p}`)

@@ -37,7 +37,7 @@ import type {ScriptArg} from './script-runner.js';
 import type {Op, RedisSession} from './session.js';
 
 /** Inspector default page size (Go: 30). */
-export const DEFAULT_PAGE_SIZE = 30;
+const DEFAULT_PAGE_SIZE = 30;
 /** Task hashes sampled per list/zset by the memory-usage estimate (Go: 20). */
 const MEMORY_TASK_SAMPLE_SIZE = 20;
 /** Groups sampled by the memory-usage estimate (Go: 5). */

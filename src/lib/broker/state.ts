@@ -18,7 +18,7 @@ import type {ScriptArg} from './script-runner.js';
 import type {Op, RedisSession} from './session.js';
 
 /** ServerInfo.status values a server writes (Go `serverStateValue.String`); "new" never reaches Redis. */
-export const WRITTEN_SERVER_STATUSES = ['active', 'stopped', 'closed'] as const;
+const WRITTEN_SERVER_STATUSES = ['active', 'stopped', 'closed'] as const;
 
 /** Timestamp range every Go reader accepts (0001-01-01 … 9999-12-31T23:59:59Z; v0.24.1 rejects others). */
 const MIN_TIMESTAMP_SECONDS = -62135596800;

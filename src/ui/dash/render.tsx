@@ -38,7 +38,7 @@ class ErrorBoundary extends Component<BoundaryProps, {error: Error | null}> {
 }
 
 /** The App inside the lifecycle root: a render error exits with that error. */
-export function DashRoot(props: AppProps) {
+function DashRoot(props: AppProps) {
   const {exit} = useApp();
   return (
     <ErrorBoundary onError={(err) => exit(err)}>

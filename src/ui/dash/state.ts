@@ -36,14 +36,14 @@ export const SECTIONS = ['queues', 'servers', 'cron'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** Columns the queue table can be sorted by (`s` cycles, `S` reverses). */
-export const SORT_KEYS = [
+const SORT_KEYS = [
   'queue', 'size', 'pending', 'active', 'scheduled', 'retry', 'archived', 'completed', 'aggregating', 'processed', 'failed',
   'errorRate', 'latency', 'memoryUsage',
 ] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
-export type TaskAction = 'run' | 'archive' | 'delete' | 'cancel';
-export type QueueAction = 'pause' | 'unpause';
+type TaskAction = 'run' | 'archive' | 'delete' | 'cancel';
+type QueueAction = 'pause' | 'unpause';
 
 /** A confirmed operation for App to run against the DashSource. */
 export interface ActionRequest {
@@ -67,7 +67,7 @@ export interface ConfirmState {
   allCount: number | null;
 }
 
-export interface StatusMessage {
+interface StatusMessage {
   kind: 'info' | 'ok' | 'warn' | 'error';
   text: string;
 }
@@ -178,7 +178,7 @@ export function initialDashState(): DashState {
 // Selectors
 
 /** failed / processed today, -1 when nothing was processed (sorts below 0 %). */
-export function errorRatio(q: Pick<QueueInfo, 'processed' | 'failed'>): number {
+function errorRatio(q: Pick<QueueInfo, 'processed' | 'failed'>): number {
   return q.processed > 0 ? q.failed / q.processed : -1;
 }
 
