@@ -85,8 +85,6 @@ const DEFAULT_ADDR = '127.0.0.1:6379';
 export const DEFAULT_CLUSTER_ADDRS = ['127.0.0.1:7000', '127.0.0.1:7001', '127.0.0.1:7002', '127.0.0.1:7003', '127.0.0.1:7004', '127.0.0.1:7005'];
 const CONFIG_FILE_NAMES = ['.asynq.yml', '.asynq.yaml'];
 const URL_ENV_VARS = ['ASYNQ_REDIS_URL', 'REDIS_URL'] as const;
-/** The TLS settings in the environment (they never name a server: ASYNQ_REDIS_URL or the config file does). */
-const TLS_ENV_VARS = ['ASYNQ_TLS_CA_CERT', 'ASYNQ_TLS_CERT', 'ASYNQ_TLS_KEY', 'ASYNQ_TLS_INSECURE', 'ASYNQ_TLS_SERVER'] as const;
 
 /** One source's settings, in a common shape. */
 interface Layer {

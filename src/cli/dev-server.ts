@@ -18,7 +18,6 @@
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import {closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync} from 'node:fs';
 import {createConnection, createServer} from 'node:net';
-import {homedir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {FailedPreconditionError, RedisUnavailableError, ValidationError} from '../lib/errors.js';
 
@@ -300,7 +299,3 @@ export function portRace(err: unknown): boolean {
   return err instanceof Error && /Address already in use|EADDRINUSE/i.test(err.message);
 }
 
-/** The default state directory for this user (for messages and the README). */
-function defaultDevStateDir(): string {
-  return devStateDir(process.env, homedir());
-}
