@@ -179,6 +179,7 @@ export class Lifecycle {
   readonly interrupted: Promise<never>;
   #end!: (err: Errors.ExitError) => void;
   readonly #disposers: (() => void)[] = [];
+  readonly #onSigint = new Set<() => void>();
 
   constructor() {
     this.interrupted = new Promise<never>((_, reject) => (this.#end = reject));
@@ -196,9 +197,19 @@ export class Lifecycle {
       signals: ['SIGINT'],
       stop: () => {
         process.stderr.write('\n');
+        for (const fn of this.#onSigint) fn();
         this.interrupt();
       },
     }));
+  }
+
+  /**
+   * `fn` runs at the SIGINT that ends a one-shot command, just before it ends (e.g. to say what
+   * it leaves behind); returns the function that removes it.
+   */
+  onSigint(fn: () => void): () => void {
+    this.#onSigint.add(fn);
+    return () => this.#onSigint.delete(fn);
   }
 
   /**

@@ -14,6 +14,11 @@ import {taskJson, type TaskJson} from '../cli/views/json.js';
 /** Retention given to a task enqueued with --wait and no --retention, so its result can be read. */
 const WAIT_RETENTION_MS = 10 * 60_000;
 const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
+/** With --wait, how long a task may wait before the CLI checks that a live server serves its queue, and how often after that. */
+const NO_SERVER_GRACE_MS = 2_000;
+const SERVER_RECHECK_MS = 10_000;
+/** States in which a task waits for a server to take it. */
+const WAITING_STATES: ReadonlySet<string> = new Set(['pending', 'scheduled', 'retry']);
 
 export type EnqueueResult = TaskJson | BulkSummary;
 
@@ -21,7 +26,7 @@ export default class Enqueue extends ConnectedCommand {
   static override summary = 'Enqueue a task, or many from a JSON Lines file; optionally wait for its result.';
   static override description = `The payload is the PAYLOAD argument, a file (--payload-file F), or stdin (--payload-file -). A payload that starts with { or [ must be valid JSON unless --raw is given; it is sent byte for byte as given.
 
---wait blocks until the task is completed or archived and prints its result on stdout (exit 0), or its last error (exit 1); exit 7 when --wait-timeout passes first (the task stays queued). Without --retention the task is kept for 10m after completion so that its result can be read.
+--wait blocks until the task is completed or archived and prints its result on stdout (exit 0), or its last error (exit 1); exit 7 when --wait-timeout passes first (the task stays queued). Without --retention the task is kept for 10m after completion so that its result can be read. While waiting, each failed attempt and each retry-later (worker run --exec exit 75) is reported on stderr, and so is, after 2s, the absence of a running server that serves the task's queue. Ctrl-C stops waiting (exit 130) and leaves the task queued: stderr names it, and with --json stdout is {"interrupted": true, "task": {...}} with its last state seen.
 
 --from reads one task per line: {"type": "...", "payload": ..., "options": {"queue": "...", "processIn": "10m", ...}} (payloadBase64 for bytes). The option flags are the defaults of every line. Invalid lines are reported with their line numbers and skipped; the others are enqueued in pipelined batches. Exit 2 if any line was invalid, 4 never (duplicates are counted).
 
@@ -110,14 +115,38 @@ A duplicate unique task or a taken task ID exits 4. The exit status says whether
   }
 
   async #wait(info: TaskInfo, timeoutMs: number): Promise<TaskInfo> {
-    let retried = info.retried;
-    return waitForTaskSuccess(await this.inspector(), info.queue, info.id, {
-      timeoutMs: timeoutMs === 0 ? undefined : timeoutMs,
-      onUpdate: (t) => {
-        if (t.retried > retried && t.state === 'retry') this.logToStderr(`attempt ${t.retried} failed: ${t.lastErr}; retrying`);
-        retried = Math.max(retried, t.retried);
-      },
+    const inspector = await this.inspector();
+    let latest = info;
+    const stopInterrupt = this.lifecycle.onSigint(() => {
+      note(interruptedLine(latest));
+      if (this.jsonEnabled()) this.logJson({interrupted: true, task: taskJson(latest)});
     });
+    const started = Date.now();
+    let nextServerCheck = started + NO_SERVER_GRACE_MS;
+    let warned = false;
+    const checkServers = async (): Promise<void> => {
+      const servers = await inspector.servers().catch(() => undefined);
+      if (warned || servers === undefined || !WAITING_STATES.has(latest.state)) return;
+      if (servers.some((s) => s.status === 'active' && info.queue in s.queues)) return;
+      warned = true;
+      note(`Warning: no running server serves queue "${info.queue}"; the task will wait until one starts (e.g. asynq worker run --queue ${info.queue} ...)`);
+    };
+    try {
+      return await waitForTaskSuccess(inspector, info.queue, info.id, {
+        timeoutMs: timeoutMs === 0 ? undefined : timeoutMs,
+        previous: info,
+        onUpdate: (t) => {
+          latest = t;
+          if (!warned && WAITING_STATES.has(t.state) && Date.now() >= nextServerCheck) {
+            nextServerCheck = Date.now() + SERVER_RECHECK_MS;
+            void checkServers();
+          }
+        },
+        onAttempt: (t, counted) => note(attemptLine(t, counted)),
+      });
+    } finally {
+      stopInterrupt();
+    }
   }
 
   async #bulk(from: string, defaults: TaskOptions, clientOptions: ClientOptions): Promise<BulkSummary> {
@@ -206,6 +235,25 @@ async function enqueueOne(client: Client, task: Task, opts: TaskOptions): Promis
 function describe(t: TaskInfo): string {
   const when = t.state === 'scheduled' && t.nextProcessAt ? ` processAt=${t.nextProcessAt.toISOString()}` : '';
   return `Enqueued task id=${t.id} queue=${t.queue} state=${t.state}${when}`;
+}
+
+/** A line on stderr, also with --json (stdout stays one JSON document). */
+function note(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/** The stderr line for an attempt seen while waiting (waitForTask onAttempt). */
+function attemptLine(t: TaskInfo, counted: boolean): string {
+  const next = t.state === 'retry' && t.nextProcessAt ? `; retrying at ${t.nextProcessAt.toISOString()}` : '; retrying';
+  return counted
+    ? `attempt ${t.retried} failed: ${t.lastErr}${next}`
+    : `attempt to be retried later (not counted as a failure): ${t.lastErr}${next}`;
+}
+
+/** The stderr line at Ctrl-C during --wait: the task is not cancelled. */
+function interruptedLine(t: TaskInfo): string {
+  const where = t.state === 'active' ? `is still running in queue "${t.queue}"` : `stays queued in queue "${t.queue}" (${t.state})`;
+  return `Interrupted: stopped waiting; task ${t.id} ${where}. See: asynq task inspect --queue ${t.queue} ${t.id}`;
 }
 
 function fileSize(path: string): number {

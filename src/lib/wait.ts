@@ -32,8 +32,17 @@ export interface WaitOptions {
   pollMs?: number;
   /** Aborting rejects the wait with the signal's reason. */
   signal?: AbortSignal;
-  /** Called with every state read (e.g. to report failed attempts while the task is retried). */
+  /** Called with every state read. */
   onUpdate?: (info: TaskInfo) => void;
+  /**
+   * Called once for each read that shows a new attempt that did not succeed (not for the one
+   * that archived the task: that is the result): `counted` when it used up a retry (`retried` went up), otherwise a
+   * retry that the server's isFailure did not count (its `lastFailedAt` or `lastErr` changed,
+   * e.g. `worker run --exec` exit 75). Attempts between two reads are reported as one.
+   */
+  onAttempt?: (info: TaskInfo, counted: boolean) => void;
+  /** The task as last known (e.g. as enqueue returned it): attempts after it are reported; default: the first read. */
+  previous?: TaskInfo;
   clock?: Clock;
 }
 
@@ -55,6 +64,7 @@ export async function waitForTask(source: TaskInfoSource, queue: string, id: str
   const limit = opts.timeoutMs === undefined ? Infinity : started + Math.max(0, opts.timeoutMs);
   let pause = Math.min(FIRST_POLL_MS, pollMs);
   let seen = false;
+  let last = opts.previous;
   for (;;) {
     opts.signal?.throwIfAborted();
     let info: TaskInfo;
@@ -70,6 +80,11 @@ export async function waitForTask(source: TaskInfoSource, queue: string, id: str
     }
     seen = true;
     opts.onUpdate?.(info);
+    if (last !== undefined && opts.onAttempt !== undefined && info.state !== 'archived') {
+      const counted = info.retried > last.retried;
+      if (counted || info.lastFailedAt?.getTime() !== last.lastFailedAt?.getTime() || info.lastErr !== last.lastErr) opts.onAttempt(info, counted);
+    }
+    last = info;
     if (FINAL_STATES.has(info.state)) return info;
     const now = clock.now().getTime();
     if (now >= limit) throw new WaitTimeoutError(queue, id, info.state, now - started);

@@ -4,10 +4,11 @@
  * (exit 0 + result, 6 + last error, 7 on timeout); --from with good, duplicate and invalid lines.
  * Mostly in-process (fast); stdin and a few exit paths through the spawned binary.
  */
+import {spawn} from 'node:child_process';
 import {mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest';
 import * as keys from '../../src/lib/base/keys.js';
 import {Client} from '../../src/lib/client.js';
 import {SkipRetry} from '../../src/lib/errors.js';
@@ -15,9 +16,10 @@ import {ServeMux} from '../../src/lib/servemux.js';
 import {Server} from '../../src/lib/server.js';
 import {silentLogger} from '../../src/lib/logger.js';
 import {Task} from '../../src/lib/task.js';
+import {ExecRetryLaterError, execIsFailure} from '../../src/cli/worker/exec-handler.js';
 import {emptySummary, formatSummary, ProgressBar, renderProgress} from '../../src/cli/enqueue/bulk-enqueue.js';
 import type {TaskJson} from '../../src/cli/views/json.js';
-import {runCli, runCliInProcess} from '../support/cli.js';
+import {BIN, cliEnv, ROOT, runCli, runCliInProcess} from '../support/cli.js';
 import {dumpAll} from '../support/dump.js';
 import {useRedis} from '../support/redis.js';
 import {readMsg, zsetEntries} from '../support/seed.js';
@@ -231,6 +233,92 @@ describe('asynq enqueue --wait (a worker runs in this process)', () => {
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(errorLine(res.stderr)).toMatch(/^task w5 in queue "nobody-serves-this" is still pending after waiting \d+ms$/);
     expect(await r.redis.lrange(keys.pendingKey('nobody-serves-this'), 0, -1)).toEqual(['w5']);
+  });
+});
+
+describe('asynq enqueue --wait: what it says while waiting', () => {
+  let server: Server;
+  const laterSeen = new Set<string>();
+  // Started after each flush, so its heartbeat is in Redis.
+  beforeEach(async () => {
+    const mux = new ServeMux().handleFunc('later:', async (task, ctx) => {
+      if (!laterSeen.has(ctx.taskId)) {
+        laterSeen.add(ctx.taskId);
+        throw new ExecRetryLaterError('exit status 75 (retry later)');
+      }
+      if (task.type === 'later:fail') throw new Error('now it fails');
+      await task.resultWriter!.write('later done');
+    });
+    server = new Server(r.server.url, {
+      // Retries at least 1s apart (retry times are whole seconds): --wait reads the task every 500ms, so it sees each attempt.
+      queues: {served: 1}, concurrency: 2, logger: silentLogger, retryDelayFunc: () => 1500, delayedTaskCheckInterval: 100, isFailure: execIsFailure,
+    });
+    await server.start(mux);
+  });
+  afterEach(async () => {
+    await server.shutdown();
+  });
+
+  it('reports a retry-later attempt (not counted) and a failed attempt, one line each', async () => {
+    const ok = await enqueue('later:ok', '--queue', 'served', '--wait');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toBe('later done');
+    expect(ok.stderr).toMatch(/^attempt to be retried later \(not counted as a failure\): exit status 75 \(retry later\); retrying/m);
+    expect(ok.stderr.match(/^attempt/gm)).toHaveLength(1);
+    const failed = await enqueue('later:fail', '--queue', 'served', '--max-retry', '1', '--task-id', 'lf', '--wait');
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(failed.stderr.match(/^attempt.*$/gm)).toEqual([
+      expect.stringMatching(/^attempt to be retried later \(not counted as a failure\): exit status 75 \(retry later\); retrying/),
+      expect.stringMatching(/^attempt 1 failed: now it fails; retrying/),
+    ]);
+    expect(errorLine(failed.stderr)).toBe('task lf in queue "served" failed: now it fails');
+  });
+
+  it('warns once when no running server serves the task\'s queue', async () => {
+    const res = await enqueue('t', '--queue', 'nobody-serves-this', '--task-id', 'ns', '--wait', '--wait-timeout', '2600ms');
+    expect(res.code).toBe(7);
+    expect(res.stderr.match(/^Warning: .*$/gm)).toEqual([
+      'Warning: no running server serves queue "nobody-serves-this"; the task will wait until one starts (e.g. asynq worker run --queue nobody-serves-this ...)',
+    ]);
+  });
+
+  it('no warning while a server serves the queue, even when the task waits longer', async () => {
+    const res = await enqueue('later:quiet', '--queue', 'served', '--process-in', '3s', '--wait');
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).not.toMatch(/Warning/);
+  });
+});
+
+describe('asynq enqueue --wait interrupted with Ctrl-C (spawned)', () => {
+  /** Spawns `asynq enqueue … --wait` on a queue no server serves, sends SIGINT once it waits (it warned), and collects what it printed. */
+  async function interrupt(args: string[]): Promise<{code: number | null; stdout: string; stderr: string}> {
+    const child = spawn(process.execPath, [BIN, 'enqueue', ...args, '--wait'], {cwd: ROOT, env: cliEnv(env()), stdio: ['ignore', 'pipe', 'pipe']});
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    const waiting = new Promise<void>((resolve) => child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+      if (stderr.includes('Warning: no running server serves queue')) resolve();
+    }));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await waiting;
+    child.kill('SIGINT');
+    return {code: await exited, stdout, stderr};
+  }
+
+  it('exits 130 with one line saying the task stays queued, and leaves it there', async () => {
+    const res = await interrupt(['t:x', '--queue', 'idle', '--task-id', 'i1']);
+    expect(res.code).toBe(130);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toContain('Interrupted: stopped waiting; task i1 stays queued in queue "idle" (pending). See: asynq task inspect --queue idle i1\n');
+    expect(await r.redis.lrange(keys.pendingKey('idle'), 0, -1)).toEqual(['i1']);
+  });
+
+  it('with --json, stdout is {"interrupted": true, "task": …} with the last state seen', async () => {
+    const res = await interrupt(['t:x', '--queue', 'idle', '--task-id', 'i2', '--json']);
+    expect(res.code).toBe(130);
+    expect(JSON.parse(res.stdout)).toMatchObject({interrupted: true, task: {id: 'i2', queue: 'idle', state: 'pending'}});
+    expect(res.stderr).toContain('Interrupted: stopped waiting; task i2 stays queued in queue "idle" (pending).');
   });
 });
 

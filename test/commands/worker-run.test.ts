@@ -7,7 +7,7 @@
  * a second SIGINT exits 130 at once, SIGTSTP stops fetching.
  */
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process';
-import {existsSync, mkdtempSync, readFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -199,6 +199,20 @@ describe('asynq worker run --handlers', () => {
     const broken = await enqueueAndWait(['image:broken', '--task-id', 'b1']);
     expect(broken.code).toBe(1);
     expect(broken.doc).toMatchObject({error: {code: 'TASK_FAILED', message: 'task b1 in queue "default" failed: cannot decode image'}});
+  });
+
+  it('a module outside this project (no node_modules) imports asynq-ts: it gets the CLI\'s own package; SkipRetry archives without retry', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asynq-outside-'));
+    const file = join(dir, 'handlers.mjs');
+    writeFileSync(file, readFileSync(join(HANDLERS, 'servemux.mjs')));
+    await startWorker('--handlers', file, '--queue', 'images=2', '--queue', 'default');
+    const ok = await enqueueAndWait(['image:resize', '{"width": 7}', '--queue', 'images']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.doc.result as string)).toEqual({width: 7, queue: 'images', retryCount: 0});
+    const broken = await enqueueAndWait(['image:broken', '--task-id', 'out1']);
+    expect(broken.code).toBe(1);
+    expect(broken.doc).toMatchObject({error: {code: 'TASK_FAILED', message: 'task out1 in queue "default" failed: cannot decode image'}});
+    expect(await readMsg(r.redis, 'default', 'out1')).toMatchObject({retried: 0, retry: 25});
   });
 
   it('--exec patterns come first, the rest goes to an object-map module', async () => {

@@ -48,6 +48,24 @@ describe('waitForTask (scripted source)', () => {
     expect(src.args).toEqual(Array(5).fill(['default', 't1']));
   });
 
+  it('onAttempt: one call per read showing a new attempt, counted or not; none for the archiving one', async () => {
+    const at = (s: number): Date => new Date(s * 1000);
+    const enqueued = info('pending');
+    const src = scripted(
+      info('pending'),
+      info('retry', {lastErr: 'exit status 75 (retry later)', lastFailedAt: at(1)}),
+      info('retry', {lastErr: 'exit status 75 (retry later)', lastFailedAt: at(1)}),
+      info('retry', {lastErr: 'exit status 75 (retry later)', lastFailedAt: at(2)}),
+      info('active', {lastErr: 'exit status 75 (retry later)', lastFailedAt: at(2)}),
+      info('retry', {retried: 1, lastErr: 'boom', lastFailedAt: at(3)}),
+      info('archived', {retried: 1, lastErr: 'boom again', lastFailedAt: at(4)}),
+    );
+    const seen: string[] = [];
+    const got = await waitForTask(src, 'default', 't1', {pollMs: 1, previous: enqueued, onAttempt: (t, counted) => seen.push(`${counted} ${t.lastErr}`)});
+    expect(got.state).toBe('archived');
+    expect(seen).toEqual(['false exit status 75 (retry later)', 'false exit status 75 (retry later)', 'true boom']);
+  });
+
   it('resolves with an archived task; waitForTaskSuccess turns it into TaskFailedError with the last error', async () => {
     const archived = info('archived', {lastErr: 'exit status 3: smtp down'});
     expect(await waitForTask(scripted(archived), 'default', 't1')).toBe(archived);

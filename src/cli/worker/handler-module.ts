@@ -12,11 +12,17 @@
  * with type stripping), otherwise through `tsx` when the project has it installed (resolved from
  * the module's own directory); on plain Node 20 without tsx the error says how to proceed
  * (compile it, or install tsx). asynq-ts itself adds no TypeScript loader.
+ *
+ * `import … from 'asynq-ts'` in a handlers module always resolves to the package of the running
+ * CLI (a module resolution hook, registerSelfResolution), wherever the module lives: one outside
+ * any project, with asynq-ts installed globally or run from a clone, works, and its ServeMux,
+ * SkipRetry, … are the CLI's own classes (a second copy of asynq-ts would break `instanceof`).
  */
 import {existsSync, statSync} from 'node:fs';
+import * as nodeModule from 'node:module';
 import {createRequire} from 'node:module';
 import {extname, resolve} from 'node:path';
-import {pathToFileURL} from 'node:url';
+import {fileURLToPath, pathToFileURL} from 'node:url';
 import {ValidationError, errorMessage} from '../../lib/errors.js';
 import {toHandler, type Handler, type HandlerFunc, type TaskContext} from '../../lib/handler.js';
 import {HandlerNotFoundError} from '../../lib/errors.js';
@@ -124,6 +130,41 @@ async function importTypeScript(path: string): Promise<unknown> {
   return tsImport(pathToFileURL(path).href, import.meta.url);
 }
 
+/** The package name a handlers module imports the library by. */
+const PACKAGE_NAME = 'asynq-ts';
+
+/**
+ * The loader hooks of registerSelfResolution (they run on Node's loader thread, so they are
+ * their own module): the bare specifier `asynq-ts` resolves to the URL given at registration.
+ */
+const SELF_RESOLVE_HOOKS = `
+let target;
+export function initialize(data) { target = data.url; }
+export async function resolve(specifier, context, next) {
+  if (specifier === ${JSON.stringify(PACKAGE_NAME)}) return {url: target, format: 'module', shortCircuit: true};
+  return next(specifier, context);
+}`;
+
+let selfResolution: 'registered' | 'unavailable' | undefined;
+
+/**
+ * Makes `import … from 'asynq-ts'` resolve to this package's entry point (lib/lib/index.js, the
+ * one the CLI itself runs), with `module.register()` (Node ≥ 20.6). Once per process; does nothing
+ * when the entry point is not built (running from src/ under a test runner) or the Node has no
+ * module.register (then the normal resolution applies).
+ */
+function registerSelfResolution(): void {
+  if (selfResolution !== undefined) return;
+  const entry = new URL('../../lib/index.js', import.meta.url);
+  const register = (nodeModule as {register?: (specifier: string, options: {data: unknown}) => void}).register;
+  if (register === undefined || entry.protocol !== 'file:' || !existsSync(fileURLToPath(entry))) {
+    selfResolution = 'unavailable';
+    return;
+  }
+  register(`data:text/javascript,${encodeURIComponent(SELF_RESOLVE_HOOKS)}`, {data: {url: entry.href}});
+  selfResolution = 'registered';
+}
+
 function isHandlerObject(v: unknown): v is Handler {
   return typeof v === 'object' && v !== null && typeof (v as Handler).processTask === 'function';
 }
@@ -157,6 +198,7 @@ export function handlerFromExport(value: unknown, what = 'the default export'): 
 export async function loadHandlerModule(file: string, opts: {cwd?: string} = {}): Promise<LoadedHandlerModule> {
   const path = resolve(opts.cwd ?? process.cwd(), file);
   if (!existsSync(path) || !statSync(path).isFile()) throw new ValidationError(`handlers module ${file} does not exist`);
+  registerSelfResolution();
   let mod: {default?: unknown};
   try {
     mod = (await (TS_EXTENSIONS.has(extname(path)) ? importTypeScript(path) : import(pathToFileURL(path).href))) as {default?: unknown};

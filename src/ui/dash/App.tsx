@@ -103,6 +103,16 @@ export function App(props: AppProps) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [shown.emptyPage, shown.total, pageSize]);
 
+  // The cursor keeps to its task across refreshes (the reducer checks the read is of the page on display).
+  const shownTasks = shown.tasks;
+  const shownQueue = state.queue;
+  useEffect(() => {
+    const q = shownQueue;
+    if (shownTasks === null || q === null) return;
+    send({type: 'tasksShown', queue: q.name, tab: q.tab, group: q.group, page: q.page, ids: shownTasks.map((t) => t.id)});
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [shownTasks]);
+
   let body;
   if (sizes.tooSmall) {
     body = <Lines lines={[`Too small: ${size.columns}×${size.rows}, need ${MIN_COLUMNS}×${MIN_ROWS}`]} width={width} height={content} color={color} />;
@@ -115,7 +125,7 @@ export function App(props: AppProps) {
   } else if (state.queue !== null) {
     body = (
       <QueueView
-        screen={state.queue} info={shown.info} history={shown.history} tasks={shown.tasks} groups={shown.groups} detail={shown.detail}
+        screen={state.queue} info={shown.info} history={shown.history} tasks={shown.tasks} cursor={shown.taskCursor} groups={shown.groups} detail={shown.detail}
         pageSize={pageSize} width={width} height={content} color={color} now={now}
       />
     );

@@ -9,7 +9,7 @@ import type {TaskInfo} from '../../lib/task.js';
 import {masterRows} from '../components/table.js';
 import {dashQuery, type DashData, type QueueQuery} from './fetch.js';
 import type {BrokenQueue} from './source.js';
-import {visibleQueues, type DashState, type KeyContext, type QueueScreen} from './state.js';
+import {taskRow, visibleQueues, type DashState, type KeyContext, type QueueScreen} from './state.js';
 import {cronEventRows} from './views/CronView.js';
 import {historyDays} from './views/HistoryChart.js';
 import {queueTableRows} from './views/QueueTable.js';
@@ -86,6 +86,8 @@ export interface ScreenSelection {
   history: DailyStats[] | null;
   /** The page of tasks, only when read for the tab, group and page on display. */
   tasks: TaskInfo[] | null;
+  /** Row of the task under the cursor: the selected task's row on this page, else the cursor's row. */
+  taskCursor: number;
   groups: GroupInfo[] | null;
   detail: TaskInfo | 'gone' | null;
   /** Tasks in the current tab (or picked group), when known. */
@@ -129,6 +131,7 @@ export function selectScreen(latest: LatestData, state: DashState, sizes: Screen
   for (const q of l.queues ?? []) paused[q.queue] = q.paused;
   if (qd !== null) paused[qd.info.queue] = qd.info.paused;
 
+  const taskCursor = screen === null ? 0 : taskRow(screen, tasks);
   const emptyPage = tasksFresh && tasks !== null && tasks.length === 0 && screen !== null && screen.page > 1;
   const backToPage = emptyPage && screen !== null ? lastPage(screen, total, sizes.pageSize) : null;
 
@@ -144,7 +147,7 @@ export function selectScreen(latest: LatestData, state: DashState, sizes: Screen
     detail: detail !== null && detail !== 'gone' ? {id: detail.id, state: detail.state} : null,
   };
   return {
-    queues: shownQueues, totalQueues: l.queues?.length ?? 0, loadingQueues: l.queues === null, brokenQueues: l.brokenQueues ?? [], info, history: qd?.history ?? null, tasks,
+    queues: shownQueues, totalQueues: l.queues?.length ?? 0, loadingQueues: l.queues === null, brokenQueues: l.brokenQueues ?? [], info, history: qd?.history ?? null, tasks, taskCursor,
     groups, detail, total, paused, emptyPage, backToPage, servers: l.servers, cronEntries: l.cron?.entries ?? null, cronEvents, keyContext,
   };
 }

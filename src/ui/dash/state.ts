@@ -78,8 +78,13 @@ export interface QueueScreen {
   tab: TaskState;
   /** 1-based page of the task table. */
   page: number;
-  /** Row of the page. */
+  /** Row of the page (where `selected` was last seen). */
   cursor: number;
+  /**
+   * ID of the task under the cursor, once one was picked: the cursor follows it when a refresh
+   * reorders the page (selectScreen), and stays at `cursor` when it left the page.
+   */
+  selected?: string;
   /** Picked group on the aggregating tab (null: the group picker is shown). */
   group: string | null;
   groupCursor: number;
@@ -116,12 +121,14 @@ export type DashAction =
   | {type: 'help'}
   | {type: 'section'; section: Section}
   | {type: 'refresh'}
-  | {type: 'cursor'; value: number}
+  | {type: 'cursor'; value: number; /** The task at that row (queue screen's task table). */ id?: string}
   | {type: 'openQueue'; queue: string}
   | {type: 'back'}
   | {type: 'tab'; tab: TaskState}
   | {type: 'page'; page: number}
   | {type: 'openTask'; id: string; index: number}
+  /** The page of tasks now on display (queue, tab, group, page as read): the cursor keeps to its task. */
+  | {type: 'tasksShown'; queue: string; tab: TaskState; group: string | null; page: number; ids: readonly string[]}
   | {type: 'selectGroup'; group: string}
   | {type: 'sort'; key: SortKey; desc: boolean}
   | {type: 'filterStart'}
@@ -198,6 +205,12 @@ export function visibleQueues(infos: readonly QueueInfo[], qs: DashState['queues
     const c = va < vb ? -1 : va > vb ? 1 : 0;
     return c * dir || (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0);
   });
+}
+
+/** The row of the task table the cursor is on: the selected task's row on `tasks` (a refresh may have moved it), else `cursor`. */
+export function taskRow(q: QueueScreen, tasks: readonly {id: string}[] | null): number {
+  const at = q.selected === undefined || tasks === null ? -1 : tasks.findIndex((t) => t.id === q.selected);
+  return at >= 0 ? at : q.cursor;
 }
 
 /** Whether `n` may go to the next page. */
@@ -311,9 +324,10 @@ function queueKey(input: string, key: KeyPress, s: DashState, q: QueueScreen, ct
   const kind = ACTION_KEYS[input];
   const picker = q.tab === 'aggregating' && q.group === null;
 
+  const cursor = taskRow(q, ctx.tasks);
   if (q.detail !== null) {
     if (key.escape || key.return) return {type: 'back'};
-    const moved = moveCursor(input, key, q.cursor, ctx.tasks.length, ctx.pageSize);
+    const moved = moveCursor(input, key, cursor, ctx.tasks.length, ctx.pageSize);
     if (moved !== null) return {type: 'openTask', id: ctx.tasks[moved]!.id, index: moved};
     if (kind !== undefined) return taskConfirm(kind, q, ctx.detail ?? ctx.tasks.find((t) => t.id === q.detail) ?? null, ctx);
     return null;
@@ -334,11 +348,11 @@ function queueKey(input: string, key: KeyPress, s: DashState, q: QueueScreen, ct
     return null;
   }
 
-  const moved = moveCursor(input, key, q.cursor, ctx.tasks.length, ctx.pageSize);
-  if (moved !== null) return {type: 'cursor', value: moved};
+  const moved = moveCursor(input, key, cursor, ctx.tasks.length, ctx.pageSize);
+  if (moved !== null) return {type: 'cursor', value: moved, id: ctx.tasks[moved]!.id};
   if (input === 'n') return hasNextPage(q.page, ctx.pageSize, ctx.tasks.length, ctx.total) ? {type: 'page', page: q.page + 1} : null;
   if (input === 'p') return q.page > 1 ? {type: 'page', page: q.page - 1} : null;
-  const index = Math.min(q.cursor, ctx.tasks.length - 1);
+  const index = Math.min(cursor, ctx.tasks.length - 1);
   const task = ctx.tasks[index] ?? null;
   if (key.return) return task === null ? null : {type: 'openTask', id: task.id, index};
   if (kind !== undefined) return taskConfirm(kind, q, task, ctx);
@@ -399,7 +413,7 @@ function withQueue(s: DashState, patch: Partial<QueueScreen>): DashState {
   return s.queue === null ? s : {...s, queue: {...s.queue, ...patch}};
 }
 
-function setCursor(s: DashState, value: number): DashState {
+function setCursor(s: DashState, value: number, id?: string): DashState {
   switch (s.section) {
     case 'servers':
       return {...s, servers: {cursor: value}};
@@ -408,7 +422,7 @@ function setCursor(s: DashState, value: number): DashState {
     case 'queues':
       if (s.queue === null) return {...s, queues: {...s.queues, cursor: value}};
       if (s.queue.tab === 'aggregating' && s.queue.group === null) return withQueue(s, {groupCursor: value});
-      return withQueue(s, {cursor: value});
+      return withQueue(s, {cursor: value, selected: id});
   }
 }
 
@@ -416,8 +430,22 @@ function back(s: DashState): DashState {
   const q = s.queue;
   if (q === null) return s;
   if (q.detail !== null) return withQueue(s, {detail: null});
-  if (q.tab === 'aggregating' && q.group !== null) return withQueue(s, {group: null, page: 1, cursor: 0});
+  if (q.tab === 'aggregating' && q.group !== null) return withQueue(s, {group: null, page: 1, cursor: 0, selected: undefined});
   return {...s, queue: null};
+}
+
+/**
+ * The cursor after a read of the page on display: on the selected task's new row, or, when it
+ * left the page, on the same row (the last one at most), now selecting the task there. The state
+ * itself when nothing changes, or the read is of another page than the one on display.
+ */
+function followTask(s: DashState, a: Extract<DashAction, {type: 'tasksShown'}>): DashState {
+  const q = s.queue;
+  if (q === null || a.ids.length === 0 || q.name !== a.queue || q.tab !== a.tab || q.group !== a.group || q.page !== a.page) return s;
+  if (q.tab === 'aggregating' && q.group === null) return s;
+  const cursor = Math.max(0, Math.min(taskRow(q, a.ids.map((id) => ({id}))), a.ids.length - 1));
+  const selected = a.ids[cursor]!;
+  return cursor === q.cursor && selected === q.selected ? s : withQueue(s, {cursor, selected});
 }
 
 export function reduceDash(s: DashState, a: DashAction): DashState {
@@ -431,19 +459,21 @@ export function reduceDash(s: DashState, a: DashAction): DashState {
     case 'refresh':
       return {...s, refresh: s.refresh + 1};
     case 'cursor':
-      return setCursor(s, a.value);
+      return setCursor(s, a.value, a.id);
     case 'openQueue':
       return {...s, queue: {name: a.queue, tab: 'active', page: 1, cursor: 0, group: null, groupCursor: 0, detail: null}, status: null};
     case 'back':
       return back(s);
     case 'tab':
-      return withQueue(s, {tab: a.tab, page: 1, cursor: 0, group: null, groupCursor: 0, detail: null});
+      return withQueue(s, {tab: a.tab, page: 1, cursor: 0, selected: undefined, group: null, groupCursor: 0, detail: null});
     case 'page':
-      return withQueue(s, {page: Math.max(1, a.page), cursor: 0});
+      return withQueue(s, {page: Math.max(1, a.page), cursor: 0, selected: undefined});
     case 'openTask':
-      return withQueue(s, {detail: a.id, cursor: a.index});
+      return withQueue(s, {detail: a.id, cursor: a.index, selected: a.id});
+    case 'tasksShown':
+      return followTask(s, a);
     case 'selectGroup':
-      return withQueue(s, {group: a.group, page: 1, cursor: 0});
+      return withQueue(s, {group: a.group, page: 1, cursor: 0, selected: undefined});
     case 'sort':
       return {...s, queues: {...s.queues, sort: a.key, desc: a.desc}};
     case 'filterStart':

@@ -95,6 +95,38 @@ describe('App', () => {
     app.unmount();
   });
 
+  it('the cursor follows the task, not the row, when a refresh reorders the page; A archives the task viewed', async () => {
+    const d = data();
+    const pending = [taskInfo('p1', 'pending'), taskInfo('p2', 'pending'), taskInfo('p3', 'pending')];
+    d.tasks!['default/pending'] = pending;
+    const app = start(d);
+    await app.until((f) => f.includes('default'));
+    // Given the second pending task viewed in the detail pane, then back to the list
+    await app.press('j', KEY.enter, 'l');
+    await app.until((f) => f.includes('p3'));
+    await app.press('j', KEY.enter);
+    await app.until((f) => f.includes('Task p2'));
+    await app.press(KEY.esc);
+    await app.until((f) => /^>\s*p2/m.test(f));
+    // When a refresh brings the tasks back in another order
+    d.tasks!['default/pending'] = [pending[2]!, pending[0]!, pending[1]!];
+    await app.press('r');
+    await app.until((f) => /^>\s*p2/m.test(f) && f.indexOf('p3') < f.indexOf('p1'), 'p2 still selected, now on the last row');
+    // Then A offers and archives p2
+    await app.press('A');
+    await app.until((f) => f.includes('Archive task p2 in "default"?'));
+    await app.press('y');
+    await app.until((f) => f.includes('archived'));
+    expect(app.source.calls.filter((c) => c.method === 'archiveTask')).toEqual([{method: 'archiveTask', args: ['default', 'p2']}]);
+    // And when the selected task leaves the page, the cursor stays on the same row (now p1's)
+    d.tasks!['default/pending'] = [pending[2]!, pending[0]!];
+    await app.press('r');
+    await app.until((f) => f.includes('1-2 of') && /^>\s*p1/m.test(f), 'cursor on the row where p2 was, clamped to the last');
+    await app.press('D');
+    await app.until((f) => f.includes('Delete task p1 in "default"?'));
+    app.unmount();
+  });
+
   it('runs all tasks of a tab with a, and n cancels without calling anything', async () => {
     const app = start();
     await app.until((f) => f.includes('default'));

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest';
+import type {TaskState} from '../../../src/lib/base/states.js';
 import {
-  hasNextPage, initialDashState, keyToAction, reduceDash, splitKeys, visibleQueues, type DashState, type KeyContext, type KeyPress,
+  hasNextPage, initialDashState, keyToAction, reduceDash, splitKeys, visibleQueues, type DashAction, type DashState, type KeyContext, type KeyPress, type QueueScreen,
 } from '../../../src/ui/dash/state.js';
 import {queueInfo} from '../fakes.js';
 
@@ -320,5 +321,29 @@ describe('splitKeys', () => {
     expect(splitKeys('', {downArrow: true})).toEqual([['', {downArrow: true}]]);
     expect(splitKeys('\u001b[B', {})).toEqual([['\u001b[B', {}]]);
     expect(splitKeys('c', {ctrl: true})).toEqual([['c', {ctrl: true}]]);
+  });
+});
+
+describe('the task cursor follows its task (tasksShown)', () => {
+  const onPending = (over: Partial<QueueScreen> = {}): DashState => ({
+    ...initialDashState(), queue: {name: 'q', tab: 'pending', page: 1, cursor: 0, group: null, groupCursor: 0, detail: null, ...over},
+  });
+  const shown = (ids: string[], over: {tab?: TaskState; page?: number} = {}): DashAction => ({
+    type: 'tasksShown', queue: 'q', tab: over.tab ?? 'pending', group: null, page: over.page ?? 1, ids,
+  });
+
+  it('selects the task under the cursor at the first read, then follows it to its new row', () => {
+    const s1 = reduceDash(onPending({cursor: 1}), shown(['a', 'b', 'c']));
+    expect(s1.queue).toMatchObject({cursor: 1, selected: 'b'});
+    expect(reduceDash(s1, shown(['c', 'a', 'b'])).queue).toMatchObject({cursor: 2, selected: 'b'});
+  });
+
+  it('stays on the same row (the last at most) when the task left the page; ignores a read of another page', () => {
+    const s = onPending({cursor: 1, selected: 'b'});
+    expect(reduceDash(s, shown(['a', 'c', 'd'])).queue).toMatchObject({cursor: 1, selected: 'c'});
+    expect(reduceDash(s, shown(['a'])).queue).toMatchObject({cursor: 0, selected: 'a'});
+    expect(reduceDash(s, shown(['x', 'y'], {tab: 'retry'}))).toBe(s);
+    expect(reduceDash(s, shown(['x', 'y'], {page: 2}))).toBe(s);
+    expect(reduceDash(s, shown(['a', 'b']))).toBe(s);
   });
 });

@@ -25,6 +25,8 @@ export interface QueueViewProps {
   history: readonly DailyStats[] | null;
   /** The page of tasks for the current tab/page (null while loading). */
   tasks: readonly TaskInfo[] | null;
+  /** Row of the task under the cursor (selectScreen's taskCursor; default: screen.cursor). */
+  cursor?: number;
   /** Groups for the picker (null while loading). */
   groups: readonly GroupInfo[] | null;
   detail: TaskInfo | 'gone' | null;
@@ -117,7 +119,7 @@ function queueViewLines(p: QueueViewProps): Array<string | Segment[]> {
   } else if (screen.tab === 'aggregating' && screen.group === null) {
     body = pickerLines(p, area);
   } else {
-    body = taskTableLines({state: screen.tab, tasks: p.tasks, cursor: screen.cursor, width: p.width, rows: p.pageSize, color: p.color, now: p.now});
+    body = taskTableLines({state: screen.tab, tasks: p.tasks, cursor: p.cursor ?? screen.cursor, width: p.width, rows: p.pageSize, color: p.color, now: p.now});
     while (body.length < p.pageSize + 1) body.push('');
     body.push(pagingLine(p, p.tasks?.length ?? 0));
   }
