@@ -114,7 +114,7 @@ export class RDB {
     await this.#writes.create(
       'rdb.Enqueue', 'enqueue',
       [keys.taskKey(msg.queue, msg.id), keys.pendingKey(msg.queue)],
-      [encodeTaskMessage(msg), msg.id, unixNanosString(this.clock.now())], msg,
+      [encodeTaskMessage(msg), msg.id, unixNanosString(this.clock.now()), keys.wakeChannel(msg.queue)], msg,
     );
   }
 
@@ -129,7 +129,7 @@ export class RDB {
     await this.#writes.create(
       'rdb.EnqueueUnique', 'enqueueUnique',
       [msg.uniqueKey, keys.taskKey(msg.queue, msg.id), keys.pendingKey(msg.queue)],
-      [msg.id, ttl, encodeTaskMessage(msg), unixNanosString(this.clock.now())], msg, msg.uniqueKey,
+      [msg.id, ttl, encodeTaskMessage(msg), unixNanosString(this.clock.now()), keys.wakeChannel(msg.queue)], msg, msg.uniqueKey,
     );
   }
 
@@ -217,7 +217,7 @@ export class RDB {
         const flush = (): void => {
           if (run.length === 0) return;
           const q = items[run[0]!]!.msg.queue;
-          const argv: ScriptArg[] = [keys.taskKeyPrefix(q), pendingSince];
+          const argv: ScriptArg[] = [keys.taskKeyPrefix(q), pendingSince, keys.wakeChannel(q)];
           for (const i of run) argv.push(items[i]!.msg.id, encodeTaskMessage(items[i]!.msg));
           this.session.runner[pipe](pipeline, 'enqueueBatch', [keys.pendingKey(q)], argv);
           calls.push(run);
@@ -280,10 +280,18 @@ export class RDB {
   /**
    * dequeueCmd per queue in the given order; the first queue that yields a task wins. Paused and
    * empty queues are skipped; null when every queue is empty or paused. leaseExpiresAt = now +
-   * leaseMs (default 30 s, Go's base.LeaseDuration).
+   * leaseMs (default 30 s, Go's base.LeaseDuration). Several queues outside a Cluster: one call of
+   * dequeueAny-0.lua for all of them, with the effects of the per-queue calls; on a Cluster (keys
+   * in different slots) one dequeue call per queue.
    */
   async dequeue(qnames: string[], leaseMs = LEASE_SECONDS * 1000): Promise<{msg: TaskMessage; leaseExpiresAt: Date} | null> {
     const op = 'rdb.Dequeue';
+    if (qnames.length > 1 && !this.session.isCluster) {
+      const leaseExpiresAt = new Date(this.clock.now().getTime() + leaseMs);
+      const res = await this.session.script(op, 'dequeueAny', [], [unixSeconds(leaseExpiresAt), ...qnames.map(keys.queueKeyPrefix)], {binary: true});
+      if (res === null || res === undefined) return null;
+      return {msg: decodeMessage(op, (res as [number, Buffer])[1]), leaseExpiresAt};
+    }
     for (const q of qnames) {
       const leaseExpiresAt = new Date(this.clock.now().getTime() + leaseMs);
       const res = await this.session.script(op, 'dequeue',
@@ -434,18 +442,26 @@ export class RDB {
   /**
    * SUBSCRIBE asynq:cancel on a duplicate connection (client.duplicate(), for a Cluster too);
    * resolves once subscribed. onCancel gets each published task id; ioredis resubscribes after
-   * a reconnect. Connection errors and exceptions thrown by onCancel go to onError (default:
+   * a reconnect. With `wake`, the same connection also subscribes to the wake channel of each of
+   * wake.queues (asynq:wake:<qname>, published by asynq-ts enqueues) and calls wake.onWake(queue). Connection errors and exceptions thrown by onCancel go to onError (default:
    * ignored). close() unsubscribes and closes that connection.
    */
   async subscribeCancelation(
     onCancel: (taskId: string) => void,
     onError: (err: Error) => void = () => {},
+    wake?: {queues: string[]; onWake: (queue: string) => void},
   ): Promise<{close(): Promise<void>}> {
     const sub: RedisClient = this.client.duplicate();
+    const wakeQueues = new Map((wake?.queues ?? []).map((q) => [keys.wakeChannel(q), q]));
+    const channels = [keys.cancelChannel, ...wakeQueues.keys()];
     sub.on('error', (err: Error) => onError(err));
     sub.on('message', (channel: string, message: string) => {
-      if (channel !== keys.cancelChannel) return;
       try {
+        if (channel !== keys.cancelChannel) {
+          const q = wakeQueues.get(channel);
+          if (q !== undefined) wake!.onWake(q);
+          return;
+        }
         onCancel(message);
       } catch (err) {
         onError(err instanceof Error ? err : new Error(String(err)));
@@ -453,7 +469,7 @@ export class RDB {
     });
     await this.session.run('rdb.SubscribeCancelation', async () => {
       try {
-        await sub.subscribe(keys.cancelChannel);
+        await sub.subscribe(...channels);
       } catch (err) {
         sub.disconnect();
         throw err;
@@ -471,7 +487,7 @@ export class RDB {
           return;
         }
         try {
-          await sub.unsubscribe(keys.cancelChannel);
+          await sub.unsubscribe(...channels);
           await sub.quit();
         } catch {
           sub.disconnect();
