@@ -87,7 +87,7 @@ export interface ActiveWorker {
 
 export interface ProcessorParams {
   logger: Logger;
-  rdb: Pick<RDB, 'dequeue' | 'done' | 'markAsComplete' | 'requeue' | 'retry' | 'archive' | 'writeResult'>;
+  rdb: Pick<RDB, 'dequeue' | 'done' | 'markAsComplete' | 'requeue' | 'retry' | 'archive' | 'writeResult'> & Partial<Pick<RDB, 'finishAndDequeue'>>;
   /** Queue → priority, as returned by normalizeQueues (priorities are positive integers). */
   queues: Record<string, number>;
   /** Max tasks in flight. */
@@ -277,6 +277,8 @@ interface Worker extends ActiveWorker {
    * outcome write is queued on the connection (see #write), else when the attempt ends.
    */
   readonly release: () => void;
+  /** Drops it from the in-flight workers and hands its slot over to the next task (#finishAndFetch). */
+  readonly handOff: () => void;
 }
 
 export class Processor {
@@ -304,6 +306,10 @@ export class Processor {
   readonly #sleepers = new Set<() => void>();
   /** A wake() came while no idle sleep was in progress: the next one is skipped. */
   #woken = false;
+  /** A queue order drawn by #canFuse and not used there: the next fetch's. */
+  #drawn: string[] | undefined;
+  /** The queue when the server has just one. */
+  readonly #onlyQueue: string | undefined;
 
   constructor(params: ProcessorParams) {
     const {handler, ...given} = params;
@@ -316,6 +322,8 @@ export class Processor {
       maxIdleIntervalMs: base, ...rest,
     };
     this.#idleMs = this.#p.taskCheckIntervalMs;
+    const names = Object.keys(this.#p.queues);
+    this.#onlyQueue = names.length === 1 ? names[0] : undefined;
     this.#handler = handler;
     this.#order = queueOrder(this.#p.queues, this.#p.strictPriority, this.#p.random);
     this.#slots = new Semaphore(Math.max(1, this.#p.concurrency), this.#fetch.signal);
@@ -438,7 +446,9 @@ export class Processor {
     if (!(await this.#slots.acquire())) return false;
     let started = false;
     try {
-      const got = await this.#p.rdb.dequeue(this.queues(), this.#p.leaseMs);
+      const order = this.#drawn ?? this.queues();
+      this.#drawn = undefined;
+      const got = await this.#p.rdb.dequeue(order, this.#p.leaseMs);
       if (got) {
         this.#startWorker(got.msg, got.leaseExpiresAt);
         started = true;
@@ -480,10 +490,10 @@ export class Processor {
 
   #startWorker(msg: TaskMessage, leaseExpiresAt: Date): void {
     let released = false;
-    const freeSlot = (): void => {
+    const freeSlot = (keep?: 'keep'): void => {
       if (released) return;
       released = true;
-      this.#slots.release();
+      if (keep !== 'keep') this.#slots.release();
     };
     const run = this.#work(msg, leaseExpiresAt, freeSlot)
       .catch((err: unknown) => this.#p.logger.error(`Internal error while processing task id=${msg.id}: ${errorMessage(err)}`))
@@ -494,7 +504,7 @@ export class Processor {
     this.#inflight.add(run);
   }
 
-  async #work(msg: TaskMessage, leaseExpiresAt: Date, freeSlot: () => void): Promise<void> {
+  async #work(msg: TaskMessage, leaseExpiresAt: Date, freeSlot: (keep?: 'keep') => void): Promise<void> {
     const clock = this.#p.clock;
     const now = clock.now();
     const attempt = new Attempt();
@@ -505,6 +515,10 @@ export class Processor {
         // was recovered meanwhile): only this attempt's entry goes.
         if (this.#workers.get(msg.id) === w) this.#workers.delete(msg.id);
         freeSlot();
+      },
+      handOff: () => {
+        if (this.#workers.get(msg.id) === w) this.#workers.delete(msg.id);
+        freeSlot('keep');
       },
     };
     if (msg.timeout === 0 && msg.deadline === 0) {
@@ -597,11 +611,62 @@ export class Processor {
 
   async #handleSuccess(w: Worker): Promise<void> {
     const {msg} = w;
+    if (this.#canFuse(msg)) return this.#finishAndFetch(w);
     if (msg.retention > 0) {
       await this.#write(w, () => `Could not move task id=${msg.id} type=${JSON.stringify(msg.type)} to completed`, () => this.#p.rdb.markAsComplete(msg));
     } else {
       await this.#write(w, () => `Could not remove task id=${msg.id} type=${JSON.stringify(msg.type)} from active`, () => this.#p.rdb.done(msg));
     }
+  }
+
+  /**
+   * Whether a success may finish the task and claim the next one of its queue in one call: the
+   * broker has finishAndDequeue, the fetch loop runs, and the queue is the one a dequeue would try
+   * first now (strict priority: the highest; weighted: drawn first in a fresh queue order, which
+   * otherwise goes to the next fetch, so each queue still comes first with its probability).
+   */
+  #canFuse(msg: TaskMessage): boolean {
+    // Only under start(): exec() is one fetch.
+    if (this.#p.rdb.finishAndDequeue === undefined || this.#loop === undefined || this.#fetch.signal.aborted) return false;
+    if (this.#onlyQueue !== undefined) return this.#onlyQueue === msg.queue;
+    const order = this.queues();
+    if (order[0] === msg.queue) return true;
+    // Not this queue: the next fetch uses this draw, so every dequeue still follows one draw of its own.
+    this.#drawn = order;
+    return false;
+  }
+
+  /**
+   * Success through RDB.finishAndDequeue: done/markAsComplete and a dequeue of the same queue in
+   * one script call. The task's slot is kept for the next task when one comes back, else freed.
+   * Skipped (as #write) when the lease expired; a failure goes to the syncer as the plain write.
+   */
+  async #finishAndFetch(w: Worker): Promise<void> {
+    const {msg} = w;
+    if (!w.lease.isValid()) {
+      this.#p.logger.debug(`Lease of task id=${msg.id} expired; leaving it to the recoverer`);
+      return;
+    }
+    let got: Awaited<ReturnType<NonNullable<ProcessorParams['rdb']['finishAndDequeue']>>>;
+    try {
+      got = await this.#p.rdb.finishAndDequeue!(msg, this.#p.leaseMs);
+    } catch (err) {
+      w.release();
+      const plain = msg.retention > 0 ? () => this.#p.rdb.markAsComplete(msg) : () => this.#p.rdb.done(msg);
+      const text = `${msg.retention > 0 ? `Could not move task id=${msg.id} type=${JSON.stringify(msg.type)} to completed`
+        : `Could not remove task id=${msg.id} type=${JSON.stringify(msg.type)} from active`}: ${errorMessage(err)}`;
+      if (!this.#p.outage.absorb(err)) this.#p.logger.warn(`${text}; Will retry syncing`);
+      this.#p.syncer?.add({fn: plain, errMsg: text, deadline: w.lease.deadline});
+      return;
+    }
+    if (!got) {
+      w.release();
+      return;
+    }
+    w.handOff();
+    this.#idle = false;
+    this.#idleMs = this.#p.taskCheckIntervalMs;
+    this.#startWorker(got.msg, got.leaseExpiresAt);
   }
 
   async #handleFailure(w: Worker, task: Task, ctx: TaskContext, err: Error): Promise<void> {

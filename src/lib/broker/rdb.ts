@@ -336,6 +336,32 @@ export class RDB {
     else await this.session.script('rdb.MarkAsComplete', 'markAsComplete', k, argv, {task: msg});
   }
 
+  /**
+   * done (retention 0) or markAsComplete (retention > 0), then a dequeue of the same queue, in one
+   * atomic call (finishAndDequeue-9.lua) with exactly the effects of the two separate scripts: the
+   * next task of msg's queue, leased until now + leaseMs, or null (queue paused or empty). A
+   * failed finish (TaskNotFoundError, InternalError) dequeues nothing. All keys are the queue's,
+   * so it runs on Redis Cluster too.
+   */
+  async finishAndDequeue(msg: TaskMessage, leaseMs = LEASE_SECONDS * 1000): Promise<{msg: TaskMessage; leaseExpiresAt: Date} | null> {
+    const op = 'rdb.FinishAndDequeue';
+    const now = this.clock.now();
+    const q = msg.queue;
+    const taskKey = keys.taskKey(q, msg.id);
+    const complete = msg.retention > 0;
+    const leaseExpiresAt = new Date(now.getTime() + leaseMs);
+    const res = await this.session.script(op, 'finishAndDequeue',
+      [keys.activeKey(q), keys.leaseKey(q), taskKey, keys.processedKey(q, now), keys.processedTotalKey(q),
+        keys.completedKey(q), keys.pendingKey(q), keys.pausedKey(q), msg.uniqueKey || taskKey],
+      [msg.id, statsExpiry(now), MAX_INT64, complete ? 'complete' : 'done',
+        complete ? unixSeconds(now) + msg.retention : 0,
+        complete ? encodeTaskMessage({...msg, completedAt: unixSeconds(now)}) : '',
+        msg.uniqueKey ? '1' : '0', unixSeconds(leaseExpiresAt), keys.taskKeyPrefix(q)],
+      {task: msg, binary: true});
+    if (res === null || res === undefined) return null;
+    return {msg: decodeMessage(op, res as Buffer), leaseExpiresAt};
+  }
+
   /** requeueCmd: back to the tail of pending (next to dequeue), no pending_since, no stats. */
   async requeue(msg: TaskMessage): Promise<void> {
     await this.session.script('rdb.Requeue', 'requeue',

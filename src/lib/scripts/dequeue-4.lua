@@ -15,15 +15,5 @@
     <bytes>  encoded TaskMessage of the dequeued task
     nil      queue paused or empty (or the popped id has no hash; it stays in active and lease, as in Go)
 ]]
-if redis.call("EXISTS", KEYS[2]) == 1 then
-  return nil
-end
-local id = redis.call("RPOPLPUSH", KEYS[1], KEYS[3])
-if not id then
-  return nil
-end
-local taskKey = ARGV[2] .. id
-redis.call("HSET", taskKey, "state", "active")
-redis.call("HDEL", taskKey, "pending_since")
-redis.call("ZADD", KEYS[4], ARGV[1], id)
-return redis.call("HGET", taskKey, "msg")
+--- @include "includes/dequeueTask"
+return dequeueTask(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[2], ARGV[1])

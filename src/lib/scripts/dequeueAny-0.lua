@@ -18,20 +18,12 @@
     nil           every queue paused or empty (a popped id without hash stays in active and lease,
                   as in Go, and the next queue is tried)
 ]]
+--- @include "includes/dequeueTask"
 for i = 2, #ARGV do
   local prefix = ARGV[i]
-  if redis.call("EXISTS", prefix .. "paused") == 0 then
-    local id = redis.call("RPOPLPUSH", prefix .. "pending", prefix .. "active")
-    if id then
-      local taskKey = prefix .. "t:" .. id
-      redis.call("HSET", taskKey, "state", "active")
-      redis.call("HDEL", taskKey, "pending_since")
-      redis.call("ZADD", prefix .. "lease", ARGV[1], id)
-      local msg = redis.call("HGET", taskKey, "msg")
-      if msg then
-        return {i - 1, msg}
-      end
-    end
+  local msg = dequeueTask(prefix .. "pending", prefix .. "paused", prefix .. "active", prefix .. "lease", prefix .. "t:", ARGV[1])
+  if msg then
+    return {i - 1, msg}
   end
 end
 return nil
