@@ -178,9 +178,9 @@ export function computeDeadline(msg: Pick<TaskMessage, 'timeout' | 'deadline'>, 
 }
 
 /**
- * The reason a finished attempt's signal aborts with: a CanceledError without a stack trace (one
- * per task; capturing a stack there cost more than running a no-op task, and it would only point
- * into the processor).
+ * The reason a finished attempt's signal aborts with: a CanceledError without a stack trace
+ * (capturing a stack there cost more than running a no-op task, and it would only point into the
+ * processor). Built only when something reads it (Attempt.finish).
  */
 function attemptOver(): CanceledError {
   const limit = Error.stackTraceLimit;
@@ -241,6 +241,8 @@ class Attempt {
   #controller?: AbortController;
   #reason?: unknown;
   #aborted = false;
+  /** Finished (finish()) with the attemptOver() reason, not built yet. */
+  #over = false;
   /** Set while the processor waits for the attempt's first event (#race). */
   end?: (o: Outcome) => void;
 
@@ -249,6 +251,10 @@ class Attempt {
   }
 
   get reason(): unknown {
+    if (this.#over) {
+      this.#over = false;
+      this.#reason = attemptOver();
+    }
     return this.#reason;
   }
 
@@ -256,7 +262,7 @@ class Attempt {
   get signal(): AbortSignal {
     if (!this.#controller) {
       this.#controller = new AbortController();
-      if (this.#aborted) this.#controller.abort(this.#reason);
+      if (this.#aborted) this.#controller.abort(this.reason);
     }
     return this.#controller.signal;
   }
@@ -267,6 +273,17 @@ class Attempt {
     this.#aborted = true;
     this.#reason = reason;
     this.#controller?.abort(reason);
+  }
+
+  /**
+   * The attempt is over: aborts with attemptOver(), which is built only if the signal or the
+   * reason is read (a handler that never reads its signal costs no Error).
+   */
+  finish(): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#over = true;
+    if (this.#controller) this.#controller.abort(this.reason);
   }
 }
 
@@ -566,7 +583,7 @@ export class Processor {
       }
     } finally {
       cancelTimer();
-      if (!attempt.aborted) attempt.abort(attemptOver());
+      attempt.finish();
       w.release();
     }
   }
