@@ -185,7 +185,7 @@ export async function generateManPages(root = ROOT) {
     main.push('.SH COMMANDS');
     for (const c of topLevel) main.push('.TP', `\\fB${roff(`${bin} ${c.id}`)}\\fR`, `${roff(c.summary ?? String(c.description ?? '').split('\n')[0])} See \\fB${roff(`${bin}-${c.id}`)}\\fR(1).`);
   }
-  main.push('.SH "CONNECTION OPTIONS"', 'Every command accepts these. Each setting comes from the first source that sets it: the flags, then \\fBASYNQ_REDIS_URL\\fR or \\fBREDIS_URL\\fR, then the config file, then 127.0.0.1:6379. Sources below the first one that names the server (an address or URI, cluster or Sentinel addresses) are not read, so a password from the config file never goes to a server named by a flag or the environment. A password is never printed.');
+  main.push('.SH "CONNECTION OPTIONS"', 'Every command accepts these. Each setting comes from the first source that sets it: the flags, then \\fBASYNQ_REDIS_URL\\fR or \\fBREDIS_URL\\fR, then the config file, then a running \\fBasynq dev\\fR (its state file, see \\fBasynq-dev\\fR(1)), then 127.0.0.1:6379. Sources below the first one that names the server (an address or URI, cluster or Sentinel addresses) are not read, so a password from the config file never goes to a server named by a flag or the environment. A password is never printed.');
   main.push(...flagEntries(connectionFlags, bin, '', {sort: false}));
   main.push('.SH "GLOBAL OPTIONS"');
   main.push('.TP', opt('--json'), 'Print the result as one JSON document on stdout. Also ASYNQ_CONTENT_TYPE=json.');
@@ -195,13 +195,16 @@ export async function generateManPages(root = ROOT) {
   main.push(
     '.SH ENVIRONMENT',
     '.TP', '\\fBASYNQ_REDIS_URL\\fR, \\fBREDIS_URL\\fR', 'Redis URI used when no connection flag names the server (ASYNQ_REDIS_URL first).',
+    '.TP', '\\fBASYNQ_DEV_DIR\\fR, \\fBXDG_DATA_HOME\\fR', 'Where \\fBasynq dev\\fR keeps its data and state file ($ASYNQ_DEV_DIR, else $XDG_DATA_HOME/asynq/dev, else ~/.local/share/asynq/dev), and so where the other commands look for a running one.',
+    '.TP', '\\fBASYNQ_TLS_CA_CERT\\fR, \\fBASYNQ_TLS_CERT\\fR, \\fBASYNQ_TLS_KEY\\fR, \\fBASYNQ_TLS_INSECURE\\fR, \\fBASYNQ_TLS_SERVER\\fR',
+    roff('TLS settings (as --tls-ca-cert, --tls-cert, --tls-key, --tls-insecure, --tls-server) for the server named by ASYNQ_REDIS_URL, REDIS_URL or the config file.'),
     '.TP', '\\fBASYNQ_CONTENT_TYPE\\fR', 'Set to \\fBjson\\fR for the same effect as \\fB\\-\\-json\\fR.',
     '.TP', '\\fBNO_COLOR\\fR', 'When set and not empty, no colours.',
     '.TP', '\\fBDEBUG\\fR', 'When set (not 0/false), unexpected errors print their stack trace.',
     '.TP', '\\fBCI\\fR', 'When set, no spinners or progress bars and no prompts.',
     '.SH FILES',
     '.TP', '\\fI~/.asynq.yml\\fR (or \\fI~/.asynq.yaml\\fR)',
-    roff("Default config file (another with --config), with Go asynq CLI's keys: uri (host:port or a redis URI), db, username, password, tls, cluster, cluster_addrs (comma-separated or a list); also sentinel_addrs and master_name."),
+    roff("Default config file (another with --config), with Go asynq CLI's keys: uri (host:port or a redis URI), db, username, password, tls, cluster, cluster_addrs (comma-separated or a list), tls_server, insecure (only with tls_server); also sentinel_addrs, master_name, tls_ca_cert, tls_cert, tls_key (paths relative to the file) and tls_insecure."),
     ...exitStatus(EXIT_STATUS),
     '.SH "SEE ALSO"',
     [...pages.keys(), 'redis-cli.1'].map((f) => `\\fB${roff(f.replace(/\.1$/, ''))}\\fR(1)`).join(', '),

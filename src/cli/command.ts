@@ -9,7 +9,7 @@
  *   --json. Stacks only with --debug or DEBUG. Passwords are blanked from every message.
  * - `this.lifecycle` (lifecycle.ts): a one-shot command ends with 130 at the first SIGINT; a
  *   long-running one sets `handlesSignals = true` and calls `this.lifecycle.untilStopped(…)`.
- * - Warnings go to stderr even in --json mode.
+ * - Warnings go to stderr as one `Warning:` line, even in --json mode.
  *
  * ConnectedCommand: a command that talks to Redis.
  * - The connection flags (flags.ts); `this.connection()` resolves them after `this.parse()`
@@ -21,13 +21,14 @@
  *   Both are closed in finally().
  */
 import {Command, Errors, type Interfaces} from '@oclif/core';
-import {Client} from '../lib/client.js';
+import {chalkStderr} from 'chalk';
+import {Client, type ClientOptions} from '../lib/client.js';
 import {Inspector} from '../lib/inspector.js';
 import {closeRedisClient, createRedisClient, type RedisConnection} from '../lib/redis.js';
 import {connectionSecrets, resolveConnection, type CliConnection, type ConnectionFlags, type ResolvedConnection} from './connection.js';
 import {connectionFlags, globalFlags} from './flags.js';
 import {checkRedis, failFast, Lifecycle} from './lifecycle.js';
-import {applyColorPolicy, errorReport, formatErrorReport} from './output.js';
+import {applyColorPolicy, errorReport, formatErrorReport, redactSecrets, writeJson} from './output.js';
 
 /** Value of a boolean flag in argv (`--name` → true, `--no-name` → false), ignoring anything after `--`. */
 export function argvFlag(argv: readonly string[], name: string): boolean | undefined {
@@ -100,8 +101,16 @@ export abstract class AsynqCommand extends Command {
     this.#secrets.push(...secrets);
   }
 
+  /** One `Warning: …` line on stderr (like the `Error:` line; not wrapped), also in --json mode. */
+  /** The --json document, of any size (oclif's own colourises it with regular expressions that overflow the stack on big payloads). */
+  protected override logJson(json: unknown): void {
+    writeJson(process.stdout, json);
+  }
+
   override warn(input: string | Error): string | Error {
-    Errors.warn(input); // stderr, also in --json mode (stdout stays a single JSON document)
+    const message = input instanceof Error ? input.message : input;
+    // Not logToStderr: oclif silences that in --json mode.
+    process.stderr.write(`${chalkStderr.yellow('Warning:')} ${redactSecrets(message, [...this.#secrets, ...argvPasswords(this.argv)])}\n`);
     return input;
   }
 
@@ -149,6 +158,7 @@ export abstract class ConnectedCommand extends AsynqCommand {
     if (this.#resolved) return this.#resolved;
     const resolved = resolveConnection(this.#flags);
     this.redact(connectionSecrets(resolved.conn));
+    for (const w of resolved.warnings ?? []) this.warn(w);
     this.#resolved = resolved;
     return resolved;
   }
@@ -178,8 +188,8 @@ export abstract class ConnectedCommand extends AsynqCommand {
   }
 
   /** A Client on failFastConnection(). */
-  protected async client(): Promise<Client> {
-    return new Client(await this.failFastConnection());
+  protected async client(options?: ClientOptions): Promise<Client> {
+    return new Client(await this.failFastConnection(), options);
   }
 
   async #checked(conn: CliConnection): Promise<RedisConnection> {

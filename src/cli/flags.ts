@@ -35,7 +35,20 @@ export const connectionFlags = {
     helpValue: '<password>',
     summary: 'Redis password (visible to other local users in the process list; prefer $ASYNQ_REDIS_URL or the config file).',
   }),
-  tls: Flags.boolean({...connection, summary: 'Connect with TLS.'}),
+  tls: Flags.boolean({...connection, summary: 'Connect with TLS (also implied by rediss:// and every --tls-* flag).'}),
+  'tls-ca-cert': Flags.string({
+    ...connection,
+    helpValue: '<file>',
+    summary: 'PEM file of the CA certificate(s) to verify the Redis server with, instead of the system\'s (implies --tls).',
+  }),
+  'tls-cert': Flags.string({...connection, helpValue: '<file>', summary: 'PEM file of the client certificate, for a server that requires one (with --tls-key).'}),
+  'tls-key': Flags.string({...connection, helpValue: '<file>', summary: 'PEM file of the client certificate\'s private key, unencrypted (with --tls-cert).'}),
+  'tls-insecure': Flags.boolean({...connection, summary: 'Do not verify the server\'s certificate (unsafe: testing only; implies --tls).'}),
+  'tls-server': Flags.string({
+    ...connection,
+    helpValue: '<name>',
+    summary: 'Host name to verify the server\'s certificate against, when it differs from the address (implies --tls).',
+  }),
   cluster: Flags.boolean({
     ...connection,
     summary: 'Connect to a Redis Cluster (seed addresses from --cluster-addrs, --uri, or 127.0.0.1:7000-7005).',
@@ -54,7 +67,7 @@ export const connectionFlags = {
   config: Flags.string({
     ...connection,
     helpValue: '<file>',
-    summary: 'Config file (default ~/.asynq.yml) with Go asynq CLI\'s keys: uri, db, username, password, tls, cluster, cluster_addrs.',
+    summary: 'Config file (default ~/.asynq.yml) with Go asynq CLI\'s keys: uri, db, username, password, tls, cluster, cluster_addrs, tls_server, insecure; and tls_ca_cert, tls_cert, tls_key, tls_insecure.',
   }),
 };
 
@@ -97,4 +110,34 @@ export const queueName = Flags.custom<string>({
   helpValue: '<queue>',
   summary: 'Queue name.',
   parse: async (input) => validateQueueName(input),
+});
+
+/** --full of the listings: payloads and results in full instead of cut to the terminal width. */
+export const fullFlag = Flags.boolean({
+  summary: 'Show payloads and results in full (default: cut to the terminal width, or to 256 characters when not on a terminal).',
+});
+
+const BYTE_UNITS: Record<string, number> = {
+  '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3,
+};
+
+/**
+ * A size in bytes: a whole number of bytes (`1048576`), or a number with a unit, decimal
+ * (`kB`, `MB`, `GB`) or binary (`KiB`, `MiB`, `GiB`), case-insensitive (`64MiB`, `1.5GB`);
+ * `unlimited` is Infinity.
+ */
+export function parseByteSize(input: string, what = 'size'): number {
+  const s = input.trim().toLowerCase();
+  if (s === 'unlimited') return Number.POSITIVE_INFINITY;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?$/.exec(s);
+  const unit = m === null ? undefined : BYTE_UNITS[m[2] ?? ''];
+  const bytes = m === null || unit === undefined ? Number.NaN : Math.floor(Number(m[1]) * unit);
+  if (!(bytes >= 1)) throw new ValidationError(`invalid ${what} ${JSON.stringify(input)}: give bytes (e.g. 64MiB, 100MB, 1048576) or "unlimited"`);
+  return bytes;
+}
+
+/** `byteSize({summary: …})` → bytes (Infinity for `unlimited`). */
+export const byteSize = Flags.custom<number>({
+  helpValue: '<size>',
+  parse: async (input, _ctx, opts) => parseByteSize(input, `--${opts.name}`),
 });

@@ -29,7 +29,7 @@ export default class AsynqHelp extends Help {
     // oclif also makes a topic of every top-level command (dash, enqueue, stats): list those under
     // COMMANDS only, and topics that group commands (or are declared) under TOPICS.
     const groupsCommands = (t: Interfaces.Topic) =>
-      this.config.commands.some((c) => c.id.startsWith(`${t.name}:`)) || !this.config.commands.some((c) => c.id === t.name);
+      this.config.commands.some((c) => c.id.startsWith(`${t.name}:`) && (this.opts.all || !c.hidden)) || !this.config.commands.some((c) => c.id === t.name);
     const topics = this.config.topics.filter((t) => visible(t) && !t.name.includes(':') && groupsCommands(t)).sort((a, b) => a.name.localeCompare(b.name));
     if (topics.length > 0) {
       this.log(this.formatTopics(topics));

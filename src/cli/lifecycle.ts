@@ -13,13 +13,14 @@
  *   is the one place that exits, with that status.
  * - `checkRedis`: one PING raced against a 5 s timer and the connection's first error, so an
  *   unreachable server or wrong credentials end in one RedisUnavailableError line (exit 5)
- *   naming the address and where it came from, before anything else happens.
+ *   naming the address and where it came from, before anything else happens. A database number
+ *   the server does not have (SELECT refused) is a usage error (exit 2) naming its `databases`.
  */
 import {Errors} from '@oclif/core';
 import type {ClusterOptions, RedisOptions} from 'ioredis';
-import {RedisUnavailableError, errorMessage} from '../lib/errors.js';
+import {RedisUnavailableError, ValidationError, errorMessage} from '../lib/errors.js';
 import type {Logger} from '../lib/logger.js';
-import type {RedisConnection} from '../lib/redis.js';
+import {closeRedisClient, createRedisClient, type RedisConnection} from '../lib/redis.js';
 import {onStopSignals, type StopSignal} from '../lib/signals.js';
 import {describeConnection, type CliConnection, type ResolvedConnection} from './connection.js';
 import {ExitCode} from './exit-codes.js';
@@ -42,18 +43,81 @@ export function failFast(conn: CliConnection): CliConnection {
 
 const AUTH_FAILURE = /\b(WRONGPASS|NOAUTH|NOPERM)\b|invalid password|invalid username-password/i;
 
+const UNTRUSTED_CERT = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED', 'INVALID_CA',
+]);
+
+/** The fix for a failed TLS handshake (Node's error codes, OpenSSL's alerts), or undefined for another failure. */
+function tlsFailure(err: unknown): string | undefined {
+  const code = String((err as {code?: unknown} | undefined)?.code ?? '');
+  const message = errorMessage(err);
+  if (UNTRUSTED_CERT.has(code)) {
+    return 'give the CA certificate that signed the server\'s certificate: --tls-ca-cert <file> (or ASYNQ_TLS_CA_CERT, tls_ca_cert in ~/.asynq.yml); --tls-insecure skips the check (unsafe)';
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'connect with a host name the server\'s certificate names, or give that name with --tls-server <name>';
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return 'renew the server\'s certificate, or check this machine\'s clock';
+  if (/CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|certificate required|bad certificate|unknown ca/i.test(`${code} ${message}`)) {
+    return 'the server requires a client certificate it trusts: give --tls-cert <file> and --tls-key <file>';
+  }
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(message)) {
+    return 'the server does not speak TLS on that port: use its TLS port, or redis:// without --tls';
+  }
+  return undefined;
+}
+
 /** The error for a failed first PING: what was tried, why it failed, and what to check. */
 function unavailable(resolved: ResolvedConnection, err: unknown, lastError: unknown): RedisUnavailableError {
   const cause = lastError ?? err;
   const reason = errorMessage(cause).replace(/^(rdb\.Ping|ping): /, '');
   const where = `${describeConnection(resolved.conn)} (${resolved.source === 'default' ? 'the default address' : `from ${resolved.source}`})`;
+  const tls = tlsFailure(cause);
+  if (tls !== undefined) {
+    // OpenSSL's own words only: `8040…:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:…/rec_layer_s3.c:1601:…`.
+    const ssl = /SSL routines:[^:]*:([^:]+):/.exec(reason)?.[1];
+    return new RedisUnavailableError(`cannot connect to Redis at ${where}: ${ssl ?? reason}`, {cause, actions: [tls]});
+  }
   if (AUTH_FAILURE.test(reason) || AUTH_FAILURE.test(errorMessage(err))) {
     return new RedisUnavailableError(`Redis at ${where} refused the credentials: ${reason}`, {
       cause, actions: ['check --username/--password, the user and password in the URI, or ~/.asynq.yml'],
     });
   }
+  // A TLS-only server resets a plain connection.
+  const plainToTls = (cause as {code?: unknown} | undefined)?.code === 'ECONNRESET' && !('tls' in resolved.conn && resolved.conn.tls);
   return new RedisUnavailableError(`cannot connect to Redis at ${where}: ${reason}`, {
-    cause, actions: ['check --uri (or ASYNQ_REDIS_URL, REDIS_URL, ~/.asynq.yml) and that Redis is running there'],
+    cause, actions: [
+      'check --uri (or ASYNQ_REDIS_URL, REDIS_URL, ~/.asynq.yml) and that Redis is running there',
+      ...(plainToTls ? ['if that port speaks TLS only: rediss://… or --tls'] : []),
+    ],
+  });
+}
+
+const DB_OUT_OF_RANGE = /DB index is out of range/i;
+
+/**
+ * The error for a --db (or URI path) the server does not have: Redis refuses the SELECT, and
+ * ioredis would go on with db 0. Names the server's `databases` count when CONFIG GET answers.
+ */
+async function dbOutOfRange(resolved: ResolvedConnection): Promise<ValidationError> {
+  const {conn} = resolved;
+  const db = 'db' in conn ? conn.db ?? 0 : 0;
+  let count = '';
+  const {client} = createRedisClient(failFast({...conn, db: 0} as CliConnection));
+  try {
+    const reply = (await Promise.race([
+      client.config('GET', 'databases'),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), CONNECT_TIMEOUT_MS).unref()),
+    ])) as string[];
+    const n = Number(reply[1]);
+    if (Number.isInteger(n) && n > 0) count = `: it has ${n} database${n === 1 ? '' : 's'} (0-${n - 1}, its "databases" setting)`;
+  } catch {
+    // CONFIG may be disabled or renamed (managed Redis): say it without the count.
+  } finally {
+    await closeRedisClient(client).catch(() => {});
+  }
+  const source = resolved.source === 'default' ? 'the default address' : `from ${resolved.source}`;
+  return new ValidationError(`database ${db} does not exist on Redis at ${describeConnection({...conn, db: 0} as CliConnection)} (${source})${count}`, {
+    actions: ['pick a smaller --db (or the number after / in the URI)'],
   });
 }
 
@@ -77,6 +141,7 @@ export async function checkRedis(resolved: ResolvedConnection, client: RedisConn
   try {
     await Promise.race([client.ping(), failed]);
   } catch (err) {
+    if (DB_OUT_OF_RANGE.test(errorMessage(lastError ?? err))) throw await dbOutOfRange(resolved);
     throw unavailable(resolved, err, lastError);
   } finally {
     clearTimeout(timer);

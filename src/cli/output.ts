@@ -54,6 +54,70 @@ export function writeNdjson(stream: {write(s: string): unknown}, value: unknown)
   stream.write(`${JSON.stringify(value)}\n`);
 }
 
+/**
+ * A JSON string too big to build as one JS string (V8 caps strings near 512 MiB, Redis strings
+ * are up to 512 MB and base64 adds a third): writeJson writes it piece by piece. `chunks()`
+ * yields the string's content, each piece a whole number of characters (no split surrogate pair).
+ */
+export interface ChunkedJsonString {
+  chunks(): Iterable<string>;
+}
+
+export function isChunkedJsonString(v: unknown): v is ChunkedJsonString {
+  return typeof v === 'object' && v !== null && typeof (v as Partial<ChunkedJsonString>).chunks === 'function';
+}
+
+/** Strings longer than this are written in pieces of this many characters. */
+const JSON_STRING_PIECE = 1 << 20;
+
+function* stringPieces(s: string): Iterable<string> {
+  for (let i = 0; i < s.length;) {
+    let end = Math.min(s.length, i + JSON_STRING_PIECE);
+    const last = s.charCodeAt(end - 1);
+    if (end < s.length && last >= 0xd800 && last <= 0xdbff) end--; // keep a surrogate pair together
+    yield s.slice(i, end);
+    i = end;
+  }
+}
+
+/**
+ * Writes `value` as `JSON.stringify(value, null, 2)` followed by a newline, for any size: long
+ * strings and ChunkedJsonString values are written in pieces, never as one string and never
+ * through a regular expression (oclif's logJson colourises with regular expressions that overflow
+ * the stack on a string of a few megabytes).
+ */
+export function writeJson(stream: {write(s: string): unknown}, value: unknown): void {
+  const big: Array<string | ChunkedJsonString> = [];
+  const mark = `\u0000asynq-json-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}:`;
+  const skeleton = JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
+    const own = this[key];
+    if (isChunkedJsonString(own) || (typeof v === 'string' && v.length > JSON_STRING_PIECE)) {
+      big.push(isChunkedJsonString(own) ? own : (v as string));
+      return `${mark}${big.length - 1}`;
+    }
+    return v;
+  }, 2) as string | undefined;
+  if (skeleton === undefined) return;
+  if (big.length === 0) {
+    stream.write(`${skeleton}\n`);
+    return;
+  }
+  // The placeholders appear as "\u0000asynq-json-…:N" in the skeleton (JSON escapes the NUL).
+  const escapedMark = JSON.stringify(mark).slice(1, -1);
+  const parts = skeleton.split(new RegExp(`"${escapedMark.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}(\\d+)"`));
+  for (let i = 0; i < parts.length; i++) {
+    if (i % 2 === 0) {
+      stream.write(parts[i]!);
+      continue;
+    }
+    const item = big[Number(parts[i])]!;
+    stream.write('"');
+    for (const piece of typeof item === 'string' ? stringPieces(item) : item.chunks()) stream.write(JSON.stringify(piece).slice(1, -1));
+    stream.write('"');
+  }
+  stream.write('\n');
+}
+
 /** What the CLI reports about an error: the JSON `{"error": …}` body, and the exit status. */
 export interface ErrorReport {
   code: CliErrorCode;
@@ -79,6 +143,8 @@ export function errorReport(err: unknown, opts: {secrets?: readonly string[]; he
   let message = err instanceof Error ? err.message : String(err);
   if (isOclifParseError(err) || /\nSee more help with --help$/.test(message)) {
     message = message.replace(/\s*\nSee more help with --help$/, '').replace(/ ?\n\t/g, ': ');
+    // oclif's required-flag and flag-constraint errors: "The following error occurred:\n  A\n  B" → "A; B".
+    message = message.replace(/^The following errors? occurred:\s*\n\s*/, '').replace(/\s*\n\s*/g, '; ');
     if (opts.helpCommand !== undefined) actions.push(opts.helpCommand);
   }
   if (message.trim() === '') message = err instanceof Error ? err.name : 'unknown error';

@@ -1,11 +1,11 @@
 import {createReadStream, statSync} from 'node:fs';
 import {Args, Flags} from '@oclif/core';
 import {
-  type Client, DuplicateTaskError, Task, TaskIdConflictError, ValidationError, waitForTaskSuccess, type TaskInfo, type TaskOptions,
+  type Client, DEFAULT_MAX_PAYLOAD_BYTES, DuplicateTaskError, PayloadTooLargeError, Task, TaskIdConflictError, ValidationError, waitForTaskSuccess, type ClientOptions, type TaskInfo, type TaskOptions,
 } from '../lib/index.js';
-import {bulkEnqueue, emptySummary, formatSummary, invalidLinesError, ProgressBar, type BulkSummary} from '../cli/enqueue/bulk-enqueue.js';
+import {bulkEnqueue, emptySummary, formatSummary, invalidLinesError, payloadTooLargeMessage, ProgressBar, type BulkSummary} from '../cli/enqueue/bulk-enqueue.js';
 import {ExitCode} from '../cli/exit-codes.js';
-import {duration} from '../cli/flags.js';
+import {byteSize, duration} from '../cli/flags.js';
 import {readPayload, taskOptionFlagConflicts, taskOptionsFromFlags, taskOptionFlags} from '../cli/task-flags.js';
 import {ConnectedCommand} from '../cli/command.js';
 import {showProgress} from '../cli/tty.js';
@@ -25,7 +25,9 @@ export default class Enqueue extends ConnectedCommand {
 
 --from reads one task per line: {"type": "...", "payload": ..., "options": {"queue": "...", "processIn": "10m", ...}} (payloadBase64 for bytes). The option flags are the defaults of every line. Invalid lines are reported with their line numbers and skipped; the others are enqueued in pipelined batches. Exit 2 if any line was invalid, 4 never (duplicates are counted).
 
-A duplicate unique task or a taken task ID exits 4.`;
+A payload over 64 MiB is refused (exit 2, nothing written) unless --max-payload raises the limit (e.g. 256MiB, or unlimited): Go asynq has no limit of its own, but Redis refuses strings over 512 MB and every worker holds the payload in memory.
+
+A duplicate unique task or a taken task ID exits 4. The exit status says whether the task was enqueued: once it is, a failure to print the result is only reported on stderr (with the task's ID) and the exit status stays 0, so a script that retries on failure never enqueues it twice; give --task-id to make a retry safe in any case (a second enqueue then exits 4).`;
 
   static override examples = [
     `<%= config.bin %> <%= command.id %> email:welcome '{"userId": 42}'`,
@@ -47,18 +49,25 @@ A duplicate unique task or a taken task ID exits 4.`;
     wait: Flags.boolean({summary: 'Wait until the task is completed (exit 0, prints its result) or archived (exit 1).'}),
     'wait-timeout': duration({summary: 'With --wait: give up after this long with exit 7 (default 5m; 0 waits forever).'}),
     from: Flags.string({helpValue: '<file.jsonl|->', summary: 'Enqueue one task per line of a JSON Lines file (or stdin with -).'}),
+    'max-payload': byteSize({summary: `Largest payload to enqueue (default ${DEFAULT_MAX_PAYLOAD_BYTES / 1024 / 1024}MiB; e.g. 256MiB, 1GB or unlimited).`}),
   };
+
+  /** The task once it is in Redis: from then on a failure to print must not make a script enqueue it again. */
+  #enqueued?: TaskInfo;
 
   async run(): Promise<EnqueueResult> {
     const {args, flags} = await this.parse(Enqueue);
     checkCombinations(flags, args.type !== undefined);
     const options = taskOptionsFromFlags(flags);
-    if (flags.from !== undefined) return this.#bulk(flags.from, options);
+    checkTimes(options, new Date(), (w) => this.warn(w));
+    const clientOptions = {maxPayloadBytes: flags['max-payload'] ?? DEFAULT_MAX_PAYLOAD_BYTES};
+    if (flags.from !== undefined) return this.#bulk(flags.from, options, clientOptions);
     if (args.type === undefined) throw new ValidationError('missing TYPE argument (or --from FILE)', {actions: ['asynq enqueue --help']});
     const payload = await readPayload({arg: args.payload, file: flags['payload-file'], raw: flags.raw});
     if (flags.wait) checkWaitable(options);
     const opts: TaskOptions = flags.wait && options.retention === undefined ? {...options, retention: WAIT_RETENTION_MS} : options;
-    const info = await enqueueOne(await this.client(), new Task(args.type, payload), opts);
+    const info = await enqueueOne(await this.client(clientOptions), new Task(args.type, payload), opts);
+    this.#enqueued = info;
     if (!flags.wait) {
       if (!this.jsonEnabled()) this.log(describe(info));
       return taskJson(info);
@@ -72,6 +81,34 @@ A duplicate unique task or a taken task ID exits 4.`;
     return taskJson(done);
   }
 
+  /**
+   * The --json document. Once the task is enqueued, a failure to print it (stdout closed, …) is
+   * reported on stderr with the task's ID and the exit status stays 0, so that a script retrying
+   * on failure does not enqueue the task twice.
+   */
+  protected override logJson(json: unknown): void {
+    const task = this.#enqueued;
+    if (task === undefined) return super.logJson(json);
+    let reported = false;
+    const report = (err: unknown): void => {
+      if (reported) return;
+      reported = true;
+      const why = err instanceof Error ? err.message : String(err);
+      process.stderr.write(`Warning: task id=${task.id} was enqueued in queue "${task.queue}", but printing it failed (${why}); do not enqueue it again: asynq task inspect --queue ${task.queue} ${task.id}\n`);
+      process.exitCode = ExitCode.OK;
+    };
+    process.stdout.on('error', report); // a closed pipe fails the write asynchronously
+    try {
+      super.logJson(json);
+    } catch (err) {
+      report(err);
+    }
+    process.stdout.write('', 'utf8', (err) => {
+      if (err) report(err);
+      process.stdout.off('error', report);
+    });
+  }
+
   async #wait(info: TaskInfo, timeoutMs: number): Promise<TaskInfo> {
     let retried = info.retried;
     return waitForTaskSuccess(await this.inspector(), info.queue, info.id, {
@@ -83,13 +120,13 @@ A duplicate unique task or a taken task ID exits 4.`;
     });
   }
 
-  async #bulk(from: string, defaults: TaskOptions): Promise<BulkSummary> {
+  async #bulk(from: string, defaults: TaskOptions, clientOptions: ClientOptions): Promise<BulkSummary> {
     const total = from === '-' ? undefined : fileSize(from);
     const input = from === '-' ? process.stdin : createReadStream(from);
     const bar = showProgress(process) ? new ProgressBar(process.stderr, total) : undefined;
     const summary = emptySummary();
     try {
-      await bulkEnqueue(await this.client(), input, defaults, {onProgress: (bytes, s) => bar?.update(bytes, s.lines)}, summary);
+      await bulkEnqueue(await this.client(clientOptions), input, defaults, {onProgress: (bytes, s) => bar?.update(bytes, s.lines)}, summary);
     } finally {
       bar?.done();
       input.destroy();
@@ -118,6 +155,29 @@ function checkCombinations(f: {[k: string]: unknown}, hasType: boolean): void {
   if (given('from') && hasType) throw new ValidationError('--from takes the tasks from the file: give no TYPE or PAYLOAD argument');
 }
 
+/**
+ * Times that cannot work: a --deadline already past (or before --process-at) is a usage error, as
+ * the task could only fail; Go's client accepts it. `--timeout 0` keeps Go's meaning (Timeout(0):
+ * the default 30m unless a deadline is given), with a warning when no --deadline is given; so does
+ * a timeout below 1s, which is stored as 0 seconds (no timeout), as in Go.
+ */
+export function checkTimes(o: TaskOptions, now: Date, warn: (message: string) => void): void {
+  const deadline = o.deadline instanceof Date ? o.deadline : undefined;
+  if (deadline !== undefined && deadline.getTime() <= now.getTime()) {
+    throw new ValidationError(`--deadline ${deadline.toISOString()} is in the past: the task could only fail`);
+  }
+  const processAt = o.processAt instanceof Date ? o.processAt : o.processIn !== undefined ? new Date(now.getTime() + Number(o.processIn)) : undefined;
+  if (deadline !== undefined && processAt !== undefined && deadline.getTime() <= processAt.getTime()) {
+    throw new ValidationError(`--deadline ${deadline.toISOString()} is not after the time the task is to run (${processAt.toISOString()}): the task could only fail`);
+  }
+  const timeoutMs = o.timeout === undefined ? undefined : Number(o.timeout);
+  if (timeoutMs === 0 && deadline === undefined) {
+    warn('--timeout 0 means the default timeout of 30m, as Go\'s Timeout(0); give --deadline for a task without a per-attempt timeout');
+  } else if (timeoutMs !== undefined && timeoutMs > 0 && timeoutMs < 1000) {
+    warn(`--timeout ${timeoutMs}ms is stored in whole seconds, as 0: workers then run the task without a timeout${deadline === undefined ? '' : ' (the deadline still applies)'}`);
+  }
+}
+
 /** --wait needs a task that ends as itself in completed or archived. */
 function checkWaitable(o: TaskOptions): void {
   if (o.group !== undefined) throw new ValidationError('--wait cannot be used with --group: a grouped task is aggregated into another task');
@@ -132,7 +192,9 @@ async function enqueueOne(client: Client, task: Task, opts: TaskOptions): Promis
     return await client.enqueue(task, opts);
   } catch (err) {
     const queue = opts.queue ?? 'default';
-    if (err instanceof DuplicateTaskError) {
+    if (err instanceof PayloadTooLargeError) {
+      err.message = payloadTooLargeMessage(err);
+    } else if (err instanceof DuplicateTaskError) {
       err.message = `duplicate task: a task of type "${task.type}" with the same payload is already in queue "${queue}" (its --unique lock is still held)`;
     } else if (err instanceof TaskIdConflictError) {
       err.message = `task ID "${opts.taskId}" is already taken in queue "${queue}"`;

@@ -6,13 +6,16 @@
  * aggregation set; the aggregator builds Task objects from them (type, payload, headers; arrival
  * order), asks the GroupAggregator for one task, enqueues it into the same queue (the queue is
  * forced; the returned task's other options apply) and deletes the set with the original tasks.
+ * A task of the set that cannot be processed (undecodable message, a task key of another type) is
+ * moved aside to the queue's corrupt zset and logged at error level with its id; the rest of the
+ * set is aggregated (a set left with no task is only deleted).
  * If anything fails before the delete, the set stays and the recoverer merges it back into its
  * group after its deadline (2 min): at-least-once, duplicates possible after a crash.
  *
  * At most 3 checks run at once; a tick that finds 3 running is skipped with a warning. A
  * GroupAggregator that never settles keeps its check in flight, and shutdown() waits for it (as Go).
  */
-import type {RDB} from './broker/rdb.js';
+import {movedAsideText, type RDB} from './broker/rdb.js';
 import type {RDBGroups} from './broker/groups.js';
 import {Client} from './client.js';
 import type {Clock} from './clock.js';
@@ -160,11 +163,16 @@ export class Aggregator {
     let tasks: Task[];
     let deadline: Date;
     try {
-      const set = await groups.readAggregationSet(qname, group, setId);
+      const set = await groups.readAggregationSet(qname, group, setId, (bad) => logger.error(`aggregator: ${movedAsideText(bad)}`));
       tasks = set.msgs.map((m) => new Task(m.type, m.payload, {headers: m.headers}));
       deadline = set.deadline;
     } catch (err) {
       if (!this.#p.outage.absorb(err)) logger.error(`Failed to read aggregation set: ${where}: ${errorMessage(err)}`);
+      return;
+    }
+    if (tasks.length === 0) {
+      // Every member was moved aside (or its hash is gone): nothing to aggregate, only the set to drop.
+      await this.#deleteSet(qname, group, setId, where);
       return;
     }
     let aggregated: Task;
@@ -183,10 +191,14 @@ export class Aggregator {
       logger.error(`Failed to enqueue aggregated task (${where}): ${errorMessage(err)}`);
       return;
     }
+    await this.#deleteSet(qname, group, setId, where);
+  }
+
+  async #deleteSet(qname: string, group: string, setId: string, where: string): Promise<void> {
     try {
-      await groups.deleteAggregationSet(qname, group, setId);
+      await this.#p.groups.deleteAggregationSet(qname, group, setId);
     } catch (err) {
-      if (!this.#p.outage.absorb(err)) logger.warn(`Failed to delete aggregation set: ${where}: ${errorMessage(err)}`);
+      if (!this.#p.outage.absorb(err)) this.#p.logger.warn(`Failed to delete aggregation set: ${where}: ${errorMessage(err)}`);
     }
   }
 

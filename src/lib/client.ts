@@ -8,7 +8,7 @@ import type {ReplicaWait} from './broker/replica-wait.js';
 import {run} from './broker/session.js';
 import {realClock, type Clock} from './clock.js';
 import {toMs, type Duration} from './duration.js';
-import {FailedPreconditionError, ValidationError} from './errors.js';
+import {FailedPreconditionError, PayloadTooLargeError, ValidationError} from './errors.js';
 import {planEnqueue, type EnqueuePlan, type TaskOptions} from './options.js';
 import {closeRedisClient, createRedisClient, type RedisConnection, type RedisConnOpt} from './redis.js';
 import {taskInfoFromMessage, type Task, type TaskInfo} from './task.js';
@@ -31,6 +31,26 @@ export interface ClientOptions {
    * Redis is unreachable (then ReplicationTimeoutError, reason 'no-reply').
    */
   waitForReplicas?: {replicas: number | 'all'; timeout: Duration};
+  /**
+   * The largest payload enqueue accepts, in bytes: DEFAULT_MAX_PAYLOAD_BYTES (64 MiB) unless
+   * given; Infinity for no limit. A larger payload is a PayloadTooLargeError (a ValidationError)
+   * and nothing is written. Go asynq has no limit of its own: Redis refuses a string over its
+   * proto-max-bulk-len (512 MB by default), and every worker that dequeues the task holds the
+   * payload in memory, as does every `asynq task ls` page that lists it.
+   */
+  maxPayloadBytes?: number;
+}
+
+/** ClientOptions.maxPayloadBytes unless given: 64 MiB. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+
+/** ClientOptions.maxPayloadBytes, checked. */
+function payloadLimit(opt: number | undefined): number {
+  if (opt === undefined) return DEFAULT_MAX_PAYLOAD_BYTES;
+  if (opt !== Number.POSITIVE_INFINITY && !(Number.isInteger(opt) && opt >= 1)) {
+    throw new ValidationError(`maxPayloadBytes must be a whole number of bytes >= 1 (or Infinity), got ${String(opt)}`);
+  }
+  return opt;
 }
 
 /** ClientOptions.waitForReplicas, checked, as the broker takes it. */
@@ -64,6 +84,7 @@ export class Client {
   readonly #conn: RedisConnection;
   readonly #owned: boolean;
   readonly #clock: Clock;
+  readonly #maxPayloadBytes: number;
   #closed = false;
 
   /**
@@ -72,6 +93,7 @@ export class Client {
    */
   constructor(conn: RedisConnOpt, opts: ClientOptions = {}) {
     const waitForReplicas = replicaWait(opts.waitForReplicas); // before connecting
+    this.#maxPayloadBytes = payloadLimit(opts.maxPayloadBytes);
     const {client, owned} = createRedisClient(conn);
     // Auto-pipelining on the client's own connection: enqueues made in one event-loop turn (from
     // concurrent callers) go out in one write and share a round trip. Same commands, same order:
@@ -90,7 +112,8 @@ export class Client {
    * Resolves with the TaskInfo: state 'pending' (nextProcessAt = now), 'scheduled' (processAt in
    * the future; nextProcessAt = processAt) or 'aggregating' (group; nextProcessAt null).
    *
-   * Rejects with ValidationError (bad task or option; nothing written), DuplicateTaskError (the
+   * Rejects with ValidationError (bad task or option, or PayloadTooLargeError: a payload over
+   * maxPayloadBytes; nothing written), DuplicateTaskError (the
    * uniqueness lock is held), TaskIdConflictError (the task ID exists; with `unique`, the lock just
    * taken stays held until its TTL, as in Go) or RedisCommandError; with waitForReplicas also
    * ReplicationTimeoutError. A conflict caused by ioredis resending this very write after a
@@ -99,6 +122,7 @@ export class Client {
   async enqueue(task: Task, opts?: TaskOptions): Promise<TaskInfo> {
     this.#checkOpen();
     const plan = planEnqueue(task, [opts], this.#clock.now());
+    this.#checkPayload(plan);
     await this.#write(plan);
     return infoOf(plan);
   }
@@ -123,7 +147,7 @@ export class Client {
     const plans: Array<EnqueuePlan | Error> = items.map((item) => {
       try {
         const [task, itemOpts] = Array.isArray(item) ? item : [item as Task, undefined];
-        return planEnqueue(task, [opts, itemOpts], now);
+        return this.#checkPayload(planEnqueue(task, [opts, itemOpts], now));
       } catch (err) {
         return err as Error;
       }
@@ -174,6 +198,12 @@ export class Client {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#owned) await closeRedisClient(this.#conn);
+  }
+
+  #checkPayload(plan: EnqueuePlan): EnqueuePlan {
+    const size = plan.msg.payload.length;
+    if (size > this.#maxPayloadBytes) throw new PayloadTooLargeError(size, this.#maxPayloadBytes);
+    return plan;
   }
 
   #checkOpen(): void {

@@ -184,6 +184,23 @@ function calendarSchedule(spec: string, body: string, timeZone: string): CronSch
   return {spec, timeZone, next};
 }
 
+/**
+ * For an `@every` spec whose interval robfig changes (below 1 s, zero, negative, or not whole
+ * seconds): the sentence that says so, for a warning; undefined for any other spec.
+ */
+export function everyRoundingNote(spec: string): string | undefined {
+  let sched: CronSchedule;
+  try {
+    sched = parseCronSpec(spec);
+  } catch {
+    return undefined;
+  }
+  if (sched.everyMs === undefined) return undefined;
+  const given = parseGoDuration(spec.trim().replace(/^(?:CRON_TZ|TZ)=\S*\s+/, '').slice(EVERY.length));
+  if (given === sched.everyMs) return undefined;
+  return `"${spec.trim()}" runs every ${sched.everyMs / 1000}s: as in Go asynq (robfig/cron's Every), an @every interval below 1s becomes 1s and others are cut to whole seconds`;
+}
+
 function everySchedule(spec: string, body: string, timeZone: string): CronSchedule {
   let ms: number;
   try {

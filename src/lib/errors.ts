@@ -15,11 +15,13 @@ export type ErrorCode =
   | 'TASK_ID_CONFLICT'
   | 'QUEUE_NOT_FOUND'
   | 'TASK_NOT_FOUND'
+  | 'SCHEDULER_ENTRY_NOT_FOUND'
   | 'QUEUE_NOT_EMPTY'
   | 'FAILED_PRECONDITION'
   | 'REDIS_COMMAND'
   | 'REDIS_UNAVAILABLE'
   | 'INTERNAL'
+  | 'BAD_DATA'
   | 'TASK_FAILED'
   | 'WAIT_TIMEOUT'
   | 'REPLICATION_TIMEOUT';
@@ -38,6 +40,13 @@ export abstract class AsynqError extends Error {
 /** A bad option, payload or argument; nothing was written. */
 export class ValidationError extends AsynqError {
   readonly code = 'VALIDATION';
+}
+
+/** A payload larger than the Client's maxPayloadBytes; nothing was written. */
+export class PayloadTooLargeError extends ValidationError {
+  constructor(readonly size: number, readonly limit: number, message?: string) {
+    super(message ?? `payload of ${size} bytes is over the limit of ${limit} bytes: raise ClientOptions.maxPayloadBytes to enqueue it`);
+  }
 }
 
 /** The uniqueness lock of an identical task is held (Go ErrDuplicateTask). */
@@ -70,6 +79,14 @@ export class TaskNotFoundError extends AsynqError {
   }
 }
 
+/** No scheduler runs this entry and none left enqueue events behind (Go has no such error: its CLI prints an empty history). */
+export class SchedulerEntryNotFoundError extends AsynqError {
+  readonly code = 'SCHEDULER_ENTRY_NOT_FOUND';
+  constructor(readonly entryId: string) {
+    super(`no scheduler entry with id=${entryId}: no running scheduler has it and it has no enqueue history`);
+  }
+}
+
 export class QueueNotEmptyError extends AsynqError {
   readonly code = 'QUEUE_NOT_EMPTY';
   constructor(readonly queue: string) {
@@ -98,9 +115,23 @@ export class ServerClosedError extends ServerStateError {
 
 /** Redis answered a command with an unexpected error. */
 export class RedisCommandError extends AsynqError {
-  readonly code = 'REDIS_COMMAND';
+  readonly code: 'REDIS_COMMAND' | 'BAD_DATA' = 'REDIS_COMMAND';
   constructor(readonly op: string, cause: unknown) {
     super(`${op}: ${redact(cause instanceof Error ? cause.message : String(cause))}`, {cause});
+  }
+}
+
+/**
+ * Redis answered WRONGTYPE: a key asynq reads holds another Redis type (say, a queue's pending
+ * list stored as a string). Bad data, not an outage (code BAD_DATA); the message names the key's
+ * operation, as RedisCommandError does.
+ */
+export class WrongTypeError extends RedisCommandError {
+  override readonly code = 'BAD_DATA';
+  readonly queue?: string;
+  constructor(op: string, cause: unknown, queue?: string) {
+    super(op, cause);
+    if (queue !== undefined) this.queue = queue;
   }
 }
 
@@ -114,12 +145,41 @@ export class InternalError extends AsynqError {
   readonly code = 'INTERNAL';
 }
 
-/** Bytes in Redis that are not the protobuf message they should be (broker operations wrap it in InternalError). */
-export class DecodeError extends AsynqError {
-  readonly code = 'INTERNAL';
-  constructor(what: string, cause: unknown) {
+/**
+ * Data in Redis that is not what asynq wrote there: a key of the wrong Redis type (a Redis
+ * WRONGTYPE reply), a task id without a usable task hash, or bytes that do not decode (DecodeError).
+ * Not an outage: the other queues and tasks are fine. `queue` and `taskId` name the broken item
+ * when known.
+ */
+export class BadDataError extends AsynqError {
+  readonly code = 'BAD_DATA';
+  readonly queue?: string;
+  readonly taskId?: string;
+  constructor(message: string, opts: {cause?: unknown; queue?: string; taskId?: string} = {}) {
+    super(message, {cause: opts.cause});
+    if (opts.queue !== undefined) this.queue = opts.queue;
+    if (opts.taskId !== undefined) this.taskId = opts.taskId;
+  }
+}
+
+/**
+ * Bytes in Redis that are not the protobuf message they should be, or a TaskMessage without what
+ * Go needs to process it (an id, a type and a queue).
+ */
+export class DecodeError extends BadDataError {
+  constructor(readonly what: string, cause: unknown) {
     super(`cannot decode ${what}: ${cause instanceof Error ? cause.message : String(cause)}`, {cause});
   }
+}
+
+/** Whether a raw Redis error reply is WRONGTYPE: a key holds another Redis type than asynq's. */
+export function isWrongType(err: unknown): boolean {
+  return err instanceof Error && /^WRONGTYPE\b/.test(err.message);
+}
+
+/** Whether an error is about bad data in Redis (code BAD_DATA: BadDataError, DecodeError, WrongTypeError). */
+export function isBadData(err: unknown): boolean {
+  return err instanceof AsynqError && err.code === 'BAD_DATA';
 }
 
 /** No handler is registered for the task's type (Go ErrHandlerNotFound); the task fails and is retried. */

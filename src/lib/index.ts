@@ -2,7 +2,7 @@
  * asynq-ts public API (package root). Everything a user imports comes from here; internals
  * (broker, scripts, codec) are not exported.
  */
-export {Client, type ClientOptions, type EnqueueManyItem} from './client.js';
+export {Client, DEFAULT_MAX_PAYLOAD_BYTES, type ClientOptions, type EnqueueManyItem} from './client.js';
 export {Task, type TaskInfo, type TaskOptions, type TaskPayload, type ResultWriter} from './task.js';
 export {TASK_STATES, type TaskState} from './base/states.js';
 export {toMs, goDurationString, goUnixDate, type Duration} from './duration.js';
@@ -12,15 +12,16 @@ export {
 } from './redis.js';
 export {realClock, SimulatedClock, type Clock} from './clock.js';
 export {
-  AsynqError, ValidationError, DuplicateTaskError, TaskIdConflictError, QueueNotFoundError, TaskNotFoundError,
+  AsynqError, ValidationError, PayloadTooLargeError, DuplicateTaskError, TaskIdConflictError, QueueNotFoundError, TaskNotFoundError, SchedulerEntryNotFoundError,
   QueueNotEmptyError, FailedPreconditionError, RedisCommandError, RedisUnavailableError, InternalError,
   TaskFailedError, WaitTimeoutError, ReplicationTimeoutError, ServerStateError, ServerClosedError, HandlerNotFoundError,
   SkipRetry, RevokeTask, DeadlineExceededError, CanceledError, HandlerPanicError,
+  BadDataError, DecodeError, WrongTypeError, isBadData,
   type ErrorCode,
 } from './errors.js';
 export {
   Inspector, BULK_STATES, type InspectorOptions, type QueueInfo, type DailyStats, type GroupInfo, type ServerInfo, type WorkerInfo,
-  type SchedulerEntry, type SchedulerEnqueueEvent, type ClusterNode, type RedisServerInfo, type Pagination, type ListTasksOptions, type BulkAction,
+  type SchedulerEntry, type SchedulerEnqueueEvent, type ClusterNode, type RedisServerInfo, type Pagination, type ListTasksOptions, type BulkAction, type BadTask,
 } from './inspector.js';
 export {Server, type ServerOptions} from './server.js';
 export {ServeMux, notFoundHandler} from './servemux.js';
@@ -34,4 +35,8 @@ export {PeriodicTaskManager, type PeriodicTaskConfig, type PeriodicTaskConfigPro
 export {FilePeriodicTaskConfigProvider, parsePeriodicTaskConfigs} from './yaml-config-provider.js';
 export {parseCronSpec, type CronSchedule} from './cron-spec.js';
 export {optionStrings} from './option-strings.js';
+export {queueMetrics, QueueMetrics, QUEUE_METRICS, DEFAULT_QUEUE_METRICS_INTERVAL_MS, type QueueMetricsOptions} from './metrics/queue-metrics.js';
+export {workerMetrics, WorkerMetrics, DEFAULT_TASK_DURATION_BUCKETS, type WorkerMetricsOptions} from './metrics/worker-metrics.js';
+export {WorkerHealth, type WorkerHealthOptions} from './metrics/health.js';
+export {serveMetrics, type MetricsHttpOptions, type MetricsHttpServer, type ProbeResult} from './metrics/http.js';
 export {waitForTask, waitForTaskSuccess, FINAL_STATES, type TaskInfoSource, type WaitOptions} from './wait.js';

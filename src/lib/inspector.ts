@@ -18,7 +18,7 @@
  * - Durations are milliseconds; Go's zero time is `null`.
  */
 import {RDB} from './broker/rdb.js';
-import {RDBInspector, type Pagination, type TaskRecord} from './broker/inspect.js';
+import {RDBInspector, type BadTask, type Pagination, type TaskRecord} from './broker/inspect.js';
 import {run} from './broker/session.js';
 import {isZeroTime, timestampToDate, type SchedulerEntry as WireSchedulerEntry} from './base/codec.js';
 import {validateQueueName, type TaskState} from './base/states.js';
@@ -29,7 +29,7 @@ import type {TaskOptions} from './options.js';
 import {closeRedisClient, createRedisClient, type RedisConnection, type RedisConnOpt} from './redis.js';
 import {Task, taskInfoFromMessage, type TaskInfo} from './task.js';
 
-export type {Pagination} from './broker/inspect.js';
+export type {BadTask, Pagination} from './broker/inspect.js';
 
 /** State of one queue (Go QueueInfo). Counts are task counts; `latency` and `memoryUsage` are estimates. */
 export interface QueueInfo {
@@ -147,6 +147,11 @@ export interface InspectorOptions {
 export interface ListTasksOptions extends Pagination {
   /** Required when state is 'aggregating'. */
   group?: string;
+  /**
+   * Told about each task of the page that was left out because it cannot be read (no task hash,
+   * a key of another Redis type, a message that does not decode); Go skips them silently.
+   */
+  onBadData?: (bad: BadTask) => void;
 }
 
 /** States accepted by the bulk operations (Go CLI's choices). */
@@ -298,45 +303,56 @@ export class Inspector {
   }
 
   /** Pending tasks, the next one to be processed first. Pages are 1-based, 30 tasks by default. */
-  async listPendingTasks(queue: string, pgn?: Pagination): Promise<TaskInfo[]> {
+  async listPendingTasks(queue: string, pgn?: Pagination & Pick<ListTasksOptions, 'onBadData'>): Promise<TaskInfo[]> {
     this.#queueCall(queue);
     return (await this.#insp.listPending(queue, pgn)).map(toInfo);
   }
 
   /** Active tasks, longest-running first; `isOrphaned` is true when the task's lease expired. */
-  async listActiveTasks(queue: string, pgn?: Pagination): Promise<TaskInfo[]> {
+  async listActiveTasks(queue: string, pgn?: Pagination & Pick<ListTasksOptions, 'onBadData'>): Promise<TaskInfo[]> {
     this.#queueCall(queue);
     return (await this.#insp.listActive(queue, pgn)).map(toInfo);
   }
 
   /** Scheduled tasks, earliest process time first. */
-  async listScheduledTasks(queue: string, pgn?: Pagination): Promise<TaskInfo[]> {
+  async listScheduledTasks(queue: string, pgn?: Pagination & Pick<ListTasksOptions, 'onBadData'>): Promise<TaskInfo[]> {
     this.#queueCall(queue);
     return (await this.#insp.listScheduled(queue, pgn)).map(toInfo);
   }
 
   /** Tasks waiting for a retry, earliest retry first. */
-  async listRetryTasks(queue: string, pgn?: Pagination): Promise<TaskInfo[]> {
+  async listRetryTasks(queue: string, pgn?: Pagination & Pick<ListTasksOptions, 'onBadData'>): Promise<TaskInfo[]> {
     this.#queueCall(queue);
     return (await this.#insp.listRetry(queue, pgn)).map(toInfo);
   }
 
   /** Archived tasks, oldest archived first. */
-  async listArchivedTasks(queue: string, pgn?: Pagination): Promise<TaskInfo[]> {
+  async listArchivedTasks(queue: string, pgn?: Pagination & Pick<ListTasksOptions, 'onBadData'>): Promise<TaskInfo[]> {
     this.#queueCall(queue);
     return (await this.#insp.listArchived(queue, pgn)).map(toInfo);
   }
 
   /** Completed tasks (kept for their retention), earliest expiry first. */
-  async listCompletedTasks(queue: string, pgn?: Pagination): Promise<TaskInfo[]> {
+  async listCompletedTasks(queue: string, pgn?: Pagination & Pick<ListTasksOptions, 'onBadData'>): Promise<TaskInfo[]> {
     this.#queueCall(queue);
     return (await this.#insp.listCompleted(queue, pgn)).map(toInfo);
   }
 
   /** Tasks waiting in an aggregation group, oldest first. */
-  async listAggregatingTasks(queue: string, group: string, pgn?: Pagination): Promise<TaskInfo[]> {
+  async listAggregatingTasks(queue: string, group: string, pgn?: Pagination & Pick<ListTasksOptions, 'onBadData'>): Promise<TaskInfo[]> {
     this.#queueCall(queue);
     return (await this.#insp.listAggregating(queue, group, pgn)).map(toInfo);
+  }
+
+  /**
+   * Tasks that were taken out of the flow because they cannot be processed (no task hash, a task
+   * key of another Redis type, a message that does not decode), oldest first: asynq-ts moves them
+   * to asynq:{<queue>}:corrupt with the reason, where Go would leave them in active for ever.
+   * `asynq task inspect` shows the reason too; `asynq task delete` removes one.
+   */
+  async listCorruptTasks(queue: string, pgn?: Pagination): Promise<Array<{id: string; reason: string; movedAt: Date}>> {
+    this.#queueCall(queue);
+    return this.#insp.listCorrupt(queue, pgn);
   }
 
   /**
@@ -344,7 +360,7 @@ export class Inspector {
    * ValidationError for an unknown state, or 'aggregating' without a group.
    */
   async listTasks(queue: string, state: string, opts: ListTasksOptions = {}): Promise<TaskInfo[]> {
-    const pgn = {page: opts.page, size: opts.size};
+    const pgn = {page: opts.page, size: opts.size, ...(opts.onBadData ? {onBadData: opts.onBadData} : {})};
     switch (checkState(state, ['pending', 'active', 'scheduled', 'retry', 'archived', 'completed', 'aggregating'])) {
       case 'pending': return this.listPendingTasks(queue, pgn);
       case 'active': return this.listActiveTasks(queue, pgn);

@@ -21,7 +21,10 @@
  * - "All queues are empty" is logged (debug) once when the server becomes idle, and again only after
  *   it started a task: Go logs it on each poll, once a second; ours polls ~50 times a second.
  * - Dequeue errors are logged at most once per 3 s and followed by the same idle sleep (Go retries
- *   at once; the sleep keeps a Redis outage from becoming a hot loop).
+ *   at once; the sleep keeps a Redis outage from becoming a hot loop). A task that cannot be
+ *   processed (no task hash, a key of another type, a message that does not decode) never reaches
+ *   a handler: the dequeue moves it aside to asynq:{<queue>}:corrupt and it is logged with its id,
+ *   every time. A queue with a key of the wrong Redis type is skipped; the others are served.
  * - One attempt: deadline = computeDeadline(msg); a deadline already past fails the task with
  *   `context deadline exceeded` without calling the handler. Otherwise the handler runs with a
  *   TaskContext whose signal aborts on the deadline; the first of these events decides:
@@ -40,7 +43,7 @@
  */
 import type {TaskMessage} from './base/codec.js';
 import {DEFAULT_TIMEOUT_SECONDS, LEASE_SECONDS} from './base/states.js';
-import type {RDB} from './broker/rdb.js';
+import {movedAsideText, type BadData, type RDB} from './broker/rdb.js';
 import {realClock, unixSeconds, type Clock} from './clock.js';
 import {CanceledError, DeadlineExceededError, HandlerPanicError, LeaseExpiredError, ValidationError, errorMessage} from './errors.js';
 import {
@@ -117,6 +120,8 @@ export interface ProcessorParams {
   syncer?: {add(req: SyncRequest): void};
   /** Takes failed Redis commands that mean Redis is unreachable (the Server's outage reporter): those are not logged here. */
   outage?: RedisErrorSink;
+  /** Called for every failed dequeue (metrics). */
+  onDequeueError?: (err: unknown) => void;
   clock?: Clock;
   /** Random source in [0, 1) for the weighted queue order and the idle jitter. */
   random?: () => number;
@@ -299,8 +304,8 @@ interface Worker extends ActiveWorker {
 }
 
 export class Processor {
-  readonly #p: Required<Omit<ProcessorParams, 'handler' | 'errorHandler' | 'syncer'>> &
-    Pick<ProcessorParams, 'errorHandler' | 'syncer'>;
+  readonly #p: Required<Omit<ProcessorParams, 'handler' | 'errorHandler' | 'syncer' | 'onDequeueError'>> &
+    Pick<ProcessorParams, 'errorHandler' | 'syncer' | 'onDequeueError'>;
   #handler?: Handler;
   readonly #order: () => string[];
   readonly #slots: Semaphore;
@@ -465,7 +470,7 @@ export class Processor {
     try {
       const order = this.#drawn ?? this.queues();
       this.#drawn = undefined;
-      const got = await this.#p.rdb.dequeue(order, this.#p.leaseMs);
+      const got = await this.#p.rdb.dequeue(order, this.#p.leaseMs, (bad) => this.#logBadData(bad));
       if (got) {
         this.#startWorker(got.msg, got.leaseExpiresAt);
         started = true;
@@ -477,6 +482,7 @@ export class Processor {
       if (!this.#idle) this.#p.logger.debug('All queues are empty');
       this.#idle = true;
     } catch (err) {
+      this.#p.onDequeueError?.(err);
       const now = this.#p.clock.now().getTime();
       if (!this.#p.outage.absorb(err) && now - this.#lastErrorLog >= ERROR_LOG_INTERVAL_MS) {
         this.#lastErrorLog = now;
@@ -489,6 +495,22 @@ export class Processor {
       }
     }
     return false;
+  }
+
+  /**
+   * Bad data met while dequeueing: every task moved aside is logged with its id (never rate
+   * limited: each is a task that will not run); a skipped queue (a key of the wrong Redis type) at
+   * most once per ERROR_LOG_INTERVAL_MS, with the dequeue errors.
+   */
+  #logBadData(bad: BadData): void {
+    if (bad.id !== undefined) {
+      this.#p.logger.error(movedAsideText(bad));
+      return;
+    }
+    const now = this.#p.clock.now().getTime();
+    if (now - this.#lastErrorLog < ERROR_LOG_INTERVAL_MS) return;
+    this.#lastErrorLog = now;
+    this.#p.logger.error(`Dequeue error: queue "${bad.queue}" skipped: ${bad.reason}`);
   }
 
   async #run(): Promise<void> {
@@ -666,7 +688,7 @@ export class Processor {
     }
     let got: Awaited<ReturnType<NonNullable<ProcessorParams['rdb']['finishAndDequeue']>>>;
     try {
-      got = await this.#p.rdb.finishAndDequeue!(msg, this.#p.leaseMs);
+      got = await this.#p.rdb.finishAndDequeue!(msg, this.#p.leaseMs, (bad) => this.#logBadData(bad));
     } catch (err) {
       w.release();
       const plain = msg.retention > 0 ? () => this.#p.rdb.markAsComplete(msg) : () => this.#p.rdb.done(msg);

@@ -7,12 +7,14 @@
  *    `retryDelayFunc(retried, err, task)` with `isFailure(err)` deciding whether it counts (guarded
  *    as in the processor: a throw or a non-number → Go's default delay, a negative delay → now);
  * 2. per queue, merges aggregation sets whose deadline passed back into their groups.
- * One undecodable message fails the whole listing, so nothing is recovered that round; step 2
- * still runs.
+ * A leased task that cannot be processed (no task hash, a key of another type, a message that does
+ * not decode) is moved aside to asynq:{<queue>}:corrupt by the listing and logged with its id; the
+ * others are recovered (Go fails the whole round on one undecodable message). A queue with a key of
+ * the wrong Redis type is skipped and logged.
  */
 import type {TaskMessage} from './base/codec.js';
 import {LEASE_SECONDS} from './base/states.js';
-import type {RDB} from './broker/rdb.js';
+import {movedAsideText, type RDB} from './broker/rdb.js';
 import {realClock, type Clock} from './clock.js';
 import {LeaseExpiredError, errorMessage} from './errors.js';
 import type {Logger} from './logger.js';
@@ -86,7 +88,8 @@ export class Recoverer {
     const {rdb, clock, queues, logger} = this.#p;
     let msgs: TaskMessage[];
     try {
-      msgs = await rdb.listLeaseExpired(new Date(clock.now().getTime() - this.#p.graceMs), queues);
+      msgs = await rdb.listLeaseExpired(new Date(clock.now().getTime() - this.#p.graceMs), queues,
+        (bad) => logger.error(`recoverer: ${movedAsideText(bad)}`));
     } catch (err) {
       if (this.#p.outage.absorb(err)) return;
       logger.warn(`recoverer: could not list lease expired tasks: ${errorMessage(err)}`);

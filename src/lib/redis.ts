@@ -8,7 +8,8 @@
  *
  * Error messages never contain the URI or a password: they name only the part that is wrong.
  */
-import type {ConnectionOptions} from 'node:tls';
+import {isIP, isIPv6} from 'node:net';
+import {checkServerIdentity, type ConnectionOptions} from 'node:tls';
 import {Cluster, Redis, type ClusterOptions, type RedisOptions} from 'ioredis';
 import {ValidationError} from './errors.js';
 
@@ -23,7 +24,11 @@ export interface RedisClientOpt {
   password?: string;
   /** Database number (default 0). */
   db?: number;
-  /** TLS: true, or node:tls options such as `{servername}`. `rediss://` URIs set `{servername: host}`. */
+  /**
+   * TLS: true, or node:tls options such as `{ca, cert, key, rejectUnauthorized, servername}`.
+   * `rediss://` URIs set `{servername: host}` for a host name (`{}` for an IP address: Node
+   * checks the certificate against the address it connects to).
+   */
   tls?: boolean | ConnectionOptions;
   /** Further ioredis options (timeouts, retryStrategy…); the fields above take precedence. No keyPrefix. */
   redisOptions?: RedisOptions;
@@ -42,6 +47,8 @@ export interface RedisFailoverClientOpt {
   /** Password of the master. */
   password?: string;
   db?: number;
+  /** TLS (as in RedisClientOpt) for the sentinels and the master alike, as Go's TLSConfig. */
+  tls?: boolean | ConnectionOptions;
   /**
    * Further ioredis options; the fields above take precedence. No keyPrefix. They override the
    * Sentinel defaults (SENTINEL_CLIENT_DEFAULTS: failoverDetector, READONLY reconnect, retry).
@@ -135,11 +142,17 @@ function parsePort(text: string, where: string): number {
 /** `host:port` / `[v6]:port` / `host` → host and port (defaultPort when absent). */
 function splitHostPort(addr: string, defaultPort: number, where = 'the address'): {host: string; port: number} {
   const v6 = /^\[([^\]]*)\](?::(.*))?$/.exec(addr);
-  if (v6) return {host: v6[1]!, port: v6[2] === undefined ? defaultPort : parsePort(v6[2], where)};
+  if (v6) return {host: checkV6(v6[1]!, where), port: v6[2] === undefined ? defaultPort : parsePort(v6[2], where)};
   const colon = addr.lastIndexOf(':');
   if (colon < 0) return {host: addr, port: defaultPort};
-  if (addr.indexOf(':') !== colon) return {host: addr, port: defaultPort}; // bare IPv6 without brackets
+  if (addr.indexOf(':') !== colon) return {host: checkV6(addr, where), port: defaultPort}; // bare IPv6 without brackets
   return {host: addr.slice(0, colon), port: parsePort(addr.slice(colon + 1), where)};
+}
+
+/** A host with a colon must be an IPv6 address (`redis://:::` is not one; ioredis would try to resolve it). */
+function checkV6(host: string, where: string): string {
+  if (!isIPv6(host)) throw invalid(`${where} ${JSON.stringify(host)} is neither a host name nor an IPv6 address`);
+  return host;
 }
 
 function parseDb(text: string, what: string): number {
@@ -179,7 +192,7 @@ export function parseRedisURI(uri: string): RedisClientOpt | RedisFailoverClient
       const addr = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
       return {
         addr, ...auth(), ...(db !== undefined ? {db} : {}),
-        ...(u.scheme === 'rediss' ? {tls: {servername: host}} : {}),
+        ...(u.scheme === 'rediss' ? {tls: isIP(host) ? {} : {servername: host}} : {}),
       };
     }
     case 'redis-socket': {
@@ -224,9 +237,22 @@ function checkDb(db: number | undefined): void {
   if (db !== undefined && (!Number.isInteger(db) || db < 0)) throw new ValidationError(`invalid redis db ${String(db)}: must be an integer >= 0`);
 }
 
+/**
+ * The node:tls options for ioredis. A server name that is an IP address is not sent: SNI takes
+ * host names only (RFC 6066) and Node warns about it (DEP0123) on every connection. The
+ * certificate is then checked against that address instead.
+ */
+function tlsOptions(tls: boolean | ConnectionOptions | undefined): ConnectionOptions | undefined {
+  if (tls === undefined || tls === false) return undefined;
+  if (tls === true) return {};
+  const {servername, ...rest} = tls;
+  if (servername === undefined || !isIP(servername)) return tls;
+  return {checkServerIdentity: (_host, cert) => checkServerIdentity(servername, cert), ...rest};
+}
+
 function tlsOption(tls: boolean | ConnectionOptions | undefined): {tls?: ConnectionOptions} {
-  if (tls === undefined || tls === false) return {};
-  return {tls: tls === true ? {} : tls};
+  const options = tlsOptions(tls);
+  return options === undefined ? {} : {tls: options};
 }
 
 /** Connection errors show up as failed commands; without a listener ioredis would also print them. */
@@ -366,7 +392,14 @@ function failoverClient(opt: RedisFailoverClientOpt): Redis {
     ...(opt.username !== undefined ? {username: opt.username} : {}),
     ...(opt.password !== undefined ? {password: opt.password} : {}),
     db: opt.db ?? 0,
+    ...sentinelTlsOption(opt.tls),
   });
+}
+
+/** ioredis's Sentinel TLS: sentinelTLS for the sentinels, tls with enableTLSForSentinelMode for the master. */
+function sentinelTlsOption(tls: boolean | ConnectionOptions | undefined): RedisOptions {
+  const options = tlsOptions(tls);
+  return options === undefined ? {} : {tls: options, sentinelTLS: options, enableTLSForSentinelMode: true};
 }
 
 function clusterClient(opt: RedisClusterClientOpt): Cluster {

@@ -439,9 +439,11 @@ export class Scheduler {
     if (this.#post) await callHook(this.#logger, 'postEnqueueFunc', () => this.#post!(info, error));
     if (error !== null || info === null) {
       this.#logEnqueueError(e, error);
-      // A transport failure may be ours alone: give the tick back so a peer can still enqueue it.
+      // A transport failure may be ours alone: give the tick back so a peer can still enqueue it
+      // (bad data, a key of the wrong type, may be repaired before a peer's try, so it too).
       // Other errors (duplicate, ID conflict, bad option) would hit every peer alike.
-      const transport = !(error instanceof AsynqError) || error.code === 'REDIS_COMMAND' || error.code === 'REDIS_UNAVAILABLE';
+      const transport = !(error instanceof AsynqError) || error.code === 'REDIS_COMMAND' || error.code === 'REDIS_UNAVAILABLE' ||
+        error.code === 'BAD_DATA';
       if (lockErr === undefined && transport) await this.#tickLocks.release(ref).catch(() => {});
       return;
     }

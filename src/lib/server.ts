@@ -121,6 +121,8 @@ export interface ServerOptions {
   logLevel?: LogLevel;
   /** Time source (tests); default the real clock. */
   clock?: Clock;
+  /** Called for every failed attempt to fetch a task (e.g. WorkerMetrics.dequeueError). */
+  onDequeueError?: (err: unknown) => void;
 }
 
 type State = 'new' | 'active' | 'stopped' | 'closed';
@@ -230,6 +232,7 @@ export class Server {
       // An explicit taskCheckInterval is a fixed poll interval; by default the poll backs off.
       maxIdleIntervalMs: opts.taskCheckInterval === undefined ? idleBackoffCeilingMs(qnames.length) : taskCheckIntervalMs,
       retryDelayFunc: opts.retryDelayFunc, isFailure: opts.isFailure, errorHandler: opts.errorHandler, syncer: this.#syncer, clock, outage,
+      onDequeueError: opts.onDequeueError,
     });
     this.#heartbeater = new Heartbeater({
       logger, state: new RDBState(rdb), rdb, host: this.host, pid: this.pid, serverId: this.serverId, concurrency: workers,

@@ -11,7 +11,13 @@
  * - SIGHUP calls `reload`, until the first stop signal (no listener without `reload`, so SIGHUP
  *   keeps Node's default action).
  * - SIGTSTP calls `tstp` (Go: stop fetching new tasks; never listened to on Windows, as in Go).
+ * - A stop signal within SAME_SIGNAL_MS of the first is the same one delivered twice, not a
+ *   second press: `npm run`/`npx` forward the terminal's Ctrl-C to a child that already got it
+ *   from the terminal (where the shell execs node, e.g. bash on macOS).
  */
+
+/** Stop signals this close to the first are one signal delivered twice (see the module comment). */
+export const SAME_SIGNAL_MS = 250;
 
 export type StopSignal = 'SIGINT' | 'SIGTERM';
 
@@ -32,6 +38,7 @@ export interface StopSignalHandlers {
 export function onStopSignals(h: StopSignalHandlers): () => void {
   const stopSignals = h.signals ?? ['SIGINT', 'SIGTERM'];
   let stopping = false;
+  let firstAt = 0;
   const listeners: [NodeJS.Signals, () => void][] = [];
   const dispose = (): void => {
     for (const [sig, fn] of listeners.splice(0)) process.off(sig, fn);
@@ -39,11 +46,14 @@ export function onStopSignals(h: StopSignalHandlers): () => void {
   for (const sig of stopSignals) {
     listeners.push([sig, () => {
       if (stopping) {
-        h.force?.(sig);
+        if (Date.now() - firstAt >= SAME_SIGNAL_MS) h.force?.(sig);
         return;
       }
       stopping = true;
-      if (h.force === undefined) dispose();
+      firstAt = Date.now();
+      // Without `force`, the listeners go once a repeat can no longer be the same signal, so a
+      // real second one gets Node's default action.
+      if (h.force === undefined) setTimeout(dispose, SAME_SIGNAL_MS).unref();
       h.stop(sig);
     }]);
   }

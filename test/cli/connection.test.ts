@@ -150,10 +150,9 @@ describe('resolveConnection: Cluster and Sentinel', () => {
     });
   });
 
-  it('requires both Sentinel settings and refuses TLS or --cluster with them', () => {
+  it('requires both Sentinel settings and refuses --cluster with them', () => {
     fails(() => resolve({'sentinel-addrs': 's1:26379'}), /both --sentinel-addrs and --master-name/);
     fails(() => resolve({'master-name': 'm'}), /both --sentinel-addrs and --master-name/);
-    fails(() => resolve({'sentinel-addrs': 's1:1', 'master-name': 'm', tls: true}), /TLS is not supported/);
     fails(() => resolve({'sentinel-addrs': 's1:1', 'master-name': 'm', cluster: true}), /not both/);
   });
 });
@@ -202,11 +201,39 @@ describe('resolveConnection: errors are usage errors', () => {
 
   it('accepts an empty config file and ignores unknown keys', () => {
     expect(resolve({}, {}, {[DEFAULT_CONFIG]: ''})).toEqual({conn: {addr: '127.0.0.1:6379'}, source: 'default', configFile: DEFAULT_CONFIG});
-    expect(resolve({}, {}, {[DEFAULT_CONFIG]: 'tls_server: x\nuri: h:1\n'}).conn).toEqual({addr: 'h:1'});
+    expect(resolve({}, {}, {[DEFAULT_CONFIG]: 'tls_sever: x\nuri: h:1\n'}).conn).toEqual({addr: 'h:1'});
   });
 
   it('reads a numeric db given as a string and a numeric password as text', () => {
     expect(resolve({}, {}, {[DEFAULT_CONFIG]: 'uri: h:1\ndb: "4"\npassword: 12345\n'}).conn).toEqual({addr: 'h:1', db: 4, password: '12345'});
+  });
+});
+
+describe('resolveConnection: TLS settings', () => {
+  it('turns TLS on for every kind of server with any TLS setting', () => {
+    expect(resolve({uri: 'h:1', 'tls-insecure': true}).conn).toEqual({addr: 'h:1', tls: {rejectUnauthorized: false}});
+    expect(resolve({'cluster-addrs': 'a:1', 'tls-server': 'redis.internal'}).conn).toEqual({addrs: ['a:1'], tls: {servername: 'redis.internal'}});
+    expect(resolve({'sentinel-addrs': 's1:1', 'master-name': 'm', tls: true}).conn).toEqual({masterName: 'm', sentinelAddrs: ['s1:1'], tls: true});
+    expect(resolve({uri: 'rediss://127.0.0.1:1'}).conn).toEqual({addr: '127.0.0.1:1', tls: {}});
+    expect(resolve({uri: 'rediss://h:1', 'tls-insecure': true}).conn).toEqual({addr: 'h:1', tls: {servername: 'h', rejectUnauthorized: false}});
+  });
+
+  it('takes ASYNQ_TLS_* and the config keys, Go\'s insecure only with its tls_server', () => {
+    expect(resolve({}, {ASYNQ_REDIS_URL: 'redis://h:1', ASYNQ_TLS_INSECURE: 'true'}).conn).toEqual({addr: 'h:1', tls: {rejectUnauthorized: false}});
+    expect(resolve({}, {ASYNQ_TLS_SERVER: 'n'}, {[DEFAULT_CONFIG]: 'uri: h:1\n'}).conn).toEqual({addr: 'h:1', tls: {servername: 'n'}});
+    // Like a password, a TLS setting below the source that names the server is not used.
+    expect(resolve({uri: 'h:1'}, {ASYNQ_TLS_INSECURE: 'true'}).conn).toEqual({addr: 'h:1'});
+    fails(() => resolve({}, {ASYNQ_TLS_INSECURE: 'maybe'}), /invalid ASYNQ_TLS_INSECURE "maybe"/);
+    expect(resolve({}, {}, {[DEFAULT_CONFIG]: 'uri: h:1\ninsecure: true\n'}).conn).toEqual({addr: 'h:1'});
+    expect(resolve({}, {}, {[DEFAULT_CONFIG]: 'uri: h:1\ntls_server: n\ninsecure: true\n'}).conn)
+      .toEqual({addr: 'h:1', tls: {servername: 'n', rejectUnauthorized: false}});
+    expect(resolve({}, {}, {[DEFAULT_CONFIG]: 'uri: h:1\ntls_insecure: true\n'}).conn).toEqual({addr: 'h:1', tls: {rejectUnauthorized: false}});
+  });
+
+  it('names a missing PEM file (paths in the config file are relative to it) and wants a key with a certificate', () => {
+    fails(() => resolve({uri: 'h:1', 'tls-ca-cert': '~/ca.pem'}), new RegExp(`CA certificate file ${HOME}/ca.pem does not exist`));
+    fails(() => resolve({}, {}, {[DEFAULT_CONFIG]: 'uri: h:1\ntls_cert: c.pem\ntls_key: k.pem\n'}), new RegExp(`client certificate file ${HOME}/c.pem does not exist`));
+    fails(() => resolve({uri: 'h:1', 'tls-key': '/k.pem'}), /--tls-cert and --tls-key go together/);
   });
 });
 

@@ -18,6 +18,9 @@ import {
   ValidationError,
   WaitTimeoutError,
   isRedisUnavailable,
+  BadDataError,
+  DecodeError,
+  WrongTypeError,
 } from '../../src/lib/errors.js';
 
 const SECRET = 'hunter2-secret';
@@ -34,7 +37,7 @@ function errnoError(code: string, message: string): Error {
 
 describe('exit status table', () => {
   it('documents 0, 1, 2, 3, 4, 5, 6, 7 and 130 in that order', () => {
-    expect(EXIT_STATUS.map((r) => r.code)).toEqual([0, 1, 2, 3, 4, 5, 7, 130]);
+    expect(EXIT_STATUS.map((r) => r.code)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 130]);
     for (const r of EXIT_STATUS) expect(r.meaning.length).toBeGreaterThan(10);
   });
 
@@ -51,6 +54,9 @@ describe('exit status table', () => {
       [new RedisUnavailableError('connection refused'), 5],
       [new ReplicationTimeoutError('q', 'id1', 0, 1, 1000), 5],
       [new InternalError('broken invariant'), 1],
+      [new BadDataError('task t1 has no task hash', {queue: 'q', taskId: 't1'}), 6],
+      [new DecodeError('TaskMessage', new Error('id is empty')), 6],
+      [new WrongTypeError('rdb.CurrentStats', new Error('WRONGTYPE Operation against a key holding the wrong kind of value')), 6],
     ];
     for (const [err, code] of cases) expect([err.name, exitCodeFor(err)]).toEqual([err.name, code]);
     // Every code listed in the mapping is a documented exit status.
@@ -94,6 +100,8 @@ describe('exit status table', () => {
   it('reports a failed Redis command as REDIS_UNAVAILABLE when the connection was the cause', () => {
     const lost = new RedisCommandError('allQueues', new Error('Connection is closed.'));
     expect([errorCodeFor(lost), exitCodeFor(lost)]).toEqual(['REDIS_UNAVAILABLE', 5]);
+    const wrongType = new WrongTypeError('rdb.CurrentStats', Object.assign(new Error('WRONGTYPE Operation against a key holding the wrong kind of value'), {name: 'ReplyError'}));
+    expect([errorCodeFor(wrongType), exitCodeFor(wrongType), isRedisUnavailable(wrongType.cause)]).toEqual(['BAD_DATA', 6, false]);
     const scriptBug = new RedisCommandError('enqueue', new Error('ERR user_script:1: Script attempted to access nonexistent global variable'));
     expect([errorCodeFor(scriptBug), exitCodeFor(scriptBug)]).toEqual(['REDIS_COMMAND', 5]);
   });

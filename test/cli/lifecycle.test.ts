@@ -11,6 +11,7 @@ import {checkRedis, failFast, Lifecycle} from '../../src/cli/lifecycle.js';
 import type {ResolvedConnection} from '../../src/cli/connection.js';
 import {RedisUnavailableError} from '../../src/lib/errors.js';
 import {closeRedisClient, createRedisClient} from '../../src/lib/redis.js';
+import {SAME_SIGNAL_MS} from '../../src/lib/signals.js';
 import {useRedis} from '../support/redis.js';
 import {recordingLogger} from '../support/logger.js';
 
@@ -63,6 +64,7 @@ describe('Lifecycle', () => {
     expect(text()).toContain('Received SIGTERM');
     await Promise.resolve();
     expect(ended).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, SAME_SIGNAL_MS));
     process.emit('SIGINT');
     expect(force).toHaveBeenCalledTimes(1);
     expect(await exitCodeOf(lifecycle.interrupted)).toBe(130);

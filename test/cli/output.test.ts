@@ -2,7 +2,8 @@ import chalk, {chalkStderr} from 'chalk';
 import {afterEach, describe, expect, it} from 'vitest';
 import {parseDurationFlag, validateQueueName} from '../../src/cli/flags.js';
 import stringWidth from 'string-width';
-import {applyColorPolicy, formatTable, writeNdjson} from '../../src/cli/output.js';
+import {applyColorPolicy, formatTable, writeJson, writeNdjson} from '../../src/cli/output.js';
+import {bytesJson, LARGE_BYTES, LargeBytesText} from '../../src/cli/views/json.js';
 import {taskTable} from '../../src/cli/views/text.js';
 import type {TaskInfo} from '../../src/lib/index.js';
 import {canPrompt, colorEnabled, isInteractive, requireTty, showProgress} from '../../src/cli/tty.js';
@@ -79,6 +80,47 @@ describe('NDJSON', () => {
     writeNdjson({write: (s: string) => chunks.push(s)}, {queue: 'q', n: 1});
     writeNdjson({write: (s: string) => chunks.push(s)}, {queue: 'r', n: 2});
     expect(chunks.join('')).toBe('{"queue":"q","n":1}\n{"queue":"r","n":2}\n');
+  });
+});
+
+describe('writeJson (--json documents of any size)', () => {
+  const written = (v: unknown): {text: string; biggest: number} => {
+    const chunks: string[] = [];
+    writeJson({write: (s: string) => chunks.push(s)}, v);
+    return {text: chunks.join(''), biggest: Math.max(...chunks.map((c) => c.length))};
+  };
+
+  it('writes exactly JSON.stringify(value, null, 2) and a newline', () => {
+    for (const v of [{a: 1, b: [1, 'x', null], c: {d: 'é\n"'}, u: undefined}, [], 'text', 42, null, [{e: {}}]]) {
+      expect(written(v).text).toBe(`${JSON.stringify(v, null, 2)}\n`);
+    }
+  });
+
+  it('writes a string of several megabytes in pieces, escapes and surrogate pairs intact', () => {
+    const long = `${'a"\\\u0001'.repeat(300_000)}b${'😀'.repeat(1_000_000)}\u0000asynq-json-1:0`;
+    const doc = {id: 'x', payload: long, list: [long, 'short']};
+    const out = written(doc);
+    expect(out.text).toBe(`${JSON.stringify(doc, null, 2)}\n`);
+    expect(out.biggest).toBeLessThan(long.length);
+  });
+
+  it('writes LargeBytesText as UTF-8 text or base64, a piece at a time', () => {
+    const utf8 = Buffer.from('ü€😀x'.repeat(300_000)); // multi-byte characters across piece boundaries
+    const bin = Buffer.from(Array.from({length: 2_000_000}, (_, i) => (i * 7) % 256));
+    const doc = {payload: new LargeBytesText(utf8, 'utf8'), result: new LargeBytesText(bin, 'base64'), n: 1};
+    const out = written(doc);
+    expect(out.text).toBe(`${JSON.stringify({payload: utf8.toString('utf8'), result: bin.toString('base64'), n: 1}, null, 2)}\n`);
+    expect(out.biggest).toBeLessThan(bin.length);
+  });
+
+  it('bytesJson: text or base64 below LARGE_BYTES, LargeBytesText from it on', () => {
+    expect(bytesJson(Buffer.from('héllo'))).toEqual({data: 'héllo', encoding: 'utf8'});
+    expect(bytesJson(Buffer.from([0xff, 0]))).toEqual({data: '/wA=', encoding: 'base64'});
+    const big = Buffer.alloc(LARGE_BYTES, 'é'.charCodeAt(0)); // Latin-1 byte 0xe9 alone: not UTF-8
+    const j = bytesJson(big);
+    expect(j.encoding).toBe('base64');
+    expect(j.data).toBeInstanceOf(LargeBytesText);
+    expect(bytesJson(Buffer.alloc(LARGE_BYTES, 'x')).encoding).toBe('utf8');
   });
 });
 

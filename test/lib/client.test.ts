@@ -1,10 +1,10 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {RDB} from '../../src/lib/broker/rdb.js';
 import {RDBInspector} from '../../src/lib/broker/inspect.js';
-import {Client} from '../../src/lib/client.js';
+import {Client, DEFAULT_MAX_PAYLOAD_BYTES} from '../../src/lib/client.js';
 import {SimulatedClock} from '../../src/lib/clock.js';
 import {
-  DuplicateTaskError, FailedPreconditionError, RedisCommandError, TaskIdConflictError, ValidationError,
+  DuplicateTaskError, FailedPreconditionError, PayloadTooLargeError, RedisCommandError, TaskIdConflictError, ValidationError,
 } from '../../src/lib/errors.js';
 import {Task, type TaskInfo} from '../../src/lib/task.js';
 import type {TaskOptions} from '../../src/lib/options.js';
@@ -186,6 +186,38 @@ describe('Client.enqueue: validation before any Redis command (checklist 22)', (
     expect(err).toBeInstanceOf(ValidationError);
     expect(err.message).toBe(message);
     expect(await keyTypes(r.redis)).toEqual({});
+  });
+});
+
+describe('Client: payload size limit (maxPayloadBytes)', () => {
+  it('refuses a payload over 64 MiB by default with PayloadTooLargeError, before any Redis command', async () => {
+    expect(DEFAULT_MAX_PAYLOAD_BYTES).toBe(64 * 1024 * 1024);
+    const err = await rejection(client.enqueue(new Task('big', Buffer.alloc(DEFAULT_MAX_PAYLOAD_BYTES + 1))));
+    expect(err).toBeInstanceOf(PayloadTooLargeError);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err).toMatchObject({size: DEFAULT_MAX_PAYLOAD_BYTES + 1, limit: DEFAULT_MAX_PAYLOAD_BYTES, code: 'VALIDATION'});
+    expect(err.message).toBe('payload of 67108865 bytes is over the limit of 67108864 bytes: raise ClientOptions.maxPayloadBytes to enqueue it');
+    expect(await keyTypes(r.redis)).toEqual({});
+  });
+
+  it('takes its limit from ClientOptions; Infinity turns it off; enqueueMany fails only the items over it', async () => {
+    const small = new Client(r.server.url, {clock, maxPayloadBytes: 10});
+    const none = new Client(r.server.url, {clock, maxPayloadBytes: Number.POSITIVE_INFINITY});
+    try {
+      expect((await small.enqueue(new Task('t', 'x'.repeat(10), {taskId: 'ten'}))).state).toBe('pending');
+      expect(await rejection(small.enqueue(new Task('t', 'x'.repeat(11))))).toBeInstanceOf(PayloadTooLargeError);
+      const out = await small.enqueueMany([new Task('t', 'y', {taskId: 'a'}), new Task('t', 'y'.repeat(11), {taskId: 'b'})]);
+      expect(out.map((x) => (x instanceof Error ? x.constructor.name : x.id))).toEqual(['a', 'PayloadTooLargeError']);
+      expect((await none.enqueue(new Task('t', Buffer.alloc(DEFAULT_MAX_PAYLOAD_BYTES + 1), {taskId: 'huge'}))).id).toBe('huge');
+      expect(await r.redis.lrange('asynq:{default}:pending', 0, -1)).toEqual(['huge', 'a', 'ten']);
+    } finally {
+      await small.close();
+      await none.close();
+    }
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('maxPayloadBytes %s is a ValidationError', (v) => {
+    expect(() => new Client(r.server.url, {maxPayloadBytes: v})).toThrow(ValidationError);
   });
 });
 

@@ -44,9 +44,9 @@ describe('library errors carry data, not CLI text', () => {
     expect(new WaitTimeoutError('q', 'id1', 'active', 1500)).toMatchObject({queue: 'q', taskId: 'id1', state: 'active', waitedMs: 1500});
   });
 
-  it('gives the errors that may reach the CLI a code: decode and handler-not-found failures are INTERNAL', () => {
+  it('gives the errors that may reach the CLI a code: decode failures are BAD_DATA, handler-not-found INTERNAL', () => {
     const decode = new DecodeError('TaskMessage', new Error('index out of range'));
-    expect([decode.code, decode.name, decode.message]).toEqual(['INTERNAL', 'DecodeError', 'cannot decode TaskMessage: index out of range']);
+    expect([decode.code, decode.name, decode.message]).toEqual(['BAD_DATA', 'DecodeError', 'cannot decode TaskMessage: index out of range']);
     const missing = new HandlerNotFoundError('email:send');
     expect([missing.code, missing.name, missing.message, missing.taskType]).toEqual(['INTERNAL', 'HandlerNotFoundError', 'handler not found for task "email:send"', 'email:send']);
     expect(new ServerClosedError()).toBeInstanceOf(FailedPreconditionError);

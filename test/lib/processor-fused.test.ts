@@ -60,4 +60,33 @@ describe('Processor: complete-and-fetch', () => {
     await p.shutdown();
     expect(seen).toEqual(['task:low1', 'task:high1', 'task:low2']);
   });
+
+  it('a corrupt task behind a finished one (met by finishAndDequeue) or in a later queue (met by dequeueAny) is moved aside and logged, the rest processed', async () => {
+    const rdb = new RDB(r.redis);
+    await rdb.enqueue(makeMsg('a1'));
+    // Behind a1 in default (LPUSH, as enqueue: the tail is next): an undecodable msg, an id without hash; then a2.
+    await r.redis.lpush(keys.pendingKey('default'), 'junk', 'ghost');
+    await r.redis.hset(keys.taskKey('default', 'junk'), 'msg', Buffer.from([0xff, 0xff, 0xff]), 'state', 'pending');
+    await rdb.enqueue(makeMsg('a2'));
+    // The low queue: a hash without msg (RPUSH: next), then b1.
+    await rdb.enqueue(makeMsg('b1', {queue: 'low'}));
+    await r.redis.rpush(keys.pendingKey('low'), 'nomsg');
+    await r.redis.hset(keys.taskKey('low', 'nomsg'), 'state', 'pending');
+    const logger = recordingLogger();
+    const seen: string[] = [];
+    const p = new Processor({
+      logger, rdb, queues: {default: 2, low: 1}, strictPriority: true, concurrency: 1, taskCheckIntervalMs: 10,
+      handler: {processTask: (t) => void seen.push(t.type)},
+    });
+    p.start();
+    const deadline = Date.now() + 5_000;
+    while (seen.length < 3 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+    await p.shutdown();
+    expect(seen).toEqual(['task:a1', 'task:a2', 'task:b1']);
+    expect((await r.redis.zrange(keys.corruptKey('default'), 0, -1)).sort()).toEqual(['ghost', 'junk']);
+    expect(await r.redis.zrange(keys.corruptKey('low'), 0, -1)).toEqual(['nomsg']);
+    const errors = logger.lines.filter(([level]) => level === 'error').map(([, line]) => line);
+    for (const id of ['junk', 'ghost', 'nomsg']) expect(errors.some((l) => l.includes(`task id=${id} `) && l.includes('moved aside'))).toBe(true);
+    expect(await r.redis.exists(keys.activeKey('default'), keys.leaseKey('default'), keys.activeKey('low'), keys.leaseKey('low'))).toBe(0);
+  });
 });

@@ -462,7 +462,7 @@ describe('Processor: error paths keep the slot', () => {
       errorHandler: () => { throw new Error('error handler broke'); },
       retryDelayFunc: () => { throw new Error('delay broke'); },
     });
-    // An undecodable message: dequeue moves it to active, then fails (Go quirk: it stays there).
+    // An undecodable message: dequeue moves it aside (Go would leave it in active for ever).
     await r.redis.hset(keys.taskKey('default', 'junk'), 'msg', Buffer.from([0xff, 0xff, 0xff]), 'state', 'pending');
     await r.redis.lpush(keys.pendingKey('default'), 'junk');
     await rdb.enqueue(makeMsg('bad', {type: 'bad'}));
@@ -474,7 +474,7 @@ describe('Processor: error paths keep the slot', () => {
     expect(await r.redis.hget(keys.taskKey('default', 'bad'), 'state')).toBe('retry');
     expect(await r.redis.exists(keys.taskKey('default', 'good'))).toBe(0);
     const errors = logger.lines.filter(([l]) => l === 'error').map(([, m]) => m);
-    expect(errors.some((m) => m.startsWith('Dequeue error: rdb.Dequeue: cannot decode message'))).toBe(true);
+    expect(errors.some((m) => m.startsWith('task id=junk in queue "default" cannot be processed and was moved aside to asynq:{default}:corrupt: cannot decode TaskMessage'))).toBe(true);
     expect(errors).toContain('Error handler failed for task id=bad: error handler broke');
     expect(errors).toContain('retryDelayFunc failed for task id=bad: delay broke; using the default delay');
   });

@@ -185,18 +185,21 @@ describe('Recoverer.exec: lease-expired tasks', () => {
     expect(await zsetEntries(r.redis, 'asynq:{other}:lease')).toEqual([['o1', unixSeconds(T0) - 60]]);
   });
 
-  it('skips a leased ID whose task hash is missing, and recovers the others', async () => {
+  it('moves aside a leased ID whose task hash is missing (logged), and recovers the others', async () => {
     const {recoverer, logger} = setup();
     await r.redis.zadd('asynq:{default}:lease', unixSeconds(T0) - 100, 'ghost');
     await r.redis.lpush('asynq:{default}:active', 'ghost');
     await seedActive(r.redis, [{msg: makeMsg('real'), score: at(-100)}]);
     await recoverer.exec();
     expect(await r.redis.hget('asynq:{default}:t:real', 'state')).toBe('retry');
-    expect(await zsetEntries(r.redis, 'asynq:{default}:lease')).toEqual([['ghost', unixSeconds(T0) - 100]]);
-    expect(logger.lines.filter(([l]) => l !== 'debug')).toEqual([]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:lease')).toEqual([]);
+    expect(await zsetEntries(r.redis, 'asynq:{default}:corrupt')).toEqual([['ghost', unixSeconds(T0)]]);
+    expect(logger.lines.filter(([l]) => l !== 'debug')).toEqual([
+      ['error', 'recoverer: task id=ghost in queue "default" cannot be processed and was moved aside to asynq:{default}:corrupt: no task hash'],
+    ]);
   });
 
-  it('recovers nothing that round when one message cannot be decoded, and still reclaims stale sets', async () => {
+  it('moves aside a message that cannot be decoded, recovers the others, and still reclaims stale sets', async () => {
     const {recoverer, logger, rdb, groups, clock} = setup({queues: ['default', 'bad']});
     await seedActive(r.redis, [{msg: makeMsg('ok'), score: at(-100)}]);
     await r.redis.hset('asynq:{bad}:t:junk', 'msg', Buffer.from([0xff, 0xff, 0xff]), 'state', 'active');
@@ -206,12 +209,13 @@ describe('Recoverer.exec: lease-expired tasks', () => {
     expect(await groups.aggregationCheck('default', 'grp', {maxSize: 0, maxDelaySeconds: 0, gracePeriodSeconds: 10})).not.toBeNull();
     clock.advance(121_000);
     await recoverer.exec();
-    expect(await r.redis.hget('asynq:{default}:t:ok', 'state')).toBe('active');
+    expect(await r.redis.hget('asynq:{default}:t:ok', 'state')).toBe('retry');
+    expect(await r.redis.hget('asynq:{bad}:t:junk', 'state')).toBe('corrupt');
     expect(await zsetEntries(r.redis, 'asynq:{default}:g:grp')).toEqual([['g1', unixSeconds(T0)]]);
     expect(await r.redis.exists('asynq:{default}:aggregation_sets')).toBe(0);
     expect(logger.lines).toHaveLength(1);
-    expect(logger.lines[0]![0]).toBe('warn');
-    expect(logger.lines[0]![1]).toMatch(/^recoverer: could not list lease expired tasks: /);
+    expect(logger.lines[0]![0]).toBe('error');
+    expect(logger.lines[0]![1]).toMatch(/^recoverer: task id=junk in queue "bad" cannot be processed and was moved aside to asynq:\{bad\}:corrupt: cannot decode TaskMessage/);
   });
 
   it('logs a failed retry or archive and goes on with the next task', async () => {

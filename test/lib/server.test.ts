@@ -119,7 +119,7 @@ describe('Server: configuration and states', () => {
 
   it('calls healthCheckFunc with undefined while Redis answers', async () => {
     const results: Array<Error | undefined> = [];
-    const {srv} = newServer({healthCheckFunc: (e) => void results.push(e), healthCheckInterval: 10});
+    const {srv} = newServer({healthCheckFunc: (e) => void results.push(e), healthCheckInterval: 250});
     await srv.start(() => {});
     await waitFor(() => results.length >= 2, 'two health checks');
     await srv.shutdown();

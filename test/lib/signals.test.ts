@@ -4,7 +4,7 @@
  * removes every listener. Signals are emitted in-process with process.emit.
  */
 import {afterEach, describe, expect, it, vi} from 'vitest';
-import {onStopSignals, waitForSignals} from '../../src/lib/signals.js';
+import {SAME_SIGNAL_MS, onStopSignals, waitForSignals} from '../../src/lib/signals.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGTSTP'] as const;
 const counts = (): number[] => SIGNALS.map((s) => process.listenerCount(s));
@@ -13,11 +13,13 @@ describe('onStopSignals', () => {
   const before = counts();
   const disposers: (() => void)[] = [];
   afterEach(() => {
+    vi.useRealTimers();
     for (const d of disposers.splice(0)) d();
     expect(counts()).toEqual(before);
   });
 
   it('the first SIGINT or SIGTERM calls stop, a later one calls force', () => {
+    vi.useFakeTimers();
     const stop = vi.fn();
     const force = vi.fn();
     disposers.push(onStopSignals({stop, force}));
@@ -25,20 +27,39 @@ describe('onStopSignals', () => {
     expect(stop).toHaveBeenCalledTimes(1);
     expect(stop).toHaveBeenCalledWith('SIGTERM');
     expect(force).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(SAME_SIGNAL_MS);
     process.emit('SIGINT');
     expect(stop).toHaveBeenCalledTimes(1);
     expect(force).toHaveBeenCalledWith('SIGINT');
   });
 
-  it('without force, every listener goes at the first stop signal (a second one gets Node\'s default)', () => {
+  it('without force, every listener goes once a repeat can no longer be the same signal (a second one gets Node\'s default)', () => {
+    vi.useFakeTimers();
     const stop = vi.fn();
     const reload = vi.fn();
     const tstp = vi.fn();
     disposers.push(onStopSignals({stop, reload, tstp}));
     expect(process.listenerCount('SIGINT')).toBe(before[0]! + 1);
     process.emit('SIGINT');
+    process.emit('SIGINT');
+    expect(stop).toHaveBeenCalledTimes(1);
     expect(stop).toHaveBeenCalledWith('SIGINT');
+    vi.advanceTimersByTime(SAME_SIGNAL_MS);
     expect(counts()).toEqual(before);
+  });
+
+  it('a stop signal within SAME_SIGNAL_MS of the first is the same one delivered twice (npm/npx forwarding Ctrl-C), not a force', () => {
+    vi.useFakeTimers();
+    const stop = vi.fn();
+    const force = vi.fn();
+    disposers.push(onStopSignals({stop, force}));
+    process.emit('SIGINT');
+    vi.advanceTimersByTime(SAME_SIGNAL_MS - 50);
+    process.emit('SIGINT');
+    expect([stop.mock.calls.length, force.mock.calls.length]).toEqual([1, 0]);
+    vi.advanceTimersByTime(50);
+    process.emit('SIGINT');
+    expect([stop.mock.calls.length, force.mock.calls.length]).toEqual([1, 1]);
   });
 
   it('SIGHUP calls reload until the first stop signal; no SIGHUP listener without reload', () => {

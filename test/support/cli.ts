@@ -16,8 +16,10 @@
  * tsconfig.json. The man pages are not regenerated here (test/e2e/man-pages.test.ts checks them).
  *
  * Isolation: the CLI gets HOME = an empty temporary directory (no ~/.asynq.yml) and none of
- * ASYNQ_REDIS_URL, REDIS_URL, ASYNQ_CONTENT_TYPE, NO_COLOR, FORCE_COLOR, DEBUG, CI from the
- * caller's environment. Unless the test sets ASYNQ_REDIS_URL/REDIS_URL or its own HOME, the
+ * ASYNQ_REDIS_URL, REDIS_URL, ASYNQ_CONTENT_TYPE, NO_COLOR, FORCE_COLOR, DEBUG, CI, ASYNQ_TLS_*
+ * or Node's TLS variables from the caller's environment (nor ASYNQ_DEV_DIR, XDG_DATA_HOME,
+ * ASYNQ_DEV_PORT, so no `asynq dev` state file of the developer's is found). Unless the test sets
+ * ASYNQ_REDIS_URL/REDIS_URL, ASYNQ_DEV_DIR or its own HOME, the
  * CLI's fallback is pointed at a closed port (redis://127.0.0.1:1), so a test that forgets a
  * connection flag fails fast instead of touching a Redis on 6379.
  */
@@ -38,7 +40,11 @@ export const BIN = join(ROOT, 'bin', 'run.js');
 /** Where the CLI's fallback points unless a test names a server: nothing listens on port 1. */
 export const CLOSED_REDIS_URL = 'redis://127.0.0.1:1';
 
-const STRIPPED_ENV = ['ASYNQ_REDIS_URL', 'REDIS_URL', 'ASYNQ_CONTENT_TYPE', 'NO_COLOR', 'FORCE_COLOR', 'DEBUG', 'CI'];
+// ASYNQ_DEV_DIR/XDG_DATA_HOME/ASYNQ_DEV_PORT: a developer's own `asynq dev` is never found by a test.
+const STRIPPED_ENV = [
+  'ASYNQ_REDIS_URL', 'REDIS_URL', 'ASYNQ_CONTENT_TYPE', 'NO_COLOR', 'FORCE_COLOR', 'DEBUG', 'CI', 'ASYNQ_DEV_DIR', 'XDG_DATA_HOME', 'ASYNQ_DEV_PORT',
+  'ASYNQ_TLS_CA_CERT', 'ASYNQ_TLS_CERT', 'ASYNQ_TLS_KEY', 'ASYNQ_TLS_INSECURE', 'ASYNQ_TLS_SERVER', 'NODE_EXTRA_CA_CERTS', 'NODE_TLS_REJECT_UNAUTHORIZED',
+];
 const BUILD_STAMP = join(ROOT, 'oclif.manifest.json');
 const LOCK = join(ROOT, 'node_modules', '.cache', 'asynq-ts-build.lock');
 const LOCK_STALE_MS = 10 * 60_000;
@@ -126,7 +132,7 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
   emptyHome ??= mkdtempSync(join(tmpdir(), 'asynq-cli-home-'));
   const env: NodeJS.ProcessEnv = {...process.env, HOME: emptyHome};
   for (const k of STRIPPED_ENV) delete env[k];
-  const namesServer = ['ASYNQ_REDIS_URL', 'REDIS_URL', 'HOME'].some((k) => k in extra);
+  const namesServer = ['ASYNQ_REDIS_URL', 'REDIS_URL', 'HOME', 'ASYNQ_DEV_DIR'].some((k) => k in extra);
   if (!namesServer) env.ASYNQ_REDIS_URL = CLOSED_REDIS_URL;
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];

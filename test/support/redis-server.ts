@@ -6,11 +6,12 @@
  * Never touches port 6379 and never flushes a server it did not start.
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {Redis} from 'ioredis';
+import {Redis, type RedisOptions} from 'ioredis';
+import type {TlsFiles} from './tls.js';
 
 export interface RedisServer {
   readonly host: string;
@@ -68,12 +69,12 @@ export async function freePort(): Promise<number> {
   }
 }
 
-async function waitReady(port: number, child: ChildProcess, deadlineMs: number, password?: string): Promise<void> {
+async function waitReady(port: number, child: ChildProcess, deadlineMs: number, password?: string, tls?: RedisOptions['tls']): Promise<void> {
   const start = Date.now();
   let lastErr: unknown;
   while (Date.now() - start < deadlineMs) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
-    const c = new Redis({host: '127.0.0.1', port, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null});
+    const c = new Redis({host: '127.0.0.1', port, password, tls, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null});
     c.on('error', () => {});
     try {
       await c.connect();
@@ -100,6 +101,12 @@ export interface StartOptions {
   config?: string;
   /** The password the server requires (its requirepass), for the readiness probe and client(). */
   password?: string;
+  /**
+   * TLS only (no plain port; `url` is rediss://), with these certificates (test/support/tls.ts).
+   * `authClients`: whether the server requires a client certificate (the harness's own
+   * connections present the server certificate, which is also a client one).
+   */
+  tls?: TlsFiles & {authClients: boolean};
 }
 
 export async function startRedisServer(opts: StartOptions = {}): Promise<RedisServer> {
@@ -113,15 +120,19 @@ export async function startRedisServer(opts: StartOptions = {}): Promise<RedisSe
       writeFileSync(join(dir, 'redis.conf'), opts.config);
       confArgs.push(join(dir, 'redis.conf'));
     }
+    const t = opts.tls;
+    const tlsArgs = t === undefined ? [] : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', t.serverCert,
+      '--tls-key-file', t.serverKey, '--tls-ca-cert-file', t.ca, '--tls-auth-clients', t.authClients ? 'yes' : 'no'];
+    const tls = t === undefined ? undefined : {ca: readFileSync(t.ca), cert: readFileSync(t.serverCert), key: readFileSync(t.serverKey)};
     const child = spawn(
       bin,
       [...confArgs, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
-        '--daemonize', 'no', '--logfile', join(dir, 'redis.log'), ...(opts.args ?? [])],
+        '--daemonize', 'no', '--logfile', join(dir, 'redis.log'), ...tlsArgs, ...(opts.args ?? [])],
       {stdio: 'ignore'},
     );
     live.add(child);
     try {
-      await waitReady(port, child, 10_000, opts.password);
+      await waitReady(port, child, 10_000, opts.password, tls);
     } catch (err) {
       child.kill('SIGKILL');
       live.delete(child);
@@ -135,14 +146,14 @@ export async function startRedisServer(opts: StartOptions = {}): Promise<RedisSe
       port,
       pid: child.pid!,
       dir,
-      url: `redis://127.0.0.1:${port}`,
+      url: `${t === undefined ? 'redis' : 'rediss'}://127.0.0.1:${port}`,
       client(o = {}) {
-        const c = new Redis({host: '127.0.0.1', port, password: opts.password, db: o.db ?? 0, maxRetriesPerRequest: 1});
+        const c = new Redis({host: '127.0.0.1', port, password: opts.password, tls, db: o.db ?? 0, maxRetriesPerRequest: 1});
         clients.push(c);
         return c;
       },
       async flush() {
-        const c = new Redis({host: '127.0.0.1', port, password: opts.password});
+        const c = new Redis({host: '127.0.0.1', port, password: opts.password, tls});
         try { await c.flushall(); } finally { c.disconnect(); }
       },
       async stop() {

@@ -7,7 +7,7 @@
  */
 import type {Readable} from 'node:stream';
 import type {Client} from '../../lib/client.js';
-import {DuplicateTaskError, TaskIdConflictError, ValidationError} from '../../lib/errors.js';
+import {DuplicateTaskError, PayloadTooLargeError, TaskIdConflictError, ValidationError} from '../../lib/errors.js';
 import {readTaskLines, type JsonlTask} from './jsonl.js';
 import type {TaskOptions} from '../../lib/options.js';
 import {Task, type TaskInfo} from '../../lib/task.js';
@@ -71,7 +71,8 @@ export async function bulkEnqueue(
       else if (r instanceof DuplicateTaskError || r instanceof TaskIdConflictError) {
         summary.duplicates++;
         summary.duplicateLines.push({line, error: r.message});
-      } else if (r instanceof ValidationError) invalid(line, r.message);
+      } else if (r instanceof PayloadTooLargeError) invalid(line, payloadTooLargeMessage(r, false));
+      else if (r instanceof ValidationError) invalid(line, r.message);
       else throw r;
     });
     summary.invalidLines.sort((a, b) => a.line - b.line);
@@ -102,6 +103,15 @@ async function enqueueInOrder(client: Pick<Client, 'enqueue' | 'enqueueMany'>, t
   }
   await flush();
   return results;
+}
+
+/**
+ * A PayloadTooLargeError in the CLI's terms: the size, the limit and the flag that raises it (with
+ * `example`, an example of the flag; bulk lines leave it out).
+ */
+export function payloadTooLargeMessage(err: PayloadTooLargeError, example = true): string {
+  const raise = example ? ': raise it with --max-payload (e.g. --max-payload 256MiB; Redis holds strings up to 512 MB)' : ' (--max-payload)';
+  return `payload of ${err.size} bytes is over the enqueue limit of ${err.limit} bytes${raise}`;
 }
 
 /** `enqueued 98, duplicates 1 (line 4), invalid 1 (line 7: "type" must be a non-empty string)`. */

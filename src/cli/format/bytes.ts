@@ -26,15 +26,41 @@ const lenientUtf8 = new TextDecoder('utf-8');
 // Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space only.
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]*$/u;
 
-/** Go asynq CLI's isPrintable: valid UTF-8, every rune printable, not all spaces (so not empty). */
+/** Bytes from this size on are checked and decoded a piece at a time (a few MB of text at most at once). */
+const PIECE = 1 << 20;
+
+/**
+ * Go asynq CLI's isPrintable: valid UTF-8, every rune printable, not all spaces (so not empty).
+ * Big data is checked piece by piece, never decoded into one string.
+ */
 export function goCliIsPrintable(data: Uint8Array): boolean {
-  let s: string;
+  if (data.length <= PIECE) {
+    let s: string;
+    try {
+      s = strictUtf8.decode(data);
+    } catch {
+      return false;
+    }
+    return PRINTABLE.test(s) && /[^ ]/.test(s);
+  }
+  const decoder = new TextDecoder('utf-8', {fatal: true});
+  let notBlank = false;
   try {
-    s = strictUtf8.decode(data);
+    for (let i = 0; i <= data.length; i += PIECE) {
+      const s = i < data.length ? decoder.decode(data.subarray(i, i + PIECE), {stream: true}) : decoder.decode();
+      if (!PRINTABLE.test(s)) return false;
+      notBlank ||= /[^ ]/.test(s);
+    }
   } catch {
     return false;
   }
-  return PRINTABLE.test(s) && /[^ ]/.test(s);
+  return notBlank;
+}
+
+/** The first `n` characters (code points) of valid UTF-8 `data`, decoding only the bytes they can take. */
+function utf8Head(data: Uint8Array, n: number): string {
+  const head = new TextDecoder('utf-8').decode(data.subarray(0, n * 4), {stream: true}); // stream: no half character at the end
+  return [...head.slice(0, 2 * n)].slice(0, n).join('');
 }
 
 /** Go asynq CLI's sprintBytes: the payload as text, or `non-printable bytes`. */
@@ -46,54 +72,84 @@ export function goCliSprintBytes(data: Uint8Array): string {
  * A payload or result cell of the CLI's text views: '' when there is none (null or empty), else
  * goCliSprintBytes of the bytes without their trailing line breaks and tabs. Go's CLI says
  * `non-printable bytes` for `hello\n`; this one shows `hello`. A break anywhere else still makes
- * the bytes non-printable, as in Go.
+ * the bytes non-printable, as in Go. Text longer than `max` characters is cut to `max - 1` of
+ * them and `…`; only the head of the bytes is decoded, so a cell of a 100 MB payload costs a few
+ * hundred bytes.
  */
-export function cliBytesText(b: Uint8Array | null): string {
+export function cliBytesText(b: Uint8Array | null, max = Number.POSITIVE_INFINITY): string {
   if (b === null || b.length === 0) return '';
   let end = b.length;
   while (end > 0 && (b[end - 1] === 0x0a || b[end - 1] === 0x0d || b[end - 1] === 0x09)) end--;
-  return goCliSprintBytes(b.subarray(0, end));
+  const t = b.subarray(0, end);
+  if (max === Number.POSITIVE_INFINITY || t.length <= max) return goCliSprintBytes(t);
+  if (!goCliIsPrintable(t)) return 'non-printable bytes';
+  const chars = [...utf8Head(t, max + 1)];
+  return chars.length <= max ? chars.join('') : `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
 }
 
-/** The payload as text when it is valid UTF-8 whose characters are printable or line breaks and tabs; else null. */
-function dashPrintableText(data: Uint8Array): string | null {
-  let text: string;
+/**
+ * How much of a payload or result the dash decodes: a table cell the first DASH_LINE_BYTES, the
+ * detail pane the first DASH_PREVIEW_BYTES (`asynq task inspect --payload` gives the whole).
+ */
+export const DASH_LINE_BYTES = 1024;
+export const DASH_PREVIEW_BYTES = 16 * 1024;
+
+/** Valid UTF-8 as text; a head cut inside a character loses that character's bytes. Null when invalid. */
+function utf8Text(data: Uint8Array, cut: boolean): string | null {
   try {
-    text = strictUtf8.decode(data);
+    return new TextDecoder('utf-8', {fatal: true}).decode(data, {stream: cut});
   } catch {
     return null;
   }
+}
+
+/**
+ * The payload as text when it is valid UTF-8 whose characters are printable or line breaks and
+ * tabs; else null. `cut`: the data is the head of a longer payload.
+ */
+function dashPrintableText(data: Uint8Array, cut = false): string | null {
+  const text = utf8Text(data, cut);
+  if (text === null) return null;
   return goCliIsPrintable(Buffer.from(text.replace(/[\r\n\t]/g, ' '), 'utf8')) ? text : null;
 }
 
 /**
  * A payload on one line, as Go's dash formatByteSlice shows it: `<nil>` when empty,
  * `<non-printable>` for binary data, else the text with newlines replaced by two spaces (line
- * breaks and tabs do not make a payload non-printable here, unlike Go).
+ * breaks and tabs do not make a payload non-printable here, unlike Go). Only the first
+ * DASH_LINE_BYTES are read (then the text ends in `…`).
  */
 export function dashPayloadLine(data: Uint8Array | null): string {
   if (data === null || data.length === 0) return '<nil>';
-  const text = dashPrintableText(data);
+  const cut = data.length > DASH_LINE_BYTES;
+  const text = dashPrintableText(cut ? data.subarray(0, DASH_LINE_BYTES) : data, cut);
   if (text === null) return '<non-printable>';
-  return text.replace(/\r?\n/g, '  ').replace(/\t/g, ' ');
+  return `${text.replace(/\r?\n/g, '  ').replace(/\t/g, ' ')}${cut ? '…' : ''}`;
 }
 
 /**
  * A payload or result for the dash's detail pane, as lines: JSON pretty-printed with two-space
- * indentation, other printable text as is, binary data as a hex dump summary.
+ * indentation, other printable text as is, binary data as a hex dump summary. Beyond
+ * DASH_PREVIEW_BYTES only the first DASH_PREVIEW_BYTES are shown, as text, then a line saying so.
  */
-export function dashPayloadLines(data: Uint8Array | null): string[] {
+export function dashPayloadLines(data: Uint8Array | null, what: 'payload' | 'result' = 'payload'): string[] {
   if (data === null || data.length === 0) return ['<nil>'];
-  const text = lenientUtf8.decode(data);
-  try {
-    const value: unknown = JSON.parse(text);
-    if (value !== null && typeof value === 'object') return JSON.stringify(value, null, 2).split('\n');
-  } catch {
-    // not JSON: shown as text below
+  const cut = data.length > DASH_PREVIEW_BYTES;
+  const head = cut ? data.subarray(0, DASH_PREVIEW_BYTES) : data;
+  const text = dashPrintableText(head, cut);
+  if (!cut) {
+    try {
+      const value: unknown = JSON.parse(lenientUtf8.decode(data));
+      if (value !== null && typeof value === 'object') return JSON.stringify(value, null, 2).split('\n');
+    } catch {
+      // not JSON: shown as text below
+    }
   }
-  if (dashPrintableText(data) === null) {
+  if (text === null) {
     const hex = Buffer.from(data.subarray(0, 32)).toString('hex').replace(/(..)(?!$)/g, '$1 ');
     return [`<non-printable, ${data.length} bytes> ${hex}${data.length > 32 ? ' …' : ''}`];
   }
-  return text.replace(/\t/g, '  ').split(/\r?\n/);
+  const lines = text.replace(/\t/g, '  ').split(/\r?\n/);
+  if (cut) lines.push(`… the first ${goByteCount(DASH_PREVIEW_BYTES)} of ${goByteCount(data.length)} (asynq task inspect --${what} shows it all)`);
+  return lines;
 }

@@ -2,18 +2,64 @@
  * The JSON documents of `--json` (stable camelCase fields, durations `…Ms`, instants ISO-8601,
  * bytes as text or base64; documented in the README "JSON output"). The text views are in ./text.ts.
  */
+import type {ChunkedJsonString} from '../output.js';
 import type {DailyStats, QueueInfo, SchedulerEnqueueEvent, SchedulerEntry, ServerInfo, TaskInfo, TaskState} from '../../lib/index.js';
 
 
-/** Bytes in JSON: the text when they are valid UTF-8, otherwise base64 (`encoding` says which). */
+/**
+ * Bytes in JSON: the text when they are valid UTF-8, otherwise base64 (`encoding` says which).
+ * Above LARGE_BYTES, `data` is a LargeBytesText that writeJson (../output.ts) writes piece by
+ * piece, so that no payload Redis can hold (up to 512 MB) is ever one JS string.
+ */
 export interface BytesJson {
-  data: string;
+  data: JsonText;
   encoding: 'utf8' | 'base64';
 }
 
+/** A text field of the JSON documents: a string, or a LargeBytesText for a big payload or result. */
+export type JsonText = string | LargeBytesText;
+
+/** Bytes from this size on are written by pieces rather than decoded into one string. */
+export const LARGE_BYTES = 16 * 1024 * 1024;
+const PIECE = 3 * 256 * 1024; // a multiple of 3, so that base64 pieces join without padding
+
 const strictUtf8 = new TextDecoder('utf-8', {fatal: true});
 
+/** Big bytes as JSON text (UTF-8 or base64), produced piece by piece. */
+export class LargeBytesText implements ChunkedJsonString {
+  constructor(readonly bytes: Uint8Array, readonly encoding: BytesJson['encoding']) {}
+
+  *chunks(): Iterable<string> {
+    const utf8 = new TextDecoder('utf-8', {fatal: true});
+    for (let i = 0; i < this.bytes.length; i += PIECE) {
+      const piece = this.bytes.subarray(i, i + PIECE);
+      yield this.encoding === 'utf8' ? utf8.decode(piece, {stream: true}) : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength).toString('base64');
+    }
+    if (this.encoding === 'utf8') yield utf8.decode();
+  }
+
+  /** The whole text (throws RangeError beyond V8's string length limit). */
+  toString(): string {
+    return [...this.chunks()].join('');
+  }
+}
+
+function isUtf8(b: Uint8Array): boolean {
+  const d = new TextDecoder('utf-8', {fatal: true});
+  try {
+    for (let i = 0; i < b.length; i += PIECE) d.decode(b.subarray(i, i + PIECE), {stream: true});
+    d.decode();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function bytesJson(b: Uint8Array): BytesJson {
+  if (b.length >= LARGE_BYTES) {
+    const encoding = isUtf8(b) ? 'utf8' : 'base64';
+    return {data: new LargeBytesText(b, encoding), encoding};
+  }
   try {
     return {data: strictUtf8.decode(b), encoding: 'utf8'};
   } catch {
@@ -28,7 +74,7 @@ export interface TaskJson {
   queue: string;
   type: string;
   state: TaskState;
-  payload: string;
+  payload: JsonText;
   payloadEncoding: BytesJson['encoding'];
   headers: Record<string, string>;
   maxRetry: number;
@@ -42,7 +88,7 @@ export interface TaskJson {
   isOrphaned: boolean;
   retentionMs: number;
   completedAt: string | null;
-  result: string | null;
+  result: JsonText | null;
   resultEncoding: BytesJson['encoding'] | null;
 }
 
@@ -73,7 +119,7 @@ export function queueInfoJson(q: QueueInfo): QueueInfoJson {
 export interface WorkerJson {
   taskId: string;
   taskType: string;
-  taskPayload: string;
+  taskPayload: JsonText;
   taskPayloadEncoding: BytesJson['encoding'];
   queue: string;
   startedAt: string;
@@ -110,7 +156,7 @@ export interface SchedulerEntryJson {
   id: string;
   spec: string;
   taskType: string;
-  taskPayload: string;
+  taskPayload: JsonText;
   taskPayloadEncoding: BytesJson['encoding'];
   options: string[];
   nextEnqueueAt: string;

@@ -59,9 +59,23 @@ export function historyTable(days: readonly DailyStats[]): string {
     days.map((d) => [d.date, d.processed, d.failed, goCliErrorRate(d.processed, d.failed)]));
 }
 
-/** `asynq task ls`: the columns Go shows for each state. */
-export function taskTable(state: TaskState, tasks: readonly TaskInfo[], now: Date, timeZone: string): string {
-  const base = (t: TaskInfo): unknown[] => [t.id, t.type, cliBytesText(t.payload)];
+/** Longest payload or result cell of a table printed to a pipe or file (without --full). */
+export const PIPE_CELL_MAX = 256;
+/** Longest payload or result of `asynq task inspect` (without --full). */
+export const INSPECT_TEXT_MAX = 4096;
+
+/**
+ * The longest payload or result cell of a table: unlimited with --full, else the terminal's width
+ * on a terminal (at least 16), PIPE_CELL_MAX elsewhere. Longer text ends in `…`.
+ */
+export function tableCellMax(full: boolean, stdout: {isTTY?: boolean; columns?: number} = process.stdout): number {
+  if (full) return Number.POSITIVE_INFINITY;
+  return stdout.isTTY === true && stdout.columns !== undefined && stdout.columns > 0 ? Math.max(16, stdout.columns) : PIPE_CELL_MAX;
+}
+
+/** `asynq task ls`: the columns Go shows for each state; payloads and results cut to `cellMax` characters. */
+export function taskTable(state: TaskState, tasks: readonly TaskInfo[], now: Date, timeZone: string, cellMax = Number.POSITIVE_INFINITY): string {
+  const base = (t: TaskInfo): unknown[] => [t.id, t.type, cliBytesText(t.payload, cellMax)];
   switch (state) {
     case 'pending':
     case 'active':
@@ -76,14 +90,17 @@ export function taskTable(state: TaskState, tasks: readonly TaskInfo[], now: Dat
         tasks.map((t) => [...base(t), goCliPastTime(t.lastFailedAt, timeZone), t.lastErr]));
     case 'completed':
       return formatTable(['ID', 'Type', 'Payload', 'CompletedAt', 'Result'],
-        tasks.map((t) => [...base(t), goCliPastTime(t.completedAt, timeZone), cliBytesText(t.result)]));
+        tasks.map((t) => [...base(t), goCliPastTime(t.completedAt, timeZone), cliBytesText(t.result, cellMax)]));
     case 'aggregating':
       return formatTable(['ID', 'Type', 'Payload', 'Group'], tasks.map((t) => [...base(t), t.group]));
   }
 }
 
-/** `asynq task inspect`: Go's printTaskInfo, plus payload, group, headers and result when present. */
-export function taskInfoView(t: TaskInfo, now: Date, timeZone: string): string {
+/**
+ * `asynq task inspect`: Go's printTaskInfo, plus payload, group, headers and result when present;
+ * payload and result cut to `textMax` characters.
+ */
+export function taskInfoView(t: TaskInfo, now: Date, timeZone: string, textMax = Number.POSITIVE_INFINITY): string {
   const lines = [
     title('Task Info'),
     `Queue:   ${t.queue}`,
@@ -91,11 +108,11 @@ export function taskInfoView(t: TaskInfo, now: Date, timeZone: string): string {
     `Type:    ${t.type}`,
     `State:   ${t.state}`,
     `Retried: ${t.retried}/${t.maxRetry}`,
-    `Payload: ${cliBytesText(t.payload)}`,
+    `Payload: ${cliBytesText(t.payload, textMax)}`,
   ];
   if (t.group !== '') lines.push(`Group:   ${t.group}`);
   for (const [k, v] of Object.entries(t.headers).sort(([a], [b]) => (a < b ? -1 : 1))) lines.push(`Header:  ${k}=${v}`);
-  if (t.result !== null) lines.push(`Result:  ${cliBytesText(t.result)}`);
+  if (t.result !== null) lines.push(`Result:  ${cliBytesText(t.result, textMax)}`);
   lines.push('', `Next process time: ${goCliNextProcessAt(t.nextProcessAt, now, timeZone)}`);
   if (t.lastErr !== '') {
     lines.push('', title('Last Failure'), `Failed at:     ${goCliPastTime(t.lastFailedAt, timeZone)}`, `Error message: ${t.lastErr}`);
@@ -119,10 +136,10 @@ export function serverTable(servers: readonly ServerInfo[], now: Date): string {
   ]));
 }
 
-/** `asynq cron ls`: Next `In <d>` / `Now`, Prev `<d> ago` / `N/A`. */
-export function schedulerEntryTable(entries: readonly SchedulerEntry[], now: Date): string {
+/** `asynq cron ls`: Next `In <d>` / `Now`, Prev `<d> ago` / `N/A`; payloads cut to `cellMax` characters. */
+export function schedulerEntryTable(entries: readonly SchedulerEntry[], now: Date, cellMax = Number.POSITIVE_INFINITY): string {
   return formatTable(['EntryID', 'Spec', 'Type', 'Payload', 'Options', 'Next', 'Prev'], entries.map((e) => [
-    e.id, e.spec, e.task.type, cliBytesText(e.task.payload), `[${e.options.join(' ')}]`, goCliNextEnqueue(e.next, now), goCliPrevEnqueue(e.prev, now),
+    e.id, e.spec, e.task.type, cliBytesText(e.task.payload, cellMax), `[${e.options.join(' ')}]`, goCliNextEnqueue(e.next, now), goCliPrevEnqueue(e.prev, now),
   ]));
 }
 

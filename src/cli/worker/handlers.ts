@@ -14,11 +14,15 @@ import {validateQueueName} from '../flags.js';
 /**
  * Queue priorities from `--queues critical=6,default=3,low=1` and repeated `--queue NAME[=PRIORITY]`
  * (priority 1 when omitted). Nothing given → `{default: 1}`. Priorities are positive integers;
- * a queue named twice is an error.
+ * a queue named twice, or an empty name (`-q ''`, `--queues a,,b`), is an error (Go's NewServer
+ * skips invalid names and falls back to `default`, which would serve a queue nobody asked for).
  */
 export function parseQueueFlags(queues: string | undefined, queue: readonly string[] = []): Record<string, number> {
-  const items = [...(queues === undefined ? [] : queues.split(',')), ...queue].map((s) => s.trim()).filter((s) => s !== '');
-  if (items.length === 0) return {default: 1};
+  const given = [...(queues === undefined ? [] : queues.split(',').map((item) => ({item, flag: `--queues ${JSON.stringify(queues)}`}))), ...queue.map((item) => ({item, flag: `-q ${JSON.stringify(item)}`}))];
+  if (given.length === 0) return {default: 1};
+  const empty = given.find((g) => g.item.trim() === '');
+  if (empty !== undefined) throw new ValidationError(`empty queue name in ${empty.flag}: queue name must contain one or more characters`);
+  const items = given.map((g) => g.item.trim());
   const out: Record<string, number> = {};
   for (const item of items) {
     const eq = item.lastIndexOf('=');

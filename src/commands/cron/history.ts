@@ -1,4 +1,5 @@
 import {Args} from '@oclif/core';
+import {SchedulerEntryNotFoundError} from '../../lib/errors.js';
 import {enqueueEventJson, type EnqueueEventJson} from '../../cli/views/json.js';
 import {SEPARATOR, enqueueEventTable} from '../../cli/views/text.js';
 import {InspectCommand} from '../../cli/inspect/command.js';
@@ -8,7 +9,7 @@ export type CronHistoryResult = Array<{entryId: string; events: EnqueueEventJson
 
 export default class CronHistory extends InspectCommand {
   static override summary = 'Show when periodic tasks were enqueued.';
-  static override description = `Per entry ID (see "cron ls"), the IDs of the tasks it enqueued and when, newest first, a page at a time (the last 1000 are kept).`;
+  static override description = `Per entry ID (see "cron ls"), the IDs of the tasks it enqueued and when, newest first, a page at a time (the last 1000 are kept). An ID that no running scheduler has and that has no history is exit 3 (Go's CLI prints an empty history); every ID is checked before anything is printed.`;
   static override strict = false;
   static override args = {entry: Args.string({required: true, description: 'Scheduler entry ID (several may be given).'})};
   static override flags = {page: inspectFlags.page, size: inspectFlags.size};
@@ -23,8 +24,18 @@ export default class CronHistory extends InspectCommand {
     const {argv, flags} = await this.parse(CronHistory);
     const inspector = await this.inspector();
     const result: CronHistoryResult = [];
-    for (const [i, entryId] of (argv as string[]).entries()) {
+    const pages = [];
+    let live: Set<string> | undefined;
+    for (const entryId of argv as string[]) {
       const events = await inspector.listSchedulerEnqueueEvents(entryId, {page: flags.page, size: flags.size});
+      if (events.length === 0) {
+        live ??= new Set((await inspector.schedulerEntries()).map((e) => e.id));
+        const hasHistory = flags.page > 1 && (await inspector.listSchedulerEnqueueEvents(entryId, {page: 1, size: 1})).length > 0;
+        if (!live.has(entryId) && !hasHistory) throw new SchedulerEntryNotFoundError(entryId);
+      }
+      pages.push({entryId, events});
+    }
+    for (const [i, {entryId, events}] of pages.entries()) {
       if (i > 0) this.log(`\n${SEPARATOR}\n`);
       this.log(`Entry: ${entryId}\n\n${events.length === 0 ? `No scheduler enqueue events found for entry: ${entryId}` : enqueueEventTable(events)}`);
       result.push({entryId, events: events.map(enqueueEventJson)});

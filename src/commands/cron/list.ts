@@ -1,5 +1,6 @@
 import {schedulerEntryJson, type SchedulerEntryJson} from '../../cli/views/json.js';
-import {schedulerEntryTable} from '../../cli/views/text.js';
+import {fullFlag} from '../../cli/flags.js';
+import {schedulerEntryTable, tableCellMax} from '../../cli/views/text.js';
 import {InspectCommand} from '../../cli/inspect/command.js';
 
 export type CronListResult = SchedulerEntryJson[];
@@ -9,6 +10,8 @@ export default class CronList extends InspectCommand {
   static override summary = 'List the periodic tasks of the running schedulers.';
   static override description = `Entries registered by live schedulers (Go or TypeScript), sorted by spec: entry ID, cron spec, task type, payload, options (as Go prints them, e.g. [Queue("low") MaxRetry(3)]), when it is next enqueued and when it was last.`;
 
+  static override flags = {full: fullFlag};
+
   static override examples = [
     '<%= config.bin %> cron ls',
     {description: 'Entry IDs and specs as JSON:', command: '<%= config.bin %> cron ls --json | jq -r \'.[] | "\\(.id) \\(.spec)"\''},
@@ -16,9 +19,9 @@ export default class CronList extends InspectCommand {
   ];
 
   async run(): Promise<CronListResult> {
-    await this.parse(CronList);
+    const {flags} = await this.parse(CronList);
     const entries = await (await this.inspector()).schedulerEntries();
-    this.log(entries.length === 0 ? 'No scheduler entries' : schedulerEntryTable(entries, this.now));
+    this.log(entries.length === 0 ? 'No scheduler entries' : schedulerEntryTable(entries, this.now, tableCellMax(flags.full)));
     return entries.map(schedulerEntryJson);
   }
 }

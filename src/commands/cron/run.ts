@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core';
+import {everyRoundingNote} from '../../lib/cron-spec.js';
 import {FilePeriodicTaskConfigProvider, PeriodicTaskManager, ValidationError, type Logger} from '../../lib/index.js';
 import {ConnectedCommand} from '../../cli/command.js';
 import {duration} from '../../cli/flags.js';
@@ -34,7 +35,7 @@ export default class CronRun extends ConnectedCommand {
  - {cronspec: "@daily", task_type: "report", payload: {user: "孙悟空"}}
  - {cronspec: "@every 30s", task_type: "ping", options: {queue: low}}
 
-cronspec: 5 cron fields, @hourly/@daily/@weekly/@monthly/@yearly, "@every <duration>", optionally prefixed with CRON_TZ=<zone>. payload (optional): a string is sent as its UTF-8 bytes, any other YAML value as its JSON text. options (optional): queue, max_retry, timeout, deadline, unique, process_in, retention, group, task_id, headers.
+cronspec: 5 cron fields, @hourly/@daily/@weekly/@monthly/@yearly, "@every <duration>", optionally prefixed with CRON_TZ=<zone>. As in Go, an @every interval below 1s (also 0s or negative) runs every second and others are cut to whole seconds; cron run warns when it does that. payload (optional): a string is sent as its UTF-8 bytes, any other YAML value as its JSON text. options (optional): queue, max_retry, timeout, deadline, unique, process_in, retention, group, task_id, headers.
 
 The file is checked before anything is registered: a mistake is one error line naming file:line:column (exit 2). While running, the file is read again every --sync-interval (and at once on SIGHUP): added, changed and removed entries take effect then; a broken edit is logged and the last good entries keep running.
 
@@ -62,8 +63,12 @@ SIGINT or SIGTERM: stop, remove this scheduler's entries from Redis, exit 0; a s
     const file = periodicFile(flags.file, flags.config);
     if (flags['sync-interval'] < 1000) throw new ValidationError(`--sync-interval must be at least 1s, got ${compactDuration(flags['sync-interval'])}`);
     const provider = new FilePeriodicTaskConfigProvider(file);
-    await provider.getConfigs(); // a broken file fails here (exit 2), before Redis is touched
+    const configs = await provider.getConfigs(); // a broken file fails here (exit 2), before Redis is touched
     const {logger} = loggerFromFlags(flags);
+    for (const c of configs) {
+      const note = everyRoundingNote(c.cronspec);
+      if (note !== undefined) logger.warn(note);
+    }
     // An unreachable Redis fails here (exit 5). The connection keeps ioredis's reconnecting
     // defaults, which ride out a Redis restart later on; it is closed after the manager.
     const redis = await this.reconnectingConnection();

@@ -1,5 +1,7 @@
+import {availableParallelism} from 'node:os';
 import {Flags} from '@oclif/core';
-import {closeRedisClient, Server} from '../../lib/index.js';
+import {collectDefaultMetrics} from 'prom-client';
+import {closeRedisClient, serveMetrics, Server, WorkerHealth, workerMetrics, type MetricsHttpServer} from '../../lib/index.js';
 import {execIsFailure} from '../../cli/worker/exec-handler.js';
 import {ConnectedCommand} from '../../cli/command.js';
 import {duration} from '../../cli/flags.js';
@@ -22,6 +24,8 @@ Its exit status decides: 0 is success; 75 (EX_TEMPFAIL) retries later without us
 
 --handlers MODULE imports a .js, .mjs or .cjs module (or .ts on Node >= 22.6, or with tsx installed in your project) whose default export is a ServeMux, a handler function (task, ctx) => ..., or an object mapping type patterns to functions. --exec patterns are tried first; other tasks go to the module.
 
+--metrics-port P serves, on --metrics-host (default 127.0.0.1): /metrics for Prometheus (per queue and task type: asynq_worker_tasks_processed_total, _failed_total, _retried_total, _archived_total, _skipped_total, the asynq_worker_task_duration_seconds histogram, asynq_worker_tasks_in_flight; asynq_worker_concurrency, asynq_worker_dequeue_errors_total, and Node's process metrics); /healthz (200 while the process and its event loop run); /readyz (200 while the worker takes tasks and Redis answers; 503 while starting, after SIGTSTP, while shutting down or when Redis is unreachable).
+
 SIGINT or SIGTERM: stop taking tasks, let running ones finish for --shutdown-timeout, requeue the rest and exit 0; a second signal exits at once (130) and kills running commands. SIGTSTP: stop taking new tasks. One log line per task goes to stderr (type, id, queue, duration, outcome).
 
 Crash recovery: the tasks of a worker that died (SIGKILL, power loss) are retried by any worker once their lease (--lease-duration) has been expired for --recovery-grace, checked every --recovery-interval: with the defaults 30s + 30s + up to 1m, as Go asynq; e.g. --lease-duration 10s --recovery-interval 5s --recovery-grace 0 recovers within 15s.`;
@@ -31,6 +35,7 @@ Crash recovery: the tasks of a worker that died (SIGKILL, power loss) are retrie
     `<%= config.bin %> <%= command.id %> --handlers ./handlers.js --concurrency 20 --log-format json`,
     `<%= config.bin %> <%= command.id %> --exec 'build:docs=make docs' --queue builds --shutdown-timeout 30s || exit $?`,
     `<%= config.bin %> <%= command.id %> --exec 'report:*=python3 report.py' --json`,
+    `<%= config.bin %> <%= command.id %> --handlers ./handlers.js --metrics-port 9877 --metrics-host 0.0.0.0`,
   ];
 
   static override flags = {
@@ -49,6 +54,8 @@ Crash recovery: the tasks of a worker that died (SIGKILL, power loss) are retrie
       multiple: true, multipleNonGreedy: true, helpValue: '<pattern=command>', summary: 'Run a command for each task whose type matches (repeatable).',
     }),
     'kill-grace': duration({summary: 'Pause between SIGTERM and SIGKILL of an aborted --exec command (default 5s).'}),
+    'metrics-port': Flags.integer({min: 0, max: 65535, helpValue: '<port>', summary: 'Serve /metrics, /healthz and /readyz on this port (0: any free port, logged).'}),
+    'metrics-host': Flags.string({default: '127.0.0.1', helpValue: '<address>', summary: 'Address of the --metrics-port server (0.0.0.0 or :: for every interface).'}),
     ...logFlags,
   };
 
@@ -61,10 +68,11 @@ Crash recovery: the tasks of a worker that died (SIGKILL, power loss) are retrie
     // Fail fast (exit 5, one clear line) when Redis is unreachable. The Server opens and
     // configures its own connection (auto-pipelining, fail-fast at shutdown), so this one goes.
     await closeRedisClient(await this.failFastConnection());
+    const metrics = flags['metrics-port'] === undefined ? undefined : workerMetrics({isFailure: execIsFailure, concurrency: flags.concurrency ?? availableParallelism()});
     const server = new Server(this.connection().conn, {
       queues, strictPriority: flags.strict, concurrency: flags.concurrency, shutdownTimeout: flags['shutdown-timeout'],
       leaseDuration: flags['lease-duration'], recoveryInterval: flags['recovery-interval'], recoveryGrace: flags['recovery-grace'],
-      isFailure: execIsFailure, logger, logLevel: level,
+      isFailure: execIsFailure, logger, logLevel: level, onDequeueError: metrics?.dequeueError,
     });
     let stopping = false;
     const {stopped} = this.lifecycle.untilStopped({
@@ -81,9 +89,21 @@ Crash recovery: the tasks of a worker that died (SIGKILL, power loss) are retrie
         if (server.state === 'active') server.stop();
       },
     });
+    let http: MetricsHttpServer | undefined;
+    let health: WorkerHealth | undefined;
     try {
+      if (metrics) {
+        collectDefaultMetrics({register: metrics.registry});
+        health = new WorkerHealth({server, redis: await this.reconnectingConnection()});
+        health.start();
+        const probes = health;
+        http = await serveMetrics({
+          port: flags['metrics-port']!, host: flags['metrics-host'], registry: metrics.registry, healthz: () => probes.healthz(), readyz: () => probes.readyz(),
+        });
+        logger.info(`Serving worker metrics at ${http.url}/metrics, probes at ${http.url}/healthz and ${http.url}/readyz`);
+      }
       logger.info(`Worker: queues ${Object.entries(queues).map(([q, p]) => `${q}=${p}`).join(',')}; handlers: ${built.description.join('; ')}`);
-      await server.start(logEachTask(built.handler, logger, counts)).catch((err: unknown) => {
+      await server.start(logEachTask(metrics ? metrics.wrap(built.handler) : built.handler, logger, counts)).catch((err: unknown) => {
         if (!stopping || server.state !== 'closed') throw err; // else: a signal stopped it while it was starting
       });
       await stopped;
@@ -91,6 +111,8 @@ Crash recovery: the tasks of a worker that died (SIGKILL, power loss) are retrie
       await Promise.all(built.execs.map((e) => e.close()));
     } finally {
       await server.shutdown();
+      health?.stop();
+      await http?.close();
     }
     return {queues, tasks: counts};
   }

@@ -189,8 +189,17 @@ export function encodeTaskMessage(m: TaskMessage): Buffer {
   return Buffer.from(TaskMessageType.encode(o).finish());
 }
 
+/**
+ * Decodes a task hash's `msg`. Throws DecodeError for bytes that are not a TaskMessage, and for a
+ * message without an id, a type or a queue: protobuf decodes empty or random bytes to a message of
+ * empty fields, which no Go or TS producer writes (Go's Client refuses an empty type, and every
+ * script keys the task by its id and queue), and which no handler can run or finish.
+ */
 export function decodeTaskMessage(bytes: Uint8Array): TaskMessage {
   const o = decodeWith(TaskMessageType, 'TaskMessage', bytes);
+  for (const field of ['id', 'type', 'queue'] as const) {
+    if (typeof o[field] !== 'string' || o[field] === '') throw new DecodeError('TaskMessage', new Error(`${field} is empty`));
+  }
   return {
     type: (o.type as string) ?? '',
     payload: buf(o.payload),

@@ -32,6 +32,13 @@ export const completedKey = (q: string): string => `asynq:{${q}}:completed`;
 export const pausedKey = (q: string): string => `asynq:{${q}}:paused`;
 export const processedTotalKey = (q: string): string => `asynq:{${q}}:processed`;
 export const failedTotalKey = (q: string): string => `asynq:{${q}}:failed`;
+/**
+ * asynq-ts only (Go has no such keys): tasks taken out of the flow because they cannot be
+ * processed (no task hash, a task key of another Redis type, a message that does not decode): a
+ * zset of task ids scored by when (unix s), and a hash of id → reason.
+ */
+export const corruptKey = (q: string): string => `asynq:{${q}}:corrupt`;
+export const corruptReasonsKey = (q: string): string => `asynq:{${q}}:corrupt_reasons`;
 export const allGroups = (q: string): string => `asynq:{${q}}:groups`;
 export const allAggregationSets = (q: string): string => `asynq:{${q}}:aggregation_sets`;
 export const groupKey = (q: string, group: string): string => `asynq:{${q}}:g:${group}`;

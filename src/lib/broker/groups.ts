@@ -11,10 +11,11 @@
  */
 import {randomUUID} from 'node:crypto';
 import * as keys from '../base/keys.js';
-import {decodeTaskMessage, type TaskMessage} from '../base/codec.js';
+import type {TaskMessage} from '../base/codec.js';
 import {AGGREGATION_TIMEOUT_SECONDS} from '../base/states.js';
 import {unixSeconds} from '../clock.js';
 import {FailedPreconditionError, InternalError, ValidationError} from '../errors.js';
+import {checkedMessage, corruptTrimArgs, type OnBadData} from './rdb.js';
 import type {RedisSession} from './session.js';
 
 /** When a group is ready for aggregation (Go GroupMaxSize, GroupMaxDelay, GroupGracePeriod). */
@@ -77,10 +78,14 @@ export class RDBGroups {
   /**
    * Reads an aggregation set (Go readAggregationSetCmd): the messages of its tasks in score order, then (separate
    * command) its deadline from `aggregation_sets`. A member whose task hash is gone is skipped.
-   * Throws FailedPreconditionError when the set is not registered (deleted or reclaimed), and
-   * InternalError when a stored message cannot be decoded.
+   * A member that cannot be processed (a task key of another Redis type, no msg field, a message
+   * that does not decode to one with an id, a type and a queue, or names another task) is moved
+   * aside as RDB.dequeue() does: out of the set into the queue's corrupt zset with its reason, by
+   * the moveAsideFromSet script, and reported to `onBadData`; the others are still returned (Go
+   * fails the whole read, so the set is reclaimed into its group and fails again for ever).
+   * Throws FailedPreconditionError when the set is not registered (deleted or reclaimed).
    */
-  async readAggregationSet(qname: string, group: string, setId: string): Promise<AggregationSet> {
+  async readAggregationSet(qname: string, group: string, setId: string, onBadData: OnBadData = () => {}): Promise<AggregationSet> {
     const op = 'rdb.ReadAggregationSet';
     const setKey = keys.aggregationSetKey(qname, group, setId);
     const {raw, score} = await this.#s.run(op, async () => {
@@ -90,13 +95,18 @@ export class RDBGroups {
     });
     if (score === null) throw new FailedPreconditionError(`${op}: aggregation set "${setKey}" does not exist`);
     const msgs: TaskMessage[] = [];
-    for (const bytes of raw) {
-      if (bytes === null) continue;
-      try {
-        msgs.push(decodeTaskMessage(bytes));
-      } catch (err) {
-        throw new InternalError(`${op}: cannot decode message in "${setKey}"`, {cause: err});
+    for (let i = 0; i + 2 < raw.length; i += 3) {
+      const id = String(raw[i]);
+      const bytes = raw[i + 1];
+      const msg = bytes ? checkedMessage(qname, id, bytes) : String(raw[i + 2]);
+      if (typeof msg !== 'string') {
+        msgs.push(msg);
+        continue;
       }
+      const moved = await this.#s.script(op, 'moveAsideFromSet',
+        [setKey, keys.corruptKey(qname), keys.corruptReasonsKey(qname), keys.taskKey(qname, id)],
+        [id, msg, ...corruptTrimArgs(this.#s.clock.now()), keys.taskKeyPrefix(qname)]);
+      if (moved === 1) onBadData({queue: qname, id, reason: msg});
     }
     return {msgs, deadline: new Date(Math.trunc(Number(score)) * 1000)};
   }

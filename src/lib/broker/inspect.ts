@@ -22,12 +22,15 @@ import {
 import {ARCHIVED_EXPIRATION_SECONDS, MAX_ARCHIVE_SIZE, isTaskState, type TaskState} from '../base/states.js';
 import {unixSeconds} from '../clock.js';
 import {
+  BadDataError,
   FailedPreconditionError,
   InternalError,
   QueueNotEmptyError,
   QueueNotFoundError,
   TaskNotFoundError,
   ValidationError,
+  errorMessage,
+  isBadData,
 } from '../errors.js';
 import type {ScriptName} from '../scripts/index.js';
 import type {ScriptArg} from './script-runner.js';
@@ -44,6 +47,19 @@ const MEMORY_GROUP_SAMPLE_SIZE = 5;
 export interface Pagination {
   page?: number;
   size?: number;
+}
+
+/** A task a listing left out because it cannot be read: its id and why. */
+export interface BadTask {
+  queue: string;
+  id: string;
+  /** "no task hash", "task key holds a string, not a hash", "cannot decode TaskMessage: …". */
+  reason: string;
+}
+
+/** A page, and who to tell about each task of it that was left out (Go skips them silently). */
+export interface ListOptions extends Pagination {
+  onBadData?: (bad: BadTask) => void;
 }
 
 /** One task as the inspector sees it (Go base.TaskInfo). */
@@ -221,52 +237,97 @@ export class RDBInspector {
   // Tasks: reads
   // -------------------------------------------------------------------------------------------
 
-  /** Go GetTaskInfo (getTaskInfoCmd). TaskNotFoundError when the hash is missing. */
+  /**
+   * Go GetTaskInfo (getTaskInfoCmd). TaskNotFoundError when the hash is missing. BadDataError
+   * (naming the task) when it cannot be read: moved aside to asynq:{<qname>}:corrupt (with the
+   * reason recorded there), a key of another Redis type, or a message that does not decode.
+   */
   async getTaskInfo(qname: string, id: string): Promise<TaskRecord> {
     const op = 'rdb.GetTaskInfo';
     await this.#checkQueue(op, qname);
-    const res = (await this.#s.script(op, 'getTaskInfo', [keys.taskKey(qname, id)],
-      [id, unixSeconds(this.#s.clock.now()), keys.queueKeyPrefix(qname)],
-      {binary: true, task: {queue: qname, id}})) as Reply[];
+    let res: Reply[];
+    try {
+      res = (await this.#s.script(op, 'getTaskInfo', [keys.taskKey(qname, id)],
+        [id, unixSeconds(this.#s.clock.now()), keys.queueKeyPrefix(qname)],
+        {binary: true, task: {queue: qname, id}})) as Reply[];
+    } catch (err) {
+      if (err instanceof TaskNotFoundError || isBadData(err)) await this.#throwIfCorrupt(op, qname, id);
+      if (isBadData(err)) throw new BadDataError(`task ${id} in queue "${qname}": ${errorMessage(err)}`, {queue: qname, taskId: id, cause: err});
+      throw err;
+    }
     const [msgBytes, stateBytes, nextAt, result] = res;
     const state = String(stateBytes ?? '');
+    if (state === 'corrupt') await this.#throwIfCorrupt(op, qname, id);
     if (!isTaskState(state)) throw new InternalError(`task ${id} in queue "${qname}" has an unknown state "${state}"`);
-    const msg = decodeOrNull(msgBytes);
-    if (!msg) throw new InternalError(`could not decode task message of task ${id} in queue "${qname}"`);
-    return {msg, state, nextProcessAt: unixDateOrNull(nextAt), result: resultOrNull(result)};
+    if (!Buffer.isBuffer(msgBytes)) throw new BadDataError(`task ${id} in queue "${qname}": task hash has no msg field`, {queue: qname, taskId: id});
+    let msg: TaskMessage;
+    try {
+      msg = decodeTaskMessage(msgBytes);
+    } catch (err) {
+      throw new BadDataError(`task ${id} in queue "${qname}": ${errorMessage(err)}`, {queue: qname, taskId: id, cause: err});
+    }
+    const record: TaskRecord = {msg, state, nextProcessAt: unixDateOrNull(nextAt), result: resultOrNull(result)};
+    // Go's GetTaskInfo never sets IsOrphaned (only ListActiveTasks does): one computation for both here.
+    if (state === 'active') {
+      await this.#flagOrphans(op, qname, [record], this.#s.clock.now());
+      if (record.isOrphaned !== true) delete record.isOrphaned;
+    }
+    return record;
+  }
+
+  /** BadDataError with the recorded reason when task `id` was moved aside to the corrupt zset. */
+  async #throwIfCorrupt(op: Op, qname: string, id: string): Promise<void> {
+    const reason = await this.#s.run(op, () => this.#s.client.hget(keys.corruptReasonsKey(qname), id));
+    if (reason === null) return;
+    throw new BadDataError(`task ${id} in queue "${qname}" cannot be processed and was moved aside to ${keys.corruptKey(qname)}: ${reason}`,
+      {queue: qname, taskId: id});
+  }
+
+  /**
+   * The tasks moved aside to asynq:{<qname>}:corrupt (asynq-ts only), oldest first, with their
+   * reasons and when (see RDB.dequeue).
+   */
+  async listCorrupt(qname: string, pgn?: Pagination): Promise<Array<{id: string; reason: string; movedAt: Date}>> {
+    const op = 'rdb.ListCorrupt';
+    const {start, stop} = pageRange(pgn);
+    await this.#checkQueue(op, qname);
+    const flat = await this.#s.run(op, () => this.#s.client.zrange(keys.corruptKey(qname), start, stop, 'WITHSCORES'));
+    const ids = flat.filter((_, i) => i % 2 === 0);
+    const reasons = ids.length === 0 ? [] : await this.#s.run(op, () => this.#s.client.hmget(keys.corruptReasonsKey(qname), ...ids));
+    return ids.map((id, i) => ({id, reason: reasons[i] ?? '', movedAt: new Date(Number(flat[2 * i + 1]) * 1000)}));
   }
 
   /** Go ListPending: page 1 starts with the next task to be dequeued (the list tail). */
-  listPending(qname: string, pgn?: Pagination): Promise<TaskRecord[]> {
+  listPending(qname: string, pgn?: ListOptions): Promise<TaskRecord[]> {
     return this.#listMessages('rdb.ListPending', qname, 'pending', pgn);
   }
 
   /** Go ListActive: longest-running first; tasks whose lease expired (score <= now) are flagged orphaned. */
-  listActive(qname: string, pgn?: Pagination): Promise<TaskRecord[]> {
+  listActive(qname: string, pgn?: ListOptions): Promise<TaskRecord[]> {
     return this.#listMessages('rdb.ListActive', qname, 'active', pgn);
   }
 
-  listScheduled(qname: string, pgn?: Pagination): Promise<TaskRecord[]> {
+  listScheduled(qname: string, pgn?: ListOptions): Promise<TaskRecord[]> {
     return this.#listZSet('rdb.ListScheduled', qname, 'scheduled', keys.scheduledKey(qname), pgn);
   }
 
-  listRetry(qname: string, pgn?: Pagination): Promise<TaskRecord[]> {
+  listRetry(qname: string, pgn?: ListOptions): Promise<TaskRecord[]> {
     return this.#listZSet('rdb.ListRetry', qname, 'retry', keys.retryKey(qname), pgn);
   }
 
-  listArchived(qname: string, pgn?: Pagination): Promise<TaskRecord[]> {
+  listArchived(qname: string, pgn?: ListOptions): Promise<TaskRecord[]> {
     return this.#listZSet('rdb.ListArchived', qname, 'archived', keys.archivedKey(qname), pgn);
   }
 
-  listCompleted(qname: string, pgn?: Pagination): Promise<TaskRecord[]> {
+  listCompleted(qname: string, pgn?: ListOptions): Promise<TaskRecord[]> {
     return this.#listZSet('rdb.ListCompleted', qname, 'completed', keys.completedKey(qname), pgn);
   }
 
-  listAggregating(qname: string, group: string, pgn?: Pagination): Promise<TaskRecord[]> {
+  listAggregating(qname: string, group: string, pgn?: ListOptions): Promise<TaskRecord[]> {
     return this.#listZSet('rdb.ListAggregating', qname, 'aggregating', keys.groupKey(qname, group), pgn);
   }
 
-  async #listMessages(op: Op, qname: string, state: 'pending' | 'active', pgn?: Pagination): Promise<TaskRecord[]> {
+  async #listMessages(op: Op, qname: string, state: 'pending' | 'active', pgn?: ListOptions): Promise<TaskRecord[]> {
     const {start, stop} = pageRange(pgn);
     await this.#checkQueue(op, qname);
     const key = state === 'pending' ? keys.pendingKey(qname) : keys.activeKey(qname);
@@ -274,12 +335,14 @@ export class RDBInspector {
     const res = (await this.#s.script(op, 'listMessages', [key], [-stop - 1, -start - 1, keys.taskKeyPrefix(qname)], {binary: true})) as Reply[];
     const now = this.#s.clock.now();
     const out: TaskRecord[] = [];
-    for (let i = 0; i + 1 < res.length; i += 2) {
-      const msg = decodeOrNull(res[i]);
-      if (!msg) continue; // bad data (or a dangling id): skipped, as Go
-      out.push({msg, state, nextProcessAt: state === 'pending' ? now : null, result: resultOrNull(res[i + 1])});
+    const bad: BadTask[] = [];
+    for (let i = 0; i + 3 < res.length; i += 4) {
+      const msg = readListed(qname, res[i], res[i + 1], res[i + 3], bad);
+      if (!msg) continue; // bad data (or a dangling id): skipped, as Go, and reported
+      out.push({msg, state, nextProcessAt: state === 'pending' ? now : null, result: resultOrNull(res[i + 2])});
     }
     out.reverse();
+    for (const b of bad.reverse()) pgn?.onBadData?.(b);
     if (state === 'active' && out.length > 0) await this.#flagOrphans(op, qname, out, now);
     return out;
   }
@@ -294,17 +357,19 @@ export class RDBInspector {
     });
   }
 
-  async #listZSet(op: Op, qname: string, state: TaskState, key: string, pgn?: Pagination): Promise<TaskRecord[]> {
+  async #listZSet(op: Op, qname: string, state: TaskState, key: string, pgn?: ListOptions): Promise<TaskRecord[]> {
     const {start, stop} = pageRange(pgn);
     await this.#checkQueue(op, qname);
     const res = (await this.#s.script(op, 'listZSetEntries', [key], [start, stop, keys.taskKeyPrefix(qname)], {binary: true})) as Reply[];
     const withScore = state === 'scheduled' || state === 'retry';
     const out: TaskRecord[] = [];
-    for (let i = 0; i + 2 < res.length; i += 3) {
-      const msg = decodeOrNull(res[i]);
-      if (!msg) continue; // bad data (or a dangling id): skipped, as Go
-      out.push({msg, state, nextProcessAt: withScore ? unixDateOrNull(res[i + 1]) : null, result: resultOrNull(res[i + 2])});
+    const bad: BadTask[] = [];
+    for (let i = 0; i + 4 < res.length; i += 5) {
+      const msg = readListed(qname, res[i], res[i + 1], res[i + 4], bad);
+      if (!msg) continue; // bad data (or a dangling id): skipped, as Go, and reported
+      out.push({msg, state, nextProcessAt: withScore ? unixDateOrNull(res[i + 2]) : null, result: resultOrNull(res[i + 3])});
     }
+    for (const b of bad) pgn?.onBadData?.(b);
     return out;
   }
 
@@ -322,6 +387,12 @@ export class RDBInspector {
       [-1]: () => new FailedPreconditionError('task is already running'),
       [-2]: () => new FailedPreconditionError('task is already in pending state'),
     });
+    await this.#forgetCorrupt(op, qname, id);
+  }
+
+  /** A task run or deleted from the corrupt zset (state "corrupt") leaves no reason behind (a separate command). */
+  async #forgetCorrupt(op: Op, qname: string, id: string): Promise<void> {
+    await this.#s.run(op, () => this.#s.client.hdel(keys.corruptReasonsKey(qname), id));
   }
 
   runAllScheduled(qname: string): Promise<number> {
@@ -385,7 +456,7 @@ export class RDBInspector {
       [id, keys.queueKeyPrefix(qname), keys.groupKeyPrefix(qname)]);
     taskOutcome(op, qname, id, n, {
       [-1]: () => new FailedPreconditionError('cannot delete task in active state. use CancelProcessing instead.'),
-    });
+    });    await this.#forgetCorrupt(op, qname, id);
   }
 
   deleteAllPending(qname: string): Promise<number> {
@@ -446,6 +517,8 @@ export class RDBInspector {
     if (n === -1) throw new QueueNotEmptyError(qname);
     if (n === -2) throw new FailedPreconditionError('cannot remove queue with active tasks');
     if (n !== 1) throw new InternalError(`${op}: unexpected return value from Lua script: ${n}`);
+    // asynq-ts's own keys of the queue go with it (a Go RemoveQueue leaves them behind).
+    await this.#s.script(op, 'removeCorrupt', [keys.corruptKey(qname), keys.corruptReasonsKey(qname)], [keys.taskKeyPrefix(qname)]);
     await this.#s.run(op, () => this.#s.client.srem(keys.allQueues, qname));
     this.#s.publishedQueues.delete(qname);
   }
@@ -586,13 +659,26 @@ function taskOutcome(op: Op, qname: string, id: string, n: unknown, failures: Re
   throw new InternalError(`${op}: unexpected return value from Lua script: ${String(n)}`);
 }
 
-function decodeOrNull(v: Reply | undefined): TaskMessage | null {
-  if (!Buffer.isBuffer(v)) return null;
-  try {
-    return decodeTaskMessage(v);
-  } catch {
-    return null;
+/**
+ * The message of a listed task, or null after adding to `bad` why it cannot be read: its key is
+ * missing or of another Redis type, it has no msg, or the msg does not decode.
+ */
+function readListed(queue: string, id: Reply | undefined, msg: Reply | undefined, keyType: Reply | undefined, bad: BadTask[]): TaskMessage | null {
+  const taskId = String(id);
+  const type = String(keyType);
+  let reason: string;
+  if (type === 'none') reason = 'no task hash';
+  else if (type !== 'hash') reason = `task key holds a ${type}, not a hash`;
+  else if (!Buffer.isBuffer(msg)) reason = 'task hash has no msg field';
+  else {
+    try {
+      return decodeTaskMessage(msg);
+    } catch (err) {
+      reason = errorMessage(err);
+    }
   }
+  bad.push({queue, id: taskId, reason});
+  return null;
 }
 
 function resultOrNull(v: Reply | undefined): Buffer | null {

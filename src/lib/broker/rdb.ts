@@ -7,7 +7,7 @@ import * as keys from '../base/keys.js';
 import {decodeTaskMessage, encodeTaskMessage, type TaskMessage} from '../base/codec.js';
 import {ARCHIVED_EXPIRATION_SECONDS, LEASE_SECONDS, MAX_ARCHIVE_SIZE, MAX_INT64, STATS_TTL_SECONDS} from '../base/states.js';
 import {unixNanosString, unixSeconds} from '../clock.js';
-import {InternalError, ReplicationTimeoutError, ValidationError} from '../errors.js';
+import {ReplicationTimeoutError, ValidationError, WrongTypeError, errorMessage, isBadData} from '../errors.js';
 import {validateOption} from '../option-specs.js';
 import {ReplicaWaiter, type ReplicaWait} from './replica-wait.js';
 import {brokerError, RedisSession, type Op} from './session.js';
@@ -38,12 +38,49 @@ const statsExpiry = (now: Date): number => unixSeconds(now) + STATS_TTL_SECONDS;
  */
 export const ENQUEUE_BATCH_SIZE = 100;
 
-function decodeMessage(op: Op, bytes: Uint8Array): TaskMessage {
+/**
+ * Bad data met by dequeue(), listLeaseExpired() or RDBGroups.readAggregationSet(). With `id`: a task taken out of the flow because
+ * it cannot be processed, now in the queue's corrupt zset (asynq:{<queue>}:corrupt) with `reason`.
+ * Without: a key of the queue holds another Redis type (`reason` is Redis' WRONGTYPE error); the
+ * queue was skipped and nothing was written.
+ */
+export interface BadData {
+  queue: string;
+  id?: string;
+  /** Why: "no task hash", "task key holds a string, not a hash", "cannot decode TaskMessage: …". */
+  reason: string;
+}
+
+/** The log line for bad data: `task id=… in queue "…" moved aside …: <reason>` or the skipped queue. */
+export function movedAsideText(bad: BadData): string {
+  if (bad.id === undefined) return `queue "${bad.queue}" skipped: ${bad.reason}`;
+  return `task id=${bad.id} in queue "${bad.queue}" cannot be processed and was moved aside to ${keys.corruptKey(bad.queue)}: ${bad.reason}`;
+}
+
+/** Told about every task moved aside and every queue skipped, one call each. */
+export type OnBadData = (bad: BadData) => void;
+
+/** Most corrupt pending ids one dequeue() moves aside in one queue before it goes on to the next. */
+const MAX_MOVED_ASIDE_PER_DEQUEUE = 100;
+
+/**
+ * The message of task `id` in queue `q`, or why it cannot be processed: bytes that do not decode
+ * (or lack an id, type or queue), or a message that names another task than its key.
+ */
+export function checkedMessage(q: string, id: string, bytes: Buffer): TaskMessage | string {
+  let msg: TaskMessage;
   try {
-    return decodeTaskMessage(bytes);
+    msg = decodeTaskMessage(bytes);
   } catch (err) {
-    throw new InternalError(`${op}: cannot decode message: ${err instanceof Error ? err.message : String(err)}`, {cause: err});
+    return errorMessage(err);
   }
+  if (msg.id !== id || msg.queue !== q) return `message is of task ${JSON.stringify(msg.id)} in queue ${JSON.stringify(msg.queue)}, not of its key`;
+  return msg;
+}
+
+/** ARGV of the corrupt zset's trim: now, the 90-day cutoff and the size limit (as the archive). */
+export function corruptTrimArgs(now: Date): number[] {
+  return [unixSeconds(now), unixSeconds(now) - ARCHIVED_EXPIRATION_SECONDS, MAX_ARCHIVE_SIZE];
 }
 
 /**
@@ -281,26 +318,102 @@ export class RDB {
    * dequeueCmd per queue in the given order; the first queue that yields a task wins. Paused and
    * empty queues are skipped; null when every queue is empty or paused. leaseExpiresAt = now +
    * leaseMs (default 30 s, Go's base.LeaseDuration). Several queues outside a Cluster: one call of
-   * dequeueAny-0.lua for all of them, with the effects of the per-queue calls; on a Cluster (keys
-   * in different slots) one dequeue call per queue.
+   * dequeueAny-0.lua tries all of them, with the effects of the per-queue dequeue calls; on a
+   * Cluster (keys in different slots) one dequeue call per queue.
+   *
+   * A task that cannot be processed is moved aside instead (to the queue's corrupt zset, with its
+   * reason; see CorruptTask) and reported to `onBadData`, and the queue is tried again: a pending id
+   * whose task key is unusable (no hash, another Redis type, no msg field) by the dequeue script
+   * itself, a message that does not decode (or names another task) by the moveAside script once
+   * leased. Go leases such a task and leaves it in active for ever. A queue with a key of another
+   * Redis type (WRONGTYPE) is reported and skipped, so the other queues are still served.
    */
-  async dequeue(qnames: string[], leaseMs = LEASE_SECONDS * 1000): Promise<{msg: TaskMessage; leaseExpiresAt: Date} | null> {
+  async dequeue(qnames: string[], leaseMs = LEASE_SECONDS * 1000, onBadData: OnBadData = () => {}): Promise<{msg: TaskMessage; leaseExpiresAt: Date} | null> {
     const op = 'rdb.Dequeue';
+    let from = 0;
+    let movedAside = 0;
     if (qnames.length > 1 && !this.session.isCluster) {
-      const leaseExpiresAt = new Date(this.clock.now().getTime() + leaseMs);
-      const res = await this.session.script(op, 'dequeueAny', [], [unixSeconds(leaseExpiresAt), ...qnames.map(keys.queueKeyPrefix)], {binary: true});
-      if (res === null || res === undefined) return null;
-      return {msg: decodeMessage(op, (res as [number, Buffer])[1]), leaseExpiresAt};
+      // One dequeueAny call per step, from the queue `from` on: the queues before it were empty or
+      // paused. A WRONGTYPE reply wrote nothing: the per-queue calls below name and skip that queue.
+      for (;;) {
+        const now = this.clock.now();
+        const leaseExpiresAt = new Date(now.getTime() + leaseMs);
+        let res: [number, Buffer, Buffer | null, Buffer?] | null;
+        try {
+          res = (await this.session.script(op, 'dequeueAny', [],
+            [unixSeconds(leaseExpiresAt), ...this.#trimArgs(now), ...qnames.slice(from).map(keys.queueKeyPrefix)],
+            {binary: true})) as [number, Buffer, Buffer | null, Buffer?] | null;
+        } catch (err) {
+          if (!isBadData(err)) throw err;
+          break;
+        }
+        if (res === null || res === undefined) return null;
+        const at = from + Number(res[0]) - 1;
+        const got = await this.#dequeued(op, qnames[at]!, String(res[1]), res[2], res[3], now, leaseExpiresAt, onBadData);
+        if (got) return got;
+        movedAside = at === from ? movedAside + 1 : 1;
+        from = at;
+        if (movedAside >= MAX_MOVED_ASIDE_PER_DEQUEUE) {
+          from++;
+          movedAside = 0;
+          if (from >= qnames.length) return null;
+        }
+      }
     }
-    for (const q of qnames) {
-      const leaseExpiresAt = new Date(this.clock.now().getTime() + leaseMs);
-      const res = await this.session.script(op, 'dequeue',
-        [keys.pendingKey(q), keys.pausedKey(q), keys.activeKey(q), keys.leaseKey(q)],
-        [unixSeconds(leaseExpiresAt), keys.taskKeyPrefix(q)], {binary: true});
-      if (res === null || res === undefined) continue;
-      return {msg: decodeMessage(op, res as Buffer), leaseExpiresAt};
+    for (const q of qnames.slice(from)) {
+      try {
+        const got = await this.#dequeueFrom(op, q, leaseMs, onBadData, movedAside);
+        if (got) return got;
+      } catch (err) {
+        if (!isBadData(err)) throw err;
+        onBadData({queue: q, reason: errorMessage(err)});
+      }
+      movedAside = 0;
     }
     return null;
+  }
+
+  /**
+   * One queue of dequeue(): its next processable task, moving aside up to MAX_MOVED_ASIDE_PER_DEQUEUE
+   * corrupt ones (`movedAside` of them already).
+   */
+  async #dequeueFrom(op: Op, q: string, leaseMs: number, onBadData: OnBadData, movedAside = 0): Promise<{msg: TaskMessage; leaseExpiresAt: Date} | null> {
+    for (let n = movedAside; n < MAX_MOVED_ASIDE_PER_DEQUEUE; n++) {
+      const now = this.clock.now();
+      const leaseExpiresAt = new Date(now.getTime() + leaseMs);
+      const res = (await this.session.script(op, 'dequeue',
+        [keys.pendingKey(q), keys.pausedKey(q), keys.activeKey(q), keys.leaseKey(q), keys.corruptKey(q), keys.corruptReasonsKey(q)],
+        [unixSeconds(leaseExpiresAt), keys.taskKeyPrefix(q), ...this.#trimArgs(now)], {binary: true})) as Array<Buffer | null> | null;
+      if (res === null || res === undefined) return null;
+      const got = await this.#dequeued(op, q, String(res[0]), res[1], res[2], now, leaseExpiresAt, onBadData);
+      if (got) return got;
+    }
+    return null;
+  }
+
+  /**
+   * A dequeue script's {id, msg} / {id, nil, reason} answer for queue q: the leased task, or null
+   * after reporting a task moved aside: by the script (reason), or here by the moveAside script
+   * when its msg does not decode (or names another task).
+   */
+  async #dequeued(op: Op, q: string, id: string, bytes: Buffer | null | undefined, reason: Buffer | null | undefined, now: Date, leaseExpiresAt: Date, onBadData: OnBadData): Promise<{msg: TaskMessage; leaseExpiresAt: Date} | null> {
+    const msg = bytes ? checkedMessage(q, id, bytes) : String(reason);
+    if (typeof msg !== 'string') return {msg, leaseExpiresAt};
+    if (bytes) await this.#moveAside(op, q, id, msg, now);
+    onBadData({queue: q, id, reason: msg});
+    return null;
+  }
+
+  /** ARGV of the corrupt zset's trim (see corruptTrimArgs). */
+  #trimArgs(now: Date): number[] {
+    return corruptTrimArgs(now);
+  }
+
+  /** moveAside script: an active (or leased) task out of the flow, into the corrupt zset. */
+  async #moveAside(op: Op, q: string, id: string, reason: string, now: Date): Promise<void> {
+    await this.session.script(op, 'moveAside',
+      [keys.activeKey(q), keys.leaseKey(q), keys.corruptKey(q), keys.corruptReasonsKey(q), keys.taskKey(q, id)],
+      [id, reason, ...this.#trimArgs(now), keys.taskKeyPrefix(q)]);
   }
 
   /**
@@ -338,28 +451,45 @@ export class RDB {
 
   /**
    * done (retention 0) or markAsComplete (retention > 0), then a dequeue of the same queue, in one
-   * atomic call (finishAndDequeue-9.lua) with exactly the effects of the two separate scripts: the
+   * atomic call (finishAndDequeue-11.lua) with exactly the effects of the two separate scripts: the
    * next task of msg's queue, leased until now + leaseMs, or null (queue paused or empty). A
    * failed finish (TaskNotFoundError, InternalError) dequeues nothing. All keys are the queue's,
    * so it runs on Redis Cluster too.
+   *
+   * Bad data as dequeue(): a task moved aside (by the script, or by the moveAside script when its
+   * msg does not decode) is reported to `onBadData` and the queue is tried again with the dequeue
+   * script. A key the dequeue uses that holds another Redis type makes the script write nothing:
+   * the queue is reported to `onBadData` and the task finished with the separate script.
    */
-  async finishAndDequeue(msg: TaskMessage, leaseMs = LEASE_SECONDS * 1000): Promise<{msg: TaskMessage; leaseExpiresAt: Date} | null> {
+  async finishAndDequeue(msg: TaskMessage, leaseMs = LEASE_SECONDS * 1000, onBadData: OnBadData = () => {}): Promise<{msg: TaskMessage; leaseExpiresAt: Date} | null> {
     const op = 'rdb.FinishAndDequeue';
     const now = this.clock.now();
     const q = msg.queue;
     const taskKey = keys.taskKey(q, msg.id);
     const complete = msg.retention > 0;
     const leaseExpiresAt = new Date(now.getTime() + leaseMs);
-    const res = await this.session.script(op, 'finishAndDequeue',
-      [keys.activeKey(q), keys.leaseKey(q), taskKey, keys.processedKey(q, now), keys.processedTotalKey(q),
-        keys.completedKey(q), keys.pendingKey(q), keys.pausedKey(q), msg.uniqueKey || taskKey],
-      [msg.id, statsExpiry(now), MAX_INT64, complete ? 'complete' : 'done',
-        complete ? unixSeconds(now) + msg.retention : 0,
-        complete ? encodeTaskMessage({...msg, completedAt: unixSeconds(now)}) : '',
-        msg.uniqueKey ? '1' : '0', unixSeconds(leaseExpiresAt), keys.taskKeyPrefix(q)],
-      {task: msg, binary: true});
+    let res: Array<Buffer | null> | null;
+    try {
+      res = (await this.session.script(op, 'finishAndDequeue',
+        [keys.activeKey(q), keys.leaseKey(q), taskKey, keys.processedKey(q, now), keys.processedTotalKey(q),
+          keys.completedKey(q), keys.pendingKey(q), keys.pausedKey(q), msg.uniqueKey || taskKey,
+          keys.corruptKey(q), keys.corruptReasonsKey(q)],
+        [msg.id, statsExpiry(now), MAX_INT64, complete ? 'complete' : 'done',
+          complete ? unixSeconds(now) + msg.retention : 0,
+          complete ? encodeTaskMessage({...msg, completedAt: unixSeconds(now)}) : '',
+          msg.uniqueKey ? '1' : '0', unixSeconds(leaseExpiresAt), keys.taskKeyPrefix(q), ...this.#trimArgs(now)],
+        {task: msg, binary: true})) as Array<Buffer | null> | null;
+    } catch (err) {
+      // The script's own key type check (before any write), not a WRONGTYPE from Redis half-way.
+      if (!(err instanceof WrongTypeError) || !/ holds an? \S+, not an? \S+$/.test(errorMessage(err))) throw err;
+      onBadData({queue: q, reason: errorMessage(err)});
+      if (complete) await this.markAsComplete(msg);
+      else await this.done(msg);
+      return null;
+    }
     if (res === null || res === undefined) return null;
-    return {msg: decodeMessage(op, res as Buffer), leaseExpiresAt};
+    const got = await this.#dequeued(op, q, String(res[0]), res[1], res[2], now, leaseExpiresAt, onBadData);
+    return got ?? this.#dequeueFrom(op, q, leaseMs, onBadData, 1);
   }
 
   /** requeueCmd: back to the tail of pending (next to dequeue), no pending_since, no stats. */
@@ -430,13 +560,40 @@ export class RDB {
     }
   }
 
-  /** listLeaseExpiredCmd over the given queues: messages whose lease expired at or before cutoff. */
-  async listLeaseExpired(cutoff: Date, qnames: string[]): Promise<TaskMessage[]> {
+  /**
+   * listLeaseExpiredCmd over the given queues: messages whose lease expired at or before cutoff.
+   * A leased task that cannot be processed (no hash, a key of another type, no msg, a message that
+   * does not decode) is moved aside as dequeue() does and reported to `onBadData`; the others are
+   * still returned (Go fails the whole listing on one undecodable message). A queue whose lease
+   * key holds another Redis type is reported and skipped.
+   */
+  async listLeaseExpired(cutoff: Date, qnames: string[], onBadData: OnBadData = () => {}): Promise<TaskMessage[]> {
     const op = 'rdb.ListLeaseExpired';
     const out: TaskMessage[] = [];
     for (const q of qnames) {
-      const res = await this.session.script(op, 'listLeaseExpired', [keys.leaseKey(q)], [unixSeconds(cutoff), keys.taskKeyPrefix(q)], {binary: true});
-      for (const bytes of res as Buffer[]) out.push(decodeMessage(op, bytes));
+      try {
+        out.push(...await this.#listLeaseExpiredIn(op, cutoff, q, onBadData));
+      } catch (err) {
+        if (!isBadData(err)) throw err;
+        onBadData({queue: q, reason: errorMessage(err)});
+      }
+    }
+    return out;
+  }
+
+  async #listLeaseExpiredIn(op: Op, cutoff: Date, q: string, onBadData: OnBadData): Promise<TaskMessage[]> {
+    const out: TaskMessage[] = [];
+    const res = (await this.session.script(op, 'listLeaseExpired', [keys.leaseKey(q)], [unixSeconds(cutoff), keys.taskKeyPrefix(q)], {binary: true})) as Array<Buffer | null>;
+    for (let i = 0; i + 2 < res.length; i += 3) {
+      const id = String(res[i]);
+      const bytes = res[i + 1];
+      const msg = bytes ? checkedMessage(q, id, bytes) : String(res[i + 2]);
+      if (typeof msg !== 'string') {
+        out.push(msg);
+        continue;
+      }
+      await this.#moveAside(op, q, id, msg, this.clock.now());
+      onBadData({queue: q, id, reason: msg});
     }
     return out;
   }

@@ -7,7 +7,7 @@
  * error (Go asynq's `errors.E(op, …)` and `runScriptWithErrorCode` in internal/rdb/rdb.go).
  */
 import {Cluster} from 'ioredis';
-import {AsynqError, InternalError, RedisCommandError, TaskNotFoundError} from '../errors.js';
+import {AsynqError, InternalError, RedisCommandError, TaskNotFoundError, WrongTypeError, isWrongType} from '../errors.js';
 import {realClock, type Clock} from '../clock.js';
 import {replyText, ScriptRunner, type RedisClient, type ScriptArg} from './script-runner.js';
 import type {ScriptName} from '../scripts/index.js';
@@ -29,8 +29,9 @@ export interface TaskRef {
 /**
  * Maps a failure of operation `op` to a typed error. AsynqErrors pass through unchanged; the
  * error replies of the Lua scripts become: `NOT FOUND` → TaskNotFoundError (when `task` is
- * given), `INTERNAL` or `internal error: …` → InternalError; anything else (error reply,
- * transport error) → RedisCommandError(op).
+ * given), `INTERNAL` or `internal error: …` → InternalError; a WRONGTYPE reply (a key of another
+ * Redis type: bad data, not an outage) → WrongTypeError(op); anything else (error reply, transport
+ * error) → RedisCommandError(op).
  */
 export function brokerError(op: Op, err: unknown, task?: TaskRef): AsynqError {
   if (err instanceof AsynqError) return err;
@@ -42,6 +43,7 @@ export function brokerError(op: Op, err: unknown, task?: TaskRef): AsynqError {
       return new InternalError(`${op}: ${reply}`, {cause: err});
     }
   }
+  if (isWrongType(err)) return new WrongTypeError(op, err, task?.queue);
   return new RedisCommandError(op, err);
 }
 

@@ -44,7 +44,10 @@ put(KEYS[11], redis.call("EXISTS", KEYS[11]))
 local oldest = 0
 if pending > 0 then
   local tail = redis.call("LRANGE", KEYS[1], -1, -1)[1]
-  oldest = redis.call("HGET", ARGV[1] .. tail, "pending_since") or 0
+  -- a corrupt task key of another type is not a reason to fail the queue's stats
+  if redis.call("TYPE", ARGV[1] .. tail)["ok"] == "hash" then
+    oldest = redis.call("HGET", ARGV[1] .. tail, "pending_since") or 0
+  end
 end
 put("oldest_pending_since", oldest)
 local groups = redis.call("SMEMBERS", KEYS[12])

@@ -1,5 +1,5 @@
 --[[
-  listLeaseExpired: lists the messages of tasks whose lease expired at or before a cutoff (read-only).
+  listLeaseExpired: lists the tasks whose lease expired at or before a cutoff (read-only).
                                                  (mirrors asynq internal/rdb/rdb.go listLeaseExpiredCmd, HEAD)
 
   Input:
@@ -9,14 +9,22 @@
     NOTE: builds task keys from ARGV[2]; same slot via {qname}
 
   Output:
-    array of encoded TaskMessages in lease order; ids without a task hash are skipped
+    flat list of (id, msg, problem) triples in lease order: msg is the encoded TaskMessage, or nil
+    when the task key is unusable, and problem then says why (no hash, another Redis type, no msg
+    field; Go skips these ids and a key of another type fails its whole listing)
 ]]
+--- @include "includes/taskKeyProblem"
 local res = {}
 local ids = redis.call("ZRANGE", KEYS[1], "-inf", ARGV[1], "BYSCORE")
 for _, id in ipairs(ids) do
-  local msg = redis.call("HGET", ARGV[2] .. id, "msg")
-  if msg then
-    table.insert(res, msg)
+  local problem = taskKeyProblem(ARGV[2] .. id)
+  table.insert(res, id)
+  if problem then
+    table.insert(res, false)
+    table.insert(res, problem)
+  else
+    table.insert(res, redis.call("HGET", ARGV[2] .. id, "msg"))
+    table.insert(res, false)
   end
 end
 return res

@@ -9,15 +9,23 @@
     ARGV[3] task key prefix asynq:{<qname>}:t:
 
   Output:
-    flat list of (msg, score, result) triples; nil for a missing field or hash
+    flat list of (id, msg, score, result, key type) quintuples: msg and result are nil for a missing
+    field, or when the task key is not a hash (key type "none", or another Redis type, on which Go's
+    HMGET fails the whole page)
   NOTE: builds keys from ARGV[3]; same slot via {qname}
 ]]
 local res = {}
 local pairs_ = redis.call("ZRANGE", KEYS[1], ARGV[1], ARGV[2], "WITHSCORES")
 for i = 1, table.getn(pairs_), 2 do
-  local fields = redis.call("HMGET", ARGV[3] .. pairs_[i], "msg", "result")
+  local fields = {false, false}
+  local t = redis.call("TYPE", ARGV[3] .. pairs_[i])["ok"]
+  if t == "hash" then
+    fields = redis.call("HMGET", ARGV[3] .. pairs_[i], "msg", "result")
+  end
+  table.insert(res, pairs_[i])
   table.insert(res, fields[1])
   table.insert(res, pairs_[i + 1])
   table.insert(res, fields[2])
+  table.insert(res, t)
 end
 return res

@@ -124,7 +124,7 @@ export function App(props: AppProps) {
       <QueueTable
         queues={shown.queues} totalQueues={shown.totalQueues} cursor={state.queues.cursor} sort={state.queues.sort}
         desc={state.queues.desc} filter={state.queues.draft ?? state.queues.filter} width={width} height={content} color={color}
-        loading={shown.loadingQueues}
+        loading={shown.loadingQueues} broken={shown.brokenQueues}
       />
     );
   }

@@ -7,7 +7,7 @@ import type {TaskState} from '../../lib/base/states.js';
 import {TaskNotFoundError} from '../../lib/errors.js';
 import type {DailyStats, GroupInfo, QueueInfo, SchedulerEnqueueEvent, SchedulerEntry, ServerInfo} from '../../lib/inspector.js';
 import type {TaskInfo} from '../../lib/task.js';
-import type {DashSource} from './source.js';
+import type {BrokenQueue, DashSource} from './source.js';
 import type {DashState} from './state.js';
 
 export type DashQuery =
@@ -29,7 +29,7 @@ export type DashQuery =
 export type QueueQuery = Extract<DashQuery, {view: 'queue'}>;
 
 export type DashData =
-  | {view: 'queues'; queues: QueueInfo[]}
+  | {view: 'queues'; queues: QueueInfo[]; brokenQueues?: BrokenQueue[]}
   | {
       view: 'queue';
       /** The query this was read for (parts stay usable while another query loads). */
@@ -73,8 +73,11 @@ export function queryKey(q: DashQuery): string {
 /** Reads what the query's screen shows; every read of one refresh runs concurrently. */
 export async function fetchDash(source: DashSource, q: DashQuery, signal?: AbortSignal): Promise<DashData> {
   switch (q.view) {
-    case 'queues':
-      return {view: 'queues', queues: await source.listQueueInfos(signal)};
+    case 'queues': {
+      const brokenQueues: BrokenQueue[] = [];
+      const queues = await source.listQueueInfos(signal, (b) => brokenQueues.push(b));
+      return {view: 'queues', queues, ...(brokenQueues.length > 0 ? {brokenQueues} : {})};
+    }
     case 'servers':
       return {view: 'servers', servers: await source.servers()};
     case 'cron': {

@@ -8,6 +8,7 @@ import type {DailyStats, GroupInfo, QueueInfo, SchedulerEnqueueEvent, SchedulerE
 import type {TaskInfo} from '../../lib/task.js';
 import {masterRows} from '../components/table.js';
 import {dashQuery, type DashData, type QueueQuery} from './fetch.js';
+import type {BrokenQueue} from './source.js';
 import {visibleQueues, type DashState, type KeyContext, type QueueScreen} from './state.js';
 import {cronEventRows} from './views/CronView.js';
 import {historyDays} from './views/HistoryChart.js';
@@ -21,6 +22,8 @@ export const MIN_ROWS = 12;
 /** The last data of each screen, kept across navigation so a screen never starts blank twice. */
 export interface LatestData {
   queues: QueueInfo[] | null;
+  /** Queues the last queue-table read left out for bad data. */
+  brokenQueues?: BrokenQueue[];
   queue: Extract<DashData, {view: 'queue'}> | null;
   groups: {queue: string; groups: GroupInfo[]} | null;
   servers: ServerInfo[] | null;
@@ -34,7 +37,7 @@ export function rememberScreen(latest: LatestData | undefined, data: DashData): 
   const l = latest ?? NO_DATA;
   switch (data.view) {
     case 'queues':
-      return {...l, queues: data.queues};
+      return {...l, queues: data.queues, brokenQueues: data.brokenQueues ?? []};
     case 'queue':
       return {...l, queue: data, groups: data.groups === null ? l.groups : {queue: data.query.queue, groups: data.groups}};
     case 'servers':
@@ -76,6 +79,8 @@ export interface ScreenSelection {
   queues: QueueInfo[];
   totalQueues: number;
   loadingQueues: boolean;
+  /** Queues left out for bad data (named under the table). */
+  brokenQueues: BrokenQueue[];
   /** Queue screen. */
   info: QueueInfo | null;
   history: DailyStats[] | null;
@@ -139,7 +144,7 @@ export function selectScreen(latest: LatestData, state: DashState, sizes: Screen
     detail: detail !== null && detail !== 'gone' ? {id: detail.id, state: detail.state} : null,
   };
   return {
-    queues: shownQueues, totalQueues: l.queues?.length ?? 0, loadingQueues: l.queues === null, info, history: qd?.history ?? null, tasks,
+    queues: shownQueues, totalQueues: l.queues?.length ?? 0, loadingQueues: l.queues === null, brokenQueues: l.brokenQueues ?? [], info, history: qd?.history ?? null, tasks,
     groups, detail, total, paused, emptyPage, backToPage, servers: l.servers, cronEntries: l.cron?.entries ?? null, cronEvents, keyContext,
   };
 }

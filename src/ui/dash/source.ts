@@ -9,15 +9,24 @@
  * every task.
  */
 import type {TaskState} from '../../lib/base/states.js';
-import {QueueNotFoundError} from '../../lib/errors.js';
+import {QueueNotFoundError, errorMessage, isBadData} from '../../lib/errors.js';
 import type {
   BulkAction, DailyStats, GroupInfo, Inspector, ListTasksOptions, Pagination, QueueInfo, SchedulerEnqueueEvent, SchedulerEntry, ServerInfo,
 } from '../../lib/inspector.js';
 import type {TaskInfo} from '../../lib/task.js';
 
+/** A queue left out of the queue table because its keys hold bad data, and the error. */
+export interface BrokenQueue {
+  queue: string;
+  error: string;
+}
+
 export interface DashSource {
-  /** Every queue's info, sorted by name; queues removed while reading are left out. */
-  listQueueInfos(signal?: AbortSignal): Promise<QueueInfo[]>;
+  /**
+   * Every queue's info, sorted by name; queues removed while reading are left out, and so are
+   * queues whose keys hold bad data (a key of the wrong Redis type), told to `onBroken`.
+   */
+  listQueueInfos(signal?: AbortSignal, onBroken?: (broken: BrokenQueue) => void): Promise<QueueInfo[]>;
   getQueueInfo(queue: string): Promise<QueueInfo>;
   /** Daily counters, today first. */
   history(queue: string, days: number): Promise<DailyStats[]>;
@@ -50,14 +59,16 @@ export type DashInspector = Pick<
 /** A DashSource over an Inspector (which stays the caller's to close). */
 export function inspectorSource(insp: DashInspector): DashSource {
   return {
-    async listQueueInfos(signal) {
+    async listQueueInfos(signal, onBroken) {
       const names = await insp.queues();
       if (signal?.aborted) return [];
       const infos = await Promise.all(
         names.map((q) =>
           insp.getQueueInfo(q).catch((err: unknown) => {
             if (err instanceof QueueNotFoundError) return null; // removed between the two reads
-            throw err;
+            if (!isBadData(err)) throw err;
+            onBroken?.({queue: q, error: errorMessage(err)}); // the other queues are still shown
+            return null;
           }),
         ),
       );

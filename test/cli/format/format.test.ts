@@ -124,6 +124,16 @@ describe('bytes and payloads', () => {
     ['cliBytesText(only a newline)', () => cliBytesText(enc('\n')), 'non-printable bytes'],
     ['cliBytesText(leading newline)', () => cliBytesText(enc('\nhello')), 'non-printable bytes'],
     ['cliBytesText(bell + newline)', () => cliBytesText(enc('bell\u0007\n')), 'non-printable bytes'],
+    ['cliBytesText(text, max = its length)', () => cliBytesText(enc('hello'), 5), 'hello'],
+    ['cliBytesText(text, max below its length)', () => cliBytesText(enc('hello world'), 5), 'hell…'],
+    ['cliBytesText(multi-byte text within max characters)', () => cliBytesText(enc('東京東京'), 4), '東京東京'],
+    ['cliBytesText(multi-byte text cut)', () => cliBytesText(enc('東京😀東京'), 3), '東京…'],
+    ['cliBytesText(binary after a printable head, cut)', () => cliBytesText(Buffer.concat([enc('x'.repeat(100)), Uint8Array.of(0xff)]), 10), 'non-printable bytes'],
+    ['cliBytesText(3 MB printable, cut)', () => cliBytesText(Buffer.alloc(3_000_000, 'a'), 4), 'aaa…'],
+    ['cliBytesText(3 MB, a tab inside)', () => cliBytesText(Buffer.concat([Buffer.alloc(1_500_000, 'a'), enc('\t'), Buffer.alloc(1_500_000, 'a')]), 4), 'non-printable bytes'],
+    ['cliBytesText(3 MB, a tab at the end: left out)', () => cliBytesText(Buffer.concat([Buffer.alloc(3_000_000, 'a'), enc('\t')]), 4), 'aaa…'],
+    ['goCliIsPrintable(3 MB of spaces)', () => goCliIsPrintable(Buffer.alloc(3_000_000, ' ')), false],
+    ['goCliIsPrintable(3 MB, a CJK character across a 1 MiB boundary)', () => goCliIsPrintable(Buffer.concat([Buffer.alloc((1 << 20) - 1, 'a'), enc('東'.repeat(1_000_000))])), true],
     ['dashPayloadLine(null)', () => dashPayloadLine(null), '<nil>'],
     ['dashPayloadLine(empty)', () => dashPayloadLine(Buffer.alloc(0)), '<nil>'],
     ['dashPayloadLine(binary)', () => dashPayloadLine(Buffer.from([0xff, 0x00, 0x01])), '<non-printable>'],
@@ -134,6 +144,10 @@ describe('bytes and payloads', () => {
     ['dashPayloadLines(JSON scalar)', () => dashPayloadLines(Buffer.from('42')), ['42']],
     ['dashPayloadLines(binary)', () => dashPayloadLines(Buffer.from([0xde, 0xad, 0xbe, 0xef])), ['<non-printable, 4 bytes> de ad be ef']],
     ['dashPayloadLines(null)', () => dashPayloadLines(null), ['<nil>']],
+    ['dashPayloadLine(3 MB of text): its first KiB', () => dashPayloadLine(Buffer.alloc(3_000_000, 'a')), `${'a'.repeat(1024)}…`],
+    ['dashPayloadLine(binary after a printable first KiB)', () => dashPayloadLine(Buffer.concat([Buffer.alloc(2000, 'a'), Buffer.from([0xff])])), `${'a'.repeat(1024)}…`],
+    ['dashPayloadLines(JSON over 16 KiB): its first 16 KiB as text', () => dashPayloadLines(Buffer.from(`["${'é'.repeat(10_000)}"]`)),
+      [`["${'é'.repeat(8191)}`, '… the first 16.4 kB of 20.0 kB (asynq task inspect --payload shows it all)']],
   ]);
 });
 

@@ -312,6 +312,15 @@ describe('RDB on Redis Cluster', () => {
       expect(await rdb.writeResult(q, `${q}-requeue`, Buffer.from('ok'))).toBe(2);
       expect(await on(q).hget(keys.taskKey(q, `${q}-requeue`), 'result')).toBe('ok');
     }
+    // A corrupt task in each queue: moved aside (dequeue + moveAside scripts) on its queue's node.
+    for (const q of Q) {
+      await on(q).hset(keys.taskKey(q, `${q}-junk`), 'msg', Buffer.from([0xff]), 'state', 'pending');
+      await on(q).rpush(keys.pendingKey(q), `${q}-junk`);
+      const bad: string[] = [];
+      await rdb.dequeue([q], undefined, (b) => bad.push(b.id!)); // then takes the next pending task, if any
+      expect(bad).toEqual([`${q}-junk`]);
+      expect(await on(q).zrange(keys.corruptKey(q), 0, -1)).toEqual([`${q}-junk`]);
+    }
   });
 
   it('delivers cancelations through the cluster (pub/sub on a duplicate connection)', async () => {
@@ -338,7 +347,13 @@ describe('RDBGroups on Redis Cluster', () => {
       expect(setId).not.toBeNull();
       const setKey = keys.aggregationSetKey(q, 'grp', setId!);
       expect(await zsetEntries(on(q), keys.allAggregationSets(q))).toEqual([[setKey, T0_S + 120]]);
-      const set = await groups.readAggregationSet(q, 'grp', setId!);
+      // A corrupt member: moved aside (moveAsideFromSet script) on its queue's node.
+      await on(q).hset(keys.taskKey(q, `${q}-junk`), 'msg', Buffer.from([0xff]), 'state', 'aggregating');
+      await on(q).zadd(setKey, T0_S, `${q}-junk`);
+      const bad: string[] = [];
+      const set = await groups.readAggregationSet(q, 'grp', setId!, (b) => bad.push(b.id!));
+      expect(bad).toEqual([`${q}-junk`]);
+      expect(await on(q).zrange(keys.corruptKey(q), 0, -1)).toEqual([`${q}-junk`]);
       expect(set.msgs.map((m) => m.id)).toEqual([`${q}-a1`, `${q}-a2`]);
       expect(set.deadline).toEqual(new Date((T0_S + 120) * 1000));
       await groups.deleteAggregationSet(q, 'grp', setId!);

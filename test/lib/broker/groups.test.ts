@@ -1,9 +1,9 @@
 import {describe, expect, it} from 'vitest';
-import {RDB} from '../../../src/lib/broker/rdb.js';
+import {RDB, type BadData} from '../../../src/lib/broker/rdb.js';
 import {RDBGroups, type AggregationCriteria} from '../../../src/lib/broker/groups.js';
 import type {TaskMessage} from '../../../src/lib/base/codec.js';
 import {SimulatedClock} from '../../../src/lib/clock.js';
-import {FailedPreconditionError, InternalError, ValidationError} from '../../../src/lib/errors.js';
+import {FailedPreconditionError, ValidationError} from '../../../src/lib/errors.js';
 import {useRedis} from '../../support/redis.js';
 import {dumpAll, keyTypes} from '../../support/dump.js';
 import {makeMsg, readMsg, seedGroup, zsetEntries} from '../../support/seed.js';
@@ -204,12 +204,22 @@ describe('RDBGroups.readAggregationSet', () => {
     await expect(groups.readAggregationSet('default', 'g', 'no-such-set')).rejects.toBeInstanceOf(FailedPreconditionError);
   });
 
-  it('throws InternalError when a stored message cannot be decoded', async () => {
+  it('moves a member whose message cannot be decoded aside to the corrupt zset and returns the others', async () => {
     const {groups} = setup();
     await seedTasks('default', 'g', FIVE);
-    const setId = (await groups.aggregationCheck('default', 'g', {maxSize: 2, maxDelaySeconds: 0, gracePeriodSeconds: 3600}))!;
+    const setId = (await groups.aggregationCheck('default', 'g', {maxSize: 3, maxDelaySeconds: 0, gracePeriodSeconds: 3600}))!;
     await r.redis.hset('asynq:{default}:t:c', 'msg', Buffer.from([0x0a, 0xff]));
-    await expect(groups.readAggregationSet('default', 'g', setId)).rejects.toBeInstanceOf(InternalError);
+    const bad: BadData[] = [];
+    const set = await groups.readAggregationSet('default', 'g', setId, (b) => bad.push(b));
+    expect(set.msgs.map((m) => m.id)).toEqual(['e', 'a']);
+    expect(bad).toEqual([{queue: 'default', id: 'c', reason: expect.stringMatching(/^cannot decode TaskMessage: /)}]);
+    expect(await r.redis.zrange(`asynq:{default}:g:g:${setId}`, 0, -1)).toEqual(['e', 'a']);
+    expect(await r.redis.zrange('asynq:{default}:corrupt', 0, -1)).toEqual(['c']);
+    expect(await r.redis.hget('asynq:{default}:corrupt_reasons', 'c')).toBe(bad[0]!.reason);
+    expect(await r.redis.hget('asynq:{default}:t:c', 'state')).toBe('corrupt');
+    // Read again: the member is gone, nothing more is moved.
+    expect((await groups.readAggregationSet('default', 'g', setId, (b) => bad.push(b))).msgs.map((m) => m.id)).toEqual(['e', 'a']);
+    expect(bad).toHaveLength(1);
   });
 });
 

@@ -52,7 +52,7 @@ describe('RDB.dequeue', () => {
     expect((await rdb.dequeue(['default']))!.msg.id).toBe('p1');
   });
 
-  it('decodes Go-encoded bytes and rejects an undecodable message with InternalError', async () => {
+  it('decodes Go-encoded bytes and moves an undecodable message aside (asynq:{q}:corrupt), not to active', async () => {
     const {rdb} = newRdb(r.redis);
     const goBytes = Buffer.from('0a0d656d61696c3a77656c636f6d65120e7b22757365725f6964223a34327d1a027431220764656661756c74281940880e', 'hex');
     await r.redis.hset('asynq:{default}:t:t1', 'msg', goBytes, 'state', 'pending');
@@ -60,7 +60,9 @@ describe('RDB.dequeue', () => {
     expect((await rdb.dequeue(['default']))!.msg).toEqual(makeMsg('t1', {type: 'email:welcome', payload: Buffer.from('{"user_id":42}')}));
     await r.redis.hset('asynq:{default}:t:bad', 'msg', Buffer.from([0xff, 0xff, 0xff]), 'state', 'pending');
     await r.redis.lpush('asynq:{default}:pending', 'bad');
-    await expect(rdb.dequeue(['default'])).rejects.toBeInstanceOf(InternalError);
+    expect(await rdb.dequeue(['default'])).toBeNull();
+    expect(await r.redis.lrange('asynq:{default}:active', 0, -1)).toEqual(['t1']);
+    expect(await r.redis.zrange('asynq:{default}:corrupt', 0, -1)).toEqual(['bad']);
   });
 });
 

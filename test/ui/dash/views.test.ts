@@ -265,6 +265,30 @@ describe('TaskDetail', () => {
   });
 });
 
+describe('TaskDetail and TaskTable with multi-megabyte payloads', () => {
+  const MB = 1024 * 1024;
+  const json = Buffer.alloc(20 * MB, 'x'); // before: RangeError (call stack) from 270,000 wrapped lines, the dash exited 1
+  json.write('{"data":"', 0);
+  json.write('"}', json.length - 2);
+  const big = T('big', 'completed', {payload: json, result: Buffer.alloc(8 * MB, 0xff), completedAt: new Date(NOW.getTime() - 60_000)});
+
+  it('shows a bounded preview of the payload and the result, and says how much is not shown', () => {
+    const started = performance.now();
+    const f = lines(frame(createElement(TaskDetail, {taskId: 'big', task: big, width: 80, height: 400, color: false, now: NOW})));
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(f).toContain('Payload');
+    expect(f).toContain(`  {"data":"${'x'.repeat(69)}`);
+    expect(f).toContain('  … the first 16.4 kB of 21.0 MB (asynq task inspect --payload shows it all)');
+    expect(f.some((l) => l.startsWith(`  <non-printable, ${8 * MB} bytes> ff ff ff`)), f.join('\n')).toBe(true);
+    expect(f.length).toBeLessThanOrEqual(400);
+  });
+
+  it('a table row shows the start of a big payload', () => {
+    const f = lines(frame(createElement(TaskTable, {state: 'pending', tasks: [T('big', 'pending', {payload: json})], cursor: 0, width: 100, rows: 3, color: false, now: NOW})));
+    expect(f.join('\n')).toContain('{"data":"xxx');
+  });
+});
+
 describe('HistoryChart', () => {
   it('draws processed and failed per day, oldest day left, each scaled to its own peak', () => {
     const history = [

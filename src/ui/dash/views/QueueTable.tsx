@@ -14,6 +14,7 @@ import {dashLatency} from '../../../cli/format/time.js';
 import {compactNumber, stackedBar, type Column, type Segment} from '../../format.js';
 import {STATE_ORDER, STATE_STYLE} from '../../theme.js';
 import type {SortKey} from '../state.js';
+import type {BrokenQueue} from '../source.js';
 
 export interface QueueTableProps {
   /** Queues in display order (filtered and sorted). */
@@ -30,6 +31,8 @@ export interface QueueTableProps {
   color: boolean;
   /** True until the first data arrives. */
   loading?: boolean;
+  /** Queues left out because their keys hold bad data: named under the table. */
+  broken?: readonly BrokenQueue[];
 }
 
 interface Row extends QueueInfo {
@@ -113,6 +116,8 @@ function markSorted(seg: Segment, label: string, arrow: string): Segment {
 
 function queueTableLines(p: QueueTableProps): Array<string | Segment[]> {
   if (p.loading) return ['  Loading queues…'];
+  const broken = (p.broken ?? []).map((b): Segment[] => [{text: `  Queue "${b.queue}" left out: bad data in Redis: ${b.error}`, ...(p.color ? {color: 'red'} : {})}]);
+  if (broken.length > 0) return [...queueTableLines({...p, broken: [], height: Math.max(1, p.height - broken.length)}), ...broken];
   if (p.queues.length === 0) {
     return [p.totalQueues === 0 ? '  No queues yet: a queue appears when a task is first enqueued to it.' : `  No queue name contains "${p.filter}" (Esc clears the filter).`];
   }

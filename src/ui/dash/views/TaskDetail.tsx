@@ -58,7 +58,7 @@ export function taskDetailLines(p: TaskDetailProps): Array<string | Segment[]> {
   for (const l of dashPayloadLines(t.payload)) lines.push(...wrapText(l, inner).map((w) => `  ${w}`));
   if (t.result !== null) {
     lines.push([{text: 'Result', ...(c ? {bold: true} : {})}]);
-    for (const l of dashPayloadLines(t.result)) lines.push(...wrapText(l, inner).map((w) => `  ${w}`));
+    for (const l of dashPayloadLines(t.result, 'result')) lines.push(...wrapText(l, inner).map((w) => `  ${w}`));
   }
   if (lines.length > p.height) {
     const cut = lines.slice(0, Math.max(1, p.height - 1));

@@ -1,0 +1,34 @@
+--[[
+  moveAsideFromSet: takes a task that cannot be processed out of an aggregation set and records it
+  in the corrupt zset with its reason (asynq-ts only; Go has no such state and fails the whole set).
+
+  Input:
+    KEYS[1] asynq:{<qname>}:g:<group>:<set_id>
+    KEYS[2] asynq:{<qname>}:corrupt
+    KEYS[3] asynq:{<qname>}:corrupt_reasons
+    KEYS[4] asynq:{<qname>}:t:<task_id>
+    ARGV[1] task id
+    ARGV[2] reason (the decode error, or why the task key is unusable)
+    ARGV[3] current unix time in seconds (the corrupt zset score)
+    ARGV[4] cutoff, unix seconds (now - 90 days): corrupt entries scored at or before it are dropped
+    ARGV[5] max corrupt entries (10000): ranks 0 .. N-10000 are dropped
+    ARGV[6] task key prefix asynq:{<qname>}:t:
+    NOTE: builds task keys from ARGV[6]; same slot via {qname}
+
+  Output:
+    1  moved aside (the task hash, if any, has state "corrupt"; its msg is left as it is)
+    0  the id is no longer in the set (the set was deleted or reclaimed into its group): nothing written
+    error reply "WRONGTYPE <key> holds a <type>, not a <type>" before any write when a key of the
+    queue holds another Redis type
+]]
+--- @include "includes/keyTypeProblem"
+--- @include "includes/moveAside"
+local wrong = keyTypeProblem({{KEYS[1], "zset"}, {KEYS[2], "zset"}, {KEYS[3], "hash"}})
+if wrong then
+  return wrong
+end
+if redis.call("ZREM", KEYS[1], ARGV[1]) == 0 then
+  return 0
+end
+moveAside(ARGV[1], ARGV[2], ARGV[6], KEYS[2], KEYS[3], ARGV[3], ARGV[4], ARGV[5])
+return 1

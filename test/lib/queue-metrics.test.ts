@@ -1,0 +1,47 @@
+/**
+ * queueMetrics(inspector, {registry}): registers Go's queue metrics on the caller's registry next
+ * to its own metrics, and reuses one collection for the interval (counted with onCollect).
+ */
+import {Counter, Registry} from 'prom-client';
+import {describe, expect, it} from 'vitest';
+import {Inspector, queueMetrics} from '../../src/lib/index.js';
+import {parseMetrics, sampleValue} from '../support/prometheus.js';
+import {useRedis} from '../support/redis.js';
+import {seedEveryState} from '../support/seed-every-state.js';
+
+const r = useRedis();
+
+describe('queueMetrics', () => {
+  it('registers on a given registry; concurrent reads share one collection until the interval has passed', async () => {
+    await seedEveryState(r.redis, new Date());
+    const registry = new Registry();
+    new Counter({name: 'app_requests_total', help: 'Requests.', registers: [registry]}).inc(3);
+    let now = 1_000_000;
+    const collections: number[] = [];
+    const qm = queueMetrics(new Inspector(r.redis), {registry, intervalMs: 15_000, now: () => now, onCollect: (c) => collections.push(c.queues)});
+    expect(qm.registry).toBe(registry);
+    const texts = await Promise.all(Array.from({length: 10}, () => registry.metrics()));
+    expect(collections).toEqual([3]);
+    const fams = parseMetrics(texts[0]!);
+    expect(sampleValue(fams, 'app_requests_total')).toBe(3);
+    expect(sampleValue(fams, 'asynq_queue_size', {queue: 'default'})).toBe(11);
+    now += 14_999;
+    await qm.metrics();
+    expect(collections).toEqual([3]);
+    now += 1;
+    await r.redis.srem('asynq:queues', 'empty');
+    const after = parseMetrics(await qm.metrics());
+    expect(collections).toEqual([3, 2]);
+    expect(after.get('asynq_queue_size')!.samples.map((s) => s.labels.queue)).toEqual(['critical', 'default']); // a removed queue leaves no stale series
+  });
+
+  it('a failed collection exports no series and is logged', async () => {
+    const errors: string[] = [];
+    const logger = {debug() {}, info() {}, warn() {}, error: (m: string) => errors.push(m)};
+    const qm = queueMetrics(new Inspector(r.redis), {logger});
+    await r.redis.set('asynq:queues', 'not a set');
+    const fams = parseMetrics(await qm.metrics());
+    expect([...fams.values()].flatMap((f) => f.samples)).toEqual([]);
+    expect(errors[0]).toMatch(/^Failed to collect metrics data: .*WRONGTYPE/);
+  });
+});
