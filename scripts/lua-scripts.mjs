@@ -7,7 +7,8 @@
 // reaches Redis as one self-contained body (one EVALSHA) that starts with its own --[[ ... ]] header.
 // An include defines one local function named like its file; it takes its keys and values as
 // arguments and never reads KEYS or ARGV, so the script's header stays the whole list of its keys.
-// Includes do not include others, and a script names an include at most once.
+// Includes do not include others (one may call the function of an include the script names before
+// it), and a script names an include at most once.
 import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 

@@ -95,6 +95,12 @@ export class Client {
     const waitForReplicas = replicaWait(opts.waitForReplicas); // before connecting
     this.#maxPayloadBytes = payloadLimit(opts.maxPayloadBytes);
     const {client, owned} = createRedisClient(conn);
+    // Auto-pipelining on the client's own connection: enqueues made in one event-loop turn (from
+    // concurrent callers) go out in one write and share a round trip. Same commands, same order:
+    // nothing changes for Redis or a Go peer. With waitForReplicas the writes go in explicit
+    // pipelines ending with WAIT (replica-wait.ts), which auto-pipelining leaves alone.
+    // A connection passed in stays as its owner configured it.
+    if (owned) client.options.enableAutoPipelining = true;
     this.#conn = client;
     this.#owned = owned;
     this.#clock = opts.clock ?? realClock;

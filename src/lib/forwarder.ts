@@ -19,6 +19,8 @@ export interface ForwarderParams {
   /** Queues of this server; only these are forwarded. */
   queues: string[];
   intervalMs: number;
+  /** Called after a round that moved tasks (the Server wakes its idle processor). */
+  onForward?: () => void;
 }
 
 export class Forwarder {
@@ -43,7 +45,7 @@ export class Forwarder {
   /** One round: forward every due scheduled and retry task of the queues. Never throws. */
   async exec(): Promise<void> {
     try {
-      await this.#p.rdb.forwardIfReady(this.#p.queues);
+      if ((await this.#p.rdb.forwardIfReady(this.#p.queues)) > 0) this.#p.onForward?.();
     } catch (err) {
       if (this.#p.outage.absorb(err)) return;
       this.#p.logger.error(`Failed to forward scheduled tasks: ${errorMessage(err)}`);

@@ -25,7 +25,7 @@ import {Janitor} from './janitor.js';
 import {createLogger, withLevel, type Logger, type LogLevel} from './logger.js';
 import {RedisOutageReporter} from './redis-outage.js';
 import {
-  DEFAULT_SHUTDOWN_TIMEOUT_MS, DEFAULT_TASK_CHECK_INTERVAL_MS, Processor, normalizeQueues,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS, DEFAULT_TASK_CHECK_INTERVAL_MS, Processor, idleBackoffCeilingMs, normalizeQueues,
 } from './processor.js';
 import {DEFAULT_RECOVERER_INTERVAL_MS, LEASE_EXPIRY_GRACE_MS, Recoverer} from './recoverer.js';
 import {closeRedisClient, createRedisClient, dropRedisClient, type RedisConnection, type RedisConnOpt} from './redis.js';
@@ -96,8 +96,11 @@ export interface ServerOptions {
   /** How often scheduled and retry tasks are moved to pending; default 5 s. */
   delayedTaskCheckInterval?: Duration;
   /**
-   * Idle poll interval when every queue is empty (actual sleep uniform in [0.5×, 1.5×)); default
-   * 20 ms (Go: 1 s), so a new task is picked up within about 30 ms.
+   * Idle poll interval when every queue is empty (actual sleep uniform in [0.5×, 1.5×)). Default:
+   * 20 ms (Go: 1 s), doubling after each empty poll up to idleBackoffCeilingMs (120 ms for one
+   * queue, 3 ms per queue, at most 1 s), back to 20 ms once a task is found; a task enqueued by an
+   * asynq-ts client wakes the idle server at once (pub/sub), so the back-off only delays tasks
+   * written by Go clients. A value given here is a fixed interval (no back-off).
    */
   taskCheckInterval?: Duration;
   /** Aggregate a group once no task joined it for this long; default 1 min, at least 1 s. */
@@ -226,6 +229,8 @@ export class Server {
     this.#syncer = new Syncer({logger, clock});
     this.#processor = new Processor({
       logger, rdb, queues, concurrency: workers, strictPriority, taskCheckIntervalMs, shutdownTimeoutMs, leaseMs,
+      // An explicit taskCheckInterval is a fixed poll interval; by default the poll backs off.
+      maxIdleIntervalMs: opts.taskCheckInterval === undefined ? idleBackoffCeilingMs(qnames.length) : taskCheckIntervalMs,
       retryDelayFunc: opts.retryDelayFunc, isFailure: opts.isFailure, errorHandler: opts.errorHandler, syncer: this.#syncer, clock, outage,
       onDequeueError: opts.onDequeueError,
     });
@@ -234,8 +239,11 @@ export class Server {
       queues, strictPriority, status: () => this.#status(), workers: () => this.#processor.activeWorkers(), clock, outage,
       leaseMs, intervalMs: Math.min(DEFAULT_HEARTBEAT_INTERVAL_MS, Math.floor(leaseMs / 3)),
     });
-    this.#subscriber = new Subscriber({logger, rdb, outage, onCancel: (id) => void this.#processor.cancel(id)});
-    this.#forwarder = new Forwarder({logger, rdb, queues: qnames, intervalMs: delayedMs, outage});
+    this.#subscriber = new Subscriber({
+      logger, rdb, outage, onCancel: (id) => void this.#processor.cancel(id),
+      wake: {queues: qnames, onWake: () => this.#processor.wake()},
+    });
+    this.#forwarder = new Forwarder({logger, rdb, queues: qnames, intervalMs: delayedMs, outage, onForward: () => this.#processor.wake()});
     this.#recoverer = new Recoverer({
       logger, rdb, groups, queues: qnames, clock, outage, intervalMs: recoveryIntervalMs, graceMs: recoveryGraceMs,
       ...(opts.retryDelayFunc ? {retryDelayFunc: opts.retryDelayFunc} : {}), ...(opts.isFailure ? {isFailure: opts.isFailure} : {}),

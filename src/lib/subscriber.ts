@@ -2,7 +2,9 @@
  * Subscriber (Go asynq subscriber.go): SUBSCRIBEs to `asynq:cancel` on its own
  * connection (retrying every `retryIntervalMs`, 5 s, until it succeeds); each message is a task
  * ID, and if that task is in flight in this process its signal is aborted (`context canceled`).
- * A cancel for an unknown ID changes nothing; cancelation is not persisted.
+ * A cancel for an unknown ID changes nothing; cancelation is not persisted. asynq-ts only: the same
+ * connection listens on the wake channels of the server's queues (asynq:wake:<qname>), so an idle
+ * processor polls as soon as an asynq-ts client enqueues.
  */
 import type {RDB} from './broker/rdb.js';
 import {errorMessage} from './errors.js';
@@ -20,6 +22,11 @@ export interface SubscriberParams {
   rdb: Pick<RDB, 'subscribeCancelation'>;
   /** Called with each published task ID (Processor.cancel). */
   onCancel: (taskId: string) => void;
+  /**
+   * Also listen on the wake channels of these queues (asynq:wake:<qname>, published by asynq-ts
+   * enqueues) and call onWake (Processor.wake) for each notification.
+   */
+  wake?: {queues: string[]; onWake: (queue: string) => void};
   /** Default 5 s. */
   retryIntervalMs?: number;
 }
@@ -32,7 +39,7 @@ export class Subscriber {
   #shutdown?: Promise<void>;
 
   constructor(params: SubscriberParams) {
-    this.#p = {retryIntervalMs: DEFAULT_SUBSCRIBE_RETRY_MS, outage: NO_OUTAGE_REPORTER, ...params};
+    this.#p = {retryIntervalMs: DEFAULT_SUBSCRIBE_RETRY_MS, outage: NO_OUTAGE_REPORTER, wake: {queues: [], onWake: () => {}}, ...params};
   }
 
   /** Whether the subscription is established. */
@@ -71,7 +78,8 @@ export class Subscriber {
     if (this.#sub) return true;
     if (this.#abort.signal.aborted) return false;
     try {
-      const sub = await this.#p.rdb.subscribeCancelation((taskId) => this.#p.onCancel(taskId));
+      const {wake} = this.#p;
+      const sub = await this.#p.rdb.subscribeCancelation((taskId) => this.#p.onCancel(taskId), undefined, wake.queues.length > 0 ? wake : undefined);
       if (this.#abort.signal.aborted) {
         await sub.close();
         return false;

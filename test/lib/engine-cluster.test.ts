@@ -82,6 +82,7 @@ describe('Client, Server and Inspector on a 3-master Redis Cluster', () => {
     const client = track(new Client(conn));
     const done = new Map<string, string[]>(); // type → "queue/id" (or payload for aggregates)
     const record = (type: string, what: string): void => void done.set(type, [...(done.get(type) ?? []), what]);
+    const duplicateChecked = new Set<string>();
     const mux = new ServeMux()
       .handleFunc('work', (_t, ctx) => record('work', `${ctx.queue}/${ctx.taskId}`))
       .handleFunc('flaky', (_t, ctx) => {
@@ -89,7 +90,11 @@ describe('Client, Server and Inspector on a 3-master Redis Cluster', () => {
         record('flaky', `${ctx.queue}/${ctx.taskId}`);
       })
       .handleFunc('later', (_t, ctx) => record('later', `${ctx.queue}/${ctx.taskId}`))
-      .handleFunc('uniq', (_t, ctx) => record('uniq', `${ctx.queue}/${ctx.taskId}`))
+      // Held until the duplicate was refused: an idle server picks a task up at once (wake notification).
+      .handleFunc('uniq', async (_t, ctx) => {
+        await waitFor(() => duplicateChecked.has(ctx.queue), 'the duplicate enqueue');
+        record('uniq', `${ctx.queue}/${ctx.taskId}`);
+      })
       .handleFunc('batch', (t, ctx) => record('batch', `${ctx.queue}/${t.payload.toString()}`));
     const server = track(new Server(conn, {
       concurrency: 6, queues: Object.fromEntries(QUEUES.map((q) => [q, 1])), logger: recordingLogger(), logLevel: 'warn',
@@ -110,6 +115,7 @@ describe('Client, Server and Inspector on a 3-master Redis Cluster', () => {
         expected.later!.push(`${q}/l`);
         await client.enqueue(new Task('uniq', 'same', {taskId: 'u', queue: q, unique: '1h'}));
         await expect(client.enqueue(new Task('uniq', 'same', {taskId: 'u2', queue: q, unique: '1h'}))).rejects.toBeInstanceOf(DuplicateTaskError);
+        duplicateChecked.add(q);
         expected.uniq!.push(`${q}/u`);
         for (const part of ['a', 'b', 'c']) await client.enqueue(new Task('part', part, {queue: q, group: 'g'}));
         expected.batch!.push(`${q}/g:a+b+c`);

@@ -10,6 +10,12 @@ export const allServers = 'asynq:servers';
 export const allWorkers = 'asynq:workers';
 export const allSchedulers = 'asynq:schedulers';
 export const cancelChannel = 'asynq:cancel';
+/**
+ * asynq-ts only: the pub/sub channel an asynq-ts enqueue of a pending task publishes on (an empty
+ * message), so idle asynq-ts workers of the queue poll at once. A channel, not a key: nothing is
+ * stored and Go peers never see it.
+ */
+export const wakeChannel = (q: string): string => `asynq:wake:${q}`;
 
 export const queueKeyPrefix = (q: string): string => `asynq:{${q}}:`;
 export const taskKeyPrefix = (q: string): string => `asynq:{${q}}:t:`;

@@ -7,7 +7,7 @@ import * as keys from '../base/keys.js';
 import {decodeTaskMessage, encodeTaskMessage, type TaskMessage} from '../base/codec.js';
 import {ARCHIVED_EXPIRATION_SECONDS, LEASE_SECONDS, MAX_ARCHIVE_SIZE, MAX_INT64, STATS_TTL_SECONDS} from '../base/states.js';
 import {unixNanosString, unixSeconds} from '../clock.js';
-import {ReplicationTimeoutError, ValidationError, errorMessage, isBadData} from '../errors.js';
+import {ReplicationTimeoutError, ValidationError, WrongTypeError, errorMessage, isBadData} from '../errors.js';
 import {validateOption} from '../option-specs.js';
 import {ReplicaWaiter, type ReplicaWait} from './replica-wait.js';
 import {brokerError, RedisSession, type Op} from './session.js';
@@ -151,7 +151,7 @@ export class RDB {
     await this.#writes.create(
       'rdb.Enqueue', 'enqueue',
       [keys.taskKey(msg.queue, msg.id), keys.pendingKey(msg.queue)],
-      [encodeTaskMessage(msg), msg.id, unixNanosString(this.clock.now())], msg,
+      [encodeTaskMessage(msg), msg.id, unixNanosString(this.clock.now()), keys.wakeChannel(msg.queue)], msg,
     );
   }
 
@@ -166,7 +166,7 @@ export class RDB {
     await this.#writes.create(
       'rdb.EnqueueUnique', 'enqueueUnique',
       [msg.uniqueKey, keys.taskKey(msg.queue, msg.id), keys.pendingKey(msg.queue)],
-      [msg.id, ttl, encodeTaskMessage(msg), unixNanosString(this.clock.now())], msg, msg.uniqueKey,
+      [msg.id, ttl, encodeTaskMessage(msg), unixNanosString(this.clock.now()), keys.wakeChannel(msg.queue)], msg, msg.uniqueKey,
     );
   }
 
@@ -254,7 +254,7 @@ export class RDB {
         const flush = (): void => {
           if (run.length === 0) return;
           const q = items[run[0]!]!.msg.queue;
-          const argv: ScriptArg[] = [keys.taskKeyPrefix(q), pendingSince];
+          const argv: ScriptArg[] = [keys.taskKeyPrefix(q), pendingSince, keys.wakeChannel(q)];
           for (const i of run) argv.push(items[i]!.msg.id, encodeTaskMessage(items[i]!.msg));
           this.session.runner[pipe](pipeline, 'enqueueBatch', [keys.pendingKey(q)], argv);
           calls.push(run);
@@ -317,7 +317,9 @@ export class RDB {
   /**
    * dequeueCmd per queue in the given order; the first queue that yields a task wins. Paused and
    * empty queues are skipped; null when every queue is empty or paused. leaseExpiresAt = now +
-   * leaseMs (default 30 s, Go's base.LeaseDuration).
+   * leaseMs (default 30 s, Go's base.LeaseDuration). Several queues outside a Cluster: one call of
+   * dequeueAny-0.lua tries all of them, with the effects of the per-queue dequeue calls; on a
+   * Cluster (keys in different slots) one dequeue call per queue.
    *
    * A task that cannot be processed is moved aside instead (to the queue's corrupt zset, with its
    * reason; see CorruptTask) and reported to `onBadData`, and the queue is tried again: a pending id
@@ -328,33 +330,77 @@ export class RDB {
    */
   async dequeue(qnames: string[], leaseMs = LEASE_SECONDS * 1000, onBadData: OnBadData = () => {}): Promise<{msg: TaskMessage; leaseExpiresAt: Date} | null> {
     const op = 'rdb.Dequeue';
-    for (const q of qnames) {
+    let from = 0;
+    let movedAside = 0;
+    if (qnames.length > 1 && !this.session.isCluster) {
+      // One dequeueAny call per step, from the queue `from` on: the queues before it were empty or
+      // paused. A WRONGTYPE reply wrote nothing: the per-queue calls below name and skip that queue.
+      for (;;) {
+        const now = this.clock.now();
+        const leaseExpiresAt = new Date(now.getTime() + leaseMs);
+        let res: [number, Buffer, Buffer | null, Buffer?] | null;
+        try {
+          res = (await this.session.script(op, 'dequeueAny', [],
+            [unixSeconds(leaseExpiresAt), ...this.#trimArgs(now), ...qnames.slice(from).map(keys.queueKeyPrefix)],
+            {binary: true})) as [number, Buffer, Buffer | null, Buffer?] | null;
+        } catch (err) {
+          if (!isBadData(err)) throw err;
+          break;
+        }
+        if (res === null || res === undefined) return null;
+        const at = from + Number(res[0]) - 1;
+        const got = await this.#dequeued(op, qnames[at]!, String(res[1]), res[2], res[3], now, leaseExpiresAt, onBadData);
+        if (got) return got;
+        movedAside = at === from ? movedAside + 1 : 1;
+        from = at;
+        if (movedAside >= MAX_MOVED_ASIDE_PER_DEQUEUE) {
+          from++;
+          movedAside = 0;
+          if (from >= qnames.length) return null;
+        }
+      }
+    }
+    for (const q of qnames.slice(from)) {
       try {
-        const got = await this.#dequeueFrom(op, q, leaseMs, onBadData);
+        const got = await this.#dequeueFrom(op, q, leaseMs, onBadData, movedAside);
         if (got) return got;
       } catch (err) {
         if (!isBadData(err)) throw err;
         onBadData({queue: q, reason: errorMessage(err)});
       }
+      movedAside = 0;
     }
     return null;
   }
 
-  /** One queue of dequeue(): its next processable task, moving aside up to MAX_MOVED_ASIDE_PER_DEQUEUE corrupt ones. */
-  async #dequeueFrom(op: Op, q: string, leaseMs: number, onBadData: OnBadData): Promise<{msg: TaskMessage; leaseExpiresAt: Date} | null> {
-    for (let n = 0; n < MAX_MOVED_ASIDE_PER_DEQUEUE; n++) {
+  /**
+   * One queue of dequeue(): its next processable task, moving aside up to MAX_MOVED_ASIDE_PER_DEQUEUE
+   * corrupt ones (`movedAside` of them already).
+   */
+  async #dequeueFrom(op: Op, q: string, leaseMs: number, onBadData: OnBadData, movedAside = 0): Promise<{msg: TaskMessage; leaseExpiresAt: Date} | null> {
+    for (let n = movedAside; n < MAX_MOVED_ASIDE_PER_DEQUEUE; n++) {
       const now = this.clock.now();
       const leaseExpiresAt = new Date(now.getTime() + leaseMs);
       const res = (await this.session.script(op, 'dequeue',
         [keys.pendingKey(q), keys.pausedKey(q), keys.activeKey(q), keys.leaseKey(q), keys.corruptKey(q), keys.corruptReasonsKey(q)],
         [unixSeconds(leaseExpiresAt), keys.taskKeyPrefix(q), ...this.#trimArgs(now)], {binary: true})) as Array<Buffer | null> | null;
       if (res === null || res === undefined) return null;
-      const id = String(res[0]);
-      const msg = res[1] ? checkedMessage(q, id, res[1]) : String(res[2]);
-      if (typeof msg !== 'string') return {msg, leaseExpiresAt};
-      if (res[1]) await this.#moveAside(op, q, id, msg, now);
-      onBadData({queue: q, id, reason: msg});
+      const got = await this.#dequeued(op, q, String(res[0]), res[1], res[2], now, leaseExpiresAt, onBadData);
+      if (got) return got;
     }
+    return null;
+  }
+
+  /**
+   * A dequeue script's {id, msg} / {id, nil, reason} answer for queue q: the leased task, or null
+   * after reporting a task moved aside: by the script (reason), or here by the moveAside script
+   * when its msg does not decode (or names another task).
+   */
+  async #dequeued(op: Op, q: string, id: string, bytes: Buffer | null | undefined, reason: Buffer | null | undefined, now: Date, leaseExpiresAt: Date, onBadData: OnBadData): Promise<{msg: TaskMessage; leaseExpiresAt: Date} | null> {
+    const msg = bytes ? checkedMessage(q, id, bytes) : String(reason);
+    if (typeof msg !== 'string') return {msg, leaseExpiresAt};
+    if (bytes) await this.#moveAside(op, q, id, msg, now);
+    onBadData({queue: q, id, reason: msg});
     return null;
   }
 
@@ -401,6 +447,49 @@ export class RDB {
     const argv = [msg.id, statsExpiry(now), unixSeconds(now) + msg.retention, encodeTaskMessage(completed), MAX_INT64];
     if (msg.uniqueKey) await this.session.script('rdb.MarkAsComplete', 'markAsCompleteUnique', [...k, msg.uniqueKey], argv, {task: msg});
     else await this.session.script('rdb.MarkAsComplete', 'markAsComplete', k, argv, {task: msg});
+  }
+
+  /**
+   * done (retention 0) or markAsComplete (retention > 0), then a dequeue of the same queue, in one
+   * atomic call (finishAndDequeue-11.lua) with exactly the effects of the two separate scripts: the
+   * next task of msg's queue, leased until now + leaseMs, or null (queue paused or empty). A
+   * failed finish (TaskNotFoundError, InternalError) dequeues nothing. All keys are the queue's,
+   * so it runs on Redis Cluster too.
+   *
+   * Bad data as dequeue(): a task moved aside (by the script, or by the moveAside script when its
+   * msg does not decode) is reported to `onBadData` and the queue is tried again with the dequeue
+   * script. A key the dequeue uses that holds another Redis type makes the script write nothing:
+   * the queue is reported to `onBadData` and the task finished with the separate script.
+   */
+  async finishAndDequeue(msg: TaskMessage, leaseMs = LEASE_SECONDS * 1000, onBadData: OnBadData = () => {}): Promise<{msg: TaskMessage; leaseExpiresAt: Date} | null> {
+    const op = 'rdb.FinishAndDequeue';
+    const now = this.clock.now();
+    const q = msg.queue;
+    const taskKey = keys.taskKey(q, msg.id);
+    const complete = msg.retention > 0;
+    const leaseExpiresAt = new Date(now.getTime() + leaseMs);
+    let res: Array<Buffer | null> | null;
+    try {
+      res = (await this.session.script(op, 'finishAndDequeue',
+        [keys.activeKey(q), keys.leaseKey(q), taskKey, keys.processedKey(q, now), keys.processedTotalKey(q),
+          keys.completedKey(q), keys.pendingKey(q), keys.pausedKey(q), msg.uniqueKey || taskKey,
+          keys.corruptKey(q), keys.corruptReasonsKey(q)],
+        [msg.id, statsExpiry(now), MAX_INT64, complete ? 'complete' : 'done',
+          complete ? unixSeconds(now) + msg.retention : 0,
+          complete ? encodeTaskMessage({...msg, completedAt: unixSeconds(now)}) : '',
+          msg.uniqueKey ? '1' : '0', unixSeconds(leaseExpiresAt), keys.taskKeyPrefix(q), ...this.#trimArgs(now)],
+        {task: msg, binary: true})) as Array<Buffer | null> | null;
+    } catch (err) {
+      // The script's own key type check (before any write), not a WRONGTYPE from Redis half-way.
+      if (!(err instanceof WrongTypeError) || !/ holds an? \S+, not an? \S+$/.test(errorMessage(err))) throw err;
+      onBadData({queue: q, reason: errorMessage(err)});
+      if (complete) await this.markAsComplete(msg);
+      else await this.done(msg);
+      return null;
+    }
+    if (res === null || res === undefined) return null;
+    const got = await this.#dequeued(op, q, String(res[0]), res[1], res[2], now, leaseExpiresAt, onBadData);
+    return got ?? this.#dequeueFrom(op, q, leaseMs, onBadData, 1);
   }
 
   /** requeueCmd: back to the tail of pending (next to dequeue), no pending_since, no stats. */
@@ -536,18 +625,26 @@ export class RDB {
   /**
    * SUBSCRIBE asynq:cancel on a duplicate connection (client.duplicate(), for a Cluster too);
    * resolves once subscribed. onCancel gets each published task id; ioredis resubscribes after
-   * a reconnect. Connection errors and exceptions thrown by onCancel go to onError (default:
+   * a reconnect. With `wake`, the same connection also subscribes to the wake channel of each of
+   * wake.queues (asynq:wake:<qname>, published by asynq-ts enqueues) and calls wake.onWake(queue). Connection errors and exceptions thrown by onCancel go to onError (default:
    * ignored). close() unsubscribes and closes that connection.
    */
   async subscribeCancelation(
     onCancel: (taskId: string) => void,
     onError: (err: Error) => void = () => {},
+    wake?: {queues: string[]; onWake: (queue: string) => void},
   ): Promise<{close(): Promise<void>}> {
     const sub: RedisClient = this.client.duplicate();
+    const wakeQueues = new Map((wake?.queues ?? []).map((q) => [keys.wakeChannel(q), q]));
+    const channels = [keys.cancelChannel, ...wakeQueues.keys()];
     sub.on('error', (err: Error) => onError(err));
     sub.on('message', (channel: string, message: string) => {
-      if (channel !== keys.cancelChannel) return;
       try {
+        if (channel !== keys.cancelChannel) {
+          const q = wakeQueues.get(channel);
+          if (q !== undefined) wake!.onWake(q);
+          return;
+        }
         onCancel(message);
       } catch (err) {
         onError(err instanceof Error ? err : new Error(String(err)));
@@ -555,7 +652,7 @@ export class RDB {
     });
     await this.session.run('rdb.SubscribeCancelation', async () => {
       try {
-        await sub.subscribe(keys.cancelChannel);
+        await sub.subscribe(...channels);
       } catch (err) {
         sub.disconnect();
         throw err;
@@ -573,7 +670,7 @@ export class RDB {
           return;
         }
         try {
-          await sub.unsubscribe(keys.cancelChannel);
+          await sub.unsubscribe(...channels);
           await sub.quit();
         } catch {
           sub.disconnect();

@@ -93,6 +93,11 @@ function checkCreated(op: Op, res: unknown, msg: TaskMessage, uniqueKey?: string
   throw new InternalError(`${op}: unexpected return value from Lua script: ${String(res)}`);
 }
 
+/** ioredis' AbortError: a command of a pipeline dropped when its connection closed after part of the pipeline was answered. */
+function isAborted(err: unknown): boolean {
+  return err instanceof Error && err.name === 'AbortError';
+}
+
 /** A field of an INFO reply (`name:value` lines). */
 function infoField(info: string, name: string): string | undefined {
   return new RegExp(`^${name}:(.*?)\\r?$`, 'm').exec(info)?.[1];
@@ -329,13 +334,21 @@ export class ReplicaWaiter {
           replies = (await p.exec()) ?? [];
           uncertain = reconnectCount(client) !== epoch;
         } else {
-          replies = [[null, await s.script(op, name, k, argv)]];
+          try {
+            replies = [[null, await s.runner.run(name, k, argv)]];
+          } catch (err) {
+            // On an auto-pipelining connection (Client, Server) a script behind other commands
+            // whose replies arrived before the connection closed is aborted, not resent: like a
+            // lost reply, the second attempt decides.
+            if (!isAborted(err) || reconnectCount(client) === epoch) throw err;
+            replies = [[err as Error, undefined]];
+          }
           uncertain = reconnectCount(client) !== epoch;
         }
         const [[err, res] = [new Error('pipeline returned no replies'), undefined], stored, holder] = replies;
         // A write aborted with its connection (a later one in a pipeline) may or may not have run:
-        // with waitForReplicas the second attempt decides.
-        if (err && (!uncertain || !wait)) throw err;
+        // the second attempt decides.
+        if (err && (!uncertain || (!wait && !isAborted(err)))) throw err;
         const ours = !err && !stored?.[0] && !holder?.[0] && check
           ? sameTask(stored?.[1] as Buffer | null, msg) && (!uniqueKey || holder?.[1] === msg.id)
           : false;

@@ -29,26 +29,5 @@
 --- @include "includes/keyTypeProblem"
 --- @include "includes/taskKeyProblem"
 --- @include "includes/moveAside"
-local wrong = keyTypeProblem({{KEYS[1], "list"}, {KEYS[3], "list"}, {KEYS[4], "zset"}, {KEYS[5], "zset"}, {KEYS[6], "hash"}})
-if wrong then
-  return wrong
-end
-if redis.call("EXISTS", KEYS[2]) == 1 then
-  return nil
-end
-local id = redis.call("LINDEX", KEYS[1], -1)
-if not id then
-  return nil
-end
-local taskKey = ARGV[2] .. id
-local problem = taskKeyProblem(taskKey)
-if problem then
-  redis.call("RPOP", KEYS[1])
-  moveAside(id, problem, ARGV[2], KEYS[5], KEYS[6], ARGV[3], ARGV[4], ARGV[5])
-  return {id, false, problem}
-end
-redis.call("RPOPLPUSH", KEYS[1], KEYS[3])
-redis.call("HSET", taskKey, "state", "active")
-redis.call("HDEL", taskKey, "pending_since")
-redis.call("ZADD", KEYS[4], ARGV[1], id)
-return {id, redis.call("HGET", taskKey, "msg")}
+--- @include "includes/dequeueTask"
+return dequeueTask(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[2], ARGV[1], ARGV[3], ARGV[4], ARGV[5])

@@ -10,6 +10,8 @@
     ARGV[2] uniqueness lock TTL in seconds (integer >= 1)
     ARGV[3] encoded TaskMessage (protobuf bytes)
     ARGV[4] current unix time in nsec
+    ARGV[5] wake channel asynq:wake:<qname> (optional; asynq-ts only: idle asynq-ts workers poll
+            at once on it; pub/sub, nothing stored)
 
   Output:
     1  enqueued
@@ -17,6 +19,7 @@
    -1  lock held by another task -> DuplicateTaskError
 ]]
 --- @include "includes/newTask"
+--- @include "includes/wakeWorkers"
 if not redis.call("SET", KEYS[1], ARGV[1], "NX", "EX", ARGV[2]) then
   return -1
 end
@@ -24,4 +27,5 @@ if not newTask(KEYS[2], "msg", ARGV[3], "state", "pending", "pending_since", ARG
   return 0
 end
 redis.call("LPUSH", KEYS[3], ARGV[1])
+wakeWorkers(ARGV[5])
 return 1

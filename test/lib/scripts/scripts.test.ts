@@ -63,7 +63,7 @@ describe('Lua scripts', () => {
     }
   });
 
-  it.each(files)('%s: its include lines follow the header, name existing includes once each, and each is called', (file) => {
+  it.each(files)('%s: its include lines follow the header, name existing includes once each, and each is called (by the script or an include named after it)', (file) => {
     const body = source(file).replace(HEADER, '');
     const lines = body.split('\n');
     const names = includesOf(file);
@@ -72,10 +72,12 @@ describe('Lua scripts', () => {
     expect(lines.slice(names.length).some((line) => line.includes('@include')), 'no other @include lines').toBe(false);
     expect(new Set(names).size, 'an include named twice').toBe(names.length);
     const rest = lines.slice(names.length).join('\n');
-    for (const name of names) {
+    names.forEach((name, i) => {
       expect(includeNames, `includes/${name}.lua does not exist`).toContain(name);
-      expect(rest, `${file} includes ${name} but never calls it`).toMatch(new RegExp(`\\b${name}\\(`));
-    }
+      // An include may call the includes a script names before it (dequeueTask calls keyTypeProblem).
+      const later = names.slice(i + 1).map((n) => readFileSync(join(dir, 'includes', `${n}.lua`), 'utf8').replace(HEADER, ''));
+      expect([rest, ...later].join('\n'), `${file} includes ${name} but never calls it`).toMatch(new RegExp(`\\b${name}\\(`));
+    });
   });
 
   it('every include is used by some script', () => {
