@@ -254,7 +254,13 @@ function unknownKeyWarnings(d: Record<string, unknown>, path: string): string[] 
  */
 function configLayer(flags: ConnectionFlags, ctx: Required<ResolveContext>): Layer | undefined {
   for (const {path, explicit} of configPath(flags, ctx)) {
-    const text = ctx.readFile(path);
+    let text: string | undefined;
+    try {
+      text = ctx.readFile(path);
+    } catch (err) {
+      if (err instanceof ValidationError) throw new ValidationError(err.message.replace(/^cannot read /, 'cannot read config file '));
+      throw err;
+    }
     if (text === undefined) {
       if (explicit) throw new ValidationError(`config file ${path} does not exist`, {actions: ['check the --config path']});
       continue;

@@ -110,7 +110,7 @@ export const BAD_INPUTS: readonly BadInput[] = [
   {area: 'URIs and connection flags', args: ['queue', 'ls', '-u', '{url}', '--cluster-addrs', '127.0.0.1:1'], exit: 2, message: '--uri and --cluster-addrs name different servers: give only one'},
   {area: 'URIs and connection flags', args: ['queue', 'ls', '--cluster', '--db', '3'], exit: 2, message: 'Redis Cluster has only database 0; drop --db'},
   {area: 'URIs and connection flags', args: ['queue', 'ls', '--cluster', '-u', 'redis://127.0.0.1:1'], exit: 2, message: 'a Redis Cluster needs host:port seed addresses: use --cluster-addrs instead of a URI'},
-  {area: 'URIs and connection flags', args: ['queue', 'ls', '--sentinel-addrs', '127.0.0.1:1', '--master-name', 'm', '--tls'], exit: 2, message: 'TLS is not supported with Redis Sentinel'},
+  {area: 'URIs and connection flags', args: ['queue', 'ls', '--sentinel-addrs', '127.0.0.1:1', '--master-name', 'm', '--tls-cert', '{dir}/none.crt'], exit: 2, message: '--tls-cert and --tls-key go together'},
   {area: 'URIs and connection flags', args: ['queue', 'ls', '--sentinel-addrs', '127.0.0.1:1', '--master-name', 'm', '--cluster'], exit: 2, message: 'choose either Sentinel (--sentinel-addrs/--master-name) or --cluster, not both'},
   {area: 'URIs and connection flags', args: ['queue', 'ls', '-u', '127.0.0.1:1'], exit: 5, message: 'cannot connect to Redis at 127.0.0.1:1 (from flags): connect ECONNREFUSED 127.0.0.1:1'},
   {area: 'URIs and connection flags', args: ['stats', '-u', 'redis://127.0.0.1:1/3'], exit: 5, message: 'cannot connect to Redis at 127.0.0.1:1 db 3 (from flags)'},
@@ -143,7 +143,7 @@ export const BAD_INPUTS: readonly BadInput[] = [
   {area: 'the config file', args: ['queue', 'ls'], config: 'uri: 127.0.0.1:1\n', exit: 5, message: 'cannot connect to Redis at 127.0.0.1:1 (from '},
   {area: 'the config file', args: ['queue', 'ls'], config: 'uri: a:b:c\n', exit: 2, message: 'invalid uri in '},
   {area: 'the config file', args: ['queue', 'ls', '--config', '{dir}'], exit: 2, message: 'cannot read config file {dir}'},
-  {area: 'the config file', args: ['queue', 'ls'], config: 'uri: {url}\ndbb: 3\n', exit: 0, stdout: '', message: 'unknown key "dbb" ignored (did you mean "db"?); the known keys are uri, db, username, password, tls, cluster, cluster_addrs, sentinel_addrs, master_name'},
+  {area: 'the config file', args: ['queue', 'ls'], config: 'uri: {url}\ndbb: 3\n', exit: 0, stdout: '', message: 'unknown key "dbb" ignored (did you mean "db"?); the known keys are uri, db, username, password, tls, tls_server, insecure, tls_ca_cert, tls_cert, tls_key, tls_insecure, cluster, cluster_addrs, sentinel_addrs, master_name'},
   {area: 'the config file', args: ['queue', 'ls'], config: 'uri: {url}\nredis_url: x\n', exit: 0, stdout: '', message: 'unknown key "redis_url" ignored; the known keys are'},
 
   // ---------------------------------------------------------------- names and IDs
@@ -360,16 +360,17 @@ export const BAD_INPUTS: readonly BadInput[] = [
   {area: 'signals', args: ['enqueue', '--from', '-'], signal: {name: 'SIGINT', afterMs: 600}, exit: 130, message: ''},
   {area: 'signals', args: enq('--payload-file', '-'), signal: {name: 'SIGTERM', afterMs: 600}, exit: 143, message: ''},
   {area: 'signals', args: worker('--exec', 'a=true'), signal: {name: 'SIGINT', after: 'Starting processing'}, exit: 0, message: ''},
-  {area: 'signals', args: worker('--exec', 'a=true'), signal: {name: 'SIGTERM', after: 'Starting processing', twice: true}, exit: 130, message: '', changes: 'the server\'s heartbeat entries stay until they expire, as when Go\'s server is killed'},
+  // Two SIGTERMs 5 ms apart: one signal delivered twice (as npm/npx forward a Ctrl-C), so one graceful shutdown, exit 0.
+  {area: 'signals', args: worker('--exec', 'a=true'), signal: {name: 'SIGTERM', after: 'Starting processing', twice: true}, exit: 0, message: ''},
   {area: 'signals', args: worker('--exec', 'a=true'), signal: {name: 'SIGINT', afterMs: 50}, exit: 130, message: ''},
   {area: 'signals', args: cronRun, files: every('@every 1h'), signal: {name: 'SIGINT', after: 'Running 1 periodic task'}, exit: 0, message: ''},
   {area: 'signals', args: cronRun, files: every('@every 1h'), signal: {name: 'SIGTERM', afterMs: 50}, exit: 143, message: ''},
 
   // ---------------------------------------------------------------- data in Redis
-  {area: 'data in Redis', args: ['stats'], seed: 'pending list is a string', exit: 5, message: 'WRONGTYPE', todo: 'baddata helper: a wrong-typed key is "Redis unavailable" (exit 5) today; wanted: its own exit status naming the key'},
-  {area: 'data in Redis', args: ['task', 'ls', '-q', 'default', '-s', 'pending'], seed: 'pending list is a string', exit: 5, message: 'WRONGTYPE', todo: 'baddata helper: wanted a bad-data exit status naming the key'},
-  {area: 'data in Redis', args: ['queue', 'ls'], seed: 'queue set is a string', exit: 5, message: 'WRONGTYPE', todo: 'baddata helper: wanted a bad-data exit status naming asynq:queues'},
-  {area: 'data in Redis', args: ['task', 'inspect', '-q', 'default', 'bad'], seed: 'task hash with an undecodable message', exit: 1, message: 'could not decode task message', todo: 'baddata helper: exit 1 INTERNAL today; wanted a bad-data exit status naming the task'},
-  {area: 'data in Redis', args: ['task', 'inspect', '-q', 'default', 'bad'], seed: 'task hash that is a string', exit: 5, message: 'WRONGTYPE', todo: 'baddata helper: wanted a bad-data exit status naming the task'},
+  {area: 'data in Redis', args: ['stats'], seed: 'pending list is a string', exit: 6, stdout: '', message: 'queue "default" left out: bad data in Redis'},
+  {area: 'data in Redis', args: ['task', 'ls', '-q', 'default', '-s', 'pending'], seed: 'pending list is a string', exit: 6, message: 'rdb.ListPending: WRONGTYPE'},
+  {area: 'data in Redis', args: ['queue', 'ls'], seed: 'queue set is a string', exit: 6, message: 'rdb.AllQueues: WRONGTYPE'},
+  {area: 'data in Redis', args: ['task', 'inspect', '-q', 'default', 'bad'], seed: 'task hash with an undecodable message', exit: 6, message: 'cannot decode TaskMessage'},
+  {area: 'data in Redis', args: ['task', 'inspect', '-q', 'default', 'bad'], seed: 'task hash that is a string', exit: 6, message: 'rdb.GetTaskInfo: WRONGTYPE'},
   {area: 'data in Redis', args: ['task', 'delete', '-q', 'default', 'ghost'], seed: 'a dangling ID in the pending list', exit: 3, message: 'cannot find task with id=ghost'},
 ];

@@ -114,7 +114,7 @@ function markSorted(seg: Segment, label: string, arrow: string): Segment {
   return seg;
 }
 
-function queueTableLines(p: QueueTableProps): Array<string | Segment[]> {
+export function queueTableLines(p: QueueTableProps): Array<string | Segment[]> {
   if (p.loading) return ['  Loading queues…'];
   const broken = (p.broken ?? []).map((b): Segment[] => [{text: `  Queue "${b.queue}" left out: bad data in Redis: ${b.error}`, ...(p.color ? {color: 'red'} : {})}]);
   if (broken.length > 0) return [...queueTableLines({...p, broken: [], height: Math.max(1, p.height - broken.length)}), ...broken];
