@@ -15,7 +15,12 @@ const top = Number(values.top);
 function where(url) {
   if (!url) return '(native/vm)';
   const nm = url.lastIndexOf('node_modules/');
-  if (nm >= 0) return url.slice(nm + 13).split('/').slice(0, url.slice(nm + 13).startsWith('@') ? 2 : 1).join('/');
+  if (nm >= 0)
+    return url
+      .slice(nm + 13)
+      .split('/')
+      .slice(0, url.slice(nm + 13).startsWith('@') ? 2 : 1)
+      .join('/');
   const lib = url.indexOf('/lib/lib/');
   if (lib >= 0) return `lib/${url.slice(lib + 9)}`;
   if (url.startsWith('node:')) return url.split('/').slice(0, 2).join('/');
@@ -41,7 +46,15 @@ for (const file of positionals) {
     byFn.set(fn, (byFn.get(fn) ?? 0) + us);
     byFile.set(w, (byFile.get(w) ?? 0) + us);
   }
-  const show = (m) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top)
-    .map(([k, us]) => `${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`).join('\n');
-  console.log(`== ${file}: ${(total / 1e6).toFixed(2)} s sampled\n-- self time by file/package\n${show(byFile)}\n-- self time by function\n${show(byFn)}\n`);
+  const show = (m) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(
+        ([k, us]) => `${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`,
+      )
+      .join('\n');
+  console.log(
+    `== ${file}: ${(total / 1e6).toFixed(2)} s sampled\n-- self time by file/package\n${show(byFile)}\n-- self time by function\n${show(byFn)}\n`,
+  );
 }

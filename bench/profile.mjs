@@ -21,9 +21,17 @@ import {concurrently, now, waitUntil} from './support/measure.mjs';
 import {startRedisServer} from './support/redis-server.mjs';
 import {seedAsynqQueue} from './support/seed.mjs';
 
-const {values: o, positionals: [which = 'process']} = parseArgs({
+const {
+  values: o,
+  positionals: [which = 'process'],
+} = parseArgs({
   allowPositionals: true,
-  options: {plain: {type: 'boolean', default: false}, n: {type: 'string'}, concurrency: {type: 'string', default: '100'}, callers: {type: 'string', default: '1'}},
+  options: {
+    plain: {type: 'boolean', default: false},
+    n: {type: 'string'},
+    concurrency: {type: 'string', default: '100'},
+    callers: {type: 'string', default: '1'},
+  },
 });
 const server = await startRedisServer();
 const admin = new Redis({host: server.host, port: server.port});
@@ -49,7 +57,9 @@ if (which === 'process') {
   count = Number(o.n ?? 20_000);
   const client = new asynq.Client(url);
   for (let b = 0; b < count; b += 1000) {
-    await client.enqueueMany(Array.from({length: Math.min(1000, count - b)}, (_, i) => new asynq.Task('bench:noop', {n: b + i})));
+    await client.enqueueMany(
+      Array.from({length: Math.min(1000, count - b)}, (_, i) => new asynq.Task('bench:noop', {n: b + i})),
+    );
   }
   await client.close();
   const srv = new asynq.Server(url, {concurrency: Number(o.concurrency), queues: {default: 1}, logLevel: 'error'});
@@ -62,20 +72,30 @@ if (which === 'process') {
   count = Number(o.n ?? 20_000);
   const client = new asynq.Client(url);
   await client.ping();
-  profile = await measured(() => concurrently(count, Number(o.callers), (i) => client.enqueue(new asynq.Task('bench:noop', {n: i}))));
+  profile = await measured(() =>
+    concurrently(count, Number(o.callers), (i) => client.enqueue(new asynq.Task('bench:noop', {n: i}))),
+  );
   await client.close();
 } else if (which === 'enqueueMany') {
   count = Number(o.n ?? 50_000);
   const client = new asynq.Client(url);
   await client.ping();
   profile = await measured(async () => {
-    for (let b = 0; b < count; b += 1000) await client.enqueueMany(Array.from({length: 1000}, (_, i) => new asynq.Task('bench:noop', {n: b + i})));
+    for (let b = 0; b < count; b += 1000)
+      await client.enqueueMany(Array.from({length: 1000}, (_, i) => new asynq.Task('bench:noop', {n: b + i})));
   });
   await client.close();
 } else if (which === 'queueinfo') {
   const total = Number(o.n ?? 1_000_000);
   const names = Array.from({length: 100}, (_, i) => `q${i}`);
-  for (const q of names) await seedAsynqQueue(admin, q, {pending: total / 100 * 0.6, scheduled: total / 1000, retry: total / 1000, archived: total / 1000, completed: total / 1000});
+  for (const q of names)
+    await seedAsynqQueue(admin, q, {
+      pending: (total / 100) * 0.6,
+      scheduled: total / 1000,
+      retry: total / 1000,
+      archived: total / 1000,
+      completed: total / 1000,
+    });
   const insp = new asynq.Inspector(url);
   await Promise.all(names.map((q) => insp.getQueueInfo(q)));
   count = 20;
@@ -97,5 +117,11 @@ const dir = join(repoRoot, 'bench', 'profiles');
 mkdirSync(dir, {recursive: true});
 const file = join(dir, `${which}.cpuprofile`);
 writeFileSync(file, JSON.stringify(profile));
-console.log(`${which}: ${count} in ${elapsed.toFixed(0)} ms (${(count / (elapsed / 1000)).toFixed(0)}/s); profile ${file}`);
-console.log(execFileSync(process.execPath, [join(repoRoot, 'bench', 'profile-summary.mjs'), file, '--top', '30'], {encoding: 'utf8'}));
+console.log(
+  `${which}: ${count} in ${elapsed.toFixed(0)} ms (${(count / (elapsed / 1000)).toFixed(0)}/s); profile ${file}`,
+);
+console.log(
+  execFileSync(process.execPath, [join(repoRoot, 'bench', 'profile-summary.mjs'), file, '--top', '30'], {
+    encoding: 'utf8',
+  }),
+);

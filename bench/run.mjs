@@ -36,20 +36,27 @@ const {values: opt} = parseArgs({
   },
 });
 if (opt.help) {
-  process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0].replace(/^#!.*\n\/\*\*/, '').replace(/^ \* ?/gm, '') + '\n');
+  process.stdout.write(
+    readFileSync(new URL(import.meta.url), 'utf8')
+      .split('*/')[0]
+      .replace(/^#!.*\n\/\*\*/, '')
+      .replace(/^ \* ?/gm, '') + '\n',
+  );
   process.exit(0);
 }
 const runs = Math.max(1, Number(opt.runs ?? (opt.quick ? 1 : 5)));
 const scale = opt.quick ? 0.1 : 1;
 const only = opt.only ? opt.only.split(',').map((s) => s.trim()) : SCENARIOS;
-for (const s of only) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario "${s}" (one of ${SCENARIOS.join(', ')})`);
+for (const s of only)
+  if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario "${s}" (one of ${SCENARIOS.join(', ')})`);
 const full = !opt.only && !opt.quick && !opt['no-bullmq'] && !opt['no-limit'] && runs >= 3;
 const outDir = opt.out ?? join(repoRoot, 'bench', 'results');
 const log = (msg) => process.stderr.write(`${msg}\n`);
 
 if (libIsStale()) log('warning: src/lib is newer than lib/: run `npm run build:lib` first, or this measures old code');
 const haveRedisBenchmark = redisBenchmarkAvailable();
-if (!haveRedisBenchmark) log('warning: redis-benchmark not found (Debian: apt-get install -y redis-tools): no Redis limits');
+if (!haveRedisBenchmark)
+  log('warning: redis-benchmark not found (Debian: apt-get install -y redis-tools): no Redis limits');
 
 function sh(cmd, args) {
   try {
@@ -58,7 +65,8 @@ function sh(cmd, args) {
     return 'unknown';
   }
 }
-const pkgVersion = (name) => JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')).version;
+const pkgVersion = (name) =>
+  JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')).version;
 const dirty = sh('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src', 'bench']) !== '';
 const machine = {
   date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -89,7 +97,8 @@ const ctx = {
   limits: haveRedisBenchmark && !opt['no-limit'],
   log,
   /** n scaled for --quick; counts of 1000 and more stay whole thousands. */
-  scale: (n) => (n >= 1000 ? Math.max(1000, Math.round((n * scale) / 1000) * 1000) : Math.max(10, Math.round(n * scale))),
+  scale: (n) =>
+    n >= 1000 ? Math.max(1000, Math.round((n * scale) / 1000) * 1000) : Math.max(10, Math.round(n * scale)),
   flush: () => admin.flushall(),
   /** redis-benchmark result through pick(), or null without redis-benchmark / with --no-limit. */
   async limit(params, pick) {

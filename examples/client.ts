@@ -13,7 +13,10 @@ info = await client.enqueue(newEmailDeliveryTask(42, 'reminder:template:id'), {p
 console.log(`enqueued task: id=${info.id} queue=${info.queue} state=${info.state}`);
 
 // Options passed at enqueue time override the task's own.
-info = await client.enqueue(newImageResizeTask('https://example.com/myassets/image.jpg'), {queue: 'critical', retention: '1h'});
+info = await client.enqueue(newImageResizeTask('https://example.com/myassets/image.jpg'), {
+  queue: 'critical',
+  retention: '1h',
+});
 console.log(`enqueued task: id=${info.id} queue=${info.queue}`);
 
 await client.close();

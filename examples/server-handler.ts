@@ -6,9 +6,12 @@ const images = new ImageProcessor();
 
 async function handler(task: Task, ctx: TaskContext): Promise<void> {
   switch (task.type) {
-    case TypeEmailDelivery: return handleEmailDeliveryTask(task, ctx);
-    case TypeImageResize: return images.processTask(task, ctx);
-    default: throw new Error(`unexpected task type: ${task.type}`);
+    case TypeEmailDelivery:
+      return handleEmailDeliveryTask(task, ctx);
+    case TypeImageResize:
+      return images.processTask(task, ctx);
+    default:
+      throw new Error(`unexpected task type: ${task.type}`);
   }
 }
 

@@ -5,9 +5,14 @@ import {handleEmailDeliveryTask, ImageProcessor, TypeEmailDelivery, TypeImageRes
 const mux = new ServeMux();
 mux.handleFunc(TypeEmailDelivery, handleEmailDeliveryTask);
 mux.handle(TypeImageResize, new ImageProcessor());
-mux.use((next) => async (task, ctx) => {      // middleware: the first registered is the outermost
+mux.use((next) => async (task, ctx) => {
+  // middleware: the first registered is the outermost
   const start = Date.now();
-  try { await next.processTask(task, ctx); } finally { console.log(`${task.type} took ${Date.now() - start} ms`); }
+  try {
+    await next.processTask(task, ctx);
+  } finally {
+    console.log(`${task.type} took ${Date.now() - start} ms`);
+  }
 });
 
 const srv = new Server(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {

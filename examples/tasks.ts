@@ -4,8 +4,13 @@ import {Task, SkipRetry, type TaskContext} from 'asynq-ts';
 export const TypeEmailDelivery = 'email:deliver';
 export const TypeImageResize = 'image:resize';
 
-interface EmailDeliveryPayload { userId: number; templateId: string }
-interface ImageResizePayload { sourceUrl: string }
+interface EmailDeliveryPayload {
+  userId: number;
+  templateId: string;
+}
+interface ImageResizePayload {
+  sourceUrl: string;
+}
 
 export function newEmailDeliveryTask(userId: number, templateId: string): Task {
   return new Task(TypeEmailDelivery, {userId, templateId} satisfies EmailDeliveryPayload);

@@ -58,7 +58,8 @@ function paragraphs(text) {
 function flagLabel(name, f) {
   const short = f.char ? `${opt(`-${f.char}`)}, ` : '';
   const long = f.allowNo ? `--[no-]${name}` : `--${name}`;
-  const value = f.type === 'option' ? `=\\fI${roff([f.helpValue ?? 'value'].flat().join(' ').replace(/^<|>$/g, ''))}\\fR` : '';
+  const value =
+    f.type === 'option' ? `=\\fI${roff([f.helpValue ?? 'value'].flat().join(' ').replace(/^<|>$/g, ''))}\\fR` : '';
   return `${short}${opt(long)}${value}`;
 }
 
@@ -66,7 +67,8 @@ function flagBody(f, bin, id) {
   const parts = [f.summary, f.description].filter(Boolean).map((t) => template(t, bin, id).trim());
   const facts = [];
   if (f.options?.length) facts.push(`One of: ${f.options.join(', ')}.`);
-  if (f.default !== undefined && f.default !== false && typeof f.default !== 'function') facts.push(`Default: ${JSON.stringify(f.default)}.`);
+  if (f.default !== undefined && f.default !== false && typeof f.default !== 'function')
+    facts.push(`Default: ${JSON.stringify(f.default)}.`);
   if (f.env) facts.push(`Environment: ${f.env}.`);
   if (f.multiple) facts.push('May be repeated.');
   if (f.required) facts.push('Required.');
@@ -86,7 +88,8 @@ function synopsis(cmd, bin, sep) {
     return a.required ? name : `[${name}]`;
   });
   const usage = [cmd.usage ?? []].flat();
-  if (usage.length > 0) return usage.map((u) => `.br\n\\fB${roff(bin)}\\fR ${roff(template(u, bin, commandId(cmd.id, sep)))}`).join('\n');
+  if (usage.length > 0)
+    return usage.map((u) => `.br\n\\fB${roff(bin)}\\fR ${roff(template(u, bin, commandId(cmd.id, sep)))}`).join('\n');
   return `.br\n${[`\\fB${roff(bin)} ${roff(commandId(cmd.id, sep))}\\fR`, ...args, '[\\fIflags\\fR]'].join(' ')}`;
 }
 
@@ -95,7 +98,19 @@ function examples(cmd, bin, id) {
   for (const ex of cmd.examples ?? []) {
     const e = typeof ex === 'string' ? {command: ex} : ex;
     if (e.description) out.push('.PP', roff(template(e.description, bin, id)));
-    out.push('.PP', '.RS 4', '.nf', roff(template(e.command, bin, id).split('\n').map((l) => (l.startsWith('$ ') ? l : `$ ${l}`)).join('\n')), '.fi', '.RE');
+    out.push(
+      '.PP',
+      '.RS 4',
+      '.nf',
+      roff(
+        template(e.command, bin, id)
+          .split('\n')
+          .map((l) => (l.startsWith('$ ') ? l : `$ ${l}`))
+          .join('\n'),
+      ),
+      '.fi',
+      '.RE',
+    );
   }
   return out;
 }
@@ -114,11 +129,17 @@ function commandSection(cmd, bin, sep) {
   if (args.length > 0) {
     lines.push('.PP', 'Arguments:');
     for (const a of args) {
-      const facts = [a.description ?? '', a.options?.length ? `One of: ${a.options.join(', ')}.` : '', a.default !== undefined ? `Default: ${JSON.stringify(a.default)}.` : ''];
+      const facts = [
+        a.description ?? '',
+        a.options?.length ? `One of: ${a.options.join(', ')}.` : '',
+        a.default !== undefined ? `Default: ${JSON.stringify(a.default)}.` : '',
+      ];
       lines.push('.TP', `\\fI${roff(a.name.toUpperCase())}\\fR`, roff(facts.filter(Boolean).join(' ')));
     }
   }
-  const own = Object.fromEntries(Object.entries(cmd.flags ?? {}).filter(([, f]) => f.helpGroup !== CONNECTION && f.helpGroup !== GLOBAL));
+  const own = Object.fromEntries(
+    Object.entries(cmd.flags ?? {}).filter(([, f]) => f.helpGroup !== CONNECTION && f.helpGroup !== GLOBAL),
+  );
   if (Object.keys(own).length > 0) lines.push('.PP', 'Options:', ...flagEntries(own, bin, id));
   if ((cmd.examples ?? []).length > 0) lines.push('.PP', 'Examples:', ...examples(cmd, bin, id));
   return lines;
@@ -139,8 +160,12 @@ export async function generateManPages(root = ROOT) {
   const sep = oclif.topicSeparator ?? ':';
   const version = pjson.version;
   const [summary, ...descLines] = String(oclif.description ?? pjson.description ?? '').split('\n');
-  const commands = Object.values(manifest.commands).filter((c) => !c.hidden).sort((a, b) => a.id.localeCompare(b.id));
-  const topics = Object.entries(oclif.topics ?? {}).filter(([, t]) => !t.hidden).sort(([a], [b]) => a.localeCompare(b));
+  const commands = Object.values(manifest.commands)
+    .filter((c) => !c.hidden)
+    .sort((a, b) => a.id.localeCompare(b.id));
+  const topics = Object.entries(oclif.topics ?? {})
+    .filter(([, t]) => !t.hidden)
+    .sort(([a], [b]) => a.localeCompare(b));
 
   // One page per first word of the command id: a topic, or a command without a topic.
   const groups = new Map();
@@ -154,7 +179,9 @@ export async function generateManPages(root = ROOT) {
   for (const [first, cmds] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
     const name = `${bin}-${first}`;
     const isTopic = topicDescription(first) !== undefined || cmds.some((c) => c.id.includes(':'));
-    const what = isTopic ? (topicDescription(first) ?? `${first} commands`) : (cmds[0].summary ?? String(cmds[0].description ?? '').split('\n')[0]);
+    const what = isTopic
+      ? (topicDescription(first) ?? `${first} commands`)
+      : (cmds[0].summary ?? String(cmds[0].description ?? '').split('\n')[0]);
     const lines = [...header(name, 1, version), '.SH NAME', `${roff(name)} \\- ${roff(what)}`, '.SH SYNOPSIS'];
     for (const c of cmds) lines.push(synopsis(c, bin, sep));
     lines.push('.SH COMMANDS');
@@ -170,22 +197,47 @@ export async function generateManPages(root = ROOT) {
     pages.set(`${name}.1`, `${lines.join('\n')}\n`);
   }
 
-  const main = [...header(bin, 1, version), '.SH NAME', `${roff(bin)} \\- ${roff(summary)}`, '.SH SYNOPSIS', `\\fB${roff(bin)}\\fR \\fItopic\\fR \\fIcommand\\fR [\\fIargs\\fR] [\\fIflags\\fR]`, '.br', `\\fB${roff(bin)}\\fR \\fIcommand\\fR [\\fIargs\\fR] [\\fIflags\\fR]`, '.br', `\\fB${roff(bin)}\\fR \\fB\\-\\-help\\fR | \\fB\\-\\-version\\fR`];
+  const main = [
+    ...header(bin, 1, version),
+    '.SH NAME',
+    `${roff(bin)} \\- ${roff(summary)}`,
+    '.SH SYNOPSIS',
+    `\\fB${roff(bin)}\\fR \\fItopic\\fR \\fIcommand\\fR [\\fIargs\\fR] [\\fIflags\\fR]`,
+    '.br',
+    `\\fB${roff(bin)}\\fR \\fIcommand\\fR [\\fIargs\\fR] [\\fIflags\\fR]`,
+    '.br',
+    `\\fB${roff(bin)}\\fR \\fB\\-\\-help\\fR | \\fB\\-\\-version\\fR`,
+  ];
   main.push('.SH DESCRIPTION', ...paragraphs(descLines.join('\n')));
-  main.push('.PP', `Every command prints human-readable tables, or with \\fB\\-\\-json\\fR one JSON document on stdout and nothing else there; errors go to stderr (or, with \\fB\\-\\-json\\fR, as {"error":{"code","message","exitCode","actions"}} on stdout). Colours appear only on a terminal and never with NO_COLOR.`);
+  main.push(
+    '.PP',
+    `Every command prints human-readable tables, or with \\fB\\-\\-json\\fR one JSON document on stdout and nothing else there; errors go to stderr (or, with \\fB\\-\\-json\\fR, as {"error":{"code","message","exitCode","actions"}} on stdout). Colours appear only on a terminal and never with NO_COLOR.`,
+  );
   main.push('.SH TOPICS');
   for (const [name, t] of topics) {
     main.push('.TP', `\\fB${roff(name)}\\fR`, roff(t.description ?? ''));
     const cmds = commands.filter((c) => c.id.startsWith(`${name}:`));
-    for (const c of cmds) main.push('.br', `\\fB${roff(`${bin} ${commandId(c.id, sep)}`)}\\fR \\- ${roff(c.summary ?? String(c.description ?? '').split('\n')[0])}`);
+    for (const c of cmds)
+      main.push(
+        '.br',
+        `\\fB${roff(`${bin} ${commandId(c.id, sep)}`)}\\fR \\- ${roff(c.summary ?? String(c.description ?? '').split('\n')[0])}`,
+      );
     if (cmds.length > 0) main.push('.br', `See \\fB${roff(`${bin}-${name}`)}\\fR(1).`);
   }
   const topLevel = commands.filter((c) => !c.id.includes(':') && !oclif.topics?.[c.id]);
   if (topLevel.length > 0) {
     main.push('.SH COMMANDS');
-    for (const c of topLevel) main.push('.TP', `\\fB${roff(`${bin} ${c.id}`)}\\fR`, `${roff(c.summary ?? String(c.description ?? '').split('\n')[0])} See \\fB${roff(`${bin}-${c.id}`)}\\fR(1).`);
+    for (const c of topLevel)
+      main.push(
+        '.TP',
+        `\\fB${roff(`${bin} ${c.id}`)}\\fR`,
+        `${roff(c.summary ?? String(c.description ?? '').split('\n')[0])} See \\fB${roff(`${bin}-${c.id}`)}\\fR(1).`,
+      );
   }
-  main.push('.SH "CONNECTION OPTIONS"', 'Every command accepts these. Each setting comes from the first source that sets it: the flags, then \\fBASYNQ_REDIS_URL\\fR or \\fBREDIS_URL\\fR, then the config file, then a running \\fBasynq dev\\fR (its state file, see \\fBasynq-dev\\fR(1)), then 127.0.0.1:6379. Sources below the first one that names the server (an address or URI, cluster or Sentinel addresses) are not read, so a password from the config file never goes to a server named by a flag or the environment. A password is never printed.');
+  main.push(
+    '.SH "CONNECTION OPTIONS"',
+    'Every command accepts these. Each setting comes from the first source that sets it: the flags, then \\fBASYNQ_REDIS_URL\\fR or \\fBREDIS_URL\\fR, then the config file, then a running \\fBasynq dev\\fR (its state file, see \\fBasynq-dev\\fR(1)), then 127.0.0.1:6379. Sources below the first one that names the server (an address or URI, cluster or Sentinel addresses) are not read, so a password from the config file never goes to a server named by a flag or the environment. A password is never printed.',
+  );
   main.push(...flagEntries(connectionFlags, bin, '', {sort: false}));
   main.push('.SH "GLOBAL OPTIONS"');
   main.push('.TP', opt('--json'), 'Print the result as one JSON document on stdout. Also ASYNQ_CONTENT_TYPE=json.');
@@ -194,17 +246,35 @@ export async function generateManPages(root = ROOT) {
   main.push('.TP', opt('--version'), 'Print the version (asynq-ts/<version> <platform> node-<version>).');
   main.push(
     '.SH ENVIRONMENT',
-    '.TP', '\\fBASYNQ_REDIS_URL\\fR, \\fBREDIS_URL\\fR', 'Redis URI used when no connection flag names the server (ASYNQ_REDIS_URL first).',
-    '.TP', '\\fBASYNQ_DEV_DIR\\fR, \\fBXDG_DATA_HOME\\fR', 'Where \\fBasynq dev\\fR keeps its data and state file ($ASYNQ_DEV_DIR, else $XDG_DATA_HOME/asynq/dev, else ~/.local/share/asynq/dev), and so where the other commands look for a running one.',
-    '.TP', '\\fBASYNQ_TLS_CA_CERT\\fR, \\fBASYNQ_TLS_CERT\\fR, \\fBASYNQ_TLS_KEY\\fR, \\fBASYNQ_TLS_INSECURE\\fR, \\fBASYNQ_TLS_SERVER\\fR',
-    roff('TLS settings (as --tls-ca-cert, --tls-cert, --tls-key, --tls-insecure, --tls-server) for the server named by ASYNQ_REDIS_URL, REDIS_URL or the config file.'),
-    '.TP', '\\fBASYNQ_CONTENT_TYPE\\fR', 'Set to \\fBjson\\fR for the same effect as \\fB\\-\\-json\\fR.',
-    '.TP', '\\fBNO_COLOR\\fR', 'When set and not empty, no colours.',
-    '.TP', '\\fBDEBUG\\fR', 'When set (not 0/false), unexpected errors print their stack trace.',
-    '.TP', '\\fBCI\\fR', 'When set, no spinners or progress bars and no prompts.',
+    '.TP',
+    '\\fBASYNQ_REDIS_URL\\fR, \\fBREDIS_URL\\fR',
+    'Redis URI used when no connection flag names the server (ASYNQ_REDIS_URL first).',
+    '.TP',
+    '\\fBASYNQ_DEV_DIR\\fR, \\fBXDG_DATA_HOME\\fR',
+    'Where \\fBasynq dev\\fR keeps its data and state file ($ASYNQ_DEV_DIR, else $XDG_DATA_HOME/asynq/dev, else ~/.local/share/asynq/dev), and so where the other commands look for a running one.',
+    '.TP',
+    '\\fBASYNQ_TLS_CA_CERT\\fR, \\fBASYNQ_TLS_CERT\\fR, \\fBASYNQ_TLS_KEY\\fR, \\fBASYNQ_TLS_INSECURE\\fR, \\fBASYNQ_TLS_SERVER\\fR',
+    roff(
+      'TLS settings (as --tls-ca-cert, --tls-cert, --tls-key, --tls-insecure, --tls-server) for the server named by ASYNQ_REDIS_URL, REDIS_URL or the config file.',
+    ),
+    '.TP',
+    '\\fBASYNQ_CONTENT_TYPE\\fR',
+    'Set to \\fBjson\\fR for the same effect as \\fB\\-\\-json\\fR.',
+    '.TP',
+    '\\fBNO_COLOR\\fR',
+    'When set and not empty, no colours.',
+    '.TP',
+    '\\fBDEBUG\\fR',
+    'When set (not 0/false), unexpected errors print their stack trace.',
+    '.TP',
+    '\\fBCI\\fR',
+    'When set, no spinners or progress bars and no prompts.',
     '.SH FILES',
-    '.TP', '\\fI~/.asynq.yml\\fR (or \\fI~/.asynq.yaml\\fR)',
-    roff("Default config file (another with --config), with Go asynq CLI's keys: uri (host:port or a redis URI), db, username, password, tls, cluster, cluster_addrs (comma-separated or a list), tls_server, insecure (only with tls_server); also sentinel_addrs, master_name, tls_ca_cert, tls_cert, tls_key (paths relative to the file) and tls_insecure."),
+    '.TP',
+    '\\fI~/.asynq.yml\\fR (or \\fI~/.asynq.yaml\\fR)',
+    roff(
+      "Default config file (another with --config), with Go asynq CLI's keys: uri (host:port or a redis URI), db, username, password, tls, cluster, cluster_addrs (comma-separated or a list), tls_server, insecure (only with tls_server); also sentinel_addrs, master_name, tls_ca_cert, tls_cert, tls_key (paths relative to the file) and tls_insecure.",
+    ),
     ...exitStatus(EXIT_STATUS),
     '.SH "SEE ALSO"',
     [...pages.keys(), 'redis-cli.1'].map((f) => `\\fB${roff(f.replace(/\.1$/, ''))}\\fR(1)`).join(', '),
@@ -232,7 +302,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (process.argv.includes('--check')) {
     const problems = diffManDir(pages, dir);
     if (problems.length > 0) {
-      console.error(`man pages are not current (run \`npm run build\` or \`npm run man\` and commit man/):\n  ${problems.join('\n  ')}`);
+      console.error(
+        `man pages are not current (run \`npm run build\` or \`npm run man\` and commit man/):\n  ${problems.join('\n  ')}`,
+      );
       process.exit(1);
     }
     console.error(`man/: ${pages.size} pages current`);

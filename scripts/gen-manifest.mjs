@@ -12,7 +12,14 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The manifest built fresh from the compiled commands (never from an existing oclif.manifest.json). */
 export async function loadManifest(root = ROOT) {
-  const plugin = new Plugin({root, type: 'core', isRoot: true, ignoreManifest: true, errorOnManifestCreate: true, respectNoCacheDefault: true});
+  const plugin = new Plugin({
+    root,
+    type: 'core',
+    isRoot: true,
+    ignoreManifest: true,
+    errorOnManifestCreate: true,
+    respectNoCacheDefault: true,
+  });
   await plugin.load();
   return {manifest: plugin.manifest, pjson: plugin.pjson};
 }

@@ -10,5 +10,9 @@ export interface LoadedScript {
   /** The script as Redis runs it: include lines replaced by the includes' text. */
   readonly lua: string;
 }
-export declare function loadScripts(dir: string): {includes: Map<string, string>; scripts: LoadedScript[]; unused: string[]};
+export declare function loadScripts(dir: string): {
+  includes: Map<string, string>;
+  scripts: LoadedScript[];
+  unused: string[];
+};
 export declare function renderIndex(scripts: readonly LoadedScript[]): string;

@@ -49,9 +49,18 @@ export function nodeFloor(ctx) {
 
 export async function run(ctx) {
   const v = coldRun(ctx, ['--version']);
-  return [{
-    id: 'cli.version', group: 'cli', name: 'cold `asynq --version`', unit: 'ms', better: 'lower',
-    ours: v.ms, bullmq: null, limit: nodeFloor(ctx), limitPipelined: null,
-    note: v.note ?? 'spawned `node bin/run.js --version`; BullMQ has no CLI. Limit: cold `node -e 0`',
-  }];
+  return [
+    {
+      id: 'cli.version',
+      group: 'cli',
+      name: 'cold `asynq --version`',
+      unit: 'ms',
+      better: 'lower',
+      ours: v.ms,
+      bullmq: null,
+      limit: nodeFloor(ctx),
+      limitPipelined: null,
+      note: v.note ?? 'spawned `node bin/run.js --version`; BullMQ has no CLI. Limit: cold `node -e 0`',
+    },
+  ];
 }

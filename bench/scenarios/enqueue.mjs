@@ -17,7 +17,16 @@ export async function enqueueLimitArgs(ctx) {
   const sha = await ctx.admin.script('LOAD', scripts.enqueue.lua);
   const msgSize = encodeTaskMessage(messageTemplate(Q, {n: 123456})).length;
   const nowNs = `${BigInt(Date.now()) * 1_000_000n}`;
-  return ['EVALSHA', sha, 2, keys.taskKey(Q, '__rand_int__'), keys.pendingKey(Q), 'x'.repeat(msgSize), '__rand_int__', nowNs];
+  return [
+    'EVALSHA',
+    sha,
+    2,
+    keys.taskKey(Q, '__rand_int__'),
+    keys.pendingKey(Q),
+    'x'.repeat(msgSize),
+    '__rand_int__',
+    nowNs,
+  ];
 }
 
 /** tasks/s of `n` calls of `call(i)` by `callers` concurrent callers, on a flushed server. */
@@ -45,7 +54,10 @@ export async function run(ctx) {
   const oursAdd = (i) => client.enqueue(new asynq.Task(TYPE, {n: i}), {queue: Q});
   const bullAdd = (i) => queue.add(TYPE, {n: i});
   const oursBatch = async (b) => {
-    const res = await client.enqueueMany(Array.from({length: 1000}, (_, i) => new asynq.Task(TYPE, {n: b + i})), {queue: Q});
+    const res = await client.enqueueMany(
+      Array.from({length: 1000}, (_, i) => new asynq.Task(TYPE, {n: b + i})),
+      {queue: Q},
+    );
     const failed = res.find((r) => r instanceof Error);
     if (failed) throw failed;
   };
@@ -60,23 +72,49 @@ export async function run(ctx) {
   // Redis limit
   await ctx.flush();
   const args = await enqueueLimitArgs(ctx);
-  const lim = (clients, pipeline, requests) => ctx.limit({requests: ctx.scale(requests), clients, pipeline, args}, (r) => r.rps);
+  const lim = (clients, pipeline, requests) =>
+    ctx.limit({requests: ctx.scale(requests), clients, pipeline, args}, (r) => r.rps);
   const limC1 = await lim(1, 1, 30_000);
   const limC8 = await lim(8, 1, 100_000);
   const limP16 = await lim(1, 16, 300_000);
   const limC8P16 = await lim(8, 16, 300_000);
   const how = 'redis-benchmark EVALSHA enqueue-2.lua';
-  return [{
-    id: 'enqueue.single.c1', group: 'enqueue', name: '`enqueue`, 1 caller', unit: 'tasks/s', better: 'higher',
-    ours: c1.ours, bullmq: c1.bullmq, limit: limC1, limitPipelined: limP16,
-    note: `BullMQ: Queue.add. Limit: ${how}, -c 1 / -c 1 -P 16`,
-  }, {
-    id: 'enqueue.single.c8', group: 'enqueue', name: '`enqueue`, 8 concurrent callers', unit: 'tasks/s', better: 'higher',
-    ours: c8.ours, bullmq: c8.bullmq, limit: limC8, limitPipelined: limC8P16,
-    note: `one Client / one Queue shared by 8 async callers. Limit: ${how}, -c 8 / -c 8 -P 16`,
-  }, {
-    id: 'enqueue.many', group: 'enqueue', name: '`enqueueMany`, batches of 1000', unit: 'tasks/s', better: 'higher',
-    ours: many.ours, bullmq: many.bullmq, limit: limC1, limitPipelined: limP16 === null ? limC8P16 : Math.max(limP16, limC8P16 ?? 0),
-    note: `BullMQ: addBulk. Limit: ${how}, -c 1 / best of -c 1 -P 16 and -c 8 -P 16`,
-  }];
+  return [
+    {
+      id: 'enqueue.single.c1',
+      group: 'enqueue',
+      name: '`enqueue`, 1 caller',
+      unit: 'tasks/s',
+      better: 'higher',
+      ours: c1.ours,
+      bullmq: c1.bullmq,
+      limit: limC1,
+      limitPipelined: limP16,
+      note: `BullMQ: Queue.add. Limit: ${how}, -c 1 / -c 1 -P 16`,
+    },
+    {
+      id: 'enqueue.single.c8',
+      group: 'enqueue',
+      name: '`enqueue`, 8 concurrent callers',
+      unit: 'tasks/s',
+      better: 'higher',
+      ours: c8.ours,
+      bullmq: c8.bullmq,
+      limit: limC8,
+      limitPipelined: limC8P16,
+      note: `one Client / one Queue shared by 8 async callers. Limit: ${how}, -c 8 / -c 8 -P 16`,
+    },
+    {
+      id: 'enqueue.many',
+      group: 'enqueue',
+      name: '`enqueueMany`, batches of 1000',
+      unit: 'tasks/s',
+      better: 'higher',
+      ours: many.ours,
+      bullmq: many.bullmq,
+      limit: limC1,
+      limitPipelined: limP16 === null ? limC8P16 : Math.max(limP16, limC8P16 ?? 0),
+      note: `BullMQ: addBulk. Limit: ${how}, -c 1 / best of -c 1 -P 16 and -c 8 -P 16`,
+    },
+  ];
 }

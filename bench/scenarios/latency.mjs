@@ -60,7 +60,12 @@ async function ours(ctx, probes, busy) {
   const client = new asynq.Client(ctx.url);
   await client.ping();
   const stopLoad = busy
-    ? startLoad((k) => client.enqueueMany(Array.from({length: k}, () => new asynq.Task('load', null)), {queue: Q}))
+    ? startLoad((k) =>
+        client.enqueueMany(
+          Array.from({length: k}, () => new asynq.Task('load', null)),
+          {queue: Q},
+        ),
+      )
     : async () => {};
   if (busy) await sleep(300);
   const lat = await probe(probes, (i) => client.enqueue(new asynq.Task('probe', {i}), {queue: Q}), started);
@@ -74,15 +79,21 @@ async function bull(ctx, probes, busy) {
   await ctx.flush();
   const started = new Map();
   const queue = new Queue(Q, {connection: ctx.connection});
-  const worker = new Worker(Q, async (job) => {
-    if (job.name === 'probe') started.set(job.data.i, now());
-    else await sleep(LOAD_TASK_MS);
-  }, {connection: ctx.connection, concurrency: 10, removeOnComplete: {count: 0}});
+  const worker = new Worker(
+    Q,
+    async (job) => {
+      if (job.name === 'probe') started.set(job.data.i, now());
+      else await sleep(LOAD_TASK_MS);
+    },
+    {connection: ctx.connection, concurrency: 10, removeOnComplete: {count: 0}},
+  );
   worker.on('error', () => {});
   await worker.waitUntilReady();
   await queue.waitUntilReady();
   const stopLoad = busy
-    ? startLoad((k) => queue.addBulk(Array.from({length: k}, () => ({name: 'load', data: null, opts: {removeOnComplete: true}}))))
+    ? startLoad((k) =>
+        queue.addBulk(Array.from({length: k}, () => ({name: 'load', data: null, opts: {removeOnComplete: true}}))),
+      )
     : async () => {};
   if (busy) await sleep(300);
   const lat = await probe(probes, (i) => queue.add('probe', {i}, {removeOnComplete: true}), started);
@@ -99,11 +110,17 @@ export async function run(ctx) {
   let limit = null;
   if (ctx.limits) {
     await ctx.flush();
-    const enq = await ctx.limit({requests: ctx.scale(20_000), clients: 1, pipeline: 1, args: await enqueueLimitArgs(ctx)}, (r) => r);
+    const enq = await ctx.limit(
+      {requests: ctx.scale(20_000), clients: 1, pipeline: 1, args: await enqueueLimitArgs(ctx)},
+      (r) => r,
+    );
     await ctx.flush();
     const n = ctx.scale(20_000);
     await seedAsynqQueue(ctx.admin, 'bench-limit', {pending: n});
-    const deq = await ctx.limit({requests: n, clients: 1, pipeline: 1, args: await processLimitArgs(ctx, 'bench-limit')}, (r) => r);
+    const deq = await ctx.limit(
+      {requests: n, clients: 1, pipeline: 1, args: await processLimitArgs(ctx, 'bench-limit')},
+      (r) => r,
+    );
     limit = enq && deq ? {p50: enq.p50Ms + deq.p50Ms, p99: enq.p99Ms + deq.p99Ms} : null;
   }
 
@@ -118,10 +135,15 @@ export async function run(ctx) {
     const how = 'Limit: redis-benchmark -c 1 latency of enqueue + dequeue+done';
     for (const p of [50, 99]) {
       rows.push({
-        id: `latency.${busy ? 'busy' : 'idle'}.p${p}`, group: 'latency', name: `enqueue → handler start, ${label}, p${p}`,
-        unit: 'ms', better: 'lower',
-        ours: median(runs.ours.map((l) => percentile(l, p))), bullmq: ctx.bullmq ? median(runs.bullmq.map((l) => percentile(l, p))) : null,
-        limit: limit ? limit[`p${p}`] : null, limitPipelined: null,
+        id: `latency.${busy ? 'busy' : 'idle'}.p${p}`,
+        group: 'latency',
+        name: `enqueue → handler start, ${label}, p${p}`,
+        unit: 'ms',
+        better: 'lower',
+        ours: median(runs.ours.map((l) => percentile(l, p))),
+        bullmq: ctx.bullmq ? median(runs.bullmq.map((l) => percentile(l, p))) : null,
+        limit: limit ? limit[`p${p}`] : null,
+        limitPipelined: null,
         note: `${probes} probes per run, worker concurrency 10. ${how}`,
       });
     }

@@ -41,16 +41,24 @@ export async function run(ctx) {
   await insp.ping();
   const check = await insp.getQueueInfo(names[0]);
   if (check.size !== total / QUEUES) throw new Error(`getQueueInfo: size ${check.size}, seeded ${total / QUEUES}`);
-  const allAtOnce = await repeat(Math.max(9, ctx.runs), async () => {
-    const t = now();
-    await Promise.all(names.map((q) => insp.getQueueInfo(q)));
-    return now() - t;
-  }, {warmup: 2});
-  const oneByOne = await repeat(Math.max(3, ctx.runs), async () => {
-    const t = now();
-    for (const q of names) await insp.getQueueInfo(q);
-    return now() - t;
-  }, {warmup: 1});
+  const allAtOnce = await repeat(
+    Math.max(9, ctx.runs),
+    async () => {
+      const t = now();
+      await Promise.all(names.map((q) => insp.getQueueInfo(q)));
+      return now() - t;
+    },
+    {warmup: 2},
+  );
+  const oneByOne = await repeat(
+    Math.max(3, ctx.runs),
+    async () => {
+      const t = now();
+      for (const q of names) await insp.getQueueInfo(q);
+      return now() - t;
+    },
+    {warmup: 1},
+  );
   const dash = await dashRefresh(insp);
   await insp.close();
 
@@ -61,11 +69,47 @@ export async function run(ctx) {
   const muSha = await ctx.admin.script('LOAD', scripts.memoryUsage.lua);
   const bench = (args, requests) => ctx.limit({requests, clients: 1, pipeline: 16, args}, (r) => r.rps);
   const rpsSis = await bench(['SISMEMBER', keys.allQueues, q], 100_000);
-  const rpsCs = await bench(['EVALSHA', csSha, 12, keys.pendingKey(q), keys.activeKey(q), keys.scheduledKey(q), keys.retryKey(q),
-    keys.archivedKey(q), keys.completedKey(q), keys.processedKey(q, d), keys.failedKey(q, d), keys.processedTotalKey(q),
-    keys.failedTotalKey(q), keys.pausedKey(q), keys.allGroups(q), keys.taskKeyPrefix(q), keys.groupKeyPrefix(q)], 50_000);
-  const rpsMu = await bench(['EVALSHA', muSha, 7, keys.activeKey(q), keys.pendingKey(q), keys.scheduledKey(q), keys.retryKey(q),
-    keys.archivedKey(q), keys.completedKey(q), keys.allGroups(q), keys.taskKeyPrefix(q), 20, 5, keys.groupKeyPrefix(q)], 5_000);
+  const rpsCs = await bench(
+    [
+      'EVALSHA',
+      csSha,
+      12,
+      keys.pendingKey(q),
+      keys.activeKey(q),
+      keys.scheduledKey(q),
+      keys.retryKey(q),
+      keys.archivedKey(q),
+      keys.completedKey(q),
+      keys.processedKey(q, d),
+      keys.failedKey(q, d),
+      keys.processedTotalKey(q),
+      keys.failedTotalKey(q),
+      keys.pausedKey(q),
+      keys.allGroups(q),
+      keys.taskKeyPrefix(q),
+      keys.groupKeyPrefix(q),
+    ],
+    50_000,
+  );
+  const rpsMu = await bench(
+    [
+      'EVALSHA',
+      muSha,
+      7,
+      keys.activeKey(q),
+      keys.pendingKey(q),
+      keys.scheduledKey(q),
+      keys.retryKey(q),
+      keys.archivedKey(q),
+      keys.completedKey(q),
+      keys.allGroups(q),
+      keys.taskKeyPrefix(q),
+      20,
+      5,
+      keys.groupKeyPrefix(q),
+    ],
+    5_000,
+  );
   const limitMs = rpsSis && rpsCs && rpsMu ? QUEUES * 1000 * (1 / rpsSis + 1 / rpsCs + 1 / rpsMu) : null;
 
   // Cold `asynq stats` against the seeded Redis.
@@ -73,8 +117,15 @@ export async function run(ctx) {
   const floor = nodeFloor(ctx);
 
   const dashRow = {
-    id: 'monitoring.dash', group: 'monitoring', name: `one \`asynq dash\` refresh, Queues screen (100 queues, ${millions(total)} tasks)`,
-    unit: 'ms', better: 'lower', ours: dash?.ms ?? null, bullmq: null, limit: null, limitPipelined: limitMs,
+    id: 'monitoring.dash',
+    group: 'monitoring',
+    name: `one \`asynq dash\` refresh, Queues screen (100 queues, ${millions(total)} tasks)`,
+    unit: 'ms',
+    better: 'lower',
+    ours: dash?.ms ?? null,
+    bullmq: null,
+    limit: null,
+    limitPipelined: limitMs,
     note: dash
       ? `the real App rendered by Ink into a 132×40 fake terminal, from its listQueueInfos call to the next frame (reads alone: ` +
         `${dash.readsMs.toFixed(1)} ms); BullMQ has no dashboard. Limit as getQueueInfo`
@@ -87,18 +138,39 @@ export async function run(ctx) {
 
   const how = 'Limit: 100 × (SISMEMBER + currentStats + memoryUsage), redis-benchmark -P 16';
   rows.push({
-    id: 'monitoring.queueinfo.all', group: 'monitoring', name: `\`getQueueInfo\` × 100 queues, ${millions(total)} tasks, all at once`,
-    unit: 'ms', better: 'lower', ours: allAtOnce.median, bullmq: bull.all, limit: null, limitPipelined: limitMs,
+    id: 'monitoring.queueinfo.all',
+    group: 'monitoring',
+    name: `\`getQueueInfo\` × 100 queues, ${millions(total)} tasks, all at once`,
+    unit: 'ms',
+    better: 'lower',
+    ours: allAtOnce.median,
+    bullmq: bull.all,
+    limit: null,
+    limitPipelined: limitMs,
     note: `BullMQ: getJobCounts() (no memory usage or latency). ${how}`,
   });
   rows.push({
-    id: 'monitoring.queueinfo.seq', group: 'monitoring', name: `\`getQueueInfo\` × 100 queues, ${millions(total)} tasks, one by one`,
-    unit: 'ms', better: 'lower', ours: oneByOne.median, bullmq: bull.seq, limit: null, limitPipelined: limitMs,
+    id: 'monitoring.queueinfo.seq',
+    group: 'monitoring',
+    name: `\`getQueueInfo\` × 100 queues, ${millions(total)} tasks, one by one`,
+    unit: 'ms',
+    better: 'lower',
+    ours: oneByOne.median,
+    bullmq: bull.seq,
+    limit: null,
+    limitPipelined: limitMs,
     note: how,
   });
   rows.push({
-    id: 'cli.stats', group: 'cli', name: `cold \`asynq stats\` (100 queues, ${millions(total)} tasks)`, unit: 'ms', better: 'lower',
-    ours: stats.ms, bullmq: null, limit: floor, limitPipelined: null,
+    id: 'cli.stats',
+    group: 'cli',
+    name: `cold \`asynq stats\` (100 queues, ${millions(total)} tasks)`,
+    unit: 'ms',
+    better: 'lower',
+    ours: stats.ms,
+    bullmq: null,
+    limit: floor,
+    limitPipelined: null,
     note: stats.note ?? 'spawned `node bin/run.js stats`; BullMQ has no CLI. Limit: cold `node -e 0`',
   });
   rows.push(dashRow);
@@ -111,23 +183,36 @@ async function bullmqCounts(ctx, names, total) {
   const t0 = now();
   for (const name of names) {
     const c = perQueue(total);
-    await seedBullQueue(ctx.admin, name, {wait: c.pending, delayed: c.scheduled + c.retry, failed: c.archived, completed: c.completed});
+    await seedBullQueue(ctx.admin, name, {
+      wait: c.pending,
+      delayed: c.scheduled + c.retry,
+      failed: c.archived,
+      completed: c.completed,
+    });
   }
   ctx.log(`  seeded ${total.toLocaleString('en')} BullMQ jobs in ${((now() - t0) / 1000).toFixed(1)} s`);
   const shared = new Redis({host: ctx.server.host, port: ctx.server.port, maxRetriesPerRequest: null});
   const queues = names.map((name) => new Queue(name, {connection: shared}));
   const counts = await queues[0].getJobCounts();
   if (counts.waiting !== perQueue(total).pending) throw new Error(`BullMQ getJobCounts: waiting ${counts.waiting}`);
-  const bullAll = await repeat(Math.max(9, ctx.runs), async () => {
-    const t = now();
-    await Promise.all(queues.map((qu) => qu.getJobCounts()));
-    return now() - t;
-  }, {warmup: 2});
-  const bullSeq = await repeat(Math.max(3, ctx.runs), async () => {
-    const t = now();
-    for (const qu of queues) await qu.getJobCounts();
-    return now() - t;
-  }, {warmup: 1});
+  const bullAll = await repeat(
+    Math.max(9, ctx.runs),
+    async () => {
+      const t = now();
+      await Promise.all(queues.map((qu) => qu.getJobCounts()));
+      return now() - t;
+    },
+    {warmup: 2},
+  );
+  const bullSeq = await repeat(
+    Math.max(3, ctx.runs),
+    async () => {
+      const t = now();
+      for (const qu of queues) await qu.getJobCounts();
+      return now() - t;
+    },
+    {warmup: 1},
+  );
   await Promise.all(queues.map((qu) => qu.close()));
   shared.disconnect();
   return {all: bullAll.median, seq: bullSeq.median};

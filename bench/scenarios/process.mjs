@@ -21,7 +21,8 @@ async function enqueueOurs(url, queues, n) {
   const client = new asynq.Client(url);
   for (let b = 0; b < n; b += 1000) {
     const items = [];
-    for (let i = b; i < Math.min(n, b + 1000); i++) items.push([new asynq.Task(TYPE, {n: i}), {queue: queues[i % queues.length]}]);
+    for (let i = b; i < Math.min(n, b + 1000); i++)
+      items.push([new asynq.Task(TYPE, {n: i}), {queue: queues[i % queues.length]}]);
     await client.enqueueMany(items);
   }
   await client.close();
@@ -45,12 +46,15 @@ export async function oursProcessRun(ctx, {n, concurrency, queues, handler, serv
   const counters = names.flatMap((q) => [keys.processedTotalKey(q), keys.failedTotalKey(q)]);
   const t0 = now();
   await server.start(handler);
-  await waitUntil(async () => {
-    const v = (await ctx.admin.mget(...counters)).map(Number);
-    let ok = 0;
-    for (let i = 0; i < v.length; i += 2) ok += v[i] - v[i + 1];
-    return ok >= n;
-  }, {what: `${n} asynq tasks done`});
+  await waitUntil(
+    async () => {
+      const v = (await ctx.admin.mget(...counters)).map(Number);
+      let ok = 0;
+      for (let i = 0; i < v.length; i += 2) ok += v[i] - v[i + 1];
+      return ok >= n;
+    },
+    {what: `${n} asynq tasks done`},
+  );
   const ms = now() - t0;
   await server.shutdown();
   return n / (ms / 1000);
@@ -84,9 +88,21 @@ export async function bullProcessRun(ctx, {n, workers, processor, jobOpts = BULL
 export async function processLimitArgs(ctx, q) {
   const sha = await ctx.admin.script('LOAD', dequeueDoneLua);
   const nowS = Math.floor(Date.now() / 1000);
-  return ['EVALSHA', sha, 6, keys.pendingKey(q), keys.pausedKey(q), keys.activeKey(q), keys.leaseKey(q),
-    keys.processedKey(q, new Date()), keys.processedTotalKey(q), nowS + 30, keys.taskKeyPrefix(q), nowS + 90 * 86400,
-    '9223372036854775807'];
+  return [
+    'EVALSHA',
+    sha,
+    6,
+    keys.pendingKey(q),
+    keys.pausedKey(q),
+    keys.activeKey(q),
+    keys.leaseKey(q),
+    keys.processedKey(q, new Date()),
+    keys.processedTotalKey(q),
+    nowS + 30,
+    keys.taskKeyPrefix(q),
+    nowS + 90 * 86400,
+    '9223372036854775807',
+  ];
 }
 
 /** Redis limit of processing (tasks/s): seeds exactly `requests` pending tasks, then runs them all. */
@@ -118,8 +134,15 @@ export async function run(ctx) {
     const limit = await processLimit(ctx, {clients: concurrency, pipeline: 1, requests: 100_000});
     const limitPipelined = await processLimit(ctx, {clients: concurrency, pipeline: 16, requests: 200_000});
     rows.push({
-      id: `process.c${concurrency}`, group: 'process', name: `process ${n.toLocaleString('en')} no-op tasks, concurrency ${concurrency}`,
-      unit: 'tasks/s', better: 'higher', ours: r.ours, bullmq: r.bullmq, limit, limitPipelined,
+      id: `process.c${concurrency}`,
+      group: 'process',
+      name: `process ${n.toLocaleString('en')} no-op tasks, concurrency ${concurrency}`,
+      unit: 'tasks/s',
+      better: 'higher',
+      ours: r.ours,
+      bullmq: r.bullmq,
+      limit,
+      limitPipelined,
       note: `Limit: dequeue+done as one EVALSHA, -c ${concurrency} / -c ${concurrency} -P 16`,
     });
   }
@@ -128,35 +151,60 @@ export async function run(ctx) {
   const weighted = {critical: 6, default: 3, low: 1};
   const w = await pair(
     () => oursProcessRun(ctx, {n, concurrency: 10, queues: weighted, handler: noop}),
-    () => bullProcessRun(ctx, {n, workers: Object.entries(weighted).map(([name, c]) => ({name, concurrency: c})), processor: noop}),
+    () =>
+      bullProcessRun(ctx, {
+        n,
+        workers: Object.entries(weighted).map(([name, c]) => ({name, concurrency: c})),
+        processor: noop,
+      }),
   );
   const limit10 = rows[0].limit;
   const limit10P = rows[0].limitPipelined;
   rows.push({
-    id: 'process.weighted', group: 'process', name: `three weighted queues 6/3/1, concurrency 10`, unit: 'tasks/s', better: 'higher',
-    ours: w.ours, bullmq: w.bullmq, limit: limit10, limitPipelined: limit10P,
+    id: 'process.weighted',
+    group: 'process',
+    name: `three weighted queues 6/3/1, concurrency 10`,
+    unit: 'tasks/s',
+    better: 'higher',
+    ours: w.ours,
+    bullmq: w.bullmq,
+    limit: limit10,
+    limitPipelined: limit10P,
     note: 'tasks spread evenly; BullMQ: one Worker per queue at concurrency 6/3/1. Limit as concurrency 10',
   });
 
   // 1% failing once, then retried.
   const f = await pair(
-    () => oursProcessRun(ctx, {
-      n, concurrency: 10, queues: {bench: 1},
-      handler: async (task, c) => {
-        if (c.retryCount === 0 && task.json().n % 100 === 0) throw new Error('bench: failing once');
-      },
-      serverOpts: {retryDelayFunc: () => 0, delayedTaskCheckInterval: 100},
-    }),
-    () => bullProcessRun(ctx, {
-      n, workers: [{name: 'bench', concurrency: 10}], jobOpts: {...BULL_JOB_OPTS, attempts: 2},
-      processor: async (job) => {
-        if (job.attemptsMade === 0 && job.data.n % 100 === 0) throw new Error('bench: failing once');
-      },
-    }),
+    () =>
+      oursProcessRun(ctx, {
+        n,
+        concurrency: 10,
+        queues: {bench: 1},
+        handler: async (task, c) => {
+          if (c.retryCount === 0 && task.json().n % 100 === 0) throw new Error('bench: failing once');
+        },
+        serverOpts: {retryDelayFunc: () => 0, delayedTaskCheckInterval: 100},
+      }),
+    () =>
+      bullProcessRun(ctx, {
+        n,
+        workers: [{name: 'bench', concurrency: 10}],
+        jobOpts: {...BULL_JOB_OPTS, attempts: 2},
+        processor: async (job) => {
+          if (job.attemptsMade === 0 && job.data.n % 100 === 0) throw new Error('bench: failing once');
+        },
+      }),
   );
   rows.push({
-    id: 'process.failing', group: 'process', name: '1% failing once then retried, concurrency 10', unit: 'tasks/s', better: 'higher',
-    ours: f.ours, bullmq: f.bullmq, limit: limit10, limitPipelined: limit10P,
+    id: 'process.failing',
+    group: 'process',
+    name: '1% failing once then retried, concurrency 10',
+    unit: 'tasks/s',
+    better: 'higher',
+    ours: f.ours,
+    bullmq: f.bullmq,
+    limit: limit10,
+    limitPipelined: limit10P,
     note: 'asynq: retry delay 0, forwarder every 100 ms; BullMQ: attempts 2, no backoff. Limit as concurrency 10',
   });
   return rows;

@@ -54,10 +54,18 @@ export async function dashRefresh(inspector, {refreshes = 5, refreshMs = 300} = 
   };
   const stdout = new FakeStdout();
   const instance = render(React.createElement(appMod.App, {source, refreshMs, columns: 132, rows: 40, color: false}), {
-    stdout, stderr: new FakeStdout(), stdin: new FakeStdin(), debug: true, exitOnCtrlC: false, patchConsole: false,
+    stdout,
+    stderr: new FakeStdout(),
+    stdin: new FakeStdin(),
+    debug: true,
+    exitOnCtrlC: false,
+    patchConsole: false,
   });
   try {
-    await waitUntil(() => calls.filter((c) => !Number.isNaN(c.end)).length > refreshes + 1, {what: 'dash refreshes', timeoutMs: 60_000});
+    await waitUntil(() => calls.filter((c) => !Number.isNaN(c.end)).length > refreshes + 1, {
+      what: 'dash refreshes',
+      timeoutMs: 60_000,
+    });
     await sleep(50);
   } finally {
     instance.unmount();
@@ -65,8 +73,11 @@ export async function dashRefresh(inspector, {refreshes = 5, refreshMs = 300} = 
   // Skip the first refresh (cold code paths); each later one ends at the first frame after its reads.
   const done = calls.slice(1, refreshes + 1);
   const frames = done.map((c) => stdout.writes.find((w) => w.at >= c.end));
-  if (frames.some((f) => !f?.frame.includes('Total'))) throw new Error('dash refresh: no frame with the queue table after a refresh');
+  if (frames.some((f) => !f?.frame.includes('Total')))
+    throw new Error('dash refresh: no frame with the queue table after a refresh');
   return {
-    ms: median(frames.map((f, i) => f.at - done[i].start)), readsMs: median(done.map((c) => c.end - c.start)), frame: frames.at(-1).frame,
+    ms: median(frames.map((f, i) => f.at - done[i].start)),
+    readsMs: median(done.map((c) => c.end - c.start)),
+    frame: frames.at(-1).frame,
   };
 }

@@ -40,9 +40,11 @@ export async function repeat(runs, fn, {warmup = 0} = {}) {
 export async function concurrently(total, callers, call) {
   let next = 0;
   const t0 = now();
-  await Promise.all(Array.from({length: callers}, async () => {
-    for (let i = next++; i < total; i = next++) await call(i);
-  }));
+  await Promise.all(
+    Array.from({length: callers}, async () => {
+      for (let i = next++; i < total; i = next++) await call(i);
+    }),
+  );
   return now() - t0;
 }
 

@@ -14,13 +14,35 @@ export function redisBenchmarkAvailable() {
  * (`__rand_int__` is replaced by a random 12-digit number per occurrence, -r 10^12).
  */
 export function redisBenchmark(server, {requests, clients = 1, pipeline = 1, args}) {
-  const r = spawnSync('redis-benchmark', [
-    '-h', server.host, '-p', String(server.port), '-n', String(requests), '-c', String(clients), '-P', String(pipeline),
-    '-r', '1000000000000', '--csv', ...args.map(String),
-  ], {encoding: 'utf8', maxBuffer: 1 << 20});
+  const r = spawnSync(
+    'redis-benchmark',
+    [
+      '-h',
+      server.host,
+      '-p',
+      String(server.port),
+      '-n',
+      String(requests),
+      '-c',
+      String(clients),
+      '-P',
+      String(pipeline),
+      '-r',
+      '1000000000000',
+      '--csv',
+      ...args.map(String),
+    ],
+    {encoding: 'utf8', maxBuffer: 1 << 20},
+  );
   if (r.error || r.status !== 0) throw new Error(`redis-benchmark failed: ${r.error ?? r.stderr}`);
-  const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('"') && !l.startsWith('"test"'));
-  const cols = lines.at(-1)?.match(/"([^"]*)"/g)?.map((c) => c.slice(1, -1));
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('"') && !l.startsWith('"test"'));
+  const cols = lines
+    .at(-1)
+    ?.match(/"([^"]*)"/g)
+    ?.map((c) => c.slice(1, -1));
   if (!cols || cols.length < 7) throw new Error(`unexpected redis-benchmark output: ${r.stdout}`);
   return {rps: Number(cols[1]), p50Ms: Number(cols[4]), p99Ms: Number(cols[6])};
 }

@@ -13,7 +13,11 @@ import {Redis} from 'ioredis';
 const live = new Set();
 process.on('exit', () => {
   for (const p of live) {
-    try { p.kill('SIGKILL'); } catch { /* already gone */ }
+    try {
+      p.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
 });
 
@@ -45,7 +49,13 @@ async function waitReady(port, child) {
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
-    const c = new Redis({host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null});
+    const c = new Redis({
+      host: '127.0.0.1',
+      port,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     c.on('error', () => {});
     try {
       await c.connect();
@@ -66,8 +76,26 @@ export async function startRedisServer() {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'asynq-ts-bench-'));
-    const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
-      '--daemonize', 'no', '--logfile', join(dir, 'redis.log')], {stdio: 'ignore'});
+    const child = spawn(
+      bin,
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--daemonize',
+        'no',
+        '--logfile',
+        join(dir, 'redis.log'),
+      ],
+      {stdio: 'ignore'},
+    );
     live.add(child);
     try {
       await waitReady(port, child);
@@ -79,7 +107,10 @@ export async function startRedisServer() {
       throw err;
     }
     return {
-      host: '127.0.0.1', port, url: `redis://127.0.0.1:${port}`, pid: child.pid,
+      host: '127.0.0.1',
+      port,
+      url: `redis://127.0.0.1:${port}`,
+      pid: child.pid,
       async stop() {
         if (child.exitCode === null) {
           const exited = new Promise((r) => child.once('exit', r));

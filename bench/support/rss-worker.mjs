@@ -23,14 +23,19 @@ const handle = async () => {
 };
 
 if (kind === 'asynq') {
-  const {asynq: {Server}} = await import('./lib.mjs');
+  const {
+    asynq: {Server},
+  } = await import('./lib.mjs');
   const server = new Server(`redis://127.0.0.1:${port}`, {concurrency, queues: {[queue]: 1}, logLevel: 'error'});
   await server.start(handle);
   await done;
   await server.shutdown();
 } else if (kind === 'bullmq') {
   const {Worker} = await import('bullmq');
-  const worker = new Worker(queue, handle, {connection: {host: '127.0.0.1', port, maxRetriesPerRequest: null}, concurrency});
+  const worker = new Worker(queue, handle, {
+    connection: {host: '127.0.0.1', port, maxRetriesPerRequest: null},
+    concurrency,
+  });
   worker.on('error', () => {});
   await done;
   await worker.close();
@@ -44,4 +49,6 @@ if (kind === 'asynq') {
 clearInterval(sampler);
 peak = Math.max(peak, process.memoryUsage.rss());
 const mb = (b) => b / (1024 * 1024);
-process.stdout.write(`${JSON.stringify({peakRssMB: mb(peak), endRssMB: mb(process.memoryUsage.rss()), ms: performance.now() - t0})}\n`);
+process.stdout.write(
+  `${JSON.stringify({peakRssMB: mb(peak), endRssMB: mb(process.memoryUsage.rss()), ms: performance.now() - t0})}\n`,
+);

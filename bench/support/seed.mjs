@@ -59,8 +59,10 @@ export async function seedAsynqQueue(redis, q, counts) {
   const nowNs = `${BigInt(Date.now()) * 1_000_000n}`;
   await redis.sadd(keys.allQueues, q);
   const target = {
-    pending: [keys.pendingKey(q), 'list', 0], scheduled: [keys.scheduledKey(q), 'zset', nowS + 3600],
-    retry: [keys.retryKey(q), 'zset', nowS + 3600], archived: [keys.archivedKey(q), 'zset', nowS],
+    pending: [keys.pendingKey(q), 'list', 0],
+    scheduled: [keys.scheduledKey(q), 'zset', nowS + 3600],
+    retry: [keys.retryKey(q), 'zset', nowS + 3600],
+    archived: [keys.archivedKey(q), 'zset', nowS],
     completed: [keys.completedKey(q), 'zset', nowS + 3600],
   };
   let total = 0;
@@ -86,11 +88,32 @@ export async function seedBullQueue(redis, q, counts) {
   for (const [state, n] of Object.entries(counts)) {
     const delay = state === 'delayed' ? 3_600_000 : 0;
     const tasks = Array.from({length: n}, () => [String(next++), data]);
-    const fields = ['name', 'bench:seed', 'opts', '{"attempts":0}', 'timestamp', nowMs, 'delay', delay, 'priority', 0,
-      ...(state === 'failed' || state === 'completed' ? ['finishedOn', nowMs, 'processedOn', nowMs] : [])];
+    const fields = [
+      'name',
+      'bench:seed',
+      'opts',
+      '{"attempts":0}',
+      'timestamp',
+      nowMs,
+      'delay',
+      delay,
+      'priority',
+      0,
+      ...(state === 'failed' || state === 'completed' ? ['finishedOn', nowMs, 'processedOn', nowMs] : []),
+    ];
     const score = state === 'delayed' ? (nowMs + delay) * 0x1000 : nowMs;
-    await seedChunks(redis, {key: `bull:${q}:${state}`, prefix: `bull:${q}:`, kind: state === 'wait' ? 'list' : 'zset', score,
-      field: 'data', fields}, tasks);
+    await seedChunks(
+      redis,
+      {
+        key: `bull:${q}:${state}`,
+        prefix: `bull:${q}:`,
+        kind: state === 'wait' ? 'list' : 'zset',
+        score,
+        field: 'data',
+        fields,
+      },
+      tasks,
+    );
   }
   await redis.set(`bull:${q}:id`, next - 1);
   return next - 1;

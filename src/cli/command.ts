@@ -25,7 +25,13 @@ import {chalkStderr} from 'chalk';
 import {Client, type ClientOptions} from '../lib/client.js';
 import {Inspector} from '../lib/inspector.js';
 import {closeRedisClient, createRedisClient, type RedisConnection} from '../lib/redis.js';
-import {connectionSecrets, resolveConnection, type CliConnection, type ConnectionFlags, type ResolvedConnection} from './connection.js';
+import {
+  connectionSecrets,
+  resolveConnection,
+  type CliConnection,
+  type ConnectionFlags,
+  type ResolvedConnection,
+} from './connection.js';
 import {connectionFlags, globalFlags} from './flags.js';
 import {checkRedis, failFast, Lifecycle} from './lifecycle.js';
 import {applyColorPolicy, errorReport, formatErrorReport, redactSecrets, writeJson} from './output.js';
@@ -110,7 +116,9 @@ export abstract class AsynqCommand extends Command {
   override warn(input: string | Error): string | Error {
     const message = input instanceof Error ? input.message : input;
     // Not logToStderr: oclif silences that in --json mode.
-    process.stderr.write(`${chalkStderr.yellow('Warning:')} ${redactSecrets(message, [...this.#secrets, ...argvPasswords(this.argv)])}\n`);
+    process.stderr.write(
+      `${chalkStderr.yellow('Warning:')} ${redactSecrets(message, [...this.#secrets, ...argvPasswords(this.argv)])}\n`,
+    );
     return input;
   }
 
@@ -123,7 +131,8 @@ export abstract class AsynqCommand extends Command {
     const stack = debug && err.stack !== undefined ? err.stack : undefined;
     if (this.jsonEnabled()) {
       this.logJson({error: report});
-      if (stack !== undefined) this.logToStderr(formatErrorReport({...report, message: report.message, actions: []}, {stack, secrets}));
+      if (stack !== undefined)
+        this.logToStderr(formatErrorReport({...report, message: report.message, actions: []}, {stack, secrets}));
     } else {
       this.logToStderr(formatErrorReport(report, {stack, secrets}));
     }
@@ -176,7 +185,9 @@ export abstract class ConnectedCommand extends AsynqCommand {
    * A new connection with ioredis's reconnecting defaults (after `adjust`), checked as fast as
    * failFastConnection(); closed in finally(). For long-running commands.
    */
-  protected reconnectingConnection(adjust: (conn: CliConnection) => CliConnection = (c) => c): Promise<RedisConnection> {
+  protected reconnectingConnection(
+    adjust: (conn: CliConnection) => CliConnection = (c) => c,
+  ): Promise<RedisConnection> {
     return this.#checked(adjust(this.connection().conn));
   }
 

@@ -37,7 +37,12 @@ import {parse as parseYaml} from 'yaml';
 import {closestName} from './not-found.js';
 import {ValidationError} from '../lib/errors.js';
 import {pidAlive, readDevState} from './dev-server.js';
-import {parseRedisURI, type RedisClientOpt, type RedisClusterClientOpt, type RedisFailoverClientOpt} from '../lib/redis.js';
+import {
+  parseRedisURI,
+  type RedisClientOpt,
+  type RedisClusterClientOpt,
+  type RedisFailoverClientOpt,
+} from '../lib/redis.js';
 
 /** Connection flags as parsed by oclif (see flags.ts connectionFlags). */
 export interface ConnectionFlags {
@@ -82,7 +87,14 @@ export interface ResolveContext {
 
 const DEFAULT_ADDR = '127.0.0.1:6379';
 /** Go asynq CLI's default --cluster_addrs. */
-export const DEFAULT_CLUSTER_ADDRS = ['127.0.0.1:7000', '127.0.0.1:7001', '127.0.0.1:7002', '127.0.0.1:7003', '127.0.0.1:7004', '127.0.0.1:7005'];
+export const DEFAULT_CLUSTER_ADDRS = [
+  '127.0.0.1:7000',
+  '127.0.0.1:7001',
+  '127.0.0.1:7002',
+  '127.0.0.1:7003',
+  '127.0.0.1:7004',
+  '127.0.0.1:7005',
+];
 const CONFIG_FILE_NAMES = ['.asynq.yml', '.asynq.yaml'];
 const URL_ENV_VARS = ['ASYNQ_REDIS_URL', 'REDIS_URL'] as const;
 
@@ -109,8 +121,20 @@ interface Layer {
 
 type Setting = Exclude<keyof Layer, 'source' | 'warnings'>;
 const SETTINGS: readonly Setting[] = [
-  'uri', 'db', 'username', 'password', 'tls', 'tlsCaCert', 'tlsCert', 'tlsKey', 'tlsInsecure', 'tlsServer',
-  'cluster', 'clusterAddrs', 'sentinelAddrs', 'masterName',
+  'uri',
+  'db',
+  'username',
+  'password',
+  'tls',
+  'tlsCaCert',
+  'tlsCert',
+  'tlsKey',
+  'tlsInsecure',
+  'tlsServer',
+  'cluster',
+  'clusterAddrs',
+  'sentinelAddrs',
+  'masterName',
 ];
 const SERVER_NAMING: readonly Setting[] = ['uri', 'clusterAddrs', 'sentinelAddrs', 'masterName'];
 const URI_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
@@ -120,7 +144,10 @@ function nonEmpty(s: string | undefined): string | undefined {
 }
 
 function splitAddrs(s: string, what: string): string[] {
-  const addrs = s.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  const addrs = s
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
   if (addrs.length === 0) throw new ValidationError(`${what} needs at least one host:port address`);
   for (const a of addrs) checkAddr(a, what);
   return addrs;
@@ -137,7 +164,8 @@ function checkAddr(addr: string, what: string): void {
 }
 
 function checkDb(db: number, what: string): number {
-  if (!Number.isInteger(db) || db < 0) throw new ValidationError(`invalid ${what} ${db}: must be a non-negative integer`);
+  if (!Number.isInteger(db) || db < 0)
+    throw new ValidationError(`invalid ${what} ${db}: must be a non-negative integer`);
   return db;
 }
 
@@ -208,7 +236,12 @@ function configPath(flags: ConnectionFlags, ctx: Required<ResolveContext>): {pat
   return CONFIG_FILE_NAMES.map((n) => ({path: join(ctx.homeDir, n), explicit: false}));
 }
 
-function configValue<T>(doc: Record<string, unknown>, key: string, type: 'string' | 'number' | 'boolean', file: string): T | undefined {
+function configValue<T>(
+  doc: Record<string, unknown>,
+  key: string,
+  type: 'string' | 'number' | 'boolean',
+  file: string,
+): T | undefined {
   const v = doc[key];
   if (v === undefined || v === null || v === '') return undefined;
   if (type === 'number' && typeof v === 'string' && /^\d+$/.test(v.trim())) return Number(v) as T;
@@ -230,8 +263,21 @@ function configAddrs(doc: Record<string, unknown>, key: string, file: string): s
 
 /** The keys of the config file: Go asynq CLI's (uri, db, password, username, cluster, cluster_addrs, tls, tls_server, insecure), Sentinel's and the TLS files'. */
 const CONFIG_KEYS = [
-  'uri', 'db', 'username', 'password', 'tls', 'tls_server', 'insecure', 'tls_ca_cert', 'tls_cert', 'tls_key', 'tls_insecure',
-  'cluster', 'cluster_addrs', 'sentinel_addrs', 'master_name',
+  'uri',
+  'db',
+  'username',
+  'password',
+  'tls',
+  'tls_server',
+  'insecure',
+  'tls_ca_cert',
+  'tls_cert',
+  'tls_key',
+  'tls_insecure',
+  'cluster',
+  'cluster_addrs',
+  'sentinel_addrs',
+  'master_name',
 ] as const;
 
 /**
@@ -240,11 +286,13 @@ const CONFIG_KEYS = [
  */
 function unknownKeyWarnings(d: Record<string, unknown>, path: string): string[] {
   const known: readonly string[] = CONFIG_KEYS;
-  return Object.keys(d).filter((k) => !known.includes(k)).map((k) => {
-    const near = closestName(k.toLowerCase().replaceAll('-', '_'), known);
-    const hint = near === undefined ? '' : ` (did you mean "${near}"?)`;
-    return `${path}: unknown key "${k}" ignored${hint}; the known keys are ${known.join(', ')}`;
-  });
+  return Object.keys(d)
+    .filter((k) => !known.includes(k))
+    .map((k) => {
+      const near = closestName(k.toLowerCase().replaceAll('-', '_'), known);
+      const hint = near === undefined ? '' : ` (did you mean "${near}"?)`;
+      return `${path}: unknown key "${k}" ignored${hint}; the known keys are ${known.join(', ')}`;
+    });
 }
 
 /**
@@ -258,25 +306,31 @@ function configLayer(flags: ConnectionFlags, ctx: Required<ResolveContext>): Lay
     try {
       text = ctx.readFile(path);
     } catch (err) {
-      if (err instanceof ValidationError) throw new ValidationError(err.message.replace(/^cannot read /, 'cannot read config file '));
+      if (err instanceof ValidationError)
+        throw new ValidationError(err.message.replace(/^cannot read /, 'cannot read config file '));
       throw err;
     }
     if (text === undefined) {
-      if (explicit) throw new ValidationError(`config file ${path} does not exist`, {actions: ['check the --config path']});
+      if (explicit)
+        throw new ValidationError(`config file ${path} does not exist`, {actions: ['check the --config path']});
       continue;
     }
     let doc: unknown;
     try {
       doc = parseYaml(text);
     } catch (err) {
-      throw new ValidationError(`config file ${path} is not valid YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      throw new ValidationError(
+        `config file ${path} is not valid YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+      );
     }
     if (doc === null || doc === undefined) return {source: path};
-    if (typeof doc !== 'object' || Array.isArray(doc)) throw new ValidationError(`config file ${path} must be a YAML mapping of keys to values`);
+    if (typeof doc !== 'object' || Array.isArray(doc))
+      throw new ValidationError(`config file ${path} must be a YAML mapping of keys to values`);
     const d = doc as Record<string, unknown>;
     const db = configValue<number>(d, 'db', 'number', path);
     const warnings = unknownKeyWarnings(d, path);
-    const file = (key: string): string | undefined => filePath(configValue<string>(d, key, 'string', path), ctx.homeDir, dirname(path));
+    const file = (key: string): string | undefined =>
+      filePath(configValue<string>(d, key, 'string', path), ctx.homeDir, dirname(path));
     const tlsServer = nonEmpty(configValue<string>(d, 'tls_server', 'string', path));
     const insecure = configValue<boolean>(d, 'tls_insecure', 'boolean', path);
     return {
@@ -290,7 +344,8 @@ function configLayer(flags: ConnectionFlags, ctx: Required<ResolveContext>): Lay
       tlsCaCert: file('tls_ca_cert'),
       tlsCert: file('tls_cert'),
       tlsKey: file('tls_key'),
-      tlsInsecure: insecure ?? (tlsServer === undefined ? undefined : configValue<boolean>(d, 'insecure', 'boolean', path)),
+      tlsInsecure:
+        insecure ?? (tlsServer === undefined ? undefined : configValue<boolean>(d, 'insecure', 'boolean', path)),
       tlsServer,
       cluster: configValue<boolean>(d, 'cluster', 'boolean', path),
       clusterAddrs: configAddrs(d, 'cluster_addrs', path),
@@ -313,7 +368,12 @@ function readFileIfExists(path: string): string | undefined {
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
 /** A PEM file's text; ValidationError naming the file when it is missing, unreadable or not `kind`. */
-function readPem(path: string, what: string, kind: 'certificate' | 'private key', ctx: Required<ResolveContext>): string {
+function readPem(
+  path: string,
+  what: string,
+  kind: 'certificate' | 'private key',
+  ctx: Required<ResolveContext>,
+): string {
   const text = ctx.readFile(path);
   if (text === undefined) throw new ValidationError(`${what} ${path} does not exist`);
   try {
@@ -325,7 +385,9 @@ function readPem(path: string, what: string, kind: 'certificate' | 'private key'
       for (const c of certs) new X509Certificate(c);
     }
   } catch (err) {
-    const reason = /passphrase/i.test((err as Error).message) ? 'the key is encrypted (give an unencrypted key)' : (err as Error).message;
+    const reason = /passphrase/i.test((err as Error).message)
+      ? 'the key is encrypted (give an unencrypted key)'
+      : (err as Error).message;
     throw new ValidationError(`${what} ${path} is not a PEM ${kind}: ${reason}`);
   }
   return text;
@@ -335,7 +397,8 @@ function readPem(path: string, what: string, kind: 'certificate' | 'private key'
 function tlsOptions(m: Layer, ctx: Required<ResolveContext>): true | ConnectionOptions | undefined {
   const files = m.tlsCaCert !== undefined || m.tlsCert !== undefined || m.tlsKey !== undefined;
   if (!m.tls && !files && !m.tlsInsecure && m.tlsServer === undefined) return undefined;
-  if ((m.tlsCert === undefined) !== (m.tlsKey === undefined)) throw new ValidationError('--tls-cert and --tls-key go together: give both (the client certificate and its key)');
+  if ((m.tlsCert === undefined) !== (m.tlsKey === undefined))
+    throw new ValidationError('--tls-cert and --tls-key go together: give both (the client certificate and its key)');
   const o: ConnectionOptions = {};
   if (m.tlsCaCert !== undefined) o.ca = readPem(m.tlsCaCert, 'CA certificate file', 'certificate', ctx);
   if (m.tlsCert !== undefined && m.tlsKey !== undefined) {
@@ -359,7 +422,11 @@ function definedOnly<T extends object>(o: T): T {
 }
 
 /** The URI's option object with db/username/password/TLS settings next to it applied on top. */
-function fromUri(uri: string, m: Layer, tls: true | ConnectionOptions | undefined): RedisClientOpt | RedisFailoverClientOpt {
+function fromUri(
+  uri: string,
+  m: Layer,
+  tls: true | ConnectionOptions | undefined,
+): RedisClientOpt | RedisFailoverClientOpt {
   const o = parseRedisURI(uri);
   const overlay = {db: m.db, username: m.username, password: m.password};
   const uriTls = 'tls' in o && typeof o.tls === 'object' ? o.tls : undefined;
@@ -371,7 +438,8 @@ function fromUri(uri: string, m: Layer, tls: true | ConnectionOptions | undefine
 function clusterAddrs(m: Layer): string[] {
   if (m.clusterAddrs !== undefined) return m.clusterAddrs;
   if (m.uri === undefined) return DEFAULT_CLUSTER_ADDRS;
-  if (URI_SCHEME.test(m.uri)) throw new ValidationError('a Redis Cluster needs host:port seed addresses: use --cluster-addrs instead of a URI');
+  if (URI_SCHEME.test(m.uri))
+    throw new ValidationError('a Redis Cluster needs host:port seed addresses: use --cluster-addrs instead of a URI');
   checkAddr(m.uri, 'cluster address');
   return [m.uri];
 }
@@ -388,11 +456,15 @@ export function resolveConnection(flags: ConnectionFlags, context: ResolveContex
     pidAlive: context.pidAlive ?? pidAlive,
   };
   const config = configLayer(flags, ctx);
-  const layers = [flagLayer(flags, ctx.homeDir), envLayer(ctx.env, ctx.homeDir), config].filter((l): l is Layer => l !== undefined);
+  const layers = [flagLayer(flags, ctx.homeDir), envLayer(ctx.env, ctx.homeDir), config].filter(
+    (l): l is Layer => l !== undefined,
+  );
   let namedAt = layers.findIndex(namesServer);
   if (namedAt === -1 && !layers.some((l) => l.cluster)) {
     const dev = readDevState(ctx.env, ctx.homeDir, ctx.readFile, ctx.pidAlive);
-    if (dev !== undefined) namedAt = layers.push({source: `asynq dev (${dev.file})`, uri: `${dev.state.host ?? '127.0.0.1'}:${dev.state.port}`}) - 1;
+    if (dev !== undefined)
+      namedAt =
+        layers.push({source: `asynq dev (${dev.file})`, uri: `${dev.state.host ?? '127.0.0.1'}:${dev.state.port}`}) - 1;
   }
   const used = namedAt === -1 ? layers : layers.slice(0, namedAt + 1);
   const m: Layer = {source: namedAt === -1 ? 'default' : used[namedAt]!.source};
@@ -410,8 +482,16 @@ export function resolveConnection(flags: ConnectionFlags, context: ResolveContex
     if (m.sentinelAddrs === undefined || m.masterName === undefined) {
       throw new ValidationError('Sentinel needs both --sentinel-addrs and --master-name');
     }
-    if (m.cluster) throw new ValidationError('choose either Sentinel (--sentinel-addrs/--master-name) or --cluster, not both');
-    return result({masterName: m.masterName, sentinelAddrs: m.sentinelAddrs, db: m.db, username: m.username, password: m.password, tls});
+    if (m.cluster)
+      throw new ValidationError('choose either Sentinel (--sentinel-addrs/--master-name) or --cluster, not both');
+    return result({
+      masterName: m.masterName,
+      sentinelAddrs: m.sentinelAddrs,
+      db: m.db,
+      username: m.username,
+      password: m.password,
+      tls,
+    });
   }
   if (m.cluster || m.clusterAddrs !== undefined) {
     if (m.db !== undefined && m.db !== 0) throw new ValidationError('Redis Cluster has only database 0; drop --db');
@@ -436,7 +516,8 @@ export function describeConnection(conn: CliConnection): string {
   const tls = 'tls' in conn && conn.tls ? ' over TLS' : '';
   const db = 'db' in conn && conn.db ? ` db ${conn.db}` : '';
   if ('addrs' in conn) return `cluster ${user}${conn.addrs.join(',')}${tls}${pw}`;
-  if ('masterName' in conn) return `sentinel master "${conn.masterName}" via ${conn.sentinelAddrs.join(',')}${db}${tls}${pw}`;
+  if ('masterName' in conn)
+    return `sentinel master "${conn.masterName}" via ${conn.sentinelAddrs.join(',')}${db}${tls}${pw}`;
   const where = conn.network === 'unix' ? `unix:${conn.addr}` : conn.addr;
   return `${user}${where}${db}${tls}${pw}`;
 }

@@ -27,7 +27,8 @@ export const REDIS_SERVER_ENV = 'ASYNQ_REDIS_SERVER';
 export const DEV_HOST = '127.0.0.1';
 export const DEV_DEFAULT_PORT = 6379;
 export const STATE_FILE = 'dev.json';
-const INSTALL_HINT = 'install it with `sudo apt-get install redis-server` (Debian/Ubuntu) or `brew install redis` (macOS)';
+const INSTALL_HINT =
+  'install it with `sudo apt-get install redis-server` (Debian/Ubuntu) or `brew install redis` (macOS)';
 
 /** What dev.json holds. */
 export interface DevState {
@@ -76,8 +77,12 @@ function parseDevState(text: string): DevState | undefined {
  * The address of a running `asynq dev` for this environment, or undefined: dev.json exists in
  * the state directory, names a port, and its `pid` is alive.
  */
-export function readDevState(env: NodeJS.ProcessEnv, homeDir: string, readFile: (path: string) => string | undefined,
-  alive: (pid: number) => boolean = pidAlive): {state: DevState & {port: number}; file: string} | undefined {
+export function readDevState(
+  env: NodeJS.ProcessEnv,
+  homeDir: string,
+  readFile: (path: string) => string | undefined,
+  alive: (pid: number) => boolean = pidAlive,
+): {state: DevState & {port: number}; file: string} | undefined {
   const file = join(devStateDir(env, homeDir), STATE_FILE);
   let text: string | undefined;
   try {
@@ -94,16 +99,32 @@ export function readDevState(env: NodeJS.ProcessEnv, homeDir: string, readFile: 
 export function parsePort(value: string | number | undefined, what: string): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ValidationError(`invalid ${what} ${JSON.stringify(String(value))}: expected a port number 0-65535 (0 = any free port)`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new ValidationError(
+      `invalid ${what} ${JSON.stringify(String(value))}: expected a port number 0-65535 (0 = any free port)`,
+    );
   return n;
 }
 
 /** The redis-server arguments: loopback only, AOF persistence in `dir`, log to dir/redis.log. */
 export function redisServerArgs(port: number, dir: string): string[] {
   return [
-    '--port', String(port), '--bind', DEV_HOST, '--dir', dir,
-    '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
-    '--daemonize', 'no', '--logfile', join(dir, 'redis.log'),
+    '--port',
+    String(port),
+    '--bind',
+    DEV_HOST,
+    '--dir',
+    dir,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--save',
+    '',
+    '--daemonize',
+    'no',
+    '--logfile',
+    join(dir, 'redis.log'),
   ];
 }
 
@@ -112,7 +133,10 @@ export function redisServerVersion(bin: string): string {
   const r = spawnSync(bin, ['--version'], {encoding: 'utf8', timeout: 10_000});
   if (r.error !== undefined || r.status !== 0) {
     const missing = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-    const what = bin === 'redis-server' ? 'redis-server is not installed (not found on the PATH)' : `${bin} ${missing ? 'does not exist' : 'does not run'}`;
+    const what =
+      bin === 'redis-server'
+        ? 'redis-server is not installed (not found on the PATH)'
+        : `${bin} ${missing ? 'does not exist' : 'does not run'}`;
     throw new RedisUnavailableError(`${what}: ${INSTALL_HINT}, then run asynq dev again`);
   }
   return /v=(\S+)/.exec(r.stdout)?.[1] ?? 'unknown';
@@ -139,11 +163,15 @@ export function claimStateFile(dir: string, pid: number): {stale?: DevState} {
     let text = '';
     try {
       text = readFileSync(file, 'utf8');
-    } catch { /* removed meanwhile */ }
+    } catch {
+      /* removed meanwhile */
+    }
     const other = parseDevState(text);
     if (other !== undefined && other.pid !== pid && pidAlive(other.pid)) {
       const where = other.port === undefined ? '' : ` on ${other.host ?? DEV_HOST}:${other.port}`;
-      throw new FailedPreconditionError(`asynq dev is already running for ${dir} (pid ${other.pid}${where}): use that one, or stop it first`);
+      throw new FailedPreconditionError(
+        `asynq dev is already running for ${dir} (pid ${other.pid}${where}): use that one, or stop it first`,
+      );
     }
     stale = other ?? stale;
     rmSync(file, {force: true});
@@ -164,7 +192,9 @@ export function removeStateFile(dir: string, pid: number): void {
   const file = join(dir, STATE_FILE);
   try {
     if (parseDevState(readFileSync(file, 'utf8'))?.pid === pid) rmSync(file, {force: true});
-  } catch { /* already gone */ }
+  } catch {
+    /* already gone */
+  }
 }
 
 /** True when nothing listens on host:port (we could bind it). */
@@ -207,13 +237,16 @@ function redisCall(port: number, args: string[], timeoutMs = 2_000, host = DEV_H
     };
     sock.setTimeout(timeoutMs, () => done(new Error(`no reply from ${host}:${port}`)));
     sock.on('error', (e) => done(e));
-    sock.on('connect', () => sock.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`));
+    sock.on('connect', () =>
+      sock.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`),
+    );
     sock.on('data', (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
       const eol = buf.indexOf('\r\n');
       if (eol < 0) return;
       const head = buf.subarray(0, eol).toString();
-      if (head[0] === '+' || head[0] === '-' || head[0] === ':') return done(undefined, head[0] === '+' || head[0] === ':' ? head.slice(1) : head);
+      if (head[0] === '+' || head[0] === '-' || head[0] === ':')
+        return done(undefined, head[0] === '+' || head[0] === ':' ? head.slice(1) : head);
       if (head[0] === '$') {
         const len = Number(head.slice(1));
         if (len < 0) return done(undefined, '');
@@ -256,8 +289,13 @@ function logTail(dir: string, stderr: string): string {
   let log = '';
   try {
     log = readFileSync(join(dir, 'redis.log'), 'utf8');
-  } catch { /* not written yet */ }
-  const lines = `${stderr}\n${log}`.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  } catch {
+    /* not written yet */
+  }
+  const lines = `${stderr}\n${log}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   return lines.slice(-3).join(' | ');
 }
 
@@ -266,29 +304,46 @@ function logTail(dir: string, stderr: string): string {
  * `asynq dev`, which then stops it in order) and waits until it answers PING (also after
  * loading its AOF). Rejects with the Redis log's last lines if it exits first.
  */
-export async function startRedis(bin: string, port: number, dir: string, readyTimeoutMs = 60_000): Promise<StartedRedis> {
+export async function startRedis(
+  bin: string,
+  port: number,
+  dir: string,
+  readyTimeoutMs = 60_000,
+): Promise<StartedRedis> {
   const child = spawn(bin, redisServerArgs(port, dir), {cwd: dir, detached: true, stdio: ['ignore', 'ignore', 'pipe']});
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => { stderr = (stderr + s).slice(-4096); });
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+    stderr = (stderr + s).slice(-4096);
+  });
   const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((res) => {
     child.once('exit', (code, signal) => res({code, signal}));
     child.once('error', () => res({code: null, signal: null}));
   });
   let gone = false;
-  void exited.then(() => { gone = true; });
+  void exited.then(() => {
+    gone = true;
+  });
   const end = Date.now() + readyTimeoutMs;
   for (;;) {
     if (gone) {
-      throw new RedisUnavailableError(`redis-server did not start on ${DEV_HOST}:${port}: ${logTail(dir, stderr) || 'it exited at once'}`, {
-        actions: [`see ${join(dir, 'redis.log')}`],
-      });
+      throw new RedisUnavailableError(
+        `redis-server did not start on ${DEV_HOST}:${port}: ${logTail(dir, stderr) || 'it exited at once'}`,
+        {
+          actions: [`see ${join(dir, 'redis.log')}`],
+        },
+      );
     }
     try {
       if ((await redisCall(port, ['PING'], 1_000)) === 'PONG') return {child, port, exited};
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     if (Date.now() > end) {
       child.kill('SIGKILL');
-      throw new RedisUnavailableError(`redis-server on ${DEV_HOST}:${port} did not answer within ${readyTimeoutMs / 1000}s`, {actions: [`see ${join(dir, 'redis.log')}`]});
+      throw new RedisUnavailableError(
+        `redis-server on ${DEV_HOST}:${port} did not answer within ${readyTimeoutMs / 1000}s`,
+        {actions: [`see ${join(dir, 'redis.log')}`]},
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -298,4 +353,3 @@ export async function startRedis(bin: string, port: number, dir: string, readyTi
 export function portRace(err: unknown): boolean {
   return err instanceof Error && /Address already in use|EADDRINUSE/i.test(err.message);
 }
-

@@ -6,8 +6,16 @@
  * documentation cannot drift from the code.
  */
 import {
-  AsynqError, QueueNotEmptyError, QueueNotFoundError, RedisCommandError, ReplicationTimeoutError, TaskFailedError, TaskNotFoundError,
-  WaitTimeoutError, isRedisUnavailable, type ErrorCode,
+  AsynqError,
+  QueueNotEmptyError,
+  QueueNotFoundError,
+  RedisCommandError,
+  ReplicationTimeoutError,
+  TaskFailedError,
+  TaskNotFoundError,
+  WaitTimeoutError,
+  isRedisUnavailable,
+  type ErrorCode,
 } from '../lib/errors.js';
 
 export const ExitCode = {
@@ -29,12 +37,31 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 /** Rows of the EXIT STATUS table, in order, as printed by `--help` and the man page. */
 export const EXIT_STATUS: readonly {readonly code: ExitCode; readonly meaning: string}[] = [
   {code: ExitCode.OK, meaning: 'success (also: worker run after a clean SIGTERM/SIGINT shutdown)'},
-  {code: ExitCode.INTERNAL, meaning: 'enqueue --wait: the task failed (ended archived); otherwise an unexpected internal error (a bug), the stack printed with --debug or DEBUG=1'},
-  {code: ExitCode.USAGE, meaning: 'usage: bad flag or argument, invalid payload JSON or cron spec, missing --force or no TTY'},
+  {
+    code: ExitCode.INTERNAL,
+    meaning:
+      'enqueue --wait: the task failed (ended archived); otherwise an unexpected internal error (a bug), the stack printed with --debug or DEBUG=1',
+  },
+  {
+    code: ExitCode.USAGE,
+    meaning: 'usage: bad flag or argument, invalid payload JSON or cron spec, missing --force or no TTY',
+  },
   {code: ExitCode.NOT_FOUND, meaning: 'not found: queue, task, group or cron entry'},
-  {code: ExitCode.CONFLICT, meaning: 'conflict or precondition: task ID exists, duplicate unique task, queue not empty, wrong task state; asynq dev already running for its state directory, or its --port in use'},
-  {code: ExitCode.REDIS_UNAVAILABLE, meaning: 'Redis unavailable: connection refused, authentication, timeout, CLUSTERDOWN; asynq dev: redis-server not installed or not starting'},
-  {code: ExitCode.BAD_DATA, meaning: 'bad data in Redis: a key of the wrong type or a task message that does not decode (named in the message); the rest is fine'},
+  {
+    code: ExitCode.CONFLICT,
+    meaning:
+      'conflict or precondition: task ID exists, duplicate unique task, queue not empty, wrong task state; asynq dev already running for its state directory, or its --port in use',
+  },
+  {
+    code: ExitCode.REDIS_UNAVAILABLE,
+    meaning:
+      'Redis unavailable: connection refused, authentication, timeout, CLUSTERDOWN; asynq dev: redis-server not installed or not starting',
+  },
+  {
+    code: ExitCode.BAD_DATA,
+    meaning:
+      'bad data in Redis: a key of the wrong type or a task message that does not decode (named in the message); the rest is fine',
+  },
   {code: ExitCode.WAIT_TIMEOUT, meaning: '--wait/--timeout elapsed before the task finished'},
   {code: ExitCode.SIGINT, meaning: 'interrupted by SIGINT (Ctrl-C) in a one-shot command'},
 ];
@@ -45,12 +72,14 @@ const none: Hints = () => [];
 function hints<E extends AsynqError>(cls: abstract new (...args: never[]) => E, of: (err: E) => string[]): Hints {
   return (err) => (err instanceof cls ? of(err) : []);
 }
-const inspectTask = (e: {queue: string; taskId?: string}): string[] => (e.taskId === undefined ? [] : [`asynq task inspect --queue ${e.queue} ${e.taskId}`]);
+const inspectTask = (e: {queue: string; taskId?: string}): string[] =>
+  e.taskId === undefined ? [] : [`asynq task inspect --queue ${e.queue} ${e.taskId}`];
 
 /** Bad data: look at the broken task, or at the key Redis named. */
 const badDataHints: Hints = (err) => {
   const {queue, taskId} = err as {queue?: string; taskId?: string};
-  if (queue !== undefined && taskId !== undefined) return [`asynq task inspect --queue ${queue} ${taskId}`, `asynq task delete --queue ${queue} ${taskId}`];
+  if (queue !== undefined && taskId !== undefined)
+    return [`asynq task inspect --queue ${queue} ${taskId}`, `asynq task delete --queue ${queue} ${taskId}`];
   return [];
 };
 
@@ -63,11 +92,17 @@ const badDataHints: Hints = (err) => {
 export const CLI_ERROR_TABLE = {
   VALIDATION: {exit: ExitCode.USAGE, hints: none},
   QUEUE_NOT_FOUND: {exit: ExitCode.NOT_FOUND, hints: hints(QueueNotFoundError, () => ['asynq queue ls'])},
-  TASK_NOT_FOUND: {exit: ExitCode.NOT_FOUND, hints: hints(TaskNotFoundError, (e) => [`asynq task ls --queue ${e.queue} --state <state>`])},
+  TASK_NOT_FOUND: {
+    exit: ExitCode.NOT_FOUND,
+    hints: hints(TaskNotFoundError, (e) => [`asynq task ls --queue ${e.queue} --state <state>`]),
+  },
   SCHEDULER_ENTRY_NOT_FOUND: {exit: ExitCode.NOT_FOUND, hints: () => ['asynq cron ls']},
   DUPLICATE_TASK: {exit: ExitCode.CONFLICT, hints: none},
   TASK_ID_CONFLICT: {exit: ExitCode.CONFLICT, hints: none},
-  QUEUE_NOT_EMPTY: {exit: ExitCode.CONFLICT, hints: hints(QueueNotEmptyError, (e) => [`asynq queue rm --force ${e.queue}`])},
+  QUEUE_NOT_EMPTY: {
+    exit: ExitCode.CONFLICT,
+    hints: hints(QueueNotEmptyError, (e) => [`asynq queue rm --force ${e.queue}`]),
+  },
   FAILED_PRECONDITION: {exit: ExitCode.CONFLICT, hints: none},
   REDIS_COMMAND: {exit: ExitCode.REDIS_UNAVAILABLE, hints: none},
   REDIS_UNAVAILABLE: {exit: ExitCode.REDIS_UNAVAILABLE, hints: none},
@@ -95,7 +130,8 @@ export type CliErrorCode = ErrorCode | 'USAGE';
  * Messages of the plain CLIErrors oclif's parser throws for a flag used wrongly (parser/parse.js):
  * a flag given without its value (`task ls -q`), given twice, or with a value not in its options.
  */
-const OCLIF_FLAG_USAGE = /^(Flag --[\w-]+ (expects a value|expects one of these values|can only be specified once|can only be read from stdin)|Unexpected flag )/;
+const OCLIF_FLAG_USAGE =
+  /^(Flag --[\w-]+ (expects a value|expects one of these values|can only be specified once|can only be read from stdin)|Unexpected flag )/;
 
 /**
  * An oclif argument/flag parse error: CLIParseError and its subclasses carry `parse`; a value a
@@ -118,7 +154,8 @@ export function exitCodeFor(err: unknown): ExitCode {
 
 /** The JSON/error `code` for any thrown value (a failed command whose cause is a lost connection: REDIS_UNAVAILABLE). */
 export function errorCodeFor(err: unknown): CliErrorCode {
-  if (err instanceof RedisCommandError && err.code === 'REDIS_COMMAND' && isRedisUnavailable(err.cause)) return 'REDIS_UNAVAILABLE';
+  if (err instanceof RedisCommandError && err.code === 'REDIS_COMMAND' && isRedisUnavailable(err.cause))
+    return 'REDIS_UNAVAILABLE';
   if (err instanceof AsynqError) return err.code;
   if (isOclifParseError(err)) return 'USAGE';
   if (isRedisUnavailable(err)) return 'REDIS_UNAVAILABLE';

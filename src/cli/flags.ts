@@ -27,27 +27,46 @@ export const connectionFlags = {
     summary: 'Redis server: host:port or redis://, rediss://, redis-socket://, redis-sentinel:// URI.',
     description: 'Falls back to $ASYNQ_REDIS_URL, then $REDIS_URL, then "uri" in the config file, then 127.0.0.1:6379.',
   }),
-  db: Flags.integer({...connection, char: 'n', min: 0, helpValue: '<n>', summary: 'Redis database number (default 0).'}),
+  db: Flags.integer({
+    ...connection,
+    char: 'n',
+    min: 0,
+    helpValue: '<n>',
+    summary: 'Redis database number (default 0).',
+  }),
   username: Flags.string({...connection, char: 'U', helpValue: '<name>', summary: 'Redis ACL username.'}),
   password: Flags.string({
     ...connection,
     char: 'p',
     helpValue: '<password>',
-    summary: 'Redis password (visible to other local users in the process list; prefer $ASYNQ_REDIS_URL or the config file).',
+    summary:
+      'Redis password (visible to other local users in the process list; prefer $ASYNQ_REDIS_URL or the config file).',
   }),
   tls: Flags.boolean({...connection, summary: 'Connect with TLS (also implied by rediss:// and every --tls-* flag).'}),
   'tls-ca-cert': Flags.string({
     ...connection,
     helpValue: '<file>',
-    summary: 'PEM file of the CA certificate(s) to verify the Redis server with, instead of the system\'s (implies --tls).',
+    summary:
+      "PEM file of the CA certificate(s) to verify the Redis server with, instead of the system's (implies --tls).",
   }),
-  'tls-cert': Flags.string({...connection, helpValue: '<file>', summary: 'PEM file of the client certificate, for a server that requires one (with --tls-key).'}),
-  'tls-key': Flags.string({...connection, helpValue: '<file>', summary: 'PEM file of the client certificate\'s private key, unencrypted (with --tls-cert).'}),
-  'tls-insecure': Flags.boolean({...connection, summary: 'Do not verify the server\'s certificate (unsafe: testing only; implies --tls).'}),
+  'tls-cert': Flags.string({
+    ...connection,
+    helpValue: '<file>',
+    summary: 'PEM file of the client certificate, for a server that requires one (with --tls-key).',
+  }),
+  'tls-key': Flags.string({
+    ...connection,
+    helpValue: '<file>',
+    summary: "PEM file of the client certificate's private key, unencrypted (with --tls-cert).",
+  }),
+  'tls-insecure': Flags.boolean({
+    ...connection,
+    summary: "Do not verify the server's certificate (unsafe: testing only; implies --tls).",
+  }),
   'tls-server': Flags.string({
     ...connection,
     helpValue: '<name>',
-    summary: 'Host name to verify the server\'s certificate against, when it differs from the address (implies --tls).',
+    summary: "Host name to verify the server's certificate against, when it differs from the address (implies --tls).",
   }),
   cluster: Flags.boolean({
     ...connection,
@@ -63,17 +82,25 @@ export const connectionFlags = {
     helpValue: '<host:port,...>',
     summary: 'Comma-separated Redis Sentinel addresses (with --master-name).',
   }),
-  'master-name': Flags.string({...connection, helpValue: '<name>', summary: 'Redis Sentinel master name (with --sentinel-addrs).'}),
+  'master-name': Flags.string({
+    ...connection,
+    helpValue: '<name>',
+    summary: 'Redis Sentinel master name (with --sentinel-addrs).',
+  }),
   config: Flags.string({
     ...connection,
     helpValue: '<file>',
-    summary: 'Config file (default ~/.asynq.yml) with Go asynq CLI\'s keys: uri, db, username, password, tls, cluster, cluster_addrs, tls_server, insecure; and tls_ca_cert, tls_cert, tls_key, tls_insecure.',
+    summary:
+      "Config file (default ~/.asynq.yml) with Go asynq CLI's keys: uri, db, username, password, tls, cluster, cluster_addrs, tls_server, insecure; and tls_ca_cert, tls_cert, tls_key, tls_insecure.",
   }),
 };
 
 /** --debug and --color/--no-color. */
 export const globalFlags = {
-  debug: Flags.boolean({helpGroup: GLOBAL_HELP_GROUP, summary: 'Print stack traces of unexpected errors (also DEBUG=1).'}),
+  debug: Flags.boolean({
+    helpGroup: GLOBAL_HELP_GROUP,
+    summary: 'Print stack traces of unexpected errors (also DEBUG=1).',
+  }),
   color: Flags.boolean({
     helpGroup: GLOBAL_HELP_GROUP,
     allowNo: true,
@@ -114,11 +141,19 @@ export const queueName = Flags.custom<string>({
 
 /** --full of the listings: payloads and results in full instead of cut to the terminal width. */
 export const fullFlag = Flags.boolean({
-  summary: 'Show payloads and results in full (default: cut to the terminal width, or to 256 characters when not on a terminal).',
+  summary:
+    'Show payloads and results in full (default: cut to the terminal width, or to 256 characters when not on a terminal).',
 });
 
 const BYTE_UNITS: Record<string, number> = {
-  '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3,
+  '': 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
 };
 
 /**
@@ -132,7 +167,10 @@ function parseByteSize(input: string, what = 'size'): number {
   const m = /^(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?$/.exec(s);
   const unit = m === null ? undefined : BYTE_UNITS[m[2] ?? ''];
   const bytes = m === null || unit === undefined ? Number.NaN : Math.floor(Number(m[1]) * unit);
-  if (!(bytes >= 1)) throw new ValidationError(`invalid ${what} ${JSON.stringify(input)}: give bytes (e.g. 64MiB, 100MB, 1048576) or "unlimited"`);
+  if (!(bytes >= 1))
+    throw new ValidationError(
+      `invalid ${what} ${JSON.stringify(input)}: give bytes (e.g. 64MiB, 100MB, 1048576) or "unlimited"`,
+    );
   return bytes;
 }
 

@@ -29,8 +29,11 @@ export default class AsynqHelp extends Help {
     // oclif also makes a topic of every top-level command (dash, enqueue, stats): list those under
     // COMMANDS only, and topics that group commands (or are declared) under TOPICS.
     const groupsCommands = (t: Interfaces.Topic) =>
-      this.config.commands.some((c) => c.id.startsWith(`${t.name}:`) && (this.opts.all || !c.hidden)) || !this.config.commands.some((c) => c.id === t.name);
-    const topics = this.config.topics.filter((t) => visible(t) && !t.name.includes(':') && groupsCommands(t)).sort((a, b) => a.name.localeCompare(b.name));
+      this.config.commands.some((c) => c.id.startsWith(`${t.name}:`) && (this.opts.all || !c.hidden)) ||
+      !this.config.commands.some((c) => c.id === t.name);
+    const topics = this.config.topics
+      .filter((t) => visible(t) && !t.name.includes(':') && groupsCommands(t))
+      .sort((a, b) => a.name.localeCompare(b.name));
     if (topics.length > 0) {
       this.log(this.formatTopics(topics));
       this.log('');
@@ -40,8 +43,16 @@ export default class AsynqHelp extends Help {
       this.log(this.formatCommands(commands));
       this.log('');
     }
-    const flagRows = Object.entries(connectionFlags).map(([name, f]) => [flagLabel(name, f as FlagDoc), (f as FlagDoc).summary]);
-    this.log(this.section('CONNECTION FLAGS (every command)', this.renderList(flagRows, {indentation: 2, spacer: '\n', stripAnsi: this.opts.stripAnsi})));
+    const flagRows = Object.entries(connectionFlags).map(([name, f]) => [
+      flagLabel(name, f as FlagDoc),
+      (f as FlagDoc).summary,
+    ]);
+    this.log(
+      this.section(
+        'CONNECTION FLAGS (every command)',
+        this.renderList(flagRows, {indentation: 2, spacer: '\n', stripAnsi: this.opts.stripAnsi}),
+      ),
+    );
     this.log('');
     const exitRows = EXIT_STATUS.map((r) => [String(r.code), r.meaning]);
     this.log(this.section('EXIT STATUS', this.renderList(exitRows, {indentation: 2, stripAnsi: this.opts.stripAnsi})));

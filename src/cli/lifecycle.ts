@@ -26,13 +26,19 @@ import {describeConnection, type CliConnection, type ResolvedConnection} from '.
 import {ExitCode} from './exit-codes.js';
 
 const CONNECT_TIMEOUT_MS = 5_000;
-const FAIL_FAST: RedisOptions = {connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null};
+const FAIL_FAST: RedisOptions = {
+  connectTimeout: CONNECT_TIMEOUT_MS,
+  maxRetriesPerRequest: 0,
+  retryStrategy: () => null,
+};
 
 /** The connection with ioredis options that give up after one failed attempt (a one-shot command must not hang). */
 export function failFast(conn: CliConnection): CliConnection {
   if ('addrs' in conn) {
     const clusterOptions: ClusterOptions = {
-      clusterRetryStrategy: () => null, slotsRefreshTimeout: CONNECT_TIMEOUT_MS, ...conn.clusterOptions,
+      clusterRetryStrategy: () => null,
+      slotsRefreshTimeout: CONNECT_TIMEOUT_MS,
+      ...conn.clusterOptions,
       redisOptions: {...FAIL_FAST, ...conn.clusterOptions?.redisOptions},
     };
     return {...conn, clusterOptions};
@@ -44,8 +50,14 @@ export function failFast(conn: CliConnection): CliConnection {
 const AUTH_FAILURE = /\b(WRONGPASS|NOAUTH|NOPERM)\b|invalid password|invalid username-password/i;
 
 const UNTRUSTED_CERT = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED', 'INVALID_CA',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'INVALID_CA',
 ]);
 
 /** The fix for a failed TLS handshake (Node's error codes, OpenSSL's alerts), or undefined for another failure. */
@@ -53,11 +65,17 @@ function tlsFailure(err: unknown): string | undefined {
   const code = String((err as {code?: unknown} | undefined)?.code ?? '');
   const message = errorMessage(err);
   if (UNTRUSTED_CERT.has(code)) {
-    return 'give the CA certificate that signed the server\'s certificate: --tls-ca-cert <file> (or ASYNQ_TLS_CA_CERT, tls_ca_cert in ~/.asynq.yml); --tls-insecure skips the check (unsafe)';
+    return "give the CA certificate that signed the server's certificate: --tls-ca-cert <file> (or ASYNQ_TLS_CA_CERT, tls_ca_cert in ~/.asynq.yml); --tls-insecure skips the check (unsafe)";
   }
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'connect with a host name the server\'s certificate names, or give that name with --tls-server <name>';
-  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return 'renew the server\'s certificate, or check this machine\'s clock';
-  if (/CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|certificate required|bad certificate|unknown ca/i.test(`${code} ${message}`)) {
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return "connect with a host name the server's certificate names, or give that name with --tls-server <name>";
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
+    return "renew the server's certificate, or check this machine's clock";
+  if (
+    /CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|certificate required|bad certificate|unknown ca/i.test(
+      `${code} ${message}`,
+    )
+  ) {
     return 'the server requires a client certificate it trusts: give --tls-cert <file> and --tls-key <file>';
   }
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(message)) {
@@ -79,13 +97,16 @@ function unavailable(resolved: ResolvedConnection, err: unknown, lastError: unkn
   }
   if (AUTH_FAILURE.test(reason) || AUTH_FAILURE.test(errorMessage(err))) {
     return new RedisUnavailableError(`Redis at ${where} refused the credentials: ${reason}`, {
-      cause, actions: ['check --username/--password, the user and password in the URI, or ~/.asynq.yml'],
+      cause,
+      actions: ['check --username/--password, the user and password in the URI, or ~/.asynq.yml'],
     });
   }
   // A TLS-only server resets a plain connection.
-  const plainToTls = (cause as {code?: unknown} | undefined)?.code === 'ECONNRESET' && !('tls' in resolved.conn && resolved.conn.tls);
+  const plainToTls =
+    (cause as {code?: unknown} | undefined)?.code === 'ECONNRESET' && !('tls' in resolved.conn && resolved.conn.tls);
   return new RedisUnavailableError(`cannot connect to Redis at ${where}: ${reason}`, {
-    cause, actions: [
+    cause,
+    actions: [
       'check --uri (or ASYNQ_REDIS_URL, REDIS_URL, ~/.asynq.yml) and that Redis is running there',
       ...(plainToTls ? ['if that port speaks TLS only: rediss://… or --tls'] : []),
     ],
@@ -100,7 +121,7 @@ const DB_OUT_OF_RANGE = /DB index is out of range/i;
  */
 async function dbOutOfRange(resolved: ResolvedConnection): Promise<ValidationError> {
   const {conn} = resolved;
-  const db = 'db' in conn ? conn.db ?? 0 : 0;
+  const db = 'db' in conn ? (conn.db ?? 0) : 0;
   let count = '';
   const {client} = createRedisClient(failFast({...conn, db: 0} as CliConnection));
   try {
@@ -109,16 +130,20 @@ async function dbOutOfRange(resolved: ResolvedConnection): Promise<ValidationErr
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), CONNECT_TIMEOUT_MS).unref()),
     ])) as string[];
     const n = Number(reply[1]);
-    if (Number.isInteger(n) && n > 0) count = `: it has ${n} database${n === 1 ? '' : 's'} (0-${n - 1}, its "databases" setting)`;
+    if (Number.isInteger(n) && n > 0)
+      count = `: it has ${n} database${n === 1 ? '' : 's'} (0-${n - 1}, its "databases" setting)`;
   } catch {
     // CONFIG may be disabled or renamed (managed Redis): say it without the count.
   } finally {
     await closeRedisClient(client).catch(() => {});
   }
   const source = resolved.source === 'default' ? 'the default address' : `from ${resolved.source}`;
-  return new ValidationError(`database ${db} does not exist on Redis at ${describeConnection({...conn, db: 0} as CliConnection)} (${source})${count}`, {
-    actions: ['pick a smaller --db (or the number after / in the URI)'],
-  });
+  return new ValidationError(
+    `database ${db} does not exist on Redis at ${describeConnection({...conn, db: 0} as CliConnection)} (${source})${count}`,
+    {
+      actions: ['pick a smaller --db (or the number after / in the URI)'],
+    },
+  );
 }
 
 /**
@@ -126,7 +151,11 @@ async function dbOutOfRange(resolved: ResolvedConnection): Promise<ValidationErr
  * the connection's first error (so a reconnecting connection fails as fast as a fail-fast one).
  * Throws unavailable(…) (exit 5); the caller keeps the connection either way, and closes it.
  */
-export async function checkRedis(resolved: ResolvedConnection, client: RedisConnection, timeoutMs = CONNECT_TIMEOUT_MS): Promise<void> {
+export async function checkRedis(
+  resolved: ResolvedConnection,
+  client: RedisConnection,
+  timeoutMs = CONNECT_TIMEOUT_MS,
+): Promise<void> {
   let lastError: unknown;
   let timer: NodeJS.Timeout | undefined;
   let onError!: (e: unknown) => void;
@@ -193,14 +222,16 @@ export class Lifecycle {
 
   /** A one-shot command: the first SIGINT ends it with 130 (a second one gets Node's default). */
   interruptOnSigint(): void {
-    this.#disposers.push(onStopSignals({
-      signals: ['SIGINT'],
-      stop: () => {
-        process.stderr.write('\n');
-        for (const fn of this.#onSigint) fn();
-        this.interrupt();
-      },
-    }));
+    this.#disposers.push(
+      onStopSignals({
+        signals: ['SIGINT'],
+        stop: () => {
+          process.stderr.write('\n');
+          for (const fn of this.#onSigint) fn();
+          this.interrupt();
+        },
+      }),
+    );
   }
 
   /**
@@ -222,21 +253,29 @@ export class Lifecycle {
     const stopping = new Promise<StopSignal>((resolve) => (stopped = resolve));
     let reloading: Promise<void> = Promise.resolve();
     const reload = h.reload;
-    this.#disposers.push(onStopSignals({
-      stop: (signal) => {
-        if (h.stopping) h.logger?.info(h.stopping(signal));
-        h.stop?.(signal);
-        stopped(signal);
-      },
-      force: () => {
-        h.force?.();
-        this.interrupt();
-      },
-      ...(reload ? {reload: () => {
-        reloading = reloading.then(reload).catch((err: unknown) => h.logger?.error(`Reload failed: ${String(err)}`));
-      }} : {}),
-      ...(h.tstp ? {tstp: h.tstp} : {}),
-    }));
+    this.#disposers.push(
+      onStopSignals({
+        stop: (signal) => {
+          if (h.stopping) h.logger?.info(h.stopping(signal));
+          h.stop?.(signal);
+          stopped(signal);
+        },
+        force: () => {
+          h.force?.();
+          this.interrupt();
+        },
+        ...(reload
+          ? {
+              reload: () => {
+                reloading = reloading
+                  .then(reload)
+                  .catch((err: unknown) => h.logger?.error(`Reload failed: ${String(err)}`));
+              },
+            }
+          : {}),
+        ...(h.tstp ? {tstp: h.tstp} : {}),
+      }),
+    );
     return {stopped: stopping, reloads: () => reloading};
   }
 

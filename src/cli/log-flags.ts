@@ -9,8 +9,17 @@ const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const satisfies readonl
 const LOG_FORMATS = ['text', 'json'] as const;
 
 export const logFlags = {
-  'log-level': Flags.string({options: [...LOG_LEVELS], default: 'info', env: 'ASYNQ_LOG_LEVEL', summary: 'Minimum level logged.'}),
-  'log-format': Flags.string({options: [...LOG_FORMATS], default: 'text', summary: 'Log lines as text (Go asynq\'s format) or JSON objects.'}),
+  'log-level': Flags.string({
+    options: [...LOG_LEVELS],
+    default: 'info',
+    env: 'ASYNQ_LOG_LEVEL',
+    summary: 'Minimum level logged.',
+  }),
+  'log-format': Flags.string({
+    options: [...LOG_FORMATS],
+    default: 'text',
+    summary: "Log lines as text (Go asynq's format) or JSON objects.",
+  }),
 };
 
 /** The stderr logger the parsed log flags ask for, and its level. */

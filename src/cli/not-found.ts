@@ -19,7 +19,8 @@ export function editDistance(a: string, b: string): number {
   let prev = Array.from({length: b.length + 1}, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = cur;
   }
   return prev[b.length]!;
@@ -50,7 +51,10 @@ const hook: Hook.CommandNotFound = async function (opts) {
     if (known === undefined) continue;
     const cmd = `${config.bin} ${toConfiguredId(known.id, config)}`;
     const extra = words.slice(n).join(' ');
-    throw new Errors.CLIError(`unexpected argument${words.length - n > 1 ? 's' : ''} "${extra}": ${cmd} takes no arguments\nSee "${cmd} --help".`, {exit: 2});
+    throw new Errors.CLIError(
+      `unexpected argument${words.length - n > 1 ? 's' : ''} "${extra}": ${cmd} takes no arguments\nSee "${cmd} --help".`,
+      {exit: 2},
+    );
   }
   if (process.stdin.isTTY && process.stderr.isTTY) {
     const {default: notFound} = await import('@oclif/plugin-not-found');
@@ -63,9 +67,13 @@ const hook: Hook.CommandNotFound = async function (opts) {
   }
   const shown = toConfiguredId(opts.id, config);
   const suggestion = closestName(opts.id, candidates);
-  const didYouMean = suggestion === undefined ? '' : `; did you mean "${config.bin} ${toConfiguredId(suggestion, config)}"?`;
+  const didYouMean =
+    suggestion === undefined ? '' : `; did you mean "${config.bin} ${toConfiguredId(suggestion, config)}"?`;
   const topic = config.findTopic(opts.id.split(':')[0]!) === undefined ? '' : ` ${opts.id.split(':')[0]}`;
-  throw new Errors.CLIError(`command ${shown} not found${didYouMean}\nRun "${config.bin} help${topic}" for a list of commands.`, {exit: 2});
+  throw new Errors.CLIError(
+    `command ${shown} not found${didYouMean}\nRun "${config.bin} help${topic}" for a list of commands.`,
+    {exit: 2},
+  );
 };
 
 export default hook;

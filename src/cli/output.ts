@@ -6,7 +6,14 @@
 import chalk, {chalkStderr} from 'chalk';
 import stringWidth from 'string-width';
 import {AsynqError, redact} from '../lib/errors.js';
-import {cliHintsFor, errorCodeFor, exitCodeFor, isOclifParseError, type CliErrorCode, type ExitCode} from './exit-codes.js';
+import {
+  cliHintsFor,
+  errorCodeFor,
+  exitCodeFor,
+  isOclifParseError,
+  type CliErrorCode,
+  type ExitCode,
+} from './exit-codes.js';
 import {colorEnabled, type TerminalIo} from './tty.js';
 
 /**
@@ -14,8 +21,10 @@ import {colorEnabled, type TerminalIo} from './tty.js';
  * 0 when the stream is not a TTY, when NO_COLOR is set, or with --no-color; `flag` true forces colour.
  */
 export function applyColorPolicy(io: TerminalIo & {stderr?: {isTTY?: boolean}} = process, flag?: boolean): void {
-  chalk.level = colorEnabled(io, flag) ? Math.max(chalk.level, 1) as typeof chalk.level : 0;
-  chalkStderr.level = colorEnabled({stdout: io.stderr, env: io.env}, flag) ? Math.max(chalkStderr.level, 1) as typeof chalk.level : 0;
+  chalk.level = colorEnabled(io, flag) ? (Math.max(chalk.level, 1) as typeof chalk.level) : 0;
+  chalkStderr.level = colorEnabled({stdout: io.stderr, env: io.env}, flag)
+    ? (Math.max(chalkStderr.level, 1) as typeof chalk.level)
+    : 0;
 }
 
 export interface TableColumn {
@@ -40,12 +49,19 @@ function pad(s: string, width: number, align: 'left' | 'right'): string {
  * ANSI colour (widths ignore it); widths are terminal columns, so CJK and emoji cells line up. Returns the lines joined by '\n', without a final newline.
  */
 export function formatTable(columns: readonly (string | TableColumn)[], rows: readonly (readonly unknown[])[]): string {
-  const cols = columns.map((c) => (typeof c === 'string' ? {header: c, align: 'left' as const} : {align: 'left' as const, ...c}));
+  const cols = columns.map((c) =>
+    typeof c === 'string' ? {header: c, align: 'left' as const} : {align: 'left' as const, ...c},
+  );
   const cells = rows.map((r) => cols.map((_, i) => (r[i] === undefined || r[i] === null ? '' : String(r[i]))));
   const lines = [cols.map((c) => c.header), cols.map((c) => '-'.repeat(visibleWidth(c.header))), ...cells];
   const widths = cols.map((_, i) => Math.max(...lines.map((l) => visibleWidth(l[i]!))));
   return lines
-    .map((l) => l.map((cell, i) => pad(cell, widths[i]!, cols[i]!.align)).join('  ').trimEnd())
+    .map((l) =>
+      l
+        .map((cell, i) => pad(cell, widths[i]!, cols[i]!.align))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 
@@ -89,14 +105,18 @@ function* stringPieces(s: string): Iterable<string> {
 export function writeJson(stream: {write(s: string): unknown}, value: unknown): void {
   const big: Array<string | ChunkedJsonString> = [];
   const mark = `\u0000asynq-json-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}:`;
-  const skeleton = JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
-    const own = this[key];
-    if (isChunkedJsonString(own) || (typeof v === 'string' && v.length > JSON_STRING_PIECE)) {
-      big.push(isChunkedJsonString(own) ? own : (v as string));
-      return `${mark}${big.length - 1}`;
-    }
-    return v;
-  }, 2) as string | undefined;
+  const skeleton = JSON.stringify(
+    value,
+    function (this: Record<string, unknown>, key: string, v: unknown) {
+      const own = this[key];
+      if (isChunkedJsonString(own) || (typeof v === 'string' && v.length > JSON_STRING_PIECE)) {
+        big.push(isChunkedJsonString(own) ? own : (v as string));
+        return `${mark}${big.length - 1}`;
+      }
+      return v;
+    },
+    2,
+  ) as string | undefined;
   if (skeleton === undefined) return;
   if (big.length === 0) {
     stream.write(`${skeleton}\n`);
@@ -112,7 +132,8 @@ export function writeJson(stream: {write(s: string): unknown}, value: unknown): 
     }
     const item = big[Number(parts[i])]!;
     stream.write('"');
-    for (const piece of typeof item === 'string' ? stringPieces(item) : item.chunks()) stream.write(JSON.stringify(piece).slice(1, -1));
+    for (const piece of typeof item === 'string' ? stringPieces(item) : item.chunks())
+      stream.write(JSON.stringify(piece).slice(1, -1));
     stream.write('"');
   }
   stream.write('\n');
@@ -160,8 +181,14 @@ export function errorReport(err: unknown, opts: {secrets?: readonly string[]; he
  * The stderr text for a report: `Error: <message>`, one `Try: <action>` line per action, and the
  * (redacted) stack only when `stack` is given (--debug / DEBUG).
  */
-export function formatErrorReport(report: ErrorReport, opts: {stack?: string; secrets?: readonly string[]} = {}): string {
-  const lines = [`${chalkStderr.red('Error:')} ${report.message}`, ...report.actions.map((a) => `  ${chalkStderr.dim('Try:')} ${a}`)];
+export function formatErrorReport(
+  report: ErrorReport,
+  opts: {stack?: string; secrets?: readonly string[]} = {},
+): string {
+  const lines = [
+    `${chalkStderr.red('Error:')} ${report.message}`,
+    ...report.actions.map((a) => `  ${chalkStderr.dim('Try:')} ${a}`),
+  ];
   if (opts.stack !== undefined) lines.push(redactSecrets(opts.stack, opts.secrets));
   return lines.join('\n');
 }

@@ -6,7 +6,14 @@
 import {readFile} from 'node:fs/promises';
 import {Flags, type Interfaces} from '@oclif/core';
 import {ValidationError, errorMessage} from '../lib/errors.js';
-import {OPTION_CONFLICTS, OPTION_ENTRIES, OPTION_SPECS, validateOption, type OptionKey, type OptionSpec} from '../lib/option-specs.js';
+import {
+  OPTION_CONFLICTS,
+  OPTION_ENTRIES,
+  OPTION_SPECS,
+  validateOption,
+  type OptionKey,
+  type OptionSpec,
+} from '../lib/option-specs.js';
 import {parseRfc3339} from '../lib/rfc3339.js';
 import type {TaskOptions} from '../lib/task.js';
 import {duration} from './flags.js';
@@ -31,7 +38,9 @@ interface FlagValueOfKind {
 type FlagValue<K extends OptionKey> = FlagValueOfKind[Specs[K]['kind']];
 
 /** The option flags, by flag name (`max-retry`, `process-in`, `header`, …). */
-export type TaskOptionFlags = {[K in OptionKey as Specs[K]['flag']['name']]: Interfaces.OptionFlag<FlagValue<K> | undefined>};
+export type TaskOptionFlags = {
+  [K in OptionKey as Specs[K]['flag']['name']]: Interfaces.OptionFlag<FlagValue<K> | undefined>;
+};
 
 /** The parsed values of the option flags. */
 export type TaskOptionFlagValues = {[K in OptionKey as Specs[K]['flag']['name']]?: FlagValue<K>};
@@ -39,10 +48,17 @@ export type TaskOptionFlagValues = {[K in OptionKey as Specs[K]['flag']['name']]
 /** The flag of one option, after its kind. */
 function optionFlag(key: OptionKey, spec: OptionSpec): TaskOptionFlags[keyof TaskOptionFlags] {
   const {summary, helpValue, char, checked} = spec.flag;
-  const common = {summary, ...(helpValue === undefined ? {} : {helpValue}), ...(char === undefined ? {} : {char: char as Interfaces.Flag<unknown>['char']})};
+  const common = {
+    summary,
+    ...(helpValue === undefined ? {} : {helpValue}),
+    ...(char === undefined ? {} : {char: char as Interfaces.Flag<unknown>['char']}),
+  };
   switch (spec.kind) {
     case 'string':
-      return Flags.string({...common, ...(checked ? {parse: async (input: string) => validateOption(key, input) as string} : {})});
+      return Flags.string({
+        ...common,
+        ...(checked ? {parse: async (input: string) => validateOption(key, input) as string} : {}),
+      });
     case 'int':
       return Flags.integer({helpValue: '<n>', ...common, min: spec.floor});
     case 'duration':
@@ -65,7 +81,10 @@ export const taskOptionFlagConflicts: ReadonlyArray<readonly [string, string]> =
 );
 
 /** `k=v` strings → headers (split at the first '='; later keys win). */
-function parseHeaders(values: readonly string[] = [], flag: string = OPTION_SPECS.headers.flag.name): Record<string, string> | undefined {
+function parseHeaders(
+  values: readonly string[] = [],
+  flag: string = OPTION_SPECS.headers.flag.name,
+): Record<string, string> | undefined {
   if (values.length === 0) return undefined;
   const out: Record<string, string> = {};
   for (const h of values) {
@@ -125,7 +144,8 @@ export async function readPayload(
   src: {arg?: string; file?: string; raw?: boolean},
   stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<Buffer | null> {
-  if (src.arg !== undefined && src.file !== undefined) throw new ValidationError('give the payload as an argument or with --payload-file, not both');
+  if (src.arg !== undefined && src.file !== undefined)
+    throw new ValidationError('give the payload as an argument or with --payload-file, not both');
   let payload: Buffer | null = null;
   if (src.arg !== undefined) payload = Buffer.from(src.arg, 'utf8');
   else if (src.file === '-') payload = await readAll(stdin);

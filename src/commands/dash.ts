@@ -19,7 +19,8 @@ export function dashConnection(conn: CliConnection): CliConnection {
 }
 
 export default class Dash extends ConnectedCommand {
-  static override summary = 'Live terminal dashboard of queues, tasks, servers and cron entries, which can also act on them.';
+  static override summary =
+    'Live terminal dashboard of queues, tasks, servers and cron entries, which can also act on them.';
 
   static override description = `Full-screen and refreshed every --refresh: the queues with their state, size, counts per task state, today's processed and failed tasks, error rate, latency, memory and a bar of their states; a queue's tasks by state (a page at a time), aggregation groups, the detail of a task (payload, result, last error), the history of processed/failed tasks per day; live servers and their workers; scheduler entries and their recent enqueues.
 
@@ -31,20 +32,31 @@ Each refresh reads one page of tasks at most and a fixed number of Redis calls p
 
   static override examples = [
     {description: 'Watch the local Redis, refreshing every 2 s.', command: '<%= config.bin %> <%= command.id %>'},
-    {description: 'A remote Redis, refreshing every 5 s.', command: '<%= config.bin %> <%= command.id %> -u redis://redis.internal:6379/2 --refresh 5s'},
-    {description: 'What scripts and CI use instead (no terminal needed).', command: '<%= config.bin %> stats --json || exit $?'},
+    {
+      description: 'A remote Redis, refreshing every 5 s.',
+      command: '<%= config.bin %> <%= command.id %> -u redis://redis.internal:6379/2 --refresh 5s',
+    },
+    {
+      description: 'What scripts and CI use instead (no terminal needed).',
+      command: '<%= config.bin %> stats --json || exit $?',
+    },
   ];
 
   static override enableJsonFlag = false;
   static override handlesSignals = true;
 
   static override flags = {
-    refresh: duration({summary: `Time between refreshes (Go durations or ms; at least ${MIN_REFRESH_MS}ms).`, default: 2000, defaultHelp: async () => '2s'}),
+    refresh: duration({
+      summary: `Time between refreshes (Go durations or ms; at least ${MIN_REFRESH_MS}ms).`,
+      default: 2000,
+      defaultHelp: async () => '2s',
+    }),
   };
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Dash);
-    if (flags.refresh < MIN_REFRESH_MS) throw new ValidationError(`--refresh must be at least ${MIN_REFRESH_MS}ms, got ${flags.refresh}ms`);
+    if (flags.refresh < MIN_REFRESH_MS)
+      throw new ValidationError(`--refresh must be at least ${MIN_REFRESH_MS}ms, got ${flags.refresh}ms`);
     requireTty('asynq dash', 'asynq stats --json');
     // The dashboard's connection, checked first (an unreachable Redis is exit 5 before the screen
     // opens); it reconnects after a Redis restart (its errors show in the status line).
@@ -59,7 +71,11 @@ Each refresh reads one page of tasks at most and a fixed number of Redis calls p
     for (const v of ['CI', 'CONTINUOUS_INTEGRATION']) if (v in process.env) process.env[v] = 'false';
     const {runDash} = await import('../ui/dash/render.js');
     await runDash({
-      inspector, refreshMs: flags.refresh, target: describeConnection(conn), color: colorEnabled(process, argvFlag(this.argv, 'color')), signal: quit.signal,
+      inspector,
+      refreshMs: flags.refresh,
+      target: describeConnection(conn),
+      color: colorEnabled(process, argvFlag(this.argv, 'color')),
+      signal: quit.signal,
     });
   }
 }

@@ -3,8 +3,24 @@ import {join} from 'node:path';
 import {Flags} from '@oclif/core';
 import {AsynqCommand} from '../cli/command.js';
 import {
-  anyFreePort, claimStateFile, DEV_DEFAULT_PORT, DEV_DIR_ENV, DEV_HOST, DEV_PORT_ENV, devStateDir, parsePort, portFree, portRace,
-  REDIS_SERVER_ENV, redisServerVersion, removeStateFile, startRedis, STATE_FILE, stopLeftover, writeStateFile, type StartedRedis,
+  anyFreePort,
+  claimStateFile,
+  DEV_DEFAULT_PORT,
+  DEV_DIR_ENV,
+  DEV_HOST,
+  DEV_PORT_ENV,
+  devStateDir,
+  parsePort,
+  portFree,
+  portRace,
+  REDIS_SERVER_ENV,
+  redisServerVersion,
+  removeStateFile,
+  startRedis,
+  STATE_FILE,
+  stopLeftover,
+  writeStateFile,
+  type StartedRedis,
 } from '../cli/dev-server.js';
 import {globalFlags} from '../cli/flags.js';
 import {FailedPreconditionError, RedisUnavailableError} from '../lib/errors.js';
@@ -29,7 +45,8 @@ export default class Dev extends AsynqCommand {
   // No connection flags: this command starts the server (`asynq dev --uri …` is a usage error).
   // The cast only widens the static's declared type; oclif reads the object as it is.
   static override baseFlags = globalFlags as unknown as typeof AsynqCommand.baseFlags;
-  static override summary = 'Run a local Redis for development (redis-server from the PATH) that the other commands use while it runs.';
+  static override summary =
+    'Run a local Redis for development (redis-server from the PATH) that the other commands use while it runs.';
   static override description = `Starts redis-server on 127.0.0.1, port 6379 if it is free, else a free port that it prints, with its data (append-only file) in a state directory that survives restarts: $${DEV_DIR_ENV}, else $XDG_DATA_HOME/asynq/dev, else ~/.local/share/asynq/dev. The Redis log is redis.log there.
 
 While it runs, every other asynq command that is not told where Redis is (no --uri or other connection flag, no ASYNQ_REDIS_URL or REDIS_URL, no server in the config file) connects to it: the state directory holds ${STATE_FILE} with its port and this command's PID, read only while that PID is alive. Other programs (your own client and server code) get the address it prints, e.g. REDIS_URL=redis://127.0.0.1:6379.
@@ -40,20 +57,32 @@ Exit 5 when redis-server is not installed (the message gives the install command
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
-    {description: 'Then, in other terminals (no connection flags needed):', command: '<%= config.bin %> worker run --exec \'greet=cat\''},
-    {description: 'A second, separate instance on any free port with its own data:', command: `${DEV_DIR_ENV}=/tmp/asynq-dev2 <%= config.bin %> <%= command.id %> --port 0`},
+    {
+      description: 'Then, in other terminals (no connection flags needed):',
+      command: "<%= config.bin %> worker run --exec 'greet=cat'",
+    },
+    {
+      description: 'A second, separate instance on any free port with its own data:',
+      command: `${DEV_DIR_ENV}=/tmp/asynq-dev2 <%= config.bin %> <%= command.id %> --port 0`,
+    },
   ];
 
   static override flags = {
     port: Flags.string({
-      helpValue: '<port>', env: DEV_PORT_ENV,
+      helpValue: '<port>',
+      env: DEV_PORT_ENV,
       summary: 'Port on 127.0.0.1 (default: 6379 if free, else any free port; 0: any free port other than 6379).',
     }),
     dir: Flags.string({
       helpValue: '<dir>',
       summary: `State directory (default $${DEV_DIR_ENV}, else $XDG_DATA_HOME/asynq/dev, else ~/.local/share/asynq/dev); other commands look only in the default one.`,
     }),
-    'redis-server': Flags.string({helpValue: '<path>', env: REDIS_SERVER_ENV, default: 'redis-server', summary: 'The redis-server program to run.'}),
+    'redis-server': Flags.string({
+      helpValue: '<path>',
+      env: REDIS_SERVER_ENV,
+      default: 'redis-server',
+      summary: 'The redis-server program to run.',
+    }),
   };
 
   async run(): Promise<DevResult> {
@@ -75,17 +104,22 @@ Exit 5 when redis-server is not installed (the message gives the install command
     process.on('exit', onExit);
     try {
       const left = await stopLeftover(stale);
-      if (left !== undefined) this.logToStderr(`Stopped redis-server ${left} left running by an asynq dev that was killed.`);
+      if (left !== undefined)
+        this.logToStderr(`Stopped redis-server ${left} left running by an asynq dev that was killed.`);
       let note = '';
       for (let attempt = 0; redis === undefined; attempt++) {
         let port: number;
         if (requested === undefined) {
           port = (await portFree(DEV_DEFAULT_PORT)) ? DEV_DEFAULT_PORT : await anyFreePort();
-          if (port !== DEV_DEFAULT_PORT) note = `Port ${DEV_DEFAULT_PORT} is in use (another Redis?), so this one uses port ${port}.`;
+          if (port !== DEV_DEFAULT_PORT)
+            note = `Port ${DEV_DEFAULT_PORT} is in use (another Redis?), so this one uses port ${port}.`;
         } else if (requested === 0) {
           port = await anyFreePort();
         } else {
-          if (!(await portFree(requested))) throw new FailedPreconditionError(`port ${requested} on ${DEV_HOST} is in use: choose another --port, or --port 0 for any free one`);
+          if (!(await portFree(requested)))
+            throw new FailedPreconditionError(
+              `port ${requested} on ${DEV_HOST} is in use: choose another --port, or --port 0 for any free one`,
+            );
           port = requested;
         }
         try {
@@ -96,7 +130,13 @@ Exit 5 when redis-server is not installed (the message gives the install command
         }
       }
       const url = `redis://${DEV_HOST}:${redis.port}`;
-      writeStateFile(dir, {pid: process.pid, redisPid: redis.child.pid!, host: DEV_HOST, port: redis.port, startedAt: new Date().toISOString()});
+      writeStateFile(dir, {
+        pid: process.pid,
+        redisPid: redis.child.pid!,
+        host: DEV_HOST,
+        port: redis.port,
+        startedAt: new Date().toISOString(),
+      });
       if (note !== '') say(note);
       say(this.#readyText(version, url, redis, dir, dir === defaultDir));
 
@@ -108,7 +148,9 @@ Exit 5 when redis-server is not installed (the message gives the install command
       const exit = await redis.exited;
       clearTimeout(timer);
       removeStateFile(dir, process.pid);
-      say(`redis-server stopped${exit.code === 0 ? '' : ` (${exit.signal ?? `exit ${exit.code}`})`}; its data stays in ${dir} for the next asynq dev.`);
+      say(
+        `redis-server stopped${exit.code === 0 ? '' : ` (${exit.signal ?? `exit ${exit.code}`})`}; its data stays in ${dir} for the next asynq dev.`,
+      );
       return {url, port: redis.port, dir, redisVersion: version, redisPid: redis.child.pid!};
     } finally {
       process.off('exit', onExit);
@@ -142,9 +184,12 @@ Exit 5 when redis-server is not installed (the message gives the install command
     const hungUp = new Promise<string>((resolve) => (hangUp = resolve));
     const {stopped} = this.lifecycle.untilStopped({reload: async () => hangUp('SIGHUP')});
     const died = redis.exited.then(({code, signal}) => {
-      throw new RedisUnavailableError(`redis-server (pid ${redis.child.pid}) exited on its own (${signal ?? `exit ${code}`})`, {
-        actions: [`see ${join(dir, 'redis.log')}`],
-      });
+      throw new RedisUnavailableError(
+        `redis-server (pid ${redis.child.pid}) exited on its own (${signal ?? `exit ${code}`})`,
+        {
+          actions: [`see ${join(dir, 'redis.log')}`],
+        },
+      );
     });
     return Promise.race([stopped, hungUp, died]);
   }

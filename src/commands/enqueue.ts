@@ -1,9 +1,27 @@
 import {createReadStream, statSync} from 'node:fs';
 import {Args, Flags} from '@oclif/core';
 import {
-  type Client, DEFAULT_MAX_PAYLOAD_BYTES, DuplicateTaskError, PayloadTooLargeError, Task, TaskIdConflictError, ValidationError, waitForTaskSuccess, type ClientOptions, type TaskInfo, type TaskOptions,
+  type Client,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DuplicateTaskError,
+  PayloadTooLargeError,
+  Task,
+  TaskIdConflictError,
+  ValidationError,
+  waitForTaskSuccess,
+  type ClientOptions,
+  type TaskInfo,
+  type TaskOptions,
 } from '../lib/index.js';
-import {bulkEnqueue, emptySummary, formatSummary, invalidLinesError, payloadTooLargeMessage, ProgressBar, type BulkSummary} from '../cli/enqueue/bulk-enqueue.js';
+import {
+  bulkEnqueue,
+  emptySummary,
+  formatSummary,
+  invalidLinesError,
+  payloadTooLargeMessage,
+  ProgressBar,
+  type BulkSummary,
+} from '../cli/enqueue/bulk-enqueue.js';
 import {ExitCode} from '../cli/exit-codes.js';
 import {byteSize, duration} from '../cli/flags.js';
 import {readPayload, taskOptionFlagConflicts, taskOptionsFromFlags, taskOptionFlags} from '../cli/task-flags.js';
@@ -48,13 +66,26 @@ A duplicate unique task or a taken task ID exits 4. The exit status says whether
   };
 
   static override flags = {
-    'payload-file': Flags.string({char: 'f', helpValue: '<file|->', summary: 'Read the payload from a file, or from stdin with -.'}),
+    'payload-file': Flags.string({
+      char: 'f',
+      helpValue: '<file|->',
+      summary: 'Read the payload from a file, or from stdin with -.',
+    }),
     raw: Flags.boolean({summary: 'Send the payload as it is, without checking JSON-looking payloads.'}),
     ...taskOptionFlags,
-    wait: Flags.boolean({summary: 'Wait until the task is completed (exit 0, prints its result) or archived (exit 1).'}),
-    'wait-timeout': duration({summary: 'With --wait: give up after this long with exit 7 (default 5m; 0 waits forever).'}),
-    from: Flags.string({helpValue: '<file.jsonl|->', summary: 'Enqueue one task per line of a JSON Lines file (or stdin with -).'}),
-    'max-payload': byteSize({summary: `Largest payload to enqueue (default ${DEFAULT_MAX_PAYLOAD_BYTES / 1024 / 1024}MiB; e.g. 256MiB, 1GB or unlimited).`}),
+    wait: Flags.boolean({
+      summary: 'Wait until the task is completed (exit 0, prints its result) or archived (exit 1).',
+    }),
+    'wait-timeout': duration({
+      summary: 'With --wait: give up after this long with exit 7 (default 5m; 0 waits forever).',
+    }),
+    from: Flags.string({
+      helpValue: '<file.jsonl|->',
+      summary: 'Enqueue one task per line of a JSON Lines file (or stdin with -).',
+    }),
+    'max-payload': byteSize({
+      summary: `Largest payload to enqueue (default ${DEFAULT_MAX_PAYLOAD_BYTES / 1024 / 1024}MiB; e.g. 256MiB, 1GB or unlimited).`,
+    }),
   };
 
   /** The task once it is in Redis: from then on a failure to print must not make a script enqueue it again. */
@@ -67,10 +98,12 @@ A duplicate unique task or a taken task ID exits 4. The exit status says whether
     checkTimes(options, new Date(), (w) => this.warn(w));
     const clientOptions = {maxPayloadBytes: flags['max-payload'] ?? DEFAULT_MAX_PAYLOAD_BYTES};
     if (flags.from !== undefined) return this.#bulk(flags.from, options, clientOptions);
-    if (args.type === undefined) throw new ValidationError('missing TYPE argument (or --from FILE)', {actions: ['asynq enqueue --help']});
+    if (args.type === undefined)
+      throw new ValidationError('missing TYPE argument (or --from FILE)', {actions: ['asynq enqueue --help']});
     const payload = await readPayload({arg: args.payload, file: flags['payload-file'], raw: flags.raw});
     if (flags.wait) checkWaitable(options);
-    const opts: TaskOptions = flags.wait && options.retention === undefined ? {...options, retention: WAIT_RETENTION_MS} : options;
+    const opts: TaskOptions =
+      flags.wait && options.retention === undefined ? {...options, retention: WAIT_RETENTION_MS} : options;
     const info = await enqueueOne(await this.client(clientOptions), new Task(args.type, payload), opts);
     this.#enqueued = info;
     if (!flags.wait) {
@@ -99,7 +132,9 @@ A duplicate unique task or a taken task ID exits 4. The exit status says whether
       if (reported) return;
       reported = true;
       const why = err instanceof Error ? err.message : String(err);
-      process.stderr.write(`Warning: task id=${task.id} was enqueued in queue "${task.queue}", but printing it failed (${why}); do not enqueue it again: asynq task inspect --queue ${task.queue} ${task.id}\n`);
+      process.stderr.write(
+        `Warning: task id=${task.id} was enqueued in queue "${task.queue}", but printing it failed (${why}); do not enqueue it again: asynq task inspect --queue ${task.queue} ${task.id}\n`,
+      );
       process.exitCode = ExitCode.OK;
     };
     process.stdout.on('error', report); // a closed pipe fails the write asynchronously
@@ -129,7 +164,9 @@ A duplicate unique task or a taken task ID exits 4. The exit status says whether
       if (warned || servers === undefined || !WAITING_STATES.has(latest.state)) return;
       if (servers.some((s) => s.status === 'active' && info.queue in s.queues)) return;
       warned = true;
-      note(`Warning: no running server serves queue "${info.queue}"; the task will wait until one starts (e.g. asynq worker run --queue ${info.queue} ...)`);
+      note(
+        `Warning: no running server serves queue "${info.queue}"; the task will wait until one starts (e.g. asynq worker run --queue ${info.queue} ...)`,
+      );
     };
     try {
       return await waitForTaskSuccess(inspector, info.queue, info.id, {
@@ -155,7 +192,13 @@ A duplicate unique task or a taken task ID exits 4. The exit status says whether
     const bar = showProgress(process) ? new ProgressBar(process.stderr, total) : undefined;
     const summary = emptySummary();
     try {
-      await bulkEnqueue(await this.client(clientOptions), input, defaults, {onProgress: (bytes, s) => bar?.update(bytes, s.lines)}, summary);
+      await bulkEnqueue(
+        await this.client(clientOptions),
+        input,
+        defaults,
+        {onProgress: (bytes, s) => bar?.update(bytes, s.lines)},
+        summary,
+      );
     } finally {
       bar?.done();
       input.destroy();
@@ -177,11 +220,17 @@ A duplicate unique task or a taken task ID exits 4. The exit status says whether
 function checkCombinations(f: {[k: string]: unknown}, hasType: boolean): void {
   const given = (name: string): boolean => f[name] !== undefined && f[name] !== false;
   const pairs: ReadonlyArray<readonly [string, string]> = [
-    ...taskOptionFlagConflicts, ['from', 'payload-file'], ['from', 'task-id'], ['from', 'wait'], ['from', 'raw'],
+    ...taskOptionFlagConflicts,
+    ['from', 'payload-file'],
+    ['from', 'task-id'],
+    ['from', 'wait'],
+    ['from', 'raw'],
   ];
-  for (const [a, b] of pairs) if (given(a) && given(b)) throw new ValidationError(`--${a} and --${b} cannot be used together`);
+  for (const [a, b] of pairs)
+    if (given(a) && given(b)) throw new ValidationError(`--${a} and --${b} cannot be used together`);
   if (given('wait-timeout') && !given('wait')) throw new ValidationError('--wait-timeout needs --wait');
-  if (given('from') && hasType) throw new ValidationError('--from takes the tasks from the file: give no TYPE or PAYLOAD argument');
+  if (given('from') && hasType)
+    throw new ValidationError('--from takes the tasks from the file: give no TYPE or PAYLOAD argument');
 }
 
 /**
@@ -195,23 +244,37 @@ export function checkTimes(o: TaskOptions, now: Date, warn: (message: string) =>
   if (deadline !== undefined && deadline.getTime() <= now.getTime()) {
     throw new ValidationError(`--deadline ${deadline.toISOString()} is in the past: the task could only fail`);
   }
-  const processAt = o.processAt instanceof Date ? o.processAt : o.processIn !== undefined ? new Date(now.getTime() + Number(o.processIn)) : undefined;
+  const processAt =
+    o.processAt instanceof Date
+      ? o.processAt
+      : o.processIn !== undefined
+        ? new Date(now.getTime() + Number(o.processIn))
+        : undefined;
   if (deadline !== undefined && processAt !== undefined && deadline.getTime() <= processAt.getTime()) {
-    throw new ValidationError(`--deadline ${deadline.toISOString()} is not after the time the task is to run (${processAt.toISOString()}): the task could only fail`);
+    throw new ValidationError(
+      `--deadline ${deadline.toISOString()} is not after the time the task is to run (${processAt.toISOString()}): the task could only fail`,
+    );
   }
   const timeoutMs = o.timeout === undefined ? undefined : Number(o.timeout);
   if (timeoutMs === 0 && deadline === undefined) {
-    warn('--timeout 0 means the default timeout of 30m, as Go\'s Timeout(0); give --deadline for a task without a per-attempt timeout');
+    warn(
+      "--timeout 0 means the default timeout of 30m, as Go's Timeout(0); give --deadline for a task without a per-attempt timeout",
+    );
   } else if (timeoutMs !== undefined && timeoutMs > 0 && timeoutMs < 1000) {
-    warn(`--timeout ${timeoutMs}ms is stored in whole seconds, as 0: workers then run the task without a timeout${deadline === undefined ? '' : ' (the deadline still applies)'}`);
+    warn(
+      `--timeout ${timeoutMs}ms is stored in whole seconds, as 0: workers then run the task without a timeout${deadline === undefined ? '' : ' (the deadline still applies)'}`,
+    );
   }
 }
 
 /** --wait needs a task that ends as itself in completed or archived. */
 function checkWaitable(o: TaskOptions): void {
-  if (o.group !== undefined) throw new ValidationError('--wait cannot be used with --group: a grouped task is aggregated into another task');
+  if (o.group !== undefined)
+    throw new ValidationError('--wait cannot be used with --group: a grouped task is aggregated into another task');
   if (o.retention !== undefined && Number(o.retention) < 1000) {
-    throw new ValidationError('--wait needs a --retention of at least 1s to read the result (or no --retention: 10m is used)');
+    throw new ValidationError(
+      '--wait needs a --retention of at least 1s to read the result (or no --retention: 10m is used)',
+    );
   }
 }
 
@@ -252,7 +315,8 @@ function attemptLine(t: TaskInfo, counted: boolean): string {
 
 /** The stderr line at Ctrl-C during --wait: the task is not cancelled. */
 function interruptedLine(t: TaskInfo): string {
-  const where = t.state === 'active' ? `is still running in queue "${t.queue}"` : `stays queued in queue "${t.queue}" (${t.state})`;
+  const where =
+    t.state === 'active' ? `is still running in queue "${t.queue}"` : `stays queued in queue "${t.queue}" (${t.state})`;
   return `Interrupted: stopped waiting; task ${t.id} ${where}. See: asynq task inspect --queue ${t.queue} ${t.id}`;
 }
 

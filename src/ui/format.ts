@@ -103,7 +103,12 @@ export function compactNumber(n: number): string {
   if (!Number.isFinite(n)) return '-';
   const abs = Math.abs(n);
   if (abs < 10_000) return String(n);
-  const units: Array<[number, string]> = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  const units: Array<[number, string]> = [
+    [1e12, 'T'],
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
   for (const [size, unit] of units) {
     if (abs >= size) {
       const v = n / size;
@@ -165,7 +170,8 @@ export interface PlacedColumn<R> {
  */
 export function layoutColumns<R>(columns: readonly Column<R>[], width: number, gap = 1): PlacedColumn<R>[] {
   const kept = [...columns];
-  const need = (cs: readonly Column<R>[]): number => cs.reduce((s, c) => s + c.width, 0) + gap * Math.max(0, cs.length - 1);
+  const need = (cs: readonly Column<R>[]): number =>
+    cs.reduce((s, c) => s + c.width, 0) + gap * Math.max(0, cs.length - 1);
   while (need(kept) > width) {
     let drop = -1;
     kept.forEach((c, i) => {
@@ -177,7 +183,9 @@ export function layoutColumns<R>(columns: readonly Column<R>[], width: number, g
   const widths = kept.map((c) => c.width);
   let spare = width - need(kept);
   for (let round = 0; spare > 0 && round < 8; round++) {
-    const growable = kept.map((c, i) => ({c, i})).filter(({c, i}) => (c.flex ?? 0) > 0 && (c.max === undefined || widths[i]! < c.max));
+    const growable = kept
+      .map((c, i) => ({c, i}))
+      .filter(({c, i}) => (c.flex ?? 0) > 0 && (c.max === undefined || widths[i]! < c.max));
     const shares = growable.reduce((s, {c}) => s + c.flex!, 0);
     if (shares === 0) break;
     let given = 0;
@@ -266,7 +274,11 @@ export function barWidths(parts: readonly number[], scale: number, width: number
 
 /** A stacked bar as segments, `width` columns at full scale. */
 export function stackedBar(parts: readonly BarPart[], scale: number, width: number, color: boolean): Segment[] {
-  const widths = barWidths(parts.map((p) => p.value), scale, width);
+  const widths = barWidths(
+    parts.map((p) => p.value),
+    scale,
+    width,
+  );
   return parts
     .map((p, i) => ({text: (color ? '█' : p.glyph).repeat(widths[i]!), ...(color ? {color: p.color} : {})}))
     .filter((s) => s.text !== '');

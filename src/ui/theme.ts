@@ -6,7 +6,15 @@
 import type {TaskState} from '../lib/base/states.js';
 
 /** Task states in Go dash's order (bars, tabs, legend). */
-export const STATE_ORDER: readonly TaskState[] = ['active', 'pending', 'aggregating', 'scheduled', 'retry', 'archived', 'completed'];
+export const STATE_ORDER: readonly TaskState[] = [
+  'active',
+  'pending',
+  'aggregating',
+  'scheduled',
+  'retry',
+  'archived',
+  'completed',
+];
 
 export const STATE_STYLE: Readonly<Record<TaskState, {color: string; glyph: string; label: string; short: string}>> = {
   active: {color: 'blue', glyph: '#', label: 'Active', short: 'Act'},

@@ -60,7 +60,9 @@ describe('resolveConnection: precedence flags > ASYNQ_REDIS_URL/REDIS_URL > conf
       source: 'REDIS_URL',
       configFile: DEFAULT_CONFIG,
     });
-    expect(resolve({}, {REDIS_URL: 'redis://env-host:2', ASYNQ_REDIS_URL: 'redis://asynq-host:3'}, files)).toMatchObject({
+    expect(
+      resolve({}, {REDIS_URL: 'redis://env-host:2', ASYNQ_REDIS_URL: 'redis://asynq-host:3'}, files),
+    ).toMatchObject({
       conn: {addr: 'asynq-host:3'},
       source: 'ASYNQ_REDIS_URL',
     });
@@ -79,8 +81,14 @@ describe('resolveConnection: precedence flags > ASYNQ_REDIS_URL/REDIS_URL > conf
   });
 
   it('applies --db, --username, --password and --tls on top of a URI from the environment', () => {
-    const r = resolve({db: 5, username: 'u', password: SECRET, tls: true}, {ASYNQ_REDIS_URL: 'redis://:old@env-host:2/1'});
-    expect(r).toEqual({conn: {addr: 'env-host:2', db: 5, username: 'u', password: SECRET, tls: true}, source: 'ASYNQ_REDIS_URL'});
+    const r = resolve(
+      {db: 5, username: 'u', password: SECRET, tls: true},
+      {ASYNQ_REDIS_URL: 'redis://:old@env-host:2/1'},
+    );
+    expect(r).toEqual({
+      conn: {addr: 'env-host:2', db: 5, username: 'u', password: SECRET, tls: true},
+      source: 'ASYNQ_REDIS_URL',
+    });
   });
 
   it('applies config-file settings to a server named in the same file', () => {
@@ -106,8 +114,14 @@ describe('resolveConnection: precedence flags > ASYNQ_REDIS_URL/REDIS_URL > conf
 
   it('parses every URI scheme through the engine parser', () => {
     expect(resolve({uri: 'rediss://h:6380/1'}).conn).toEqual({addr: 'h:6380', db: 1, tls: {servername: 'h'}});
-    expect(resolve({uri: 'redis-socket:///tmp/r.sock?db=2', db: 3}).conn).toEqual({addr: '/tmp/r.sock', network: 'unix', db: 3});
-    expect(resolve({uri: `redis-sentinel://:${SECRET}@s1:26379,s2:26380/mymaster`, password: 'master-pw'}).conn).toEqual({
+    expect(resolve({uri: 'redis-socket:///tmp/r.sock?db=2', db: 3}).conn).toEqual({
+      addr: '/tmp/r.sock',
+      network: 'unix',
+      db: 3,
+    });
+    expect(
+      resolve({uri: `redis-sentinel://:${SECRET}@s1:26379,s2:26380/mymaster`, password: 'master-pw'}).conn,
+    ).toEqual({
       masterName: 'mymaster',
       sentinelAddrs: ['s1:26379', 's2:26380'],
       sentinelPassword: SECRET,
@@ -118,15 +132,18 @@ describe('resolveConnection: precedence flags > ASYNQ_REDIS_URL/REDIS_URL > conf
 
 describe('resolveConnection: Cluster and Sentinel', () => {
   it('--cluster-addrs names a cluster', () => {
-    expect(resolve({'cluster-addrs': 'a:7000, b:7001'})).toEqual({conn: {addrs: ['a:7000', 'b:7001']}, source: 'flags'});
+    expect(resolve({'cluster-addrs': 'a:7000, b:7001'})).toEqual({
+      conn: {addrs: ['a:7000', 'b:7001']},
+      source: 'flags',
+    });
   });
 
-  it('--cluster alone takes cluster_addrs from the config file, as Go\'s CLI does', () => {
+  it("--cluster alone takes cluster_addrs from the config file, as Go's CLI does", () => {
     const files = {[DEFAULT_CONFIG]: `cluster_addrs: c1:7000,c2:7000\npassword: ${SECRET}\n`};
     expect(resolve({cluster: true}, {}, files).conn).toEqual({addrs: ['c1:7000', 'c2:7000'], password: SECRET});
   });
 
-  it('--cluster without addresses seeds from --uri, else Go\'s default 127.0.0.1:7000-7005', () => {
+  it("--cluster without addresses seeds from --uri, else Go's default 127.0.0.1:7000-7005", () => {
     expect(resolve({cluster: true, uri: 'seed:7005'}).conn).toEqual({addrs: ['seed:7005']});
     expect(resolve({cluster: true}).conn).toEqual({addrs: DEFAULT_CLUSTER_ADDRS});
     fails(() => resolve({cluster: true, uri: 'redis://seed:7005'}), /--cluster-addrs instead of a URI/);
@@ -142,7 +159,9 @@ describe('resolveConnection: Cluster and Sentinel', () => {
   });
 
   it('--sentinel-addrs with --master-name names a Sentinel setup', () => {
-    expect(resolve({'sentinel-addrs': 's1:26379,s2:26379', 'master-name': 'mymaster', db: 1, password: SECRET}).conn).toEqual({
+    expect(
+      resolve({'sentinel-addrs': 's1:26379,s2:26379', 'master-name': 'mymaster', db: 1, password: SECRET}).conn,
+    ).toEqual({
       masterName: 'mymaster',
       sentinelAddrs: ['s1:26379', 's2:26379'],
       db: 1,
@@ -161,7 +180,10 @@ describe('resolveConnection: errors are usage errors', () => {
   it('rejects flags that name two different servers', () => {
     fails(() => resolve({uri: 'a:1', 'cluster-addrs': 'b:2'}), /--uri and --cluster-addrs name different servers/);
     fails(() => resolve({uri: 'a:1', 'master-name': 'm'}), /--uri and --sentinel-addrs\/--master-name/);
-    fails(() => resolve({'cluster-addrs': 'b:2', 'sentinel-addrs': 's:1', 'master-name': 'm'}), /--cluster-addrs and --sentinel-addrs/);
+    fails(
+      () => resolve({'cluster-addrs': 'b:2', 'sentinel-addrs': 's:1', 'master-name': 'm'}),
+      /--cluster-addrs and --sentinel-addrs/,
+    );
   });
 
   it('rejects malformed addresses with the flag name', () => {
@@ -183,7 +205,10 @@ describe('resolveConnection: errors are usage errors', () => {
 
   it('expands ~/ in --config', () => {
     const files = {[`${HOME}/conf/a.yml`]: 'uri: c:1\n'};
-    expect(resolve({config: '~/conf/a.yml'}, {}, files)).toMatchObject({conn: {addr: 'c:1'}, configFile: `${HOME}/conf/a.yml`});
+    expect(resolve({config: '~/conf/a.yml'}, {}, files)).toMatchObject({
+      conn: {addr: 'c:1'},
+      configFile: `${HOME}/conf/a.yml`,
+    });
   });
 
   it('reports invalid YAML and wrongly typed keys in the config file', () => {
@@ -195,44 +220,82 @@ describe('resolveConnection: errors are usage errors', () => {
   });
 
   it('never echoes a wrongly typed password from the config file', () => {
-    const err = fails(() => resolve({}, {}, {[DEFAULT_CONFIG]: `password: [${SECRET}]\n`}), /"password" must be a string, got object/);
+    const err = fails(
+      () => resolve({}, {}, {[DEFAULT_CONFIG]: `password: [${SECRET}]\n`}),
+      /"password" must be a string, got object/,
+    );
     expect(err.message).not.toContain(SECRET);
   });
 
   it('accepts an empty config file and ignores unknown keys', () => {
-    expect(resolve({}, {}, {[DEFAULT_CONFIG]: ''})).toEqual({conn: {addr: '127.0.0.1:6379'}, source: 'default', configFile: DEFAULT_CONFIG});
+    expect(resolve({}, {}, {[DEFAULT_CONFIG]: ''})).toEqual({
+      conn: {addr: '127.0.0.1:6379'},
+      source: 'default',
+      configFile: DEFAULT_CONFIG,
+    });
     expect(resolve({}, {}, {[DEFAULT_CONFIG]: 'tls_sever: x\nuri: h:1\n'}).conn).toEqual({addr: 'h:1'});
   });
 
   it('reads a numeric db given as a string and a numeric password as text', () => {
-    expect(resolve({}, {}, {[DEFAULT_CONFIG]: 'uri: h:1\ndb: "4"\npassword: 12345\n'}).conn).toEqual({addr: 'h:1', db: 4, password: '12345'});
+    expect(resolve({}, {}, {[DEFAULT_CONFIG]: 'uri: h:1\ndb: "4"\npassword: 12345\n'}).conn).toEqual({
+      addr: 'h:1',
+      db: 4,
+      password: '12345',
+    });
   });
 });
 
 describe('resolveConnection: TLS settings', () => {
   it('turns TLS on for every kind of server with any TLS setting', () => {
     expect(resolve({uri: 'h:1', 'tls-insecure': true}).conn).toEqual({addr: 'h:1', tls: {rejectUnauthorized: false}});
-    expect(resolve({'cluster-addrs': 'a:1', 'tls-server': 'redis.internal'}).conn).toEqual({addrs: ['a:1'], tls: {servername: 'redis.internal'}});
-    expect(resolve({'sentinel-addrs': 's1:1', 'master-name': 'm', tls: true}).conn).toEqual({masterName: 'm', sentinelAddrs: ['s1:1'], tls: true});
+    expect(resolve({'cluster-addrs': 'a:1', 'tls-server': 'redis.internal'}).conn).toEqual({
+      addrs: ['a:1'],
+      tls: {servername: 'redis.internal'},
+    });
+    expect(resolve({'sentinel-addrs': 's1:1', 'master-name': 'm', tls: true}).conn).toEqual({
+      masterName: 'm',
+      sentinelAddrs: ['s1:1'],
+      tls: true,
+    });
     expect(resolve({uri: 'rediss://127.0.0.1:1'}).conn).toEqual({addr: '127.0.0.1:1', tls: {}});
-    expect(resolve({uri: 'rediss://h:1', 'tls-insecure': true}).conn).toEqual({addr: 'h:1', tls: {servername: 'h', rejectUnauthorized: false}});
+    expect(resolve({uri: 'rediss://h:1', 'tls-insecure': true}).conn).toEqual({
+      addr: 'h:1',
+      tls: {servername: 'h', rejectUnauthorized: false},
+    });
   });
 
-  it('takes ASYNQ_TLS_* and the config keys, Go\'s insecure only with its tls_server', () => {
-    expect(resolve({}, {ASYNQ_REDIS_URL: 'redis://h:1', ASYNQ_TLS_INSECURE: 'true'}).conn).toEqual({addr: 'h:1', tls: {rejectUnauthorized: false}});
-    expect(resolve({}, {ASYNQ_TLS_SERVER: 'n'}, {[DEFAULT_CONFIG]: 'uri: h:1\n'}).conn).toEqual({addr: 'h:1', tls: {servername: 'n'}});
+  it("takes ASYNQ_TLS_* and the config keys, Go's insecure only with its tls_server", () => {
+    expect(resolve({}, {ASYNQ_REDIS_URL: 'redis://h:1', ASYNQ_TLS_INSECURE: 'true'}).conn).toEqual({
+      addr: 'h:1',
+      tls: {rejectUnauthorized: false},
+    });
+    expect(resolve({}, {ASYNQ_TLS_SERVER: 'n'}, {[DEFAULT_CONFIG]: 'uri: h:1\n'}).conn).toEqual({
+      addr: 'h:1',
+      tls: {servername: 'n'},
+    });
     // Like a password, a TLS setting below the source that names the server is not used.
     expect(resolve({uri: 'h:1'}, {ASYNQ_TLS_INSECURE: 'true'}).conn).toEqual({addr: 'h:1'});
     fails(() => resolve({}, {ASYNQ_TLS_INSECURE: 'maybe'}), /invalid ASYNQ_TLS_INSECURE "maybe"/);
     expect(resolve({}, {}, {[DEFAULT_CONFIG]: 'uri: h:1\ninsecure: true\n'}).conn).toEqual({addr: 'h:1'});
-    expect(resolve({}, {}, {[DEFAULT_CONFIG]: 'uri: h:1\ntls_server: n\ninsecure: true\n'}).conn)
-      .toEqual({addr: 'h:1', tls: {servername: 'n', rejectUnauthorized: false}});
-    expect(resolve({}, {}, {[DEFAULT_CONFIG]: 'uri: h:1\ntls_insecure: true\n'}).conn).toEqual({addr: 'h:1', tls: {rejectUnauthorized: false}});
+    expect(resolve({}, {}, {[DEFAULT_CONFIG]: 'uri: h:1\ntls_server: n\ninsecure: true\n'}).conn).toEqual({
+      addr: 'h:1',
+      tls: {servername: 'n', rejectUnauthorized: false},
+    });
+    expect(resolve({}, {}, {[DEFAULT_CONFIG]: 'uri: h:1\ntls_insecure: true\n'}).conn).toEqual({
+      addr: 'h:1',
+      tls: {rejectUnauthorized: false},
+    });
   });
 
   it('names a missing PEM file (paths in the config file are relative to it) and wants a key with a certificate', () => {
-    fails(() => resolve({uri: 'h:1', 'tls-ca-cert': '~/ca.pem'}), new RegExp(`CA certificate file ${HOME}/ca.pem does not exist`));
-    fails(() => resolve({}, {}, {[DEFAULT_CONFIG]: 'uri: h:1\ntls_cert: c.pem\ntls_key: k.pem\n'}), new RegExp(`client certificate file ${HOME}/c.pem does not exist`));
+    fails(
+      () => resolve({uri: 'h:1', 'tls-ca-cert': '~/ca.pem'}),
+      new RegExp(`CA certificate file ${HOME}/ca.pem does not exist`),
+    );
+    fails(
+      () => resolve({}, {}, {[DEFAULT_CONFIG]: 'uri: h:1\ntls_cert: c.pem\ntls_key: k.pem\n'}),
+      new RegExp(`client certificate file ${HOME}/c.pem does not exist`),
+    );
     fails(() => resolve({uri: 'h:1', 'tls-key': '/k.pem'}), /--tls-cert and --tls-key go together/);
   });
 });
@@ -240,7 +303,9 @@ describe('resolveConnection: TLS settings', () => {
 describe('connectionSecrets and describeConnection', () => {
   it('lists every password of a connection', () => {
     expect(connectionSecrets({addr: 'h:1', password: SECRET})).toEqual([SECRET]);
-    expect(connectionSecrets({masterName: 'm', sentinelAddrs: ['s:1'], sentinelPassword: 'sp', password: SECRET})).toEqual([SECRET, 'sp']);
+    expect(
+      connectionSecrets({masterName: 'm', sentinelAddrs: ['s:1'], sentinelPassword: 'sp', password: SECRET}),
+    ).toEqual([SECRET, 'sp']);
     expect(connectionSecrets({addrs: ['a:1']})).toEqual([]);
   });
 
@@ -250,7 +315,10 @@ describe('connectionSecrets and describeConnection', () => {
       [{addr: 'h:1', db: 2, username: 'app', password: SECRET, tls: true}, 'app@h:1 db 2 over TLS (with password)'],
       [{addr: '/tmp/r.sock', network: 'unix'}, 'unix:/tmp/r.sock'],
       [{addrs: ['a:1', 'b:2'], password: SECRET}, 'cluster a:1,b:2 (with password)'],
-      [{masterName: 'mm', sentinelAddrs: ['s:1'], db: 3, password: SECRET}, 'sentinel master "mm" via s:1 db 3 (with password)'],
+      [
+        {masterName: 'mm', sentinelAddrs: ['s:1'], db: 3, password: SECRET},
+        'sentinel master "mm" via s:1 db 3 (with password)',
+      ],
     ];
     for (const [conn, text] of cases) {
       expect(describeConnection(conn)).toBe(text);

@@ -8,7 +8,15 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {resolveConnection, type ResolveContext} from '../../src/cli/connection.js';
-import {claimStateFile, devStateDir, parsePort, readDevState, redisServerArgs, removeStateFile, writeStateFile} from '../../src/cli/dev-server.js';
+import {
+  claimStateFile,
+  devStateDir,
+  parsePort,
+  readDevState,
+  redisServerArgs,
+  removeStateFile,
+  writeStateFile,
+} from '../../src/cli/dev-server.js';
 import {FailedPreconditionError, ValidationError} from '../../src/lib/errors.js';
 
 const HOME = '/home/tester';
@@ -34,19 +42,29 @@ describe('devStateDir', () => {
 
 describe('resolveConnection with a running asynq dev', () => {
   it('takes the port from dev.json when nothing names a server and the asynq dev PID is alive', () => {
-    expect(resolveConnection({}, ctx({}, devFile({pid: LIVE, redisPid: 1, host: '127.0.0.1', port: 41234}))))
-      .toEqual({conn: {addr: '127.0.0.1:41234'}, source: `asynq dev (${DEV_FILE})`});
+    expect(resolveConnection({}, ctx({}, devFile({pid: LIVE, redisPid: 1, host: '127.0.0.1', port: 41234})))).toEqual({
+      conn: {addr: '127.0.0.1:41234'},
+      source: `asynq dev (${DEV_FILE})`,
+    });
   });
 
   it('looks in $ASYNQ_DEV_DIR, then $XDG_DATA_HOME/asynq/dev', () => {
-    const files = {'/srv/dev/dev.json': JSON.stringify({pid: LIVE, port: 1111}), '/data/asynq/dev/dev.json': JSON.stringify({pid: LIVE, port: 2222})};
-    expect(resolveConnection({}, ctx({ASYNQ_DEV_DIR: '/srv/dev', XDG_DATA_HOME: '/data'}, files)).conn).toEqual({addr: '127.0.0.1:1111'});
+    const files = {
+      '/srv/dev/dev.json': JSON.stringify({pid: LIVE, port: 1111}),
+      '/data/asynq/dev/dev.json': JSON.stringify({pid: LIVE, port: 2222}),
+    };
+    expect(resolveConnection({}, ctx({ASYNQ_DEV_DIR: '/srv/dev', XDG_DATA_HOME: '/data'}, files)).conn).toEqual({
+      addr: '127.0.0.1:1111',
+    });
     expect(resolveConnection({}, ctx({XDG_DATA_HOME: '/data'}, files)).conn).toEqual({addr: '127.0.0.1:2222'});
   });
 
   it('ignores dev.json whose PID is dead, that has no port yet, or that is not JSON', () => {
     for (const text of [JSON.stringify({pid: 99, port: 41234}), JSON.stringify({pid: LIVE}), 'garbage', '']) {
-      expect(resolveConnection({}, ctx({}, {[DEV_FILE]: text}))).toEqual({conn: {addr: '127.0.0.1:6379'}, source: 'default'});
+      expect(resolveConnection({}, ctx({}, {[DEV_FILE]: text}))).toEqual({
+        conn: {addr: '127.0.0.1:6379'},
+        source: 'default',
+      });
     }
   });
 
@@ -56,13 +74,18 @@ describe('resolveConnection with a running asynq dev', () => {
     expect(resolveConnection({}, ctx({ASYNQ_REDIS_URL: 'redis://env:2'}, files)).source).toBe('ASYNQ_REDIS_URL');
     expect(resolveConnection({}, ctx({REDIS_URL: 'redis://env:3'}, files)).source).toBe('REDIS_URL');
     expect(resolveConnection({}, ctx({}, files)).conn).toEqual({addr: 'redis.internal:6380'});
-    expect(resolveConnection({cluster: true}, ctx({}, devFile({pid: LIVE, port: 41234}))).conn).toMatchObject({addrs: expect.arrayContaining(['127.0.0.1:7000'])});
+    expect(resolveConnection({cluster: true}, ctx({}, devFile({pid: LIVE, port: 41234}))).conn).toMatchObject({
+      addrs: expect.arrayContaining(['127.0.0.1:7000']),
+    });
   });
 
   it('applies settings that name no server (db from the config file, --db) to it, as to the default', () => {
     const files = {...devFile({pid: LIVE, port: 41234}), [`${HOME}/.asynq.yml`]: 'db: 3\n'};
     expect(resolveConnection({}, ctx({}, files)).conn).toEqual({addr: '127.0.0.1:41234', db: 3});
-    expect(resolveConnection({db: 5}, ctx({}, devFile({pid: LIVE, port: 41234}))).conn).toEqual({addr: '127.0.0.1:41234', db: 5});
+    expect(resolveConnection({db: 5}, ctx({}, devFile({pid: LIVE, port: 41234}))).conn).toEqual({
+      addr: '127.0.0.1:41234',
+      db: 5,
+    });
   });
 });
 
@@ -88,7 +111,9 @@ describe('state file', () => {
       caught = err;
     }
     expect(caught).toBeInstanceOf(FailedPreconditionError);
-    expect((caught as Error).message).toBe(`asynq dev is already running for ${dir} (pid ${process.pid} on 127.0.0.1:1234): use that one, or stop it first`);
+    expect((caught as Error).message).toBe(
+      `asynq dev is already running for ${dir} (pid ${process.pid} on 127.0.0.1:1234): use that one, or stop it first`,
+    );
 
     writeFileSync(join(dir, 'dev.json'), JSON.stringify({pid: 2 ** 22 + 12345, redisPid: 7, port: 9}));
     expect(claimStateFile(dir, process.pid)).toEqual({stale: {pid: 2 ** 22 + 12345, redisPid: 7, port: 9}});
@@ -113,6 +138,12 @@ describe('options', () => {
   it('redis-server listens on loopback only and persists with an append-only file', () => {
     const args = redisServerArgs(41234, '/d');
     const opt = (name: string): string | undefined => args[args.indexOf(name) + 1];
-    expect([opt('--port'), opt('--bind'), opt('--dir'), opt('--appendonly'), opt('--logfile')]).toEqual(['41234', '127.0.0.1', '/d', 'yes', '/d/redis.log']);
+    expect([opt('--port'), opt('--bind'), opt('--dir'), opt('--appendonly'), opt('--logfile')]).toEqual([
+      '41234',
+      '127.0.0.1',
+      '/d',
+      'yes',
+      '/d/redis.log',
+    ]);
   });
 });

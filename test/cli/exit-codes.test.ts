@@ -56,7 +56,13 @@ describe('exit status table', () => {
       [new InternalError('broken invariant'), 1],
       [new BadDataError('task t1 has no task hash', {queue: 'q', taskId: 't1'}), 6],
       [new DecodeError('TaskMessage', new Error('id is empty')), 6],
-      [new WrongTypeError('rdb.CurrentStats', new Error('WRONGTYPE Operation against a key holding the wrong kind of value')), 6],
+      [
+        new WrongTypeError(
+          'rdb.CurrentStats',
+          new Error('WRONGTYPE Operation against a key holding the wrong kind of value'),
+        ),
+        6,
+      ],
     ];
     for (const [err, code] of cases) expect([err.name, exitCodeFor(err)]).toEqual([err.name, code]);
     // Every code listed in the mapping is a documented exit status.
@@ -81,7 +87,9 @@ describe('exit status table', () => {
       errnoError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1'),
       errnoError('ETIMEDOUT', 'connect ETIMEDOUT'),
       errnoError('ENOTFOUND', 'getaddrinfo ENOTFOUND nohost'),
-      Object.assign(new Error('Reached the max retries per request limit (which is 1).'), {name: 'MaxRetriesPerRequestError'}),
+      Object.assign(new Error('Reached the max retries per request limit (which is 1).'), {
+        name: 'MaxRetriesPerRequestError',
+      }),
       new Error('NOAUTH Authentication required.'),
       new Error('WRONGPASS invalid username-password pair or user is disabled.'),
       new Error('CLUSTERDOWN The cluster is down'),
@@ -100,9 +108,21 @@ describe('exit status table', () => {
   it('reports a failed Redis command as REDIS_UNAVAILABLE when the connection was the cause', () => {
     const lost = new RedisCommandError('allQueues', new Error('Connection is closed.'));
     expect([errorCodeFor(lost), exitCodeFor(lost)]).toEqual(['REDIS_UNAVAILABLE', 5]);
-    const wrongType = new WrongTypeError('rdb.CurrentStats', Object.assign(new Error('WRONGTYPE Operation against a key holding the wrong kind of value'), {name: 'ReplyError'}));
-    expect([errorCodeFor(wrongType), exitCodeFor(wrongType), isRedisUnavailable(wrongType.cause)]).toEqual(['BAD_DATA', 6, false]);
-    const scriptBug = new RedisCommandError('enqueue', new Error('ERR user_script:1: Script attempted to access nonexistent global variable'));
+    const wrongType = new WrongTypeError(
+      'rdb.CurrentStats',
+      Object.assign(new Error('WRONGTYPE Operation against a key holding the wrong kind of value'), {
+        name: 'ReplyError',
+      }),
+    );
+    expect([errorCodeFor(wrongType), exitCodeFor(wrongType), isRedisUnavailable(wrongType.cause)]).toEqual([
+      'BAD_DATA',
+      6,
+      false,
+    ]);
+    const scriptBug = new RedisCommandError(
+      'enqueue',
+      new Error('ERR user_script:1: Script attempted to access nonexistent global variable'),
+    );
     expect([errorCodeFor(scriptBug), exitCodeFor(scriptBug)]).toEqual(['REDIS_COMMAND', 5]);
   });
 });
@@ -117,7 +137,7 @@ describe('errorReport', () => {
     });
   });
 
-  it('adds the CLI\'s hints for an engine error code (CLI_ERROR_TABLE), which the error itself does not carry', () => {
+  it("adds the CLI's hints for an engine error code (CLI_ERROR_TABLE), which the error itself does not carry", () => {
     const cases: [Error, string[]][] = [
       [new QueueNotFoundError('q'), ['asynq queue ls']],
       [new TaskNotFoundError('q', 'id1'), ['asynq task ls --queue q --state <state>']],
@@ -131,7 +151,10 @@ describe('errorReport', () => {
     ];
     for (const [err, actions] of cases) {
       expect([err.name, errorReport(err).actions]).toEqual([err.name, actions]);
-      expect([err.name, (err as ValidationError).actions.some((a) => a.startsWith('asynq '))]).toEqual([err.name, false]);
+      expect([err.name, (err as ValidationError).actions.some((a) => a.startsWith('asynq '))]).toEqual([
+        err.name,
+        false,
+      ]);
     }
   });
 
@@ -147,7 +170,11 @@ describe('errorReport', () => {
   it('joins oclif\'s "Parsing --flag" prefix onto one line', () => {
     const err = new ValidationError('invalid --timeout "soon"');
     err.message = `Parsing --timeout \n\t${err.message}\nSee more help with --help`;
-    expect(errorReport(err, {helpCommand: 'asynq x --help'})).toMatchObject({message: 'Parsing --timeout: invalid --timeout "soon"', exitCode: 2, actions: ['asynq x --help']});
+    expect(errorReport(err, {helpCommand: 'asynq x --help'})).toMatchObject({
+      message: 'Parsing --timeout: invalid --timeout "soon"',
+      exitCode: 2,
+      actions: ['asynq x --help'],
+    });
   });
 
   it('never shows a password: URI user info and every known secret are blanked', () => {
@@ -167,7 +194,10 @@ describe('formatErrorReport', () => {
   it('prints one Error line and one Try line per action, the stack only when asked', () => {
     const report = errorReport(new QueueNotEmptyError('q1'));
     expect(formatErrorReport(report)).toBe('Error: queue "q1" is not empty\n  Try: asynq queue rm --force q1');
-    const withStack = formatErrorReport(report, {stack: `Error: x\n    at f (/src/${SECRET}.ts:1:1)`, secrets: [SECRET]});
+    const withStack = formatErrorReport(report, {
+      stack: `Error: x\n    at f (/src/${SECRET}.ts:1:1)`,
+      secrets: [SECRET],
+    });
     expect(withStack.split('\n')).toHaveLength(4);
     expect(withStack).toContain('at f (/src/***.ts:1:1)');
   });
@@ -182,7 +212,13 @@ describe('argv scanning for catch() (works even when parsing failed)', () => {
   });
 
   it('collects passwords in every flag spelling', () => {
-    expect(argvPasswords(['-p', 'a1', '--password', 'b2', '--password=c3', '-pd4', '-p=e5', '-u', 'x'])).toEqual(['a1', 'b2', 'c3', 'd4', 'e5']);
+    expect(argvPasswords(['-p', 'a1', '--password', 'b2', '--password=c3', '-pd4', '-p=e5', '-u', 'x'])).toEqual([
+      'a1',
+      'b2',
+      'c3',
+      'd4',
+      'e5',
+    ]);
     expect(argvPasswords(['--', '-p', 'zz'])).toEqual([]);
   });
 });

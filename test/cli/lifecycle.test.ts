@@ -131,9 +131,14 @@ describe('checkRedis', () => {
       const {client} = createRedisClient(conn);
       const t0 = Date.now();
       try {
-        const err = await checkRedis(closed, client).then(() => undefined, (e: unknown) => e);
+        const err = await checkRedis(closed, client).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         expect(err).toBeInstanceOf(RedisUnavailableError);
-        expect((err as Error).message).toBe('cannot connect to Redis at 127.0.0.1:1 (from flags): connect ECONNREFUSED 127.0.0.1:1');
+        expect((err as Error).message).toBe(
+          'cannot connect to Redis at 127.0.0.1:1 (from flags): connect ECONNREFUSED 127.0.0.1:1',
+        );
         expect(Date.now() - t0).toBeLessThan(2000);
       } finally {
         await closeRedisClient(client);
@@ -148,7 +153,9 @@ describe('checkRedis', () => {
     const resolved: ResolvedConnection = {conn: {addr: `127.0.0.1:${port}`}, source: 'flags'};
     const {client} = createRedisClient(resolved.conn);
     try {
-      await expect(checkRedis(resolved, client, 200)).rejects.toThrow(`cannot connect to Redis at 127.0.0.1:${port} (from flags): no answer to PING within 0.2s`);
+      await expect(checkRedis(resolved, client, 200)).rejects.toThrow(
+        `cannot connect to Redis at 127.0.0.1:${port} (from flags): no answer to PING within 0.2s`,
+      );
     } finally {
       client.disconnect();
     }

@@ -7,10 +7,28 @@
 import {Parser} from '@oclif/core';
 import {describe, expect, it} from 'vitest';
 import {taskOptionsFromJson} from '../../src/cli/enqueue/jsonl.js';
-import {taskOptionFlagConflicts, taskOptionFlags, taskOptionsFromFlags, type TaskOptionFlagValues} from '../../src/cli/task-flags.js';
+import {
+  taskOptionFlagConflicts,
+  taskOptionFlags,
+  taskOptionsFromFlags,
+  type TaskOptionFlagValues,
+} from '../../src/cli/task-flags.js';
 import {ValidationError} from '../../src/lib/errors.js';
-import {OPTION_CONFLICTS, OPTION_ENTRIES, OPTION_KEYS, validateOption, type OptionKey, type OptionKind, type OptionSpec} from '../../src/lib/option-specs.js';
-import {GO_DISPLAYED_OPTIONS, optionStrings, parsedOptionsToTaskOptions, parseOptionString} from '../../src/lib/option-strings.js';
+import {
+  OPTION_CONFLICTS,
+  OPTION_ENTRIES,
+  OPTION_KEYS,
+  validateOption,
+  type OptionKey,
+  type OptionKind,
+  type OptionSpec,
+} from '../../src/lib/option-specs.js';
+import {
+  GO_DISPLAYED_OPTIONS,
+  optionStrings,
+  parsedOptionsToTaskOptions,
+  parseOptionString,
+} from '../../src/lib/option-strings.js';
 import {composeOptions} from '../../src/lib/options.js';
 import type {TaskOptions} from '../../src/lib/task.js';
 import {parsePeriodicTaskConfigs} from '../../src/lib/yaml-config-provider.js';
@@ -20,7 +38,12 @@ const SAMPLES: Record<OptionKind, {value: unknown; json: unknown; yaml: string; 
   string: {value: 'abc', json: 'abc', yaml: 'abc', flag: ['abc']},
   int: {value: 3, json: 3, yaml: '3', flag: ['3']},
   duration: {value: '90s', json: '90s', yaml: '90s', flag: ['90s']},
-  time: {value: new Date('2030-01-02T03:04:05Z'), json: '2030-01-02T03:04:05Z', yaml: '2030-01-02T03:04:05+00:00', flag: ['2030-01-02T03:04:05Z']},
+  time: {
+    value: new Date('2030-01-02T03:04:05Z'),
+    json: '2030-01-02T03:04:05Z',
+    yaml: '2030-01-02T03:04:05+00:00',
+    flag: ['2030-01-02T03:04:05Z'],
+  },
   headers: {value: {a: '1', b: 'x=y'}, json: {a: '1', b: 'x=y'}, yaml: '{a: "1", b: "x=y"}', flag: ['a=1', 'b=x=y']},
 };
 
@@ -66,7 +89,10 @@ describe.each(OPTION_ENTRIES)('option %s', (key, spec) => {
   });
 
   it(`is the flag --${spec.flag.name}`, async () => {
-    const {flags} = await Parser.parse(sample(spec).flag.flatMap((v) => [`--${spec.flag.name}`, v]), {flags: taskOptionFlags, strict: true});
+    const {flags} = await Parser.parse(
+      sample(spec).flag.flatMap((v) => [`--${spec.flag.name}`, v]),
+      {flags: taskOptionFlags, strict: true},
+    );
     expectOnly(taskOptionsFromFlags(flags as TaskOptionFlagValues), key, spec);
   });
 
@@ -74,14 +100,17 @@ describe.each(OPTION_ENTRIES)('option %s', (key, spec) => {
     expectOnly(taskOptionsFromJson({[name]: sample(spec).json}), key, spec);
   });
 
-  it(spec.periodic === false ? `is not in the YAML periodic file (${spec.snake})` : `is the YAML option ${spec.snake}`, () => {
-    const yaml = `configs:\n  - cronspec: "@daily"\n    task_type: t\n    options:\n      ${spec.snake}: ${sample(spec).yaml}\n`;
-    if (spec.periodic === false) {
-      expect(errorOf(() => parsePeriodicTaskConfigs(yaml))).toContain(`unknown option key "${spec.snake}"`);
-      return;
-    }
-    expectOnly(parsePeriodicTaskConfigs(yaml)[0]!.opts!, key, spec);
-  });
+  it(
+    spec.periodic === false ? `is not in the YAML periodic file (${spec.snake})` : `is the YAML option ${spec.snake}`,
+    () => {
+      const yaml = `configs:\n  - cronspec: "@daily"\n    task_type: t\n    options:\n      ${spec.snake}: ${sample(spec).yaml}\n`;
+      if (spec.periodic === false) {
+        expect(errorOf(() => parsePeriodicTaskConfigs(yaml))).toContain(`unknown option key "${spec.snake}"`);
+        return;
+      }
+      expectOnly(parsePeriodicTaskConfigs(yaml)[0]!.opts!, key, spec);
+    },
+  );
 
   it(`is the Go option string ${spec.go}(…), shown by Go tools: ${spec.goShown}`, () => {
     const strings = optionStrings({[key]: sample(spec).value});
@@ -111,7 +140,9 @@ describe('no format takes a name the table does not give', () => {
   });
 
   it('YAML: the snake_case names of the periodic options, listed in the error', () => {
-    const msg = errorOf(() => parsePeriodicTaskConfigs('configs:\n  - {cronspec: "@daily", task_type: t, options: {priority: 1}}\n'));
+    const msg = errorOf(() =>
+      parsePeriodicTaskConfigs('configs:\n  - {cronspec: "@daily", task_type: t, options: {priority: 1}}\n'),
+    );
     expect(/\(expected one of (.*)\)$/.exec(msg)![1]!.split(', ')).toEqual(names.yaml);
   });
 
@@ -122,11 +153,16 @@ describe('no format takes a name the table does not give', () => {
 });
 
 describe.each(OPTION_CONFLICTS)('%s and %s set the same thing', (a, b) => {
-  const both = {[a]: SAMPLES[OPTION_ENTRIES.find(([k]) => k === a)![1].kind].value, [b]: SAMPLES[OPTION_ENTRIES.find(([k]) => k === b)![1].kind].value};
+  const both = {
+    [a]: SAMPLES[OPTION_ENTRIES.find(([k]) => k === a)![1].kind].value,
+    [b]: SAMPLES[OPTION_ENTRIES.find(([k]) => k === b)![1].kind].value,
+  };
 
   it('every format refuses both at once', () => {
     expect(errorOf(() => composeOptions([both], NOW))).toContain('cannot be combined');
-    const json = Object.fromEntries(Object.keys(both).map((k) => [k, SAMPLES[OPTION_ENTRIES.find(([x]) => x === k)![1].kind].json]));
+    const json = Object.fromEntries(
+      Object.keys(both).map((k) => [k, SAMPLES[OPTION_ENTRIES.find(([x]) => x === k)![1].kind].json]),
+    );
     expect(errorOf(() => taskOptionsFromJson(json))).toContain('cannot be combined');
     const flag = (k: string) => OPTION_ENTRIES.find(([x]) => x === k)![1].flag.name;
     expect(taskOptionFlagConflicts).toContainEqual([flag(b), flag(a)]);

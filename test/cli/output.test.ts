@@ -13,14 +13,26 @@ const tty = {isTTY: true};
 const pipe = {isTTY: false};
 
 describe('formatTable', () => {
-  it('aligns columns in Go asynq CLI\'s layout: header, dashes, rows, two spaces, no trailing blanks', () => {
-    const out = formatTable(['Queue', 'Size'], [['default', 12], ['critical', 3]]);
+  it("aligns columns in Go asynq CLI's layout: header, dashes, rows, two spaces, no trailing blanks", () => {
+    const out = formatTable(
+      ['Queue', 'Size'],
+      [
+        ['default', 12],
+        ['critical', 3],
+      ],
+    );
     expect(out).toBe(['Queue     Size', '-----     ----', 'default   12', 'critical  3'].join('\n'));
   });
 
   it('right-aligns numeric columns when asked and ignores ANSI colour when measuring', () => {
     const red = '\u001b[31mfailed\u001b[39m';
-    const out = formatTable([{header: 'State'}, {header: 'Count', align: 'right'}], [[red, 7], ['ok', 1234]]);
+    const out = formatTable(
+      [{header: 'State'}, {header: 'Count', align: 'right'}],
+      [
+        [red, 7],
+        ['ok', 1234],
+      ],
+    );
     expect(out.split('\n')).toEqual(['State   Count', '-----   -----', `${red}      7`, 'ok       1234']);
   });
 
@@ -29,7 +41,15 @@ describe('formatTable', () => {
   });
 
   it('measures cells in terminal columns: CJK and emoji take two, combining marks none', () => {
-    const out = formatTable(['Type', 'Queue', 'N'], [['发送:欢迎', '邮件', 1], ['email:welcome', 'default', 2], ['🎉 party', 'cafe\u0301', 3], ['👩‍💻', '✔ok', 4]]);
+    const out = formatTable(
+      ['Type', 'Queue', 'N'],
+      [
+        ['发送:欢迎', '邮件', 1],
+        ['email:welcome', 'default', 2],
+        ['🎉 party', 'cafe\u0301', 3],
+        ['👩‍💻', '✔ok', 4],
+      ],
+    );
     expect(out.split('\n')).toEqual([
       'Type           Queue    N',
       '----           -----    -',
@@ -41,7 +61,11 @@ describe('formatTable', () => {
   });
 
   it('a CJK header gets dashes as wide as it is on screen', () => {
-    expect(formatTable(['邮件', 'default'], [[3, 4]]).split('\n')).toEqual(['邮件  default', '----  -------', '3     4']);
+    expect(formatTable(['邮件', 'default'], [[3, 4]]).split('\n')).toEqual([
+      '邮件  default',
+      '----  -------',
+      '3     4',
+    ]);
   });
 });
 
@@ -56,12 +80,33 @@ function cellStarts(line: string): number[] {
 describe('Go-style tables with wide characters', () => {
   const now = new Date('2026-03-10T12:00:00Z');
   const task = (id: string, type: string, payload: string): TaskInfo => ({
-    id, queue: '邮件', type, payload: Buffer.from(payload), headers: {}, state: 'pending', maxRetry: 25, retried: 0, lastErr: '', lastFailedAt: null,
-    timeout: 0, deadline: null, group: '', nextProcessAt: now, isOrphaned: false, retention: 0, completedAt: null, result: null,
+    id,
+    queue: '邮件',
+    type,
+    payload: Buffer.from(payload),
+    headers: {},
+    state: 'pending',
+    maxRetry: 25,
+    retried: 0,
+    lastErr: '',
+    lastFailedAt: null,
+    timeout: 0,
+    deadline: null,
+    group: '',
+    nextProcessAt: now,
+    isOrphaned: false,
+    retention: 0,
+    completedAt: null,
+    result: null,
   });
 
   it('task ls: every column starts at the same terminal column with Chinese types and emoji payloads', () => {
-    const lines = taskTable('pending', [task('a1', '发送:欢迎', '{"to":"张伟"}'), task('b2', 'email:welcome', '🎉🎉'), task('c3', 'x', 'plain')], now, 'UTC').split('\n');
+    const lines = taskTable(
+      'pending',
+      [task('a1', '发送:欢迎', '{"to":"张伟"}'), task('b2', 'email:welcome', '🎉🎉'), task('c3', 'x', 'plain')],
+      now,
+      'UTC',
+    ).split('\n');
     const header = cellStarts(lines[0]!);
     expect(header).toHaveLength(3);
     for (const l of lines) expect(cellStarts(l)).toEqual(header);
@@ -109,7 +154,9 @@ describe('writeJson (--json documents of any size)', () => {
     const bin = Buffer.from(Array.from({length: 2_000_000}, (_, i) => (i * 7) % 256));
     const doc = {payload: new LargeBytesText(utf8, 'utf8'), result: new LargeBytesText(bin, 'base64'), n: 1};
     const out = written(doc);
-    expect(out.text).toBe(`${JSON.stringify({payload: utf8.toString('utf8'), result: bin.toString('base64'), n: 1}, null, 2)}\n`);
+    expect(out.text).toBe(
+      `${JSON.stringify({payload: utf8.toString('utf8'), result: bin.toString('base64'), n: 1}, null, 2)}\n`,
+    );
     expect(out.biggest).toBeLessThan(bin.length);
   });
 
@@ -175,14 +222,24 @@ describe('colour and terminal policy', () => {
       caught = err;
     }
     expect(caught).toBeInstanceOf(ValidationError);
-    expect((caught as ValidationError).message).toBe('asynq dash needs an interactive terminal (stdin and stdout must be a TTY)');
+    expect((caught as ValidationError).message).toBe(
+      'asynq dash needs an interactive terminal (stdin and stdout must be a TTY)',
+    );
     expect((caught as ValidationError).actions).toEqual(['asynq stats --watch --json']);
   });
 });
 
 describe('flag value parsers', () => {
   it('reads durations as Go units or plain milliseconds', () => {
-    const cases: [string, number][] = [['90s', 90_000], ['10m', 600_000], ['1h30m', 5_400_000], ['1500', 1500], ['0', 0], ['500ms', 500], [' 2h ', 7_200_000]];
+    const cases: [string, number][] = [
+      ['90s', 90_000],
+      ['10m', 600_000],
+      ['1h30m', 5_400_000],
+      ['1500', 1500],
+      ['0', 0],
+      ['500ms', 500],
+      [' 2h ', 7_200_000],
+    ];
     for (const [input, ms] of cases) expect([input, parseDurationFlag(input)]).toEqual([input, ms]);
   });
 

@@ -38,7 +38,10 @@ describe('a queue with a key of the wrong type', () => {
     await seedBrokenQueue();
     const r = await cli.asynq(['stats', '--json']);
     expect(r.code).toBe(6);
-    const doc = JSON.parse(r.stdout) as {queues: Array<{queue: string}>; brokenQueues: Array<{queue: string; error: string}>};
+    const doc = JSON.parse(r.stdout) as {
+      queues: Array<{queue: string}>;
+      brokenQueues: Array<{queue: string; error: string}>;
+    };
     expect(doc.queues.map((q) => q.queue).sort()).toEqual(['alpha', 'zulu']);
     expect(doc.brokenQueues).toEqual([{queue: 'broken', error: expect.stringMatching(/WRONGTYPE/)}]);
   });
@@ -54,12 +57,23 @@ describe('a queue with a key of the wrong type', () => {
     await seedBrokenQueue();
     const insp = new Inspector(cli.redis);
     const data = await fetchDash(inspectorSource(insp), {view: 'queues'});
-    expect(data).toMatchObject({view: 'queues', brokenQueues: [{queue: 'broken', error: expect.stringMatching(/WRONGTYPE/)}]});
+    expect(data).toMatchObject({
+      view: 'queues',
+      brokenQueues: [{queue: 'broken', error: expect.stringMatching(/WRONGTYPE/)}],
+    });
     const queues = data.view === 'queues' ? data.queues : [];
     expect(queues.map((q) => q.queue).sort()).toEqual(['alpha', 'zulu']);
     const lines = queueTableLines({
-      queues, totalQueues: 2, cursor: 0, sort: 'queue', desc: false, filter: '', width: 120, height: 12, color: false,
-      broken: data.view === 'queues' ? data.brokenQueues ?? [] : [],
+      queues,
+      totalQueues: 2,
+      cursor: 0,
+      sort: 'queue',
+      desc: false,
+      filter: '',
+      width: 120,
+      height: 12,
+      color: false,
+      broken: data.view === 'queues' ? (data.brokenQueues ?? []) : [],
     });
     const text = lines.map((l) => (typeof l === 'string' ? l : l.map((s) => s.text).join(''))).join('\n');
     expect(text).toContain('alpha');
@@ -79,7 +93,9 @@ describe('a task that cannot be read', () => {
     expect(r.code).toBe(6);
     expect(r.stdout).toContain('good1');
     expect(r.stdout).toContain('good2');
-    expect(r.stderr).toContain('task str in queue "default" left out: bad data in Redis: task key holds a string, not a hash');
+    expect(r.stderr).toContain(
+      'task str in queue "default" left out: bad data in Redis: task key holds a string, not a hash',
+    );
     expect(r.stderr).toMatch(/task junk in queue "default" left out: bad data in Redis: cannot decode TaskMessage/);
     const json = await cli.asynq(['task', 'ls', '-q', 'default', '-s', 'pending', '--json']);
     expect(json.code).toBe(6);
@@ -94,10 +110,14 @@ describe('a task that cannot be read', () => {
     expect(await rdb.dequeue(['default'])).toBeNull();
     const r = await cli.asynq(['task', 'inspect', '-q', 'default', 'junk']);
     expect(r.code).toBe(6);
-    expect(r.stderr).toContain('task junk in queue "default" cannot be processed and was moved aside to asynq:{default}:corrupt: cannot decode TaskMessage: id is empty');
+    expect(r.stderr).toContain(
+      'task junk in queue "default" cannot be processed and was moved aside to asynq:{default}:corrupt: cannot decode TaskMessage: id is empty',
+    );
     const gone = await cli.asynq(['task', 'inspect', '-q', 'default', 'dangling', '--json']);
     expect(gone.code).toBe(6);
-    expect(JSON.parse(gone.stdout)).toMatchObject({error: {code: 'BAD_DATA', message: expect.stringContaining('no task hash')}});
+    expect(JSON.parse(gone.stdout)).toMatchObject({
+      error: {code: 'BAD_DATA', message: expect.stringContaining('no task hash')},
+    });
     expect(await new Inspector(cli.redis).listCorruptTasks('default')).toEqual([
       {id: 'dangling', reason: 'no task hash', movedAt: expect.any(Date)},
       {id: 'junk', reason: 'cannot decode TaskMessage: id is empty', movedAt: expect.any(Date)},

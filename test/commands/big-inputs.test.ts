@@ -43,14 +43,23 @@ describe('--json of big payloads', () => {
   it('enqueue: a failure to print after the task is enqueued says so on stderr and exits 0 (no retry, no duplicate)', async () => {
     const file = join(dir, 'p4.json');
     writeFileSync(file, bigJson(4 * MB));
-    const child = spawn(process.execPath, [BIN, 'enqueue', 'big:one', '--payload-file', file, '--task-id', 'closed-out', '--json'], {
-      cwd: ROOT, env: cliEnv({ASYNQ_REDIS_URL: cli.server.url}), stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'enqueue', 'big:one', '--payload-file', file, '--task-id', 'closed-out', '--json'],
+      {
+        cwd: ROOT,
+        env: cliEnv({ASYNQ_REDIS_URL: cli.server.url}),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child.stdout.destroy(); // the reader has gone: every write to stdout fails with EPIPE
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect({code, stderr}).toMatchObject({code: 0, stderr: expect.stringContaining('task id=closed-out was enqueued in queue "default", but printing it failed')});
+    expect({code, stderr}).toMatchObject({
+      code: 0,
+      stderr: expect.stringContaining('task id=closed-out was enqueued in queue "default", but printing it failed'),
+    });
     expect(stderr).not.toMatch(/^\s+at /m);
     expect(await cli.redis.lrange(keys.pendingKey('default'), 0, -1)).toEqual(['closed-out']);
   }, 30_000);
@@ -62,7 +71,10 @@ describe('--json of big payloads', () => {
     const ls = await cli.asynq(['task', 'ls', '-q', 'default', '-s', 'pending', '--json']);
     expect({code: ls.code, stderr: ls.stderr}).toEqual({code: 0, stderr: ''});
     const list = JSON.parse(ls.stdout) as Array<{id: string; payload: string; payloadEncoding: string}>;
-    expect(list.map((t) => [t.id, t.payloadEncoding, t.payload.length])).toEqual([['t', 'utf8', text.length], ['b', 'base64', Math.ceil(bin.length / 3) * 4]]);
+    expect(list.map((t) => [t.id, t.payloadEncoding, t.payload.length])).toEqual([
+      ['t', 'utf8', text.length],
+      ['b', 'base64', Math.ceil(bin.length / 3) * 4],
+    ]);
     expect(Buffer.from(list[1]!.payload, 'base64').equals(bin)).toBe(true);
     const inspect = await cli.asynq(['task', 'inspect', '-q', 'default', 't', '--json']);
     expect({code: inspect.code, stderr: inspect.stderr}).toEqual({code: 0, stderr: ''});
@@ -76,7 +88,11 @@ describe('tables cut long payloads and results', () => {
   it('task ls of two completed tasks with 8 MB payloads and results: bounded memory, cells cut to 256 characters', async () => {
     const payload = bigJson(8 * MB);
     const result = Buffer.alloc(8 * MB, 'r');
-    const items = ['c1', 'c2'].map((id) => ({msg: makeMsg(id, {payload, retention: 3600}), score: T0_S + 3600, result}));
+    const items = ['c1', 'c2'].map((id) => ({
+      msg: makeMsg(id, {payload, retention: 3600}),
+      score: T0_S + 3600,
+      result,
+    }));
     await seedCompleted(cli.redis, items);
     const r = await cli.spawn(['task', 'ls', '-q', 'default', '-s', 'completed'], {env: SMALL_HEAP, timeoutMs: 30_000});
     expect({code: r.code, signal: r.signal, stderr: r.stderr}).toEqual({code: 0, signal: null, stderr: ''});
@@ -114,11 +130,16 @@ describe('task inspect --payload / --result', () => {
     const payload = randomBytes(2 * MB);
     const result = Buffer.from('done\n');
     await seedCompleted(cli.redis, [{msg: makeMsg('raw', {payload, retention: 3600}), score: T0_S + 3600, result}]);
-    for (const [flag, want] of [['--payload', payload], ['--result', result]] as const) {
+    for (const [flag, want] of [
+      ['--payload', payload],
+      ['--result', result],
+    ] as const) {
       const file = join(dir, `out${flag}`);
       const fd = openSync(file, 'w');
       const child = spawn(process.execPath, [BIN, 'task', 'inspect', '-q', 'default', 'raw', flag], {
-        cwd: ROOT, env: cliEnv({ASYNQ_REDIS_URL: cli.server.url}), stdio: ['ignore', fd, 'pipe'],
+        cwd: ROOT,
+        env: cliEnv({ASYNQ_REDIS_URL: cli.server.url}),
+        stdio: ['ignore', fd, 'pipe'],
       });
       closeSync(fd);
       let stderr = '';
@@ -139,7 +160,10 @@ describe('task inspect --payload / --result', () => {
 describe('enqueue payload limit (--max-payload, default 64 MiB)', () => {
   /** The one `Error:` line of stderr, checked to be the only line besides `Try:` hints. */
   const errorLine = (stderr: string): string => {
-    const lines = stderr.trim().split('\n').filter((l) => !l.trimStart().startsWith('Try:'));
+    const lines = stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.trimStart().startsWith('Try:'));
     expect(lines, stderr).toHaveLength(1);
     return lines[0]!;
   };
@@ -148,18 +172,26 @@ describe('enqueue payload limit (--max-payload, default 64 MiB)', () => {
     const file = join(dir, 'over.bin');
     writeFileSync(file, Buffer.alloc(64 * MB + 1, 'z'));
     const stderr = await cli.failsUnchanged(['enqueue', 'big:one', '--payload-file', file], 2);
-    expect(errorLine(stderr)).toBe('Error: payload of 67108865 bytes is over the enqueue limit of 67108864 bytes: raise it with --max-payload (e.g. --max-payload 256MiB; Redis holds strings up to 512 MB)');
+    expect(errorLine(stderr)).toBe(
+      'Error: payload of 67108865 bytes is over the enqueue limit of 67108864 bytes: raise it with --max-payload (e.g. --max-payload 256MiB; Redis holds strings up to 512 MB)',
+    );
   }, 30_000);
 
   it('--max-payload sets the limit (units, unlimited) and is checked', async () => {
-    expect(errorLine(await cli.failsUnchanged(['enqueue', 't', 'x'.repeat(1001), '--max-payload', '1kB'], 2)))
-      .toBe('Error: payload of 1001 bytes is over the enqueue limit of 1000 bytes: raise it with --max-payload (e.g. --max-payload 256MiB; Redis holds strings up to 512 MB)');
-    expect(errorLine(await cli.failsUnchanged(['enqueue', 't', 'x', '--max-payload', 'lots'], 2)))
-      .toMatch(/invalid --max-payload "lots": give bytes \(e\.g\. 64MiB, 100MB, 1048576\) or "unlimited"/);
-    expect((await cli.asynq(['enqueue', 't', 'x'.repeat(1024), '--max-payload', '1KiB', '--task-id', 'k'])).code).toBe(0);
+    expect(errorLine(await cli.failsUnchanged(['enqueue', 't', 'x'.repeat(1001), '--max-payload', '1kB'], 2))).toBe(
+      'Error: payload of 1001 bytes is over the enqueue limit of 1000 bytes: raise it with --max-payload (e.g. --max-payload 256MiB; Redis holds strings up to 512 MB)',
+    );
+    expect(errorLine(await cli.failsUnchanged(['enqueue', 't', 'x', '--max-payload', 'lots'], 2))).toMatch(
+      /invalid --max-payload "lots": give bytes \(e\.g\. 64MiB, 100MB, 1048576\) or "unlimited"/,
+    );
+    expect((await cli.asynq(['enqueue', 't', 'x'.repeat(1024), '--max-payload', '1KiB', '--task-id', 'k'])).code).toBe(
+      0,
+    );
     const file = join(dir, 'over2.bin');
     writeFileSync(file, Buffer.alloc(64 * MB + 1, 'z'));
-    expect((await cli.asynq(['enqueue', 't', '--payload-file', file, '--max-payload', 'unlimited', '--task-id', 'u'])).code).toBe(0);
+    expect(
+      (await cli.asynq(['enqueue', 't', '--payload-file', file, '--max-payload', 'unlimited', '--task-id', 'u'])).code,
+    ).toBe(0);
     expect(await cli.redis.lrange(keys.pendingKey('default'), 0, -1)).toEqual(['u', 'k']);
   }, 30_000);
 
@@ -168,6 +200,8 @@ describe('enqueue payload limit (--max-payload, default 64 MiB)', () => {
     writeFileSync(file, `{"type":"a","payload":"small"}\n{"type":"b","payload":"${'x'.repeat(200)}"}\n`);
     const r = await cli.asynq(['enqueue', '--from', file, '--max-payload', '100B']);
     expect(r.code).toBe(2);
-    expect(r.stdout).toContain('enqueued 1, duplicates 0, invalid 1 (line 2: payload of 200 bytes is over the enqueue limit of 100 bytes (--max-payload))');
+    expect(r.stdout).toContain(
+      'enqueued 1, duplicates 0, invalid 1 (line 2: payload of 200 bytes is over the enqueue limit of 100 bytes (--max-payload))',
+    );
   });
 });

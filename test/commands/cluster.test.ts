@@ -37,27 +37,36 @@ describe('on a Redis Cluster', () => {
     }
   });
 
-  it('queue ls shows each queue\'s hash slot and nodes; --json carries them', async () => {
+  it("queue ls shows each queue's hash slot and nodes; --json carries them", async () => {
     await seedEveryState(plain, new Date());
     const slot = (q: string) => plain.call('CLUSTER', 'KEYSLOT', `asynq:{${q}}:pending`).then(Number);
     const r = await asynq(['queue', 'ls']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe([
-      'Queue     Cluster KeySlot  Cluster Nodes',
-      '-----     ---------------  -------------',
-      `critical  ${String(await slot('critical')).padEnd(15)}  ${addr()}`,
-      `default   ${String(await slot('default')).padEnd(15)}  ${addr()}`,
-      `empty     ${String(await slot('empty')).padEnd(15)}  ${addr()}`, '',
-    ].join('\n'));
+    expect(r.stdout).toBe(
+      [
+        'Queue     Cluster KeySlot  Cluster Nodes',
+        '-----     ---------------  -------------',
+        `critical  ${String(await slot('critical')).padEnd(15)}  ${addr()}`,
+        `default   ${String(await slot('default')).padEnd(15)}  ${addr()}`,
+        `empty     ${String(await slot('empty')).padEnd(15)}  ${addr()}`,
+        '',
+      ].join('\n'),
+    );
     const doc = JSON.parse((await asynq(['queue', 'ls', '--json'])).stdout) as QueueListResult;
-    expect(doc[1]).toEqual({queue: 'default', clusterKeySlot: await slot('default'), clusterNodes: [{id: expect.stringMatching(/^[0-9a-f]{40}$/), addr: addr()}]});
+    expect(doc[1]).toEqual({
+      queue: 'default',
+      clusterKeySlot: await slot('default'),
+      clusterNodes: [{id: expect.stringMatching(/^[0-9a-f]{40}$/), addr: addr()}],
+    });
   });
 
   it('stats shows "Redis Cluster Info" (state, known nodes, size) and the queues', async () => {
     await seedEveryState(plain, new Date());
     const r = await asynq(['stats']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Redis Cluster Info\nState  Known Nodes  Cluster Size\n-----  -----------  ------------\nOK     1            1\n');
+    expect(r.stdout).toContain(
+      'Redis Cluster Info\nState  Known Nodes  Cluster Size\n-----  -----------  ------------\nOK     1            1\n',
+    );
     const doc = JSON.parse((await asynq(['stats', '--json'])).stdout) as StatsResult;
     expect(doc.aggregate.pending).toBe(3);
     expect(doc.redis.cluster_state).toBe('ok');

@@ -50,7 +50,8 @@ interface Running {
 
 const running: Running[] = [];
 afterEach(() => {
-  for (const p of running.splice(0)) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  for (const p of running.splice(0))
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
 });
 
 function start(args: readonly string[]): Running {
@@ -58,7 +59,9 @@ function start(args: readonly string[]): Running {
   let out = '';
   let err = '';
   const waiters = new Set<() => void>();
-  child.stdout.on('data', (b: Buffer) => { out += b.toString('utf8'); });
+  child.stdout.on('data', (b: Buffer) => {
+    out += b.toString('utf8');
+  });
   child.stderr.on('data', (b: Buffer) => {
     err += b.toString('utf8');
     for (const w of waiters) w();
@@ -74,21 +77,26 @@ function start(args: readonly string[]): Running {
     child,
     stderr: () => err,
     exited,
-    waitForLog: (re, {times = 1, from = 0, timeoutMs = 10_000} = {}) => new Promise((resolve, reject) => {
-      const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
-      const check = (): void => {
-        if ((err.slice(from).match(g) ?? []).length >= times) return done(resolve);
-        if (child.exitCode !== null || child.signalCode !== null) done(() => reject(new Error(`exited before ${re} x${times}:\n${err}`)));
-      };
-      const timer = setTimeout(() => done(() => reject(new Error(`timed out waiting for ${re} x${times}:\n${err}`))), timeoutMs);
-      const done = (f: () => void): void => {
-        clearTimeout(timer);
-        waiters.delete(check);
-        f();
-      };
-      waiters.add(check);
-      check();
-    }),
+    waitForLog: (re, {times = 1, from = 0, timeoutMs = 10_000} = {}) =>
+      new Promise((resolve, reject) => {
+        const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
+        const check = (): void => {
+          if ((err.slice(from).match(g) ?? []).length >= times) return done(resolve);
+          if (child.exitCode !== null || child.signalCode !== null)
+            done(() => reject(new Error(`exited before ${re} x${times}:\n${err}`)));
+        };
+        const timer = setTimeout(
+          () => done(() => reject(new Error(`timed out waiting for ${re} x${times}:\n${err}`))),
+          timeoutMs,
+        );
+        const done = (f: () => void): void => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          f();
+        };
+        waiters.add(check);
+        check();
+      }),
   };
   running.push(p);
   return p;
@@ -128,7 +136,14 @@ describe('asynq cron run', () => {
 
     // A worker gets it byte for byte on its stdin.
     const out = mkdtempSync(join(dir, 'payloads-'));
-    const worker = start(['worker', 'run', '-u', r.server.url, '--exec', `task:periodic=${join(ROOT, 'test', 'fixtures', 'save-payload.sh')} ${out}`]);
+    const worker = start([
+      'worker',
+      'run',
+      '-u',
+      r.server.url,
+      '--exec',
+      `task:periodic=${join(ROOT, 'test', 'fixtures', 'save-payload.sh')} ${out}`,
+    ]);
     await worker.waitForLog(/Task done: type="task:periodic" .*outcome=success/, {times: 2});
     const saved = readdirSync(out);
     expect(saved.length).toBeGreaterThanOrEqual(2);
@@ -143,7 +158,9 @@ describe('asynq cron run', () => {
     const lines = c.stderr.trimEnd().split('\n');
     for (const l of lines) expect(l).toMatch(LOG_LINE);
     expect(c.stderr).toContain(`INFO: Running 1 periodic task(s) from ${file}, re-read every 3m or on SIGHUP`);
-    expect(c.stderr).toMatch(/INFO: Successfully registered periodic task: cronspec="@every 1s" task="task:periodic", entryID=[0-9a-f-]{36}/);
+    expect(c.stderr).toMatch(
+      /INFO: Successfully registered periodic task: cronspec="@every 1s" task="task:periodic", entryID=[0-9a-f-]{36}/,
+    );
     expect(c.stderr).toContain('INFO: Received SIGTERM: shutting down');
     expect(c.stderr).toMatch(/INFO: Stopped: \d+ task\(s\) enqueued, 0 failed\n$/);
   });
@@ -187,7 +204,12 @@ describe('asynq cron run', () => {
     // Broken: an error naming file:line:col, and task:b keeps running.
     writeFileSync(file, 'configs:\n  - cronspec: "@every 1s"\n    task_typo: "task:c"\n');
     const beforeBreak = cron.stderr().length;
-    await cron.waitForLog(new RegExp(`ERROR: Failed to get periodic task configs, keeping the 1 current entries: ${file.replace(/[.\\]/g, '\\$&')}:3:5: unknown configs\\[0\\] key "task_typo"`), {from: beforeBreak});
+    await cron.waitForLog(
+      new RegExp(
+        `ERROR: Failed to get periodic task configs, keeping the 1 current entries: ${file.replace(/[.\\]/g, '\\$&')}:3:5: unknown configs\\[0\\] key "task_typo"`,
+      ),
+      {from: beforeBreak},
+    );
     const afterBreak = cron.stderr().length;
     await cron.waitForLog(enqueuedLog('task:b'), {times: 2, from: afterBreak});
     expect(cron.stderr().slice(beforeBreak)).not.toMatch(/unregistered/);
@@ -202,7 +224,9 @@ describe('asynq cron run', () => {
     await cron.waitForLog(/INFO: Running 1 periodic task\(s\)/);
     writeFileSync(file, everySecond('task:a', 'task:b'));
     cron.child.kill('SIGHUP');
-    await cron.waitForLog(/INFO: Successfully registered periodic task: cronspec="@every 1s" task="task:b"/, {timeoutMs: 3000});
+    await cron.waitForLog(/INFO: Successfully registered periodic task: cronspec="@every 1s" task="task:b"/, {
+      timeoutMs: 3000,
+    });
     await cron.waitForLog(enqueuedLog('task:b'));
 
     const [entryKey] = await r.redis.zrange(keys.allSchedulers, 0, -1); // members are the entries keys
@@ -218,7 +242,8 @@ describe('asynq cron run', () => {
     const file = periodicFile(SEED_EVERY_SECOND);
     const a = cronRun(file, '--log-level', 'debug');
     const b = cronRun(file, '--log-level', 'debug');
-    const contended = /DEBUG: Scheduler entry \S+ \(@every 1s, task:periodic\): tick \S+ already enqueued by another scheduler/;
+    const contended =
+      /DEBUG: Scheduler entry \S+ \(@every 1s, task:periodic\): tick \S+ already enqueued by another scheduler/;
     // Both compete for at least two ticks each way or other (each second one of them loses).
     await Promise.all([a.waitForLog(/INFO: Running/), b.waitForLog(/INFO: Running/)]);
     const start = Date.now();
@@ -261,7 +286,12 @@ describe('asynq cron run', () => {
     expect(res.code).toBe(0);
     expect(await r.redis.exists(keys.allSchedulers, entryKey, keys.schedulerHistoryKey(entry!.id))).toBe(0);
     const json = JSON.parse(res.stdout) as {file: string; entries: unknown[]; enqueued: number; failed: number};
-    expect(json).toEqual({file, entries: [{id: entry!.id, spec: '@every 1s', type: 'task:periodic'}], enqueued: json.enqueued, failed: 0});
+    expect(json).toEqual({
+      file,
+      entries: [{id: entry!.id, spec: '@every 1s', type: 'task:periodic'}],
+      enqueued: json.enqueued,
+      failed: 0,
+    });
     expect(json.enqueued).toBe(await r.redis.llen(keys.pendingKey('default')));
   });
 });
@@ -274,7 +304,9 @@ describe('asynq cron run --help', () => {
     for (const example of [printed, source]) {
       expect(example).toBeDefined();
       const configs = parsePeriodicTaskConfigs(example!);
-      expect(configs.map((c) => [c.cronspec, c.task.type, Buffer.from(c.task.payload).toString('utf8'), c.opts])).toEqual([
+      expect(
+        configs.map((c) => [c.cronspec, c.task.type, Buffer.from(c.task.payload).toString('utf8'), c.opts]),
+      ).toEqual([
         ['@daily', 'report', '{"user":"孙悟空"}', undefined],
         ['@every 30s', 'ping', '', {queue: 'low'}],
       ]);
@@ -290,14 +322,26 @@ describe('README "Periodic tasks"', () => {
     const configs = parsePeriodicTaskConfigs(yaml!);
     expect(configs.map((c) => c.task.type)).toEqual(['task:periodic', 'report:daily']);
     expect(Buffer.from(configs[0]!.task.payload).equals(SEED_PAYLOAD)).toBe(true);
-    expect(Object.keys(configs[1]!.opts ?? {}).sort()).toEqual(
-      ['deadline', 'group', 'headers', 'maxRetry', 'processIn', 'queue', 'retention', 'taskId', 'timeout', 'unique']);
+    expect(Object.keys(configs[1]!.opts ?? {}).sort()).toEqual([
+      'deadline',
+      'group',
+      'headers',
+      'maxRetry',
+      'processIn',
+      'queue',
+      'retention',
+      'taskId',
+      'timeout',
+      'unique',
+    ]);
   });
 });
 
 describe('asynq cron run: refused at start (exit 2 or 5, nothing registered)', () => {
   it('names file:line:col of a broken file in one error line, before connecting', async () => {
-    const file = periodicFile('configs:\n  - cronspec: "* * * * *"\n    task_type: "task:periodic"\n    payload: { username: "孙悟空" }\n    options: { max_retry: three }\n');
+    const file = periodicFile(
+      'configs:\n  - cronspec: "* * * * *"\n    task_type: "task:periodic"\n    payload: { username: "孙悟空" }\n    options: { max_retry: three }\n',
+    );
     const res = await runCli(['cron', 'run', '-u', r.server.url, '--file', file]);
     expect(res.code).toBe(2);
     expect(res.stdout).toBe('');
@@ -317,21 +361,28 @@ describe('asynq cron run: refused at start (exit 2 or 5, nothing registered)', (
     const file = join(dir, 'missing.yml');
     const res = await runCliInProcess(['cron', 'run', '-u', r.server.url, '-f', file]);
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(new RegExp(`^Error: ${file.replace(/[.\\]/g, '\\$&')}: cannot read periodic task config: ENOENT`));
+    expect(res.stderr).toMatch(
+      new RegExp(`^Error: ${file.replace(/[.\\]/g, '\\$&')}: cannot read periodic task config: ENOENT`),
+    );
   });
 
   it('needs --file, and says so when the periodic file was given as --config (the Redis config file)', async () => {
     const res = await runCliInProcess(['cron', 'run', '-u', r.server.url, '--config', 'periodic.yml']);
     expect(res.code).toBe(2);
     expect(res.stderr).toBe(
-      'Error: missing --file: the YAML file of periodic tasks to run (--config names the Redis config file, as in Go\'s CLI; did you mean --file periodic.yml?)\n' +
-      '  Try: asynq cron run --file periodic.yml\n',
+      "Error: missing --file: the YAML file of periodic tasks to run (--config names the Redis config file, as in Go's CLI; did you mean --file periodic.yml?)\n" +
+        '  Try: asynq cron run --file periodic.yml\n',
     );
     const bare = await runCliInProcess(['cron', 'run', '-u', r.server.url, '--json']);
     expect(bare.code).toBe(2);
-    expect(JSON.parse(bare.stdout)).toEqual({error: {
-      code: 'VALIDATION', exitCode: 2, message: 'missing --file: the YAML file of periodic tasks to run', actions: ['asynq cron run --file periodic.yml'],
-    }});
+    expect(JSON.parse(bare.stdout)).toEqual({
+      error: {
+        code: 'VALIDATION',
+        exitCode: 2,
+        message: 'missing --file: the YAML file of periodic tasks to run',
+        actions: ['asynq cron run --file periodic.yml'],
+      },
+    });
   });
 
   it('rejects a --sync-interval under 1s and an unknown --location', async () => {

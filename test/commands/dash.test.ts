@@ -20,7 +20,9 @@ describe('asynq dash without a terminal', () => {
   it('exits 2 and points to asynq stats --json, before touching Redis', async () => {
     const r = await cli.spawn(['dash']);
     expect(r).toMatchObject({code: 2, stdout: ''});
-    expect(r.stderr).toBe('Error: asynq dash needs an interactive terminal (stdin and stdout must be a TTY)\n  Try: asynq stats --json\n');
+    expect(r.stderr).toBe(
+      'Error: asynq dash needs an interactive terminal (stdin and stdout must be a TTY)\n  Try: asynq stats --json\n',
+    );
   });
 
   it('rejects a refresh interval under 500ms and unknown flags such as --json (exit 2)', async () => {
@@ -40,24 +42,35 @@ describe('asynq dash without a terminal', () => {
   });
 });
 
-describe('the dashboard\'s connection', () => {
+describe("the dashboard's connection", () => {
   it('fails a command after one reconnection attempt while Redis is away (the status line says so), keeping other options', () => {
-    expect(dashConnection({addr: 'h:1', redisOptions: {connectTimeout: 5}})).toEqual({addr: 'h:1', redisOptions: {maxRetriesPerRequest: 1, connectTimeout: 5}});
-    expect(dashConnection({addr: 'h:1', redisOptions: {maxRetriesPerRequest: 3}})).toEqual({addr: 'h:1', redisOptions: {maxRetriesPerRequest: 3}});
+    expect(dashConnection({addr: 'h:1', redisOptions: {connectTimeout: 5}})).toEqual({
+      addr: 'h:1',
+      redisOptions: {maxRetriesPerRequest: 1, connectTimeout: 5},
+    });
+    expect(dashConnection({addr: 'h:1', redisOptions: {maxRetriesPerRequest: 3}})).toEqual({
+      addr: 'h:1',
+      redisOptions: {maxRetriesPerRequest: 3},
+    });
     const cluster = {addrs: ['h:1']};
     expect(dashConnection(cluster)).toBe(cluster);
   });
 });
 
 describe('React stays out of the other commands', () => {
-  const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
+  const files = (dir: string): string[] =>
+    readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
 
   it('no module of src/lib or src/commands imports ink, react or src/ui statically; dash loads the UI with import()', () => {
     const offenders = [...files(join(ROOT, 'src', 'lib')), ...files(join(ROOT, 'src', 'commands'))]
       .filter((f) => /\.tsx?$/.test(f))
-      .filter((f) => /^\s*import\s[^;]*from\s+'(ink|react|ink-[\w-]+|[./]+\/ui\/[^']*)'/m.test(readFileSync(f, 'utf8')));
+      .filter((f) =>
+        /^\s*import\s[^;]*from\s+'(ink|react|ink-[\w-]+|[./]+\/ui\/[^']*)'/m.test(readFileSync(f, 'utf8')),
+      );
     expect(offenders).toEqual([]);
-    expect(readFileSync(join(ROOT, 'src', 'commands', 'dash.ts'), 'utf8')).toContain("await import('../ui/dash/render.js')");
+    expect(readFileSync(join(ROOT, 'src', 'commands', 'dash.ts'), 'utf8')).toContain(
+      "await import('../ui/dash/render.js')",
+    );
   });
 });
 
@@ -69,11 +82,16 @@ function tmuxServer(env: NodeJS.ProcessEnv) {
   return {
     tmux,
     /** The visible screen, lines without trailing blanks; with escapes when `escapes`. */
-    screen: (escapes = false): string[] => tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', 'dash').split('\n').map((l) => l.trimEnd()),
+    screen: (escapes = false): string[] =>
+      tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', 'dash')
+        .split('\n')
+        .map((l) => l.trimEnd()),
     async until(test: (screen: string[]) => boolean, what: string, timeoutMs = 15_000): Promise<string[]> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const s = tmux('capture-pane', '-p', '-t', 'dash').split('\n').map((l) => l.trimEnd());
+        const s = tmux('capture-pane', '-p', '-t', 'dash')
+          .split('\n')
+          .map((l) => l.trimEnd());
         if (test(s)) return s;
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${s.join('\n')}`);
         await new Promise((r) => setTimeout(r, 50));
@@ -103,40 +121,54 @@ describe('asynq dash in a terminal (tmux)', () => {
     return server;
   };
 
-  it.runIf(HAS_TMUX)(`draws the queues, drills into a retry task, runs it, follows a resize and quits with q${TMUX_NOTE}`, async () => {
-    const now = Math.floor(Date.now() / 1000);
-    await seedRetry(cli.redis, [{msg: makeMsg('r1', {errorMsg: 'smtp: 421 try later', lastFailedAt: now - 30, retried: 1}), score: now + 3600}]);
-    await seedPending(cli.redis, [{msg: makeMsg('p1', {queue: 'critical'})}]);
-    const t = start();
+  it.runIf(HAS_TMUX)(
+    `draws the queues, drills into a retry task, runs it, follows a resize and quits with q${TMUX_NOTE}`,
+    async () => {
+      const now = Math.floor(Date.now() / 1000);
+      await seedRetry(cli.redis, [
+        {msg: makeMsg('r1', {errorMsg: 'smtp: 421 try later', lastFailedAt: now - 30, retried: 1}), score: now + 3600},
+      ]);
+      await seedPending(cli.redis, [{msg: makeMsg('p1', {queue: 'critical'})}]);
+      const t = start();
 
-    const first = await t.until((s) => s.some((l) => /^ {2}default +RUN/.test(l)) && s.some((l) => l.includes('updated')), 'the queues screen');
-    expect(first[0]).toMatch(/^asynq dash {2}\[Queues\] {2}Servers {3}Cron +127\.0\.0\.1:\d+$/);
-    expect(first[0]).toHaveLength(100);
-    expect(first[2]).toMatch(/^> critical +RUN +1 /);
-    expect(first[29]).toBe(''); // 29 lines drawn on a 30-line terminal: nothing scrolls
-    expect(t.screen(true).join('\n')).toMatch(/\x1b\[3\dm/); // state colours on a terminal
+      const first = await t.until(
+        (s) => s.some((l) => /^ {2}default +RUN/.test(l)) && s.some((l) => l.includes('updated')),
+        'the queues screen',
+      );
+      expect(first[0]).toMatch(/^asynq dash {2}\[Queues\] {2}Servers {3}Cron +127\.0\.0\.1:\d+$/);
+      expect(first[0]).toHaveLength(100);
+      expect(first[2]).toMatch(/^> critical +RUN +1 /);
+      expect(first[29]).toBe(''); // 29 lines drawn on a 30-line terminal: nothing scrolls
+      expect(t.screen(true).join('\n')).toMatch(/\x1b\[3\dm/); // state colours on a terminal
 
-    t.keys('j', 'Enter');
-    await t.until((s) => s.some((l) => l.startsWith('Queue default')), 'the queue screen');
-    t.keys('l', 'l', 'l', 'l');
-    await t.until((s) => s.some((l) => l.includes('[Retry:1]')) && s.some((l) => l.startsWith('> r1')), 'the retry tab');
-    t.keys('Enter');
-    await t.until((s) => s.includes('  smtp: 421 try later'), 'the task detail');
-    t.keys('R');
-    await t.until((s) => s.some((l) => l.startsWith('Run task r1 in "default"?')), 'the prompt');
-    t.keys('y');
-    await t.until((s) => s.some((l) => l.startsWith('task r1 is now pending')), 'the result');
-    expect(await cli.redis.lrange(keys.pendingKey('default'), 0, -1)).toEqual(['r1']);
+      t.keys('j', 'Enter');
+      await t.until((s) => s.some((l) => l.startsWith('Queue default')), 'the queue screen');
+      t.keys('l', 'l', 'l', 'l');
+      await t.until(
+        (s) => s.some((l) => l.includes('[Retry:1]')) && s.some((l) => l.startsWith('> r1')),
+        'the retry tab',
+      );
+      t.keys('Enter');
+      await t.until((s) => s.includes('  smtp: 421 try later'), 'the task detail');
+      t.keys('R');
+      await t.until((s) => s.some((l) => l.startsWith('Run task r1 in "default"?')), 'the prompt');
+      t.keys('y');
+      await t.until((s) => s.some((l) => l.startsWith('task r1 is now pending')), 'the result');
+      expect(await cli.redis.lrange(keys.pendingKey('default'), 0, -1)).toEqual(['r1']);
 
-    t.tmux('resize-window', '-t', 'dash', '-x', '80', '-y', '24');
-    const small = await t.until((s) => s[0]!.length === 80 && s[0]!.startsWith('asynq dash  [Queues › default]'), 'the redraw at 80×24');
-    expect(small.filter((l) => l.startsWith('asynq dash'))).toHaveLength(1);
-    expect(small.slice(0, 23).filter((l) => l.length > 80)).toEqual([]);
+      t.tmux('resize-window', '-t', 'dash', '-x', '80', '-y', '24');
+      const small = await t.until(
+        (s) => s[0]!.length === 80 && s[0]!.startsWith('asynq dash  [Queues › default]'),
+        'the redraw at 80×24',
+      );
+      expect(small.filter((l) => l.startsWith('asynq dash'))).toHaveLength(1);
+      expect(small.slice(0, 23).filter((l) => l.length > 80)).toEqual([]);
 
-    t.keys('q');
-    const after = await t.until((s) => s.some((l) => l === 'exit=0'), 'the exit');
-    expect(after.join('\n')).not.toContain('asynq dash'); // the alternate screen is gone
-  });
+      t.keys('q');
+      const after = await t.until((s) => s.some((l) => l === 'exit=0'), 'the exit');
+      expect(after.join('\n')).not.toContain('asynq dash'); // the alternate screen is gone
+    },
+  );
 
   it.runIf(HAS_TMUX)(`draws no colour with NO_COLOR and quits with Ctrl+C${TMUX_NOTE}`, async () => {
     await seedPending(cli.redis, [{msg: makeMsg('p1')}]);

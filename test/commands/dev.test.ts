@@ -37,8 +37,14 @@ describe('asynq dev', {timeout: 90_000}, () => {
 
     const worker = spawnCli(['worker', 'run', '--exec', 'greet=cat'], devEnv(dir));
     try {
-      await waitFor(() => worker.stderr().includes('Starting processing'), () => `the worker to start:\n${worker.stderr()}`, 10_000);
-      const waited = await runCli(['enqueue', 'greet', '{"name": "second"}', '--wait', '--wait-timeout', '10s'], {env: devEnv(dir)});
+      await waitFor(
+        () => worker.stderr().includes('Starting processing'),
+        () => `the worker to start:\n${worker.stderr()}`,
+        10_000,
+      );
+      const waited = await runCli(['enqueue', 'greet', '{"name": "second"}', '--wait', '--wait-timeout', '10s'], {
+        env: devEnv(dir),
+      });
       expect({code: waited.code, stdout: waited.stdout.trim()}).toEqual({code: 0, stdout: '{"name": "second"}'});
       await waitFor(async () => (await stats(dir)).aggregate.processed === 2, 'both tasks processed', 10_000);
     } finally {
@@ -74,7 +80,9 @@ describe('asynq dev', {timeout: 90_000}, () => {
     const dev = await startDev(dir);
     const again = await runCli(['dev'], {env: devEnv(dir)});
     expect(again.code).toBe(4);
-    expect(again.stderr.trim()).toBe(`Error: asynq dev is already running for ${dir} (pid ${dev.child.pid} on 127.0.0.1:${dev.port}): use that one, or stop it first`);
+    expect(again.stderr.trim()).toBe(
+      `Error: asynq dev is already running for ${dir} (pid ${dev.child.pid} on 127.0.0.1:${dev.port}): use that one, or stop it first`,
+    );
     await checkFindsDev(dev);
   });
 
@@ -84,7 +92,9 @@ describe('asynq dev', {timeout: 90_000}, () => {
     const r = await runCli(['dev'], {env: devEnv(dir, {PATH: emptyPath})});
     expect(r.code).toBe(5);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('Error: redis-server is not installed (not found on the PATH): install it with `sudo apt-get install redis-server` (Debian/Ubuntu) or `brew install redis` (macOS), then run asynq dev again\n');
+    expect(r.stderr).toBe(
+      'Error: redis-server is not installed (not found on the PATH): install it with `sudo apt-get install redis-server` (Debian/Ubuntu) or `brew install redis` (macOS), then run asynq dev again\n',
+    );
     expect(existsSync(join(dir, 'dev.json'))).toBe(false);
   });
 
@@ -118,7 +128,9 @@ describe('asynq dev', {timeout: 90_000}, () => {
     expect(r.code).toBe(5);
 
     const next = await startDev(dir);
-    expect(next.stderr()).toContain(`Stopped redis-server ${dev.redisPid} left running by an asynq dev that was killed.`);
+    expect(next.stderr()).toContain(
+      `Stopped redis-server ${dev.redisPid} left running by an asynq dev that was killed.`,
+    );
     expect(processAlive(dev.redisPid)).toBe(false);
     await checkFindsDev(next);
   });

@@ -31,14 +31,17 @@ const dir = mkdtempSync(join(tmpdir(), 'asynq-enqueue-test-'));
 
 /** The one error line of a failed command (`Error: …`, besides `Try:` hints and notices), with no stack. */
 function errorLine(stderr: string): string {
-  const lines = stderr.trim().split('\n').filter((l) => l.startsWith('Error: '));
+  const lines = stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('Error: '));
   expect(lines, stderr).toHaveLength(1);
   expect(stderr).not.toMatch(/^\s+at /m);
   return lines[0]!.slice('Error: '.length);
 }
 
 describe('asynq enqueue TYPE [PAYLOAD]', () => {
-  it('enqueues a pending task with Go\'s defaults and prints its id and queue', async () => {
+  it("enqueues a pending task with Go's defaults and prints its id and queue", async () => {
     const res = await enqueue('email:welcome', '{"userId": 42}');
     expect(res.code).toBe(0);
     const m = /^Enqueued task id=([0-9a-f-]{36}) queue=default state=pending\n$/.exec(res.stdout);
@@ -47,26 +50,69 @@ describe('asynq enqueue TYPE [PAYLOAD]', () => {
     expect(await r.redis.lrange(keys.pendingKey('default'), 0, -1)).toEqual([id]);
     expect(await r.redis.smembers(keys.allQueues)).toEqual(['default']);
     const msg = await readMsg(r.redis, 'default', id);
-    expect(msg).toMatchObject({type: 'email:welcome', id, queue: 'default', retry: 25, timeout: 1800, deadline: 0, uniqueKey: '', retention: 0});
+    expect(msg).toMatchObject({
+      type: 'email:welcome',
+      id,
+      queue: 'default',
+      retry: 25,
+      timeout: 1800,
+      deadline: 0,
+      uniqueKey: '',
+      retention: 0,
+    });
     expect(msg.payload.toString()).toBe('{"userId": 42}'); // byte for byte as given, not re-serialised
   });
 
   it('sets every option from its flag; --json prints the TaskInfo', async () => {
     const res = await enqueue(
-      'report:daily', 'x', '--queue', 'critical', '--max-retry', '3', '--timeout', '90s', '--deadline', '2030-01-02T03:04:05Z',
-      '--unique', '1h', '--task-id', 'my-id', '--retention', '24h', '--header', 'trace=abc', '--header', 'kv=a=b', '--json',
+      'report:daily',
+      'x',
+      '--queue',
+      'critical',
+      '--max-retry',
+      '3',
+      '--timeout',
+      '90s',
+      '--deadline',
+      '2030-01-02T03:04:05Z',
+      '--unique',
+      '1h',
+      '--task-id',
+      'my-id',
+      '--retention',
+      '24h',
+      '--header',
+      'trace=abc',
+      '--header',
+      'kv=a=b',
+      '--json',
     );
     expect(res.code, res.stderr).toBe(0);
     const msg = await readMsg(r.redis, 'critical', 'my-id');
     expect(msg).toMatchObject({
-      type: 'report:daily', queue: 'critical', retry: 3, timeout: 90, deadline: Date.UTC(2030, 0, 2, 3, 4, 5) / 1000,
-      uniqueKey: keys.uniqueKey('critical', 'report:daily', Buffer.from('x')), retention: 86_400, headers: {trace: 'abc', kv: 'a=b'},
+      type: 'report:daily',
+      queue: 'critical',
+      retry: 3,
+      timeout: 90,
+      deadline: Date.UTC(2030, 0, 2, 3, 4, 5) / 1000,
+      uniqueKey: keys.uniqueKey('critical', 'report:daily', Buffer.from('x')),
+      retention: 86_400,
+      headers: {trace: 'abc', kv: 'a=b'},
     });
     expect(await r.redis.get(msg.uniqueKey)).toBe('my-id');
     expect(await r.redis.ttl(msg.uniqueKey)).toBeGreaterThan(3590);
     expect(JSON.parse(res.stdout)).toMatchObject({
-      id: 'my-id', queue: 'critical', type: 'report:daily', state: 'pending', payload: 'x', payloadEncoding: 'utf8', maxRetry: 3,
-      timeoutMs: 90_000, deadline: '2030-01-02T03:04:05.000Z', retentionMs: 86_400_000, headers: {trace: 'abc', kv: 'a=b'},
+      id: 'my-id',
+      queue: 'critical',
+      type: 'report:daily',
+      state: 'pending',
+      payload: 'x',
+      payloadEncoding: 'utf8',
+      maxRetry: 3,
+      timeoutMs: 90_000,
+      deadline: '2030-01-02T03:04:05.000Z',
+      retentionMs: 86_400_000,
+      headers: {trace: 'abc', kv: 'a=b'},
     });
   });
 
@@ -95,7 +141,10 @@ describe('asynq enqueue TYPE [PAYLOAD]', () => {
 
   it('reads the payload from stdin with --payload-file - (spawned binary)', async () => {
     const payload = `{"text": "line 1\\nit's $(touch ${dir}/pwned) \`id\`"}\n`;
-    const res = await runCli(['enqueue', 'stdin:x', '--payload-file', '-', '--task-id', 's1'], {env: env(), stdin: payload});
+    const res = await runCli(['enqueue', 'stdin:x', '--payload-file', '-', '--task-id', 's1'], {
+      env: env(),
+      stdin: payload,
+    });
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toBe('Enqueued task id=s1 queue=default state=pending\n');
     expect((await readMsg(r.redis, 'default', 's1')).payload.toString()).toBe(payload);
@@ -117,7 +166,10 @@ describe('asynq enqueue TYPE [PAYLOAD]', () => {
     [['t', '--timeout', '-5s'], 'must not be negative'],
     [['t', '--deadline', '2030-01-01'], 'invalid --deadline "2030-01-01": expected an RFC 3339 time'],
     [['t', '--process-at', 'tomorrow'], 'invalid --process-at "tomorrow"'],
-    [['t', '--process-in', '1m', '--process-at', '2030-01-01T00:00:00Z'], '--process-in and --process-at cannot be used together'],
+    [
+      ['t', '--process-in', '1m', '--process-at', '2030-01-01T00:00:00Z'],
+      '--process-in and --process-at cannot be used together',
+    ],
     [['t', '--header', 'novalue'], 'invalid --header "novalue": expected key=value'],
     [['t', '--header', '=v'], 'invalid --header "=v"'],
     [['t', '--unique', '500ms'], 'Unique TTL cannot be less than 1s'],
@@ -155,7 +207,12 @@ describe('asynq enqueue TYPE [PAYLOAD]', () => {
     expect(await dumpAll(r.redis)).toEqual(before);
     const json = await enqueue('other', '--task-id', 'first', '--json');
     expect(JSON.parse(json.stdout)).toEqual({
-      error: {code: 'TASK_ID_CONFLICT', message: 'task ID "first" is already taken in queue "default"', exitCode: 4, actions: []},
+      error: {
+        code: 'TASK_ID_CONFLICT',
+        message: 'task ID "first" is already taken in queue "default"',
+        exitCode: 4,
+        actions: [],
+      },
     });
   });
 });
@@ -164,7 +221,9 @@ describe('asynq enqueue without Redis', () => {
   it('exits 5 at once with one line naming the address and where it came from', async () => {
     const res = await runCliInProcess(['enqueue', 't', '--wait'], {env: {ASYNQ_REDIS_URL: 'redis://127.0.0.1:1'}});
     expect(res.code).toBe(5);
-    expect(errorLine(res.stderr)).toBe('cannot connect to Redis at 127.0.0.1:1 (from ASYNQ_REDIS_URL): connect ECONNREFUSED 127.0.0.1:1');
+    expect(errorLine(res.stderr)).toBe(
+      'cannot connect to Redis at 127.0.0.1:1 (from ASYNQ_REDIS_URL): connect ECONNREFUSED 127.0.0.1:1',
+    );
   });
 });
 
@@ -182,7 +241,11 @@ describe('asynq enqueue --wait (a worker runs in this process)', () => {
         throw new SkipRetry('it cannot work');
       });
     server = new Server(r.server.url, {
-      queues: {default: 1}, concurrency: 2, logger: silentLogger, retryDelayFunc: () => 0, delayedTaskCheckInterval: 100,
+      queues: {default: 1},
+      concurrency: 2,
+      logger: silentLogger,
+      retryDelayFunc: () => 0,
+      delayedTaskCheckInterval: 100,
     });
     await server.start(mux);
   });
@@ -223,15 +286,30 @@ describe('asynq enqueue --wait (a worker runs in this process)', () => {
     expect(errorLine(res.stderr)).toBe('task w3 in queue "default" failed: it cannot work');
     const json = await enqueue('fail:y', '--task-id', 'w4', '--wait', '--json');
     expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout).error).toMatchObject({code: 'TASK_FAILED', exitCode: 1, actions: ['asynq task inspect --queue default w4']});
+    expect(JSON.parse(json.stdout).error).toMatchObject({
+      code: 'TASK_FAILED',
+      exitCode: 1,
+      actions: ['asynq task inspect --queue default w4'],
+    });
   });
 
   it('exit 7 when --wait-timeout passes first; the task stays queued', async () => {
     const started = Date.now();
-    const res = await enqueue('ok:x', '--queue', 'nobody-serves-this', '--task-id', 'w5', '--wait', '--wait-timeout', '300ms');
+    const res = await enqueue(
+      'ok:x',
+      '--queue',
+      'nobody-serves-this',
+      '--task-id',
+      'w5',
+      '--wait',
+      '--wait-timeout',
+      '300ms',
+    );
     expect(res.code).toBe(7);
     expect(Date.now() - started).toBeLessThan(3_000);
-    expect(errorLine(res.stderr)).toMatch(/^task w5 in queue "nobody-serves-this" is still pending after waiting \d+ms$/);
+    expect(errorLine(res.stderr)).toMatch(
+      /^task w5 in queue "nobody-serves-this" is still pending after waiting \d+ms$/,
+    );
     expect(await r.redis.lrange(keys.pendingKey('nobody-serves-this'), 0, -1)).toEqual(['w5']);
   });
 });
@@ -251,7 +329,12 @@ describe('asynq enqueue --wait: what it says while waiting', () => {
     });
     server = new Server(r.server.url, {
       // Retries at least 1s apart (retry times are whole seconds): --wait reads the task every 500ms, so it sees each attempt.
-      queues: {served: 1}, concurrency: 2, logger: silentLogger, retryDelayFunc: () => 1500, delayedTaskCheckInterval: 100, isFailure: execIsFailure,
+      queues: {served: 1},
+      concurrency: 2,
+      logger: silentLogger,
+      retryDelayFunc: () => 1500,
+      delayedTaskCheckInterval: 100,
+      isFailure: execIsFailure,
     });
     await server.start(mux);
   });
@@ -263,19 +346,32 @@ describe('asynq enqueue --wait: what it says while waiting', () => {
     const ok = await enqueue('later:ok', '--queue', 'served', '--wait');
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toBe('later done');
-    expect(ok.stderr).toMatch(/^attempt to be retried later \(not counted as a failure\): exit status 75 \(retry later\); retrying/m);
+    expect(ok.stderr).toMatch(
+      /^attempt to be retried later \(not counted as a failure\): exit status 75 \(retry later\); retrying/m,
+    );
     expect(ok.stderr.match(/^attempt/gm)).toHaveLength(1);
     const failed = await enqueue('later:fail', '--queue', 'served', '--max-retry', '1', '--task-id', 'lf', '--wait');
     expect(failed.code, failed.stderr).toBe(1);
     expect(failed.stderr.match(/^attempt.*$/gm)).toEqual([
-      expect.stringMatching(/^attempt to be retried later \(not counted as a failure\): exit status 75 \(retry later\); retrying/),
+      expect.stringMatching(
+        /^attempt to be retried later \(not counted as a failure\): exit status 75 \(retry later\); retrying/,
+      ),
       expect.stringMatching(/^attempt 1 failed: now it fails; retrying/),
     ]);
     expect(errorLine(failed.stderr)).toBe('task lf in queue "served" failed: now it fails');
   });
 
-  it('warns once when no running server serves the task\'s queue', async () => {
-    const res = await enqueue('t', '--queue', 'nobody-serves-this', '--task-id', 'ns', '--wait', '--wait-timeout', '2600ms');
+  it("warns once when no running server serves the task's queue", async () => {
+    const res = await enqueue(
+      't',
+      '--queue',
+      'nobody-serves-this',
+      '--task-id',
+      'ns',
+      '--wait',
+      '--wait-timeout',
+      '2600ms',
+    );
     expect(res.code).toBe(7);
     expect(res.stderr.match(/^Warning: .*$/gm)).toEqual([
       'Warning: no running server serves queue "nobody-serves-this"; the task will wait until one starts (e.g. asynq worker run --queue nobody-serves-this ...)',
@@ -292,14 +388,20 @@ describe('asynq enqueue --wait: what it says while waiting', () => {
 describe('asynq enqueue --wait interrupted with Ctrl-C (spawned)', () => {
   /** Spawns `asynq enqueue … --wait` on a queue no server serves, sends SIGINT once it waits (it warned), and collects what it printed. */
   async function interrupt(args: string[]): Promise<{code: number | null; stdout: string; stderr: string}> {
-    const child = spawn(process.execPath, [BIN, 'enqueue', ...args, '--wait'], {cwd: ROOT, env: cliEnv(env()), stdio: ['ignore', 'pipe', 'pipe']});
+    const child = spawn(process.execPath, [BIN, 'enqueue', ...args, '--wait'], {
+      cwd: ROOT,
+      env: cliEnv(env()),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    const waiting = new Promise<void>((resolve) => child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString();
-      if (stderr.includes('Warning: no running server serves queue')) resolve();
-    }));
+    const waiting = new Promise<void>((resolve) =>
+      child.stderr.on('data', (b: Buffer) => {
+        stderr += b.toString();
+        if (stderr.includes('Warning: no running server serves queue')) resolve();
+      }),
+    );
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await waiting;
     child.kill('SIGINT');
@@ -310,14 +412,19 @@ describe('asynq enqueue --wait interrupted with Ctrl-C (spawned)', () => {
     const res = await interrupt(['t:x', '--queue', 'idle', '--task-id', 'i1']);
     expect(res.code).toBe(130);
     expect(res.stdout).toBe('');
-    expect(res.stderr).toContain('Interrupted: stopped waiting; task i1 stays queued in queue "idle" (pending). See: asynq task inspect --queue idle i1\n');
+    expect(res.stderr).toContain(
+      'Interrupted: stopped waiting; task i1 stays queued in queue "idle" (pending). See: asynq task inspect --queue idle i1\n',
+    );
     expect(await r.redis.lrange(keys.pendingKey('idle'), 0, -1)).toEqual(['i1']);
   });
 
   it('with --json, stdout is {"interrupted": true, "task": …} with the last state seen', async () => {
     const res = await interrupt(['t:x', '--queue', 'idle', '--task-id', 'i2', '--json']);
     expect(res.code).toBe(130);
-    expect(JSON.parse(res.stdout)).toMatchObject({interrupted: true, task: {id: 'i2', queue: 'idle', state: 'pending'}});
+    expect(JSON.parse(res.stdout)).toMatchObject({
+      interrupted: true,
+      task: {id: 'i2', queue: 'idle', state: 'pending'},
+    });
     expect(res.stderr).toContain('Interrupted: stopped waiting; task i2 stays queued in queue "idle" (pending).');
   });
 });
@@ -348,7 +455,9 @@ describe('asynq enqueue --from FILE', () => {
       'enqueued 4, duplicates 2 (line 3; line 8), invalid 2 (line 6: not valid JSON: Unexpected end of JSON input; ' +
         'line 7: Unique TTL cannot be less than 1s)\n',
     );
-    expect(errorLine(res.stderr)).toMatch(/^2 invalid lines in .*mixed\.jsonl \(line 6: not valid JSON: .*; line 7: Unique TTL cannot be less than 1s\); the other lines were processed$/);
+    expect(errorLine(res.stderr)).toMatch(
+      /^2 invalid lines in .*mixed\.jsonl \(line 6: not valid JSON: .*; line 7: Unique TTL cannot be less than 1s\); the other lines were processed$/,
+    );
     // --queue low is the default; a line's own queue wins.
     const low = await r.redis.lrange(keys.pendingKey('low'), 0, -1);
     expect(low.length).toBe(3);
@@ -358,22 +467,37 @@ describe('asynq enqueue --from FILE', () => {
   });
 
   it('--json prints the summary document (and still exits 2 when lines were invalid)', async () => {
-    const file = write('json.jsonl', ['{"type":"a"}', '{"type":"b","options":{"taskId":"b1"}}', '{"type":"c","options":{"maxRetry":"x"}}']);
+    const file = write('json.jsonl', [
+      '{"type":"a"}',
+      '{"type":"b","options":{"taskId":"b1"}}',
+      '{"type":"c","options":{"maxRetry":"x"}}',
+    ]);
     const res = await enqueue('--from', file, '--json');
     expect(res.code).toBe(2);
     expect(JSON.parse(res.stdout)).toEqual({
-      lines: 3, enqueued: 2, duplicates: 0, invalid: 1, duplicateLines: [],
+      lines: 3,
+      enqueued: 2,
+      duplicates: 0,
+      invalid: 1,
+      duplicateLines: [],
       invalidLines: [{line: 3, error: 'option "maxRetry" must be an integer, got "x"'}],
     });
     const ok = await enqueue('--from', write('ok.jsonl', ['{"type":"a","options":{"taskId":"b1"}}']), '--json');
     expect(ok.code).toBe(0); // a duplicate is not an error
     expect(JSON.parse(ok.stdout)).toEqual({
-      lines: 1, enqueued: 0, duplicates: 1, invalid: 0, duplicateLines: [{line: 1, error: 'task ID conflicts with another task'}], invalidLines: [],
+      lines: 1,
+      enqueued: 0,
+      duplicates: 1,
+      invalid: 0,
+      duplicateLines: [{line: 1, error: 'task ID conflicts with another task'}],
+      invalidLines: [],
     });
   });
 
   it('reads stdin with --from -, exits 0 when every line was enqueued, draws no progress without a TTY (spawned binary)', async () => {
-    const lines = Array.from({length: 1200}, (_, i) => JSON.stringify({type: 'bulk', payload: {i}, options: {taskId: `b${i}`}}));
+    const lines = Array.from({length: 1200}, (_, i) =>
+      JSON.stringify({type: 'bulk', payload: {i}, options: {taskId: `b${i}`}}),
+    );
     const res = await runCli(['enqueue', '--from', '-'], {env: env(), stdin: lines.join('\n')});
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toBe('enqueued 1200, duplicates 0, invalid 0\n');
@@ -405,7 +529,11 @@ describe('bulk progress and summary rendering', () => {
     bar.update(20, 2); // throttled
     bar.update(100, 3, true);
     bar.done();
-    expect(out).toEqual([`\r\x1b[K${renderProgress(10, 1, 100)}`, `\r\x1b[K${renderProgress(100, 3, 100)}`, '\r\x1b[K']);
+    expect(out).toEqual([
+      `\r\x1b[K${renderProgress(10, 1, 100)}`,
+      `\r\x1b[K${renderProgress(100, 3, 100)}`,
+      '\r\x1b[K',
+    ]);
     const quiet: string[] = [];
     new ProgressBar({write: (s) => quiet.push(s)}).done();
     expect(quiet).toEqual([]);

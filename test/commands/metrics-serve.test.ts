@@ -18,11 +18,31 @@ import {waitFor} from '../support/wait.js';
  * value types Collect gives them): name, help, type, labels.
  */
 const GO_QUEUE_METRICS = [
-  ['asynq_tasks_enqueued_total', 'Number of tasks enqueued; broken down by queue and state.', 'gauge', ['queue', 'state']],
+  [
+    'asynq_tasks_enqueued_total',
+    'Number of tasks enqueued; broken down by queue and state.',
+    'gauge',
+    ['queue', 'state'],
+  ],
   ['asynq_queue_size', 'Number of tasks in a queue', 'gauge', ['queue']],
-  ['asynq_queue_latency_seconds', 'Number of seconds the oldest pending task is waiting in pending state to be processed.', 'gauge', ['queue']],
-  ['asynq_queue_memory_usage_approx_bytes', 'Number of memory used by a given queue (approximated number by sampling).', 'gauge', ['queue']],
-  ['asynq_tasks_processed_total', 'Number of tasks processed (both succeeded and failed); broken down by queue', 'counter', ['queue']],
+  [
+    'asynq_queue_latency_seconds',
+    'Number of seconds the oldest pending task is waiting in pending state to be processed.',
+    'gauge',
+    ['queue'],
+  ],
+  [
+    'asynq_queue_memory_usage_approx_bytes',
+    'Number of memory used by a given queue (approximated number by sampling).',
+    'gauge',
+    ['queue'],
+  ],
+  [
+    'asynq_tasks_processed_total',
+    'Number of tasks processed (both succeeded and failed); broken down by queue',
+    'counter',
+    ['queue'],
+  ],
   ['asynq_tasks_failed_total', 'Number of tasks failed; broken down by queue', 'counter', ['queue']],
   ['asynq_queue_paused_total', 'Number of queues paused', 'gauge', ['queue']],
 ] as const;
@@ -34,7 +54,8 @@ const GO_QUEUE_METRICS = [
  */
 const GO_NAMES_PROMTOOL_LINT = {
   status: 3,
-  output: 'asynq_queue_paused_total non-counter metrics should not have "_total" suffix\nasynq_tasks_enqueued_total non-counter metrics should not have "_total" suffix\n',
+  output:
+    'asynq_queue_paused_total non-counter metrics should not have "_total" suffix\nasynq_tasks_enqueued_total non-counter metrics should not have "_total" suffix\n',
 };
 
 const r = useRedis();
@@ -50,12 +71,21 @@ afterEach(async () => {
 });
 
 /** Starts `asynq metrics serve --port 0 ARGS` and returns its /metrics URL and the process. */
-async function serve(...args: string[]): Promise<{url: string; child: ChildProcessWithoutNullStreams; stderr: () => string}> {
-  const child = spawn(process.execPath, [BIN, 'metrics', 'serve', '--port', '0', ...args], {env: cliEnv({ASYNQ_REDIS_URL: r.server.url}), stdio: ['pipe', 'pipe', 'pipe']});
+async function serve(
+  ...args: string[]
+): Promise<{url: string; child: ChildProcessWithoutNullStreams; stderr: () => string}> {
+  const child = spawn(process.execPath, [BIN, 'metrics', 'serve', '--port', '0', ...args], {
+    env: cliEnv({ASYNQ_REDIS_URL: r.server.url}),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   children.push(child);
   let err = '';
   child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-  const url = await waitFor(() => /Serving queue metrics at (http:\/\/\S+\/metrics)/.exec(err)?.[1], () => `the exporter to listen; stderr:\n${err}`, 10_000);
+  const url = await waitFor(
+    () => /Serving queue metrics at (http:\/\/\S+\/metrics)/.exec(err)?.[1],
+    () => `the exporter to listen; stderr:\n${err}`,
+    10_000,
+  );
   return {url, child, stderr: () => err};
 }
 
@@ -73,7 +103,7 @@ async function calls(cmd: string): Promise<number> {
 }
 
 describe('asynq metrics serve', () => {
-  it('serves the Redis state under Go\'s names, help texts, types and labels', async () => {
+  it("serves the Redis state under Go's names, help texts, types and labels", async () => {
     await seedEveryState(r.redis, new Date());
     const {url} = await serve();
     const text = await scrape(url);
@@ -92,7 +122,8 @@ describe('asynq metrics serve', () => {
     expect(states.map((s) => enqueued('empty', s))).toEqual([0, 0, 0, 0, 0, 0]);
     expect(fams.get('asynq_tasks_enqueued_total')!.samples).toHaveLength(18); // aggregating is not exported, as in Go
 
-    const perQueue = (name: string) => Object.fromEntries(fams.get(name)!.samples.map((s) => [s.labels.queue, s.value]));
+    const perQueue = (name: string) =>
+      Object.fromEntries(fams.get(name)!.samples.map((s) => [s.labels.queue, s.value]));
     expect(perQueue('asynq_queue_size')).toEqual({critical: 1, default: 11, empty: 0});
     expect(perQueue('asynq_tasks_processed_total')).toEqual({critical: 0, default: 100, empty: 0});
     expect(perQueue('asynq_tasks_failed_total')).toEqual({critical: 0, default: 7, empty: 0});
@@ -149,7 +180,9 @@ describe('asynq metrics serve', () => {
     const {url} = await serve();
     const fams = parseMetrics(await scrape(url));
     expect([...fams.values()].flatMap((f) => f.samples)).toEqual([]);
-    const bad = spawn(process.execPath, [BIN, 'metrics', 'serve', '--interval', '10ms'], {env: cliEnv({ASYNQ_REDIS_URL: r.server.url})});
+    const bad = spawn(process.execPath, [BIN, 'metrics', 'serve', '--interval', '10ms'], {
+      env: cliEnv({ASYNQ_REDIS_URL: r.server.url}),
+    });
     let err = '';
     bad.stderr.on('data', (b: Buffer) => (err += b.toString()));
     const code = await new Promise((done) => bad.on('close', done));

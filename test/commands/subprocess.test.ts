@@ -39,8 +39,10 @@ describe('bin/run.js (subprocess)', () => {
     const r = await cli.spawn(['queue', 'ls'], {env: {ASYNQ_REDIS_URL: 'redis://127.0.0.1:1'}});
     expect(Date.now() - started).toBeLessThan(5_000);
     expect({code: r.code, stdout: r.stdout}).toEqual({code: 5, stdout: ''});
-    expect(r.stderr).toBe('Error: cannot connect to Redis at 127.0.0.1:1 (from ASYNQ_REDIS_URL): connect ECONNREFUSED 127.0.0.1:1\n' +
-      '  Try: check --uri (or ASYNQ_REDIS_URL, REDIS_URL, ~/.asynq.yml) and that Redis is running there\n');
+    expect(r.stderr).toBe(
+      'Error: cannot connect to Redis at 127.0.0.1:1 (from ASYNQ_REDIS_URL): connect ECONNREFUSED 127.0.0.1:1\n' +
+        '  Try: check --uri (or ASYNQ_REDIS_URL, REDIS_URL, ~/.asynq.yml) and that Redis is running there\n',
+    );
     const json = await cli.spawn(['stats', '--json', '-u', '127.0.0.1:1']);
     expect(json.code).toBe(5);
     expect(JSON.parse(json.stdout).error).toMatchObject({code: 'REDIS_UNAVAILABLE', exitCode: 5});
@@ -54,7 +56,11 @@ describe('bin/run.js (subprocess)', () => {
     try {
       const r = await cli.spawn(['stats', '-u', `127.0.0.1:${port}`], {timeoutMs: 12_000});
       expect({code: r.code, stdout: r.stdout}).toEqual({code: 5, stdout: ''});
-      expect(r.stderr).toMatch(new RegExp(`^Error: cannot connect to Redis at 127\\.0\\.0\\.1:${port} \\(from flags\\): no answer to PING within 5s\n`));
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^Error: cannot connect to Redis at 127\\.0\\.0\\.1:${port} \\(from flags\\): no answer to PING within 5s\n`,
+        ),
+      );
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((res) => silent.close(res));
@@ -65,7 +71,9 @@ describe('bin/run.js (subprocess)', () => {
     await cli.redis.call('ACL', 'SETUSER', 'alice', 'on', '>right-secret', '~*', '&*', '+@all');
     const r = await cli.spawn(['stats', '-u', `127.0.0.1:${cli.server.port}`, '-U', 'alice', '-p', 'wrong-secret']);
     expect(r.code).toBe(5);
-    expect(r.stderr).toMatch(/^Error: Redis at alice@127\.0\.0\.1:\d+ \(with password\) \(from flags\) refused the credentials: WRONGPASS/);
+    expect(r.stderr).toMatch(
+      /^Error: Redis at alice@127\.0\.0\.1:\d+ \(with password\) \(from flags\) refused the credentials: WRONGPASS/,
+    );
     expect(r.stdout + r.stderr).not.toContain('wrong-secret');
     const ok = await cli.spawn(['queue', 'ls', '--uri', `redis://alice:right-secret@127.0.0.1:${cli.server.port}`]);
     expect({code: ok.code, stderr: ok.stderr}).toEqual({code: 0, stderr: ''});

@@ -28,15 +28,31 @@ afterEach(async () => {
   }
 });
 
-async function startWorker(redisUrl: string, ...args: string[]): Promise<{base: string; child: ChildProcessWithoutNullStreams; stderr: () => string}> {
-  const child = spawn(process.execPath, [BIN, 'worker', 'run', '--handlers', HANDLERS, '--metrics-port', '0', ...args], {
-    env: cliEnv({ASYNQ_REDIS_URL: redisUrl}), stdio: ['pipe', 'pipe', 'pipe'],
-  });
+async function startWorker(
+  redisUrl: string,
+  ...args: string[]
+): Promise<{base: string; child: ChildProcessWithoutNullStreams; stderr: () => string}> {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'worker', 'run', '--handlers', HANDLERS, '--metrics-port', '0', ...args],
+    {
+      env: cliEnv({ASYNQ_REDIS_URL: redisUrl}),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   children.push(child);
   let err = '';
   child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-  const base = await waitFor(() => /Serving worker metrics at (http:\/\/\S+)\/metrics/.exec(err)?.[1], () => `the worker's metrics server; stderr:\n${err}`, 10_000);
-  await waitFor(() => err.includes('Starting processing'), () => `the worker to start; stderr:\n${err}`, 10_000);
+  const base = await waitFor(
+    () => /Serving worker metrics at (http:\/\/\S+)\/metrics/.exec(err)?.[1],
+    () => `the worker's metrics server; stderr:\n${err}`,
+    10_000,
+  );
+  await waitFor(
+    () => err.includes('Starting processing'),
+    () => `the worker to start; stderr:\n${err}`,
+    10_000,
+  );
   return {base, child, stderr: () => err};
 }
 
@@ -52,32 +68,57 @@ describe('asynq worker run --metrics-port', () => {
     const client = new Client(r.redis);
     const plan = [
       // [type, queue, maxRetry, count]
-      ['ok', 'default', 3, 100], ['ok', 'low', 3, 50], ['fail', 'default', 0, 20], ['fail', 'low', 0, 10],
-      ['fail', 'default', 5, 10], ['skip', 'low', 5, 10],
+      ['ok', 'default', 3, 100],
+      ['ok', 'low', 3, 50],
+      ['fail', 'default', 0, 20],
+      ['fail', 'low', 0, 10],
+      ['fail', 'default', 5, 10],
+      ['skip', 'low', 5, 10],
     ] as const;
     for (const [type, queue, maxRetry, n] of plan) {
       for (let i = 0; i < n; i++) await client.enqueue(new Task(type, `${i}`), {queue, maxRetry});
     }
     const {base} = await startWorker(r.server.url, '-q', 'default', '-q', 'low', '--concurrency', '8');
     const insp = new Inspector(r.redis);
-    await waitFor(async () => {
-      const infos = await Promise.all(['default', 'low'].map((q) => insp.getQueueInfo(q)));
-      return infos.every((i) => i.pending === 0 && i.active === 0);
-    }, 'the worker to run all 200 tasks', 20_000, {everyMs: 50});
+    await waitFor(
+      async () => {
+        const infos = await Promise.all(['default', 'low'].map((q) => insp.getQueueInfo(q)));
+        return infos.every((i) => i.pending === 0 && i.active === 0);
+      },
+      'the worker to run all 200 tasks',
+      20_000,
+      {everyMs: 50},
+    );
 
     const text = (await get(`${base}/metrics`)).body;
     const fams = parseMetrics(text);
     const v = (name: string, queue: string, type: string) => sampleValue(fams, name, {queue, task_type: type}) ?? 0;
-    const series = [['default', 'ok'], ['low', 'ok'], ['default', 'fail'], ['low', 'fail'], ['low', 'skip']] as const;
-    const table = Object.fromEntries(series.map(([q, t]) => [`${q}/${t}`, {
-      processed: v('asynq_worker_tasks_processed_total', q, t),
-      failed: v('asynq_worker_tasks_failed_total', q, t),
-      retried: v('asynq_worker_tasks_retried_total', q, t),
-      archived: v('asynq_worker_tasks_archived_total', q, t),
-      skipped: v('asynq_worker_tasks_skipped_total', q, t),
-      durations: sampleValue(fams, 'asynq_worker_task_duration_seconds_count', {queue: q, task_type: t}, 'asynq_worker_task_duration_seconds'),
-      inFlight: v('asynq_worker_tasks_in_flight', q, t),
-    }]));
+    const series = [
+      ['default', 'ok'],
+      ['low', 'ok'],
+      ['default', 'fail'],
+      ['low', 'fail'],
+      ['low', 'skip'],
+    ] as const;
+    const table = Object.fromEntries(
+      series.map(([q, t]) => [
+        `${q}/${t}`,
+        {
+          processed: v('asynq_worker_tasks_processed_total', q, t),
+          failed: v('asynq_worker_tasks_failed_total', q, t),
+          retried: v('asynq_worker_tasks_retried_total', q, t),
+          archived: v('asynq_worker_tasks_archived_total', q, t),
+          skipped: v('asynq_worker_tasks_skipped_total', q, t),
+          durations: sampleValue(
+            fams,
+            'asynq_worker_task_duration_seconds_count',
+            {queue: q, task_type: t},
+            'asynq_worker_task_duration_seconds',
+          ),
+          inFlight: v('asynq_worker_tasks_in_flight', q, t),
+        },
+      ]),
+    );
     expect(table).toEqual({
       'default/ok': {processed: 100, failed: 0, retried: 0, archived: 0, skipped: 0, durations: 100, inFlight: 0},
       'low/ok': {processed: 50, failed: 0, retried: 0, archived: 0, skipped: 0, durations: 50, inFlight: 0},
@@ -86,14 +127,24 @@ describe('asynq worker run --metrics-port', () => {
       'low/skip': {processed: 10, failed: 10, retried: 0, archived: 0, skipped: 10, durations: 10, inFlight: 0},
     });
     expect(fams.get('asynq_worker_task_duration_seconds')!.type).toBe('histogram');
-    expect(sampleValue(fams, 'asynq_worker_task_duration_seconds_bucket', {queue: 'default', task_type: 'ok', le: '+Inf'}, 'asynq_worker_task_duration_seconds')).toBe(100);
+    expect(
+      sampleValue(
+        fams,
+        'asynq_worker_task_duration_seconds_bucket',
+        {queue: 'default', task_type: 'ok', le: '+Inf'},
+        'asynq_worker_task_duration_seconds',
+      ),
+    ).toBe(100);
     expect(sampleValue(fams, 'asynq_worker_concurrency')).toBe(8);
     expect(sampleValue(fams, 'asynq_worker_dequeue_errors_total')).toBe(0);
     expect(fams.has('process_cpu_user_seconds_total')).toBe(true);
 
     // Redis's own counters (written by the worker's scripts) agree.
     const infos = await Promise.all(['default', 'low'].map((q) => insp.getQueueInfo(q)));
-    expect(infos.map((i) => [i.processed, i.failed, i.retry, i.archived])).toEqual([[130, 30, 10, 20], [70, 20, 0, 20]]);
+    expect(infos.map((i) => [i.processed, i.failed, i.retry, i.archived])).toEqual([
+      [130, 30, 10, 20],
+      [70, 20, 0, 20],
+    ]);
 
     const bin = promtool();
     if (bin === undefined) console.warn('promtool not installed: skipping `promtool check metrics`');
@@ -101,7 +152,11 @@ describe('asynq worker run --metrics-port', () => {
       // Status 3 = lint findings only; the only ones are on prom-client's default nodejs_*_total gauges.
       const check = promtoolCheck(bin, text);
       expect(check.status === 0 || check.status === 3, check.output).toBe(true);
-      expect(check.output.split('\n').filter((l) => l !== '' && !/^nodejs_\w+ non-counter metrics should not have "_total" suffix$/.test(l))).toEqual([]);
+      expect(
+        check.output
+          .split('\n')
+          .filter((l) => l !== '' && !/^nodejs_\w+ non-counter metrics should not have "_total" suffix$/.test(l)),
+      ).toEqual([]);
     }
   });
 
@@ -113,7 +168,9 @@ describe('asynq worker run --metrics-port', () => {
     expect([health.status, health.body, ready.status, ready.body]).toEqual([200, 'ok\n', 200, 'ok\n']);
     expect(Math.max(health.ms, ready.ms)).toBeLessThan(250); // ≈1 ms locally; generous for a loaded CI machine
     child.kill('SIGTSTP');
-    await waitFor(async () => (await get(`${base}/readyz`)).status === 503, 'readyz 503 after SIGTSTP', 5_000, {everyMs: 20});
+    await waitFor(async () => (await get(`${base}/readyz`)).status === 503, 'readyz 503 after SIGTSTP', 5_000, {
+      everyMs: 20,
+    });
     expect((await get(`${base}/readyz`)).body).toBe('server stopped (SIGTSTP): not taking new tasks\n');
     expect((await get(`${base}/healthz`)).status).toBe(200);
     expect((await get(`${base}/nothing`)).status).toBe(404);
@@ -125,7 +182,9 @@ describe('asynq worker run --metrics-port', () => {
       const {base} = await startWorker(own.url);
       await waitFor(async () => (await get(`${base}/readyz`)).status === 200, 'readyz 200', 5_000, {everyMs: 50});
       await own.stop();
-      await waitFor(async () => (await get(`${base}/readyz`)).status === 503, 'readyz 503 with Redis down', 10_000, {everyMs: 50});
+      await waitFor(async () => (await get(`${base}/readyz`)).status === 503, 'readyz 503 with Redis down', 10_000, {
+        everyMs: 50,
+      });
       expect((await get(`${base}/readyz`)).body).toMatch(/^Redis unreachable: /);
       expect((await get(`${base}/healthz`)).status).toBe(200);
     } finally {
@@ -135,7 +194,8 @@ describe('asynq worker run --metrics-port', () => {
 
   it('counts dequeue errors (a pending list of the wrong type makes the dequeue script fail)', async () => {
     const {base} = await startWorker(r.server.url);
-    const errors = async () => sampleValue(parseMetrics((await get(`${base}/metrics`)).body), 'asynq_worker_dequeue_errors_total');
+    const errors = async () =>
+      sampleValue(parseMetrics((await get(`${base}/metrics`)).body), 'asynq_worker_dequeue_errors_total');
     expect(await errors()).toBe(0);
     await r.redis.set('asynq:{default}:pending', 'not a list');
     await waitFor(async () => ((await errors()) ?? 0) > 0, 'a dequeue error to be counted', 5_000, {everyMs: 50});

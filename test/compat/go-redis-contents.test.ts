@@ -27,12 +27,31 @@ for (const file of DUMPS) {
       return {clock, rdb, insp: new RDBInspector(rdb)};
     };
 
-    it('lists the queues and reports each queue\'s counts as Go wrote them', async () => {
+    it("lists the queues and reports each queue's counts as Go wrote them", async () => {
       const {insp} = await setup();
-      expect((await insp.allQueues()).sort()).toEqual([...new Set(allKeys(dump).filter((k) => k.key === 'asynq:queues').flatMap((k) => k.value as string[]))].sort());
+      expect((await insp.allQueues()).sort()).toEqual(
+        [
+          ...new Set(
+            allKeys(dump)
+              .filter((k) => k.key === 'asynq:queues')
+              .flatMap((k) => k.value as string[]),
+          ),
+        ].sort(),
+      );
       const pendingIds = allKeys(dump).find((k) => k.key === 'asynq:{default}:pending')!.value as string[];
       const stats = await insp.currentStats('default');
-      expect(stats).toMatchObject({queue: 'default', pending: pendingIds.length, scheduled: 1, archived: 1, aggregating: 1, groups: 1, active: 0, retry: 0, completed: 0, paused: false});
+      expect(stats).toMatchObject({
+        queue: 'default',
+        pending: pendingIds.length,
+        scheduled: 1,
+        archived: 1,
+        aggregating: 1,
+        groups: 1,
+        active: 0,
+        retry: 0,
+        completed: 0,
+        paused: false,
+      });
       expect(stats.size).toBe(pendingIds.length + 3);
       expect(stats.memoryUsage).toBeGreaterThan(0);
       const retry = await insp.currentStats('golden_retry');
@@ -76,17 +95,27 @@ for (const file of DUMPS) {
       const {insp} = await setup();
       const servers = await insp.listServers();
       expect(servers).toHaveLength(1);
-      expect(servers[0]).toMatchObject({concurrency: 1, queues: {golden_active: 1}, status: 'active', activeWorkerCount: 1});
+      expect(servers[0]).toMatchObject({
+        concurrency: 1,
+        queues: {golden_active: 1},
+        status: 'active',
+        activeWorkerCount: 1,
+      });
       const workers = await insp.listWorkers();
       expect(workers.map((w) => w.taskId)).toEqual([stepTask(dump, 'active').id]);
       expect(workers[0]!.deadline.seconds).toBeGreaterThan(workers[0]!.startTime.seconds);
       const entries = await insp.listSchedulerEntries();
       expect(entries).toHaveLength(1);
-      expect(entries[0]).toMatchObject({spec: '@every 1s', taskType: 'golden:cron', enqueueOptions: ['Queue("golden_cron")', 'MaxRetry(2)']});
+      expect(entries[0]).toMatchObject({
+        spec: '@every 1s',
+        taskType: 'golden:cron',
+        enqueueOptions: ['Queue("golden_cron")', 'MaxRetry(2)'],
+      });
       const events = await insp.listSchedulerEnqueueEvents(entries[0]!.id);
       expect(events.length).toBeGreaterThan(0);
       // Newest first.
-      for (let i = 1; i < events.length; i++) expect(events[i - 1]!.enqueueTime.seconds).toBeGreaterThanOrEqual(events[i]!.enqueueTime.seconds);
+      for (let i = 1; i < events.length; i++)
+        expect(events[i - 1]!.enqueueTime.seconds).toBeGreaterThanOrEqual(events[i]!.enqueueTime.seconds);
     });
 
     it('processes a Go-enqueued task: dequeue takes the oldest, done counts it and frees its unique lock', async () => {
@@ -137,7 +166,18 @@ describe('the TS client writes the layout Go wrote for the same steps', () => {
   function shape(fields: Record<string, Buffer | string>): {fields: string[]; msg: string[]; state: string} {
     const raw = fields.msg!;
     const m = decodeTaskMessage(typeof raw === 'string' ? Buffer.from(raw) : raw);
-    const present = Object.entries(m).filter(([, v]) => !(v === 0 || v === '' || (Buffer.isBuffer(v) && v.length === 0) || (typeof v === 'object' && !Buffer.isBuffer(v) && Object.keys(v as object).length === 0))).map(([k]) => k).sort();
+    const present = Object.entries(m)
+      .filter(
+        ([, v]) =>
+          !(
+            v === 0 ||
+            v === '' ||
+            (Buffer.isBuffer(v) && v.length === 0) ||
+            (typeof v === 'object' && !Buffer.isBuffer(v) && Object.keys(v as object).length === 0)
+          ),
+      )
+      .map(([k]) => k)
+      .sort();
     return {fields: Object.keys(fields).sort(), msg: present, state: String(fields.state)};
   }
 
@@ -145,9 +185,18 @@ describe('the TS client writes the layout Go wrote for the same steps', () => {
     ['pending', () => [new Task('golden:plain', Buffer.from('{"n":1}')), {}]],
     ['scheduled', () => [new Task('golden:scheduled', Buffer.from('{"n":2}')), {processIn: '1h'}]],
     ['unique', () => [new Task('golden:unique', Buffer.from('{"n":3}')), {unique: '1h'}]],
-    ['taskid_retention', () => [new Task('golden:taskid', Buffer.from('{"n":4}')), {taskId: 'golden-custom-id', retention: '24h', maxRetry: 5, timeout: '30s'}]],
+    [
+      'taskid_retention',
+      () => [
+        new Task('golden:taskid', Buffer.from('{"n":4}')),
+        {taskId: 'golden-custom-id', retention: '24h', maxRetry: 5, timeout: '30s'},
+      ],
+    ],
     ['group', () => [new Task('golden:grouped', Buffer.from('{"n":5}')), {group: 'golden-group'}]],
-    ['headers', () => [new Task('golden:headers', Buffer.from('{"n":11}')), {headers: {'trace-id': 'abc123', tenant: 'acme'}}]],
+    [
+      'headers',
+      () => [new Task('golden:headers', Buffer.from('{"n":11}')), {headers: {'trace-id': 'abc123', tenant: 'acme'}}],
+    ],
   ] as const)('step %s', async (name, make) => {
     const [task, opts] = make();
     const client = new Client(r.redis);

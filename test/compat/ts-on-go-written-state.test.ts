@@ -27,14 +27,30 @@ import {Task} from '../../src/lib/task.js';
 import {useRedis} from '../support/redis.js';
 import {dumpAll} from '../support/dump.js';
 import {
-  allKeys, bytes, DUMPS, liveMoment, loadDump, restoreDump, stepTask, type DumpKey, type WireDump,
+  allKeys,
+  bytes,
+  DUMPS,
+  liveMoment,
+  loadDump,
+  restoreDump,
+  stepTask,
+  type DumpKey,
+  type WireDump,
 } from '../support/compat.js';
 import {recordingLogger} from '../support/logger.js';
 import {readMsg, zsetEntries} from '../support/seed.js';
 
 const r = useRedis();
 
-type GoMsg = {type: string; payload?: string; headers?: Record<string, string>; id: string; queue: string; retry?: number; retried?: number};
+type GoMsg = {
+  type: string;
+  payload?: string;
+  headers?: Record<string, string>;
+  id: string;
+  queue: string;
+  retry?: number;
+  retried?: number;
+};
 
 function goKey(d: WireDump, key: string): DumpKey {
   const k = allKeys(d).find((x) => x.key === key);
@@ -43,7 +59,8 @@ function goKey(d: WireDump, key: string): DumpKey {
 }
 
 /** The message of a captured task hash as Go decoded it (the dump's own decoding, not ours). */
-const goMsg = (d: WireDump, q: string, id: string): GoMsg => (goKey(d, keys.taskKey(q, id)).decoded as {msg: GoMsg}).msg;
+const goMsg = (d: WireDump, q: string, id: string): GoMsg =>
+  (goKey(d, keys.taskKey(q, id)).decoded as {msg: GoMsg}).msg;
 
 for (const file of DUMPS) {
   describe(`⇄ against Go-written Redis contents (${file})`, () => {
@@ -68,21 +85,28 @@ for (const file of DUMPS) {
       const lock = 'asynq:{default}:unique:golden:unique:4878c556bc656228125612763e3fe150';
       expect(await r.redis.get(lock)).toBe(holder.id);
       const before = await dumpAll(r.redis);
-      const err = await new Client(r.redis).enqueue(new Task('golden:unique', Buffer.from('{"n":3}')), {unique: '1h'})
+      const err = await new Client(r.redis)
+        .enqueue(new Task('golden:unique', Buffer.from('{"n":3}')), {unique: '1h'})
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DuplicateTaskError);
       expect(await dumpAll(r.redis)).toEqual(before);
     });
 
-    it('checklist 29: Go-enqueued pending tasks reach a TS handler with Go\'s type, payload bytes and headers', async () => {
+    it("checklist 29: Go-enqueued pending tasks reach a TS handler with Go's type, payload bytes and headers", async () => {
       // Given: the Go-written pending tasks of queue default, oldest first
       await restore();
       const pending = (await r.redis.lrange(keys.pendingKey('default'), 0, -1)).reverse();
       expect(pending.length).toBeGreaterThanOrEqual(3);
       const seen: Array<{id: string; type: string; payload: string; headers: Record<string, string>}> = [];
       const p = new Processor({
-        logger: recordingLogger(), rdb: new RDB(r.redis), queues: {default: 1}, concurrency: 1,
-        handler: {processTask: (t, ctx) => void seen.push({id: ctx.taskId, type: t.type, payload: t.payload.toString('hex'), headers: {...t.headers}})},
+        logger: recordingLogger(),
+        rdb: new RDB(r.redis),
+        queues: {default: 1},
+        concurrency: 1,
+        handler: {
+          processTask: (t, ctx) =>
+            void seen.push({id: ctx.taskId, type: t.type, payload: t.payload.toString('hex'), headers: {...t.headers}}),
+        },
       });
       // When
       for (let i = 0; i < pending.length; i++) {
@@ -90,15 +114,22 @@ for (const file of DUMPS) {
         await p.waitForWorkers();
       }
       // Then: what the dump's Go decoding says, in dequeue order
-      expect(seen).toEqual(pending.map((id) => {
-        const m = goMsg(dump, 'default', id);
-        return {id, type: m.type, payload: Buffer.from(m.payload ?? '').toString('hex'), headers: m.headers ?? {}};
-      }));
+      expect(seen).toEqual(
+        pending.map((id) => {
+          const m = goMsg(dump, 'default', id);
+          return {id, type: m.type, payload: Buffer.from(m.payload ?? '').toString('hex'), headers: m.headers ?? {}};
+        }),
+      );
       if (dump.asynq_version !== 'v0.24.1') {
         expect(seen.find((s) => s.type === 'golden:headers')!.headers).toEqual({'trace-id': 'abc123', tenant: 'acme'});
       }
       // The Go unique lock is released on success; the Go retention task is kept as completed.
-      expect(await r.redis.exists('asynq:{default}:unique:golden:unique:4878c556bc656228125612763e3fe150', keys.pendingKey('default'))).toBe(0);
+      expect(
+        await r.redis.exists(
+          'asynq:{default}:unique:golden:unique:4878c556bc656228125612763e3fe150',
+          keys.pendingKey('default'),
+        ),
+      ).toBe(0);
       expect(await r.redis.hget(keys.taskKey('default', 'golden-custom-id'), 'state')).toBe('completed');
     });
 
@@ -111,7 +142,12 @@ for (const file of DUMPS) {
       const clock = new SimulatedClock(new Date((leaseS + 29) * 1000));
       const rdb = new RDB(r.redis, {clock});
       const recoverer = new Recoverer({
-        logger: recordingLogger(), rdb, groups: new RDBGroups(rdb), queues: [active.queue], clock, retryDelayFunc: () => 60_000,
+        logger: recordingLogger(),
+        rdb,
+        groups: new RDBGroups(rdb),
+        queues: [active.queue],
+        clock,
+        retryDelayFunc: () => 60_000,
       });
       // When: 29 s after the lease nothing happens; at 30 s the task is recovered
       await recoverer.exec();
@@ -124,8 +160,14 @@ for (const file of DUMPS) {
       expect(await zsetEntries(r.redis, keys.retryKey(active.queue))).toEqual([[active.id, leaseS + 30 + 60]]);
       expect(await r.redis.exists(keys.activeKey(active.queue), keys.leaseKey(active.queue))).toBe(0);
       const m = await readMsg(r.redis, active.queue, active.id);
-      expect(m).toMatchObject({type: go.type, id: go.id, retry: go.retry, retried: (go.retried ?? 0) + 1,
-        errorMsg: 'asynq: task lease expired', lastFailedAt: leaseS + 30});
+      expect(m).toMatchObject({
+        type: go.type,
+        id: go.id,
+        retry: go.retry,
+        retried: (go.retried ?? 0) + 1,
+        errorMsg: 'asynq: task lease expired',
+        lastFailedAt: leaseS + 30,
+      });
       expect(m.payload.toString()).toBe(go.payload);
     });
 
@@ -135,11 +177,34 @@ for (const file of DUMPS) {
       const now = liveMoment(dump);
       const clock = new SimulatedClock(now);
       const rdb = new RDB(r.redis, {clock});
-      const tsTask = {...decodeTaskMessage(bytes((goKey(dump, keys.taskKey('default', stepTask(dump, 'pending').id)).value as Record<string, unknown>).msg)), id: 'ts-task'};
+      const tsTask = {
+        ...decodeTaskMessage(
+          bytes(
+            (goKey(dump, keys.taskKey('default', stepTask(dump, 'pending').id)).value as Record<string, unknown>).msg,
+          ),
+        ),
+        id: 'ts-task',
+      };
       const hb = new Heartbeater({
-        logger: recordingLogger(), state: new RDBState(rdb), rdb, host: 'ts-host', pid: 77, serverId: 'ts-server', concurrency: 3,
-        queues: {default: 1}, strictPriority: false, status: () => 'active', clock,
-        workers: () => [{msg: tsTask, startedAt: now, deadline: new Date(now.getTime() + 1_800_000), lease: new Lease(new Date(now.getTime() + 30_000), clock)}],
+        logger: recordingLogger(),
+        state: new RDBState(rdb),
+        rdb,
+        host: 'ts-host',
+        pid: 77,
+        serverId: 'ts-server',
+        concurrency: 3,
+        queues: {default: 1},
+        strictPriority: false,
+        status: () => 'active',
+        clock,
+        workers: () => [
+          {
+            msg: tsTask,
+            startedAt: now,
+            deadline: new Date(now.getTime() + 1_800_000),
+            lease: new Lease(new Date(now.getTime() + 30_000), clock),
+          },
+        ],
       });
       await hb.exec();
       const insp = new Inspector(r.redis, {clock});
@@ -153,11 +218,27 @@ for (const file of DUMPS) {
         expect(servers.map((s) => s.id).sort()).toEqual([goInfo.server_id, 'ts-server'].sort());
         const summary = (id: string) => {
           const s = servers.find((x) => x.id === id)!;
-          return {host: s.host, pid: s.pid, status: s.status, queues: s.queues, workers: s.activeWorkers.map((w) => [w.taskId, w.queue])};
+          return {
+            host: s.host,
+            pid: s.pid,
+            status: s.status,
+            queues: s.queues,
+            workers: s.activeWorkers.map((w) => [w.taskId, w.queue]),
+          };
         };
-        expect(summary('ts-server')).toEqual({host: 'ts-host', pid: 77, status: 'active', queues: {default: 1}, workers: [['ts-task', 'default']]});
+        expect(summary('ts-server')).toEqual({
+          host: 'ts-host',
+          pid: 77,
+          status: 'active',
+          queues: {default: 1},
+          workers: [['ts-task', 'default']],
+        });
         expect(summary(goInfo.server_id)).toEqual({
-          host: goInfo.host, pid: goInfo.pid, status: 'active', queues: {golden_active: 1}, workers: [[goActive.id, 'golden_active']],
+          host: goInfo.host,
+          pid: goInfo.pid,
+          status: 'active',
+          queues: {golden_active: 1},
+          workers: [[goActive.id, 'golden_active']],
         });
       } finally {
         await insp.close();
@@ -166,7 +247,7 @@ for (const file of DUMPS) {
   });
 }
 
-describe('⇄ checklist 27/28: the TS client writes Go\'s bytes for a task with header options', () => {
+describe("⇄ checklist 27/28: the TS client writes Go's bytes for a task with header options", () => {
   it('produces the message Go wrote for the same task, ID and headers (header entries in any order)', async () => {
     // Given: the Go HEAD capture of NewTask("golden:headers", {"n":11}) + Header("trace-id", …) + Header("tenant", …)
     const dump = loadDump('go-head-wire-dump.json');
@@ -180,15 +261,25 @@ describe('⇄ checklist 27/28: the TS client writes Go\'s bytes for a task with 
     const ours = (await r.redis.hgetBuffer(keys.taskKey('default', info.id), 'msg'))!;
     // Then: same length; everything before the header map (field 15, written last) byte-identical;
     // the two map entries the same, in whichever order Go's map iteration chose.
-    const entry = (k: string, v: string): Buffer => Buffer.concat([
-      Buffer.from([0x7a, 4 + k.length + v.length, 0x0a, k.length]), Buffer.from(k), Buffer.from([0x12, v.length]), Buffer.from(v)]);
+    const entry = (k: string, v: string): Buffer =>
+      Buffer.concat([
+        Buffer.from([0x7a, 4 + k.length + v.length, 0x0a, k.length]),
+        Buffer.from(k),
+        Buffer.from([0x12, v.length]),
+        Buffer.from(v),
+      ]);
     const entries = [entry('trace-id', 'abc123'), entry('tenant', 'acme')];
     const mapLen = entries[0]!.length + entries[1]!.length;
     expect(ours.length).toBe(goBytes.length);
-    expect(ours.subarray(0, ours.length - mapLen).toString('hex')).toBe(goBytes.subarray(0, goBytes.length - mapLen).toString('hex'));
+    expect(ours.subarray(0, ours.length - mapLen).toString('hex')).toBe(
+      goBytes.subarray(0, goBytes.length - mapLen).toString('hex'),
+    );
     for (const b of [ours, goBytes]) {
       const tail = b.subarray(b.length - mapLen).toString('hex');
-      expect([entries[0]!.toString('hex') + entries[1]!.toString('hex'), entries[1]!.toString('hex') + entries[0]!.toString('hex')]).toContain(tail);
+      expect([
+        entries[0]!.toString('hex') + entries[1]!.toString('hex'),
+        entries[1]!.toString('hex') + entries[0]!.toString('hex'),
+      ]).toContain(tail);
     }
   });
 });

@@ -63,12 +63,13 @@ const SEEDS: Record<Seed, () => Promise<void>> = {
 
 /** The row's placeholders filled in. */
 function filler(dir: string): (s: string) => string {
-  return (s) => s
-    .replaceAll('{url}', r.server.url)
-    .replaceAll('{port}', String(r.server.port))
-    .replaceAll('{authport}', String(auth.port))
-    .replaceAll('{dir}', dir)
-    .replaceAll('{fixtures}', FIXTURES);
+  return (s) =>
+    s
+      .replaceAll('{url}', r.server.url)
+      .replaceAll('{port}', String(r.server.port))
+      .replaceAll('{authport}', String(auth.port))
+      .replaceAll('{dir}', dir)
+      .replaceAll('{fixtures}', FIXTURES);
 }
 
 interface Outcome {
@@ -83,7 +84,9 @@ const LONG_RUNNING = /^(worker run|cron run)\b/;
 
 async function runInProcess(args: string[], env: Record<string, string | undefined>): Promise<InProcessResult> {
   // A long-running command that starts by mistake is stopped with SIGINT after 8 s (the row then fails).
-  const guard = LONG_RUNNING.test(args.slice(0, 2).join(' ')) ? setTimeout(() => process.emit('SIGINT', 'SIGINT'), 8_000) : undefined;
+  const guard = LONG_RUNNING.test(args.slice(0, 2).join(' '))
+    ? setTimeout(() => process.emit('SIGINT', 'SIGINT'), 8_000)
+    : undefined;
   try {
     return await runCliInProcess(args, {env});
   } finally {
@@ -91,9 +94,17 @@ async function runInProcess(args: string[], env: Record<string, string | undefin
   }
 }
 
-function spawnWithSignal(args: string[], env: Record<string, string | undefined>, sig: NonNullable<BadInput['signal']>): Promise<{code: number | null; stdout: string; stderr: string}> {
+function spawnWithSignal(
+  args: string[],
+  env: Record<string, string | undefined>,
+  sig: NonNullable<BadInput['signal']>,
+): Promise<{code: number | null; stdout: string; stderr: string}> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {cwd: ROOT, env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe']});
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: cliEnv(env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let sent = false;
@@ -113,7 +124,13 @@ function spawnWithSignal(args: string[], env: Record<string, string | undefined>
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(kill);
-      resolve({code: code ?? (signal === null ? null : 128 + ({SIGINT: 2, SIGTERM: 15, SIGKILL: 9} as Record<string, number>)[signal]!), stdout, stderr});
+      resolve({
+        code:
+          code ??
+          (signal === null ? null : 128 + ({SIGINT: 2, SIGTERM: 15, SIGKILL: 9} as Record<string, number>)[signal]!),
+        stdout,
+        stderr,
+      });
     });
     child.stdin.on('error', () => {}); // stdin stays open until the process ends
   });
@@ -179,7 +196,9 @@ for (const [area, rows] of byArea) {
         expect(shown, out.stderr).toMatchObject({code: row.exit});
         expect(out.stderr, 'a stack trace').not.toMatch(/\n\s+at .*:\d+:\d+\)?\n/);
         if (row.message !== '') {
-          expect(out.line, out.stderr).toMatch(row.exit === 0 ? /^Warning: / : row.exit === 6 ? /^(Error|Warning): / : /^Error: /);
+          expect(out.line, out.stderr).toMatch(
+            row.exit === 0 ? /^Warning: / : row.exit === 6 ? /^(Error|Warning): / : /^Error: /,
+          );
           expect(out.line, out.stderr).toContain(fill(row.message));
         }
         if (row.stdout === undefined) expect(out.stdout).toBe('');
@@ -214,7 +233,8 @@ function setup(row: BadInput): string {
   for (const [name, text] of Object.entries(row.files ?? {})) parts.push(`{dir}/${name}: \`${text.trimEnd()}\``);
   if (row.stdin !== undefined) parts.push(`stdin: \`${row.stdin.trimEnd()}\``);
   if (row.signal !== undefined) {
-    const when = row.signal.after !== undefined ? `once stderr shows "${row.signal.after}"` : `after ${row.signal.afterMs} ms`;
+    const when =
+      row.signal.after !== undefined ? `once stderr shows "${row.signal.after}"` : `after ${row.signal.afterMs} ms`;
     parts.push(`${row.signal.name}${row.signal.twice ? ' twice' : ''} ${when}`);
   }
   return parts.join('; ');
@@ -240,12 +260,24 @@ export function renderBadInputsDoc(rows: readonly BadInput[]): string {
   ];
   const areas = [...new Set(rows.map((r) => r.area))];
   for (const area of areas) {
-    out.push(`## ${area[0]!.toUpperCase()}${area.slice(1)}`, '', '| # | command line | setup | exit | message |', '|---|---|---|---|---|');
+    out.push(
+      `## ${area[0]!.toUpperCase()}${area.slice(1)}`,
+      '',
+      '| # | command line | setup | exit | message |',
+      '|---|---|---|---|---|',
+    );
     for (const row of rows.filter((r) => r.area === area)) {
       const n = rows.indexOf(row) + 1;
       const msg = row.message === '' ? '(none)' : `\`${row.message}\``;
-      const note = row.todo !== undefined ? ` — *todo: ${row.todo}*` : row.changes !== undefined ? ` (Redis changes: ${row.changes})` : '';
-      out.push(`| ${n} | \`${cell(shellLine(row.args))}\` | ${cell(setup(row))} | ${row.exit} | ${cell(msg)}${cell(note)} |`);
+      const note =
+        row.todo !== undefined
+          ? ` — *todo: ${row.todo}*`
+          : row.changes !== undefined
+            ? ` (Redis changes: ${row.changes})`
+            : '';
+      out.push(
+        `| ${n} | \`${cell(shellLine(row.args))}\` | ${cell(setup(row))} | ${row.exit} | ${cell(msg)}${cell(note)} |`,
+      );
     }
     out.push('');
   }

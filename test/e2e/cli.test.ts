@@ -9,7 +9,10 @@ import {EXIT_STATUS} from '../../src/cli/exit-codes.js';
 import {connectionFlags} from '../../src/cli/flags.js';
 import {ROOT, runCli, runCliInProcess} from '../support/cli.js';
 
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {version: string; oclif: {topics: Record<string, {description: string}>}};
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  oclif: {topics: Record<string, {description: string}>};
+};
 const ANSI = /\u001b\[/;
 const TOPICS = ['cron', 'group', 'queue', 'server', 'task', 'worker'];
 
@@ -23,7 +26,7 @@ function section(help: string, title: string): string {
 }
 
 describe('asynq --version', () => {
-  it('prints oclif\'s version line asynq-ts/<version> <platform> node-<version> and exits 0', async () => {
+  it("prints oclif's version line asynq-ts/<version> <platform> node-<version> and exits 0", async () => {
     const r = await runCli(['--version']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`asynq-ts/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`);
@@ -39,7 +42,10 @@ describe('asynq --help', () => {
     const topics = section(r.stdout, 'TOPICS');
     for (const t of TOPICS) expect(topics).toContain(`${t} ${pkg.oclif.topics[t]!.description}`);
     // Top-level commands are listed once, under COMMANDS, not as topics too.
-    const words = topics.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter((w) => w && /^[a-z]+$/.test(w) && !TOPICS.includes(w));
+    const words = topics
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/)[0])
+      .filter((w) => w && /^[a-z]+$/.test(w) && !TOPICS.includes(w));
     expect(words.filter((w) => ['dash', 'enqueue', 'stats'].includes(w!))).toEqual([]);
     expect(section(r.stdout, 'COMMANDS')).toMatch(/dash[\s\S]*enqueue[\s\S]*stats/);
   });
@@ -73,7 +79,7 @@ describe('asynq --help', () => {
     expect(forced.stdout).toMatch(ANSI);
   });
 
-  it('shows a topic\'s help with its description', async () => {
+  it("shows a topic's help with its description", async () => {
     const r = await runCli(['queue', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(pkg.oclif.topics.queue!.description);

@@ -12,37 +12,49 @@ import {makeMsg, seedActive} from '../support/seed.js';
 const cli = useCli();
 
 describe('the database number', () => {
-  it('--db beyond the server\'s databases is a usage error naming the db and the count, before any write', async () => {
+  it("--db beyond the server's databases is a usage error naming the db and the count, before any write", async () => {
     const stderr = await cli.failsUnchanged(['enqueue', 'email:welcome', '{}', '--db', '99'], 2);
-    expect(stderr).toMatch(/^Error: database 99 does not exist on Redis at 127\.0\.0\.1:\d+ \(from ASYNQ_REDIS_URL\): it has 16 databases \(0-15, its "databases" setting\)\n/);
+    expect(stderr).toMatch(
+      /^Error: database 99 does not exist on Redis at 127\.0\.0\.1:\d+ \(from ASYNQ_REDIS_URL\): it has 16 databases \(0-15, its "databases" setting\)\n/,
+    );
   });
 
   it('so is a URI path beyond them (redis://host/16)', async () => {
     const stderr = await cli.failsUnchanged(['queue', 'ls', '-u', `${cli.server.url.replace(/\/\d*$/, '')}/16`], 2);
-    expect(stderr).toMatch(/^Error: database 16 does not exist on Redis at 127\.0\.0\.1:\d+ \(from flags\): it has 16 databases/);
+    expect(stderr).toMatch(
+      /^Error: database 16 does not exist on Redis at 127\.0\.0\.1:\d+ \(from flags\): it has 16 databases/,
+    );
   });
 });
 
-describe('flags used wrongly are usage errors with the command\'s --help hint', () => {
+describe("flags used wrongly are usage errors with the command's --help hint", () => {
   it('a flag without its value (task ls -q)', async () => {
-    expect(await cli.failsUnchanged(['task', 'ls', '-q'], 2)).toBe('Error: Flag --queue expects a value\n  Try: asynq task list --help\n');
+    expect(await cli.failsUnchanged(['task', 'ls', '-q'], 2)).toBe(
+      'Error: Flag --queue expects a value\n  Try: asynq task list --help\n',
+    );
   });
 
   it('an options flag without its value (task ls -q default -s)', async () => {
-    expect(await cli.failsUnchanged(['task', 'ls', '-q', 'default', '-s'], 2)).toMatch(/^Error: Flag --state expects one of these values: pending, /);
+    expect(await cli.failsUnchanged(['task', 'ls', '-q', 'default', '-s'], 2)).toMatch(
+      /^Error: Flag --state expects one of these values: pending, /,
+    );
   });
 
   it('an argument to a command that takes none', async () => {
     const r = await cli.asynq(['cron', 'run', 'periodic.yml']);
     expect(r.code).toBe(2);
-    expect(r.error?.message).toBe('unexpected argument "periodic.yml": asynq cron run takes no arguments\nSee "asynq cron run --help".');
+    expect(r.error?.message).toBe(
+      'unexpected argument "periodic.yml": asynq cron run takes no arguments\nSee "asynq cron run --help".',
+    );
   });
 });
 
 describe('cron history', () => {
   it('an entry no scheduler has and with no history is not found (exit 3)', async () => {
     const stderr = await cli.failsUnchanged(['cron', 'history', 'no-such-entry'], 3);
-    expect(stderr).toBe('Error: no scheduler entry with id=no-such-entry: no running scheduler has it and it has no enqueue history\n  Try: asynq cron ls\n');
+    expect(stderr).toBe(
+      'Error: no scheduler entry with id=no-such-entry: no running scheduler has it and it has no enqueue history\n  Try: asynq cron ls\n',
+    );
   });
 
   it('an entry with history is shown even when no scheduler runs it any more', async () => {
@@ -84,8 +96,18 @@ describe('worker run queues', () => {
 describe('isOrphaned', () => {
   it('task ls --json and task inspect --json agree for an active task whose lease expired, and for one whose lease holds', async () => {
     const now = Math.floor(Date.now() / 1000);
-    await seedActive(cli.redis, [{msg: makeMsg('orphan'), score: now - 60}, {msg: makeMsg('leased'), score: now + 600}]);
-    const listed = await cli.asynqJson<Array<{id: string; isOrphaned: boolean}>>(['task', 'ls', '-q', 'default', '-s', 'active']);
+    await seedActive(cli.redis, [
+      {msg: makeMsg('orphan'), score: now - 60},
+      {msg: makeMsg('leased'), score: now + 600},
+    ]);
+    const listed = await cli.asynqJson<Array<{id: string; isOrphaned: boolean}>>([
+      'task',
+      'ls',
+      '-q',
+      'default',
+      '-s',
+      'active',
+    ]);
     expect(Object.fromEntries(listed.map((t) => [t.id, t.isOrphaned]))).toEqual({orphan: true, leased: false});
     for (const id of ['orphan', 'leased']) {
       const one = await cli.asynqJson<{isOrphaned: boolean}>(['task', 'inspect', '-q', 'default', id]);
@@ -105,7 +127,7 @@ describe('addresses that are no address', () => {
 });
 
 describe('the config file', () => {
-  it('warns about each unknown key (naming it, the closest known key and all of them) and goes on, as Go\'s viper ignores them', async () => {
+  it("warns about each unknown key (naming it, the closest known key and all of them) and goes on, as Go's viper ignores them", async () => {
     const home = mkdtempSync(join(tmpdir(), 'asynq-home-'));
     writeFileSync(join(home, '.asynq.yml'), `uri: ${cli.server.url}\ndbb: 3\ncolour: true\n`);
     await cli.redis.sadd('asynq:queues', 'default');
@@ -115,23 +137,28 @@ describe('the config file', () => {
     const known = 'uri, db, username, password, tls, cluster, cluster_addrs, sentinel_addrs, master_name';
     expect(r.stderr).toBe(
       `Warning: ${file}: unknown key "dbb" ignored (did you mean "db"?); the known keys are ${known}\n` +
-      `Warning: ${file}: unknown key "colour" ignored; the known keys are ${known}\n`,
+        `Warning: ${file}: unknown key "colour" ignored; the known keys are ${known}\n`,
     );
   });
 });
 
 describe('enqueue times', () => {
   it('a --deadline in the past is a usage error', async () => {
-    expect(await cli.failsUnchanged(['enqueue', 't', '{}', '--deadline', '2001-01-01T00:00:00Z'], 2))
-      .toBe('Error: --deadline 2001-01-01T00:00:00.000Z is in the past: the task could only fail\n');
+    expect(await cli.failsUnchanged(['enqueue', 't', '{}', '--deadline', '2001-01-01T00:00:00Z'], 2)).toBe(
+      'Error: --deadline 2001-01-01T00:00:00.000Z is in the past: the task could only fail\n',
+    );
   });
 
   it('a --deadline not after --process-at is a usage error', async () => {
-    expect(await cli.failsUnchanged(['enqueue', 't', '{}', '--deadline', '2099-01-01T00:00:00Z', '--process-at', '2100-01-01T00:00:00Z'], 2))
-      .toContain('is not after the time the task is to run (2100-01-01T00:00:00.000Z)');
+    expect(
+      await cli.failsUnchanged(
+        ['enqueue', 't', '{}', '--deadline', '2099-01-01T00:00:00Z', '--process-at', '2100-01-01T00:00:00Z'],
+        2,
+      ),
+    ).toContain('is not after the time the task is to run (2100-01-01T00:00:00.000Z)');
   });
 
-  it('--timeout 0 keeps Go\'s meaning (the default 30m) with a warning; with --deadline it means no per-attempt timeout, silently', async () => {
+  it("--timeout 0 keeps Go's meaning (the default 30m) with a warning; with --deadline it means no per-attempt timeout, silently", async () => {
     const r = await cli.asynq(['enqueue', 't', '{}', '--timeout', '0', '--json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('Warning: --timeout 0 means the default timeout of 30m');
@@ -143,6 +170,8 @@ describe('enqueue times', () => {
   it('--timeout below 1s warns that it is stored as no timeout', async () => {
     const r = await cli.asynq(['enqueue', 't', '{}', '--timeout', '500ms']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe('Warning: --timeout 500ms is stored in whole seconds, as 0: workers then run the task without a timeout\n');
+    expect(r.stderr).toBe(
+      'Warning: --timeout 500ms is stored in whole seconds, as 0: workers then run the task without a timeout\n',
+    );
   });
 });

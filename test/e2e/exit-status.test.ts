@@ -33,14 +33,20 @@ beforeEach(async () => {
 });
 
 describe('where the CLI connects', () => {
-  it('uses --uri (host:port, as Go\'s CLI) and prints one queue per line', async () => {
+  it("uses --uri (host:port, as Go's CLI) and prints one queue per line", async () => {
     const res = await runCli(['queue', 'ls', '--uri', `${r.server.host}:${r.server.port}`]);
     expect(res).toMatchObject({code: 0, stdout: 'critical\ndefault\n', stderr: ''});
   });
 
   it('uses ASYNQ_REDIS_URL, and REDIS_URL when ASYNQ_REDIS_URL is unset', async () => {
-    expect(await runCli(['queue', 'ls'], {env: {ASYNQ_REDIS_URL: r.server.url}})).toMatchObject({code: 0, stdout: 'critical\ndefault\n'});
-    expect(await runCli(['queue', 'ls'], {env: {REDIS_URL: r.server.url}})).toMatchObject({code: 0, stdout: 'critical\ndefault\n'});
+    expect(await runCli(['queue', 'ls'], {env: {ASYNQ_REDIS_URL: r.server.url}})).toMatchObject({
+      code: 0,
+      stdout: 'critical\ndefault\n',
+    });
+    expect(await runCli(['queue', 'ls'], {env: {REDIS_URL: r.server.url}})).toMatchObject({
+      code: 0,
+      stdout: 'critical\ndefault\n',
+    });
   });
 
   it('uses ~/.asynq.yml (Go CLI keys) when no flag or environment variable names a server', async () => {
@@ -48,21 +54,38 @@ describe('where the CLI connects', () => {
     expect(await runCli(['queue', 'ls'], {env: {HOME: home}})).toMatchObject({code: 0, stdout: 'critical\ndefault\n'});
     // --config names another file explicitly.
     const other = homeWithConfig(`uri: ${r.server.host}:${r.server.port}\n`);
-    expect(await runCli(['queue', 'ls', '--config', join(other, '.asynq.yml')], {env: {HOME: mkdtempSync(join(tmpdir(), 'empty-'))}})).toMatchObject({code: 0});
+    expect(
+      await runCli(['queue', 'ls', '--config', join(other, '.asynq.yml')], {
+        env: {HOME: mkdtempSync(join(tmpdir(), 'empty-'))},
+      }),
+    ).toMatchObject({code: 0});
   });
 
   it('prefers flags over the environment, and the environment over the config file', async () => {
     const deadHome = homeWithConfig('uri: 127.0.0.1:1\n');
-    expect(await runCli(['queue', 'ls'], {env: {HOME: deadHome, ASYNQ_REDIS_URL: r.server.url}})).toMatchObject({code: 0});
-    expect(await runCli(['queue', 'ls', '-u', r.server.url], {env: {ASYNQ_REDIS_URL: CLOSED_REDIS_URL}})).toMatchObject({code: 0});
-    expect((await runCli(['queue', 'ls'], {env: {HOME: homeWithConfig(`uri: ${r.server.url}\n`), ASYNQ_REDIS_URL: CLOSED_REDIS_URL}})).code).toBe(5);
+    expect(await runCli(['queue', 'ls'], {env: {HOME: deadHome, ASYNQ_REDIS_URL: r.server.url}})).toMatchObject({
+      code: 0,
+    });
+    expect(await runCli(['queue', 'ls', '-u', r.server.url], {env: {ASYNQ_REDIS_URL: CLOSED_REDIS_URL}})).toMatchObject(
+      {code: 0},
+    );
+    expect(
+      (
+        await runCli(['queue', 'ls'], {
+          env: {HOME: homeWithConfig(`uri: ${r.server.url}\n`), ASYNQ_REDIS_URL: CLOSED_REDIS_URL},
+        })
+      ).code,
+    ).toBe(5);
   });
 
   it('selects the database with -n on top of the URI', async () => {
     const db3 = r.server.client({db: 3});
     await db3.sadd(allQueues, 'only-in-db3');
     try {
-      expect(await runCli(['queue', 'ls', '-u', r.server.url, '-n', '3'])).toMatchObject({code: 0, stdout: 'only-in-db3\n'});
+      expect(await runCli(['queue', 'ls', '-u', r.server.url, '-n', '3'])).toMatchObject({
+        code: 0,
+        stdout: 'only-in-db3\n',
+      });
     } finally {
       await db3.flushdb();
     }
@@ -102,22 +125,31 @@ describe('exit status and error output', () => {
     }
   });
 
-  it('a bad flag or flag value is a usage error: exit 2, with the command\'s --help as the hint', async () => {
+  it("a bad flag or flag value is a usage error: exit 2, with the command's --help as the hint", async () => {
     const bogus = await runCli(['queue', 'ls', '--bogus']);
     expect(bogus).toMatchObject({code: 2, stdout: ''});
     expect(bogus.stderr).toBe('Error: Nonexistent flag: --bogus\n  Try: asynq queue list --help\n');
     const badDb = await runCli(['queue', 'ls', '--db', 'x', '--json']);
     expect(badDb.code).toBe(2);
     expect(parseJson(badDb.stdout).error).toEqual({
-      code: 'USAGE', message: 'Parsing --db: Expected an integer but received: x', exitCode: 2, actions: ['asynq queue list --help'],
+      code: 'USAGE',
+      message: 'Parsing --db: Expected an integer but received: x',
+      exitCode: 2,
+      actions: ['asynq queue list --help'],
     });
     const twoServers = await runCli(['queue', 'ls', '-u', 'a:1', '--cluster-addrs', 'b:2']);
-    expect(twoServers).toMatchObject({code: 2, stderr: 'Error: --uri and --cluster-addrs name different servers: give only one\n'});
+    expect(twoServers).toMatchObject({
+      code: 2,
+      stderr: 'Error: --uri and --cluster-addrs name different servers: give only one\n',
+    });
   });
 
   it('a missing --config file is a usage error', async () => {
     const res = await runCli(['queue', 'ls', '--config', '/nonexistent/asynq.yml']);
-    expect(res).toMatchObject({code: 2, stderr: 'Error: config file /nonexistent/asynq.yml does not exist\n  Try: check the --config path\n'});
+    expect(res).toMatchObject({
+      code: 2,
+      stderr: 'Error: config file /nonexistent/asynq.yml does not exist\n  Try: check the --config path\n',
+    });
   });
 
   it('never prints a password: not from the URL, the flag, or a config file', async () => {
@@ -125,7 +157,9 @@ describe('exit status and error output', () => {
       await runCli(['queue', 'ls', '--debug'], {env: {ASYNQ_REDIS_URL: `redis://:${SECRET}@127.0.0.1:1/0`}}),
       await runCli(['queue', 'ls', '--json', '--debug', '-p', SECRET]),
       await runCli(['queue', 'ls', `--password=${SECRET}`, '--db', 'x']),
-      await runCli(['queue', 'ls', '--debug'], {env: {HOME: homeWithConfig(`uri: 127.0.0.1:1\npassword: ${SECRET}\n`)}}),
+      await runCli(['queue', 'ls', '--debug'], {
+        env: {HOME: homeWithConfig(`uri: 127.0.0.1:1\npassword: ${SECRET}\n`)},
+      }),
     ];
     for (const res of runs) {
       expect(res.code).not.toBe(0);
@@ -142,7 +176,7 @@ describe('exit status and error output', () => {
 });
 
 describe('in-process runner', () => {
-  it('returns the command\'s result, its JSON on stdout, and the exit status', async () => {
+  it("returns the command's result, its JSON on stdout, and the exit status", async () => {
     const ok = await runCliInProcess(['queue', 'ls', '--json', '-u', r.server.url]);
     expect(ok).toMatchObject({code: 0, result: [{queue: 'critical'}, {queue: 'default'}], stderr: ''});
     expect(JSON.parse(ok.stdout)).toEqual(ok.result);
@@ -170,7 +204,10 @@ describe('SIGINT', () => {
     });
     await new Promise<void>((resolve) => blackhole!.listen(0, '127.0.0.1', resolve));
     const port = (blackhole.address() as {port: number}).port;
-    const child = spawn(process.execPath, [BIN, 'queue', 'ls', '-u', `127.0.0.1:${port}`], {env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe']});
+    const child = spawn(process.execPath, [BIN, 'queue', 'ls', '-u', `127.0.0.1:${port}`], {
+      env: cliEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await accepted;
     child.kill('SIGINT');

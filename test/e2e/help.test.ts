@@ -20,7 +20,11 @@ describe('help and version', () => {
   });
 
   it('`asynq help task ls` and `asynq task ls -h` print the command help', async () => {
-    for (const args of [['help', 'task', 'ls'], ['task', 'ls', '-h'], ['task', 'ls', '--help']]) {
+    for (const args of [
+      ['help', 'task', 'ls'],
+      ['task', 'ls', '-h'],
+      ['task', 'ls', '--help'],
+    ]) {
       const r = await runCliInProcess(args);
       expect({args, code: r.code, stderr: r.stderr}).toEqual({args, code: 0, stderr: ''});
       expect(r.stdout).toContain('$ asynq task ls -q <queue> -s <state>');

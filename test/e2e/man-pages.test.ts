@@ -15,11 +15,18 @@ import {ROOT} from '../support/cli.js';
 
 type Pages = Map<string, string>;
 
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {version: string; oclif: {topics: Record<string, {description: string}>}};
-const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {id: string; hidden?: boolean}>};
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  oclif: {topics: Record<string, {description: string}>};
+};
+const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+  commands: Record<string, {id: string; hidden?: boolean}>;
+};
 
 function inGitCheckout(): boolean {
-  return spawnSync('git', ['rev-parse', '--is-inside-work-tree'], {cwd: ROOT, encoding: 'utf8'}).stdout.trim() === 'true';
+  return (
+    spawnSync('git', ['rev-parse', '--is-inside-work-tree'], {cwd: ROOT, encoding: 'utf8'}).stdout.trim() === 'true'
+  );
 }
 
 describe('man pages', () => {
@@ -36,19 +43,34 @@ describe('man pages', () => {
 
   it('has asynq.1 plus one page per topic or top-level command that has commands', async () => {
     const pages = (await generateManPages()) as Pages;
-    const firstWords = new Set(Object.values(manifest.commands).filter((c) => !c.hidden).map((c) => c.id.split(':')[0]!));
+    const firstWords = new Set(
+      Object.values(manifest.commands)
+        .filter((c) => !c.hidden)
+        .map((c) => c.id.split(':')[0]!),
+    );
     expect([...pages.keys()].sort()).toEqual(['asynq.1', ...[...firstWords].map((w) => `asynq-${w}.1`)].sort());
   });
 
   it('asynq.1 documents the topics, connection options, environment, config file and EXIT STATUS table', async () => {
     const page = ((await generateManPages()) as Pages).get('asynq.1')!;
-    expect(page).toMatch(new RegExp(`^\\.TH "ASYNQ" "1" "" "asynq-ts ${pkg.version.replace(/\./g, '\\.')}" "User Commands"$`, 'm'));
-    for (const [name, t] of Object.entries(pkg.oclif.topics)) expect(page).toContain(`.TP\n\\fB${name}\\fR\n${t.description}\n`);
-    for (const name of Object.keys(connectionFlags)) expect(page).toContain(`\\fB\\-\\-${name.replace(/-/g, '\\-')}\\fR`);
-    for (const env of ['ASYNQ_REDIS_URL', 'REDIS_URL', 'NO_COLOR', 'ASYNQ_CONTENT_TYPE', 'DEBUG']) expect(page).toContain(`\\fB${env}\\fR`);
+    expect(page).toMatch(
+      new RegExp(`^\\.TH "ASYNQ" "1" "" "asynq-ts ${pkg.version.replace(/\./g, '\\.')}" "User Commands"$`, 'm'),
+    );
+    for (const [name, t] of Object.entries(pkg.oclif.topics))
+      expect(page).toContain(`.TP\n\\fB${name}\\fR\n${t.description}\n`);
+    for (const name of Object.keys(connectionFlags))
+      expect(page).toContain(`\\fB\\-\\-${name.replace(/-/g, '\\-')}\\fR`);
+    for (const env of ['ASYNQ_REDIS_URL', 'REDIS_URL', 'NO_COLOR', 'ASYNQ_CONTENT_TYPE', 'DEBUG'])
+      expect(page).toContain(`\\fB${env}\\fR`);
     expect(page).toContain('\\fI~/.asynq.yml\\fR');
     const exitStatus = page.slice(page.indexOf('.SH "EXIT STATUS"\n'), page.indexOf('.SH "SEE ALSO"'));
-    expect(exitStatus).toBe(['.SH "EXIT STATUS"', ...EXIT_STATUS.flatMap((r) => ['.TP', `\\fB${r.code}\\fR`, r.meaning.replace(/\\/g, '\\e')]), ''].join('\n'));
+    expect(exitStatus).toBe(
+      [
+        '.SH "EXIT STATUS"',
+        ...EXIT_STATUS.flatMap((r) => ['.TP', `\\fB${r.code}\\fR`, r.meaning.replace(/\\/g, '\\e')]),
+        '',
+      ].join('\n'),
+    );
   });
 
   it('is deterministic (no dates), so the currency check can compare bytes', async () => {

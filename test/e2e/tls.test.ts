@@ -37,11 +37,15 @@ describe.skipIf(!hasOpenssl)('TLS (needs openssl for throwaway certificates)', (
     rmSync(dir, {recursive: true, force: true});
   });
 
-  const stats = (server: RedisServer, ...flags: string[]): Promise<CliResult> => runCli(['stats', '--uri', server.url, ...flags]);
+  const stats = (server: RedisServer, ...flags: string[]): Promise<CliResult> =>
+    runCli(['stats', '--uri', server.url, ...flags]);
 
   /** A failure is one message line (and Try: hints), no stack trace. */
   function expectOneLine(r: Pick<CliResult, 'stderr'>, message: RegExp): void {
-    const lines = r.stderr.trim().split('\n').filter((l) => !/^\s*Try:|^\s{2,}\S/.test(l));
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !/^\s*Try:|^\s{2,}\S/.test(l));
     expect(lines, r.stderr).toHaveLength(1);
     expect(lines[0]).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -56,7 +60,10 @@ describe.skipIf(!hasOpenssl)('TLS (needs openssl for throwaway certificates)', (
   it('refuses an unverifiable server certificate with exit 5, the reason and the fix', async () => {
     const r = await stats(open);
     expect(r.code).toBe(5);
-    expectOneLine(r, /^Error: cannot connect to Redis at 127\.0\.0\.1:\d+ over TLS \(from flags\): self[- ]signed certificate in certificate chain$/);
+    expectOneLine(
+      r,
+      /^Error: cannot connect to Redis at 127\.0\.0\.1:\d+ over TLS \(from flags\): self[- ]signed certificate in certificate chain$/,
+    );
     expect(r.stderr).toContain('--tls-ca-cert');
   });
 
@@ -84,7 +91,15 @@ describe.skipIf(!hasOpenssl)('TLS (needs openssl for throwaway certificates)', (
   });
 
   it('presents a client certificate with --tls-cert/--tls-key, and says so when the server wants one', async () => {
-    const ok = await stats(mtls, '--tls-ca-cert', files.ca, '--tls-cert', files.clientCert, '--tls-key', files.clientKey);
+    const ok = await stats(
+      mtls,
+      '--tls-ca-cert',
+      files.ca,
+      '--tls-cert',
+      files.clientCert,
+      '--tls-key',
+      files.clientKey,
+    );
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     const without = await stats(mtls, '--tls-ca-cert', files.ca);
@@ -100,9 +115,15 @@ describe.skipIf(!hasOpenssl)('TLS (needs openssl for throwaway certificates)', (
     const cases = [
       [['--tls-ca-cert', missing], `CA certificate file ${missing} does not exist`],
       [['--tls-ca-cert', garbage], `CA certificate file ${garbage} is not a PEM certificate`],
-      [['--tls-cert', garbage, '--tls-key', files.clientKey], `client certificate file ${garbage} is not a PEM certificate`],
+      [
+        ['--tls-cert', garbage, '--tls-key', files.clientKey],
+        `client certificate file ${garbage} is not a PEM certificate`,
+      ],
       [['--tls-cert', files.clientCert, '--tls-key', garbage], `client key file ${garbage} is not a PEM private key`],
-      [['--tls-cert', files.clientCert, '--tls-key', files.serverKey], `client key file ${files.serverKey} does not belong to`],
+      [
+        ['--tls-cert', files.clientCert, '--tls-key', files.serverKey],
+        `client key file ${files.serverKey} does not belong to`,
+      ],
       [['--tls-cert', files.clientCert], '--tls-cert and --tls-key go together'],
     ] as const;
     for (const [flags, message] of cases) {
@@ -121,7 +142,14 @@ describe.skipIf(!hasOpenssl)('TLS (needs openssl for throwaway certificates)', (
     expect(fromConfig.code).toBe(0);
     writeFileSync(config, `uri: 127.0.0.1:${open.port}\ntls_server: localhost\ninsecure: true\n`); // Go asynq CLI's keys
     expect((await runCli(['stats', '--config', config], {env: noUrl})).code).toBe(0);
-    const fromEnv = await runCli(['stats'], {env: {ASYNQ_REDIS_URL: mtls.url, ASYNQ_TLS_CA_CERT: files.ca, ASYNQ_TLS_CERT: files.clientCert, ASYNQ_TLS_KEY: files.clientKey}});
+    const fromEnv = await runCli(['stats'], {
+      env: {
+        ASYNQ_REDIS_URL: mtls.url,
+        ASYNQ_TLS_CA_CERT: files.ca,
+        ASYNQ_TLS_CERT: files.clientCert,
+        ASYNQ_TLS_KEY: files.clientKey,
+      },
+    });
     expect(fromEnv.stderr).toBe('');
     expect(fromEnv.code).toBe(0);
   });
@@ -131,7 +159,10 @@ describe.skipIf(!hasOpenssl)('TLS (needs openssl for throwaway certificates)', (
     const onWarning = (w: Error): number => warnings.push(w);
     process.on('warning', onWarning);
     const ca = readFileSync(files.ca);
-    const client = new Client({addr: `127.0.0.1:${mtls.port}`, tls: {ca, cert: readFileSync(files.clientCert), key: readFileSync(files.clientKey)}});
+    const client = new Client({
+      addr: `127.0.0.1:${mtls.port}`,
+      tls: {ca, cert: readFileSync(files.clientCert), key: readFileSync(files.clientKey)},
+    });
     try {
       const info = await client.enqueue(new Task('tls:check', Buffer.from('{}')));
       expect(await mtls.client().hget(`asynq:{default}:t:${info.id}`, 'state')).toBe('pending');
@@ -153,9 +184,15 @@ describe.skipIf(!hasOpenssl)('TLS (needs openssl for throwaway certificates)', (
   it('library: Sentinel over TLS (sentinel and master), and Cluster nodes get the same TLS options', async () => {
     const ca = readFileSync(files.ca);
     const sentinel = await startRedisServer({
-      config: `sentinel monitor tlsmaster 127.0.0.1 ${open.port} 1\n`, args: ['--sentinel', '--tls-replication', 'yes'], tls: {...files, authClients: false},
+      config: `sentinel monitor tlsmaster 127.0.0.1 ${open.port} 1\n`,
+      args: ['--sentinel', '--tls-replication', 'yes'],
+      tls: {...files, authClients: false},
     });
-    const {client} = createRedisClient({masterName: 'tlsmaster', sentinelAddrs: [`127.0.0.1:${sentinel.port}`], tls: {ca}});
+    const {client} = createRedisClient({
+      masterName: 'tlsmaster',
+      sentinelAddrs: [`127.0.0.1:${sentinel.port}`],
+      tls: {ca},
+    });
     try {
       await client.set('via-sentinel-tls', '1');
       expect(await open.client().get('via-sentinel-tls')).toBe('1');
@@ -163,7 +200,11 @@ describe.skipIf(!hasOpenssl)('TLS (needs openssl for throwaway certificates)', (
       await closeRedisClient(client);
       await sentinel.stop();
     }
-    const {client: cluster} = createRedisClient({addrs: ['127.0.0.1:1'], tls: {ca, servername: '127.0.0.1'}, clusterOptions: {lazyConnect: true}});
+    const {client: cluster} = createRedisClient({
+      addrs: ['127.0.0.1:1'],
+      tls: {ca, servername: '127.0.0.1'},
+      clusterOptions: {lazyConnect: true},
+    });
     const nodeTls = (cluster.options as {redisOptions?: {tls?: Record<string, unknown>}}).redisOptions?.tls;
     expect(nodeTls?.ca).toBe(ca);
     expect(nodeTls).not.toHaveProperty('servername');

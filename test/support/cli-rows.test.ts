@@ -20,6 +20,9 @@ describe('rows', () => {
   });
 
   it('splits text without a dash line on runs of two spaces', () => {
-    expect(rows('a  b\nc  d e\n')).toEqual([['a', 'b'], ['c', 'd e']]);
+    expect(rows('a  b\nc  d e\n')).toEqual([
+      ['a', 'b'],
+      ['c', 'd e'],
+    ]);
   });
 });

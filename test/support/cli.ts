@@ -42,8 +42,23 @@ export const CLOSED_REDIS_URL = 'redis://127.0.0.1:1';
 
 // ASYNQ_DEV_DIR/XDG_DATA_HOME/ASYNQ_DEV_PORT: a developer's own `asynq dev` is never found by a test.
 const STRIPPED_ENV = [
-  'ASYNQ_REDIS_URL', 'REDIS_URL', 'ASYNQ_CONTENT_TYPE', 'NO_COLOR', 'FORCE_COLOR', 'DEBUG', 'CI', 'ASYNQ_DEV_DIR', 'XDG_DATA_HOME', 'ASYNQ_DEV_PORT',
-  'ASYNQ_TLS_CA_CERT', 'ASYNQ_TLS_CERT', 'ASYNQ_TLS_KEY', 'ASYNQ_TLS_INSECURE', 'ASYNQ_TLS_SERVER', 'NODE_EXTRA_CA_CERTS', 'NODE_TLS_REJECT_UNAUTHORIZED',
+  'ASYNQ_REDIS_URL',
+  'REDIS_URL',
+  'ASYNQ_CONTENT_TYPE',
+  'NO_COLOR',
+  'FORCE_COLOR',
+  'DEBUG',
+  'CI',
+  'ASYNQ_DEV_DIR',
+  'XDG_DATA_HOME',
+  'ASYNQ_DEV_PORT',
+  'ASYNQ_TLS_CA_CERT',
+  'ASYNQ_TLS_CERT',
+  'ASYNQ_TLS_KEY',
+  'ASYNQ_TLS_INSECURE',
+  'ASYNQ_TLS_SERVER',
+  'NODE_EXTRA_CA_CERTS',
+  'NODE_TLS_REJECT_UNAUTHORIZED',
 ];
 const BUILD_STAMP = join(ROOT, 'oclif.manifest.json');
 const LOCK = join(ROOT, 'node_modules', '.cache', 'asynq-ts-build.lock');
@@ -103,7 +118,9 @@ export function ensureBuilt(): void {
     if (!buildIsStale()) return; // another worker built it while we waited
     const r = spawnSync('npm', ['run', '--silent', 'build:lib'], {cwd: ROOT, encoding: 'utf8', timeout: 5 * 60_000});
     if (r.status !== 0) {
-      throw new Error(`npm run build:lib failed (exit ${r.status ?? r.signal}); the CLI tests need a clean build:\n${r.stdout}${r.stderr}`);
+      throw new Error(
+        `npm run build:lib failed (exit ${r.status ?? r.signal}); the CLI tests need a clean build:\n${r.stdout}${r.stderr}`,
+      );
     }
   });
 }
@@ -144,7 +161,11 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
 /** Spawns `node bin/run.js ...args` and collects its exit status and output. */
 export function runCli(args: readonly string[], opts: RunCliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {cwd: ROOT, env: cliEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe']});
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: cliEnv(opts.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -176,7 +197,10 @@ export interface InProcessResult<T = unknown> {
  * Runs the CLI in this process (same entry point as bin/run.js, output captured, ANSI stripped).
  * Environment changes are applied for the duration of the call only; calls must not overlap.
  */
-export async function runCliInProcess<T = unknown>(args: readonly string[], opts: {env?: Record<string, string | undefined>} = {}): Promise<InProcessResult<T>> {
+export async function runCliInProcess<T = unknown>(
+  args: readonly string[],
+  opts: {env?: Record<string, string | undefined>} = {},
+): Promise<InProcessResult<T>> {
   const saved = {...process.env};
   const env = cliEnv(opts.env);
   for (const k of Object.keys(process.env)) if (!(k in env)) delete process.env[k];

@@ -15,7 +15,9 @@ import {allServers} from '../../src/lib/base/keys.js';
  */
 export const FIXTURE_COMPAT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'compat');
 export const SHARED_COMPAT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'compat');
-const COMPAT_DIR = existsSync(join(SHARED_COMPAT_DIR, 'go-head-wire-dump.json')) ? SHARED_COMPAT_DIR : FIXTURE_COMPAT_DIR;
+const COMPAT_DIR = existsSync(join(SHARED_COMPAT_DIR, 'go-head-wire-dump.json'))
+  ? SHARED_COMPAT_DIR
+  : FIXTURE_COMPAT_DIR;
 
 type Bin = {base64: string; hex: string};
 export interface DumpKey {

@@ -34,7 +34,10 @@ export function devDir(): string {
 }
 
 /** The environment of `asynq dev` and of the commands that should find it. */
-export function devEnv(dir: string, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+export function devEnv(
+  dir: string,
+  extra: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
   return {ASYNQ_DEV_DIR: dir, ASYNQ_DEV_PORT: '0', ...extra};
 }
 
@@ -59,7 +62,12 @@ const spawned: Spawned[] = [];
  * foreground job, with the dev environment; collects its output.
  */
 export function spawnCli(args: string[], env: Record<string, string | undefined>, launcher = NODE_BIN): Spawned {
-  const child = spawn(launcher[0]!, [...launcher.slice(1), ...args], {cwd: ROOT, env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe'], detached: true});
+  const child = spawn(launcher[0]!, [...launcher.slice(1), ...args], {
+    cwd: ROOT,
+    env: cliEnv(env),
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -71,10 +79,19 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
 }
 
 /** Starts `asynq dev` (plus ARGS) on `dir` and waits for its ready line. */
-export async function startDev(dir: string, args: string[] = [], env: Record<string, string | undefined> = {}, launcher = NODE_BIN): Promise<DevProcess> {
+export async function startDev(
+  dir: string,
+  args: string[] = [],
+  env: Record<string, string | undefined> = {},
+  launcher = NODE_BIN,
+): Promise<DevProcess> {
   const p = spawnCli(['dev', ...args], devEnv(dir, env), launcher);
   const ready = await Promise.race([
-    waitFor(() => /ready on 127\.0\.0\.1:(\d+) \(redis-server pid (\d+)\)/.exec(p.stdout()), () => `asynq dev to be ready; stdout:\n${p.stdout()}\nstderr:\n${p.stderr()}`, 20_000),
+    waitFor(
+      () => /ready on 127\.0\.0\.1:(\d+) \(redis-server pid (\d+)\)/.exec(p.stdout()),
+      () => `asynq dev to be ready; stdout:\n${p.stdout()}\nstderr:\n${p.stderr()}`,
+      20_000,
+    ),
     p.exited.then((code) => {
       throw new Error(`asynq dev exited with ${code} before it was ready:\n${p.stdout()}${p.stderr()}`);
     }),
@@ -98,11 +115,15 @@ export async function cleanupDev(): Promise<void> {
     if (p.child.exitCode === null && p.child.signalCode === null) {
       try {
         process.kill(-p.child.pid!, 'SIGTERM');
-      } catch { /* the group is gone */ }
+      } catch {
+        /* the group is gone */
+      }
       await Promise.race([p.exited, new Promise((r) => setTimeout(r, 10_000))]);
       try {
         process.kill(-p.child.pid!, 'SIGKILL');
-      } catch { /* the group is gone */ }
+      } catch {
+        /* the group is gone */
+      }
     }
   }
   for (const d of started.splice(0)) {

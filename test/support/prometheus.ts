@@ -37,18 +37,29 @@ export function parseMetrics(text: string): Map<string, Family> {
     m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!m) throw new Error(`not a sample line: ${JSON.stringify(line)}`);
     const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = unescapeLabel(l[2]!);
+    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+      labels[l[1]!] = unescapeLabel(l[2]!);
     const name = m[1]!;
-    const base = [...families.keys()].find((f) => name === f || (/_(bucket|sum|count)$/.test(name) && name.replace(/_(bucket|sum|count)$/, '') === f)) ?? name;
+    const base =
+      [...families.keys()].find(
+        (f) => name === f || (/_(bucket|sum|count)$/.test(name) && name.replace(/_(bucket|sum|count)$/, '') === f),
+      ) ?? name;
     family(base).samples.push({name, labels, value: Number(m[3]!)});
   }
   return families;
 }
 
 /** The value of the sample of `name` with exactly `labels` (undefined when absent). */
-export function sampleValue(families: Map<string, Family>, name: string, labels: Record<string, string> = {}, family = name): number | undefined {
+export function sampleValue(
+  families: Map<string, Family>,
+  name: string,
+  labels: Record<string, string> = {},
+  family = name,
+): number | undefined {
   const want = JSON.stringify(Object.entries(labels).sort());
-  return families.get(family)?.samples.find((s) => s.name === name && JSON.stringify(Object.entries(s.labels).sort()) === want)?.value;
+  return families
+    .get(family)
+    ?.samples.find((s) => s.name === name && JSON.stringify(Object.entries(s.labels).sort()) === want)?.value;
 }
 
 /** The promtool binary, or undefined when it is not installed. */

@@ -74,7 +74,13 @@ export function redisCliBinary(): string {
 
 /** A plain (non-cluster) connection to one node that fails fast instead of retrying. */
 export function directClient(node: HostPort): Redis {
-  const c = new Redis({host: node.host, port: node.port, maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: false});
+  const c = new Redis({
+    host: node.host,
+    port: node.port,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+    lazyConnect: false,
+  });
   c.on('error', () => {});
   return c;
 }
@@ -90,7 +96,7 @@ export class DirectClients {
     let c = this.#byPort.get(node.port);
     if (!c || c.status === 'end' || c.status === 'close') {
       c?.disconnect();
-      this.#byPort.set(node.port, c = directClient(node));
+      this.#byPort.set(node.port, (c = directClient(node)));
     }
     return c;
   }
@@ -126,19 +132,31 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
   const masters = opts.masters ?? 3;
   const replicas = opts.replicasPerMaster ?? 0;
   const lone = masters === 1;
-  if (!Number.isInteger(masters) || (masters < 3 && !lone)) throw new Error('a Redis Cluster needs 1 or at least 3 masters');
+  if (!Number.isInteger(masters) || (masters < 3 && !lone))
+    throw new Error('a Redis Cluster needs 1 or at least 3 masters');
   if (!Number.isInteger(replicas) || replicas < 0) throw new Error('replicasPerMaster must be a whole number >= 0');
   if (lone && replicas > 0) throw new Error('a one-node cluster has no replicas');
   const cli = lone ? '' : redisCliBinary();
   const count = masters * (1 + replicas);
-  const settled = await Promise.allSettled(Array.from({length: count}, () => startRedisServer({
-    args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf',
-      '--cluster-node-timeout', String(opts.nodeTimeoutMs ?? 2000),
-      // Replicas sync at once (the default waits 5 s for more replicas before a diskless sync).
-      '--repl-diskless-sync-delay', '0',
-      // A lone node never learns its address from a peer: CLUSTER SLOTS would report "".
-      ...(lone ? ['--cluster-announce-ip', '127.0.0.1'] : [])],
-  })));
+  const settled = await Promise.allSettled(
+    Array.from({length: count}, () =>
+      startRedisServer({
+        args: [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          'nodes.conf',
+          '--cluster-node-timeout',
+          String(opts.nodeTimeoutMs ?? 2000),
+          // Replicas sync at once (the default waits 5 s for more replicas before a diskless sync).
+          '--repl-diskless-sync-delay',
+          '0',
+          // A lone node never learns its address from a peer: CLUSTER SLOTS would report "".
+          ...(lone ? ['--cluster-announce-ip', '127.0.0.1'] : []),
+        ],
+      }),
+    ),
+  );
   const nodes = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   const direct = new DirectClients();
@@ -157,33 +175,52 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
     if (lone) {
       await conn(nodes[0]!).call('CLUSTER', 'ADDSLOTSRANGE', '0', String(CLUSTER_SLOTS - 1));
     } else {
-      const created = spawnSync(cli, ['--cluster', 'create', ...nodes.map((n) => `${n.host}:${n.port}`),
-        '--cluster-replicas', String(replicas), '--cluster-yes'], {encoding: 'utf8', timeout: 30_000});
+      const created = spawnSync(
+        cli,
+        [
+          '--cluster',
+          'create',
+          ...nodes.map((n) => `${n.host}:${n.port}`),
+          '--cluster-replicas',
+          String(replicas),
+          '--cluster-yes',
+        ],
+        {encoding: 'utf8', timeout: 30_000},
+      );
       if (created.error || created.status !== 0) {
-        throw new Error(`redis-cli --cluster create failed (${created.error?.message ?? `exit ${created.status}`}):\n` +
-          `${created.stdout}\n${created.stderr}`);
+        throw new Error(
+          `redis-cli --cluster create failed (${created.error?.message ?? `exit ${created.status}`}):\n` +
+            `${created.stdout}\n${created.stderr}`,
+        );
       }
     }
     // Every node sees the full cluster and all slots served; every replica is in sync.
-    await waitFor(async () => {
-      for (const n of nodes) {
-        const info = (await conn(n).call('CLUSTER', 'INFO')) as string;
-        if (infoField(info, 'cluster_state') !== 'ok') return false;
-        if (Number(infoField(info, 'cluster_known_nodes')) !== count) return false;
-        if (Number(infoField(info, 'cluster_slots_ok')) !== CLUSTER_SLOTS) return false;
-      }
-      for (const n of nodes) {
-        const repl = await conn(n).info('replication');
-        if (infoField(repl, 'role') === 'slave' && infoField(repl, 'master_link_status') !== 'up') return false;
-      }
-      return true;
-    }, async () => {
-      const states = await Promise.all(nodes.map(async (n) => {
-        const info = await (conn(n).call('CLUSTER', 'INFO') as Promise<string>).catch((e: Error) => e.message);
-        return `${n.port}: ${info.split('\n').slice(0, 3).join(' ').replace(/\r/g, '')}`;
-      }));
-      return `Redis Cluster did not become ready:\n${states.join('\n')}`;
-    }, 15_000, HARNESS_POLL);
+    await waitFor(
+      async () => {
+        for (const n of nodes) {
+          const info = (await conn(n).call('CLUSTER', 'INFO')) as string;
+          if (infoField(info, 'cluster_state') !== 'ok') return false;
+          if (Number(infoField(info, 'cluster_known_nodes')) !== count) return false;
+          if (Number(infoField(info, 'cluster_slots_ok')) !== CLUSTER_SLOTS) return false;
+        }
+        for (const n of nodes) {
+          const repl = await conn(n).info('replication');
+          if (infoField(repl, 'role') === 'slave' && infoField(repl, 'master_link_status') !== 'up') return false;
+        }
+        return true;
+      },
+      async () => {
+        const states = await Promise.all(
+          nodes.map(async (n) => {
+            const info = await (conn(n).call('CLUSTER', 'INFO') as Promise<string>).catch((e: Error) => e.message);
+            return `${n.port}: ${info.split('\n').slice(0, 3).join(' ').replace(/\r/g, '')}`;
+          }),
+        );
+        return `Redis Cluster did not become ready:\n${states.join('\n')}`;
+      },
+      15_000,
+      HARNESS_POLL,
+    );
   } catch (err) {
     await stop();
     throw err;
@@ -194,7 +231,10 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
     nodes,
     addrs: nodes.map((n) => ({host: n.host, port: n.port})),
     async client(clusterOpts = {}) {
-      const c = new Cluster(nodes.map((n) => ({host: n.host, port: n.port})), clusterOpts);
+      const c = new Cluster(
+        nodes.map((n) => ({host: n.host, port: n.port})),
+        clusterOpts,
+      );
       clients.push(c);
       return whenReady(c);
     },
@@ -202,12 +242,16 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
       return Number(await conn(nodes[0]!).call('CLUSTER', 'KEYSLOT', key));
     },
     async slotRanges() {
-      const raw = (await conn(nodes[0]!).call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number, ...unknown[]], ...unknown[]]>;
-      return raw.map(([from, to, [, port]]) => {
-        const master = byPort.get(Number(port));
-        if (!master) throw new Error(`CLUSTER SLOTS names a node this harness did not start: port ${port}`);
-        return {from: Number(from), to: Number(to), master};
-      }).sort((a, b) => a.from - b.from);
+      const raw = (await conn(nodes[0]!).call('CLUSTER', 'SLOTS')) as Array<
+        [number, number, [string, number, ...unknown[]], ...unknown[]]
+      >;
+      return raw
+        .map(([from, to, [, port]]) => {
+          const master = byPort.get(Number(port));
+          if (!master) throw new Error(`CLUSTER SLOTS names a node this harness did not start: port ${port}`);
+          return {from: Number(from), to: Number(to), master};
+        })
+        .sort((a, b) => a.from - b.from);
     },
     async masterOf(key) {
       const slot = await cluster.keySlot(key);
@@ -216,10 +260,12 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
       return range.master;
     },
     async flush() {
-      await Promise.all(nodes.map(async (n) => {
-        const [role] = (await conn(n).call('ROLE')) as [string];
-        if (role === 'master') await conn(n).flushall();
-      }));
+      await Promise.all(
+        nodes.map(async (n) => {
+          const [role] = (await conn(n).call('ROLE')) as [string];
+          if (role === 'master') await conn(n).flushall();
+        }),
+      );
     },
     stop,
   };

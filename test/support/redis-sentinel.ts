@@ -104,11 +104,22 @@ export async function startRedisSentinel(opts: RedisSentinelOptions = {}): Promi
   let sentinelServers: RedisServer[];
   try {
     master = await track(startRedisServer({args: dataArgs}));
-    replicas = await Promise.all(Array.from({length: replicaCount}, () =>
-      track(startRedisServer({args: [...dataArgs, '--replicaof', master.host, String(master.port)]}))));
-    await waitFor(async () => (await Promise.all(replicas.map(async (r) =>
-      infoField(await conn(r).info('replication'), 'master_link_status') === 'up'))).every(Boolean),
-    () => 'replicas did not sync with the master', 10_000, HARNESS_POLL);
+    replicas = await Promise.all(
+      Array.from({length: replicaCount}, () =>
+        track(startRedisServer({args: [...dataArgs, '--replicaof', master.host, String(master.port)]})),
+      ),
+    );
+    await waitFor(
+      async () =>
+        (
+          await Promise.all(
+            replicas.map(async (r) => infoField(await conn(r).info('replication'), 'master_link_status') === 'up'),
+          )
+        ).every(Boolean),
+      () => 'replicas did not sync with the master',
+      10_000,
+      HARNESS_POLL,
+    );
 
     const conf = [
       'sentinel resolve-hostnames no',
@@ -118,15 +129,18 @@ export async function startRedisSentinel(opts: RedisSentinelOptions = {}): Promi
       `sentinel parallel-syncs ${masterName} ${replicaCount}`,
       '',
     ].join('\n');
-    sentinelServers = await Promise.all(Array.from({length: sentinelCount}, () =>
-      track(startRedisServer({config: conf, args: ['--sentinel']}))));
-    await Promise.all(sentinelServers.map(async (s) => {
-      try {
-        await conn(s).call('SENTINEL', 'DEBUG', ...SENTINEL_DEBUG);
-      } catch {
-        // Redis < 7 has no SENTINEL DEBUG: slower, still correct
-      }
-    }));
+    sentinelServers = await Promise.all(
+      Array.from({length: sentinelCount}, () => track(startRedisServer({config: conf, args: ['--sentinel']}))),
+    );
+    await Promise.all(
+      sentinelServers.map(async (s) => {
+        try {
+          await conn(s).call('SENTINEL', 'DEBUG', ...SENTINEL_DEBUG);
+        } catch {
+          // Redis < 7 has no SENTINEL DEBUG: slower, still correct
+        }
+      }),
+    );
   } catch (err) {
     await stop();
     throw err;
@@ -146,7 +160,12 @@ export async function startRedisSentinel(opts: RedisSentinelOptions = {}): Promi
       const known = ((await conn(s).call('SENTINEL', 'REPLICAS', masterName)) as unknown[]).map(fields);
       for (const r of replicas) {
         const seen = known.find((k) => Number(k.port) === r.port);
-        if (!seen || seen.flags !== 'slave' || seen['master-link-status'] !== 'ok' || Number(seen['master-port']) !== master.port) {
+        if (
+          !seen ||
+          seen.flags !== 'slave' ||
+          seen['master-link-status'] !== 'ok' ||
+          Number(seen['master-port']) !== master.port
+        ) {
           return false;
         }
       }
@@ -154,16 +173,20 @@ export async function startRedisSentinel(opts: RedisSentinelOptions = {}): Promi
     return true;
   };
   const describeState = async (what: string): Promise<string> => {
-    const views = await Promise.all(live().map(async (s) => {
-      try {
-        const m = fields(await conn(s).call('SENTINEL', 'MASTER', masterName));
-        const reps = ((await conn(s).call('SENTINEL', 'REPLICAS', masterName)) as unknown[]).map(fields);
-        return `sentinel ${s.port}: master ${m.port} ${m.flags} others=${m['num-other-sentinels']} replicas=` +
-          reps.map((r) => `${r.port}(${r.flags},${r['master-link-status']},->${r['master-port']})`).join(' ');
-      } catch (err) {
-        return `sentinel ${s.port}: ${String(err)}`;
-      }
-    }));
+    const views = await Promise.all(
+      live().map(async (s) => {
+        try {
+          const m = fields(await conn(s).call('SENTINEL', 'MASTER', masterName));
+          const reps = ((await conn(s).call('SENTINEL', 'REPLICAS', masterName)) as unknown[]).map(fields);
+          return (
+            `sentinel ${s.port}: master ${m.port} ${m.flags} others=${m['num-other-sentinels']} replicas=` +
+            reps.map((r) => `${r.port}(${r.flags},${r['master-link-status']},->${r['master-port']})`).join(' ')
+          );
+        } catch (err) {
+          return `sentinel ${s.port}: ${String(err)}`;
+        }
+      }),
+    );
     return `${what} (master ${master.port}, replicas ${replicas.map((r) => r.port).join(',')}):\n${views.join('\n')}`;
   };
   try {
@@ -174,8 +197,12 @@ export async function startRedisSentinel(opts: RedisSentinelOptions = {}): Promi
   }
 
   const topology: RedisSentinel = {
-    get master() { return master; },
-    get replicas() { return replicas; },
+    get master() {
+      return master;
+    },
+    get replicas() {
+      return replicas;
+    },
     sentinels,
     masterName,
     sentinelOptions: () => ({sentinels: sentinels.map((s) => ({...s})), name: masterName}),
@@ -193,23 +220,32 @@ export async function startRedisSentinel(opts: RedisSentinelOptions = {}): Promi
       await conn(old).set(PROBE_KEY, '1');
       await conn(old).del(PROBE_KEY);
       const synced = Number(await conn(old).call('WAIT', replicas.length, 5000));
-      if (synced < replicas.length) throw new Error(`only ${synced} of ${replicas.length} replicas caught up before the failover`);
+      if (synced < replicas.length)
+        throw new Error(`only ${synced} of ${replicas.length} replicas caught up before the failover`);
       if (fo.kill) {
         direct.drop(old);
         started.splice(started.indexOf(old), 1); // RedisServer.stop() must not run twice
         await old.stop();
       } else {
         // NOGOODSLAVE / INPROG right after a previous failover: the sentinel's view is still refreshing.
-        await waitFor(async () => {
-          await conn(live()[0]!).call('SENTINEL', 'FAILOVER', masterName);
-          return true;
-        }, () => describeState('SENTINEL FAILOVER was refused'), 10_000, {...HARNESS_POLL, everyMs: 100});
+        await waitFor(
+          async () => {
+            await conn(live()[0]!).call('SENTINEL', 'FAILOVER', masterName);
+            return true;
+          },
+          () => describeState('SENTINEL FAILOVER was refused'),
+          10_000,
+          {...HARNESS_POLL, everyMs: 100},
+        );
       }
       const others = [...replicas, ...(fo.kill ? [] : [old])];
       /** The new master all sentinels agree on, made current (undefined while they do not agree). */
       const agreed = async (): Promise<RedisServer | undefined> => {
-        const addrs = await Promise.all(live().map(async (s) =>
-          (await conn(s).call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)) as [string, string]));
+        const addrs = await Promise.all(
+          live().map(
+            async (s) => (await conn(s).call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)) as [string, string],
+          ),
+        );
         const ports = new Set(addrs.map(([, p]) => Number(p)));
         const next = ports.size === 1 && !ports.has(old.port) ? byPort.get([...ports][0]!) : undefined;
         if (next) {
@@ -218,8 +254,12 @@ export async function startRedisSentinel(opts: RedisSentinelOptions = {}): Promi
         }
         return next;
       };
-      await waitFor(async () => (await agreed()) !== undefined, () => describeState('the sentinels did not agree on a new master'),
-        20_000, HARNESS_POLL);
+      await waitFor(
+        async () => (await agreed()) !== undefined,
+        () => describeState('the sentinels did not agree on a new master'),
+        20_000,
+        HARNESS_POLL,
+      );
       const writable = async (): Promise<boolean> => {
         const [role] = (await conn(master).call('ROLE')) as [string];
         if (role !== 'master') return false;
@@ -228,8 +268,12 @@ export async function startRedisSentinel(opts: RedisSentinelOptions = {}): Promi
       };
       // Re-read the agreement each round: under load a failover attempt can time out and the
       // sentinels then promote another replica.
-      await waitFor(async () => (await agreed()) !== undefined && await settled() && await writable(),
-        () => describeState('the failover did not settle'), 20_000, HARNESS_POLL);
+      await waitFor(
+        async () => (await agreed()) !== undefined && (await settled()) && (await writable()),
+        () => describeState('the failover did not settle'),
+        20_000,
+        HARNESS_POLL,
+      );
       return master;
     },
     async killSentinel(index) {

@@ -34,7 +34,11 @@ function installExitHook(): void {
   exitHookInstalled = true;
   const killAll = (): void => {
     for (const p of live) {
-      try { p.kill('SIGKILL'); } catch { /* already gone */ }
+      try {
+        p.kill('SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }
   };
   process.on('exit', killAll);
@@ -69,12 +73,26 @@ export async function freePort(): Promise<number> {
   }
 }
 
-async function waitReady(port: number, child: ChildProcess, deadlineMs: number, password?: string, tls?: RedisOptions['tls']): Promise<void> {
+async function waitReady(
+  port: number,
+  child: ChildProcess,
+  deadlineMs: number,
+  password?: string,
+  tls?: RedisOptions['tls'],
+): Promise<void> {
   const start = Date.now();
   let lastErr: unknown;
   while (Date.now() - start < deadlineMs) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
-    const c = new Redis({host: '127.0.0.1', port, password, tls, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null});
+    const c = new Redis({
+      host: '127.0.0.1',
+      port,
+      password,
+      tls,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     c.on('error', () => {});
     try {
       await c.connect();
@@ -121,13 +139,48 @@ export async function startRedisServer(opts: StartOptions = {}): Promise<RedisSe
       confArgs.push(join(dir, 'redis.conf'));
     }
     const t = opts.tls;
-    const tlsArgs = t === undefined ? [] : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', t.serverCert,
-      '--tls-key-file', t.serverKey, '--tls-ca-cert-file', t.ca, '--tls-auth-clients', t.authClients ? 'yes' : 'no'];
-    const tls = t === undefined ? undefined : {ca: readFileSync(t.ca), cert: readFileSync(t.serverCert), key: readFileSync(t.serverKey)};
+    const tlsArgs =
+      t === undefined
+        ? []
+        : [
+            '--port',
+            '0',
+            '--tls-port',
+            String(port),
+            '--tls-cert-file',
+            t.serverCert,
+            '--tls-key-file',
+            t.serverKey,
+            '--tls-ca-cert-file',
+            t.ca,
+            '--tls-auth-clients',
+            t.authClients ? 'yes' : 'no',
+          ];
+    const tls =
+      t === undefined
+        ? undefined
+        : {ca: readFileSync(t.ca), cert: readFileSync(t.serverCert), key: readFileSync(t.serverKey)};
     const child = spawn(
       bin,
-      [...confArgs, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
-        '--daemonize', 'no', '--logfile', join(dir, 'redis.log'), ...tlsArgs, ...(opts.args ?? [])],
+      [
+        ...confArgs,
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--daemonize',
+        'no',
+        '--logfile',
+        join(dir, 'redis.log'),
+        ...tlsArgs,
+        ...(opts.args ?? []),
+      ],
       {stdio: 'ignore'},
     );
     live.add(child);
@@ -148,13 +201,24 @@ export async function startRedisServer(opts: StartOptions = {}): Promise<RedisSe
       dir,
       url: `${t === undefined ? 'redis' : 'rediss'}://127.0.0.1:${port}`,
       client(o = {}) {
-        const c = new Redis({host: '127.0.0.1', port, password: opts.password, tls, db: o.db ?? 0, maxRetriesPerRequest: 1});
+        const c = new Redis({
+          host: '127.0.0.1',
+          port,
+          password: opts.password,
+          tls,
+          db: o.db ?? 0,
+          maxRetriesPerRequest: 1,
+        });
         clients.push(c);
         return c;
       },
       async flush() {
         const c = new Redis({host: '127.0.0.1', port, password: opts.password, tls});
-        try { await c.flushall(); } finally { c.disconnect(); }
+        try {
+          await c.flushall();
+        } finally {
+          c.disconnect();
+        }
       },
       async stop() {
         for (const c of clients) c.disconnect();

@@ -20,10 +20,24 @@
 import type {Redis} from 'ioredis';
 import * as keys from '../../src/lib/base/keys.js';
 import {
-  encodeSchedulerEnqueueEvent, encodeSchedulerEntry, encodeServerInfo, encodeWorkerInfo, ZERO_TIME, type TaskMessage,
+  encodeSchedulerEnqueueEvent,
+  encodeSchedulerEntry,
+  encodeServerInfo,
+  encodeWorkerInfo,
+  ZERO_TIME,
+  type TaskMessage,
 } from '../../src/lib/base/codec.js';
 import {unixSeconds} from '../../src/lib/clock.js';
-import {makeMsg, seedActive, seedArchived, seedCompleted, seedGroup, seedPending, seedRetry, seedScheduled} from './seed.js';
+import {
+  makeMsg,
+  seedActive,
+  seedArchived,
+  seedCompleted,
+  seedGroup,
+  seedPending,
+  seedRetry,
+  seedScheduled,
+} from './seed.js';
 
 export const BINARY_PAYLOAD = Buffer.from([0xff, 0x00, 0xfe]);
 
@@ -55,12 +69,21 @@ export async function seedEveryState(c: Redis, now: Date): Promise<Seeded> {
     {msg: msgs.p1!, pendingSince: new Date(now.getTime() - 10_000)},
     {msg: msgs.p2!, pendingSince: new Date(now.getTime() - 5_000)},
   ]);
-  await seedActive(c, [{msg: msgs.a1!, score: t + 30}, {msg: msgs.a2!, score: t - 60}]);
-  await seedScheduled(c, [{msg: msgs.s1!, score: t + 60}, {msg: msgs.s2!, score: t + 3600}]);
+  await seedActive(c, [
+    {msg: msgs.a1!, score: t + 30},
+    {msg: msgs.a2!, score: t - 60},
+  ]);
+  await seedScheduled(c, [
+    {msg: msgs.s1!, score: t + 60},
+    {msg: msgs.s2!, score: t + 3600},
+  ]);
   await seedRetry(c, [{msg: msgs.r1!, score: t + 120}]);
   await seedArchived(c, [{msg: msgs.x1!, score: t - 100}]);
   await seedCompleted(c, [{msg: msgs.c1!, score: t + 3600, result: Buffer.from('ok')}]);
-  await seedGroup(c, 'g1', [{msg: msgs.ag1!, score: t - 20}, {msg: msgs.ag2!, score: t - 10}]);
+  await seedGroup(c, 'g1', [
+    {msg: msgs.ag1!, score: t - 20},
+    {msg: msgs.ag2!, score: t - 10},
+  ]);
   msgs.ag1 = {...msgs.ag1!, groupKey: 'g1'};
   msgs.ag2 = {...msgs.ag2!, groupKey: 'g1'};
   await seedPending(c, [{msg: msgs.k1!, pendingSince: now}]);
@@ -74,27 +97,63 @@ export async function seedEveryState(c: Redis, now: Date): Promise<Seeded> {
 
   const srvKey = keys.serverInfoKey('worker-host', 4242, 'srv-1');
   const wrkKey = keys.workersKey('worker-host', 4242, 'srv-1');
-  await c.set(srvKey, encodeServerInfo({
-    host: 'worker-host', pid: 4242, serverId: 'srv-1', concurrency: 10, queues: {default: 3, critical: 6},
-    strictPriority: false, status: 'active', startTime: ts(t - 3723), activeWorkerCount: 1,
-  }));
-  await c.hset(wrkKey, 'a1', encodeWorkerInfo({
-    host: 'worker-host', pid: 4242, serverId: 'srv-1', taskId: 'a1', taskType: 'task:a1', taskPayload: msgs.a1!.payload,
-    queue: 'default', startTime: ts(t - 3), deadline: ts(t + 1797),
-  }));
+  await c.set(
+    srvKey,
+    encodeServerInfo({
+      host: 'worker-host',
+      pid: 4242,
+      serverId: 'srv-1',
+      concurrency: 10,
+      queues: {default: 3, critical: 6},
+      strictPriority: false,
+      status: 'active',
+      startTime: ts(t - 3723),
+      activeWorkerCount: 1,
+    }),
+  );
+  await c.hset(
+    wrkKey,
+    'a1',
+    encodeWorkerInfo({
+      host: 'worker-host',
+      pid: 4242,
+      serverId: 'srv-1',
+      taskId: 'a1',
+      taskType: 'task:a1',
+      taskPayload: msgs.a1!.payload,
+      queue: 'default',
+      startTime: ts(t - 3),
+      deadline: ts(t + 1797),
+    }),
+  );
   await c.zadd(keys.allServers, t + 15, srvKey);
   await c.zadd(keys.allWorkers, t + 15, wrkKey);
 
   const schedKey = keys.schedulerEntriesKey('sched-1');
-  await c.lpush(schedKey, encodeSchedulerEntry({
-    id: 'entry-1', spec: '@every 30s', taskType: 'cron:ping', taskPayload: Buffer.from('{"n":1}'),
-    enqueueOptions: ['Queue("low")', 'MaxRetry(3)', 'TaskID("fixed")', 'Bogus(1)'],
-    nextEnqueueTime: ts(t + 20), prevEnqueueTime: ts(t - 10),
-  }));
-  await c.lpush(schedKey, encodeSchedulerEntry({
-    id: 'entry-0', spec: '* * * * *', taskType: 'cron:minute', taskPayload: Buffer.alloc(0), enqueueOptions: [],
-    nextEnqueueTime: ts(t + 40), prevEnqueueTime: ZERO_TIME,
-  }));
+  await c.lpush(
+    schedKey,
+    encodeSchedulerEntry({
+      id: 'entry-1',
+      spec: '@every 30s',
+      taskType: 'cron:ping',
+      taskPayload: Buffer.from('{"n":1}'),
+      enqueueOptions: ['Queue("low")', 'MaxRetry(3)', 'TaskID("fixed")', 'Bogus(1)'],
+      nextEnqueueTime: ts(t + 20),
+      prevEnqueueTime: ts(t - 10),
+    }),
+  );
+  await c.lpush(
+    schedKey,
+    encodeSchedulerEntry({
+      id: 'entry-0',
+      spec: '* * * * *',
+      taskType: 'cron:minute',
+      taskPayload: Buffer.alloc(0),
+      enqueueOptions: [],
+      nextEnqueueTime: ts(t + 40),
+      prevEnqueueTime: ZERO_TIME,
+    }),
+  );
   await c.zadd(keys.allSchedulers, t + 15, schedKey);
   const hist = keys.schedulerHistoryKey('entry-1');
   await c.zadd(hist, t - 60, encodeSchedulerEnqueueEvent({taskId: 't-old', enqueueTime: ts(t - 60)}));

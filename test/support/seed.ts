@@ -79,7 +79,13 @@ export async function seedActive(c: Redis, items: SeedItem[], opts: SeedOptions 
   }
 }
 
-async function seedZSet(c: Redis, state: string, zsetKey: (q: string) => string, items: SeedItem[], opts: SeedOptions): Promise<void> {
+async function seedZSet(
+  c: Redis,
+  state: string,
+  zsetKey: (q: string) => string,
+  items: SeedItem[],
+  opts: SeedOptions,
+): Promise<void> {
   for (const item of items) {
     await writeTask(c, item, state, uniqueField(item.msg), opts);
     await c.zadd(zsetKey(item.msg.queue), scoreOf(item), item.msg.id);
@@ -123,8 +129,15 @@ export async function seedGroup(c: Redis, group: string, items: SeedItem[], opts
  * `task:<id>` and payload `{"id":"<id>"}`, unless overridden.
  */
 export function makeMsg(id: string, over: Partial<TaskMessage> = {}): TaskMessage {
-  return newTaskMessage({type: `task:${id}`, id, queue: 'default', retry: 25, timeout: 1800,
-    payload: Buffer.from(`{"id":"${id}"}`), ...over});
+  return newTaskMessage({
+    type: `task:${id}`,
+    id,
+    queue: 'default',
+    retry: 25,
+    timeout: 1800,
+    payload: Buffer.from(`{"id":"${id}"}`),
+    ...over,
+  });
 }
 
 /** The start of today (UTC), read once so that every fixed time of a test run is on the same day. */
@@ -161,11 +174,16 @@ export async function enqueueAndDequeue(rdb: RDB, ...msgs: TaskMessage[]): Promi
 type Conn = Redis | Cluster;
 
 /** A task hash: `msg` decoded, every other field as a string. Throws when the hash does not exist. */
-export async function taskHash(c: Conn, q: string, id: string): Promise<{msg: TaskMessage; [field: string]: string | TaskMessage}> {
+export async function taskHash(
+  c: Conn,
+  q: string,
+  id: string,
+): Promise<{msg: TaskMessage; [field: string]: string | TaskMessage}> {
   const raw = await c.hgetallBuffer(keys.taskKey(q, id));
   if (Object.keys(raw).length === 0) throw new Error(`no task hash for ${q}/${id}`);
   const out: Record<string, string | TaskMessage> = {};
-  for (const [f, v] of Object.entries(raw)) out[f] = f === 'msg' ? decodeTaskMessage(v as Buffer) : (v as Buffer).toString();
+  for (const [f, v] of Object.entries(raw))
+    out[f] = f === 'msg' ? decodeTaskMessage(v as Buffer) : (v as Buffer).toString();
   return out as {msg: TaskMessage};
 }
 
@@ -200,7 +218,10 @@ export async function expectRejectsUnchanged(
   message?: string,
 ): Promise<void> {
   const before = await dumpAll(c);
-  const err = await call().then(() => undefined, (e: unknown) => e);
+  const err = await call().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(errorClass);
   if (message !== undefined) expect((err as Error).message).toBe(message);
   expect(await dumpAll(c)).toEqual(before);

@@ -30,7 +30,11 @@ describe('startRedisCluster', () => {
     expect(cluster.nodes).toHaveLength(3);
     expect(cluster.addrs).toEqual(cluster.nodes.map((n) => ({host: '127.0.0.1', port: n.port})));
     const ranges = await cluster.slotRanges();
-    expect(ranges.map((r) => [r.from, r.to])).toEqual([[0, 5460], [5461, 10922], [10923, 16383]]);
+    expect(ranges.map((r) => [r.from, r.to])).toEqual([
+      [0, 5460],
+      [5461, 10922],
+      [10923, 16383],
+    ]);
     expect(new Set(ranges.map((r) => r.master.port)).size).toBe(3);
     for (const n of cluster.nodes) {
       expect(infoField((await n.client().call('CLUSTER', 'INFO')) as string, 'cluster_state')).toBe('ok');
@@ -58,10 +62,12 @@ describe('startRedisCluster', () => {
     const cluster = await startRedisCluster({masters: 3, replicasPerMaster: 1});
     toStop.push(cluster);
     expect(cluster.nodes).toHaveLength(6);
-    const roles = await Promise.all(cluster.nodes.map(async (n) => {
-      const repl = await n.client().info('replication');
-      return [infoField(repl, 'role'), infoField(repl, 'master_link_status') ?? null];
-    }));
+    const roles = await Promise.all(
+      cluster.nodes.map(async (n) => {
+        const repl = await n.client().info('replication');
+        return [infoField(repl, 'role'), infoField(repl, 'master_link_status') ?? null];
+      }),
+    );
     expect(roles.filter(([r]) => r === 'master')).toHaveLength(3);
     expect(roles.filter(([r, link]) => r === 'slave' && link === 'up')).toHaveLength(3);
   });
@@ -97,7 +103,10 @@ describe('startRedisSentinel', () => {
     expect(topo.sentinelOptions()).toEqual({sentinels: topo.sentinels.map((s) => ({...s})), name: 'mymaster'});
     for (const s of topo.sentinels) {
       const c = directSentinel(s.port);
-      expect(await c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')).toEqual(['127.0.0.1', String(master.port)]);
+      expect(await c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')).toEqual([
+        '127.0.0.1',
+        String(master.port),
+      ]);
       c.disconnect();
     }
     expect(infoField(await replicas[0]!.client().info('replication'), 'master_port')).toBe(String(master.port));
@@ -110,8 +119,11 @@ describe('startRedisSentinel', () => {
     expect(topo.replicas).toEqual([master]);
     // The old master now replicates the new one; the data survived; the sentinel client follows.
     const oldRepl = await master.client().info('replication');
-    expect([infoField(oldRepl, 'role'), infoField(oldRepl, 'master_port'), infoField(oldRepl, 'master_link_status')])
-      .toEqual(['slave', String(promoted.port), 'up']);
+    expect([
+      infoField(oldRepl, 'role'),
+      infoField(oldRepl, 'master_port'),
+      infoField(oldRepl, 'master_link_status'),
+    ]).toEqual(['slave', String(promoted.port), 'up']);
     expect(await promoted.client().get('before')).toBe('1');
     await client.set('after', '2');
     expect(await promoted.client().get('after')).toBe('2');

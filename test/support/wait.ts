@@ -15,8 +15,12 @@ export interface WaitOptions {
  * Polls `cond` until it returns a truthy value and returns that value. After `timeoutMs` it fails
  * with "timed out after … waiting for <what>", or, when `what` is a function, with its result.
  */
-export async function waitFor<T>(cond: () => T | Promise<T>, what: string | (() => string | Promise<string>),
-  timeoutMs = 5_000, opts: WaitOptions = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  cond: () => T | Promise<T>,
+  what: string | (() => string | Promise<string>),
+  timeoutMs = 5_000,
+  opts: WaitOptions = {},
+): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -41,8 +45,9 @@ export function deferred<T = void>(): {promise: Promise<T>; resolve: (v: T) => v
 
 /** A scheduler timer that never fires on its own: the tests drive ticks with scheduler.tick(now). */
 export const manualTimer: SchedulerTimer = {
-  sleep: (_ms, signal) => new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    signal.addEventListener('abort', () => resolve(), {once: true});
-  }),
+  sleep: (_ms, signal) =>
+    new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      signal.addEventListener('abort', () => resolve(), {once: true});
+    }),
 };

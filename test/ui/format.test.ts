@@ -1,8 +1,19 @@
 import stringWidth from 'string-width';
 import {describe, expect, it} from 'vitest';
 import {
-  barWidths, compactNumber, fit, fitSegments, layoutColumns, scrollOffset, segmentsWidth, sparkline, stackedBar, textWidth, truncate,
-  wrapText, type Column,
+  barWidths,
+  compactNumber,
+  fit,
+  fitSegments,
+  layoutColumns,
+  scrollOffset,
+  segmentsWidth,
+  sparkline,
+  stackedBar,
+  textWidth,
+  truncate,
+  wrapText,
+  type Column,
 } from '../../src/ui/format.js';
 
 describe('display widths', () => {
@@ -13,7 +24,18 @@ describe('display widths', () => {
   });
 
   it('agrees with the CLI tables (string-width) on CJK, emoji sequences, flags and halfwidth forms', () => {
-    for (const s of ['发送:欢迎', '邮件', '⚡ fast', '👩‍💻 dev', '🇨🇳', '✔ ok', 'ｱｲｳ', 'café', '\u001b[31mred\u001b[39m', 'tab\there']) {
+    for (const s of [
+      '发送:欢迎',
+      '邮件',
+      '⚡ fast',
+      '👩‍💻 dev',
+      '🇨🇳',
+      '✔ ok',
+      'ｱｲｳ',
+      'café',
+      '\u001b[31mred\u001b[39m',
+      'tab\there',
+    ]) {
       expect(textWidth(s), s).toBe(stringWidth(s));
     }
   });
@@ -51,12 +73,24 @@ describe('display widths', () => {
 
 describe('numbers', () => {
   it('keeps numbers within five columns', () => {
-    expect([0, 9999, 12_345, 123_456, 1_234_567, 98_765_432_100].map(compactNumber)).toEqual(['0', '9999', '12.3k', '123k', '1.2M', '98.8G']);
+    expect([0, 9999, 12_345, 123_456, 1_234_567, 98_765_432_100].map(compactNumber)).toEqual([
+      '0',
+      '9999',
+      '12.3k',
+      '123k',
+      '1.2M',
+      '98.8G',
+    ]);
   });
 });
 
 describe('layoutColumns', () => {
-  const col = (header: string, width: number, extra: Partial<Column<unknown>> = {}): Column<unknown> => ({header, width, cell: () => '', ...extra});
+  const col = (header: string, width: number, extra: Partial<Column<unknown>> = {}): Column<unknown> => ({
+    header,
+    width,
+    cell: () => '',
+    ...extra,
+  });
 
   it('drops the lowest-priority columns until the rest fit, never those without a priority', () => {
     const cols = [col('a', 10), col('b', 10, {priority: 5}), col('c', 10, {priority: 1}), col('d', 10, {priority: 9})];
@@ -106,8 +140,14 @@ describe('charts', () => {
   });
 
   it('draws a stacked bar in colour, or with one glyph per part without colour', () => {
-    const parts = [{value: 2, color: 'blue', glyph: '#'}, {value: 2, color: 'red', glyph: '!'}];
+    const parts = [
+      {value: 2, color: 'blue', glyph: '#'},
+      {value: 2, color: 'red', glyph: '!'},
+    ];
     expect(stackedBar(parts, 4, 6, false)).toEqual([{text: '###'}, {text: '!!!'}]);
-    expect(stackedBar(parts, 4, 6, true)).toEqual([{text: '███', color: 'blue'}, {text: '███', color: 'red'}]);
+    expect(stackedBar(parts, 4, 6, true)).toEqual([
+      {text: '███', color: 'blue'},
+      {text: '███', color: 'red'},
+    ]);
   });
 });

@@ -86,11 +86,21 @@ export async function bulkEnqueue(
  * a batch (Go BatchEnqueue) skips a taken ID silently and reports success; the runs between them
  * go through pipelined enqueueMany calls, so Redis sees the tasks in input order.
  */
-async function enqueueInOrder(client: Pick<Client, 'enqueue' | 'enqueueMany'>, tasks: JsonlTask[], defaults: TaskOptions): Promise<Array<TaskInfo | Error>> {
+async function enqueueInOrder(
+  client: Pick<Client, 'enqueue' | 'enqueueMany'>,
+  tasks: JsonlTask[],
+  defaults: TaskOptions,
+): Promise<Array<TaskInfo | Error>> {
   const results: Array<TaskInfo | Error> = [];
   let run: JsonlTask[] = [];
   const flush = async (): Promise<void> => {
-    if (run.length > 0) results.push(...(await client.enqueueMany(run.map((t) => [new Task(t.type, t.payload), t.options]), defaults)));
+    if (run.length > 0)
+      results.push(
+        ...(await client.enqueueMany(
+          run.map((t) => [new Task(t.type, t.payload), t.options]),
+          defaults,
+        )),
+      );
     run = [];
   };
   for (const t of tasks) {
@@ -99,7 +109,9 @@ async function enqueueInOrder(client: Pick<Client, 'enqueue' | 'enqueueMany'>, t
       continue;
     }
     await flush();
-    results.push(await client.enqueue(new Task(t.type, t.payload), {...defaults, ...t.options}).catch((err: Error) => err));
+    results.push(
+      await client.enqueue(new Task(t.type, t.payload), {...defaults, ...t.options}).catch((err: Error) => err),
+    );
   }
   await flush();
   return results;
@@ -110,22 +122,31 @@ async function enqueueInOrder(client: Pick<Client, 'enqueue' | 'enqueueMany'>, t
  * `example`, an example of the flag; bulk lines leave it out).
  */
 export function payloadTooLargeMessage(err: PayloadTooLargeError, example = true): string {
-  const raise = example ? ': raise it with --max-payload (e.g. --max-payload 256MiB; Redis holds strings up to 512 MB)' : ' (--max-payload)';
+  const raise = example
+    ? ': raise it with --max-payload (e.g. --max-payload 256MiB; Redis holds strings up to 512 MB)'
+    : ' (--max-payload)';
   return `payload of ${err.size} bytes is over the enqueue limit of ${err.limit} bytes${raise}`;
 }
 
 /** `enqueued 98, duplicates 1 (line 4), invalid 1 (line 7: "type" must be a non-empty string)`. */
 export function formatSummary(s: BulkSummary): string {
   const lines = (list: BulkLineError[], withError: boolean): string =>
-    list.length === 0 ? '' : ` (${list.map((e) => (withError ? `line ${e.line}: ${e.error}` : `line ${e.line}`)).join('; ')})`;
+    list.length === 0
+      ? ''
+      : ` (${list.map((e) => (withError ? `line ${e.line}: ${e.error}` : `line ${e.line}`)).join('; ')})`;
   return `enqueued ${s.enqueued}, duplicates ${s.duplicates}${lines(s.duplicateLines, false)}, invalid ${s.invalid}${lines(s.invalidLines, true)}`;
 }
 
 /** The error of a run with invalid lines (exit 2), after the valid ones were enqueued. */
 export function invalidLinesError(s: BulkSummary, source: string): ValidationError {
-  const first = s.invalidLines.slice(0, 5).map((e) => `line ${e.line}: ${e.error}`).join('; ');
+  const first = s.invalidLines
+    .slice(0, 5)
+    .map((e) => `line ${e.line}: ${e.error}`)
+    .join('; ');
   const more = s.invalidLines.length > 5 ? `; and ${s.invalidLines.length - 5} more` : '';
-  return new ValidationError(`${s.invalid} invalid line${s.invalid === 1 ? '' : 's'} in ${source} (${first}${more}); the other lines were processed`);
+  return new ValidationError(
+    `${s.invalid} invalid line${s.invalid === 1 ? '' : 's'} in ${source} (${first}${more}); the other lines were processed`,
+  );
 }
 
 /**

@@ -18,7 +18,13 @@ import {createInterface} from 'node:readline';
 import type {Readable} from 'node:stream';
 import type {Duration} from '../../lib/duration.js';
 import {ValidationError, errorMessage} from '../../lib/errors.js';
-import {OPTION_CONFLICTS, OPTION_ENTRIES, OPTION_SPECS, type OptionKey, type OptionKind} from '../../lib/option-specs.js';
+import {
+  OPTION_CONFLICTS,
+  OPTION_ENTRIES,
+  OPTION_SPECS,
+  type OptionKey,
+  type OptionKind,
+} from '../../lib/option-specs.js';
 import {parseRfc3339} from '../../lib/rfc3339.js';
 import type {TaskOptions, TaskPayload} from '../../lib/task.js';
 
@@ -38,11 +44,14 @@ export interface JsonlError {
 
 /** The option names of a line: each task option's key and, where it differs, Go's snake_case name, in table order. */
 const OPTION_NAMES: ReadonlyMap<string, OptionKey> = new Map(
-  OPTION_ENTRIES.flatMap(([k, spec]) => (spec.snake === k ? [[k, k] as const] : [[k, k] as const, [spec.snake, k] as const])),
+  OPTION_ENTRIES.flatMap(([k, spec]) =>
+    spec.snake === k ? [[k, k] as const] : [[k, k] as const, [spec.snake, k] as const],
+  ),
 );
 
 function optionValue(name: string, kind: OptionKind, v: unknown): unknown {
-  const bad = (expected: string): ValidationError => new ValidationError(`option "${name}" must be ${expected}, got ${JSON.stringify(v)}`);
+  const bad = (expected: string): ValidationError =>
+    new ValidationError(`option "${name}" must be ${expected}, got ${JSON.stringify(v)}`);
   switch (kind) {
     case 'string':
       if (typeof v !== 'string') throw bad('a string');
@@ -51,13 +60,19 @@ function optionValue(name: string, kind: OptionKind, v: unknown): unknown {
       if (typeof v !== 'number' || !Number.isInteger(v)) throw bad('an integer');
       return v;
     case 'duration':
-      if (typeof v !== 'string' && (typeof v !== 'number' || !Number.isFinite(v))) throw bad('a duration like "90s" or a number of milliseconds');
+      if (typeof v !== 'string' && (typeof v !== 'number' || !Number.isFinite(v)))
+        throw bad('a duration like "90s" or a number of milliseconds');
       return v as Duration;
     case 'time':
       if (typeof v !== 'string') throw bad('an RFC 3339 time string');
       return parseRfc3339(v, `option "${name}"`);
     case 'headers':
-      if (typeof v !== 'object' || v === null || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'string')) {
+      if (
+        typeof v !== 'object' ||
+        v === null ||
+        Array.isArray(v) ||
+        !Object.values(v).every((x) => typeof x === 'string')
+      ) {
         throw bad('an object of string values');
       }
       return {...(v as Record<string, string>)};
@@ -74,13 +89,15 @@ export function taskOptionsFromJson(obj: unknown): TaskOptions {
   const out: Record<string, unknown> = {};
   for (const [name, v] of Object.entries(obj)) {
     const key = OPTION_NAMES.get(name);
-    if (key === undefined) throw new ValidationError(`unknown option "${name}" (known: ${[...OPTION_NAMES.keys()].join(', ')})`);
+    if (key === undefined)
+      throw new ValidationError(`unknown option "${name}" (known: ${[...OPTION_NAMES.keys()].join(', ')})`);
     if (v === null) continue;
     if (key in out) throw new ValidationError(`option "${key}" is given twice`);
     out[key] = optionValue(name, OPTION_SPECS[key].kind, v);
   }
   for (const [a, b] of OPTION_CONFLICTS) {
-    if (out[a] !== undefined && out[b] !== undefined) throw new ValidationError(`options "${a}" and "${b}" cannot be combined`);
+    if (out[a] !== undefined && out[b] !== undefined)
+      throw new ValidationError(`options "${a}" and "${b}" cannot be combined`);
   }
   return out as TaskOptions;
 }
@@ -96,14 +113,20 @@ export function parseTaskLine(text: string, line: number): JsonlTask {
   } catch (err) {
     throw new ValidationError(`not valid JSON: ${errorMessage(err)}`);
   }
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new ValidationError('expected a JSON object {"type", "payload", "options"}');
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
+    throw new ValidationError('expected a JSON object {"type", "payload", "options"}');
   const o = obj as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!TOP_LEVEL.has(k)) throw new ValidationError(`unknown field "${k}" (known: type, payload, payloadBase64, options)`);
-  if (typeof o.type !== 'string' || o.type.trim() === '') throw new ValidationError('"type" must be a non-empty string');
-  if (o.payload !== undefined && o.payloadBase64 !== undefined) throw new ValidationError('"payload" and "payloadBase64" cannot both be given');
+  for (const k of Object.keys(o))
+    if (!TOP_LEVEL.has(k))
+      throw new ValidationError(`unknown field "${k}" (known: type, payload, payloadBase64, options)`);
+  if (typeof o.type !== 'string' || o.type.trim() === '')
+    throw new ValidationError('"type" must be a non-empty string');
+  if (o.payload !== undefined && o.payloadBase64 !== undefined)
+    throw new ValidationError('"payload" and "payloadBase64" cannot both be given');
   let payload: TaskPayload = null;
   if (o.payloadBase64 !== undefined) {
-    if (typeof o.payloadBase64 !== 'string' || !BASE64.test(o.payloadBase64)) throw new ValidationError('"payloadBase64" must be a base64 string');
+    if (typeof o.payloadBase64 !== 'string' || !BASE64.test(o.payloadBase64))
+      throw new ValidationError('"payloadBase64" must be a base64 string');
     payload = Buffer.from(o.payloadBase64, 'base64');
   } else if (typeof o.payload === 'string') {
     payload = o.payload;

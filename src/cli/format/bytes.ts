@@ -146,10 +146,15 @@ export function dashPayloadLines(data: Uint8Array | null, what: 'payload' | 'res
     }
   }
   if (text === null) {
-    const hex = Buffer.from(data.subarray(0, 32)).toString('hex').replace(/(..)(?!$)/g, '$1 ');
+    const hex = Buffer.from(data.subarray(0, 32))
+      .toString('hex')
+      .replace(/(..)(?!$)/g, '$1 ');
     return [`<non-printable, ${data.length} bytes> ${hex}${data.length > 32 ? ' …' : ''}`];
   }
   const lines = text.replace(/\t/g, '  ').split(/\r?\n/);
-  if (cut) lines.push(`… the first ${goByteCount(DASH_PREVIEW_BYTES)} of ${goByteCount(data.length)} (asynq task inspect --${what} shows it all)`);
+  if (cut)
+    lines.push(
+      `… the first ${goByteCount(DASH_PREVIEW_BYTES)} of ${goByteCount(data.length)} (asynq task inspect --${what} shows it all)`,
+    );
   return lines;
 }

@@ -82,7 +82,12 @@ export function goCliPrevEnqueue(prev: Date | null, now: Date): string {
 /** A duration in at most two units: `45s`, `5m30s`, `3h5m`, `12d23h` (sub-second: `0s`). */
 export function shortDuration(ms: number): string {
   const s = Math.floor(Math.abs(ms) / 1000);
-  const units: Array<[number, string]> = [[86_400, 'd'], [3600, 'h'], [60, 'm'], [1, 's']];
+  const units: Array<[number, string]> = [
+    [86_400, 'd'],
+    [3600, 'h'],
+    [60, 'm'],
+    [1, 's'],
+  ];
   for (let i = 0; i < units.length; i++) {
     const [size, unit] = units[i]!;
     if (s >= size || unit === 's') {

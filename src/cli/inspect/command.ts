@@ -34,7 +34,10 @@ export abstract class InspectCommand extends ConnectedCommand {
    * Applies `act` to each queue in order, after checking that all of them exist (so an unknown
    * name changes nothing). Stops at the first failure; the queues before it stay changed.
    */
-  protected async forEachQueue<T>(queues: readonly string[], act: (inspector: Inspector, queue: string) => Promise<T>): Promise<T[]> {
+  protected async forEachQueue<T>(
+    queues: readonly string[],
+    act: (inspector: Inspector, queue: string) => Promise<T>,
+  ): Promise<T[]> {
     const inspector = await this.inspector();
     await this.requireQueues(inspector, queues);
     const out: T[] = [];
@@ -54,7 +57,8 @@ export abstract class InspectCommand extends ConnectedCommand {
     const rl = createInterface({input: process.stdin, output: process.stderr});
     try {
       const answer = await rl.question(`${what[0]!.toUpperCase()}${what.slice(1)}? [y/N] `);
-      if (!/^y(es)?$/i.test(answer.trim())) throw new ValidationError(`not confirmed: nothing was changed (use --force to skip the question)`);
+      if (!/^y(es)?$/i.test(answer.trim()))
+        throw new ValidationError(`not confirmed: nothing was changed (use --force to skip the question)`);
     } finally {
       rl.close();
     }

@@ -66,14 +66,19 @@ export abstract class BulkTaskCommand extends InspectCommand {
 
   async run(): Promise<BulkActionResult> {
     // The subclass's flags (bulkFlags of its action), typed as bulkFlags' widest shape.
-    const {flags} = await this.parse(this.ctor as typeof BulkTaskCommand & {flags: ReturnType<typeof BulkTaskCommand.bulkFlags>});
+    const {flags} = await this.parse(
+      this.ctor as typeof BulkTaskCommand & {flags: ReturnType<typeof BulkTaskCommand.bulkFlags>},
+    );
     const queue = flags.queue;
     const state = flags.state as TaskState;
-    const group = state === 'aggregating' ? flags.group ?? '' : null;
+    const group = state === 'aggregating' ? (flags.group ?? '') : null;
     if (group === '') throw new ValidationError('--group is required with --state aggregating');
     const inspector = await this.inspector();
     if (this.destructive) {
-      const what = group === null ? `${state} tasks in queue "${queue}"` : `aggregating tasks of group "${group}" in queue "${queue}"`;
+      const what =
+        group === null
+          ? `${state} tasks in queue "${queue}"`
+          : `aggregating tasks of group "${group}" in queue "${queue}"`;
       await this.confirmDestructive(`${this.action} all ${what}`, flags.force === true);
     }
     const count = await inspector.bulkTasks(this.action, queue, state, {group: group ?? undefined});

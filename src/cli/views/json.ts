@@ -3,8 +3,15 @@
  * bytes as text or base64; documented in the README "JSON output"). The text views are in ./text.ts.
  */
 import type {ChunkedJsonString} from '../output.js';
-import type {DailyStats, QueueInfo, SchedulerEnqueueEvent, SchedulerEntry, ServerInfo, TaskInfo, TaskState} from '../../lib/index.js';
-
+import type {
+  DailyStats,
+  QueueInfo,
+  SchedulerEnqueueEvent,
+  SchedulerEntry,
+  ServerInfo,
+  TaskInfo,
+  TaskState,
+} from '../../lib/index.js';
 
 /**
  * Bytes in JSON: the text when they are valid UTF-8, otherwise base64 (`encoding` says which).
@@ -27,13 +34,18 @@ const strictUtf8 = new TextDecoder('utf-8', {fatal: true});
 
 /** Big bytes as JSON text (UTF-8 or base64), produced piece by piece. */
 export class LargeBytesText implements ChunkedJsonString {
-  constructor(readonly bytes: Uint8Array, readonly encoding: BytesJson['encoding']) {}
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly encoding: BytesJson['encoding'],
+  ) {}
 
   *chunks(): Iterable<string> {
     const utf8 = new TextDecoder('utf-8', {fatal: true});
     for (let i = 0; i < this.bytes.length; i += PIECE) {
       const piece = this.bytes.subarray(i, i + PIECE);
-      yield this.encoding === 'utf8' ? utf8.decode(piece, {stream: true}) : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength).toString('base64');
+      yield this.encoding === 'utf8'
+        ? utf8.decode(piece, {stream: true})
+        : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength).toString('base64');
     }
     if (this.encoding === 'utf8') yield utf8.decode();
   }
@@ -96,11 +108,26 @@ export function taskJson(t: TaskInfo): TaskJson {
   const payload = bytesJson(t.payload);
   const result = t.result === null ? null : bytesJson(t.result);
   return {
-    id: t.id, queue: t.queue, type: t.type, state: t.state, payload: payload.data, payloadEncoding: payload.encoding,
-    headers: {...t.headers}, maxRetry: t.maxRetry, retried: t.retried, lastErr: t.lastErr, lastFailedAt: iso(t.lastFailedAt),
-    timeoutMs: t.timeout, deadline: iso(t.deadline), group: t.group, nextProcessAt: iso(t.nextProcessAt),
-    isOrphaned: t.isOrphaned, retentionMs: t.retention, completedAt: iso(t.completedAt),
-    result: result?.data ?? null, resultEncoding: result?.encoding ?? null,
+    id: t.id,
+    queue: t.queue,
+    type: t.type,
+    state: t.state,
+    payload: payload.data,
+    payloadEncoding: payload.encoding,
+    headers: {...t.headers},
+    maxRetry: t.maxRetry,
+    retried: t.retried,
+    lastErr: t.lastErr,
+    lastFailedAt: iso(t.lastFailedAt),
+    timeoutMs: t.timeout,
+    deadline: iso(t.deadline),
+    group: t.group,
+    nextProcessAt: iso(t.nextProcessAt),
+    isOrphaned: t.isOrphaned,
+    retentionMs: t.retention,
+    completedAt: iso(t.completedAt),
+    result: result?.data ?? null,
+    resultEncoding: result?.encoding ?? null,
   };
 }
 
@@ -140,13 +167,24 @@ export interface ServerJson {
 
 export function serverJson(s: ServerInfo): ServerJson {
   return {
-    id: s.id, host: s.host, pid: s.pid, concurrency: s.concurrency, queues: {...s.queues}, strictPriority: s.strictPriority,
-    status: s.status, startedAt: s.started.toISOString(),
+    id: s.id,
+    host: s.host,
+    pid: s.pid,
+    concurrency: s.concurrency,
+    queues: {...s.queues},
+    strictPriority: s.strictPriority,
+    status: s.status,
+    startedAt: s.started.toISOString(),
     activeWorkers: s.activeWorkers.map((w) => {
       const p = bytesJson(w.taskPayload);
       return {
-        taskId: w.taskId, taskType: w.taskType, taskPayload: p.data, taskPayloadEncoding: p.encoding, queue: w.queue,
-        startedAt: w.started.toISOString(), deadline: w.deadline.toISOString(),
+        taskId: w.taskId,
+        taskType: w.taskType,
+        taskPayload: p.data,
+        taskPayloadEncoding: p.encoding,
+        queue: w.queue,
+        startedAt: w.started.toISOString(),
+        deadline: w.deadline.toISOString(),
       };
     }),
   };
@@ -166,8 +204,14 @@ export interface SchedulerEntryJson {
 export function schedulerEntryJson(e: SchedulerEntry): SchedulerEntryJson {
   const p = bytesJson(e.task.payload);
   return {
-    id: e.id, spec: e.spec, taskType: e.task.type, taskPayload: p.data, taskPayloadEncoding: p.encoding,
-    options: [...e.options], nextEnqueueAt: e.next.toISOString(), prevEnqueueAt: iso(e.prev),
+    id: e.id,
+    spec: e.spec,
+    taskType: e.task.type,
+    taskPayload: p.data,
+    taskPayloadEncoding: p.encoding,
+    options: [...e.options],
+    nextEnqueueAt: e.next.toISOString(),
+    prevEnqueueAt: iso(e.prev),
   };
 }
 

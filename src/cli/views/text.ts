@@ -6,10 +6,27 @@
  * Every function is pure: `now` and the time zone are parameters, so tests pin them.
  */
 import chalk from 'chalk';
-import type {DailyStats, QueueInfo, SchedulerEnqueueEvent, SchedulerEntry, ServerInfo, TaskInfo, TaskState} from '../../lib/index.js';
+import type {
+  DailyStats,
+  QueueInfo,
+  SchedulerEnqueueEvent,
+  SchedulerEntry,
+  ServerInfo,
+  TaskInfo,
+  TaskState,
+} from '../../lib/index.js';
 import {cliBytesText, goByteCount} from '../format/bytes.js';
 import {goCliErrorRate} from '../format/number.js';
-import {goCliNextEnqueue, goCliNextProcessAt, goCliPastTime, goCliPrevEnqueue, goCliProcessAt, goCliSince, goRoundedDuration, goTimeString} from '../format/time.js';
+import {
+  goCliNextEnqueue,
+  goCliNextProcessAt,
+  goCliPastTime,
+  goCliPrevEnqueue,
+  goCliProcessAt,
+  goCliSince,
+  goRoundedDuration,
+  goTimeString,
+} from '../format/time.js';
 import {formatTable} from '../output.js';
 
 /** A section title, bold on a colour terminal (Go CLI prints them with color.Bold). */
@@ -55,8 +72,10 @@ export function queueInfoView(q: QueueInfo): string {
 
 /** `asynq queue history`: date (UTC), processed, failed, error rate; newest first. */
 export function historyTable(days: readonly DailyStats[]): string {
-  return formatTable(['date (UTC)', 'processed', 'failed', 'error rate'],
-    days.map((d) => [d.date, d.processed, d.failed, goCliErrorRate(d.processed, d.failed)]));
+  return formatTable(
+    ['date (UTC)', 'processed', 'failed', 'error rate'],
+    days.map((d) => [d.date, d.processed, d.failed, goCliErrorRate(d.processed, d.failed)]),
+  );
 }
 
 /** Longest payload or result cell of a table printed to a pipe or file (without --full). */
@@ -70,29 +89,56 @@ export const INSPECT_TEXT_MAX = 4096;
  */
 export function tableCellMax(full: boolean, stdout: {isTTY?: boolean; columns?: number} = process.stdout): number {
   if (full) return Number.POSITIVE_INFINITY;
-  return stdout.isTTY === true && stdout.columns !== undefined && stdout.columns > 0 ? Math.max(16, stdout.columns) : PIPE_CELL_MAX;
+  return stdout.isTTY === true && stdout.columns !== undefined && stdout.columns > 0
+    ? Math.max(16, stdout.columns)
+    : PIPE_CELL_MAX;
 }
 
 /** `asynq task ls`: the columns Go shows for each state; payloads and results cut to `cellMax` characters. */
-export function taskTable(state: TaskState, tasks: readonly TaskInfo[], now: Date, timeZone: string, cellMax = Number.POSITIVE_INFINITY): string {
+export function taskTable(
+  state: TaskState,
+  tasks: readonly TaskInfo[],
+  now: Date,
+  timeZone: string,
+  cellMax = Number.POSITIVE_INFINITY,
+): string {
   const base = (t: TaskInfo): unknown[] => [t.id, t.type, cliBytesText(t.payload, cellMax)];
   switch (state) {
     case 'pending':
     case 'active':
       return formatTable(['ID', 'Type', 'Payload'], tasks.map(base));
     case 'scheduled':
-      return formatTable(['ID', 'Type', 'Payload', 'Process In'], tasks.map((t) => [...base(t), goCliProcessAt(t.nextProcessAt, now)]));
+      return formatTable(
+        ['ID', 'Type', 'Payload', 'Process In'],
+        tasks.map((t) => [...base(t), goCliProcessAt(t.nextProcessAt, now)]),
+      );
     case 'retry':
-      return formatTable(['ID', 'Type', 'Payload', 'Next Retry', 'Last Error', 'Last Failed', 'Retried', 'Max Retry'],
-        tasks.map((t) => [...base(t), goCliProcessAt(t.nextProcessAt, now), t.lastErr, goCliPastTime(t.lastFailedAt, timeZone), t.retried, t.maxRetry]));
+      return formatTable(
+        ['ID', 'Type', 'Payload', 'Next Retry', 'Last Error', 'Last Failed', 'Retried', 'Max Retry'],
+        tasks.map((t) => [
+          ...base(t),
+          goCliProcessAt(t.nextProcessAt, now),
+          t.lastErr,
+          goCliPastTime(t.lastFailedAt, timeZone),
+          t.retried,
+          t.maxRetry,
+        ]),
+      );
     case 'archived':
-      return formatTable(['ID', 'Type', 'Payload', 'Last Failed', 'Last Error'],
-        tasks.map((t) => [...base(t), goCliPastTime(t.lastFailedAt, timeZone), t.lastErr]));
+      return formatTable(
+        ['ID', 'Type', 'Payload', 'Last Failed', 'Last Error'],
+        tasks.map((t) => [...base(t), goCliPastTime(t.lastFailedAt, timeZone), t.lastErr]),
+      );
     case 'completed':
-      return formatTable(['ID', 'Type', 'Payload', 'CompletedAt', 'Result'],
-        tasks.map((t) => [...base(t), goCliPastTime(t.completedAt, timeZone), cliBytesText(t.result, cellMax)]));
+      return formatTable(
+        ['ID', 'Type', 'Payload', 'CompletedAt', 'Result'],
+        tasks.map((t) => [...base(t), goCliPastTime(t.completedAt, timeZone), cliBytesText(t.result, cellMax)]),
+      );
     case 'aggregating':
-      return formatTable(['ID', 'Type', 'Payload', 'Group'], tasks.map((t) => [...base(t), t.group]));
+      return formatTable(
+        ['ID', 'Type', 'Payload', 'Group'],
+        tasks.map((t) => [...base(t), t.group]),
+      );
   }
 }
 
@@ -115,7 +161,12 @@ export function taskInfoView(t: TaskInfo, now: Date, timeZone: string, textMax =
   if (t.result !== null) lines.push(`Result:  ${cliBytesText(t.result, textMax)}`);
   lines.push('', `Next process time: ${goCliNextProcessAt(t.nextProcessAt, now, timeZone)}`);
   if (t.lastErr !== '') {
-    lines.push('', title('Last Failure'), `Failed at:     ${goCliPastTime(t.lastFailedAt, timeZone)}`, `Error message: ${t.lastErr}`);
+    lines.push(
+      '',
+      title('Last Failure'),
+      `Failed at:     ${goCliPastTime(t.lastFailedAt, timeZone)}`,
+      `Error message: ${t.lastErr}`,
+    );
   }
   return lines.join('\n');
 }
@@ -130,20 +181,43 @@ function formatQueues(queues: Record<string, number>): string {
 
 /** `asynq server ls`. */
 export function serverTable(servers: readonly ServerInfo[], now: Date): string {
-  return formatTable(['Host', 'PID', 'State', 'Active Workers', 'Queues', 'Started'], servers.map((s) => [
-    s.host, s.pid, s.status === 'active' ? chalk.green(s.status) : chalk.yellow(s.status), `${s.activeWorkers.length}/${s.concurrency}`,
-    formatQueues(s.queues), goCliSince(s.started, now),
-  ]));
+  return formatTable(
+    ['Host', 'PID', 'State', 'Active Workers', 'Queues', 'Started'],
+    servers.map((s) => [
+      s.host,
+      s.pid,
+      s.status === 'active' ? chalk.green(s.status) : chalk.yellow(s.status),
+      `${s.activeWorkers.length}/${s.concurrency}`,
+      formatQueues(s.queues),
+      goCliSince(s.started, now),
+    ]),
+  );
 }
 
 /** `asynq cron ls`: Next `In <d>` / `Now`, Prev `<d> ago` / `N/A`; payloads cut to `cellMax` characters. */
-export function schedulerEntryTable(entries: readonly SchedulerEntry[], now: Date, cellMax = Number.POSITIVE_INFINITY): string {
-  return formatTable(['EntryID', 'Spec', 'Type', 'Payload', 'Options', 'Next', 'Prev'], entries.map((e) => [
-    e.id, e.spec, e.task.type, cliBytesText(e.task.payload, cellMax), `[${e.options.join(' ')}]`, goCliNextEnqueue(e.next, now), goCliPrevEnqueue(e.prev, now),
-  ]));
+export function schedulerEntryTable(
+  entries: readonly SchedulerEntry[],
+  now: Date,
+  cellMax = Number.POSITIVE_INFINITY,
+): string {
+  return formatTable(
+    ['EntryID', 'Spec', 'Type', 'Payload', 'Options', 'Next', 'Prev'],
+    entries.map((e) => [
+      e.id,
+      e.spec,
+      e.task.type,
+      cliBytesText(e.task.payload, cellMax),
+      `[${e.options.join(' ')}]`,
+      goCliNextEnqueue(e.next, now),
+      goCliPrevEnqueue(e.prev, now),
+    ]),
+  );
 }
 
 /** `asynq cron history`: TaskID, EnqueuedAt (Go's default time format, UTC). */
 export function enqueueEventTable(events: readonly SchedulerEnqueueEvent[]): string {
-  return formatTable(['TaskID', 'EnqueuedAt'], events.map((e) => [e.taskId, goTimeString(e.enqueuedAt)]));
+  return formatTable(
+    ['TaskID', 'EnqueuedAt'],
+    events.map((e) => [e.taskId, goTimeString(e.enqueuedAt)]),
+  );
 }

@@ -58,7 +58,11 @@ export class ExecRetryLaterError extends Error {
 
 /** The command failed (exit status other than 0, 65 and 75, or killed by a signal). */
 export class ExecFailedError extends Error {
-  constructor(message: string, readonly exitCode: number | null, readonly exitSignal: NodeJS.Signals | null) {
+  constructor(
+    message: string,
+    readonly exitCode: number | null,
+    readonly exitSignal: NodeJS.Signals | null,
+  ) {
     super(message);
     this.name = 'ExecFailedError';
   }
@@ -131,9 +135,13 @@ export interface ExecSpec {
 /** Parses `PATTERN=COMMAND` (split at the first '='), e.g. `email:*=./send-email.sh --verbose`. */
 export function parseExecSpec(spec: string): ExecSpec {
   const eq = spec.indexOf('=');
-  if (eq < 0) throw new ValidationError(`--exec ${JSON.stringify(spec)}: expected PATTERN=COMMAND, e.g. 'email:*=./send-email.sh'`);
+  if (eq < 0)
+    throw new ValidationError(
+      `--exec ${JSON.stringify(spec)}: expected PATTERN=COMMAND, e.g. 'email:*=./send-email.sh'`,
+    );
   const pattern = spec.slice(0, eq).trim();
-  if (pattern === '') throw new ValidationError(`--exec ${JSON.stringify(spec)}: the task type pattern before '=' is empty`);
+  if (pattern === '')
+    throw new ValidationError(`--exec ${JSON.stringify(spec)}: the task type pattern before '=' is empty`);
   try {
     return {pattern, argv: splitCommandLine(spec.slice(eq + 1))};
   } catch (err) {
@@ -159,7 +167,8 @@ export function checkExecutable(file: string, opts: {cwd?: string; env?: NodeJS.
   const cwd = opts.cwd ?? process.cwd();
   if (file.includes('/')) {
     const path = isAbsolute(file) ? file : resolve(cwd, file);
-    if (!isExecutableFile(path)) throw new ValidationError(`${file}: no such executable file (chmod +x it, or check the path)`);
+    if (!isExecutableFile(path))
+      throw new ValidationError(`${file}: no such executable file (chmod +x it, or check the path)`);
     return;
   }
   const dirs = (opts.env ?? process.env).PATH?.split(delimiter).filter((d) => d !== '') ?? [];
@@ -198,7 +207,10 @@ class Tail {
   /** The tail as text: whole lines only when it had to be cut, trimmed. */
   text(): string {
     const all = Buffer.concat(this.#chunks);
-    let text = all.subarray(Math.max(0, all.length - this.max)).toString('utf8').toWellFormed();
+    let text = all
+      .subarray(Math.max(0, all.length - this.max))
+      .toString('utf8')
+      .toWellFormed();
     if (all.length > this.max) {
       const nl = text.indexOf('\n');
       if (nl >= 0 && nl < text.length - 1) text = text.slice(nl + 1);
@@ -278,7 +290,13 @@ export class ExecHandler implements Handler {
     };
     let child: ChildProcess;
     try {
-      child = spawn(file, args, {cwd: this.#opts.cwd, env, shell: false, detached: true, stdio: ['pipe', 'pipe', 'pipe']});
+      child = spawn(file, args, {
+        cwd: this.#opts.cwd,
+        env,
+        shell: false,
+        detached: true,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
     } catch (err) {
       throw new ExecFailedError(`cannot run ${file}: ${errorMessage(err)}`, null, null);
     }
@@ -286,13 +304,17 @@ export class ExecHandler implements Handler {
     try {
       const {code, signal, stdout, truncated, stderr} = await this.#collect(child, task, ctx);
       if (ctx.signal.aborted) throw ctx.signal.reason;
-      if (truncated) this.#opts.logger?.warn(`task id=${ctx.taskId}: result cut off at ${this.#opts.resultLimitBytes} bytes of stdout`);
+      if (truncated)
+        this.#opts.logger?.warn(
+          `task id=${ctx.taskId}: result cut off at ${this.#opts.resultLimitBytes} bytes of stdout`,
+        );
       const detail = stderr === '' ? '' : `: ${stderr}`;
       if (code === 0) {
         if (stdout.length > 0 && task.resultWriter) await task.resultWriter.write(stdout);
         return;
       }
-      if (code === EXEC_RETRY_LATER_EXIT_CODE) throw new ExecRetryLaterError(`exit status ${code} (retry later)${detail}`);
+      if (code === EXEC_RETRY_LATER_EXIT_CODE)
+        throw new ExecRetryLaterError(`exit status ${code} (retry later)${detail}`);
       if (code === EXEC_SKIP_RETRY_EXIT_CODE) throw new SkipRetry(`exit status ${code} (skip retry)${detail}`);
       const what = code === null ? `killed by signal ${signal ?? 'unknown'}` : `exit status ${code}`;
       throw new ExecFailedError(`${what}${detail}`, code, signal);
@@ -302,8 +324,16 @@ export class ExecHandler implements Handler {
   }
 
   /** Feeds stdin, collects stdout and the stderr tail, and kills the group on abort; resolves on 'close'. */
-  #collect(child: ChildProcess, task: Task, ctx: TaskContext): Promise<{
-    code: number | null; signal: NodeJS.Signals | null; stdout: Buffer; truncated: boolean; stderr: string;
+  #collect(
+    child: ChildProcess,
+    task: Task,
+    ctx: TaskContext,
+  ): Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: Buffer;
+    truncated: boolean;
+    stderr: string;
   }> {
     const limit = this.#opts.resultLimitBytes;
     const out: Buffer[] = [];
@@ -334,7 +364,9 @@ export class ExecHandler implements Handler {
       });
       child.stderr!.on('data', (b: Buffer) => {
         tail.push(b);
-        if (logger) for (const l of b.toString('utf8').split('\n')) if (l.trim() !== '') logger.debug(`task id=${ctx.taskId} stderr: ${l}`);
+        if (logger)
+          for (const l of b.toString('utf8').split('\n'))
+            if (l.trim() !== '') logger.debug(`task id=${ctx.taskId} stderr: ${l}`);
       });
       child.stdin!.on('error', () => {}); // EPIPE: the command does not read its stdin
       child.once('error', (err) => {

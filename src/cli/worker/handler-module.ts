@@ -45,7 +45,8 @@ export interface TypePattern {
 }
 
 export function parseTypePattern(pattern: string): TypePattern {
-  if (typeof pattern !== 'string' || pattern.trim() === '') throw new ValidationError('a task type pattern cannot be empty');
+  if (typeof pattern !== 'string' || pattern.trim() === '')
+    throw new ValidationError('a task type pattern cannot be empty');
   const star = pattern.indexOf('*');
   if (star >= 0 && star !== pattern.length - 1) {
     throw new ValidationError(`task type pattern ${JSON.stringify(pattern)}: '*' may only come at the end`);
@@ -75,18 +76,25 @@ export class TypeRouter implements Handler {
     try {
       h = toHandler(handler);
     } catch {
-      throw new ValidationError(`the handler for ${JSON.stringify(pattern)} must be a function or an object with processTask()`);
+      throw new ValidationError(
+        `the handler for ${JSON.stringify(pattern)} must be a function or an object with processTask()`,
+      );
     }
     const taken = p.kind === 'exact' ? this.#exact.has(p.value) : this.#prefixes.some((e) => e.prefix === p.value);
     if (taken) throw new ValidationError(`task type pattern ${JSON.stringify(pattern)} is registered twice`);
     if (p.kind === 'exact') this.#exact.set(p.value, h);
-    else this.#prefixes = [...this.#prefixes, {prefix: p.value, handler: h}].sort((a, b) => b.prefix.length - a.prefix.length);
+    else
+      this.#prefixes = [...this.#prefixes, {prefix: p.value, handler: h}].sort(
+        (a, b) => b.prefix.length - a.prefix.length,
+      );
     return this;
   }
 
   /** The handler for a type: the routed one, else the fallback, else undefined. */
   route(taskType: string): Handler | undefined {
-    return this.#exact.get(taskType) ?? this.#prefixes.find((e) => taskType.startsWith(e.prefix))?.handler ?? this.#fallback;
+    return (
+      this.#exact.get(taskType) ?? this.#prefixes.find((e) => taskType.startsWith(e.prefix))?.handler ?? this.#fallback
+    );
   }
 
   async processTask(task: Task, ctx: TaskContext): Promise<void> {
@@ -126,7 +134,9 @@ async function importTypeScript(path: string): Promise<unknown> {
         'Compile it to JavaScript (e.g. npx tsc) and pass the .js file, or install tsx in your project (npm i -D tsx), or use Node >= 22.6',
     );
   }
-  const {tsImport} = (await import(pathToFileURL(api).href)) as {tsImport: (specifier: string, parentURL: string) => Promise<unknown>};
+  const {tsImport} = (await import(pathToFileURL(api).href)) as {
+    tsImport: (specifier: string, parentURL: string) => Promise<unknown>;
+  };
   return tsImport(pathToFileURL(path).href, import.meta.url);
 }
 
@@ -179,7 +189,9 @@ export function handlerFromExport(value: unknown, what = 'the default export'): 
     const router = new TypeRouter();
     for (const [pattern, h] of entries) {
       if (typeof h !== 'function' && !isHandlerObject(h)) {
-        throw new ValidationError(`${what}: the handler for ${JSON.stringify(pattern)} must be a function or an object with processTask()`);
+        throw new ValidationError(
+          `${what}: the handler for ${JSON.stringify(pattern)} must be a function or an object with processTask()`,
+        );
       }
       router.add(pattern, h);
     }
@@ -197,11 +209,14 @@ export function handlerFromExport(value: unknown, what = 'the default export'): 
  */
 export async function loadHandlerModule(file: string, opts: {cwd?: string} = {}): Promise<LoadedHandlerModule> {
   const path = resolve(opts.cwd ?? process.cwd(), file);
-  if (!existsSync(path) || !statSync(path).isFile()) throw new ValidationError(`handlers module ${file} does not exist`);
+  if (!existsSync(path) || !statSync(path).isFile())
+    throw new ValidationError(`handlers module ${file} does not exist`);
   registerSelfResolution();
   let mod: {default?: unknown};
   try {
-    mod = (await (TS_EXTENSIONS.has(extname(path)) ? importTypeScript(path) : import(pathToFileURL(path).href))) as {default?: unknown};
+    mod = (await (TS_EXTENSIONS.has(extname(path)) ? importTypeScript(path) : import(pathToFileURL(path).href))) as {
+      default?: unknown;
+    };
   } catch (err) {
     if (err instanceof ValidationError) throw err;
     throw new ValidationError(`cannot load handlers module ${file}: ${errorMessage(err)}`, {cause: err});
@@ -209,7 +224,9 @@ export async function loadHandlerModule(file: string, opts: {cwd?: string} = {})
   // tsImport of a CommonJS-style module nests the exports one level deeper.
   let exported = mod.default;
   if (exported === undefined) {
-    throw new ValidationError(`handlers module ${file} has no default export (export default a ServeMux, a handler function or a map of task types)`);
+    throw new ValidationError(
+      `handlers module ${file} has no default export (export default a ServeMux, a handler function or a map of task types)`,
+    );
   }
   if (typeof exported === 'object' && exported !== null && '__esModule' in exported && 'default' in exported) {
     exported = (exported as {default: unknown}).default;

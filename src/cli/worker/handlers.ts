@@ -18,10 +18,16 @@ import {validateQueueName} from '../flags.js';
  * skips invalid names and falls back to `default`, which would serve a queue nobody asked for).
  */
 export function parseQueueFlags(queues: string | undefined, queue: readonly string[] = []): Record<string, number> {
-  const given = [...(queues === undefined ? [] : queues.split(',').map((item) => ({item, flag: `--queues ${JSON.stringify(queues)}`}))), ...queue.map((item) => ({item, flag: `-q ${JSON.stringify(item)}`}))];
+  const given = [
+    ...(queues === undefined
+      ? []
+      : queues.split(',').map((item) => ({item, flag: `--queues ${JSON.stringify(queues)}`}))),
+    ...queue.map((item) => ({item, flag: `-q ${JSON.stringify(item)}`})),
+  ];
   if (given.length === 0) return {default: 1};
   const empty = given.find((g) => g.item.trim() === '');
-  if (empty !== undefined) throw new ValidationError(`empty queue name in ${empty.flag}: queue name must contain one or more characters`);
+  if (empty !== undefined)
+    throw new ValidationError(`empty queue name in ${empty.flag}: queue name must contain one or more characters`);
   const items = given.map((g) => g.item.trim());
   const out: Record<string, number> = {};
   for (const item of items) {
@@ -29,7 +35,9 @@ export function parseQueueFlags(queues: string | undefined, queue: readonly stri
     const name = validateQueueName(eq < 0 ? item : item.slice(0, eq).trim());
     const prio = eq < 0 ? '1' : item.slice(eq + 1).trim();
     if (!/^[1-9]\d*$/.test(prio) || !Number.isSafeInteger(Number(prio))) {
-      throw new ValidationError(`invalid queue priority in ${JSON.stringify(item)}: expected NAME=N with N a positive integer`);
+      throw new ValidationError(
+        `invalid queue priority in ${JSON.stringify(item)}: expected NAME=N with N a positive integer`,
+      );
     }
     if (name in out) throw new ValidationError(`queue "${name}" is given twice`);
     out[name] = Number(prio);
@@ -71,7 +79,8 @@ export async function buildWorkerHandler(opts: {
   });
   const description = specs.map((s) => `${s.pattern} → ${s.argv.join(' ')}`);
   const mod = opts.handlers === undefined ? undefined : await loadHandlerModule(opts.handlers);
-  if (mod) description.push(`${opts.handlers} (${mod.kind}${mod.patterns.length > 0 ? `: ${mod.patterns.join(', ')}` : ''})`);
+  if (mod)
+    description.push(`${opts.handlers} (${mod.kind}${mod.patterns.length > 0 ? `: ${mod.patterns.join(', ')}` : ''})`);
   if (execs.length === 0) return {handler: mod!.handler, execs, description};
   const router = new TypeRouter(mod?.handler);
   specs.forEach((s, i) => router.add(s.pattern, execs[i]!));
@@ -88,12 +97,21 @@ export interface TaskCounts {
  * attempt, duration and outcome, and the error of a failure (info for success, warn for failure).
  * Text: `Task done: type="…" id=… queue=… duration=12ms outcome=success`; JSON: one key each.
  */
-export function logEachTask(inner: Handler, logger: Logger, counts: TaskCounts, now: () => number = () => performance.now()): Handler {
+export function logEachTask(
+  inner: Handler,
+  logger: Logger,
+  counts: TaskCounts,
+  now: () => number = () => performance.now(),
+): Handler {
   return {
     async processTask(task: Task, ctx: TaskContext): Promise<void> {
       const start = now();
       const fields = (): LogFields => ({
-        type: task.type, taskId: ctx.taskId, queue: ctx.queue, attempt: ctx.retryCount + 1, durationMs: Math.round((now() - start) * 1000) / 1000,
+        type: task.type,
+        taskId: ctx.taskId,
+        queue: ctx.queue,
+        attempt: ctx.retryCount + 1,
+        durationMs: Math.round((now() - start) * 1000) / 1000,
       });
       try {
         await inner.processTask(task, ctx);
@@ -101,7 +119,13 @@ export function logEachTask(inner: Handler, logger: Logger, counts: TaskCounts, 
         logger.info('Task done:', {...fields(), outcome: 'success'});
       } catch (err) {
         counts.failed++;
-        const outcome = ctx.signal.aborted ? 'aborted' : isSkipRetry(err) ? 'skip-retry' : err instanceof ExecRetryLaterError ? 'retry-later' : 'failure';
+        const outcome = ctx.signal.aborted
+          ? 'aborted'
+          : isSkipRetry(err)
+            ? 'skip-retry'
+            : err instanceof ExecRetryLaterError
+              ? 'retry-later'
+              : 'failure';
         logger.warn('Task failed:', {...fields(), outcome, error: errorMessage(err)});
         throw err;
       }

@@ -11,12 +11,17 @@ export default class CronHistory extends InspectCommand {
   static override summary = 'Show when periodic tasks were enqueued.';
   static override description = `Per entry ID (see "cron ls"), the IDs of the tasks it enqueued and when, newest first, a page at a time (the last 1000 are kept). An ID that no running scheduler has and that has no history is exit 3 (Go's CLI prints an empty history); every ID is checked before anything is printed.`;
   static override strict = false;
-  static override args = {entry: Args.string({required: true, description: 'Scheduler entry ID (several may be given).'})};
+  static override args = {
+    entry: Args.string({required: true, description: 'Scheduler entry ID (several may be given).'}),
+  };
   static override flags = {page: inspectFlags.page, size: inspectFlags.size};
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> 8c0e0c2b-3c7f-4f0e-9f3a-1d2c3b4a5e6f',
-    {description: 'The last enqueue time as JSON:', command: '<%= config.bin %> <%= command.id %> 8c0e0c2b --size 1 --json | jq -r \'.[0].events[0].enqueuedAt\''},
+    {
+      description: 'The last enqueue time as JSON:',
+      command: "<%= config.bin %> <%= command.id %> 8c0e0c2b --size 1 --json | jq -r '.[0].events[0].enqueuedAt'",
+    },
     {description: 'In a script:', command: '<%= config.bin %> <%= command.id %> 8c0e0c2b --page 2 || exit $?'},
   ];
 
@@ -30,14 +35,17 @@ export default class CronHistory extends InspectCommand {
       const events = await inspector.listSchedulerEnqueueEvents(entryId, {page: flags.page, size: flags.size});
       if (events.length === 0) {
         live ??= new Set((await inspector.schedulerEntries()).map((e) => e.id));
-        const hasHistory = flags.page > 1 && (await inspector.listSchedulerEnqueueEvents(entryId, {page: 1, size: 1})).length > 0;
+        const hasHistory =
+          flags.page > 1 && (await inspector.listSchedulerEnqueueEvents(entryId, {page: 1, size: 1})).length > 0;
         if (!live.has(entryId) && !hasHistory) throw new SchedulerEntryNotFoundError(entryId);
       }
       pages.push({entryId, events});
     }
     for (const [i, {entryId, events}] of pages.entries()) {
       if (i > 0) this.log(`\n${SEPARATOR}\n`);
-      this.log(`Entry: ${entryId}\n\n${events.length === 0 ? `No scheduler enqueue events found for entry: ${entryId}` : enqueueEventTable(events)}`);
+      this.log(
+        `Entry: ${entryId}\n\n${events.length === 0 ? `No scheduler enqueue events found for entry: ${entryId}` : enqueueEventTable(events)}`,
+      );
       result.push({entryId, events: events.map(enqueueEventJson)});
     }
     return result;

@@ -14,14 +14,22 @@ export default class CronList extends InspectCommand {
 
   static override examples = [
     '<%= config.bin %> cron ls',
-    {description: 'Entry IDs and specs as JSON:', command: '<%= config.bin %> cron ls --json | jq -r \'.[] | "\\(.id) \\(.spec)"\''},
-    {description: 'In a deploy check, fail when no entry is registered:', command: 'test "$(<%= config.bin %> cron ls --json | jq length)" -gt 0 || exit 1'},
+    {
+      description: 'Entry IDs and specs as JSON:',
+      command: '<%= config.bin %> cron ls --json | jq -r \'.[] | "\\(.id) \\(.spec)"\'',
+    },
+    {
+      description: 'In a deploy check, fail when no entry is registered:',
+      command: 'test "$(<%= config.bin %> cron ls --json | jq length)" -gt 0 || exit 1',
+    },
   ];
 
   async run(): Promise<CronListResult> {
     const {flags} = await this.parse(CronList);
     const entries = await (await this.inspector()).schedulerEntries();
-    this.log(entries.length === 0 ? 'No scheduler entries' : schedulerEntryTable(entries, this.now, tableCellMax(flags.full)));
+    this.log(
+      entries.length === 0 ? 'No scheduler entries' : schedulerEntryTable(entries, this.now, tableCellMax(flags.full)),
+    );
     return entries.map(schedulerEntryJson);
   }
 }

@@ -23,8 +23,13 @@ export const DEFAULT_SYNC_INTERVAL_MS = 3 * 60_000;
 /** The periodic task file from --file; a helpful usage error without it (the base --config is the Redis config file). */
 export function periodicFile(file: string | undefined, config: string | undefined): string {
   if (file !== undefined && file.trim() !== '') return file;
-  const hint = config === undefined ? '' : ` (--config names the Redis config file, as in Go's CLI; did you mean --file ${config}?)`;
-  throw new ValidationError(`missing --file: the YAML file of periodic tasks to run${hint}`, {actions: [`asynq cron run --file ${config ?? 'periodic.yml'}`]});
+  const hint =
+    config === undefined
+      ? ''
+      : ` (--config names the Redis config file, as in Go's CLI; did you mean --file ${config}?)`;
+  throw new ValidationError(`missing --file: the YAML file of periodic tasks to run${hint}`, {
+    actions: [`asynq cron run --file ${config ?? 'periodic.yml'}`],
+  });
 }
 
 export default class CronRun extends ConnectedCommand {
@@ -45,23 +50,40 @@ SIGINT or SIGTERM: stop, remove this scheduler's entries from Redis, exit 0; a s
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --file periodic.yml',
-    {description: 'Re-read the file every 10 seconds, log in JSON:', command: '<%= config.bin %> <%= command.id %> -f periodic.yml --sync-interval 10s --log-format json'},
+    {
+      description: 'Re-read the file every 10 seconds, log in JSON:',
+      command: '<%= config.bin %> <%= command.id %> -f periodic.yml --sync-interval 10s --log-format json',
+    },
     {description: 'Apply an edit now:', command: 'kill -HUP <pid>'},
-    {description: 'In a service unit or CI job, fail on a broken file or an unreachable Redis:', command: '<%= config.bin %> <%= command.id %> -f periodic.yml -u redis://redis:6379 || exit $?'},
-    {description: 'Print what ran as JSON when stopped:', command: '<%= config.bin %> <%= command.id %> -f periodic.yml --json'},
+    {
+      description: 'In a service unit or CI job, fail on a broken file or an unreachable Redis:',
+      command: '<%= config.bin %> <%= command.id %> -f periodic.yml -u redis://redis:6379 || exit $?',
+    },
+    {
+      description: 'Print what ran as JSON when stopped:',
+      command: '<%= config.bin %> <%= command.id %> -f periodic.yml --json',
+    },
   ];
 
   static override flags = {
     file: Flags.string({char: 'f', helpValue: '<periodic.yml>', summary: 'YAML file of periodic tasks (required).'}),
-    'sync-interval': duration({summary: 'How often the file is read again (at least 1s).', default: DEFAULT_SYNC_INTERVAL_MS, defaultHelp: async () => '3m'}),
-    location: Flags.string({helpValue: '<zone>', summary: 'IANA time zone of the cron specs (default UTC); a CRON_TZ= prefix overrides it.'}),
+    'sync-interval': duration({
+      summary: 'How often the file is read again (at least 1s).',
+      default: DEFAULT_SYNC_INTERVAL_MS,
+      defaultHelp: async () => '3m',
+    }),
+    location: Flags.string({
+      helpValue: '<zone>',
+      summary: 'IANA time zone of the cron specs (default UTC); a CRON_TZ= prefix overrides it.',
+    }),
     ...logFlags,
   };
 
   async run(): Promise<CronRunResult> {
     const {flags} = await this.parse(CronRun);
     const file = periodicFile(flags.file, flags.config);
-    if (flags['sync-interval'] < 1000) throw new ValidationError(`--sync-interval must be at least 1s, got ${compactDuration(flags['sync-interval'])}`);
+    if (flags['sync-interval'] < 1000)
+      throw new ValidationError(`--sync-interval must be at least 1s, got ${compactDuration(flags['sync-interval'])}`);
     const provider = new FilePeriodicTaskConfigProvider(file);
     const configs = await provider.getConfigs(); // a broken file fails here (exit 2), before Redis is touched
     const {logger} = loggerFromFlags(flags);
@@ -74,9 +96,12 @@ SIGINT or SIGTERM: stop, remove this scheduler's entries from Redis, exit 0; a s
     const redis = await this.reconnectingConnection();
     const counts = {enqueued: 0, failed: 0};
     const mgr = new PeriodicTaskManager({
-      redis, provider, syncInterval: flags['sync-interval'],
+      redis,
+      provider,
+      syncInterval: flags['sync-interval'],
       schedulerOpts: {
-        location: flags.location, logger,
+        location: flags.location,
+        logger,
         postEnqueueFunc: (info, err) => {
           if (info === null || err !== null) counts.failed++;
           else {
@@ -93,7 +118,9 @@ SIGINT or SIGTERM: stop, remove this scheduler's entries from Redis, exit 0; a s
     });
     try {
       await mgr.start();
-      logger.info(`Running ${mgr.entries().length} periodic task(s) from ${file}, re-read every ${compactDuration(flags['sync-interval'])} or on SIGHUP`);
+      logger.info(
+        `Running ${mgr.entries().length} periodic task(s) from ${file}, re-read every ${compactDuration(flags['sync-interval'])} or on SIGHUP`,
+      );
       await signals.stopped;
       await signals.reloads();
       const entries = mgr.entries().map((e) => ({id: e.id, spec: e.spec, type: e.task.type}));

@@ -12,8 +12,15 @@ export default class GroupList extends InspectCommand {
 
   static override examples = [
     '<%= config.bin %> group ls --queue default',
-    {description: 'Group sizes as JSON:', command: '<%= config.bin %> group ls -q default --json | jq \'.[] | "\\(.group) \\(.size)"\''},
-    {description: 'In a script, list the tasks of every group:', command: 'for g in $(<%= config.bin %> group ls -q default); do <%= config.bin %> task ls -q default -s aggregating -g "$g" || exit $?; done'},
+    {
+      description: 'Group sizes as JSON:',
+      command: '<%= config.bin %> group ls -q default --json | jq \'.[] | "\\(.group) \\(.size)"\'',
+    },
+    {
+      description: 'In a script, list the tasks of every group:',
+      command:
+        'for g in $(<%= config.bin %> group ls -q default); do <%= config.bin %> task ls -q default -s aggregating -g "$g" || exit $?; done',
+    },
   ];
 
   async run(): Promise<GroupListResult> {

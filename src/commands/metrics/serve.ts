@@ -11,7 +11,8 @@ export interface MetricsServeResult {
 
 export default class MetricsServe extends ConnectedCommand {
   static override handlesSignals = true;
-  static override summary = 'Serve queue metrics for Prometheus at /metrics (the metrics of Go asynq\'s x/metrics collector).';
+  static override summary =
+    "Serve queue metrics for Prometheus at /metrics (the metrics of Go asynq's x/metrics collector).";
   static override description = `Exports, per queue, the metrics of Go asynq's QueueMetricsCollector with the same names, help texts, types and labels, so dashboards built for Go work unchanged: asynq_tasks_enqueued_total{queue,state} (gauge: active, pending, scheduled, retry, archived, completed), asynq_queue_size, asynq_queue_latency_seconds, asynq_queue_memory_usage_approx_bytes, asynq_tasks_processed_total and asynq_tasks_failed_total (counters), asynq_queue_paused_total (1 when paused).
 
 Reading the queues costs Redis a few commands per queue, including sampled MEMORY USAGE: one reading serves every scrape for --interval (scrapes during a reading wait for it), however many Prometheus servers scrape. Go's collector reads on every scrape.
@@ -20,19 +21,37 @@ SIGINT or SIGTERM: stop serving and exit 0.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
-    {description: 'Listen on every interface, read Redis at most every 30s:', command: '<%= config.bin %> <%= command.id %> --host 0.0.0.0 --port 9876 --interval 30s'},
+    {
+      description: 'Listen on every interface, read Redis at most every 30s:',
+      command: '<%= config.bin %> <%= command.id %> --host 0.0.0.0 --port 9876 --interval 30s',
+    },
   ];
 
   static override flags = {
-    port: Flags.integer({min: 0, max: 65535, default: 9876, helpValue: '<port>', summary: 'TCP port to listen on (0: any free port, logged).'}),
-    host: Flags.string({default: '127.0.0.1', helpValue: '<address>', summary: 'Address to listen on (0.0.0.0 or :: for every interface).'}),
-    interval: duration({summary: 'How long one reading of the queues serves scrapes (at least 1s).', default: 15_000, defaultHelp: async () => '15s'}),
+    port: Flags.integer({
+      min: 0,
+      max: 65535,
+      default: 9876,
+      helpValue: '<port>',
+      summary: 'TCP port to listen on (0: any free port, logged).',
+    }),
+    host: Flags.string({
+      default: '127.0.0.1',
+      helpValue: '<address>',
+      summary: 'Address to listen on (0.0.0.0 or :: for every interface).',
+    }),
+    interval: duration({
+      summary: 'How long one reading of the queues serves scrapes (at least 1s).',
+      default: 15_000,
+      defaultHelp: async () => '15s',
+    }),
     ...logFlags,
   };
 
   async run(): Promise<MetricsServeResult> {
     const {flags} = await this.parse(MetricsServe);
-    if (flags.interval < 1000) throw new ValidationError(`--interval must be at least 1s, got ${compactDuration(flags.interval)}`);
+    if (flags.interval < 1000)
+      throw new ValidationError(`--interval must be at least 1s, got ${compactDuration(flags.interval)}`);
     const {logger} = loggerFromFlags(flags);
     // Fails here (exit 5) when Redis is unreachable; reconnects on its own later on.
     const inspector = new Inspector(await this.reconnectingConnection());
@@ -40,7 +59,9 @@ SIGINT or SIGTERM: stop serving and exit 0.`;
     const signals = this.lifecycle.untilStopped({logger, stopping: (sig) => `Received ${sig}: shutting down`});
     const http = await serveMetrics({port: flags.port, host: flags.host, registry: metrics.registry});
     try {
-      logger.info(`Serving queue metrics at ${http.url}/metrics (Redis read at most every ${compactDuration(flags.interval)})`);
+      logger.info(
+        `Serving queue metrics at ${http.url}/metrics (Redis read at most every ${compactDuration(flags.interval)})`,
+      );
       await signals.stopped;
       return {url: `${http.url}/metrics`};
     } finally {

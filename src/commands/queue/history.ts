@@ -16,7 +16,10 @@ export default class QueueHistory extends InspectCommand {
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> default --days 3',
-    {description: 'Failures of the last week as JSON:', command: '<%= config.bin %> <%= command.id %> default -x 7 --json | jq \'[.[0].days[].failed] | add\''},
+    {
+      description: 'Failures of the last week as JSON:',
+      command: "<%= config.bin %> <%= command.id %> default -x 7 --json | jq '[.[0].days[].failed] | add'",
+    },
     {description: 'In a CI job:', command: '<%= config.bin %> <%= command.id %> default critical --days 1 || exit $?'},
   ];
 

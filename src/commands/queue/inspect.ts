@@ -13,8 +13,14 @@ export default class QueueInspect extends InspectCommand {
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> default critical',
-    {description: 'The latency of a queue in milliseconds:', command: '<%= config.bin %> <%= command.id %> default --json | jq \'.[0].latencyMs\''},
-    {description: 'In CI, fail when the queue does not exist (exit 3):', command: '<%= config.bin %> <%= command.id %> default > /dev/null || exit $?'},
+    {
+      description: 'The latency of a queue in milliseconds:',
+      command: "<%= config.bin %> <%= command.id %> default --json | jq '.[0].latencyMs'",
+    },
+    {
+      description: 'In CI, fail when the queue does not exist (exit 3):',
+      command: '<%= config.bin %> <%= command.id %> default > /dev/null || exit $?',
+    },
   ];
 
   async run(): Promise<QueueInspectResult> {

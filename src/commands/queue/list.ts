@@ -18,8 +18,11 @@ export default class QueueList extends InspectCommand {
 
   static override examples = [
     '<%= config.bin %> queue ls',
-    {description: 'Queue names as JSON:', command: '<%= config.bin %> queue ls --json | jq -r \'.[].queue\''},
-    {description: 'In a script, inspect every queue:', command: 'for q in $(<%= config.bin %> queue ls); do <%= config.bin %> queue inspect "$q" || exit $?; done'},
+    {description: 'Queue names as JSON:', command: "<%= config.bin %> queue ls --json | jq -r '.[].queue'"},
+    {
+      description: 'In a script, inspect every queue:',
+      command: 'for q in $(<%= config.bin %> queue ls); do <%= config.bin %> queue inspect "$q" || exit $?; done',
+    },
   ];
 
   async run(): Promise<QueueListResult> {
@@ -27,15 +30,25 @@ export default class QueueList extends InspectCommand {
     const inspector = await this.inspector();
     const result: QueueListResult = [];
     for (const queue of await inspector.queues()) {
-      result.push(inspector.isCluster
-        ? {queue, clusterKeySlot: await inspector.clusterKeySlot(queue), clusterNodes: await inspector.clusterNodes(queue)}
-        : {queue});
+      result.push(
+        inspector.isCluster
+          ? {
+              queue,
+              clusterKeySlot: await inspector.clusterKeySlot(queue),
+              clusterNodes: await inspector.clusterNodes(queue),
+            }
+          : {queue},
+      );
     }
     if (!inspector.isCluster) {
       if (result.length > 0) this.log(result.map((q) => q.queue).join('\n'));
     } else {
-      this.log(formatTable(['Queue', 'Cluster KeySlot', 'Cluster Nodes'],
-        result.map((q) => [q.queue, q.clusterKeySlot, (q.clusterNodes ?? []).map((n) => n.addr).join(' ')])));
+      this.log(
+        formatTable(
+          ['Queue', 'Cluster KeySlot', 'Cluster Nodes'],
+          result.map((q) => [q.queue, q.clusterKeySlot, (q.clusterNodes ?? []).map((n) => n.addr).join(' ')]),
+        ),
+      );
     }
     return result;
   }

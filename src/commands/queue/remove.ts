@@ -16,7 +16,10 @@ export default class QueueRemove extends InspectCommand {
   static override examples = [
     '<%= config.bin %> queue rm old-queue',
     {description: 'As JSON:', command: '<%= config.bin %> <%= command.id %> old-queue --json'},
-    {description: 'In a cleanup job, removing the tasks too:', command: '<%= config.bin %> <%= command.id %> --force old-queue || exit $?'},
+    {
+      description: 'In a cleanup job, removing the tasks too:',
+      command: '<%= config.bin %> <%= command.id %> --force old-queue || exit $?',
+    },
   ];
 
   async run(): Promise<QueueRemoveResult> {

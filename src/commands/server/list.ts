@@ -11,8 +11,14 @@ export default class ServerList extends InspectCommand {
 
   static override examples = [
     '<%= config.bin %> server ls',
-    {description: 'The tasks in progress on all servers:', command: '<%= config.bin %> server ls --json | jq \'[.[].activeWorkers[] | {taskId, queue, startedAt}]\''},
-    {description: 'In a health check, fail when no server runs:', command: 'test "$(<%= config.bin %> server ls --json | jq length)" -gt 0 || exit 1'},
+    {
+      description: 'The tasks in progress on all servers:',
+      command: "<%= config.bin %> server ls --json | jq '[.[].activeWorkers[] | {taskId, queue, startedAt}]'",
+    },
+    {
+      description: 'In a health check, fail when no server runs:',
+      command: 'test "$(<%= config.bin %> server ls --json | jq length)" -gt 0 || exit 1',
+    },
   ];
 
   async run(): Promise<ServerListResult> {

@@ -6,8 +6,14 @@ export default class TaskArchiveall extends BulkTaskCommand {
   static override flags = BulkTaskCommand.bulkFlags('archive', true);
   static override examples = [
     '<%= config.bin %> <%= command.id %> --queue default --state retry',
-    {description: 'Without a question, as JSON:', command: '<%= config.bin %> <%= command.id %> -q default -s retry --force --json | jq .count'},
-    {description: 'In a CI job:', command: '<%= config.bin %> <%= command.id %> -q default -s aggregating -g digest --force || exit $?'},
+    {
+      description: 'Without a question, as JSON:',
+      command: '<%= config.bin %> <%= command.id %> -q default -s retry --force --json | jq .count',
+    },
+    {
+      description: 'In a CI job:',
+      command: '<%= config.bin %> <%= command.id %> -q default -s aggregating -g digest --force || exit $?',
+    },
   ];
 
   protected readonly action = 'archive';

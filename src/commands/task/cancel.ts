@@ -7,7 +7,11 @@ import {InspectCommand} from '../../cli/inspect/command.js';
 export type TaskCancelResult = Array<{id: string; signalSent: true; queue: string | null; state: TaskState | null}>;
 
 /** The queue and state of the task with this ID, searched in every queue (null when none has it). */
-async function findTask(inspector: Inspector, queues: readonly string[], id: string): Promise<{queue: string; state: TaskState} | null> {
+async function findTask(
+  inspector: Inspector,
+  queues: readonly string[],
+  id: string,
+): Promise<{queue: string; state: TaskState} | null> {
   for (const queue of queues) {
     try {
       const info = await inspector.getTaskInfo(queue, id);
@@ -29,8 +33,15 @@ As Go's CLI, the signal is sent for every ID and the command exits 0: nothing re
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> f1720682-f5a6-4db1-8953-4f48ae541d0f',
-    {description: 'As JSON:', command: '<%= config.bin %> <%= command.id %> f1720682-f5a6-4db1-8953-4f48ae541d0f --json'},
-    {description: 'Cancel every active task of a queue in a script:', command: '<%= config.bin %> task ls -q default -s active --json | jq -r \'.[].id\' | xargs -r <%= config.bin %> <%= command.id %> || exit $?'},
+    {
+      description: 'As JSON:',
+      command: '<%= config.bin %> <%= command.id %> f1720682-f5a6-4db1-8953-4f48ae541d0f --json',
+    },
+    {
+      description: 'Cancel every active task of a queue in a script:',
+      command:
+        "<%= config.bin %> task ls -q default -s active --json | jq -r '.[].id' | xargs -r <%= config.bin %> <%= command.id %> || exit $?",
+    },
   ];
 
   async run(): Promise<TaskCancelResult> {
@@ -43,7 +54,8 @@ As Go's CLI, the signal is sent for every ID and the command exits 0: nothing re
       this.log(`Sent cancelation signal for task ${id}`);
       const found = await findTask(inspector, queues, id);
       if (found === null) this.warn(`no task ${id} in any queue: no handler gets the signal`);
-      else if (found.state !== 'active') this.warn(`task ${id} is ${found.state}, not active: no handler gets the signal`);
+      else if (found.state !== 'active')
+        this.warn(`task ${id} is ${found.state}, not active: no handler gets the signal`);
       result.push({id, signalSent: true, queue: found?.queue ?? null, state: found?.state ?? null});
     }
     return result;

@@ -6,8 +6,14 @@ export default class TaskDeleteall extends BulkTaskCommand {
   static override flags = BulkTaskCommand.bulkFlags('delete', true);
   static override examples = [
     '<%= config.bin %> <%= command.id %> --queue default --state archived',
-    {description: 'Without a question, as JSON:', command: '<%= config.bin %> <%= command.id %> -q default -s archived --force --json | jq .count'},
-    {description: 'In a CI cleanup job:', command: '<%= config.bin %> <%= command.id %> -q default -s aggregating -g digest --force || exit $?'},
+    {
+      description: 'Without a question, as JSON:',
+      command: '<%= config.bin %> <%= command.id %> -q default -s archived --force --json | jq .count',
+    },
+    {
+      description: 'In a CI cleanup job:',
+      command: '<%= config.bin %> <%= command.id %> -q default -s aggregating -g digest --force || exit $?',
+    },
   ];
 
   protected readonly action = 'delete';

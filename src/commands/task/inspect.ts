@@ -16,22 +16,38 @@ export default class TaskInspect extends InspectCommand {
     queue: inspectFlags.queue,
     id: inspectFlags.id,
     full: fullFlag,
-    payload: Flags.boolean({summary: 'Write only the payload to stdout, byte for byte (nothing else; no newline added).', exclusive: ['result', 'full']}),
-    result: Flags.boolean({summary: 'Write only the result to stdout, byte for byte (nothing when the task has none).', exclusive: ['payload', 'full']}),
+    payload: Flags.boolean({
+      summary: 'Write only the payload to stdout, byte for byte (nothing else; no newline added).',
+      exclusive: ['result', 'full'],
+    }),
+    result: Flags.boolean({
+      summary: 'Write only the result to stdout, byte for byte (nothing when the task has none).',
+      exclusive: ['payload', 'full'],
+    }),
   };
 
   static override examples = [
     '<%= config.bin %> task inspect --queue default --id 7837f142-6337-4217-9276-8f27281b67d1',
     '<%= config.bin %> task inspect -q default 7837f142-6337-4217-9276-8f27281b67d1',
-    {description: 'The state of a task as JSON:', command: '<%= config.bin %> task inspect -q default 7837f142 --json | jq -r .state'},
-    {description: 'Save its payload to a file, whatever its size or bytes:', command: '<%= config.bin %> task inspect -q default 7837f142 --payload > payload.bin'},
-    {description: 'In a script, stop when the task is gone (exit 3):', command: '<%= config.bin %> task inspect -q default 7837f142 > /dev/null || exit $?'},
+    {
+      description: 'The state of a task as JSON:',
+      command: '<%= config.bin %> task inspect -q default 7837f142 --json | jq -r .state',
+    },
+    {
+      description: 'Save its payload to a file, whatever its size or bytes:',
+      command: '<%= config.bin %> task inspect -q default 7837f142 --payload > payload.bin',
+    },
+    {
+      description: 'In a script, stop when the task is gone (exit 3):',
+      command: '<%= config.bin %> task inspect -q default 7837f142 > /dev/null || exit $?',
+    },
   ];
 
   async run(): Promise<TaskInspectResult> {
     const {args, flags} = await this.parse(TaskInspect);
     const id = taskIdFrom(args.id, flags.id);
-    if ((flags.payload || flags.result) && this.jsonEnabled()) throw new ValidationError(`--${flags.payload ? 'payload' : 'result'} and --json cannot be used together`);
+    if ((flags.payload || flags.result) && this.jsonEnabled())
+      throw new ValidationError(`--${flags.payload ? 'payload' : 'result'} and --json cannot be used together`);
     const info = await (await this.inspector()).getTaskInfo(flags.queue, id);
     if (flags.payload || flags.result) {
       const bytes = flags.payload ? info.payload : info.result;

@@ -24,8 +24,14 @@ export default class TaskList extends InspectCommand {
   static override examples = [
     '<%= config.bin %> task ls --queue default --state retry',
     '<%= config.bin %> task ls -q default -s aggregating -g daily-digest --page 2',
-    {description: 'IDs of the archived tasks as JSON:', command: '<%= config.bin %> task ls -q default -s archived --size 100 --json | jq -r \'.[].id\''},
-    {description: 'In CI, fail if any task waits for a retry:', command: 'test "$(<%= config.bin %> task ls -q default -s retry --json | jq length)" -eq 0 || exit 1'},
+    {
+      description: 'IDs of the archived tasks as JSON:',
+      command: "<%= config.bin %> task ls -q default -s archived --size 100 --json | jq -r '.[].id'",
+    },
+    {
+      description: 'In CI, fail if any task waits for a retry:',
+      command: 'test "$(<%= config.bin %> task ls -q default -s retry --json | jq length)" -eq 0 || exit 1',
+    },
   ];
 
   async run(): Promise<TaskListResult> {
@@ -33,14 +39,24 @@ export default class TaskList extends InspectCommand {
     const state = flags.state as TaskState;
     const inspector = await this.inspector();
     const bad: BadTask[] = [];
-    const tasks = await inspector.listTasks(flags.queue, state, {group: flags.group, page: flags.page, size: flags.size, onBadData: (b) => bad.push(b)});
+    const tasks = await inspector.listTasks(flags.queue, state, {
+      group: flags.group,
+      page: flags.page,
+      size: flags.size,
+      onBadData: (b) => bad.push(b),
+    });
     if (tasks.length === 0) {
-      this.log(state === 'aggregating' ? `No aggregating tasks in group "${flags.group}"` : `No ${state} tasks in "${flags.queue}" queue`);
+      this.log(
+        state === 'aggregating'
+          ? `No aggregating tasks in group "${flags.group}"`
+          : `No ${state} tasks in "${flags.queue}" queue`,
+      );
     } else {
       this.log(taskTable(state, tasks, this.now, this.timeZone, tableCellMax(flags.full)));
     }
     // Tasks of the page that cannot be read are left out, named on stderr, and the exit status is 6.
-    for (const b of bad) this.logToStderr(`Warning: task ${b.id} in queue "${b.queue}" left out: bad data in Redis: ${b.reason}`);
+    for (const b of bad)
+      this.logToStderr(`Warning: task ${b.id} in queue "${b.queue}" left out: bad data in Redis: ${b.reason}`);
     const result = tasks.map(taskJson);
     if (bad.length > 0) {
       if (this.jsonEnabled()) this.logJson(result);

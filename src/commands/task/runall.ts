@@ -7,7 +7,10 @@ export default class TaskRunall extends BulkTaskCommand {
   static override examples = [
     '<%= config.bin %> <%= command.id %> --queue default --state retry',
     {description: 'As JSON:', command: '<%= config.bin %> <%= command.id %> -q default -s archived --json | jq .count'},
-    {description: 'In a CI job, release a group now:', command: '<%= config.bin %> <%= command.id %> -q default -s aggregating -g digest || exit $?'},
+    {
+      description: 'In a CI job, release a group now:',
+      command: '<%= config.bin %> <%= command.id %> -q default -s aggregating -g digest || exit $?',
+    },
   ];
 
   protected readonly action = 'run';

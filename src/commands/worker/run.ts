@@ -1,7 +1,14 @@
 import {availableParallelism} from 'node:os';
 import {Flags} from '@oclif/core';
 import {collectDefaultMetrics} from 'prom-client';
-import {closeRedisClient, serveMetrics, Server, WorkerHealth, workerMetrics, type MetricsHttpServer} from '../../lib/index.js';
+import {
+  closeRedisClient,
+  serveMetrics,
+  Server,
+  WorkerHealth,
+  workerMetrics,
+  type MetricsHttpServer,
+} from '../../lib/index.js';
 import {execIsFailure} from '../../cli/worker/exec-handler.js';
 import {ConnectedCommand} from '../../cli/command.js';
 import {duration} from '../../cli/flags.js';
@@ -15,7 +22,8 @@ export interface WorkerRunResult {
 
 export default class WorkerRun extends ConnectedCommand {
   static override handlesSignals = true;
-  static override summary = 'Run a worker: process tasks with shell commands (--exec) or a JavaScript module (--handlers).';
+  static override summary =
+    'Run a worker: process tasks with shell commands (--exec) or a JavaScript module (--handlers).';
   static override description = `--exec PATTERN=COMMAND runs COMMAND for every task whose type matches PATTERN: an exact type, or a prefix ending with * or : (email:* and email: both match email:welcome). The command line is split into words as a shell would split it, but no shell ever runs it and nothing in it is expanded; the payload is never part of it.
 
 The command reads the task payload on stdin, byte for byte, and finds ASYNQ_TASK_ID, ASYNQ_TASK_TYPE, ASYNQ_QUEUE, ASYNQ_RETRY_COUNT, ASYNQ_MAX_RETRY and ASYNQ_DEADLINE in its environment. What it prints on stdout becomes the task result (up to 1 MiB; readable while the task is retained, see enqueue --retention).
@@ -39,23 +47,60 @@ Crash recovery: the tasks of a worker that died (SIGKILL, power loss) are retrie
   ];
 
   static override flags = {
-    queues: Flags.string({helpValue: '<name=priority,...>', summary: 'Queues and their priorities (default: default=1).'}),
-    queue: Flags.string({
-      char: 'q', multiple: true, multipleNonGreedy: true, helpValue: '<name[=priority]>', summary: 'A queue to process (repeatable; priority 1 if omitted).',
+    queues: Flags.string({
+      helpValue: '<name=priority,...>',
+      summary: 'Queues and their priorities (default: default=1).',
     }),
-    strict: Flags.boolean({summary: 'Strict priority: serve a lower-priority queue only when every higher one is empty.'}),
-    concurrency: Flags.integer({char: 'c', min: 1, helpValue: '<n>', summary: 'Tasks processed at once (default: the number of CPUs).'}),
-    'shutdown-timeout': duration({summary: 'On SIGTERM/SIGINT, how long running tasks may finish before they are requeued (default 8s; the shutdown ends within about this + 1s, also while Redis is down).'}),
-    'lease-duration': duration({summary: 'Lease on each running task, renewed every 5s or every third of it if shorter (default 30s, at least 5s).'}),
-    'recovery-interval': duration({summary: 'How often to look for tasks of crashed workers whose lease expired (default 1m, at least 1s).'}),
-    'recovery-grace': duration({summary: 'How long a lease must have been expired before its task is recovered, for clock differences between hosts (default 30s; 0 if the clocks agree).'}),
+    queue: Flags.string({
+      char: 'q',
+      multiple: true,
+      multipleNonGreedy: true,
+      helpValue: '<name[=priority]>',
+      summary: 'A queue to process (repeatable; priority 1 if omitted).',
+    }),
+    strict: Flags.boolean({
+      summary: 'Strict priority: serve a lower-priority queue only when every higher one is empty.',
+    }),
+    concurrency: Flags.integer({
+      char: 'c',
+      min: 1,
+      helpValue: '<n>',
+      summary: 'Tasks processed at once (default: the number of CPUs).',
+    }),
+    'shutdown-timeout': duration({
+      summary:
+        'On SIGTERM/SIGINT, how long running tasks may finish before they are requeued (default 8s; the shutdown ends within about this + 1s, also while Redis is down).',
+    }),
+    'lease-duration': duration({
+      summary:
+        'Lease on each running task, renewed every 5s or every third of it if shorter (default 30s, at least 5s).',
+    }),
+    'recovery-interval': duration({
+      summary: 'How often to look for tasks of crashed workers whose lease expired (default 1m, at least 1s).',
+    }),
+    'recovery-grace': duration({
+      summary:
+        'How long a lease must have been expired before its task is recovered, for clock differences between hosts (default 30s; 0 if the clocks agree).',
+    }),
     handlers: Flags.string({helpValue: '<module>', summary: 'JavaScript module whose default export handles tasks.'}),
     exec: Flags.string({
-      multiple: true, multipleNonGreedy: true, helpValue: '<pattern=command>', summary: 'Run a command for each task whose type matches (repeatable).',
+      multiple: true,
+      multipleNonGreedy: true,
+      helpValue: '<pattern=command>',
+      summary: 'Run a command for each task whose type matches (repeatable).',
     }),
     'kill-grace': duration({summary: 'Pause between SIGTERM and SIGKILL of an aborted --exec command (default 5s).'}),
-    'metrics-port': Flags.integer({min: 0, max: 65535, helpValue: '<port>', summary: 'Serve /metrics, /healthz and /readyz on this port (0: any free port, logged).'}),
-    'metrics-host': Flags.string({default: '127.0.0.1', helpValue: '<address>', summary: 'Address of the --metrics-port server (0.0.0.0 or :: for every interface).'}),
+    'metrics-port': Flags.integer({
+      min: 0,
+      max: 65535,
+      helpValue: '<port>',
+      summary: 'Serve /metrics, /healthz and /readyz on this port (0: any free port, logged).',
+    }),
+    'metrics-host': Flags.string({
+      default: '127.0.0.1',
+      helpValue: '<address>',
+      summary: 'Address of the --metrics-port server (0.0.0.0 or :: for every interface).',
+    }),
     ...logFlags,
   };
 
@@ -63,16 +108,32 @@ Crash recovery: the tasks of a worker that died (SIGKILL, power loss) are retrie
     const {flags} = await this.parse(WorkerRun);
     const {logger, level} = loggerFromFlags(flags);
     const queues = parseQueueFlags(flags.queues, flags.queue);
-    const built = await buildWorkerHandler({exec: flags.exec, handlers: flags.handlers, killGraceMs: flags['kill-grace'], logger});
+    const built = await buildWorkerHandler({
+      exec: flags.exec,
+      handlers: flags.handlers,
+      killGraceMs: flags['kill-grace'],
+      logger,
+    });
     const counts: TaskCounts = {succeeded: 0, failed: 0};
     // Fail fast (exit 5, one clear line) when Redis is unreachable. The Server opens and
     // configures its own connection (auto-pipelining, fail-fast at shutdown), so this one goes.
     await closeRedisClient(await this.failFastConnection());
-    const metrics = flags['metrics-port'] === undefined ? undefined : workerMetrics({isFailure: execIsFailure, concurrency: flags.concurrency ?? availableParallelism()});
+    const metrics =
+      flags['metrics-port'] === undefined
+        ? undefined
+        : workerMetrics({isFailure: execIsFailure, concurrency: flags.concurrency ?? availableParallelism()});
     const server = new Server(this.connection().conn, {
-      queues, strictPriority: flags.strict, concurrency: flags.concurrency, shutdownTimeout: flags['shutdown-timeout'],
-      leaseDuration: flags['lease-duration'], recoveryInterval: flags['recovery-interval'], recoveryGrace: flags['recovery-grace'],
-      isFailure: execIsFailure, logger, logLevel: level, onDequeueError: metrics?.dequeueError,
+      queues,
+      strictPriority: flags.strict,
+      concurrency: flags.concurrency,
+      shutdownTimeout: flags['shutdown-timeout'],
+      leaseDuration: flags['lease-duration'],
+      recoveryInterval: flags['recovery-interval'],
+      recoveryGrace: flags['recovery-grace'],
+      isFailure: execIsFailure,
+      logger,
+      logLevel: level,
+      onDequeueError: metrics?.dequeueError,
     });
     let stopping = false;
     const {stopped} = this.lifecycle.untilStopped({
@@ -98,14 +159,26 @@ Crash recovery: the tasks of a worker that died (SIGKILL, power loss) are retrie
         health.start();
         const probes = health;
         http = await serveMetrics({
-          port: flags['metrics-port']!, host: flags['metrics-host'], registry: metrics.registry, healthz: () => probes.healthz(), readyz: () => probes.readyz(),
+          port: flags['metrics-port']!,
+          host: flags['metrics-host'],
+          registry: metrics.registry,
+          healthz: () => probes.healthz(),
+          readyz: () => probes.readyz(),
         });
-        logger.info(`Serving worker metrics at ${http.url}/metrics, probes at ${http.url}/healthz and ${http.url}/readyz`);
+        logger.info(
+          `Serving worker metrics at ${http.url}/metrics, probes at ${http.url}/healthz and ${http.url}/readyz`,
+        );
       }
-      logger.info(`Worker: queues ${Object.entries(queues).map(([q, p]) => `${q}=${p}`).join(',')}; handlers: ${built.description.join('; ')}`);
-      await server.start(logEachTask(metrics ? metrics.wrap(built.handler) : built.handler, logger, counts)).catch((err: unknown) => {
-        if (!stopping || server.state !== 'closed') throw err; // else: a signal stopped it while it was starting
-      });
+      logger.info(
+        `Worker: queues ${Object.entries(queues)
+          .map(([q, p]) => `${q}=${p}`)
+          .join(',')}; handlers: ${built.description.join('; ')}`,
+      );
+      await server
+        .start(logEachTask(metrics ? metrics.wrap(built.handler) : built.handler, logger, counts))
+        .catch((err: unknown) => {
+          if (!stopping || server.state !== 'closed') throw err; // else: a signal stopped it while it was starting
+        });
       await stopped;
       await server.shutdown();
       await Promise.all(built.execs.map((e) => e.close()));

@@ -40,7 +40,13 @@ function drawn(s: Segment, color: boolean): Segment {
 }
 
 function sameStyle(a: Segment, b: Segment): boolean {
-  return a.color === b.color && a.bold === b.bold && a.dim === b.dim && a.inverse === b.inverse && a.underline === b.underline;
+  return (
+    a.color === b.color &&
+    a.bold === b.bold &&
+    a.dim === b.dim &&
+    a.inverse === b.inverse &&
+    a.underline === b.underline
+  );
 }
 
 /** Joins neighbours drawn alike, so a line is as few Ink nodes as possible. */
@@ -59,12 +65,20 @@ function mergeSegments(segs: readonly Segment[], color: boolean): Segment[] {
 function Line({line, width, color}: {line: LineSpec; width: number; color: boolean}) {
   const segs = mergeSegments(fitSegments(toSegments(line), width), color);
   const trimmed = trimTrailingBlank(segs);
-  if (trimmed.length === 1 && Object.keys(trimmed[0]!).length === 1) return <Text wrap="truncate-end">{trimmed[0]!.text}</Text>;
+  if (trimmed.length === 1 && Object.keys(trimmed[0]!).length === 1)
+    return <Text wrap="truncate-end">{trimmed[0]!.text}</Text>;
   if (trimmed.length === 0) return <Text> </Text>;
   return (
     <Text wrap="truncate-end">
       {trimmed.map((s, i) => (
-        <Text key={i} color={s.color} bold={s.bold === true} dimColor={s.dim === true} inverse={s.inverse === true} underline={s.underline === true}>
+        <Text
+          key={i}
+          color={s.color}
+          bold={s.bold === true}
+          dimColor={s.dim === true}
+          inverse={s.inverse === true}
+          underline={s.underline === true}
+        >
           {s.text}
         </Text>
       ))}

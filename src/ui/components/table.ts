@@ -25,7 +25,13 @@ export interface TableLines<R> {
 const MARKER_WIDTH = 2;
 
 /** One row as segments (the marker included). */
-export function rowSegments<R>(placed: readonly PlacedColumn<R>[], row: R, selected: boolean, color: boolean, style: Partial<Segment> = {}): Segment[] {
+export function rowSegments<R>(
+  placed: readonly PlacedColumn<R>[],
+  row: R,
+  selected: boolean,
+  color: boolean,
+  style: Partial<Segment> = {},
+): Segment[] {
   const out: Segment[] = [{text: selected ? `${CURSOR} ` : '  ', ...(selected && color ? {bold: true} : {})}];
   placed.forEach(({column, width}, i) => {
     if (i > 0) out.push({text: ' ', ...(selected && color ? {inverse: true} : {})});
@@ -90,7 +96,12 @@ export interface MasterDetailOptions<R, S> {
 
 /** A screen with a table of items on top and a table about the selected item below (servers, cron). */
 export function masterDetailLines<R, S>(p: MasterDetailOptions<R, S>): Array<string | Segment[]> {
-  const t = tableLines(p.columns, p.rows, {width: p.width, visible: masterRows(p.height, p.rows.length), cursor: p.cursor, color: p.color});
+  const t = tableLines(p.columns, p.rows, {
+    width: p.width,
+    visible: masterRows(p.height, p.rows.length),
+    cursor: p.cursor,
+    color: p.color,
+  });
   const lines: Array<string | Segment[]> = [t.header, ...t.rows];
   const where = windowLabel(t.offset, t.rows.length, p.rows.length);
   if (where !== '') lines.push([{text: `  ${where}`, ...(p.color ? {dim: true} : {})}]);
@@ -102,7 +113,12 @@ export function masterDetailLines<R, S>(p: MasterDetailOptions<R, S>): Array<str
     lines.push(`  ${sub === null ? 'Loading…' : p.empty}`);
     return lines;
   }
-  const s = tableLines(p.subColumns, sub, {width: p.width, visible: Math.max(1, p.height - lines.length - 1), cursor: -1, color: p.color});
+  const s = tableLines(p.subColumns, sub, {
+    width: p.width,
+    visible: Math.max(1, p.height - lines.length - 1),
+    cursor: -1,
+    color: p.color,
+  });
   lines.push(s.header, ...s.rows);
   return lines;
 }

@@ -60,9 +60,12 @@ export function App(props: AppProps) {
   const stateRef = useRef<DashState>(state);
   stateRef.current = state;
   const mounted = useRef(true);
-  useEffect(() => () => {
-    mounted.current = false;
-  }, []);
+  useEffect(
+    () => () => {
+      mounted.current = false;
+    },
+    [],
+  );
 
   const now = (props.now ?? (() => new Date()))();
   const sizes = screenSizes(size.columns, size.rows);
@@ -109,32 +112,83 @@ export function App(props: AppProps) {
   useEffect(() => {
     const q = shownQueue;
     if (shownTasks === null || q === null) return;
-    send({type: 'tasksShown', queue: q.name, tab: q.tab, group: q.group, page: q.page, ids: shownTasks.map((t) => t.id)});
+    send({
+      type: 'tasksShown',
+      queue: q.name,
+      tab: q.tab,
+      group: q.group,
+      page: q.page,
+      ids: shownTasks.map((t) => t.id),
+    });
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [shownTasks]);
 
   let body;
   if (sizes.tooSmall) {
-    body = <Lines lines={[`Too small: ${size.columns}×${size.rows}, need ${MIN_COLUMNS}×${MIN_ROWS}`]} width={width} height={content} color={color} />;
+    body = (
+      <Lines
+        lines={[`Too small: ${size.columns}×${size.rows}, need ${MIN_COLUMNS}×${MIN_ROWS}`]}
+        width={width}
+        height={content}
+        color={color}
+      />
+    );
   } else if (state.help) {
     body = <HelpView width={width} height={content} color={color} />;
   } else if (state.section === 'servers') {
-    body = <ServersView servers={shown.servers} cursor={state.servers.cursor} width={width} height={content} color={color} now={now} />;
+    body = (
+      <ServersView
+        servers={shown.servers}
+        cursor={state.servers.cursor}
+        width={width}
+        height={content}
+        color={color}
+        now={now}
+      />
+    );
   } else if (state.section === 'cron') {
-    body = <CronView entries={shown.cronEntries} events={shown.cronEvents} cursor={state.cron.cursor} width={width} height={content} color={color} now={now} />;
+    body = (
+      <CronView
+        entries={shown.cronEntries}
+        events={shown.cronEvents}
+        cursor={state.cron.cursor}
+        width={width}
+        height={content}
+        color={color}
+        now={now}
+      />
+    );
   } else if (state.queue !== null) {
     body = (
       <QueueView
-        screen={state.queue} info={shown.info} history={shown.history} tasks={shown.tasks} cursor={shown.taskCursor} groups={shown.groups} detail={shown.detail}
-        pageSize={pageSize} width={width} height={content} color={color} now={now}
+        screen={state.queue}
+        info={shown.info}
+        history={shown.history}
+        tasks={shown.tasks}
+        cursor={shown.taskCursor}
+        groups={shown.groups}
+        detail={shown.detail}
+        pageSize={pageSize}
+        width={width}
+        height={content}
+        color={color}
+        now={now}
       />
     );
   } else {
     body = (
       <QueueTable
-        queues={shown.queues} totalQueues={shown.totalQueues} cursor={state.queues.cursor} sort={state.queues.sort}
-        desc={state.queues.desc} filter={state.queues.draft ?? state.queues.filter} width={width} height={content} color={color}
-        loading={shown.loadingQueues} broken={shown.brokenQueues}
+        queues={shown.queues}
+        totalQueues={shown.totalQueues}
+        cursor={state.queues.cursor}
+        sort={state.queues.sort}
+        desc={state.queues.desc}
+        filter={state.queues.draft ?? state.queues.filter}
+        width={width}
+        height={content}
+        color={color}
+        loading={shown.loadingQueues}
+        broken={shown.brokenQueues}
       />
     );
   }
@@ -144,8 +198,12 @@ export function App(props: AppProps) {
       <TitleBar section={state.section} target={target} queue={state.queue?.name ?? null} width={width} color={color} />
       {body}
       <StatusBar
-        state={state} pollError={poll.error === undefined ? undefined : statusLineError(poll.error)} updatedAt={poll.updatedAt}
-        refreshMs={refreshMs} width={width} color={color}
+        state={state}
+        pollError={poll.error === undefined ? undefined : statusLineError(poll.error)}
+        updatedAt={poll.updatedAt}
+        refreshMs={refreshMs}
+        width={width}
+        color={color}
       />
     </Box>
   );

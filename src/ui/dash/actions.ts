@@ -5,7 +5,14 @@
 import type {DashSource} from './source.js';
 import type {ActionRequest, ConfirmState} from './state.js';
 
-const VERB = {run: 'Run', archive: 'Archive', delete: 'Delete', cancel: 'Cancel', pause: 'Pause', unpause: 'Resume'} as const;
+const VERB = {
+  run: 'Run',
+  archive: 'Archive',
+  delete: 'Delete',
+  cancel: 'Cancel',
+  pause: 'Pause',
+  unpause: 'Resume',
+} as const;
 
 function shortId(id: string): string {
   return id.length > 12 ? `${id.slice(0, 8)}…` : id;
@@ -13,7 +20,9 @@ function shortId(id: string): string {
 
 function allTarget(r: ActionRequest, count: number | null): string {
   const n = count === null ? 'all' : `all ${count}`;
-  return r.state === 'aggregating' && r.group !== undefined ? `${n} tasks of group "${r.group}"` : `${n} ${r.state} tasks`;
+  return r.state === 'aggregating' && r.group !== undefined
+    ? `${n} tasks of group "${r.group}"`
+    : `${n} ${r.state} tasks`;
 }
 
 /** The prompt's question and its choices, e.g. `Run task 1f2e…? y: this task  a: all 12 retry tasks  n: no`. */

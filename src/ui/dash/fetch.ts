@@ -5,7 +5,14 @@
  */
 import type {TaskState} from '../../lib/base/states.js';
 import {TaskNotFoundError} from '../../lib/errors.js';
-import type {DailyStats, GroupInfo, QueueInfo, SchedulerEnqueueEvent, SchedulerEntry, ServerInfo} from '../../lib/inspector.js';
+import type {
+  DailyStats,
+  GroupInfo,
+  QueueInfo,
+  SchedulerEnqueueEvent,
+  SchedulerEntry,
+  ServerInfo,
+} from '../../lib/inspector.js';
 import type {TaskInfo} from '../../lib/task.js';
 import type {BrokenQueue, DashSource} from './source.js';
 import type {DashState} from './state.js';
@@ -58,8 +65,14 @@ export function dashQuery(s: DashState, sizes: {pageSize: number; historyDays: n
       if (q === null) return {view: 'queues'};
       const picker = q.tab === 'aggregating' && q.group === null;
       return {
-        view: 'queue', queue: q.name, tab: q.tab, group: q.tab === 'aggregating' ? q.group : null, page: picker ? 1 : q.page,
-        pageSize: sizes.pageSize, detail: q.detail, historyDays: sizes.historyDays,
+        view: 'queue',
+        queue: q.name,
+        tab: q.tab,
+        group: q.tab === 'aggregating' ? q.group : null,
+        page: picker ? 1 : q.page,
+        pageSize: sizes.pageSize,
+        detail: q.detail,
+        historyDays: sizes.historyDays,
       };
     }
   }
@@ -83,7 +96,10 @@ export async function fetchDash(source: DashSource, q: DashQuery, signal?: Abort
     case 'cron': {
       const entries = await source.schedulerEntries();
       const entry = entries[Math.min(q.cursor, entries.length - 1)];
-      const events = entry === undefined || signal?.aborted ? [] : await source.listSchedulerEnqueueEvents(entry.id, {page: 1, size: q.events});
+      const events =
+        entry === undefined || signal?.aborted
+          ? []
+          : await source.listSchedulerEnqueueEvents(entry.id, {page: 1, size: q.events});
       return {view: 'cron', entries, entryId: entry?.id ?? null, events};
     }
     case 'queue': {
@@ -91,12 +107,20 @@ export async function fetchDash(source: DashSource, q: DashQuery, signal?: Abort
       const [info, history, tasks, groups, detail] = await Promise.all([
         source.getQueueInfo(q.queue),
         source.history(q.queue, Math.max(1, q.historyDays)),
-        picker ? null : source.listTasks(q.queue, q.tab, {page: q.page, size: q.pageSize, ...(q.group === null ? {} : {group: q.group})}),
+        picker
+          ? null
+          : source.listTasks(q.queue, q.tab, {
+              page: q.page,
+              size: q.pageSize,
+              ...(q.group === null ? {} : {group: q.group}),
+            }),
         picker ? source.groups(q.queue) : null,
-        q.detail === null ? null : source.getTaskInfo(q.queue, q.detail).catch((err: unknown) => {
-          if (err instanceof TaskNotFoundError) return 'gone' as const;
-          throw err;
-        }),
+        q.detail === null
+          ? null
+          : source.getTaskInfo(q.queue, q.detail).catch((err: unknown) => {
+              if (err instanceof TaskNotFoundError) return 'gone' as const;
+              throw err;
+            }),
       ]);
       return {view: 'queue', query: q, info, history, tasks, groups, detail};
     }

@@ -33,7 +33,11 @@ class ErrorBoundary extends Component<BoundaryProps, {error: Error | null}> {
   }
 
   override render(): ReactNode {
-    return this.state.error === null ? this.props.children : <Text>asynq dash stopped: {this.state.error.message}</Text>;
+    return this.state.error === null ? (
+      this.props.children
+    ) : (
+      <Text>asynq dash stopped: {this.state.error.message}</Text>
+    );
   }
 }
 

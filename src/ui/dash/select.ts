@@ -4,7 +4,14 @@
  * display shows and what its keys need, and `screenSizes` gives the rows each screen has in a
  * terminal. App.tsx wires them; the views draw the selection.
  */
-import type {DailyStats, GroupInfo, QueueInfo, SchedulerEnqueueEvent, SchedulerEntry, ServerInfo} from '../../lib/inspector.js';
+import type {
+  DailyStats,
+  GroupInfo,
+  QueueInfo,
+  SchedulerEnqueueEvent,
+  SchedulerEntry,
+  ServerInfo,
+} from '../../lib/inspector.js';
 import type {TaskInfo} from '../../lib/task.js';
 import {masterRows} from '../components/table.js';
 import {dashQuery, type DashData, type QueueQuery} from './fetch.js';
@@ -39,7 +46,11 @@ export function rememberScreen(latest: LatestData | undefined, data: DashData): 
     case 'queues':
       return {...l, queues: data.queues, brokenQueues: data.brokenQueues ?? []};
     case 'queue':
-      return {...l, queue: data, groups: data.groups === null ? l.groups : {queue: data.query.queue, groups: data.groups}};
+      return {
+        ...l,
+        queue: data,
+        groups: data.groups === null ? l.groups : {queue: data.query.queue, groups: data.groups},
+      };
     case 'servers':
       return {...l, servers: data.servers};
     case 'cron':
@@ -68,8 +79,13 @@ export function screenSizes(columns: number, rows: number): ScreenSizes {
   const height = Math.max(4, rows - 1);
   const content = height - 3;
   return {
-    width, height, content, tooSmall: columns < MIN_COLUMNS || rows < MIN_ROWS, pageSize: queuePageSize(content),
-    historyDays: historyDays(width), cronEvents: cronEventRows(content),
+    width,
+    height,
+    content,
+    tooSmall: columns < MIN_COLUMNS || rows < MIN_ROWS,
+    pageSize: queuePageSize(content),
+    historyDays: historyDays(width),
+    cronEvents: cronEventRows(content),
   };
 }
 
@@ -106,7 +122,9 @@ export interface ScreenSelection {
 }
 
 function sameTasks(a: QueueQuery, b: QueueQuery): boolean {
-  return a.queue === b.queue && a.tab === b.tab && a.group === b.group && a.page === b.page && a.pageSize === b.pageSize;
+  return (
+    a.queue === b.queue && a.tab === b.tab && a.group === b.group && a.page === b.page && a.pageSize === b.pageSize
+  );
 }
 
 export function selectScreen(latest: LatestData, state: DashState, sizes: ScreenSizes): ScreenSelection {
@@ -121,11 +139,13 @@ export function selectScreen(latest: LatestData, state: DashState, sizes: Screen
   const detail = qd !== null && screen?.detail !== null && qd.query.detail === screen?.detail ? qd.detail : null;
   const shownQueues = visibleQueues(l.queues ?? [], state.queues);
   const cronEntry = l.cron?.entries[Math.min(state.cron.cursor, l.cron.entries.length - 1)];
-  const cronEvents = l.cron !== null && cronEntry !== undefined && l.cron.entryId === cronEntry.id ? l.cron.events : null;
+  const cronEvents =
+    l.cron !== null && cronEntry !== undefined && l.cron.entryId === cronEntry.id ? l.cron.events : null;
 
   let total: number | null = null;
   if (screen !== null && info !== null) {
-    total = screen.tab === 'aggregating' ? (groups?.find((g) => g.group === screen.group)?.size ?? null) : info[screen.tab];
+    total =
+      screen.tab === 'aggregating' ? (groups?.find((g) => g.group === screen.group)?.size ?? null) : info[screen.tab];
   }
   const paused: Record<string, boolean> = {};
   for (const q of l.queues ?? []) paused[q.queue] = q.paused;
@@ -141,14 +161,35 @@ export function selectScreen(latest: LatestData, state: DashState, sizes: Screen
     tasks: tasks?.map((t) => ({id: t.id, state: t.state})) ?? [],
     groups: groups ?? [],
     total,
-    pageSize: state.section === 'queues' ? (screen === null ? queueTableRows(sizes.content) : sizes.pageSize) : masterRows(sizes.content, Infinity),
+    pageSize:
+      state.section === 'queues'
+        ? screen === null
+          ? queueTableRows(sizes.content)
+          : sizes.pageSize
+        : masterRows(sizes.content, Infinity),
     servers: l.servers?.length ?? 0,
     cronEntries: l.cron?.entries.length ?? 0,
     detail: detail !== null && detail !== 'gone' ? {id: detail.id, state: detail.state} : null,
   };
   return {
-    queues: shownQueues, totalQueues: l.queues?.length ?? 0, loadingQueues: l.queues === null, brokenQueues: l.brokenQueues ?? [], info, history: qd?.history ?? null, tasks, taskCursor,
-    groups, detail, total, paused, emptyPage, backToPage, servers: l.servers, cronEntries: l.cron?.entries ?? null, cronEvents, keyContext,
+    queues: shownQueues,
+    totalQueues: l.queues?.length ?? 0,
+    loadingQueues: l.queues === null,
+    brokenQueues: l.brokenQueues ?? [],
+    info,
+    history: qd?.history ?? null,
+    tasks,
+    taskCursor,
+    groups,
+    detail,
+    total,
+    paused,
+    emptyPage,
+    backToPage,
+    servers: l.servers,
+    cronEntries: l.cron?.entries ?? null,
+    cronEvents,
+    keyContext,
   };
 }
 

@@ -11,7 +11,16 @@
 import type {TaskState} from '../../lib/base/states.js';
 import {QueueNotFoundError, errorMessage, isBadData} from '../../lib/errors.js';
 import type {
-  BulkAction, DailyStats, GroupInfo, Inspector, ListTasksOptions, Pagination, QueueInfo, SchedulerEnqueueEvent, SchedulerEntry, ServerInfo,
+  BulkAction,
+  DailyStats,
+  GroupInfo,
+  Inspector,
+  ListTasksOptions,
+  Pagination,
+  QueueInfo,
+  SchedulerEnqueueEvent,
+  SchedulerEntry,
+  ServerInfo,
 } from '../../lib/inspector.js';
 import type {TaskInfo} from '../../lib/task.js';
 
@@ -51,9 +60,22 @@ export interface DashSource {
 /** The Inspector methods the dashboard uses. */
 export type DashInspector = Pick<
   Inspector,
-  | 'queues' | 'getQueueInfo' | 'history' | 'groups' | 'listTasks' | 'getTaskInfo' | 'servers' | 'schedulerEntries'
-  | 'listSchedulerEnqueueEvents' | 'pauseQueue' | 'unpauseQueue' | 'runTask' | 'archiveTask' | 'deleteTask'
-  | 'cancelProcessing' | 'bulkTasks'
+  | 'queues'
+  | 'getQueueInfo'
+  | 'history'
+  | 'groups'
+  | 'listTasks'
+  | 'getTaskInfo'
+  | 'servers'
+  | 'schedulerEntries'
+  | 'listSchedulerEnqueueEvents'
+  | 'pauseQueue'
+  | 'unpauseQueue'
+  | 'runTask'
+  | 'archiveTask'
+  | 'deleteTask'
+  | 'cancelProcessing'
+  | 'bulkTasks'
 >;
 
 /** A DashSource over an Inspector (which stays the caller's to close). */

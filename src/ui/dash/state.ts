@@ -37,8 +37,20 @@ export type Section = (typeof SECTIONS)[number];
 
 /** Columns the queue table can be sorted by (`s` cycles, `S` reverses). */
 const SORT_KEYS = [
-  'queue', 'size', 'pending', 'active', 'scheduled', 'retry', 'archived', 'completed', 'aggregating', 'processed', 'failed',
-  'errorRate', 'latency', 'memoryUsage',
+  'queue',
+  'size',
+  'pending',
+  'active',
+  'scheduled',
+  'retry',
+  'archived',
+  'completed',
+  'aggregating',
+  'processed',
+  'failed',
+  'errorRate',
+  'latency',
+  'memoryUsage',
 ] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
@@ -234,7 +246,8 @@ const ACTION_KEYS: Record<string, TaskAction> = {R: 'run', A: 'archive', D: 'del
 
 function whyNot(kind: TaskAction, state: TaskState): string {
   if (kind === 'cancel') return 'only active tasks can be canceled';
-  if (state === 'active') return `an active task cannot be ${kind === 'run' ? 'run again' : `${kind}d`}: cancel it first (C)`;
+  if (state === 'active')
+    return `an active task cannot be ${kind === 'run' ? 'run again' : `${kind}d`}: cancel it first (C)`;
   if (kind === 'run' && state === 'pending') return 'pending tasks are already waiting to run';
   if (kind === 'archive' && state === 'archived') return 'the task is already archived';
   return `${state} tasks cannot be ${kind === 'run' ? 'run' : `${kind}d`}`;
@@ -265,18 +278,37 @@ function pauseConfirm(queue: string | undefined, ctx: KeyContext): DashAction | 
   return {type: 'confirm', confirm: {one: {kind: paused ? 'unpause' : 'pause', queue}, all: null, allCount: null}};
 }
 
-function taskConfirm(kind: TaskAction, q: QueueScreen, task: {id: string; state: TaskState} | null, ctx: KeyContext): DashAction {
+function taskConfirm(
+  kind: TaskAction,
+  q: QueueScreen,
+  task: {id: string; state: TaskState} | null,
+  ctx: KeyContext,
+): DashAction {
   const group = q.group ?? undefined;
-  const one = task !== null && SINGLE_STATES[kind].includes(task.state)
-    ? {kind, queue: q.name, taskId: task.id, state: task.state, ...(task.state === 'aggregating' && group ? {group} : {})}
-    : null;
+  const one =
+    task !== null && SINGLE_STATES[kind].includes(task.state)
+      ? {
+          kind,
+          queue: q.name,
+          taskId: task.id,
+          state: task.state,
+          ...(task.state === 'aggregating' && group ? {group} : {}),
+        }
+      : null;
   const bulk: readonly TaskState[] = kind === 'cancel' ? [] : BULK_STATES[kind];
   const count = ctx.total ?? ctx.tasks.length;
-  const all = bulk.includes(q.tab) && count > 0 && (q.tab !== 'aggregating' || group !== undefined)
-    ? {kind, queue: q.name, state: q.tab, all: true, ...(group ? {group} : {})}
-    : null;
+  const all =
+    bulk.includes(q.tab) && count > 0 && (q.tab !== 'aggregating' || group !== undefined)
+      ? {kind, queue: q.name, state: q.tab, all: true, ...(group ? {group} : {})}
+      : null;
   if (one === null && all === null) {
-    return {type: 'status', status: {kind: 'warn', text: task === null && count === 0 ? `no ${q.tab} task to act on` : whyNot(kind, task?.state ?? q.tab)}};
+    return {
+      type: 'status',
+      status: {
+        kind: 'warn',
+        text: task === null && count === 0 ? `no ${q.tab} task to act on` : whyNot(kind, task?.state ?? q.tab),
+      },
+    };
   }
   return {type: 'confirm', confirm: {one, all, allCount: ctx.total}};
 }
@@ -304,7 +336,13 @@ function queuesKey(input: string, key: KeyPress, s: DashState, ctx: KeyContext):
   if (moved !== null) return {type: 'cursor', value: moved};
   const current = ctx.queueNames[Math.min(qs.cursor, ctx.queueNames.length - 1)];
   if (input === 'n' || input === 'p') {
-    const paged = moveCursor('', input === 'n' ? {pageDown: true} : {pageUp: true}, qs.cursor, ctx.queueNames.length, ctx.pageSize);
+    const paged = moveCursor(
+      '',
+      input === 'n' ? {pageDown: true} : {pageUp: true},
+      qs.cursor,
+      ctx.queueNames.length,
+      ctx.pageSize,
+    );
     return paged === null ? null : {type: 'cursor', value: paged};
   }
   if (key.return) return current === undefined ? null : {type: 'openQueue', queue: current};
@@ -329,7 +367,8 @@ function queueKey(input: string, key: KeyPress, s: DashState, q: QueueScreen, ct
     if (key.escape || key.return) return {type: 'back'};
     const moved = moveCursor(input, key, cursor, ctx.tasks.length, ctx.pageSize);
     if (moved !== null) return {type: 'openTask', id: ctx.tasks[moved]!.id, index: moved};
-    if (kind !== undefined) return taskConfirm(kind, q, ctx.detail ?? ctx.tasks.find((t) => t.id === q.detail) ?? null, ctx);
+    if (kind !== undefined)
+      return taskConfirm(kind, q, ctx.detail ?? ctx.tasks.find((t) => t.id === q.detail) ?? null, ctx);
     return null;
   }
 
@@ -343,14 +382,22 @@ function queueKey(input: string, key: KeyPress, s: DashState, q: QueueScreen, ct
     const g = ctx.groups[Math.min(q.groupCursor, ctx.groups.length - 1)];
     if (key.return) return g === undefined ? null : {type: 'selectGroup', group: g.group};
     if (kind !== undefined && kind !== 'cancel' && g !== undefined) {
-      return {type: 'confirm', confirm: {one: null, all: {kind, queue: q.name, state: 'aggregating', group: g.group, all: true}, allCount: g.size}};
+      return {
+        type: 'confirm',
+        confirm: {
+          one: null,
+          all: {kind, queue: q.name, state: 'aggregating', group: g.group, all: true},
+          allCount: g.size,
+        },
+      };
     }
     return null;
   }
 
   const moved = moveCursor(input, key, cursor, ctx.tasks.length, ctx.pageSize);
   if (moved !== null) return {type: 'cursor', value: moved, id: ctx.tasks[moved]!.id};
-  if (input === 'n') return hasNextPage(q.page, ctx.pageSize, ctx.tasks.length, ctx.total) ? {type: 'page', page: q.page + 1} : null;
+  if (input === 'n')
+    return hasNextPage(q.page, ctx.pageSize, ctx.tasks.length, ctx.total) ? {type: 'page', page: q.page + 1} : null;
   if (input === 'p') return q.page > 1 ? {type: 'page', page: q.page - 1} : null;
   const index = Math.min(cursor, ctx.tasks.length - 1);
   const task = ctx.tasks[index] ?? null;
@@ -430,7 +477,8 @@ function back(s: DashState): DashState {
   const q = s.queue;
   if (q === null) return s;
   if (q.detail !== null) return withQueue(s, {detail: null});
-  if (q.tab === 'aggregating' && q.group !== null) return withQueue(s, {group: null, page: 1, cursor: 0, selected: undefined});
+  if (q.tab === 'aggregating' && q.group !== null)
+    return withQueue(s, {group: null, page: 1, cursor: 0, selected: undefined});
   return {...s, queue: null};
 }
 
@@ -441,9 +489,26 @@ function back(s: DashState): DashState {
  */
 function followTask(s: DashState, a: Extract<DashAction, {type: 'tasksShown'}>): DashState {
   const q = s.queue;
-  if (q === null || a.ids.length === 0 || q.name !== a.queue || q.tab !== a.tab || q.group !== a.group || q.page !== a.page) return s;
+  if (
+    q === null ||
+    a.ids.length === 0 ||
+    q.name !== a.queue ||
+    q.tab !== a.tab ||
+    q.group !== a.group ||
+    q.page !== a.page
+  )
+    return s;
   if (q.tab === 'aggregating' && q.group === null) return s;
-  const cursor = Math.max(0, Math.min(taskRow(q, a.ids.map((id) => ({id}))), a.ids.length - 1));
+  const cursor = Math.max(
+    0,
+    Math.min(
+      taskRow(
+        q,
+        a.ids.map((id) => ({id})),
+      ),
+      a.ids.length - 1,
+    ),
+  );
   const selected = a.ids[cursor]!;
   return cursor === q.cursor && selected === q.selected ? s : withQueue(s, {cursor, selected});
 }
@@ -461,11 +526,23 @@ export function reduceDash(s: DashState, a: DashAction): DashState {
     case 'cursor':
       return setCursor(s, a.value, a.id);
     case 'openQueue':
-      return {...s, queue: {name: a.queue, tab: 'active', page: 1, cursor: 0, group: null, groupCursor: 0, detail: null}, status: null};
+      return {
+        ...s,
+        queue: {name: a.queue, tab: 'active', page: 1, cursor: 0, group: null, groupCursor: 0, detail: null},
+        status: null,
+      };
     case 'back':
       return back(s);
     case 'tab':
-      return withQueue(s, {tab: a.tab, page: 1, cursor: 0, selected: undefined, group: null, groupCursor: 0, detail: null});
+      return withQueue(s, {
+        tab: a.tab,
+        page: 1,
+        cursor: 0,
+        selected: undefined,
+        group: null,
+        groupCursor: 0,
+        detail: null,
+      });
     case 'page':
       return withQueue(s, {page: Math.max(1, a.page), cursor: 0, selected: undefined});
     case 'openTask':

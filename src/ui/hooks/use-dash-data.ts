@@ -21,9 +21,17 @@ export interface DashDataResult {
   poll: PollResult<LatestData>;
 }
 
-export function useDashData(source: DashSource, query: DashQuery, refreshMs: number, opts: DashDataOptions = {}): DashDataResult {
+export function useDashData(
+  source: DashSource,
+  query: DashQuery,
+  refreshMs: number,
+  opts: DashDataOptions = {},
+): DashDataResult {
   const poll = usePollFold((signal) => fetchDash(source, query, signal), rememberScreen, {
-    intervalMs: refreshMs, key: queryKey(query), refreshToken: opts.refreshToken, now: opts.now,
+    intervalMs: refreshMs,
+    key: queryKey(query),
+    refreshToken: opts.refreshToken,
+    now: opts.now,
   });
   return {latest: poll.data ?? NO_DATA, poll};
 }

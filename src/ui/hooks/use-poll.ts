@@ -47,7 +47,11 @@ function replace<T>(_kept: T | undefined, fetched: T): T {
 }
 
 /** usePoll whose `data` is `fold(kept, fetched)` over every good result (`kept` is undefined at first). */
-export function usePollFold<T, D>(fetch: (signal: AbortSignal) => Promise<T>, fold: (kept: D | undefined, fetched: T) => D, opts: PollOptions): PollResult<D> {
+export function usePollFold<T, D>(
+  fetch: (signal: AbortSignal) => Promise<T>,
+  fold: (kept: D | undefined, fetched: T) => D,
+  opts: PollOptions,
+): PollResult<D> {
   const {intervalMs, isActive = true, key = '', refreshToken = 0} = opts;
   const fetchRef = useRef(fetch);
   fetchRef.current = fetch;
@@ -56,7 +60,13 @@ export function usePollFold<T, D>(fetch: (signal: AbortSignal) => Promise<T>, fo
   const nowRef = useRef(opts.now);
   nowRef.current = opts.now;
   const inflight = useRef<Promise<unknown> | null>(null);
-  const [result, setResult] = useState<PollResult<D>>({data: undefined, dataKey: undefined, error: undefined, updatedAt: undefined, isLoading: false});
+  const [result, setResult] = useState<PollResult<D>>({
+    data: undefined,
+    dataKey: undefined,
+    error: undefined,
+    updatedAt: undefined,
+    isLoading: false,
+  });
 
   useEffect(() => {
     if (!isActive) return undefined;
@@ -65,7 +75,11 @@ export function usePollFold<T, D>(fetch: (signal: AbortSignal) => Promise<T>, fo
     const tick = async (): Promise<void> => {
       timer = undefined;
       const previous = inflight.current;
-      if (previous !== null) await previous.then(() => undefined, () => undefined);
+      if (previous !== null)
+        await previous.then(
+          () => undefined,
+          () => undefined,
+        );
       if (ac.signal.aborted) return;
       setResult((r) => (r.isLoading ? r : {...r, isLoading: true}));
       const p = Promise.resolve().then(() => fetchRef.current(ac.signal));
@@ -74,7 +88,13 @@ export function usePollFold<T, D>(fetch: (signal: AbortSignal) => Promise<T>, fo
         const data = await p;
         if (!ac.signal.aborted) {
           const updatedAt = (nowRef.current ?? (() => new Date()))();
-          setResult((r) => ({data: foldRef.current(r.data, data), dataKey: key, error: undefined, updatedAt, isLoading: false}));
+          setResult((r) => ({
+            data: foldRef.current(r.data, data),
+            dataKey: key,
+            error: undefined,
+            updatedAt,
+            isLoading: false,
+          }));
         }
       } catch (error) {
         if (!ac.signal.aborted) setResult((r) => ({...r, error, isLoading: false}));

@@ -12,7 +12,10 @@ export interface WindowSize {
 
 export function useWindowSize(fixed: Partial<WindowSize> = {}): WindowSize {
   const {stdout} = useStdout();
-  const read = (): WindowSize => ({columns: fixed.columns ?? (stdout.columns || 80), rows: fixed.rows ?? (stdout.rows || 24)});
+  const read = (): WindowSize => ({
+    columns: fixed.columns ?? (stdout.columns || 80),
+    rows: fixed.rows ?? (stdout.rows || 24),
+  });
   const [size, setSize] = useState(read);
   useEffect(() => {
     const onResize = (): void => {

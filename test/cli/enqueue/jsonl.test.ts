@@ -5,19 +5,44 @@
 import {Readable} from 'node:stream';
 import {describe, expect, it} from 'vitest';
 import {ValidationError} from '../../../src/lib/errors.js';
-import {parseTaskLine, readTaskLines, taskOptionsFromJson, type JsonlError, type JsonlTask} from '../../../src/cli/enqueue/jsonl.js';
+import {
+  parseTaskLine,
+  readTaskLines,
+  taskOptionsFromJson,
+  type JsonlError,
+  type JsonlTask,
+} from '../../../src/cli/enqueue/jsonl.js';
 
 describe('taskOptionsFromJson', () => {
   it('converts every option, accepting Go snake_case names', () => {
-    expect(taskOptionsFromJson({
-      queue: 'critical', max_retry: 3, timeout: '90s', deadline: '2030-01-01T00:00:00Z', unique: 3_600_000,
-      process_in: '10m', task_id: 'abc', retention: '24h', group: 'g', headers: {a: '1'},
-    })).toEqual({
-      queue: 'critical', maxRetry: 3, timeout: '90s', deadline: new Date('2030-01-01T00:00:00Z'), unique: 3_600_000,
-      processIn: '10m', taskId: 'abc', retention: '24h', group: 'g', headers: {a: '1'},
+    expect(
+      taskOptionsFromJson({
+        queue: 'critical',
+        max_retry: 3,
+        timeout: '90s',
+        deadline: '2030-01-01T00:00:00Z',
+        unique: 3_600_000,
+        process_in: '10m',
+        task_id: 'abc',
+        retention: '24h',
+        group: 'g',
+        headers: {a: '1'},
+      }),
+    ).toEqual({
+      queue: 'critical',
+      maxRetry: 3,
+      timeout: '90s',
+      deadline: new Date('2030-01-01T00:00:00Z'),
+      unique: 3_600_000,
+      processIn: '10m',
+      taskId: 'abc',
+      retention: '24h',
+      group: 'g',
+      headers: {a: '1'},
     });
     expect(taskOptionsFromJson({processAt: '2030-01-01T00:00:00+01:00', maxRetry: 0})).toEqual({
-      processAt: new Date('2029-12-31T23:00:00Z'), maxRetry: 0,
+      processAt: new Date('2029-12-31T23:00:00Z'),
+      maxRetry: 0,
     });
     expect(taskOptionsFromJson(undefined)).toEqual({});
     expect(taskOptionsFromJson({queue: null})).toEqual({});
@@ -44,7 +69,10 @@ describe('taskOptionsFromJson', () => {
 describe('parseTaskLine', () => {
   it('reads type, payload and options', () => {
     expect(parseTaskLine('{"type":"email:welcome","payload":{"userId":42},"options":{"queue":"low"}}', 7)).toEqual({
-      line: 7, type: 'email:welcome', payload: '{"userId":42}', options: {queue: 'low'},
+      line: 7,
+      type: 'email:welcome',
+      payload: '{"userId":42}',
+      options: {queue: 'low'},
     });
   });
 
@@ -60,7 +88,9 @@ describe('parseTaskLine', () => {
   });
 
   it('payloadBase64 gives raw bytes', () => {
-    expect(parseTaskLine('{"type":"t","payloadBase64":"//4AgA=="}', 1).payload).toEqual(Buffer.from([0xff, 0xfe, 0x00, 0x80]));
+    expect(parseTaskLine('{"type":"t","payloadBase64":"//4AgA=="}', 1).payload).toEqual(
+      Buffer.from([0xff, 0xfe, 0x00, 0x80]),
+    );
   });
 
   it.each([
@@ -81,10 +111,14 @@ describe('parseTaskLine', () => {
 });
 
 describe('readTaskLines', () => {
-  async function collect(text: string | Buffer, batchSize?: number): Promise<{batches: Array<Array<JsonlTask | JsonlError>>; bytes: number}> {
+  async function collect(
+    text: string | Buffer,
+    batchSize?: number,
+  ): Promise<{batches: Array<Array<JsonlTask | JsonlError>>; bytes: number}> {
     const batches: Array<Array<JsonlTask | JsonlError>> = [];
     let bytes = 0;
-    for await (const b of readTaskLines(Readable.from([text]), {batchSize, onBytes: (n) => (bytes += n)})) batches.push(b);
+    for await (const b of readTaskLines(Readable.from([text]), {batchSize, onBytes: (n) => (bytes += n)}))
+      batches.push(b);
     return {batches, bytes};
   }
 
@@ -100,9 +134,17 @@ describe('readTaskLines', () => {
     ].join('\n');
     const {batches} = await collect(text);
     expect(batches).toHaveLength(1);
-    expect(batches[0]!.map((e) => ('error' in e ? `${e.line}!` : `${e.line}:${e.type}`))).toEqual(['1:a', '3!', '5:c', '6!', '7:d']);
+    expect(batches[0]!.map((e) => ('error' in e ? `${e.line}!` : `${e.line}:${e.type}`))).toEqual([
+      '1:a',
+      '3!',
+      '5:c',
+      '6!',
+      '7:d',
+    ]);
     expect((batches[0]![1] as JsonlError).error).toMatch(/^not valid JSON: /);
-    expect((batches[0]![3] as JsonlError).error).toBe('unknown field "nope" (known: type, payload, payloadBase64, options)');
+    expect((batches[0]![3] as JsonlError).error).toBe(
+      'unknown field "nope" (known: type, payload, payloadBase64, options)',
+    );
   });
 
   it('reports the bytes read, for the progress bar', async () => {

@@ -10,8 +10,15 @@ import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {afterEach, describe, expect, it} from 'vitest';
 import {
-  checkExecutable, EXEC_RETRY_LATER_EXIT_CODE, EXEC_SKIP_RETRY_EXIT_CODE, ExecFailedError, ExecHandler, ExecRetryLaterError,
-  execIsFailure, parseExecSpec, splitCommandLine,
+  checkExecutable,
+  EXEC_RETRY_LATER_EXIT_CODE,
+  EXEC_SKIP_RETRY_EXIT_CODE,
+  ExecFailedError,
+  ExecHandler,
+  ExecRetryLaterError,
+  execIsFailure,
+  parseExecSpec,
+  splitCommandLine,
 } from '../../../src/cli/worker/exec-handler.js';
 import {DeadlineExceededError, ValidationError} from '../../../src/lib/errors.js';
 import type {TaskContext} from '../../../src/lib/handler.js';
@@ -27,7 +34,9 @@ const script = (name: string): string => join(FIXTURES, name);
 /** A payload full of things a shell would interpret, plus a newline and bytes that are not UTF-8. */
 function nastyPayload(marker: string): Buffer {
   return Buffer.concat([
-    Buffer.from(`{"q": "it's \\"quoted\\"", "cmd": "$(touch ${marker})", "tick": "\`touch ${marker}\`"}; touch ${marker}\n| rm -rf / & $HOME\n`),
+    Buffer.from(
+      `{"q": "it's \\"quoted\\"", "cmd": "$(touch ${marker})", "tick": "\`touch ${marker}\`"}; touch ${marker}\n| rm -rf / & $HOME\n`,
+    ),
     Buffer.from([0xff, 0xfe, 0x00, 0x80, 0x0a]),
   ]);
 }
@@ -52,12 +61,25 @@ function taskWith(payload: Buffer | string | null, type = 'email:welcome'): Task
 }
 
 function ctxWith(signal: AbortSignal = new AbortController().signal, over: Partial<TaskContext> = {}): TaskContext {
-  return {signal, taskId: 'id-1', queue: 'critical', retryCount: 2, maxRetry: 7, deadline: new Date('2030-01-02T03:04:05.000Z'), ...over};
+  return {
+    signal,
+    taskId: 'id-1',
+    queue: 'critical',
+    retryCount: 2,
+    maxRetry: 7,
+    deadline: new Date('2030-01-02T03:04:05.000Z'),
+    ...over,
+  };
 }
 
 /** The PIDs tree.sh / stubborn.sh wrote into DIR, once both are there. */
 async function groupPids(d: string): Promise<{parent: number; child: number}> {
-  const child = Number(await waitFor(() => existsSync(join(d, 'child.pid')) && readFileSync(join(d, 'child.pid'), 'utf8').trim(), 'child pid'));
+  const child = Number(
+    await waitFor(
+      () => existsSync(join(d, 'child.pid')) && readFileSync(join(d, 'child.pid'), 'utf8').trim(),
+      'child pid',
+    ),
+  );
   return {parent: Number(readFileSync(join(d, 'parent.pid'), 'utf8')), child};
 }
 
@@ -110,13 +132,16 @@ describe('splitCommandLine', () => {
 
 describe('parseExecSpec', () => {
   it('splits PATTERN=COMMAND at the first "=" and the command into words', () => {
-    expect(parseExecSpec(`email:*=./send.sh --to=x 'a b'`)).toEqual({pattern: 'email:*', argv: ['./send.sh', '--to=x', 'a b']});
+    expect(parseExecSpec(`email:*=./send.sh --to=x 'a b'`)).toEqual({
+      pattern: 'email:*',
+      argv: ['./send.sh', '--to=x', 'a b'],
+    });
     expect(parseExecSpec(' report:daily = make report ')).toEqual({pattern: 'report:daily', argv: ['make', 'report']});
   });
 
   it.each([
     ['./send.sh', 'expected PATTERN=COMMAND'],
-    ['=./send.sh', 'pattern before \'=\' is empty'],
+    ['=./send.sh', "pattern before '=' is empty"],
     ['email:*=', 'the command is empty'],
     ['email:*=a | b', 'shell syntax (|)'],
   ])('rejects %j with a message naming the flag value', (spec, message) => {
@@ -165,7 +190,9 @@ describe('ExecHandler', () => {
 
   it('sets ASYNQ_TASK_ID, ASYNQ_TASK_TYPE, ASYNQ_QUEUE, ASYNQ_RETRY_COUNT, ASYNQ_MAX_RETRY, ASYNQ_DEADLINE over the inherited environment', async () => {
     const task = taskWith('{}', 'report:daily');
-    const handler = new ExecHandler([script('env.sh')], {env: {PATH: process.env.PATH, ASYNQ_TASK_ID: 'stale', ASYNQ_QUEUE: 'stale'}});
+    const handler = new ExecHandler([script('env.sh')], {
+      env: {PATH: process.env.PATH, ASYNQ_TASK_ID: 'stale', ASYNQ_QUEUE: 'stale'},
+    });
     await handler.processTask(task, ctxWith(undefined, {taskId: 'abc-123', queue: 'low', retryCount: 3, maxRetry: 9}));
     expect(Buffer.concat(task.writes).toString()).toBe(
       'id=abc-123\ntype=report:daily\nqueue=low\nretry=3\nmax=9\ndeadline=2030-01-02T03:04:05.000Z\n',
@@ -187,7 +214,9 @@ describe('ExecHandler', () => {
   });
 
   it(`exit ${EXEC_RETRY_LATER_EXIT_CODE} rejects with ExecRetryLaterError, which execIsFailure does not count as a failure`, async () => {
-    const err = await new ExecHandler([script('exit.sh'), '75', 'rate limited']).processTask(taskWith('x'), ctxWith()).catch((e: unknown) => e);
+    const err = await new ExecHandler([script('exit.sh'), '75', 'rate limited'])
+      .processTask(taskWith('x'), ctxWith())
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ExecRetryLaterError);
     expect((err as Error).message).toBe('exit status 75 (retry later): rate limited');
     expect(execIsFailure(err)).toBe(false);
@@ -195,27 +224,38 @@ describe('ExecHandler', () => {
   });
 
   it(`exit ${EXEC_SKIP_RETRY_EXIT_CODE} rejects with SkipRetry (archive now)`, async () => {
-    const err = await new ExecHandler([script('exit.sh'), '65', 'bad payload']).processTask(taskWith('x'), ctxWith()).catch((e: unknown) => e);
+    const err = await new ExecHandler([script('exit.sh'), '65', 'bad payload'])
+      .processTask(taskWith('x'), ctxWith())
+      .catch((e: unknown) => e);
     expect(isSkipRetry(err)).toBe(true);
     expect((err as Error).message).toBe('exit status 65 (skip retry): bad payload');
     expect(execIsFailure(err)).toBe(true);
   });
 
   it('any other status rejects with ExecFailedError carrying the status and the stderr text', async () => {
-    const err = await new ExecHandler([script('exit.sh'), '3', 'smtp down']).processTask(taskWith('x'), ctxWith()).catch((e: unknown) => e);
+    const err = await new ExecHandler([script('exit.sh'), '3', 'smtp down'])
+      .processTask(taskWith('x'), ctxWith())
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ExecFailedError);
     expect(err).toMatchObject({message: 'exit status 3: smtp down', exitCode: 3, exitSignal: null});
     expect(execIsFailure(err)).toBe(true);
-    const quiet = await new ExecHandler([script('exit.sh'), '1']).processTask(taskWith('x'), ctxWith()).catch((e: unknown) => e);
+    const quiet = await new ExecHandler([script('exit.sh'), '1'])
+      .processTask(taskWith('x'), ctxWith())
+      .catch((e: unknown) => e);
     expect((quiet as Error).message).toBe('exit status 1');
   });
 
   it('keeps only the last whole lines of a long stderr as the error', async () => {
     const d = tmp();
     const noisy = join(d, 'noisy.sh');
-    writeFileSync(noisy, '#!/bin/sh\ni=0\nwhile [ $i -lt 500 ]; do echo "line $i of the log" >&2; i=$((i+1)); done\nexit 2\n');
+    writeFileSync(
+      noisy,
+      '#!/bin/sh\ni=0\nwhile [ $i -lt 500 ]; do echo "line $i of the log" >&2; i=$((i+1)); done\nexit 2\n',
+    );
     chmodSync(noisy, 0o755);
-    const err = (await new ExecHandler([noisy]).processTask(taskWith(null), ctxWith()).catch((e: unknown) => e)) as Error;
+    const err = (await new ExecHandler([noisy])
+      .processTask(taskWith(null), ctxWith())
+      .catch((e: unknown) => e)) as Error;
     expect(err.message.startsWith('exit status 2: line ')).toBe(true);
     expect(err.message.endsWith('line 499 of the log')).toBe(true);
     expect(err.message).not.toContain('line 0 of');
@@ -248,7 +288,9 @@ describe('ExecHandler', () => {
     const d = tmp();
     const ac = new AbortController();
     ac.abort(new DeadlineExceededError());
-    const err = await new ExecHandler([script('tree.sh'), d]).processTask(taskWith(null), ctxWith(ac.signal)).catch((e: unknown) => e);
+    const err = await new ExecHandler([script('tree.sh'), d])
+      .processTask(taskWith(null), ctxWith(ac.signal))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeadlineExceededError);
     expect(existsSync(join(d, 'parent.pid'))).toBe(false);
   });
@@ -281,7 +323,7 @@ describe('ExecHandler', () => {
     expect(processAlive(parent) && processAlive(child)).toBe(true); // SIGTERM ignored, still in its grace period
     await handler.close();
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
-    expect((await run as Error).message).toBe('context canceled');
+    expect(((await run) as Error).message).toBe('context canceled');
     await waitFor(() => !processAlive(child) && !processAlive(parent), 'SIGKILL to end the group');
   });
 

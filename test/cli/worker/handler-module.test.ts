@@ -11,16 +11,32 @@ import {fileURLToPath, pathToFileURL} from 'node:url';
 import {afterEach, describe, expect, it} from 'vitest';
 import {HandlerNotFoundError, ValidationError} from '../../../src/lib/errors.js';
 import type {TaskContext} from '../../../src/lib/handler.js';
-import {handlerFromExport, loadHandlerModule, parseTypePattern, TypeRouter} from '../../../src/cli/worker/handler-module.js';
+import {
+  handlerFromExport,
+  loadHandlerModule,
+  parseTypePattern,
+  TypeRouter,
+} from '../../../src/cli/worker/handler-module.js';
 import {ServeMux} from '../../../src/lib/servemux.js';
 import {Task} from '../../../src/lib/task.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = join(HERE, '..', '..', 'fixtures', 'handlers');
-const ctx: TaskContext = {signal: new AbortController().signal, taskId: 't1', queue: 'default', retryCount: 0, maxRetry: 3, deadline: new Date(0)};
+const ctx: TaskContext = {
+  signal: new AbortController().signal,
+  taskId: 't1',
+  queue: 'default',
+  retryCount: 0,
+  maxRetry: 3,
+  deadline: new Date(0),
+};
 
 /** Runs a handler on a task and returns what it wrote as its result. */
-async function resultOf(h: {processTask(t: Task, c: TaskContext): unknown}, type: string, payload: unknown = {}): Promise<string> {
+async function resultOf(
+  h: {processTask(t: Task, c: TaskContext): unknown},
+  type: string,
+  payload: unknown = {},
+): Promise<string> {
   const task = new Task(type, payload);
   const writes: string[] = [];
   task.resultWriter = {taskId: 't1', write: async (d) => writes.push(Buffer.from(d).toString())};
@@ -90,8 +106,15 @@ describe('handlerFromExport', () => {
     expect(await resultOf(got.handler, 'a:b')).toBe('mux');
   });
 
-  it.each([[null, 'null'], [42, 'number'], ['x', 'string'], [[() => {}], 'object']])('rejects %j', (value, got) => {
-    expect(() => handlerFromExport(value)).toThrow(`must be a ServeMux, a Handler, a function (task, ctx) => …, or an object mapping task types to functions; got ${got}`);
+  it.each([
+    [null, 'null'],
+    [42, 'number'],
+    ['x', 'string'],
+    [[() => {}], 'object'],
+  ])('rejects %j', (value, got) => {
+    expect(() => handlerFromExport(value)).toThrow(
+      `must be a ServeMux, a Handler, a function (task, ctx) => …, or an object mapping task types to functions; got ${got}`,
+    );
   });
 
   it('rejects an empty map', () => {
@@ -102,7 +125,11 @@ describe('handlerFromExport', () => {
 describe('loadHandlerModule', () => {
   it('loads a map of patterns to functions (relative to cwd) and routes by pattern', async () => {
     const mod = await loadHandlerModule('map.mjs', {cwd: FIXTURES});
-    expect(mod).toMatchObject({path: join(FIXTURES, 'map.mjs'), kind: 'map', patterns: ['email:welcome', 'email:*', 'fail:*']});
+    expect(mod).toMatchObject({
+      path: join(FIXTURES, 'map.mjs'),
+      kind: 'map',
+      patterns: ['email:welcome', 'email:*', 'fail:*'],
+    });
     expect(await resultOf(mod.handler, 'email:welcome', {user: 'ann'})).toBe('welcome ann');
     expect(await resultOf(mod.handler, 'email:reminder')).toBe('email email:reminder');
     await expect(resultOf(mod.handler, 'fail:now')).rejects.toThrow('handler says no');
@@ -155,9 +182,14 @@ describe('loadHandlerModule', () => {
     copyFileSync(join(FIXTURES, 'handlers.ts'), join(d, 'handlers.ts'));
     const tsx = join(d, 'node_modules', 'tsx');
     mkdirSync(join(tsx, 'esm'), {recursive: true});
-    writeFileSync(join(tsx, 'package.json'), JSON.stringify({name: 'tsx', type: 'module', exports: {'./esm/api': './esm/api.mjs'}}));
+    writeFileSync(
+      join(tsx, 'package.json'),
+      JSON.stringify({name: 'tsx', type: 'module', exports: {'./esm/api': './esm/api.mjs'}}),
+    );
     const typescript = pathToFileURL(createRequire(import.meta.url).resolve('typescript')).href;
-    writeFileSync(join(tsx, 'esm', 'api.mjs'), `
+    writeFileSync(
+      join(tsx, 'esm', 'api.mjs'),
+      `
       import {readFileSync, writeFileSync} from 'node:fs';
       import {fileURLToPath, pathToFileURL} from 'node:url';
       import ts from ${JSON.stringify(typescript)};
@@ -168,7 +200,8 @@ describe('loadHandlerModule', () => {
         const out = ts.transpileModule(readFileSync(file, 'utf8'), {compilerOptions: {module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022}});
         writeFileSync(file + '.compiled.mjs', out.outputText);
         return import(pathToFileURL(file + '.compiled.mjs').href);
-      }`);
+      }`,
+    );
     const mod = await loadHandlerModule(join(d, 'handlers.ts'));
     expect(mod).toMatchObject({kind: 'map', patterns: ['math:double']});
     expect(await resultOf(mod.handler, 'math:double', {n: 21})).toBe('42');

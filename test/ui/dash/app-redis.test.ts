@@ -26,14 +26,27 @@ afterEach(async () => {
 
 async function seed(): Promise<void> {
   const now = Math.floor(Date.now() / 1000);
-  await seedRetry(r.redis, [{msg: makeMsg('r1', {retried: 3, errorMsg: 'smtp: 421 try later', lastFailedAt: now - 60}), score: now + 3600}]);
+  await seedRetry(r.redis, [
+    {msg: makeMsg('r1', {retried: 3, errorMsg: 'smtp: 421 try later', lastFailedAt: now - 60}), score: now + 3600},
+  ]);
   await seedPending(r.redis, [{msg: makeMsg('p1')}]);
   await seedActive(r.redis, [{msg: makeMsg('a1', {queue: 'critical'}), score: now + 30}]);
-  await seedGroup(r.redis, 'g1', [{msg: makeMsg('g1a', {queue: 'low'}), score: now}, {msg: makeMsg('g1b', {queue: 'low'}), score: now}]);
+  await seedGroup(r.redis, 'g1', [
+    {msg: makeMsg('g1a', {queue: 'low'}), score: now},
+    {msg: makeMsg('g1b', {queue: 'low'}), score: now},
+  ]);
 }
 
 function start() {
-  const app = render(createElement(App, {source: inspectorSource(insp), refreshMs: 60_000, columns: 100, rows: 30, target: r.server.url}));
+  const app = render(
+    createElement(App, {
+      source: inspectorSource(insp),
+      refreshMs: 60_000,
+      columns: 100,
+      rows: 30,
+      target: r.server.url,
+    }),
+  );
   return {
     ...app,
     until: (test: (f: string) => boolean, what?: string) => waitForFrame(app.lastFrame, test, what, 5000),
@@ -47,7 +60,7 @@ function start() {
 }
 
 describe('asynq dash on a real Redis', () => {
-  it('shows the queues, reads a retry task\'s error, runs it and pauses the queue', async () => {
+  it("shows the queues, reads a retry task's error, runs it and pauses the queue", async () => {
     await seed();
     const app = start();
     const first = await app.until((f) => f.includes('default') && f.includes('critical') && f.includes('low'));
@@ -109,7 +122,9 @@ describe('asynq dash on a real Redis', () => {
     await app.until((f) => f.includes('Delete all 2 tasks of group "g1" in "low"?'));
     await app.press('a');
     await app.until((f) => f.includes('2 tasks deleted'));
-    expect(await r.redis.exists(keys.groupKey('low', 'g1'), keys.taskKey('low', 'g1a'), keys.taskKey('low', 'g1b'))).toBe(0);
+    expect(
+      await r.redis.exists(keys.groupKey('low', 'g1'), keys.taskKey('low', 'g1a'), keys.taskKey('low', 'g1b')),
+    ).toBe(0);
     expect(await r.redis.smembers(keys.allGroups('low'))).toEqual([]);
     await app.until((f) => f.includes('No groups'));
     app.unmount();

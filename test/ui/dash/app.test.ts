@@ -9,7 +9,15 @@ import {FailedPreconditionError, RedisCommandError, RedisUnavailableError} from 
 import {App, statusLineError, type AppProps} from '../../../src/ui/dash/App.js';
 import {entry, fakeSource, lines, NOW, pause, queueInfo, taskInfo, waitForFrame, type FakeData} from '../fakes.js';
 
-const KEY = {enter: '\r', esc: '\u001b', down: '\u001b[B', up: '\u001b[A', right: '\u001b[C', left: '\u001b[D', tab: '\t'};
+const KEY = {
+  enter: '\r',
+  esc: '\u001b',
+  down: '\u001b[B',
+  up: '\u001b[A',
+  right: '\u001b[C',
+  left: '\u001b[D',
+  tab: '\t',
+};
 const ANSI = /\u001b\[/;
 
 const savedLevel = chalk.level;
@@ -19,7 +27,12 @@ afterEach(() => {
 
 function data(): FakeData {
   const retry = [
-    taskInfo('r1', 'retry', {lastErr: 'smtp: 421 try later', lastFailedAt: new Date(NOW.getTime() - 60_000), nextProcessAt: new Date(NOW.getTime() + 120_000), retried: 3}),
+    taskInfo('r1', 'retry', {
+      lastErr: 'smtp: 421 try later',
+      lastFailedAt: new Date(NOW.getTime() - 60_000),
+      nextProcessAt: new Date(NOW.getTime() + 120_000),
+      retried: 3,
+    }),
     taskInfo('r2', 'retry', {lastErr: 'timeout'}),
   ];
   return {
@@ -30,7 +43,19 @@ function data(): FakeData {
     ],
     tasks: {'default/retry': retry, 'default/pending': [taskInfo('p1', 'pending')]},
     history: {default: [{queue: 'default', date: '2024-05-01', processed: 100, failed: 4}]},
-    servers: [{id: 's1', host: 'web-1', pid: 42, concurrency: 4, queues: {default: 1}, strictPriority: false, started: NOW, status: 'active', activeWorkers: []}],
+    servers: [
+      {
+        id: 's1',
+        host: 'web-1',
+        pid: 42,
+        concurrency: 4,
+        queues: {default: 1},
+        strictPriority: false,
+        started: NOW,
+        status: 'active',
+        activeWorkers: [],
+      },
+    ],
     entries: [entry('e1', '@every 1m', 'report')],
     events: {e1: [{taskId: 'x1', enqueuedAt: NOW}]},
   };
@@ -38,7 +63,17 @@ function data(): FakeData {
 
 function start(d: FakeData = data(), props: Partial<AppProps> = {}) {
   const source = fakeSource(d);
-  const r = render(createElement(App, {source, refreshMs: 60_000, columns: 80, rows: 24, now: () => NOW, target: 'redis-test:6379', ...props}));
+  const r = render(
+    createElement(App, {
+      source,
+      refreshMs: 60_000,
+      columns: 80,
+      rows: 24,
+      now: () => NOW,
+      target: 'redis-test:6379',
+      ...props,
+    }),
+  );
   const frame = (): string => r.lastFrame() ?? '';
   const until = (test: (f: string) => boolean, what?: string): Promise<string> => waitForFrame(r.lastFrame, test, what);
   const press = async (...keys: string[]): Promise<void> => {
@@ -64,7 +99,7 @@ describe('App', () => {
     app.unmount();
   });
 
-  it('finds a failing queue, reads a retry task\'s error, runs it again and pauses the queue', async () => {
+  it("finds a failing queue, reads a retry task's error, runs it again and pauses the queue", async () => {
     const app = start();
     await app.until((f) => f.includes('default'));
     // Given the queues sorted by failures
@@ -86,11 +121,15 @@ describe('App', () => {
     expect(lines(app.frame())[21]).toBe('Run task r1 in "default"?  y: this task  a: all 2 retry tasks  n: no');
     await app.press('y');
     await app.until((f) => f.includes('task r1 is now pending'));
-    expect(app.source.calls.filter((c) => c.method === 'runTask')).toEqual([{method: 'runTask', args: ['default', 'r1']}]);
+    expect(app.source.calls.filter((c) => c.method === 'runTask')).toEqual([
+      {method: 'runTask', args: ['default', 'r1']},
+    ]);
     // And pausing the queue
     await app.press('P', 'y');
     await app.until((f) => f.includes('paused queue "default"'));
-    expect(app.source.calls.filter((c) => c.method === 'pauseQueue')).toEqual([{method: 'pauseQueue', args: ['default']}]);
+    expect(app.source.calls.filter((c) => c.method === 'pauseQueue')).toEqual([
+      {method: 'pauseQueue', args: ['default']},
+    ]);
     await app.until((f) => lines(f)[1]!.includes('PAUSED'));
     app.unmount();
   });
@@ -111,17 +150,25 @@ describe('App', () => {
     // When a refresh brings the tasks back in another order
     d.tasks!['default/pending'] = [pending[2]!, pending[0]!, pending[1]!];
     await app.press('r');
-    await app.until((f) => /^>\s*p2/m.test(f) && f.indexOf('p3') < f.indexOf('p1'), 'p2 still selected, now on the last row');
+    await app.until(
+      (f) => /^>\s*p2/m.test(f) && f.indexOf('p3') < f.indexOf('p1'),
+      'p2 still selected, now on the last row',
+    );
     // Then A offers and archives p2
     await app.press('A');
     await app.until((f) => f.includes('Archive task p2 in "default"?'));
     await app.press('y');
     await app.until((f) => f.includes('archived'));
-    expect(app.source.calls.filter((c) => c.method === 'archiveTask')).toEqual([{method: 'archiveTask', args: ['default', 'p2']}]);
+    expect(app.source.calls.filter((c) => c.method === 'archiveTask')).toEqual([
+      {method: 'archiveTask', args: ['default', 'p2']},
+    ]);
     // And when the selected task leaves the page, the cursor stays on the same row (now p1's)
     d.tasks!['default/pending'] = [pending[2]!, pending[0]!];
     await app.press('r');
-    await app.until((f) => f.includes('1-2 of') && /^>\s*p1/m.test(f), 'cursor on the row where p2 was, clamped to the last');
+    await app.until(
+      (f) => f.includes('1-2 of') && /^>\s*p1/m.test(f),
+      'cursor on the row where p2 was, clamped to the last',
+    );
     await app.press('D');
     await app.until((f) => f.includes('Delete task p1 in "default"?'));
     app.unmount();
@@ -178,7 +225,11 @@ describe('App', () => {
     expect(lists.at(-1)!.args).toEqual(['default', 'pending', {page: 1, size: 14}]);
     await app.press('n');
     await app.until((f) => f.includes('Showing 15-28 of 1000 · page 2/72'));
-    expect(app.source.calls.filter((c) => c.method === 'listTasks').at(-1)!.args).toEqual(['default', 'pending', {page: 2, size: 14}]);
+    expect(app.source.calls.filter((c) => c.method === 'listTasks').at(-1)!.args).toEqual([
+      'default',
+      'pending',
+      {page: 2, size: 14},
+    ]);
     app.unmount();
   });
 
@@ -307,15 +358,22 @@ describe('App', () => {
 
 describe('statusLineError', () => {
   it('says Redis is away (and reconnecting) for transport failures, whatever ioredis calls them', () => {
-    const maxRetries = Object.assign(new Error('Reached the max retries per request limit (which is 1). Refer to "maxRetriesPerRequest"'), {name: 'MaxRetriesPerRequestError'});
+    const maxRetries = Object.assign(
+      new Error('Reached the max retries per request limit (which is 1). Refer to "maxRetriesPerRequest"'),
+      {name: 'MaxRetriesPerRequestError'},
+    );
     expect(statusLineError(new RedisCommandError('allQueues', maxRetries))).toBe('Redis is unavailable, reconnecting');
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), {code: 'ECONNREFUSED'});
-    expect(statusLineError(new RedisCommandError('currentStats', refused))).toBe('Redis is unavailable, reconnecting (ECONNREFUSED)');
+    expect(statusLineError(new RedisCommandError('currentStats', refused))).toBe(
+      'Redis is unavailable, reconnecting (ECONNREFUSED)',
+    );
     expect(statusLineError(new RedisUnavailableError('cannot connect'))).toBe('Redis is unavailable, reconnecting');
   });
 
   it('keeps the message of other errors, without passwords', () => {
-    expect(statusLineError(new FailedPreconditionError('queue "x" is already paused'))).toBe('queue "x" is already paused');
+    expect(statusLineError(new FailedPreconditionError('queue "x" is already paused'))).toBe(
+      'queue "x" is already paused',
+    );
     expect(statusLineError(new Error('bad redis://:s3cret@host:6379'))).not.toContain('s3cret');
     expect(statusLineError('plain')).toBe('plain');
   });

@@ -62,8 +62,11 @@ describe('runDash', () => {
     const stdout = new FakeStdout();
     const stdin = new FakeStdin();
     const done = runDash({
-      inspector: inspector(() => ['default']), refreshMs: 60_000, target: 't',
-      stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream,
+      inspector: inspector(() => ['default']),
+      refreshMs: 60_000,
+      target: 't',
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stdin: stdin as unknown as NodeJS.ReadStream,
     });
     await waitFor(() => stdout.output.includes('default'), 'the queues', 15_000);
     expect(stdout.output.startsWith(ENTER)).toBe(true);
@@ -79,7 +82,10 @@ describe('runDash', () => {
     // A queue info without a name breaks rendering (a bug, or data nobody expected).
     broken.getQueueInfo = async () => ({...queueInfo('x'), queue: undefined as unknown as string});
     const done = runDash({
-      inspector: broken, refreshMs: 60_000, stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream,
+      inspector: broken,
+      refreshMs: 60_000,
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stdin: stdin as unknown as NodeJS.ReadStream,
     });
     await expect(done).rejects.toBeInstanceOf(TypeError);
     expect(stdout.output.endsWith(LEAVE)).toBe(true);

@@ -14,21 +14,41 @@ import {STATE_ORDER} from '../../../src/ui/theme.js';
 import {entry, NOW, queueInfo, taskInfo} from '../fakes.js';
 
 const SIZES = screenSizes(80, 24);
-const QUEUES = [queueInfo('low', {paused: true, archived: 5}), queueInfo('default', {pending: 3, retry: 40}), queueInfo('critical', {active: 1})];
+const QUEUES = [
+  queueInfo('low', {paused: true, archived: 5}),
+  queueInfo('default', {pending: 3, retry: 40}),
+  queueInfo('critical', {active: 1}),
+];
 const HISTORY: DailyStats[] = [{queue: 'default', date: '2024-05-01', processed: 100, failed: 4}];
 
 function onQueue(over: Partial<QueueScreen> = {}, base: DashState = initialDashState()): DashState {
-  return {...base, queue: {name: 'default', tab: 'active', page: 1, cursor: 0, group: null, groupCursor: 0, detail: null, ...over}};
+  return {
+    ...base,
+    queue: {name: 'default', tab: 'active', page: 1, cursor: 0, group: null, groupCursor: 0, detail: null, ...over},
+  };
 }
 
 /** What fetchDash returns for the screen of `state` (a queue screen). */
-function queueData(state: DashState, read: {info?: QueueInfo; tasks?: TaskInfo[] | null; groups?: GroupInfo[] | null; detail?: TaskInfo | 'gone' | null} = {}): DashData {
+function queueData(
+  state: DashState,
+  read: {
+    info?: QueueInfo;
+    tasks?: TaskInfo[] | null;
+    groups?: GroupInfo[] | null;
+    detail?: TaskInfo | 'gone' | null;
+  } = {},
+): DashData {
   const query = dashQuery(state, SIZES);
   if (query.view !== 'queue') throw new Error('not a queue screen');
   const picker = query.tab === 'aggregating' && query.group === null;
   return {
-    view: 'queue', query, info: read.info ?? queueInfo(query.queue), history: HISTORY, tasks: read.tasks !== undefined ? read.tasks : picker ? null : [],
-    groups: read.groups !== undefined ? read.groups : picker ? [] : null, detail: read.detail ?? null,
+    view: 'queue',
+    query,
+    info: read.info ?? queueInfo(query.queue),
+    history: HISTORY,
+    tasks: read.tasks !== undefined ? read.tasks : picker ? null : [],
+    groups: read.groups !== undefined ? read.groups : picker ? [] : null,
+    detail: read.detail ?? null,
   };
 }
 
@@ -46,19 +66,40 @@ describe('screenSizes', () => {
 });
 
 describe('selectScreen: queues', () => {
-  it('is loading until the queues are read, with the queue table\'s page size for the keys', () => {
+  it("is loading until the queues are read, with the queue table's page size for the keys", () => {
     const s = selectScreen(NO_DATA, initialDashState(), SIZES);
-    expect(s).toMatchObject({queues: [], totalQueues: 0, loadingQueues: true, info: null, tasks: null, total: null, paused: {}});
-    expect(s.keyContext).toMatchObject({queueNames: [], pageSize: queueTableRows(SIZES.content), servers: 0, cronEntries: 0, detail: null});
+    expect(s).toMatchObject({
+      queues: [],
+      totalQueues: 0,
+      loadingQueues: true,
+      info: null,
+      tasks: null,
+      total: null,
+      paused: {},
+    });
+    expect(s.keyContext).toMatchObject({
+      queueNames: [],
+      pageSize: queueTableRows(SIZES.content),
+      servers: 0,
+      cronEntries: 0,
+      detail: null,
+    });
   });
 
-  it('shows the queues sorted and filtered (the typed filter first), and every queue\'s paused flag', () => {
+  it("shows the queues sorted and filtered (the typed filter first), and every queue's paused flag", () => {
     const latest = remember({view: 'queues', queues: QUEUES});
     const s = selectScreen(latest, initialDashState(), SIZES);
     expect(s.queues.map((q) => q.queue)).toEqual(['critical', 'default', 'low']);
-    expect(s).toMatchObject({totalQueues: 3, loadingQueues: false, paused: {low: true, default: false, critical: false}});
+    expect(s).toMatchObject({
+      totalQueues: 3,
+      loadingQueues: false,
+      paused: {low: true, default: false, critical: false},
+    });
     expect(s.keyContext.queueNames).toEqual(['critical', 'default', 'low']);
-    const filtered = (filter: string, draft: string | null): DashState => ({...initialDashState(), queues: {...initialDashState().queues, filter, draft}});
+    const filtered = (filter: string, draft: string | null): DashState => ({
+      ...initialDashState(),
+      queues: {...initialDashState().queues, filter, draft},
+    });
     expect(selectScreen(latest, filtered('CRIT', null), SIZES).queues.map((q) => q.queue)).toEqual(['critical']);
     expect(selectScreen(latest, filtered('crit', 'o'), SIZES).queues.map((q) => q.queue)).toEqual(['low']);
     expect(selectScreen(latest, filtered('crit', 'o'), SIZES).totalQueues).toBe(3);
@@ -68,7 +109,7 @@ describe('selectScreen: queues', () => {
 });
 
 describe('selectScreen: a queue', () => {
-  it('shows the queue\'s line from the queue list before its own read, with no tasks and no history yet', () => {
+  it("shows the queue's line from the queue list before its own read, with no tasks and no history yet", () => {
     const s = selectScreen(remember({view: 'queues', queues: QUEUES}), onQueue({tab: 'retry'}), SIZES);
     expect(s).toMatchObject({info: QUEUES[1], history: null, tasks: null, groups: null, detail: null, total: 40});
     expect(s.keyContext).toMatchObject({tasks: [], total: 40, pageSize: SIZES.pageSize});
@@ -80,15 +121,30 @@ describe('selectScreen: a queue', () => {
       const info = queueInfo('default', {[tab]: 2});
       const tasks = [taskInfo('t1', tab), taskInfo('t2', tab)];
       const s = selectScreen(remember({view: 'queues', queues: QUEUES}, queueData(state, {info, tasks})), state, SIZES);
-      expect(s).toMatchObject({info, history: HISTORY, tasks, groups: null, detail: null, total: 2, emptyPage: false, backToPage: null});
-      expect(s.keyContext.tasks).toEqual([{id: 't1', state: tab}, {id: 't2', state: tab}]);
+      expect(s).toMatchObject({
+        info,
+        history: HISTORY,
+        tasks,
+        groups: null,
+        detail: null,
+        total: 2,
+        emptyPage: false,
+        backToPage: null,
+      });
+      expect(s.keyContext.tasks).toEqual([
+        {id: 't1', state: tab},
+        {id: 't2', state: tab},
+      ]);
       expect(s.keyContext.total).toBe(2);
     });
   }
 
-  it('on the aggregating tab: the group picker, then the picked group\'s tasks (the groups are kept, its size is the total)', () => {
+  it("on the aggregating tab: the group picker, then the picked group's tasks (the groups are kept, its size is the total)", () => {
     const picker = onQueue({tab: 'aggregating'});
-    const groups = [{group: 'g1', size: 2}, {group: 'g2', size: 7}];
+    const groups = [
+      {group: 'g1', size: 2},
+      {group: 'g2', size: 7},
+    ];
     let latest = remember(queueData(picker, {groups}));
     const p = selectScreen(latest, picker, SIZES);
     expect(p).toMatchObject({groups, tasks: null, total: null});
@@ -119,9 +175,12 @@ describe('selectScreen: a queue', () => {
     expect(stale.keyContext.detail).toBeNull();
   });
 
-  it('the queue\'s own read decides its paused flag', () => {
+  it("the queue's own read decides its paused flag", () => {
     const state = onQueue();
-    const latest = remember({view: 'queues', queues: QUEUES}, queueData(state, {info: queueInfo('default', {paused: true})}));
+    const latest = remember(
+      {view: 'queues', queues: QUEUES},
+      queueData(state, {info: queueInfo('default', {paused: true})}),
+    );
     expect(selectScreen(latest, state, SIZES).paused).toEqual({low: true, default: true, critical: false});
   });
 
@@ -130,9 +189,16 @@ describe('selectScreen: a queue', () => {
     const empty = queueData(page3, {info: queueInfo('default', {retry: 3}), tasks: []});
     expect(selectScreen(remember(empty), page3, SIZES)).toMatchObject({emptyPage: true, total: 3, backToPage: 1});
     const pickedGroup = onQueue({tab: 'aggregating', group: 'gone', page: 3});
-    expect(selectScreen(remember(queueData(pickedGroup, {tasks: []})), pickedGroup, SIZES)).toMatchObject({emptyPage: true, total: null, backToPage: 2});
+    expect(selectScreen(remember(queueData(pickedGroup, {tasks: []})), pickedGroup, SIZES)).toMatchObject({
+      emptyPage: true,
+      total: null,
+      backToPage: 2,
+    });
     const page1 = onQueue({tab: 'retry'});
-    expect(selectScreen(remember(queueData(page1, {tasks: []})), page1, SIZES)).toMatchObject({emptyPage: false, backToPage: null});
+    expect(selectScreen(remember(queueData(page1, {tasks: []})), page1, SIZES)).toMatchObject({
+      emptyPage: false,
+      backToPage: null,
+    });
     const full = queueData(page3, {info: queueInfo('default', {retry: 3 * SIZES.pageSize}), tasks: []}); // still 3 pages: nothing to go back to
     expect(selectScreen(remember(full), page3, SIZES)).toMatchObject({emptyPage: true, backToPage: null});
   });
@@ -142,7 +208,19 @@ describe('selectScreen: servers and cron', () => {
   it('servers: null until read, then the servers and their count; the keys page by the master list', () => {
     const state: DashState = {...initialDashState(), section: 'servers'};
     expect(selectScreen(NO_DATA, state, SIZES).servers).toBeNull();
-    const servers = [{id: 's1', host: 'web-1', pid: 42, concurrency: 4, queues: {default: 1}, strictPriority: false, started: NOW, status: 'active', activeWorkers: []}];
+    const servers = [
+      {
+        id: 's1',
+        host: 'web-1',
+        pid: 42,
+        concurrency: 4,
+        queues: {default: 1},
+        strictPriority: false,
+        started: NOW,
+        status: 'active',
+        activeWorkers: [],
+      },
+    ];
     const s = selectScreen(remember({view: 'servers', servers}), state, SIZES);
     expect(s.servers).toBe(servers);
     expect(s.keyContext).toMatchObject({servers: 1, pageSize: masterRows(SIZES.content, Infinity)});
@@ -163,18 +241,35 @@ describe('selectScreen: servers and cron', () => {
 });
 
 describe('the latest data of every screen', () => {
-  it('keeps each screen\'s data when another screen is read, so switching back shows it at once', () => {
-    const servers = [{id: 's1', host: 'web-1', pid: 42, concurrency: 4, queues: {}, strictPriority: false, started: NOW, status: 'active', activeWorkers: []}];
+  it("keeps each screen's data when another screen is read, so switching back shows it at once", () => {
+    const servers = [
+      {
+        id: 's1',
+        host: 'web-1',
+        pid: 42,
+        concurrency: 4,
+        queues: {},
+        strictPriority: false,
+        started: NOW,
+        status: 'active',
+        activeWorkers: [],
+      },
+    ];
     const q = onQueue({tab: 'retry'});
     const tasks = [taskInfo('r1', 'retry')];
-    const latest = remember({view: 'queues', queues: QUEUES}, queueData(q, {tasks}), {view: 'servers', servers}, {view: 'cron', entries: [], entryId: null, events: []});
+    const latest = remember(
+      {view: 'queues', queues: QUEUES},
+      queueData(q, {tasks}),
+      {view: 'servers', servers},
+      {view: 'cron', entries: [], entryId: null, events: []},
+    );
     expect(selectScreen(latest, initialDashState(), SIZES).queues).toHaveLength(3);
     expect(selectScreen(latest, q, SIZES)).toMatchObject({tasks, history: HISTORY});
     expect(selectScreen(latest, {...initialDashState(), section: 'servers'}, SIZES).servers).toBe(servers);
     expect(selectScreen(latest, {...q, section: 'servers'}, SIZES).keyContext.servers).toBe(1);
   });
 
-  it('never shows a task list read for another queue, tab or page; the queue\'s info and history stay', () => {
+  it("never shows a task list read for another queue, tab or page; the queue's info and history stay", () => {
     const q = onQueue({tab: 'retry'});
     const tasks = [taskInfo('r1', 'retry')];
     const latest = remember({view: 'queues', queues: QUEUES}, queueData(q, {tasks, detail: tasks[0]}));
@@ -182,15 +277,22 @@ describe('the latest data of every screen', () => {
     expect(other).toMatchObject({info: QUEUES[2], history: null, tasks: null, detail: null, total: 0});
     expect(other.keyContext.tasks).toEqual([]);
     for (const moved of [onQueue({tab: 'pending'}), onQueue({tab: 'retry', page: 2})]) {
-      expect(selectScreen(latest, moved, SIZES)).toMatchObject({tasks: null, history: HISTORY, info: latest.queue!.info});
+      expect(selectScreen(latest, moved, SIZES)).toMatchObject({
+        tasks: null,
+        history: HISTORY,
+        info: latest.queue!.info,
+      });
     }
     const smaller = selectScreen(latest, q, screenSizes(80, 20)); // a resize changes the page size: the page is read again
     expect(smaller.tasks).toBeNull();
   });
 
-  it('keeps a queue\'s groups while its task pages are read, and not for another queue', () => {
+  it("keeps a queue's groups while its task pages are read, and not for another queue", () => {
     const groups = [{group: 'g1', size: 2}];
-    const latest = remember(queueData(onQueue({tab: 'aggregating'}), {groups}), queueData(onQueue({tab: 'aggregating', group: 'g1'}), {tasks: []}));
+    const latest = remember(
+      queueData(onQueue({tab: 'aggregating'}), {groups}),
+      queueData(onQueue({tab: 'aggregating', group: 'g1'}), {tasks: []}),
+    );
     expect(latest.groups).toEqual({queue: 'default', groups});
     expect(selectScreen(latest, onQueue({tab: 'aggregating'}), SIZES).groups).toEqual(groups);
     expect(selectScreen(latest, onQueue({name: 'critical', tab: 'aggregating'}), SIZES).groups).toBeNull();

@@ -1,15 +1,32 @@
 import {describe, expect, it} from 'vitest';
 import type {TaskState} from '../../../src/lib/base/states.js';
 import {
-  hasNextPage, initialDashState, keyToAction, reduceDash, splitKeys, visibleQueues, type DashAction, type DashState, type KeyContext, type KeyPress, type QueueScreen,
+  hasNextPage,
+  initialDashState,
+  keyToAction,
+  reduceDash,
+  splitKeys,
+  visibleQueues,
+  type DashAction,
+  type DashState,
+  type KeyContext,
+  type KeyPress,
+  type QueueScreen,
 } from '../../../src/ui/dash/state.js';
 import {queueInfo} from '../fakes.js';
 
 const CTX: KeyContext = {
   queueNames: ['critical', 'default', 'low'],
   paused: {critical: false, default: false, low: true},
-  tasks: [{id: 't1', state: 'retry'}, {id: 't2', state: 'retry'}, {id: 't3', state: 'retry'}],
-  groups: [{group: 'g1', size: 4}, {group: 'g2', size: 1}],
+  tasks: [
+    {id: 't1', state: 'retry'},
+    {id: 't2', state: 'retry'},
+    {id: 't3', state: 'retry'},
+  ],
+  groups: [
+    {group: 'g1', size: 4},
+    {group: 'g2', size: 1},
+  ],
   total: 3,
   pageSize: 10,
   servers: 2,
@@ -43,7 +60,7 @@ function inQueue(over: Partial<NonNullable<DashState['queue']>> = {}): DashState
 }
 
 describe('queues screen', () => {
-  it('moves with arrows and jk, wrapping at both ends as Go\'s dash', () => {
+  it("moves with arrows and jk, wrapping at both ends as Go's dash", () => {
     let s = initialDashState();
     s = press(s, [DOWN, 'j']);
     expect(s.queues.cursor).toBe(2);
@@ -59,7 +76,15 @@ describe('queues screen', () => {
 
   it('opens the queue under the cursor on its active tab, page 1', () => {
     const s = press(initialDashState(), ['j', ENTER]);
-    expect(s.queue).toEqual({name: 'default', tab: 'active', page: 1, cursor: 0, group: null, groupCursor: 0, detail: null});
+    expect(s.queue).toEqual({
+      name: 'default',
+      tab: 'active',
+      page: 1,
+      cursor: 0,
+      group: null,
+      groupCursor: 0,
+      detail: null,
+    });
   });
 
   it('does nothing on Enter when there is no queue', () => {
@@ -114,8 +139,16 @@ describe('visibleQueues', () => {
 
   it('sorts by name by default and by any column, ties by name', () => {
     expect(visibleQueues(infos, qs).map((q) => q.queue)).toEqual(['critical', 'default', 'low']);
-    expect(visibleQueues(infos, {...qs, sort: 'pending', desc: true}).map((q) => q.queue)).toEqual(['default', 'low', 'critical']);
-    expect(visibleQueues(infos, {...qs, sort: 'errorRate', desc: true}).map((q) => q.queue)).toEqual(['critical', 'low', 'default']);
+    expect(visibleQueues(infos, {...qs, sort: 'pending', desc: true}).map((q) => q.queue)).toEqual([
+      'default',
+      'low',
+      'critical',
+    ]);
+    expect(visibleQueues(infos, {...qs, sort: 'errorRate', desc: true}).map((q) => q.queue)).toEqual([
+      'critical',
+      'low',
+      'default',
+    ]);
   });
 
   it('filters by a case-insensitive part of the name, following the draft while typing', () => {
@@ -126,7 +159,7 @@ describe('visibleQueues', () => {
 });
 
 describe('queue screen', () => {
-  it('switches state tabs with ←→ and hl in Go\'s order, wrapping, back to page 1', () => {
+  it("switches state tabs with ←→ and hl in Go's order, wrapping, back to page 1", () => {
     let s = inQueue({page: 3, cursor: 2});
     s = press(s, [RIGHT]);
     expect(s.queue).toMatchObject({tab: 'pending', page: 1, cursor: 0});
@@ -197,23 +230,42 @@ describe('queue screen', () => {
     const completed = press(inQueue({tab: 'completed'}), ['R'], {...CTX, tasks: [{id: 'c1', state: 'completed'}]});
     expect(completed.confirm).toMatchObject({one: {kind: 'run', taskId: 'c1'}, all: null});
     const archived = press(inQueue({tab: 'archived'}), ['D'], {...CTX, tasks: [{id: 'a1', state: 'archived'}]});
-    expect(archived.confirm).toMatchObject({one: {kind: 'delete', taskId: 'a1'}, all: {kind: 'delete', state: 'archived', all: true}});
+    expect(archived.confirm).toMatchObject({
+      one: {kind: 'delete', taskId: 'a1'},
+      all: {kind: 'delete', state: 'archived', all: true},
+    });
     const pendingArchive = press(inQueue({tab: 'pending'}), ['A'], {...CTX, tasks: [{id: 'p1', state: 'pending'}]});
-    expect(pendingArchive.confirm).toMatchObject({one: {kind: 'archive', taskId: 'p1'}, all: {kind: 'archive', state: 'pending'}});
+    expect(pendingArchive.confirm).toMatchObject({
+      one: {kind: 'archive', taskId: 'p1'},
+      all: {kind: 'archive', state: 'pending'},
+    });
   });
 
   it('explains in the status line instead of asking when an action does not apply', () => {
     const active = {...CTX, tasks: [{id: 'a1', state: 'active' as const}]};
-    expect(press(inQueue({tab: 'active'}), ['R'], active)).toMatchObject({confirm: null, status: {kind: 'warn', text: 'an active task cannot be run again: cancel it first (C)'}});
-    expect(press(inQueue({tab: 'active'}), ['D'], active).status?.text).toBe('an active task cannot be deleted: cancel it first (C)');
+    expect(press(inQueue({tab: 'active'}), ['R'], active)).toMatchObject({
+      confirm: null,
+      status: {kind: 'warn', text: 'an active task cannot be run again: cancel it first (C)'},
+    });
+    expect(press(inQueue({tab: 'active'}), ['D'], active).status?.text).toBe(
+      'an active task cannot be deleted: cancel it first (C)',
+    );
     expect(press(inQueue({tab: 'retry'}), ['C']).status?.text).toBe('only active tasks can be canceled');
-    expect(press(inQueue({tab: 'pending'}), ['R'], {...CTX, tasks: [{id: 'p', state: 'pending'}]}).status?.text).toBe('pending tasks are already waiting to run');
-    expect(press(inQueue({tab: 'scheduled'}), ['R'], {...CTX, tasks: [], total: 0}).status?.text).toBe('no scheduled task to act on');
+    expect(press(inQueue({tab: 'pending'}), ['R'], {...CTX, tasks: [{id: 'p', state: 'pending'}]}).status?.text).toBe(
+      'pending tasks are already waiting to run',
+    );
+    expect(press(inQueue({tab: 'scheduled'}), ['R'], {...CTX, tasks: [], total: 0}).status?.text).toBe(
+      'no scheduled task to act on',
+    );
   });
 
   it('cancels only the selected active task', () => {
     const s = press(inQueue({tab: 'active'}), ['C'], {...CTX, tasks: [{id: 'a1', state: 'active'}]});
-    expect(s.confirm).toEqual({one: {kind: 'cancel', queue: 'default', taskId: 'a1', state: 'active'}, all: null, allCount: 3});
+    expect(s.confirm).toEqual({
+      one: {kind: 'cancel', queue: 'default', taskId: 'a1', state: 'active'},
+      all: null,
+      allCount: 3,
+    });
   });
 
   it('acts on the task in the detail pane, with its loaded state', () => {
@@ -223,7 +275,11 @@ describe('queue screen', () => {
 
   it('acts on a whole group from the picker', () => {
     const s = press(inQueue({tab: 'aggregating'}), ['A']);
-    expect(s.confirm).toEqual({one: null, all: {kind: 'archive', queue: 'default', state: 'aggregating', group: 'g1', all: true}, allCount: 4});
+    expect(s.confirm).toEqual({
+      one: null,
+      all: {kind: 'archive', queue: 'default', state: 'aggregating', group: 'g1', all: true},
+      allCount: 4,
+    });
     expect(keyToAction('y', {}, s, CTX)).toBeNull();
   });
 
@@ -250,7 +306,11 @@ describe('queue screen', () => {
 describe('results of actions', () => {
   it('shows the result, refreshes at once, and closes the detail of a deleted task', () => {
     const s = {...inQueue({tab: 'retry', detail: 't1'}), busy: true};
-    const done = reduceDash(s, {type: 'actionDone', request: {kind: 'delete', queue: 'default', taskId: 't1'}, text: 'task t1 deleted'});
+    const done = reduceDash(s, {
+      type: 'actionDone',
+      request: {kind: 'delete', queue: 'default', taskId: 't1'},
+      text: 'task t1 deleted',
+    });
     expect(done).toMatchObject({busy: false, status: {kind: 'ok', text: 'task t1 deleted'}, refresh: s.refresh + 1});
     expect(done.queue?.detail).toBeNull();
     const ran = reduceDash(s, {type: 'actionDone', request: {kind: 'run', queue: 'default', taskId: 't1'}, text: 'ok'});
@@ -258,7 +318,10 @@ describe('results of actions', () => {
   });
 
   it('shows a failure in the status line and refreshes', () => {
-    const s = reduceDash({...initialDashState(), busy: true}, {type: 'actionFailed', request: {kind: 'pause', queue: 'x'}, text: 'queue "x" is already paused'});
+    const s = reduceDash(
+      {...initialDashState(), busy: true},
+      {type: 'actionFailed', request: {kind: 'pause', queue: 'x'}, text: 'queue "x" is already paused'},
+    );
     expect(s).toMatchObject({busy: false, status: {kind: 'error', text: 'queue "x" is already paused'}, refresh: 1});
   });
 
@@ -292,7 +355,10 @@ describe('everywhere', () => {
     expect(s.section).toBe('servers');
     s = press(s, [TAB]);
     expect(s.section).toBe('cron');
-    s = press(s, [{tab: true, shift: true}, {tab: true, shift: true}]);
+    s = press(s, [
+      {tab: true, shift: true},
+      {tab: true, shift: true},
+    ]);
     expect(s).toMatchObject({section: 'queues', queue: {name: 'default', tab: 'retry'}});
   });
 
@@ -312,8 +378,16 @@ describe('everywhere', () => {
 
 describe('splitKeys', () => {
   it('splits characters that arrive together into presses, Enter, Tab and Backspace included', () => {
-    expect(splitKeys('j\r', {})).toEqual([['j', {}], ['', {return: true}]]);
-    expect(splitKeys('lR\t\u007f', {})).toEqual([['l', {}], ['R', {shift: true}], ['', {tab: true}], ['', {backspace: true}]]);
+    expect(splitKeys('j\r', {})).toEqual([
+      ['j', {}],
+      ['', {return: true}],
+    ]);
+    expect(splitKeys('lR\t\u007f', {})).toEqual([
+      ['l', {}],
+      ['R', {shift: true}],
+      ['', {tab: true}],
+      ['', {backspace: true}],
+    ]);
   });
 
   it('passes single keys, escape sequences and control keys through', () => {
@@ -326,10 +400,16 @@ describe('splitKeys', () => {
 
 describe('the task cursor follows its task (tasksShown)', () => {
   const onPending = (over: Partial<QueueScreen> = {}): DashState => ({
-    ...initialDashState(), queue: {name: 'q', tab: 'pending', page: 1, cursor: 0, group: null, groupCursor: 0, detail: null, ...over},
+    ...initialDashState(),
+    queue: {name: 'q', tab: 'pending', page: 1, cursor: 0, group: null, groupCursor: 0, detail: null, ...over},
   });
   const shown = (ids: string[], over: {tab?: TaskState; page?: number} = {}): DashAction => ({
-    type: 'tasksShown', queue: 'q', tab: over.tab ?? 'pending', group: null, page: over.page ?? 1, ids,
+    type: 'tasksShown',
+    queue: 'q',
+    tab: over.tab ?? 'pending',
+    group: null,
+    page: over.page ?? 1,
+    ids,
   });
 
   it('selects the task under the cursor at the first read, then follows it to its new row', () => {

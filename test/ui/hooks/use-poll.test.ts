@@ -12,7 +12,11 @@ function mount(fetch: Fetch, opts: PollOptions) {
   const Probe = (p: {fetch: Fetch; opts: PollOptions}) => {
     const r = usePoll(p.fetch, p.opts);
     results.push(r);
-    return createElement(Text, null, `data=${r.data ?? '-'} key=${r.dataKey ?? '-'} error=${r.error instanceof Error ? r.error.message : '-'}`);
+    return createElement(
+      Text,
+      null,
+      `data=${r.data ?? '-'} key=${r.dataKey ?? '-'} error=${r.error instanceof Error ? r.error.message : '-'}`,
+    );
   };
   const r = render(createElement(Probe, {fetch, opts}));
   return {
@@ -35,9 +39,13 @@ function deferredFetch() {
       inFlight--;
     });
   };
-  return {fetch, pending, get maxInFlight() {
-    return maxInFlight;
-  }};
+  return {
+    fetch,
+    pending,
+    get maxInFlight() {
+      return maxInFlight;
+    },
+  };
 }
 
 // React runs effects from its scheduler on setImmediate (not faked): let it run around each advance.
@@ -110,11 +118,14 @@ describe('usePoll', () => {
 
   it('keeps the last good data when a fetch fails, with the error, until a fetch succeeds', async () => {
     const answers: Array<number | Error> = [1, new Error('Connection is closed.'), 3];
-    const p = mount(async () => {
-      const a = answers.shift()!;
-      if (a instanceof Error) throw a;
-      return a;
-    }, {intervalMs: 10});
+    const p = mount(
+      async () => {
+        const a = answers.shift()!;
+        if (a instanceof Error) throw a;
+        return a;
+      },
+      {intervalMs: 10},
+    );
     await flush();
     expect(p.last()).toMatchObject({data: 1, error: undefined});
     const updatedAt = p.last().updatedAt;
@@ -195,7 +206,8 @@ describe('usePollFold', () => {
     await flush();
     expect(r.lastFrame()).toBe('kept=1,2');
     // No render shows a result's stamp without the result folded in.
-    for (const x of renders) expect(x.data?.length ?? 0).toBe(x.updatedAt === undefined ? 0 : x.updatedAt.getTime() + 1);
+    for (const x of renders)
+      expect(x.data?.length ?? 0).toBe(x.updatedAt === undefined ? 0 : x.updatedAt.getTime() + 1);
     // A new key drops the result in flight; an error keeps the fold.
     await flush(10);
     r.rerender(createElement(Probe, {opts: {intervalMs: 10, key: 'b', now}}));

@@ -7,7 +7,8 @@ import type {ConfirmState} from '../state.js';
 export function confirmSegments(confirm: ConfirmState, color: boolean): Segment[] {
   const {question, choices} = confirmText(confirm);
   const out: Segment[] = [{text: question, ...(color ? {color: 'yellow', bold: true} : {})}];
-  for (const c of choices) out.push({text: '  '}, {text: c.key, ...(color ? {bold: true, inverse: true} : {})}, {text: `: ${c.label}`});
+  for (const c of choices)
+    out.push({text: '  '}, {text: c.key, ...(color ? {bold: true, inverse: true} : {})}, {text: `: ${c.label}`});
   return out;
 }
 

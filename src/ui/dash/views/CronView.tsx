@@ -27,7 +27,8 @@ export function cronEventRows(height: number): number {
 
 function cronViewLines(p: CronViewProps): Array<string | Segment[]> {
   if (p.entries === null) return ['  Loading scheduler entries…'];
-  if (p.entries.length === 0) return ['  No scheduler entries (no scheduler is running, or none has registered periodic tasks).'];
+  if (p.entries.length === 0)
+    return ['  No scheduler entries (no scheduler is running, or none has registered periodic tasks).'];
   const now = p.now;
   return masterDetailLines<SchedulerEntry, SchedulerEnqueueEvent>({
     columns: [
@@ -41,7 +42,10 @@ function cronViewLines(p: CronViewProps): Array<string | Segment[]> {
     ],
     rows: p.entries,
     cursor: p.cursor,
-    title: (e) => [{text: `Recent enqueues of ${e.id}`, ...(p.color ? {bold: true} : {})}, {text: ` (${e.spec} ${e.task.type})`}],
+    title: (e) => [
+      {text: `Recent enqueues of ${e.id}`, ...(p.color ? {bold: true} : {})},
+      {text: ` (${e.spec} ${e.task.type})`},
+    ],
     subColumns: [
       {header: 'Task ID', width: 10, flex: 1, max: 36, cell: (e) => e.taskId},
       {header: 'Enqueued', width: 10, cell: (e) => dashRelativeTime(e.enqueuedAt, now)},

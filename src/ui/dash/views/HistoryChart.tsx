@@ -36,7 +36,10 @@ export function historyChartLines({history, color}: HistoryChartProps): Array<st
       {text: `  today ${fit(compactNumber(now), 5)} max ${fit(compactNumber(peak), 5)}  ${tail}`},
     ];
   };
-  return [line('Processed/day', processed, 'green', today.processed, span), line('Failed/day', failed, 'red', today.failed, '')];
+  return [
+    line('Processed/day', processed, 'green', today.processed, span),
+    line('Failed/day', failed, 'red', today.failed, ''),
+  ];
 }
 
 export function HistoryChart(p: HistoryChartProps) {

@@ -45,40 +45,68 @@ export function queueTableRows(height: number): number {
 }
 
 const SORT_COLUMN: Partial<Record<SortKey, string>> = {
-  queue: 'Queue', size: 'Size', processed: 'Proc', failed: 'Fail', errorRate: 'Err%', latency: 'Lat', memoryUsage: 'Mem',
+  queue: 'Queue',
+  size: 'Size',
+  processed: 'Proc',
+  failed: 'Fail',
+  errorRate: 'Err%',
+  latency: 'Lat',
+  memoryUsage: 'Mem',
   ...Object.fromEntries(STATE_ORDER.map((s) => [s, STATE_STYLE[s].short])),
 };
 
 // Higher priority columns stay longer when the terminal is narrow.
-const STATE_PRIORITY: Record<TaskState, number> = {active: 70, pending: 75, aggregating: 35, scheduled: 55, retry: 90, archived: 60, completed: 30};
+const STATE_PRIORITY: Record<TaskState, number> = {
+  active: 70,
+  pending: 75,
+  aggregating: 35,
+  scheduled: 55,
+  retry: 90,
+  archived: 60,
+  completed: 30,
+};
 
 function columns(scale: number, color: boolean): Column<Row>[] {
   const count = (state: TaskState): Column<Row> => ({
-    header: STATE_STYLE[state].short, width: 5, align: 'right', priority: STATE_PRIORITY[state],
+    header: STATE_STYLE[state].short,
+    width: 5,
+    align: 'right',
+    priority: STATE_PRIORITY[state],
     cell: (q) => compactNumber(q[state]),
   });
   return [
     {header: 'Queue', width: 10, flex: 1, max: 30, cell: (q) => (q.isTotal ? [{text: q.queue, bold: true}] : q.queue)},
     {
-      header: 'State', width: 6,
-      cell: (q) => (q.isTotal ? '' : q.paused ? [{text: 'PAUSED', color: 'yellow', bold: true}] : [{text: 'RUN', color: 'green'}]),
+      header: 'State',
+      width: 6,
+      cell: (q) =>
+        q.isTotal ? '' : q.paused ? [{text: 'PAUSED', color: 'yellow', bold: true}] : [{text: 'RUN', color: 'green'}],
     },
     {header: 'Size', width: 5, align: 'right', cell: (q) => compactNumber(q.size)},
     ...STATE_ORDER.map(count),
     {header: 'Proc', width: 5, align: 'right', priority: 65, cell: (q) => compactNumber(q.processed)},
     {
-      header: 'Fail', width: 5, align: 'right', priority: 85,
+      header: 'Fail',
+      width: 5,
+      align: 'right',
+      priority: 85,
       cell: (q) => (q.failed > 0 ? [{text: compactNumber(q.failed), color: 'red'}] : compactNumber(q.failed)),
     },
     {header: 'Err%', width: 7, align: 'right', priority: 80, cell: (q) => dashErrorRate(q.processed, q.failed)},
     {header: 'Lat', width: 6, align: 'right', priority: 45, cell: (q) => dashLatency(q.latency)},
     {header: 'Mem', width: 8, align: 'right', priority: 40, cell: (q) => goByteCount(q.memoryUsage)},
     {
-      header: 'States', width: 10, flex: 3, priority: 62,
-      cell: (q, w) => stackedBar(
-        STATE_ORDER.map((s) => ({value: q[s], color: STATE_STYLE[s].color, glyph: STATE_STYLE[s].glyph})),
-        q.isTotal ? q.size : scale, w, color,
-      ),
+      header: 'States',
+      width: 10,
+      flex: 3,
+      priority: 62,
+      cell: (q, w) =>
+        stackedBar(
+          STATE_ORDER.map((s) => ({value: q[s], color: STATE_STYLE[s].color, glyph: STATE_STYLE[s].glyph})),
+          q.isTotal ? q.size : scale,
+          w,
+          color,
+        ),
     },
   ];
 }
@@ -86,11 +114,24 @@ function columns(scale: number, color: boolean): Column<Row>[] {
 function totals(queues: readonly QueueInfo[]): Row {
   const sum = (f: (q: QueueInfo) => number): number => queues.reduce((s, q) => s + f(q), 0);
   return {
-    queue: 'Total', isTotal: true, paused: false, timestamp: new Date(0), groups: sum((q) => q.groups),
-    memoryUsage: sum((q) => q.memoryUsage), latency: Math.max(0, ...queues.map((q) => q.latency)), size: sum((q) => q.size),
-    pending: sum((q) => q.pending), active: sum((q) => q.active), scheduled: sum((q) => q.scheduled), retry: sum((q) => q.retry),
-    archived: sum((q) => q.archived), completed: sum((q) => q.completed), aggregating: sum((q) => q.aggregating),
-    processed: sum((q) => q.processed), failed: sum((q) => q.failed), processedTotal: sum((q) => q.processedTotal),
+    queue: 'Total',
+    isTotal: true,
+    paused: false,
+    timestamp: new Date(0),
+    groups: sum((q) => q.groups),
+    memoryUsage: sum((q) => q.memoryUsage),
+    latency: Math.max(0, ...queues.map((q) => q.latency)),
+    size: sum((q) => q.size),
+    pending: sum((q) => q.pending),
+    active: sum((q) => q.active),
+    scheduled: sum((q) => q.scheduled),
+    retry: sum((q) => q.retry),
+    archived: sum((q) => q.archived),
+    completed: sum((q) => q.completed),
+    aggregating: sum((q) => q.aggregating),
+    processed: sum((q) => q.processed),
+    failed: sum((q) => q.failed),
+    processedTotal: sum((q) => q.processedTotal),
     failedTotal: sum((q) => q.failedTotal),
   };
 }
@@ -116,10 +157,17 @@ function markSorted(seg: Segment, label: string, arrow: string): Segment {
 
 export function queueTableLines(p: QueueTableProps): Array<string | Segment[]> {
   if (p.loading) return ['  Loading queues…'];
-  const broken = (p.broken ?? []).map((b): Segment[] => [{text: `  Queue "${b.queue}" left out: bad data in Redis: ${b.error}`, ...(p.color ? {color: 'red'} : {})}]);
-  if (broken.length > 0) return [...queueTableLines({...p, broken: [], height: Math.max(1, p.height - broken.length)}), ...broken];
+  const broken = (p.broken ?? []).map((b): Segment[] => [
+    {text: `  Queue "${b.queue}" left out: bad data in Redis: ${b.error}`, ...(p.color ? {color: 'red'} : {})},
+  ]);
+  if (broken.length > 0)
+    return [...queueTableLines({...p, broken: [], height: Math.max(1, p.height - broken.length)}), ...broken];
   if (p.queues.length === 0) {
-    return [p.totalQueues === 0 ? '  No queues yet: a queue appears when a task is first enqueued to it.' : `  No queue name contains "${p.filter}" (Esc clears the filter).`];
+    return [
+      p.totalQueues === 0
+        ? '  No queues yet: a queue appears when a task is first enqueued to it.'
+        : `  No queue name contains "${p.filter}" (Esc clears the filter).`,
+    ];
   }
   const scale = Math.max(0, ...p.queues.map((q) => q.size));
   const visible = queueTableRows(p.height);
@@ -131,7 +179,10 @@ export function queueTableLines(p: QueueTableProps): Array<string | Segment[]> {
   while (lines.length < visible + 1) lines.push('');
   lines.push(rowSegments(t.placed, totals(p.queues), false, p.color));
   const where = windowLabel(t.offset, t.rows.length, p.queues.length);
-  const count = p.filter === '' ? `${where === '' ? p.queues.length : where} queues` : `${where === '' ? p.queues.length : where} of ${p.totalQueues} queues matching "${p.filter}"`;
+  const count =
+    p.filter === ''
+      ? `${where === '' ? p.queues.length : where} queues`
+      : `${where === '' ? p.queues.length : where} of ${p.totalQueues} queues matching "${p.filter}"`;
   lines.push([...legend(p.color, p.width < 110), {text: ` ${count}`, ...(p.color ? {dim: true} : {})}]);
   return lines;
 }

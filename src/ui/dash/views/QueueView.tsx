@@ -48,7 +48,9 @@ export function queuePageSize(height: number): number {
 function summary(info: QueueInfo | null, name: string, color: boolean): Segment[] {
   const b = (text: string): Segment => ({text, ...(color ? {bold: true} : {})});
   if (info === null) return [b(`Queue ${name}`), {text: '  loading…'}];
-  const state: Segment = info.paused ? {text: 'PAUSED', ...(color ? {color: 'yellow', bold: true} : {})} : {text: 'RUN', ...(color ? {color: 'green'} : {})};
+  const state: Segment = info.paused
+    ? {text: 'PAUSED', ...(color ? {color: 'yellow', bold: true} : {})}
+    : {text: 'RUN', ...(color ? {color: 'green'} : {})};
   const parts = [
     `size ${compactNumber(info.size)}`,
     ...(info.groups > 0 ? [`groups ${compactNumber(info.groups)}`] : []),
@@ -66,9 +68,11 @@ function tabSegments(info: QueueInfo | null, current: TaskState, width: number, 
     for (const s of STATE_ORDER) {
       const label = `${short ? STATE_STYLE[s].short : STATE_STYLE[s].label}:${info === null ? '-' : compactNumber(info[s])}`;
       if (out.length > 0) out.push({text: ' '});
-      out.push(s === current
-        ? {text: `[${label}]`, ...(color ? {bold: true, underline: true, color: STATE_STYLE[s].color} : {})}
-        : {text: ` ${label} `});
+      out.push(
+        s === current
+          ? {text: `[${label}]`, ...(color ? {bold: true, underline: true, color: STATE_STYLE[s].color} : {})}
+          : {text: ` ${label} `},
+      );
     }
     return out;
   };
@@ -79,7 +83,7 @@ function tabSegments(info: QueueInfo | null, current: TaskState, width: number, 
 function pagingLine(p: QueueViewProps, shown: number): Segment[] {
   const {screen} = p;
   const start = (screen.page - 1) * p.pageSize;
-  const total = screen.tab === 'aggregating' ? null : p.info?.[screen.tab] ?? null;
+  const total = screen.tab === 'aggregating' ? null : (p.info?.[screen.tab] ?? null);
   const range = shown === 0 ? 'Showing 0' : `Showing ${start + 1}-${start + shown}`;
   const of = total === null ? ` of group "${screen.group}"` : ` of ${total}`;
   const pages = total === null ? '' : `/${Math.max(1, Math.ceil(total / p.pageSize))}`;
@@ -87,7 +91,10 @@ function pagingLine(p: QueueViewProps, shown: number): Segment[] {
 }
 
 function pickerLines(p: QueueViewProps, height: number): Array<string | Segment[]> {
-  const title: Segment[] = [{text: 'Select a group', ...(p.color ? {bold: true} : {})}, {text: '   Enter: its tasks   R/A/D: run/archive/delete the whole group'}];
+  const title: Segment[] = [
+    {text: 'Select a group', ...(p.color ? {bold: true} : {})},
+    {text: '   Enter: its tasks   R/A/D: run/archive/delete the whole group'},
+  ];
   if (p.groups === null) return [title, 'Loading groups…'];
   if (p.groups.length === 0) return [title, 'No groups: no task is waiting for aggregation.'];
   const visible = Math.max(1, height - 3);
@@ -101,7 +108,12 @@ function pickerLines(p: QueueViewProps, height: number): Array<string | Segment[
   );
   const lines: Array<string | Segment[]> = [title, t.header, ...t.rows];
   while (lines.length < height - 1) lines.push('');
-  lines.push([{text: `${p.groups.length} groups ${windowLabel(t.offset, t.rows.length, p.groups.length)}`, ...(p.color ? {dim: true} : {})}]);
+  lines.push([
+    {
+      text: `${p.groups.length} groups ${windowLabel(t.offset, t.rows.length, p.groups.length)}`,
+      ...(p.color ? {dim: true} : {}),
+    },
+  ]);
   return lines;
 }
 
@@ -115,11 +127,26 @@ function queueViewLines(p: QueueViewProps): Array<string | Segment[]> {
   ];
   let body: Array<string | Segment[]>;
   if (screen.detail !== null) {
-    body = taskDetailLines({taskId: screen.detail, task: p.detail, width: p.width, height: area, color: p.color, now: p.now});
+    body = taskDetailLines({
+      taskId: screen.detail,
+      task: p.detail,
+      width: p.width,
+      height: area,
+      color: p.color,
+      now: p.now,
+    });
   } else if (screen.tab === 'aggregating' && screen.group === null) {
     body = pickerLines(p, area);
   } else {
-    body = taskTableLines({state: screen.tab, tasks: p.tasks, cursor: p.cursor ?? screen.cursor, width: p.width, rows: p.pageSize, color: p.color, now: p.now});
+    body = taskTableLines({
+      state: screen.tab,
+      tasks: p.tasks,
+      cursor: p.cursor ?? screen.cursor,
+      width: p.width,
+      rows: p.pageSize,
+      color: p.color,
+      now: p.now,
+    });
     while (body.length < p.pageSize + 1) body.push('');
     body.push(pagingLine(p, p.tasks?.length ?? 0));
   }

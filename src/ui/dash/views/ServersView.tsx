@@ -28,16 +28,32 @@ function queuesLabel(queues: Record<string, number>): string {
 
 function serversViewLines(p: ServersViewProps): Array<string | Segment[]> {
   if (p.servers === null) return ['  Loading servers…'];
-  if (p.servers.length === 0) return ['  No running servers (a server shows up within 5 s of starting and is gone 30 s after it stops).'];
+  if (p.servers.length === 0)
+    return ['  No running servers (a server shows up within 5 s of starting and is gone 30 s after it stops).'];
   const now = p.now;
   return masterDetailLines<ServerInfo, WorkerInfo>({
     columns: [
       {header: 'Host', width: 10, flex: 1, max: 40, cell: (s) => s.host},
       {header: 'PID', width: 7, align: 'right', cell: (s) => String(s.pid)},
-      {header: 'Status', width: 7, cell: (s) => (s.status === 'active' || !p.color ? s.status : [{text: s.status, color: 'yellow'}])},
+      {
+        header: 'Status',
+        width: 7,
+        cell: (s) => (s.status === 'active' || !p.color ? s.status : [{text: s.status, color: 'yellow'}]),
+      },
       {header: 'Workers', width: 9, align: 'right', cell: (s) => `${s.activeWorkers.length}/${s.concurrency}`},
-      {header: 'Queues', width: 12, flex: 2, cell: (s) => `${queuesLabel(s.queues)}${s.strictPriority ? ' (strict)' : ''}`},
-      {header: 'Uptime', width: 8, align: 'right', priority: 10, cell: (s) => shortDuration(Math.max(0, now.getTime() - s.started.getTime()))},
+      {
+        header: 'Queues',
+        width: 12,
+        flex: 2,
+        cell: (s) => `${queuesLabel(s.queues)}${s.strictPriority ? ' (strict)' : ''}`,
+      },
+      {
+        header: 'Uptime',
+        width: 8,
+        align: 'right',
+        priority: 10,
+        cell: (s) => shortDuration(Math.max(0, now.getTime() - s.started.getTime())),
+      },
     ],
     rows: p.servers,
     cursor: p.cursor,

@@ -25,11 +25,17 @@ function when(d: Date | null, now: Date): string {
 }
 
 function field(name: string, value: string, color: boolean, valueColor?: string): Segment[] {
-  return [{text: name.padEnd(KEY), ...(color ? {bold: true} : {})}, {text: value, ...(color && valueColor ? {color: valueColor} : {})}];
+  return [
+    {text: name.padEnd(KEY), ...(color ? {bold: true} : {})},
+    {text: value, ...(color && valueColor ? {color: valueColor} : {})},
+  ];
 }
 
 export function taskDetailLines(p: TaskDetailProps): Array<string | Segment[]> {
-  const title: Segment[] = [{text: `Task ${p.taskId}`, ...(p.color ? {bold: true, underline: true} : {})}, {text: '   Esc: back  ↑↓: previous/next task'}];
+  const title: Segment[] = [
+    {text: `Task ${p.taskId}`, ...(p.color ? {bold: true, underline: true} : {})},
+    {text: '   Esc: back  ↑↓: previous/next task'},
+  ];
   if (p.task === null) return [title, 'Loading…'];
   if (p.task === 'gone') return [title, `Task "${p.taskId}" no longer exists.`];
   const t = p.task;

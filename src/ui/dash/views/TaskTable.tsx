@@ -29,13 +29,24 @@ function idColumn(): Col {
 }
 
 const typeColumn: Col = {header: 'Type', width: 8, flex: 1, max: 32, cell: (t) => t.type};
-const payloadColumn = (priority?: number): Col => ({header: 'Payload', width: 10, flex: 2, priority, cell: (t) => dashPayloadLine(t.payload)});
+const payloadColumn = (priority?: number): Col => ({
+  header: 'Payload',
+  width: 10,
+  flex: 2,
+  priority,
+  cell: (t) => dashPayloadLine(t.payload),
+});
 const retried: Col = {header: 'Retried', width: 7, align: 'right', cell: (t) => String(t.retried)};
 const maxRetry: Col = {header: 'Max Retry', width: 9, align: 'right', priority: 20, cell: (t) => String(t.maxRetry)};
 const retryOf: Col = {header: 'Retry', width: 7, align: 'right', cell: (t) => `${t.retried}/${t.maxRetry}`};
 
 function lastError(color: boolean): Col {
-  return {header: 'Last Failure', width: 12, flex: 3, cell: (t) => (color && t.lastErr ? [{text: t.lastErr, color: 'red'}] : t.lastErr)};
+  return {
+    header: 'Last Failure',
+    width: 12,
+    flex: 3,
+    cell: (t) => (color && t.lastErr ? [{text: t.lastErr, color: 'red'}] : t.lastErr),
+  };
 }
 
 /** The columns of a state's table (Go dash's set, with relative times). */
@@ -45,13 +56,27 @@ function taskColumns(state: TaskState, now: Date, color: boolean): Col[] {
   switch (state) {
     case 'active':
       return [
-        idColumn(), typeColumn, retried, maxRetry, payloadColumn(10),
-        {header: 'Lease', width: 8, priority: 5, cell: (t) => (t.isOrphaned ? [{text: 'orphaned', ...(color ? {color: 'yellow'} : {})}] : 'ok')},
+        idColumn(),
+        typeColumn,
+        retried,
+        maxRetry,
+        payloadColumn(10),
+        {
+          header: 'Lease',
+          width: 8,
+          priority: 5,
+          cell: (t) => (t.isOrphaned ? [{text: 'orphaned', ...(color ? {color: 'yellow'} : {})}] : 'ok'),
+        },
       ];
     case 'pending':
       return [idColumn(), typeColumn, retried, maxRetry, payloadColumn(10)];
     case 'aggregating':
-      return [idColumn(), typeColumn, payloadColumn(10), {header: 'Group', width: 8, flex: 1, max: 24, cell: (t) => t.group}];
+      return [
+        idColumn(),
+        typeColumn,
+        payloadColumn(10),
+        {header: 'Group', width: 8, flex: 1, max: 24, cell: (t) => t.group},
+      ];
     case 'scheduled':
       return [idColumn(), typeColumn, {...next, header: 'Process'}, payloadColumn(10)];
     case 'retry':
@@ -60,8 +85,17 @@ function taskColumns(state: TaskState, now: Date, color: boolean): Col[] {
       return [idColumn(), typeColumn, retryOf, lastError(color), failedAt, payloadColumn(10)];
     case 'completed':
       return [
-        idColumn(), typeColumn, {header: 'Completed', width: 10, cell: (t) => dashRelativeTime(t.completedAt, now)}, payloadColumn(10),
-        {header: 'Result', width: 8, flex: 1, priority: 15, cell: (t) => (t.result === null ? '' : dashPayloadLine(t.result))},
+        idColumn(),
+        typeColumn,
+        {header: 'Completed', width: 10, cell: (t) => dashRelativeTime(t.completedAt, now)},
+        payloadColumn(10),
+        {
+          header: 'Result',
+          width: 8,
+          flex: 1,
+          priority: 15,
+          cell: (t) => (t.result === null ? '' : dashPayloadLine(t.result)),
+        },
       ];
   }
 }
