@@ -45,7 +45,7 @@ import type {TaskMessage} from './base/codec.js';
 import {DEFAULT_TIMEOUT_SECONDS, LEASE_SECONDS} from './base/states.js';
 import {movedAsideText, type BadData, type RDB} from './broker/rdb.js';
 import {realClock, unixSeconds, type Clock} from './clock.js';
-import {CanceledError, DeadlineExceededError, HandlerPanicError, LeaseExpiredError, ValidationError, errorMessage} from './errors.js';
+import {BadDataError, CanceledError, DeadlineExceededError, HandlerPanicError, LeaseExpiredError, ValidationError, errorMessage} from './errors.js';
 import {
   TaskResultWriter, toHandlerError,
   type ErrorHandler, type ErrorHandlerFunc, type Handler, type TaskContext,
@@ -507,6 +507,8 @@ export class Processor {
       this.#p.logger.error(movedAsideText(bad));
       return;
     }
+    // A queue skipped for bad data (a key of another Redis type) is a failed fetch of that queue.
+    this.#p.onDequeueError?.(new BadDataError(`queue "${bad.queue}" skipped: ${bad.reason}`, {queue: bad.queue}));
     const now = this.#p.clock.now().getTime();
     if (now - this.#lastErrorLog < ERROR_LOG_INTERVAL_MS) return;
     this.#lastErrorLog = now;
