@@ -134,7 +134,8 @@ describe('the config file', () => {
     const r = await cli.asynq(['queue', 'ls'], {HOME: home, ASYNQ_REDIS_URL: undefined});
     expect({code: r.code, stdout: r.stdout}).toEqual({code: 0, stdout: 'default\n'});
     const file = join(home, '.asynq.yml');
-    const known = 'uri, db, username, password, tls, tls_server, insecure, tls_ca_cert, tls_cert, tls_key, tls_insecure, cluster, cluster_addrs, sentinel_addrs, master_name';
+    const known =
+      'uri, db, username, password, tls, tls_server, insecure, tls_ca_cert, tls_cert, tls_key, tls_insecure, cluster, cluster_addrs, sentinel_addrs, master_name';
     expect(r.stderr).toBe(
       `Warning: ${file}: unknown key "dbb" ignored (did you mean "db"?); the known keys are ${known}\n` +
         `Warning: ${file}: unknown key "colour" ignored; the known keys are ${known}\n`,
