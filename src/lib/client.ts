@@ -12,6 +12,7 @@ import {FailedPreconditionError, PayloadTooLargeError, ValidationError} from './
 import {planEnqueue, type EnqueuePlan, type TaskOptions} from './options.js';
 import {closeRedisClient, createRedisClient, type RedisConnection, type RedisConnOpt} from './redis.js';
 import {taskInfoFromMessage, type Task, type TaskInfo} from './task.js';
+import {traceContextHeaders} from './tracing.js';
 
 export interface ClientOptions {
   /** Source of "now" (default the system clock); tests pass a SimulatedClock. */
@@ -39,6 +40,14 @@ export interface ClientOptions {
    * payload in memory, as does every `asynq task ls` page that lists it.
    */
   maxPayloadBytes?: number;
+  /**
+   * Inject the active OpenTelemetry trace context into each task's headers (W3C `traceparent`,
+   * `tracestate` with the usual global propagator), so a worker's otelMiddleware() continues the
+   * trace, as would a Go worker reading the same headers. Headers the task already has under
+   * those keys win. Needs the optional peer dependency `@opentelemetry/api` (loaded once, on the
+   * first enqueue); without it, or without an active span, nothing is added. Off by default.
+   */
+  propagateTraceContext?: boolean;
 }
 
 /** ClientOptions.maxPayloadBytes unless given: 64 MiB. */
@@ -66,6 +75,13 @@ function replicaWait(opt: ClientOptions['waitForReplicas']): ReplicaWait | undef
   return {replicas: opt.replicas, timeoutMs};
 }
 
+/** Adds the active trace context's headers to each plan's message; the task's own headers win. */
+async function addTraceContext(plans: readonly EnqueuePlan[]): Promise<void> {
+  const carrier = await traceContextHeaders();
+  if (Object.keys(carrier).length === 0) return;
+  for (const p of plans) p.msg.headers = {...carrier, ...p.msg.headers};
+}
+
 /** One item of enqueueMany: a task, or a task with options of its own. */
 export type EnqueueManyItem = Task | [Task, TaskOptions];
 
@@ -85,6 +101,7 @@ export class Client {
   readonly #owned: boolean;
   readonly #clock: Clock;
   readonly #maxPayloadBytes: number;
+  readonly #propagateTraceContext: boolean;
   #closed = false;
 
   /**
@@ -94,6 +111,7 @@ export class Client {
   constructor(conn: RedisConnOpt, opts: ClientOptions = {}) {
     const waitForReplicas = replicaWait(opts.waitForReplicas); // before connecting
     this.#maxPayloadBytes = payloadLimit(opts.maxPayloadBytes);
+    this.#propagateTraceContext = opts.propagateTraceContext === true;
     const {client, owned} = createRedisClient(conn);
     // Auto-pipelining on the client's own connection: enqueues made in one event-loop turn (from
     // concurrent callers) go out in one write and share a round trip. Same commands, same order:
@@ -123,6 +141,7 @@ export class Client {
     this.#checkOpen();
     const plan = planEnqueue(task, [opts], this.#clock.now());
     this.#checkPayload(plan);
+    if (this.#propagateTraceContext) await addTraceContext([plan]);
     await this.#write(plan);
     return infoOf(plan);
   }
@@ -152,6 +171,7 @@ export class Client {
         return err as Error;
       }
     });
+    if (this.#propagateTraceContext) await addTraceContext(plans.filter((p): p is EnqueuePlan => !(p instanceof Error)));
     const results: Array<TaskInfo | Error> = plans.map((p) => (p instanceof Error ? p : infoOf(p)));
     let run: number[] = [];
     const flush = async (): Promise<void> => {

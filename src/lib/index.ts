@@ -38,5 +38,6 @@ export {optionStrings} from './option-strings.js';
 export {queueMetrics, QueueMetrics, QUEUE_METRICS, DEFAULT_QUEUE_METRICS_INTERVAL_MS, type QueueMetricsOptions} from './metrics/queue-metrics.js';
 export {workerMetrics, WorkerMetrics, DEFAULT_TASK_DURATION_BUCKETS, type WorkerMetricsOptions} from './metrics/worker-metrics.js';
 export {WorkerHealth, type WorkerHealthOptions} from './metrics/health.js';
+export {otelMiddleware, type OtelMiddlewareOptions} from './tracing.js';
 export {serveMetrics, type MetricsHttpOptions, type MetricsHttpServer, type ProbeResult} from './metrics/http.js';
 export {waitForTask, waitForTaskSuccess, FINAL_STATES, type TaskInfoSource, type WaitOptions} from './wait.js';
