@@ -20,7 +20,7 @@ import {ExecRetryLaterError, execIsFailure} from '../../src/cli/worker/exec-hand
 import {emptySummary, formatSummary, ProgressBar, renderProgress} from '../../src/cli/enqueue/bulk-enqueue.js';
 import type {TaskJson} from '../../src/cli/views/json.js';
 import {BIN, cliEnv, ROOT, runCli, runCliInProcess} from '../support/cli.js';
-import {dumpAll} from '../support/dump.js';
+import {dumpAll, dumpAllSince} from '../support/dump.js';
 import {useRedis} from '../support/redis.js';
 import {readMsg, zsetEntries} from '../support/seed.js';
 
@@ -204,7 +204,7 @@ describe('asynq enqueue TYPE [PAYLOAD]', () => {
     const taken = await enqueue('other', '--task-id', 'first');
     expect(taken.code).toBe(4);
     expect(errorLine(taken.stderr)).toBe('task ID "first" is already taken in queue "default"');
-    expect(await dumpAll(r.redis)).toEqual(before);
+    expect(await dumpAllSince(r.redis, before)).toEqual(before);
     const json = await enqueue('other', '--task-id', 'first', '--json');
     expect(JSON.parse(json.stdout)).toEqual({
       error: {

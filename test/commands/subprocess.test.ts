@@ -2,7 +2,7 @@
 import {createServer, type Socket} from 'node:net';
 import {describe, expect, it} from 'vitest';
 import * as keys from '../../src/lib/base/keys.js';
-import {dumpAll} from '../support/dump.js';
+import {dumpAll, dumpAllSince} from '../support/dump.js';
 import {seedEveryState} from '../support/seed-every-state.js';
 import {useCli} from '../support/cli.js';
 
@@ -85,7 +85,7 @@ describe('bin/run.js (subprocess)', () => {
     const r = await cli.spawn(['task', 'deleteall', '-q', 'default', '-s', 'archived']);
     expect({code: r.code, stdout: r.stdout}).toEqual({code: 2, stdout: ''});
     expect(r.stderr).toContain('re-run with --force');
-    expect(await dumpAll(cli.redis)).toEqual(before);
+    expect(await dumpAllSince(cli.redis, before)).toEqual(before);
     const forced = await cli.spawn(['task', 'deleteall', '-q', 'default', '-s', 'archived', '--force']);
     expect({code: forced.code, stdout: forced.stdout}).toEqual({code: 0, stdout: '1 tasks deleted\n'});
     expect(await cli.redis.zcard(keys.archivedKey('default'))).toBe(0);

@@ -32,7 +32,7 @@ import {fileURLToPath} from 'node:url';
 import {captureOutput} from '@oclif/test';
 import {run} from '@oclif/core';
 import {expect} from 'vitest';
-import {dumpAll} from './dump.js';
+import {dumpAll, dumpAllSince} from './dump.js';
 import {useRedis, type RedisFixture} from './redis.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -249,7 +249,7 @@ export function useCli(): CliFixture {
     const before = await dumpAll(fx.redis);
     const r = await fx.asynq(args);
     expect({code: r.code, stdout: r.stdout}).toEqual({code, stdout: ''});
-    expect(await dumpAll(fx.redis)).toEqual(before);
+    expect(await dumpAllSince(fx.redis, before)).toEqual(before);
     return r.stderr;
   };
   fx.spawn = (args, opts = {}) => runCli(args, {...opts, env: {...env(), ...opts.env}});

@@ -54,3 +54,18 @@ export async function keyTypes(c: Redis): Promise<Record<string, string>> {
   for (const k of (await c.keys('*')).sort()) out[k] = await c.type(k);
   return out;
 }
+
+/**
+ * dumpAll for comparing with an earlier dump `before` that should be unchanged: a key whose TTL
+ * went down by at most 2 s since then (time passing, not a write) reports its `before` TTL, so
+ * "nothing was written" holds across a second boundary on a loaded machine. Any other difference
+ * (value, type, a new key, a TTL that grew or was reset) still shows.
+ */
+export async function dumpAllSince(c: Redis, before: readonly KeyDump[]): Promise<KeyDump[]> {
+  const then = new Map(before.map((d) => [d.key, d]));
+  return (await dumpAll(c)).map((d) => {
+    const b = then.get(d.key);
+    if (b === undefined || b.ttl <= 0 || d.ttl <= 0 || d.ttl > b.ttl || b.ttl - d.ttl > 2) return d;
+    return {...d, ttl: b.ttl} as KeyDump;
+  });
+}

@@ -4,7 +4,7 @@ import {RDBInspector} from '../../../src/lib/broker/inspect.js';
 import {SimulatedClock} from '../../../src/lib/clock.js';
 import {QueueNotFoundError, ValidationError} from '../../../src/lib/errors.js';
 import {useRedis} from '../../support/redis.js';
-import {dumpAll, keyTypes} from '../../support/dump.js';
+import {dumpAll, dumpAllSince, keyTypes} from '../../support/dump.js';
 import {
   makeMsg, seedActive, seedArchived, seedCompleted, seedGroup, seedPending, seedRetry, seedScheduled,
 } from '../../support/seed.js';
@@ -38,7 +38,7 @@ describe('RDBInspector.currentStats', () => {
     const err = await insp.currentStats('ghost').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(QueueNotFoundError);
     expect((err as Error).message).toBe('queue "ghost" does not exist');
-    expect(await dumpAll(r.redis)).toEqual(before);
+    expect(await dumpAllSince(r.redis, before)).toEqual(before);
   });
 
   it('counts every state, today\'s and total counters, groups, paused and latency', async () => {
@@ -86,7 +86,7 @@ describe('RDBInspector.currentStats', () => {
       timestamp: NOW,
     });
     expect(stats.memoryUsage).toBeGreaterThan(0);
-    expect(await dumpAll(r.redis)).toEqual(before); // a pure read
+    expect(await dumpAllSince(r.redis, before)).toEqual(before); // a pure read
   });
 
   it('reads latency 0 when the oldest pending task has no pending_since (requeued or run task)', async () => {
@@ -177,7 +177,7 @@ describe('RDBInspector.historicalStats', () => {
       {queue: 'q', date: '2026-02-28', processed: 0, failed: 0, time: new Date(now.getTime() - day)},
       {queue: 'q', date: '2026-02-27', processed: 4, failed: 0, time: new Date(now.getTime() - 2 * day)},
     ]);
-    expect(await dumpAll(r.redis)).toEqual(before);
+    expect(await dumpAllSince(r.redis, before)).toEqual(before);
   });
 });
 
