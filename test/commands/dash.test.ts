@@ -8,6 +8,11 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import * as keys from '../../src/lib/base/keys.js';
+import {Client} from '../../src/lib/client.js';
+import {silentLogger} from '../../src/lib/logger.js';
+import {ServeMux} from '../../src/lib/servemux.js';
+import {Server} from '../../src/lib/server.js';
+import {Task} from '../../src/lib/task.js';
 import {dashConnection} from '../../src/commands/dash.js';
 import {BIN, cliEnv, ROOT, useCli} from '../support/cli.js';
 import {makeMsg, seedPending, seedRetry} from '../support/seed.js';
@@ -167,6 +172,38 @@ describe('asynq dash in a terminal (tmux)', () => {
       t.keys('q');
       const after = await t.until((s) => s.some((l) => l === 'exit=0'), 'the exit');
       expect(after.join('\n')).not.toContain('asynq dash'); // the alternate screen is gone
+    },
+  );
+
+  it.runIf(HAS_TMUX)(
+    `shows the tasks/s a worker processes now (Proc/s column and chart), back to 0 when it is done${TMUX_NOTE}`,
+    async () => {
+      const client = new Client(cli.redis);
+      for (let i = 0; i < 120; i++) await client.enqueue(new Task('slow', `${i}`), {queue: 'live'});
+      const t = start();
+      /** The live queue's Proc/s cell (the column under the header). */
+      const rateOf = (s: string[]): string | undefined => {
+        const at = s[1]?.indexOf('Proc/s') ?? -1;
+        const row = s.find((l) => /^[> ] live +RUN/.test(l));
+        return at < 0 || row === undefined ? undefined : row.slice(at, at + 6).trim();
+      };
+      const first = await t.until((s) => rateOf(s) !== undefined, 'the queues screen');
+      expect(first[1]).toMatch(/Proc\/s Fail\/s/);
+      expect(rateOf(first)).toBe('-'); // one read: no rate yet
+
+      const mux = new ServeMux().handleFunc('slow', () => new Promise((r) => setTimeout(r, 50)));
+      const server = new Server(cli.server.url, {queues: {live: 1}, concurrency: 4, logger: silentLogger});
+      await server.start(mux);
+      try {
+        // About 60 tasks/s for two seconds: the rate and the chart move, then fall back to 0.
+        const busy = await t.until((s) => Number(rateOf(s)) > 5, 'a rate while the worker runs');
+        expect(busy.find((l) => l.startsWith('Processed/s'))).toMatch(/[▁▂▃▄▅▆▇█]/);
+        await t.until((s) => rateOf(s) === '0', 'the rate back to 0 once every task ran', 20_000);
+        expect(await cli.redis.llen(keys.pendingKey('live'))).toBe(0);
+      } finally {
+        await server.shutdown();
+        await client.close();
+      }
     },
   );
 

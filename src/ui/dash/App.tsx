@@ -168,6 +168,7 @@ export function App(props: AppProps) {
         cursor={shown.taskCursor}
         groups={shown.groups}
         detail={shown.detail}
+        series={shown.queueSeries}
         pageSize={pageSize}
         width={width}
         height={content}
@@ -189,6 +190,8 @@ export function App(props: AppProps) {
         color={color}
         loading={shown.loadingQueues}
         broken={shown.brokenQueues}
+        rates={shown.rates}
+        series={shown.systemSeries}
       />
     );
   }

@@ -15,6 +15,7 @@ import type {
 import type {TaskInfo} from '../../lib/task.js';
 import {masterRows} from '../components/table.js';
 import {dashQuery, type DashData, type QueueQuery} from './fetch.js';
+import {foldRates, NO_RATES, type Rate, type RateState} from './rates.js';
 import type {BrokenQueue} from './source.js';
 import {taskRow, visibleQueues, type DashState, type KeyContext, type QueueScreen} from './state.js';
 import {cronEventRows} from './views/CronView.js';
@@ -35,20 +36,35 @@ export interface LatestData {
   groups: {queue: string; groups: GroupInfo[]} | null;
   servers: ServerInfo[] | null;
   cron: {entries: SchedulerEntry[]; entryId: string | null; events: SchedulerEnqueueEvent[]} | null;
+  /** Tasks/s from the change of the counters between reads (rates.ts). */
+  rates: RateState;
 }
 
-export const NO_DATA: LatestData = {queues: null, queue: null, groups: null, servers: null, cron: null};
+export const NO_DATA: LatestData = {
+  queues: null,
+  queue: null,
+  groups: null,
+  servers: null,
+  cron: null,
+  rates: NO_RATES,
+};
 
 /** `latest` with `data` as the last read of its screen (the groups of a queue outlive its task pages). */
 export function rememberScreen(latest: LatestData | undefined, data: DashData): LatestData {
   const l = latest ?? NO_DATA;
   switch (data.view) {
     case 'queues':
-      return {...l, queues: data.queues, brokenQueues: data.brokenQueues ?? []};
+      return {
+        ...l,
+        queues: data.queues,
+        brokenQueues: data.brokenQueues ?? [],
+        rates: foldRates(l.rates, data.queues, true),
+      };
     case 'queue':
       return {
         ...l,
         queue: data,
+        rates: foldRates(l.rates, [data.info], false),
         groups: data.groups === null ? l.groups : {queue: data.query.queue, groups: data.groups},
       };
     case 'servers':
@@ -83,7 +99,7 @@ export function screenSizes(columns: number, rows: number): ScreenSizes {
     height,
     content,
     tooSmall: columns < MIN_COLUMNS || rows < MIN_ROWS,
-    pageSize: queuePageSize(content),
+    pageSize: queuePageSize(content, true),
     historyDays: historyDays(width),
     cronEvents: cronEventRows(content),
   };
@@ -97,6 +113,12 @@ export interface ScreenSelection {
   loadingQueues: boolean;
   /** Queues left out for bad data (named under the table). */
   brokenQueues: BrokenQueue[];
+  /** Tasks/s of each queue, when known (a queue read once has none yet). */
+  rates: Readonly<Record<string, Rate>>;
+  /** The last tasks/s of the whole system (queue table), oldest first. */
+  systemSeries: readonly Rate[];
+  /** The last tasks/s of the open queue (queue screen), oldest first. */
+  queueSeries: readonly Rate[];
   /** Queue screen. */
   info: QueueInfo | null;
   history: DailyStats[] | null;
@@ -164,7 +186,7 @@ export function selectScreen(latest: LatestData, state: DashState, sizes: Screen
     pageSize:
       state.section === 'queues'
         ? screen === null
-          ? queueTableRows(sizes.content)
+          ? queueTableRows(sizes.content, true)
           : sizes.pageSize
         : masterRows(sizes.content, Infinity),
     servers: l.servers?.length ?? 0,
@@ -176,6 +198,9 @@ export function selectScreen(latest: LatestData, state: DashState, sizes: Screen
     totalQueues: l.queues?.length ?? 0,
     loadingQueues: l.queues === null,
     brokenQueues: l.brokenQueues ?? [],
+    rates: l.rates.rates,
+    systemSeries: l.rates.systemSeries,
+    queueSeries: screen === null ? [] : (l.rates.queueSeries[screen.name] ?? []),
     info,
     history: qd?.history ?? null,
     tasks,

@@ -7,6 +7,7 @@ import {createElement} from 'react';
 import {afterEach, describe, expect, it} from 'vitest';
 import {FailedPreconditionError, RedisCommandError, RedisUnavailableError} from '../../../src/lib/errors.js';
 import {App, statusLineError, type AppProps} from '../../../src/ui/dash/App.js';
+import type {QueueInfo} from '../../../src/lib/inspector.js';
 import {entry, fakeSource, lines, NOW, pause, queueInfo, taskInfo, waitForFrame, type FakeData} from '../fakes.js';
 
 const KEY = {
@@ -220,15 +221,15 @@ describe('App', () => {
     const app = start(d);
     await app.until((f) => f.includes('default'));
     await app.press('j', KEY.enter, 'l');
-    await app.until((f) => f.includes('p13') && f.includes('Showing 1-14 of 1000'));
+    await app.until((f) => f.includes('p11') && f.includes('Showing 1-12 of 1000'));
     const lists = app.source.calls.filter((c) => c.method === 'listTasks');
-    expect(lists.at(-1)!.args).toEqual(['default', 'pending', {page: 1, size: 14}]);
+    expect(lists.at(-1)!.args).toEqual(['default', 'pending', {page: 1, size: 12}]);
     await app.press('n');
-    await app.until((f) => f.includes('Showing 15-28 of 1000 · page 2/72'));
+    await app.until((f) => f.includes('Showing 13-24 of 1000 · page 2/84'));
     expect(app.source.calls.filter((c) => c.method === 'listTasks').at(-1)!.args).toEqual([
       'default',
       'pending',
-      {page: 2, size: 14},
+      {page: 2, size: 12},
     ]);
     app.unmount();
   });
@@ -344,14 +345,69 @@ describe('App', () => {
     const app = start(d);
     await app.until((f) => f.includes('default'));
     await app.press('j', KEY.enter, 'l');
-    await app.until((f) => f.includes('Showing 1-14 of 20'));
+    await app.until((f) => f.includes('Showing 1-12 of 20'));
     await app.press('n');
-    await app.until((f) => f.includes('Showing 15-20 of 20 · page 2/2'));
+    await app.until((f) => f.includes('Showing 13-20 of 20 · page 2/2'));
     // Given the tasks of page 2 are gone (e.g. archived elsewhere)
     d.queues[1] = queueInfo('default', {pending: 10});
     d.tasks!['default/pending'] = d.tasks!['default/pending']!.slice(0, 10);
     await app.press('r');
     await app.until((f) => f.includes('Showing 1-10 of 10 · page 1/1'));
+    app.unmount();
+  });
+});
+
+describe('App: live tasks/s', () => {
+  /** A source whose all-time counters of `default` grow between reads, 2 s apart: (2n − 1)·5 processed/s and 0.5 failed/s at the n-th read. */
+  function growing() {
+    const source = fakeSource(data());
+    let reads = 0;
+    const read = (): QueueInfo => {
+      reads++;
+      return queueInfo('default', {
+        pending: 3,
+        processed: 100,
+        timestamp: new Date(NOW.getTime() + reads * 2000),
+        processedTotal: reads * reads * 10,
+        failedTotal: reads,
+      });
+    };
+    source.listQueueInfos = async () => [
+      queueInfo('critical', {timestamp: new Date(NOW.getTime() + reads * 2000)}),
+      read(),
+    ];
+    source.getQueueInfo = async () => read();
+    return source;
+  }
+
+  it('shows tasks/s per queue and the system chart on the queues screen, changing as the counters grow', async () => {
+    const app = start(data(), {source: growing(), columns: 100});
+    const first = await app.until((f) => f.includes('default'));
+    expect(lines(first)[1]).toMatch(/Proc\/s Fail\/s/);
+    expect(lines(first)[3]).toMatch(/^ {2}default .* - +- /);
+    expect(first).toContain('Processed/s   - (known after the next refresh)');
+    await app.press('r');
+    const second = await app.until((f) => f.includes('now 15'));
+    expect(lines(second)[3]).toMatch(/^ {2}default .* 15 +0\.5 /);
+    expect(lines(second)[2]).toMatch(/^> critical .* 0 +0 /);
+    expect(second).toMatch(/Processed\/s +█ {2}now 15 {4}max 15/);
+    await app.press('r');
+    const third = await app.until((f) => f.includes('now 25'));
+    expect(lines(third)[3]).toMatch(/^ {2}default .* 25 +0\.5 /);
+    expect(third).toMatch(/Processed\/s {3}.*▅█ {2}now 25 {4}max 25/);
+    expect(third).toMatch(/Failed\/s {6}.*██ {2}now 0\.5 {3}max 0\.5/);
+    app.unmount();
+  });
+
+  it("charts the open queue's tasks/s on its screen", async () => {
+    const app = start(data(), {source: growing()});
+    await app.until((f) => f.includes('default'));
+    await app.press('j', KEY.enter);
+    await app.until((f) => f.includes('Queue default'));
+    await app.press('r');
+    const f = await app.until((x) => /Processed\/s {3}.*now \d/.test(x));
+    expect(lines(f)[4]).toMatch(/^Processed\/s/);
+    expect(lines(f)[5]).toMatch(/^Failed\/s {6}.*now 0\.5/);
     app.unmount();
   });
 });

@@ -58,7 +58,13 @@ function remember(...reads: DashData[]): LatestData {
 
 describe('screenSizes', () => {
   it('leaves the last row free and gives the content the rows between the title and the status bar', () => {
-    expect(SIZES).toMatchObject({width: 80, height: 23, content: 20, tooSmall: false, pageSize: queuePageSize(20)});
+    expect(SIZES).toMatchObject({
+      width: 80,
+      height: 23,
+      content: 20,
+      tooSmall: false,
+      pageSize: queuePageSize(20, true),
+    });
     expect(screenSizes(39, 24).tooSmall).toBe(true);
     expect(screenSizes(80, 11).tooSmall).toBe(true);
     expect(screenSizes(0, 2)).toMatchObject({width: 1, height: 4, content: 1});
@@ -79,7 +85,7 @@ describe('selectScreen: queues', () => {
     });
     expect(s.keyContext).toMatchObject({
       queueNames: [],
-      pageSize: queueTableRows(SIZES.content),
+      pageSize: queueTableRows(SIZES.content, true),
       servers: 0,
       cronEntries: 0,
       detail: null,

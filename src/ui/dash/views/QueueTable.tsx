@@ -1,20 +1,23 @@
 /**
  * Queues screen: one row per queue (state, size, per-state counts, today's processed/failed,
- * error rate, latency, memory) with a stacked bar of its states scaled to the largest queue, a
- * totals row and a legend. Columns that do not fit the width are dropped, least useful first;
- * the bar takes the spare width.
+ * error rate, latency, memory; with `rates`, tasks/s processed and failed now) with a stacked bar of
+ * its states scaled to the largest queue, a totals row and a legend; with `series`, the chart of the
+ * whole system's tasks/s under it. Columns that do not fit the width are dropped, least useful
+ * first; the bar takes the spare width.
  */
 import type {QueueInfo} from '../../../lib/inspector.js';
 import type {TaskState} from '../../../lib/base/states.js';
 import {Lines} from '../../components/Lines.js';
 import {tableLines, rowSegments, windowLabel} from '../../components/table.js';
 import {goByteCount} from '../../../cli/format/bytes.js';
-import {dashErrorRate} from '../../../cli/format/number.js';
+import {dashErrorRate, dashRate} from '../../../cli/format/number.js';
 import {dashLatency} from '../../../cli/format/time.js';
 import {compactNumber, stackedBar, type Column, type Segment} from '../../format.js';
 import {STATE_ORDER, STATE_STYLE} from '../../theme.js';
+import {sumRates, type Rate} from '../rates.js';
 import type {SortKey} from '../state.js';
 import type {BrokenQueue} from '../source.js';
+import {RATE_CHART_LINES, rateChartLines} from './RateChart.js';
 
 export interface QueueTableProps {
   /** Queues in display order (filtered and sorted). */
@@ -33,15 +36,20 @@ export interface QueueTableProps {
   loading?: boolean;
   /** Queues left out because their keys hold bad data: named under the table. */
   broken?: readonly BrokenQueue[];
+  /** Tasks/s of each queue (rates.ts): adds the Proc/s and Fail/s columns (`-` until known). */
+  rates?: Readonly<Record<string, Rate>>;
+  /** The whole system's last tasks/s: adds their chart under the table. */
+  series?: readonly Rate[];
 }
 
 interface Row extends QueueInfo {
   isTotal?: boolean;
+  rate?: Rate | null;
 }
 
-/** Rows of the queue table that fit in `height` (header, totals and legend take three lines). */
-export function queueTableRows(height: number): number {
-  return Math.max(1, height - 3);
+/** Rows of the queue table that fit in `height` (header, totals and legend take three lines, the chart two). */
+export function queueTableRows(height: number, chart = false): number {
+  return Math.max(1, height - 3 - (chart ? RATE_CHART_LINES : 0));
 }
 
 const SORT_COLUMN: Partial<Record<SortKey, string>> = {
@@ -66,7 +74,23 @@ const STATE_PRIORITY: Record<TaskState, number> = {
   completed: 30,
 };
 
-function columns(scale: number, color: boolean): Column<Row>[] {
+function rateColumns(color: boolean): Column<Row>[] {
+  return [
+    {header: 'Proc/s', width: 6, align: 'right', priority: 78, cell: (q) => dashRate(q.rate?.processed ?? null)},
+    {
+      header: 'Fail/s',
+      width: 6,
+      align: 'right',
+      priority: 77,
+      cell: (q) => {
+        const text = dashRate(q.rate?.failed ?? null);
+        return color && (q.rate?.failed ?? 0) > 0 ? [{text, color: 'red'}] : text;
+      },
+    },
+  ];
+}
+
+function columns(scale: number, color: boolean, rates: boolean): Column<Row>[] {
   const count = (state: TaskState): Column<Row> => ({
     header: STATE_STYLE[state].short,
     width: 5,
@@ -93,6 +117,7 @@ function columns(scale: number, color: boolean): Column<Row>[] {
       cell: (q) => (q.failed > 0 ? [{text: compactNumber(q.failed), color: 'red'}] : compactNumber(q.failed)),
     },
     {header: 'Err%', width: 7, align: 'right', priority: 80, cell: (q) => dashErrorRate(q.processed, q.failed)},
+    ...(rates ? rateColumns(color) : []),
     {header: 'Lat', width: 6, align: 'right', priority: 45, cell: (q) => dashLatency(q.latency)},
     {header: 'Mem', width: 8, align: 'right', priority: 40, cell: (q) => goByteCount(q.memoryUsage)},
     {
@@ -111,7 +136,7 @@ function columns(scale: number, color: boolean): Column<Row>[] {
   ];
 }
 
-function totals(queues: readonly QueueInfo[]): Row {
+function totals(queues: readonly Row[]): Row {
   const sum = (f: (q: QueueInfo) => number): number => queues.reduce((s, q) => s + f(q), 0);
   return {
     queue: 'Total',
@@ -133,6 +158,7 @@ function totals(queues: readonly QueueInfo[]): Row {
     failed: sum((q) => q.failed),
     processedTotal: sum((q) => q.processedTotal),
     failedTotal: sum((q) => q.failedTotal),
+    rate: sumRates(queues.map((q) => q.rate)),
   };
 }
 
@@ -170,20 +196,23 @@ export function queueTableLines(p: QueueTableProps): Array<string | Segment[]> {
     ];
   }
   const scale = Math.max(0, ...p.queues.map((q) => q.size));
-  const visible = queueTableRows(p.height);
-  const cols = columns(scale, p.color);
-  const t = tableLines(cols, p.queues as Row[], {width: p.width, visible, cursor: p.cursor, color: p.color});
+  const chart = p.series !== undefined;
+  const visible = queueTableRows(p.height, chart);
+  const cols = columns(scale, p.color, p.rates !== undefined);
+  const rows: Row[] = p.queues.map((q) => (p.rates === undefined ? q : {...q, rate: p.rates[q.queue] ?? null}));
+  const t = tableLines(cols, rows, {width: p.width, visible, cursor: p.cursor, color: p.color});
   const sortLabel = SORT_COLUMN[p.sort] ?? p.sort;
   const header = t.header.map((s) => markSorted(s, sortLabel, p.desc ? '↓' : '↑'));
   const lines: Array<string | Segment[]> = [header, ...t.rows];
   while (lines.length < visible + 1) lines.push('');
-  lines.push(rowSegments(t.placed, totals(p.queues), false, p.color));
+  lines.push(rowSegments(t.placed, totals(rows), false, p.color));
   const where = windowLabel(t.offset, t.rows.length, p.queues.length);
   const count =
     p.filter === ''
       ? `${where === '' ? p.queues.length : where} queues`
       : `${where === '' ? p.queues.length : where} of ${p.totalQueues} queues matching "${p.filter}"`;
   lines.push([...legend(p.color, p.width < 110), {text: ` ${count}`, ...(p.color ? {dim: true} : {})}]);
+  if (chart) lines.push(...rateChartLines({series: p.series ?? [], width: p.width, color: p.color}));
   return lines;
 }
 

@@ -1,5 +1,6 @@
 /**
- * Queue screen: a summary line, the history chart, state tabs with counts, then the page of
+ * Queue screen: a summary line, the history chart (with `series`, the live tasks/s chart under
+ * it), state tabs with counts, then the page of
  * tasks of the tab (or the group picker on the aggregating tab, or the detail pane of a task)
  * and a paging line, as Go's dash.
  */
@@ -13,8 +14,10 @@ import {dashErrorRate} from '../../../cli/format/number.js';
 import {dashLatency} from '../../../cli/format/time.js';
 import {compactNumber, segmentsWidth, type Segment} from '../../format.js';
 import {STATE_ORDER, STATE_STYLE} from '../../theme.js';
+import type {Rate} from '../rates.js';
 import type {QueueScreen} from '../state.js';
 import {historyChartLines} from './HistoryChart.js';
+import {RATE_CHART_LINES, rateChartLines} from './RateChart.js';
 import {taskDetailLines} from './TaskDetail.js';
 import {taskTableLines} from './TaskTable.js';
 
@@ -35,14 +38,18 @@ export interface QueueViewProps {
   height: number;
   color: boolean;
   now: Date;
+  /** This queue's last tasks/s (rates.ts): adds their chart under the history chart. */
+  series?: readonly Rate[];
 }
 
-/** Lines above the task area: summary, two chart lines, tabs. */
-const TOP = 4;
+/** Lines above the task area: summary, two chart lines, tabs (and two lines of the live chart). */
+function topLines(chart: boolean): number {
+  return 4 + (chart ? RATE_CHART_LINES : 0);
+}
 
 /** Task rows per page for a queue screen `height` lines high (the table header and paging line take two). */
-export function queuePageSize(height: number): number {
-  return Math.max(1, height - TOP - 2);
+export function queuePageSize(height: number, chart = false): number {
+  return Math.max(1, height - topLines(chart) - 2);
 }
 
 function summary(info: QueueInfo | null, name: string, color: boolean): Segment[] {
@@ -119,10 +126,11 @@ function pickerLines(p: QueueViewProps, height: number): Array<string | Segment[
 
 function queueViewLines(p: QueueViewProps): Array<string | Segment[]> {
   const {screen} = p;
-  const area = Math.max(1, p.height - TOP);
+  const area = Math.max(1, p.height - topLines(p.series !== undefined));
   const top: Array<string | Segment[]> = [
     summary(p.info, screen.name, p.color),
     ...historyChartLines({history: p.history, width: p.width, color: p.color}),
+    ...(p.series === undefined ? [] : rateChartLines({series: p.series, width: p.width, color: p.color})),
     tabSegments(p.info, screen.tab, p.width, p.color),
   ];
   let body: Array<string | Segment[]>;
