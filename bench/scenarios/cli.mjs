@@ -1,6 +1,7 @@
 /**
- * CLI cold start: `asynq --version` spawned as a new process each time (bin/run.js of the build),
- * wall time to exit. Limit: Node's own cold start, `node -e 0`. BullMQ has no CLI.
+ * CLI cold start: `asynq --version` and `asynq stats` (against the bench's Redis, flushed) spawned as
+ * new processes (bin/run.js of the build), wall time to exit, measured side by side with Node's own
+ * cold start, `node -e 0`, their limit. BullMQ has no CLI.
  */
 import {spawnSync} from 'node:child_process';
 import {mkdtempSync, rmSync} from 'node:fs';
@@ -47,20 +48,68 @@ export function nodeFloor(ctx) {
   return median(Array.from({length: runs}, () => timeSpawn(['-e', '0'], process.env).ms));
 }
 
+/**
+ * Wall times of spawned commands measured side by side: every round runs each command once, in
+ * turn, so that load on the machine falls on all of them alike. One unrecorded round first.
+ * Returns per command {median, min, max} or {note} when it failed.
+ */
+function sideBySide(ctx, cmds) {
+  const home = mkdtempSync(join(tmpdir(), 'asynq-bench-home-'));
+  const env = {...process.env, HOME: home, NO_COLOR: '1'};
+  delete env.ASYNQ_REDIS_URL;
+  delete env.REDIS_URL;
+  const times = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
+  const notes = {};
+  try {
+    const rounds = ctx.runs > 1 ? RUNS : 3;
+    for (let round = -1; round < rounds; round++) {
+      for (const [name, args] of Object.entries(cmds)) {
+        if (notes[name]) continue;
+        const r = timeSpawn(args, env);
+        if (r.status !== 0) {
+          const why = (r.stderr || r.stdout).trim().split('\n').slice(-1)[0];
+          notes[name] = `not measured: \`${name}\` exited ${r.status} (${why.replace(/^\W+/, '')})`;
+        } else if (round >= 0) times[name].push(r.ms);
+      }
+    }
+  } finally {
+    rmSync(home, {recursive: true, force: true});
+  }
+  return Object.fromEntries(
+    Object.entries(times).map(([k, xs]) => [
+      k,
+      notes[k] ? {note: notes[k]} : {median: median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length},
+    ]),
+  );
+}
+
+const spread = (m) => `median of ${m.n}, spread ${m.min.toFixed(0)}–${m.max.toFixed(0)} ms`;
+
 export async function run(ctx) {
-  const v = coldRun(ctx, ['--version']);
+  await ctx.flush();
+  const bin = join(repoRoot, 'bin', 'run.js');
+  const m = sideBySide(ctx, {
+    'node -e 0': ['-e', '0'],
+    'asynq --version': [bin, '--version'],
+    'asynq stats': [bin, 'stats', '--uri', ctx.url],
+  });
+  const floor = m['node -e 0'];
+  const row = (id, name, r, what) => ({
+    id,
+    group: 'cli',
+    name,
+    unit: 'ms',
+    better: 'lower',
+    ours: r.median ?? null,
+    bullmq: null,
+    limit: floor.median ?? null,
+    limitPipelined: null,
+    note:
+      r.note ??
+      `spawned \`${what}\` (${spread(r)}), side by side with \`node -e 0\` (${floor.median === undefined ? floor.note : spread(floor)}); BullMQ has no CLI. Limit: cold \`node -e 0\``,
+  });
   return [
-    {
-      id: 'cli.version',
-      group: 'cli',
-      name: 'cold `asynq --version`',
-      unit: 'ms',
-      better: 'lower',
-      ours: v.ms,
-      bullmq: null,
-      limit: nodeFloor(ctx),
-      limitPipelined: null,
-      note: v.note ?? 'spawned `node bin/run.js --version`; BullMQ has no CLI. Limit: cold `node -e 0`',
-    },
+    row('cli.version', 'cold `asynq --version`', m['asynq --version'], 'node bin/run.js --version'),
+    row('cli.stats.empty', 'cold `asynq stats` (empty Redis)', m['asynq stats'], 'node bin/run.js stats'),
   ];
 }

@@ -20,7 +20,9 @@
  *   reconnecting defaults, so a long-running command rides out a Redis restart.
  *   Both are closed in finally().
  */
-import {Command, Errors, type Interfaces} from '@oclif/core';
+import * as Errors from '@oclif/core/errors';
+import type * as Interfaces from '@oclif/core/interfaces';
+import {Command} from '@oclif/core/command';
 import {chalkStderr} from 'chalk';
 import {Client, type ClientOptions} from '../lib/client.js';
 import {Inspector} from '../lib/inspector.js';

@@ -29,11 +29,12 @@
  */
 import {X509Certificate, createPrivateKey} from 'node:crypto';
 import {readFileSync} from 'node:fs';
+import {createRequire} from 'node:module';
 import {isIPv6} from 'node:net';
 import {homedir} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import type {ConnectionOptions} from 'node:tls';
-import {parse as parseYaml} from 'yaml';
+import type * as Yaml from 'yaml';
 import {closestName} from './not-found.js';
 import {ValidationError} from '../lib/errors.js';
 import {pidAlive, readDevState} from './dev-server.js';
@@ -317,7 +318,8 @@ function configLayer(flags: ConnectionFlags, ctx: Required<ResolveContext>): Lay
     }
     let doc: unknown;
     try {
-      doc = parseYaml(text);
+      // yaml is required here, when a config file exists: loading it costs every command's start-up.
+      doc = (createRequire(import.meta.url)('yaml') as typeof Yaml).parse(text);
     } catch (err) {
       throw new ValidationError(
         `config file ${path} is not valid YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,

@@ -2,7 +2,7 @@
  * Shared oclif flags: the Redis connection flags every command inherits (ConnectedCommand.baseFlags),
  * --debug/--color, and reusable value flags (duration(), queueName()).
  */
-import {Flags} from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import {toMs} from '../lib/duration.js';
 import {ValidationError} from '../lib/errors.js';
 

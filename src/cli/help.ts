@@ -3,7 +3,8 @@
  * the connection flags every command accepts, and the EXIT STATUS table.
  * Registered as "helpClass" in package.json.
  */
-import {Help, type Interfaces} from '@oclif/core';
+import type * as Interfaces from '@oclif/core/interfaces';
+import {Help} from '@oclif/core/help';
 import {EXIT_STATUS} from './exit-codes.js';
 import {connectionFlags} from './flags.js';
 

@@ -16,7 +16,7 @@
  *   naming the address and where it came from, before anything else happens. A database number
  *   the server does not have (SELECT refused) is a usage error (exit 2) naming its `databases`.
  */
-import {Errors} from '@oclif/core';
+import * as Errors from '@oclif/core/errors';
 import type {ClusterOptions, RedisOptions} from 'ioredis';
 import {RedisUnavailableError, ValidationError, errorMessage} from '../lib/errors.js';
 import type {Logger} from '../lib/logger.js';

@@ -2,7 +2,7 @@
  * The logging flags of the long-running commands (`worker run`, `cron run`):
  * `--log-level` (also ASYNQ_LOG_LEVEL) and `--log-format text|json`. Logs always go to stderr.
  */
-import {Flags} from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import {createLogger, type Logger, type LogLevel} from '../lib/logger.js';
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const satisfies readonly LogLevel[];

@@ -12,7 +12,9 @@
  * plugin-not-found is not listed in oclif.plugins (its hook would run next to this one, and the
  * first of the two to fail would win); this hook is the only one.
  */
-import {Errors, toConfiguredId, type Hook} from '@oclif/core';
+import * as Errors from '@oclif/core/errors';
+import {toConfiguredId} from '@oclif/core/util/ids';
+import type {Hook} from '@oclif/core/interfaces';
 
 /** Edit distance (insertions, deletions, substitutions) between two strings. */
 export function editDistance(a: string, b: string): number {

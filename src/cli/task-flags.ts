@@ -4,7 +4,8 @@
  * payload sources (argument, file, stdin) with the "looks like JSON, so it must be JSON" check.
  */
 import {readFile} from 'node:fs/promises';
-import {Flags, type Interfaces} from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
+import type * as Interfaces from '@oclif/core/interfaces';
 import {ValidationError, errorMessage} from '../lib/errors.js';
 import {
   OPTION_CONFLICTS,

@@ -1,6 +1,6 @@
 import {homedir} from 'node:os';
 import {join} from 'node:path';
-import {Flags} from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import {AsynqCommand} from '../cli/command.js';
 import {
   anyFreePort,

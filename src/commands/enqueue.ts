@@ -1,5 +1,6 @@
 import {createReadStream, statSync} from 'node:fs';
-import {Args, Flags} from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import {
   type Client,
   DEFAULT_MAX_PAYLOAD_BYTES,

@@ -1,5 +1,6 @@
 /** The flags and the task ID argument shared by the inspection commands (`queue …`, `task …`, `group ls`, `cron history`). */
-import {Args, Flags} from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import {ValidationError} from '../../lib/errors.js';
 import {TASK_STATES, type TaskState} from '../../lib/index.js';
 import {queueName} from '../flags.js';

@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core';
+import * as Args from '@oclif/core/args';
 import {SchedulerEntryNotFoundError} from '../../lib/errors.js';
 import {enqueueEventJson, type EnqueueEventJson} from '../../cli/views/json.js';
 import {SEPARATOR, enqueueEventTable} from '../../cli/views/text.js';

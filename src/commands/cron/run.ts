@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import {everyRoundingNote} from '../../lib/cron-spec.js';
 import {FilePeriodicTaskConfigProvider, PeriodicTaskManager, ValidationError, type Logger} from '../../lib/index.js';
 import {ConnectedCommand} from '../../cli/command.js';

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import {Inspector, queueMetrics, serveMetrics, ValidationError} from '../../lib/index.js';
 import {ConnectedCommand} from '../../cli/command.js';
 import {duration} from '../../cli/flags.js';

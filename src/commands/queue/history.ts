@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import {dailyStatsJson, type DailyStatsJson} from '../../cli/views/json.js';
 import {SEPARATOR, historyTable} from '../../cli/views/text.js';
 import {InspectCommand} from '../../cli/inspect/command.js';

@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core';
+import * as Args from '@oclif/core/args';
 import {queueInfoJson, type QueueInfoJson} from '../../cli/views/json.js';
 import {SEPARATOR, queueInfoView} from '../../cli/views/text.js';
 import {InspectCommand} from '../../cli/inspect/command.js';

@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core';
+import * as Args from '@oclif/core/args';
 import {InspectCommand} from '../../cli/inspect/command.js';
 
 export type QueuePauseResult = Array<{queue: string; paused: true}>;

@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import {InspectCommand} from '../../cli/inspect/command.js';
 
 export type QueueRemoveResult = Array<{queue: string; removed: true}>;

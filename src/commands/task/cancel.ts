@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core';
+import * as Args from '@oclif/core/args';
 import {TaskNotFoundError} from '../../lib/errors.js';
 import type {Inspector, TaskState} from '../../lib/index.js';
 import {InspectCommand} from '../../cli/inspect/command.js';

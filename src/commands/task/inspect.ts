@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import {fullFlag} from '../../cli/flags.js';
 import {taskJson, type TaskJson} from '../../cli/views/json.js';
 import {INSPECT_TEXT_MAX, taskInfoView} from '../../cli/views/text.js';

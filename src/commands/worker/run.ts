@@ -1,5 +1,5 @@
 import {availableParallelism} from 'node:os';
-import {Flags} from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import {collectDefaultMetrics} from 'prom-client';
 import {
   closeRedisClient,

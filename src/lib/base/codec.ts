@@ -6,16 +6,39 @@
  * scalars are left unset before encoding so that the bytes match Go's (Go omits them).
  * Timestamps are always written (v0.24.1 readers reject a missing one).
  */
-import protobuf from 'protobufjs';
+import {createRequire} from 'node:module';
+import type protobuf from 'protobufjs';
 import {DecodeError} from '../errors.js';
 import {descriptor} from './proto/descriptor.js';
 
-const root = protobuf.Root.fromJSON(descriptor as unknown as protobuf.INamespace);
-const TaskMessageType = root.lookupType('asynq.TaskMessage');
-const ServerInfoType = root.lookupType('asynq.ServerInfo');
-const WorkerInfoType = root.lookupType('asynq.WorkerInfo');
-const SchedulerEntryType = root.lookupType('asynq.SchedulerEntry');
-const SchedulerEnqueueEventType = root.lookupType('asynq.SchedulerEnqueueEvent');
+interface MessageTypes {
+  TaskMessage: protobuf.Type;
+  ServerInfo: protobuf.Type;
+  WorkerInfo: protobuf.Type;
+  SchedulerEntry: protobuf.Type;
+  SchedulerEnqueueEvent: protobuf.Type;
+}
+
+let messageTypes: MessageTypes | undefined;
+
+/**
+ * The message types, built on first use: protobufjs (a CommonJS module, required synchronously here)
+ * and the reflection from the descriptor take a good part of a CLI command's start-up, and commands
+ * such as `asynq stats` decode no message.
+ */
+function types(): MessageTypes {
+  if (messageTypes) return messageTypes;
+  const pb = createRequire(import.meta.url)('protobufjs') as typeof protobuf;
+  const root = pb.Root.fromJSON(descriptor as unknown as protobuf.INamespace);
+  messageTypes = {
+    TaskMessage: root.lookupType('asynq.TaskMessage'),
+    ServerInfo: root.lookupType('asynq.ServerInfo'),
+    WorkerInfo: root.lookupType('asynq.WorkerInfo'),
+    SchedulerEntry: root.lookupType('asynq.SchedulerEntry'),
+    SchedulerEnqueueEvent: root.lookupType('asynq.SchedulerEnqueueEvent'),
+  };
+  return messageTypes;
+}
 
 /** google.protobuf.Timestamp with full precision. */
 export interface Timestamp {
@@ -186,7 +209,7 @@ export function encodeTaskMessage(m: TaskMessage): Buffer {
   put(o, 'group_key', m.groupKey);
   put(o, 'retention', m.retention);
   put(o, 'completed_at', m.completedAt);
-  return Buffer.from(TaskMessageType.encode(o).finish());
+  return Buffer.from(types().TaskMessage.encode(o).finish());
 }
 
 /**
@@ -196,7 +219,7 @@ export function encodeTaskMessage(m: TaskMessage): Buffer {
  * script keys the task by its id and queue), and which no handler can run or finish.
  */
 export function decodeTaskMessage(bytes: Uint8Array): TaskMessage {
-  const o = decodeWith(TaskMessageType, 'TaskMessage', bytes);
+  const o = decodeWith(types().TaskMessage, 'TaskMessage', bytes);
   for (const field of ['id', 'type', 'queue'] as const) {
     if (typeof o[field] !== 'string' || o[field] === '') throw new DecodeError('TaskMessage', new Error(`${field} is empty`));
   }
@@ -238,11 +261,11 @@ export function encodeServerInfo(s: ServerInfo): Buffer {
   put(o, 'status', s.status);
   o.start_time = ts(s.startTime);
   put(o, 'active_worker_count', s.activeWorkerCount);
-  return Buffer.from(ServerInfoType.encode(o).finish());
+  return Buffer.from(types().ServerInfo.encode(o).finish());
 }
 
 export function decodeServerInfo(bytes: Uint8Array): ServerInfo {
-  const o = decodeWith(ServerInfoType, 'ServerInfo', bytes);
+  const o = decodeWith(types().ServerInfo, 'ServerInfo', bytes);
   const queues: Record<string, number> = {};
   for (const [k, v] of Object.entries((o.queues as Record<string, unknown>) ?? {})) queues[k] = int(v);
   return {
@@ -269,11 +292,11 @@ export function encodeWorkerInfo(w: WorkerInfo): Buffer {
   put(o, 'queue', w.queue);
   o.start_time = ts(w.startTime);
   o.deadline = ts(w.deadline);
-  return Buffer.from(WorkerInfoType.encode(o).finish());
+  return Buffer.from(types().WorkerInfo.encode(o).finish());
 }
 
 export function decodeWorkerInfo(bytes: Uint8Array): WorkerInfo {
-  const o = decodeWith(WorkerInfoType, 'WorkerInfo', bytes);
+  const o = decodeWith(types().WorkerInfo, 'WorkerInfo', bytes);
   return {
     host: (o.host as string) ?? '',
     pid: int(o.pid),
@@ -296,11 +319,11 @@ export function encodeSchedulerEntry(e: SchedulerEntry): Buffer {
   put(o, 'enqueue_options', e.enqueueOptions);
   o.next_enqueue_time = ts(e.nextEnqueueTime);
   o.prev_enqueue_time = ts(e.prevEnqueueTime);
-  return Buffer.from(SchedulerEntryType.encode(o).finish());
+  return Buffer.from(types().SchedulerEntry.encode(o).finish());
 }
 
 export function decodeSchedulerEntry(bytes: Uint8Array): SchedulerEntry {
-  const o = decodeWith(SchedulerEntryType, 'SchedulerEntry', bytes);
+  const o = decodeWith(types().SchedulerEntry, 'SchedulerEntry', bytes);
   return {
     id: (o.id as string) ?? '',
     spec: (o.spec as string) ?? '',
@@ -316,10 +339,10 @@ export function encodeSchedulerEnqueueEvent(e: SchedulerEnqueueEvent): Buffer {
   const o: Wire = {};
   put(o, 'task_id', e.taskId);
   o.enqueue_time = ts(e.enqueueTime);
-  return Buffer.from(SchedulerEnqueueEventType.encode(o).finish());
+  return Buffer.from(types().SchedulerEnqueueEvent.encode(o).finish());
 }
 
 export function decodeSchedulerEnqueueEvent(bytes: Uint8Array): SchedulerEnqueueEvent {
-  const o = decodeWith(SchedulerEnqueueEventType, 'SchedulerEnqueueEvent', bytes);
+  const o = decodeWith(types().SchedulerEnqueueEvent, 'SchedulerEnqueueEvent', bytes);
   return {taskId: (o.task_id as string) ?? '', enqueueTime: tsOut(o.enqueue_time)};
 }
