@@ -22,7 +22,7 @@ export default class Dash extends ConnectedCommand {
   static override summary =
     'Live terminal dashboard of queues, tasks, servers and cron entries, which can also act on them.';
 
-  static override description = `Full-screen and refreshed every --refresh: the queues with their state, size, counts per task state, today's processed and failed tasks, error rate, latency, memory and a bar of their states; a queue's tasks by state (a page at a time), aggregation groups, the detail of a task (payload, result, last error), the history of processed/failed tasks per day; live servers and their workers; scheduler entries and their recent enqueues.
+  static override description = `Full-screen and refreshed every --refresh: the queues with their state, size, counts per task state, today's processed and failed tasks, live processed and failed tasks per second (from the counters' change between refreshes, with a chart of the last minutes), error rate, latency, memory and a bar of their states; a queue's tasks by state (a page at a time), aggregation groups, the detail of a task (payload, result, last error), the history of processed/failed tasks per day; live servers and their workers; scheduler entries and their recent enqueues.
 
 It acts too, each action confirmed with y/n: pause or resume a queue (P); run (R), archive (A) or delete (D) the selected task or every task of the tab; cancel an active task (C). Errors show in the status line.
 
