@@ -251,7 +251,13 @@ describe('asynq worker run --exec', () => {
     );
     await runCliInProcess(['enqueue', 'a', 'x', '--queue', 'low', '--task-id', 'j1'], {env: env()});
     await runCliInProcess(['enqueue', 'f', 'x', '--task-id', 'j2', '--max-retry', '0'], {env: env()});
-    await waitFor(() => w.stderr().includes('Task done') && w.stderr().includes('Task failed'), 'the task log lines');
+    // "Retry exhausted" is logged after "Task failed"; wait for it and for whole lines.
+    await waitFor(
+      () =>
+        ['Task done', 'Task failed', 'Retry exhausted for task'].every((m) => w.stderr().includes(m)) &&
+        w.stderr().endsWith('\n'),
+      'the task log lines',
+    );
     const lines = w
       .stderr()
       .trim()
