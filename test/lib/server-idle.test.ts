@@ -40,12 +40,12 @@ describe('idle Server', () => {
       await r.redis.config('RESETSTAT');
       await pause(2_000);
       const {all, scripts} = await commandCount();
-      // Measured 17-18 script calls and 375-419 commands: a poll checks the 5 key types of each
-      // queue first (dequeue-6.lua's WRONGTYPE check), then EXISTS paused and LINDEX pending, so 21
-      // commands inside each call. Polling each queue every 20 ms would be about 300 calls and 2,100
-      // commands (computed, not measured). The bound leaves room for a heartbeat and a forwarder round.
+      // An idle poll is EXISTS paused + LINDEX pending per queue (the key-type checks run only when
+      // there is a task to move), so 6 commands inside each call of 3 queues. Polling each queue every
+      // 20 ms would be about 300 calls and 2,100 commands (computed, not measured). The bound leaves
+      // room for a heartbeat and a forwarder round.
       expect(scripts).toBeLessThan(60);
-      expect(all).toBeLessThan(700);
+      expect(all).toBeLessThan(400);
     } finally {
       await srv.shutdown();
     }
