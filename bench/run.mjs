@@ -151,6 +151,10 @@ const ctx = {
   },
 };
 
+log(
+  `${chosen.length} scenario(s), ${runs} round(s) each` +
+    (full ? ' (a full run: about 15 minutes on a quiet 2-core machine)' : ''),
+);
 const t0 = now();
 const rows = [];
 try {

@@ -8,7 +8,7 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {repoRoot} from '../support/lib.mjs';
-import {median, now} from '../support/measure.mjs';
+import {now} from '../support/measure.mjs';
 
 export const order = 90;
 
@@ -52,7 +52,7 @@ export function nodeFloor(ctx) {
 /**
  * Wall times of spawned commands measured side by side: every round runs each command once, in
  * turn, so that load on the machine falls on all of them alike. One unrecorded round first.
- * Returns per command {times: [every run], median, min, max, n} or {note} when it failed.
+ * Returns per command {times: [every run]} or {note} when it failed.
  */
 function sideBySide(ctx, cmds) {
   const home = mkdtempSync(join(tmpdir(), 'asynq-bench-home-'));
@@ -76,17 +76,8 @@ function sideBySide(ctx, cmds) {
   } finally {
     rmSync(home, {recursive: true, force: true});
   }
-  return Object.fromEntries(
-    Object.entries(times).map(([k, xs]) => [
-      k,
-      notes[k]
-        ? {note: notes[k]}
-        : {times: xs, median: median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length},
-    ]),
-  );
+  return Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, notes[k] ? {note: notes[k]} : {times: xs}]));
 }
-
-const spread = (m) => `median of ${m.n}, spread ${m.min.toFixed(0)}–${m.max.toFixed(0)} ms`;
 
 export async function run(ctx) {
   await ctx.flush();
@@ -109,7 +100,7 @@ export async function run(ctx) {
     limitPipelined: null,
     note:
       r.note ??
-      `spawned \`${what}\` (${spread(r)}), side by side with \`node -e 0\` (${floor.median === undefined ? floor.note : spread(floor)}); BullMQ has no CLI. Limit: cold \`node -e 0\``,
+      `spawned \`${what}\` (wall time to exit; one unrecorded round first), in turn with \`node -e 0\` in each round${floor.note ? ` (${floor.note})` : ''}; BullMQ has no CLI. Limit: cold \`node -e 0\``,
   });
   return [
     {
