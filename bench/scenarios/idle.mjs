@@ -12,7 +12,7 @@ import {spawn} from 'node:child_process';
 import {readdirSync, readFileSync} from 'node:fs';
 import {execFileSync} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
-import {now, sleep} from '../support/measure.mjs';
+import {now, redisWork, sleep} from '../support/measure.mjs';
 
 export const order = 40;
 
@@ -51,18 +51,6 @@ function cpuSeconds(pid) {
   }
 }
 
-/** Calls of every command so far (INFO commandstats), and how many of them were INFO. */
-async function commandCalls(admin) {
-  const text = await admin.info('commandstats');
-  let all = 0;
-  let info = 0;
-  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-    all += Number(m[2]);
-    if (m[1] === 'info') info += Number(m[2]);
-  }
-  return {all, info};
-}
-
 /** Starts the child; resolves with {pid, stop()} once it printed "ready". */
 async function startChild(ctx, kind, queues) {
   const p = spawn(process.execPath, [child, kind, String(ctx.server.port), String(queues)], {
@@ -94,15 +82,15 @@ async function measureIdle(ctx, kind, queues, {settleMs, windowMs}) {
   try {
     await sleep(settleMs);
     for (let r = 0; r < ctx.runs; r++) {
-      const c0 = await commandCalls(ctx.admin);
+      const c0 = await redisWork(ctx.admin);
       const cpu0 = cpuSeconds(w.pid);
       const t0 = now();
       await sleep(windowMs);
-      const c1 = await commandCalls(ctx.admin);
+      const c1 = await redisWork(ctx.admin);
       const cpu1 = cpuSeconds(w.pid);
       const s = (now() - t0) / 1000;
       // The INFO calls are the measurement's: leave them out.
-      out.cmds.push((c1.all - c0.all - (c1.info - c0.info)) / s);
+      out.cmds.push((c1.calls - c0.calls - (c1.info - c0.info)) / s);
       if (cpu0 !== null && cpu1 !== null) out.cpu.push(((cpu1 - cpu0) / s) * 100);
     }
   } finally {

@@ -9,7 +9,7 @@
  */
 import {Queue, Worker} from 'bullmq';
 import {asynq, keys} from '../support/lib.mjs';
-import {interleaved, now, waitUntil} from '../support/measure.mjs';
+import {interleaved, now, redisWork, waitUntil} from '../support/measure.mjs';
 import {seedAsynqQueue} from '../support/seed.mjs';
 import {dequeueDoneLua} from '../support/limit-scripts.mjs';
 
@@ -37,19 +37,33 @@ async function enqueueBull(queue, n, first = 0, step = 1, opts = BULL_JOB_OPTS) 
 }
 
 /**
- * One asynq run: seed, start a Server, wait until `succeeded` tasks are done (processed − failed
- * counters of the queues), shut down. Returns tasks/s.
+ * Redis commands and Redis CPU µs per task between `before` (a redisWork reading) and now, leaving
+ * out the measurement's own INFO calls and the `polls` MGET calls of the wait for the end.
  */
-export async function oursProcessRun(ctx, {n, concurrency, queues, handler, serverOpts = {}}) {
+async function costSince(ctx, before, n, polls = 0) {
+  const after = await redisWork(ctx.admin);
+  const calls = after.calls - before.calls - (after.info - before.info) - polls;
+  return {commands: calls / n, cpuMicros: ((after.cpu - before.cpu) * 1e6) / n};
+}
+
+/**
+ * One asynq run: seed, start a Server, wait until `succeeded` tasks are done (processed − failed
+ * counters of the queues), shut down. Returns tasks/s; with `cost` (an array), also pushes the
+ * Redis commands and Redis CPU per task of the run (costSince).
+ */
+export async function oursProcessRun(ctx, {n, concurrency, queues, handler, serverOpts = {}, cost}) {
   await ctx.flush();
   const names = Object.keys(queues);
   await enqueueOurs(ctx.url, names, n);
   const server = new asynq.Server(ctx.url, {concurrency, queues, logLevel: 'error', ...serverOpts});
   const counters = names.flatMap((q) => [keys.processedTotalKey(q), keys.failedTotalKey(q)]);
+  const before = cost ? await redisWork(ctx.admin) : null;
+  let polls = 0;
   const t0 = now();
   await server.start(handler);
   await waitUntil(
     async () => {
+      polls++;
       const v = (await ctx.admin.mget(...counters)).map(Number);
       let ok = 0;
       for (let i = 0; i < v.length; i += 2) ok += v[i] - v[i + 1];
@@ -58,18 +72,20 @@ export async function oursProcessRun(ctx, {n, concurrency, queues, handler, serv
     {what: `${n} asynq tasks done`},
   );
   const ms = now() - t0;
+  if (cost) cost.push(await costSince(ctx, before, n, polls));
   await server.shutdown();
   return n / (ms / 1000);
 }
 
 /** One BullMQ run: one Worker per queue (concurrency each), until `n` completed events. Returns jobs/s. */
-export async function bullProcessRun(ctx, {n, workers, processor, jobOpts = BULL_JOB_OPTS}) {
+export async function bullProcessRun(ctx, {n, workers, processor, jobOpts = BULL_JOB_OPTS, cost}) {
   await ctx.flush();
   const queues = workers.map(({name}) => new Queue(name, {connection: ctx.connection}));
   for (const [k, q] of queues.entries()) await enqueueBull(q, n, k, workers.length, jobOpts);
   let completed = 0;
   let resolveDone;
   const done = new Promise((r) => (resolveDone = r));
+  const before = cost ? await redisWork(ctx.admin) : null;
   const t0 = now();
   const ws = workers.map(({name, concurrency}) => {
     const w = new Worker(name, processor, {connection: ctx.connection, concurrency});
@@ -81,6 +97,7 @@ export async function bullProcessRun(ctx, {n, workers, processor, jobOpts = BULL
   });
   await done;
   const ms = now() - t0;
+  if (cost) cost.push(await costSince(ctx, before, n));
   await Promise.all(ws.map((w) => w.close()));
   await Promise.all(queues.map((q) => q.close()));
   return n / (ms / 1000);
@@ -133,10 +150,41 @@ export async function run(ctx) {
   const noop = async () => {};
   const pair = (ours, bull) => interleaved(ctx.runs, {ours, bullmq: ctx.bullmq ? bull : null});
 
+  const costRows = [];
   for (const concurrency of [10, 100]) {
+    const cost = {ours: [], bullmq: []};
     const r = await pair(
-      () => oursProcessRun(ctx, {n, concurrency, queues: {bench: 1}, handler: noop}),
-      () => bullProcessRun(ctx, {n, workers: [{name: 'bench', concurrency}], processor: noop}),
+      () => oursProcessRun(ctx, {n, concurrency, queues: {bench: 1}, handler: noop, cost: cost.ours}),
+      () => bullProcessRun(ctx, {n, workers: [{name: 'bench', concurrency}], processor: noop, cost: cost.bullmq}),
+    );
+    const how =
+      'the same runs: INFO commandstats and INFO cpu of the Redis server before the start and at the end, ' +
+      "the measurement's own INFO and MGET calls left out, divided by the tasks";
+    costRows.push(
+      {
+        id: `process.c${concurrency}.commands`,
+        group: 'process',
+        name: `Redis commands per task, concurrency ${concurrency}`,
+        unit: 'commands',
+        better: 'lower',
+        ours: cost.ours.map((c) => c.commands),
+        bullmq: cost.bullmq.map((c) => c.commands),
+        limit: null,
+        limitPipelined: null,
+        note: `${how}; commands run inside scripts counted one by one`,
+      },
+      {
+        id: `process.c${concurrency}.rediscpu`,
+        group: 'process',
+        name: `Redis CPU per task, concurrency ${concurrency}`,
+        unit: 'µs',
+        better: 'lower',
+        ours: cost.ours.map((c) => c.cpuMicros),
+        bullmq: cost.bullmq.map((c) => c.cpuMicros),
+        limit: null,
+        limitPipelined: null,
+        note: `${how}: redis-server's user + system CPU time (it includes the server's own background work)`,
+      },
     );
     const limit = await ctx.rounds(() => processLimit(ctx, {clients: concurrency, pipeline: 1, requests: 30_000}));
     const limitPipelined = await ctx.rounds(() =>
@@ -226,5 +274,6 @@ export async function run(ctx) {
     targets: [{of: 'bullmq', cmp: '>=', goal: 2}],
     note: 'every 100th task fails on its first attempt and succeeds on its retry; asynq: retry delay 0, forwarder every 100 ms; BullMQ: attempts 2, no backoff. Limit as concurrency 10',
   });
+  rows.push(...costRows);
   return rows;
 }

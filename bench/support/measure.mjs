@@ -82,3 +82,22 @@ export function summarize(values) {
     n: xs.length,
   };
 }
+
+/**
+ * What Redis has done so far: {calls, info, mget, cpu}: every command's calls (INFO commandstats,
+ * commands run inside scripts counted under their own names), the INFO and MGET calls among them,
+ * and the server's CPU seconds (used_cpu_user + used_cpu_sys of INFO cpu).
+ */
+export async function redisWork(admin) {
+  const text = `${await admin.info('commandstats')}\n${await admin.info('cpu')}`;
+  let calls = 0;
+  const by = {};
+  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    calls += Number(m[2]);
+    by[m[1]] = Number(m[2]);
+  }
+  const cpu = ['used_cpu_user', 'used_cpu_sys']
+    .map((k) => Number(new RegExp(`^${k}:([\\d.]+)`, 'm').exec(text)?.[1] ?? NaN))
+    .reduce((a, b) => a + b, 0);
+  return {calls, info: by.info ?? 0, mget: by.mget ?? 0, cpu};
+}
