@@ -160,31 +160,21 @@ export async function run(ctx) {
     const how =
       'the same runs: INFO commandstats and INFO cpu of the Redis server before the start and at the end, ' +
       "the measurement's own INFO and MGET calls left out, divided by the tasks";
+    const costRow = (key, what, unit, note) => ({
+      id: `process.c${concurrency}.${key}`,
+      group: 'process',
+      name: `${what} per task, concurrency ${concurrency}`,
+      unit,
+      better: 'lower',
+      ours: cost.ours.map((c) => c[key]),
+      bullmq: cost.bullmq.map((c) => c[key]),
+      limit: null,
+      limitPipelined: null,
+      note: `${how}${note}`,
+    });
     costRows.push(
-      {
-        id: `process.c${concurrency}.commands`,
-        group: 'process',
-        name: `Redis commands per task, concurrency ${concurrency}`,
-        unit: 'commands',
-        better: 'lower',
-        ours: cost.ours.map((c) => c.commands),
-        bullmq: cost.bullmq.map((c) => c.commands),
-        limit: null,
-        limitPipelined: null,
-        note: `${how}; commands run inside scripts counted one by one`,
-      },
-      {
-        id: `process.c${concurrency}.rediscpu`,
-        group: 'process',
-        name: `Redis CPU per task, concurrency ${concurrency}`,
-        unit: 'µs',
-        better: 'lower',
-        ours: cost.ours.map((c) => c.cpuMicros),
-        bullmq: cost.bullmq.map((c) => c.cpuMicros),
-        limit: null,
-        limitPipelined: null,
-        note: `${how}: redis-server's user + system CPU time (it includes the server's own background work)`,
-      },
+      costRow('commands', 'Redis commands', 'commands', '; commands run inside scripts counted one by one'),
+      costRow('cpuMicros', 'Redis CPU', 'µs', ": redis-server's user + system CPU time (with its own background work)"),
     );
     const limit = await ctx.rounds(() => processLimit(ctx, {clients: concurrency, pipeline: 1, requests: 30_000}));
     const limitPipelined = await ctx.rounds(() =>
