@@ -1,6 +1,6 @@
 /**
- * Processor with RDB.finishAndDequeue: a successful task is finished and the next one of its
- * queue claimed in one script call, keeping the slot; priorities and the outcome are unchanged.
+ * Processor with RDB.finishAndClaim: successful tasks are finished and the next ones of their
+ * queue claimed in one script call, keeping the slots; priorities and the outcome are unchanged.
  */
 import {describe, expect, it} from 'vitest';
 import * as keys from '../../src/lib/base/keys.js';
