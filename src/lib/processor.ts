@@ -13,7 +13,7 @@
  *   of several queues is one dequeueAny call outside a Cluster (RDB.dequeue), with the effects of
  *   the per-queue dequeue calls Go makes, so Go clients and servers need nothing new.
  * - Claims in batches: while tasks keep coming (the last fetch found one), a fetch takes every free
- *   slot (up to BATCH_SIZE) and claims that many tasks in one RDB.dequeueBatch call, one queue
+ *   slot (up to the batch size, see BATCH_SIZE) and claims that many tasks in one RDB.dequeueBatch call, one queue
  *   order drawn per task, with the effects of one dequeue per order (strict priority and weighted
  *   selection hold per task). Every claimed task starts at once in its own slot, so no task waits
  *   in a local buffer and the heartbeater extends every claimed lease; an idle poll claims one.
@@ -38,7 +38,7 @@
  *   success or failure.
  * - Success: retention > 0 → markAsComplete, else done. Under start() the successes of a queue
  *   are written in batches (RDB.finishAndClaim: one call for the successes that finish in one turn
- *   of the event loop, at most BATCH_SIZE), and the same call claims as many tasks of that queue as
+ *   of the event loop, at most the batch size), and the same call claims as many tasks of that queue as
  *   it frees slots when that queue is the one a dequeue would try first (strict: the highest;
  *   weighted: one fresh draw per task, the draws that start with another queue kept for the next
  *   fetches). A success keeps its slot and its lease (extended by the heartbeater) until written;
@@ -89,7 +89,11 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 8_000;
 export const MAX_PARALLEL_FETCHES = 32;
 /**
  * Most tasks one claim (RDB.dequeueBatch) or one outcome batch (RDB.finishAndClaim) carries: one
- * call keeps Redis busy well under a millisecond.
+ * call keeps Redis busy well under a millisecond. A processor splits its concurrency into the
+ * fewest equal batches of at most this (100 → 2 × 50), so that with a backlog two or more calls
+ * are in flight and Redis works on one while the worker runs the tasks of the other (measured
+ * side by side at concurrency 100: 50 per call beat 64 + 36; at concurrency 10 one batch of 10
+ * beat two of 5).
  */
 const BATCH_SIZE = 64;
 /** Most queue orders drawn for an outcome write's claim and not used there, kept for the next fetches. */
@@ -375,6 +379,8 @@ export class Processor {
   readonly #outcomes = new Map<string, OutcomeBatch>();
   /** The queue when the server has just one. */
   readonly #onlyQueue: string | undefined;
+  /** Most tasks per claim or outcome write: concurrency in the fewest equal parts of at most BATCH_SIZE. */
+  readonly #batchSize: number;
 
   constructor(params: ProcessorParams) {
     const {handler, ...given} = params;
@@ -389,6 +395,8 @@ export class Processor {
     this.#idleMs = this.#p.taskCheckIntervalMs;
     const names = Object.keys(this.#p.queues);
     this.#onlyQueue = names.length === 1 ? names[0] : undefined;
+    const concurrency = Math.max(1, this.#p.concurrency);
+    this.#batchSize = Math.ceil(concurrency / Math.ceil(concurrency / BATCH_SIZE));
     this.#handler = handler;
     this.#order = queueOrder(this.#p.queues, this.#p.strictPriority, this.#p.random);
     this.#slots = new Semaphore(Math.max(1, this.#p.concurrency), this.#fetch.signal);
@@ -510,12 +518,12 @@ export class Processor {
   async #fetchOne(idleSleep: boolean, grow: boolean): Promise<boolean> {
     if (!(await this.#slots.acquire())) return false;
     // Slots held for this fetch: one, and while tasks keep coming (not idle) the free ones, up to
-    // BATCH_SIZE, claimed in one call (only under start(): exec() is one fetch).
+    // the batch size, claimed in one call (only under start(): exec() is one fetch).
     let held = 1;
     let started = 0;
     try {
       const {rdb} = this.#p;
-      if (rdb.dequeueBatch !== undefined && this.#loop !== undefined && !this.#idle) held += this.#slots.tryAcquire(BATCH_SIZE - 1);
+      if (rdb.dequeueBatch !== undefined && this.#loop !== undefined && !this.#idle) held += this.#slots.tryAcquire(this.#batchSize - 1);
       const onBad = (bad: BadData): void => this.#logBadData(bad);
       if (held > 1) {
         const orders: string[][] = [];
@@ -726,7 +734,7 @@ export class Processor {
   /**
    * Outcome batching: a success joins its queue's batch, written by one RDB.finishAndClaim call on
    * the next turn of the event loop (setImmediate: the tasks that finish meanwhile join it) or at
-   * once when it holds BATCH_SIZE. Resolves once written, so shutdown (waitForWorkers) waits for
+   * once when it holds the batch size (see BATCH_SIZE). Resolves once written, so shutdown (waitForWorkers) waits for
    * every write before the heartbeater stops; the task keeps its slot and its lease is extended
    * meanwhile. Not yet written when the process dies: the task is still active and the recoverer
    * takes it back when its lease expires, as after a crash in the middle of a done call.
@@ -743,7 +751,7 @@ export class Processor {
       b = batch;
     }
     b.workers.push(w);
-    if (b.workers.length >= BATCH_SIZE) void this.#flush(b);
+    if (b.workers.length >= this.#batchSize) void this.#flush(b);
     return b.written;
   }
 
