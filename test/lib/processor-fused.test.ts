@@ -1,6 +1,6 @@
 /**
- * Processor with RDB.finishAndDequeue: a successful task is finished and the next one of its
- * queue claimed in one script call, keeping the slot; priorities and the outcome are unchanged.
+ * Processor with RDB.finishAndClaim: successful tasks are finished and the next ones of their
+ * queue claimed in one script call, keeping the slots; priorities and the outcome are unchanged.
  */
 import {describe, expect, it} from 'vitest';
 import * as keys from '../../src/lib/base/keys.js';
@@ -88,5 +88,34 @@ describe('Processor: complete-and-fetch', () => {
     const errors = logger.lines.filter(([level]) => level === 'error').map(([, line]) => line);
     for (const id of ['junk', 'ghost', 'nomsg']) expect(errors.some((l) => l.includes(`task id=${id} `) && l.includes('moved aside'))).toBe(true);
     expect(await r.redis.exists(keys.activeKey('default'), keys.leaseKey('default'), keys.activeKey('low'), keys.leaseKey('low'))).toBe(0);
+  });
+
+  it('concurrency 10: claims and outcome writes go in batches (far fewer calls than tasks); shutdown right after the handlers ran still writes every outcome', async () => {
+    // Its own connection, dropped as soon as shutdown resolves: a write not made by then is lost.
+    const conn = r.redis.duplicate();
+    const rdb = new RDB(conn);
+    const N = 300;
+    await rdb.enqueueBatch(Array.from({length: N}, (_, i) => ({msg: makeMsg(`t${i}`, {retention: i % 3 === 0 ? 600 : 0})})));
+    let seen = 0;
+    let stopped: Promise<void> | undefined;
+    const p: Processor = new Processor({
+      logger: recordingLogger(), rdb, queues: {default: 1}, concurrency: 10, taskCheckIntervalMs: 10,
+      // Shutdown starts inside the last handler, before its outcome (and maybe others) joined a batch.
+      handler: {processTask: () => void (++seen === N && (stopped = p.shutdown()))},
+    });
+    await r.redis.config('RESETSTAT');
+    p.start();
+    const deadline = Date.now() + 10_000;
+    while (!stopped && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+    await stopped;
+    conn.disconnect();
+    const calls = await scriptCalls();
+    expect(seen).toBe(N);
+    expect(await r.redis.get(keys.processedTotalKey('default'))).toBe(String(N));
+    expect(await r.redis.zcard(keys.completedKey('default'))).toBe(N / 3);
+    expect(await r.redis.exists(keys.activeKey('default'), keys.leaseKey('default'), keys.pendingKey('default'))).toBe(0);
+    // One finishAndClaim call per batch of up to 10 successes (each claiming the next 10), plus the
+    // first claims and the empty polls at the end; one call per task without batches.
+    expect(calls).toBeLessThan(N / 3);
   });
 });

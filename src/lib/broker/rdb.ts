@@ -63,6 +63,19 @@ export type OnBadData = (bad: BadData) => void;
 /** Most corrupt pending ids one dequeue() moves aside in one queue before it goes on to the next. */
 const MAX_MOVED_ASIDE_PER_DEQUEUE = 100;
 
+/** A task a dequeue leased: its message and when its lease expires. */
+export interface Dequeued {
+  msg: TaskMessage;
+  leaseExpiresAt: Date;
+}
+
+/** A script's error reply text for one item of a batch, as the error its own script call would reject with. */
+function itemError(op: Op, text: string, task?: {queue: string; id: string}): Error {
+  const reply = new Error(text);
+  reply.name = 'ReplyError';
+  return brokerError(op, reply, task);
+}
+
 /**
  * The message of task `id` in queue `q`, or why it cannot be processed: bytes that do not decode
  * (or lack an id, type or queue), or a message that names another task than its key.
@@ -490,6 +503,107 @@ export class RDB {
     if (res === null || res === undefined) return null;
     const got = await this.#dequeued(op, q, String(res[0]), res[1], res[2], now, leaseExpiresAt, onBadData);
     return got ?? this.#dequeueFrom(op, q, leaseMs, onBadData, 1);
+  }
+
+  /**
+   * Several dequeue() calls in one: one task per order in `orders` (each a queue order, as
+   * dequeue() takes), claimed exactly as dequeue(order) would one after the other, so the Redis
+   * state and the tasks are theirs. Outside a Cluster one dequeueBatch-0.lua call; on a Cluster, or
+   * with one queue, finishAndClaim-9.lua per queue when every order is the same (one queue, strict
+   * priority), else (weighted queues on a Cluster) one dequeue() for the first order only. The
+   * claim ends early at a pick that takes nothing (every queue paused or empty).
+   *
+   * Bad data as dequeue(): unusable pending ids are moved aside by the script, undecodable
+   * messages by moveAside once leased (that pick then yields no task), each reported to
+   * `onBadData`. A key of another Redis type ends the batch with what was claimed before it; when
+   * that is nothing, dequeue() of the first order reports and skips that queue.
+   */
+  async dequeueBatch(orders: string[][], leaseMs = LEASE_SECONDS * 1000, onBadData: OnBadData = () => {}): Promise<Dequeued[]> {
+    const op = 'rdb.Dequeue';
+    const first = orders[0];
+    if (first === undefined || first.length === 0) return [];
+    const single = async (): Promise<Dequeued[]> => {
+      const got = await this.dequeue(first, leaseMs, onBadData);
+      return got ? [got] : [];
+    };
+    if (orders.length === 1) return single();
+    if (this.session.isCluster || first.length === 1) {
+      const key = first.join('\n');
+      if (!orders.every((o) => o.join('\n') === key)) return single();
+      const out: Dequeued[] = [];
+      for (const q of first) {
+        if (out.length >= orders.length) break;
+        const res = await this.#finishAndClaim(op, q, [], orders.length - out.length, leaseMs, onBadData);
+        out.push(...res.claimed);
+        if (res.wrongType !== undefined && out.length === 0) return single();
+        if (res.wrongType !== undefined) break;
+      }
+      return out;
+    }
+    const names: string[] = [];
+    const index = new Map<string, number>();
+    for (const o of orders) for (const q of o) if (!index.has(q)) index.set(q, names.push(q));
+    const now = this.clock.now();
+    const leaseExpiresAt = new Date(now.getTime() + leaseMs);
+    const [claimed, wrongType] = (await this.session.script(op, 'dequeueBatch', [],
+      [unixSeconds(leaseExpiresAt), ...this.#trimArgs(now), MAX_MOVED_ASIDE_PER_DEQUEUE, names.length, ...names.map(keys.queueKeyPrefix),
+        ...orders.map((o) => o.map((q) => index.get(q)).join(','))],
+      {binary: true})) as [Array<number | Buffer | null>, Buffer | null];
+    const out: Dequeued[] = [];
+    for (let i = 0; i + 3 < claimed.length; i += 4) {
+      const got = await this.#dequeued(op, names[Number(claimed[i]) - 1]!, String(claimed[i + 1]), claimed[i + 2] as Buffer | null, claimed[i + 3] as Buffer | null, now, leaseExpiresAt, onBadData);
+      if (got) out.push(got);
+    }
+    if (wrongType && out.length === 0) return single();
+    return out;
+  }
+
+  /**
+   * Finishes successfully processed tasks of queue `q` and claims up to `claim` tasks of it, in
+   * one call (finishAndClaim-9.lua), with exactly the effects of done / doneUnique /
+   * markAsComplete / markAsCompleteUnique per task (retention > 0: markAsComplete), in order,
+   * then `claim` dequeue([queue]) calls. All keys are the queue's, so it runs on Redis Cluster.
+   * Resolves with one entry per finished task (null, or the error its own call would have
+   * rejected with: TaskNotFoundError, InternalError, …; the others are finished all the same) and
+   * the claimed tasks (ending early at a paused or empty queue). Bad data of the claim as
+   * dequeueBatch(): reported to `onBadData`; a key of another Redis type claims nothing (the
+   * tasks are finished all the same). Rejects (a Redis or connection error) when the call failed.
+   */
+  async finishAndClaim(q: string, msgs: TaskMessage[], claim: number, leaseMs = LEASE_SECONDS * 1000, onBadData: OnBadData = () => {}): Promise<{errors: Array<Error | null>; claimed: Dequeued[]}> {
+    if (msgs.some((m) => m.queue !== q)) throw new ValidationError('finishAndClaim: every task must be of one queue');
+    const {errors, claimed} = await this.#finishAndClaim('rdb.FinishAndClaim', q, msgs, claim, leaseMs, onBadData);
+    return {errors, claimed};
+  }
+
+  async #finishAndClaim(op: Op, q: string, msgs: TaskMessage[], claim: number, leaseMs: number, onBadData: OnBadData): Promise<{errors: Array<Error | null>; claimed: Dequeued[]; wrongType?: string}> {
+    const now = this.clock.now();
+    const leaseExpiresAt = new Date(now.getTime() + leaseMs);
+    const argv: ScriptArg[] = [statsExpiry(now), MAX_INT64, keys.taskKeyPrefix(q), unixSeconds(leaseExpiresAt), ...this.#trimArgs(now),
+      claim, MAX_MOVED_ASIDE_PER_DEQUEUE, msgs.length];
+    for (const msg of msgs) {
+      if (msg.retention > 0) argv.push(msg.id, unixSeconds(now) + msg.retention, encodeTaskMessage({...msg, completedAt: unixSeconds(now)}), msg.uniqueKey);
+      else argv.push(msg.id, '', '', msg.uniqueKey);
+    }
+    const [finished, claimed, wrongType] = (await this.session.script(op, 'finishAndClaim',
+      [keys.activeKey(q), keys.leaseKey(q), keys.processedKey(q, now), keys.processedTotalKey(q), keys.completedKey(q),
+        keys.pendingKey(q), keys.pausedKey(q), keys.corruptKey(q), keys.corruptReasonsKey(q)],
+      argv, {binary: true})) as [Buffer[], Array<Buffer | null>, Buffer | null];
+    const errors = msgs.map((msg, i) => {
+      const status = String(finished[i]);
+      if (status === 'OK') return null;
+      // As Redis words the separate script's redis.error_reply("NOT FOUND") / ("INTERNAL").
+      return itemError(msg.retention > 0 ? 'rdb.MarkAsComplete' : 'rdb.Done', /^[A-Z ]+$/.test(status) ? `ERR ${status}` : status, msg);
+    });
+    const out: Dequeued[] = [];
+    for (let i = 0; i + 2 < claimed.length; i += 3) {
+      const got = await this.#dequeued(op, q, String(claimed[i]), claimed[i + 1], claimed[i + 2], now, leaseExpiresAt, onBadData);
+      if (got) out.push(got);
+    }
+    if (!wrongType) return {errors, claimed: out};
+    const text = String(wrongType);
+    // Named as dequeue() names it: the claim is a dequeue.
+    onBadData({queue: q, reason: errorMessage(itemError('rdb.Dequeue', text))});
+    return {errors, claimed: out, wrongType: text};
   }
 
   /** requeueCmd: back to the tail of pending (next to dequeue), no pending_since, no stats. */

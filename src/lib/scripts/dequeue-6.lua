@@ -27,7 +27,6 @@
     queue holds another Redis type
 ]]
 --- @include "includes/keyTypeProblem"
---- @include "includes/taskKeyProblem"
 --- @include "includes/moveAside"
 --- @include "includes/dequeueTask"
 return dequeueTask(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[2], ARGV[1], ARGV[3], ARGV[4], ARGV[5])

@@ -28,7 +28,6 @@
     it were paused or empty)
 ]]
 --- @include "includes/keyTypeProblem"
---- @include "includes/taskKeyProblem"
 --- @include "includes/moveAside"
 --- @include "includes/dequeueTask"
 for i = 5, #ARGV do

@@ -52,7 +52,6 @@
 --- @include "includes/countStats"
 --- @include "includes/releaseUniqueLock"
 --- @include "includes/keyTypeProblem"
---- @include "includes/taskKeyProblem"
 --- @include "includes/moveAside"
 --- @include "includes/dequeueTask"
 local wrong = keyTypeProblem({{KEYS[7], "list"}, {KEYS[1], "list"}, {KEYS[2], "zset"}, {KEYS[10], "zset"}, {KEYS[11], "hash"}})

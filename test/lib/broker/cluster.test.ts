@@ -241,6 +241,23 @@ describe('RDB on Redis Cluster', () => {
     }
   });
 
+  it('claims several tasks and finishes several tasks with a claim in one call on every master (dequeueBatch, finishAndClaim)', async () => {
+    for (const q of Q) {
+      const lock = unique(`${q}-b1`, q, 'u:b1');
+      await rdb.enqueueUnique(lock, 300);
+      for (const id of ['b2', 'b3', 'b4']) await rdb.enqueue(makeMsg(`${q}-${id}`, {queue: q}));
+      // On a Cluster one finishAndClaim-9.lua call per queue in the order.
+      const claimed = await rdb.dequeueBatch([[q], [q]]);
+      expect(claimed.map((c) => c.msg.id)).toEqual([`${q}-b1`, `${q}-b2`]);
+      const res = await rdb.finishAndClaim(q, [claimed[0]!.msg, {...claimed[1]!.msg, retention: 60}], 3);
+      expect(res.errors).toEqual([null, null]);
+      expect(res.claimed.map((c) => c.msg.id)).toEqual([`${q}-b3`, `${q}-b4`]);
+      expect(await on(q).exists(lock.uniqueKey, keys.taskKey(q, `${q}-b1`))).toBe(0);
+      expect(await zsetEntries(on(q), keys.completedKey(q))).toEqual([[`${q}-b2`, T0_S + 60]]);
+      expect(await on(q).lrange(keys.activeKey(q), 0, -1)).toEqual([`${q}-b4`, `${q}-b3`]);
+    }
+  });
+
   it('finishes tasks on every master: done, complete (both also unique), requeue, retry, archive, then forward', async () => {
     const kinds = ['done', 'doneu', 'complete', 'completeu', 'requeue', 'retry', 'archive'] as const;
     const make = (q: string, k: string): TaskMessage => {
