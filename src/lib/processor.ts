@@ -32,8 +32,13 @@
  *   signal aborted (deadline, cancelation) → failure with the signal's reason; handler settled →
  *   success or failure.
  * - Success: retention > 0 → markAsComplete, else done. Failure: the error handler first, then
- *   RevokeTask → done; retries exhausted or SkipRetry → archive; else retry after
+ *   RevokeTask → done; RetryAfterError → retry after its delay, never counted as a failure (also
+ *   when no retries are left); retries exhausted or SkipRetry → archive; else retry after
  *   retryDelayFunc(retried, err, task), counted only if isFailure(err).
+ * - Limits (ServerOptions.limits, `gate`, src/lib/limits/gate.ts): the queues the gate keeps out
+ *   are left out of each dequeue; a dequeued task the gate does not admit is sent back to wait by
+ *   the gate and frees its slot without running; the gate gets the task back (release) as soon as
+ *   the attempt is decided, before the outcome write.
  * - Every outcome write is skipped when the local lease has expired (the recoverer will finish
  *   the task); a failed write is handed to the syncer, which retries it until the lease deadline.
  * - Shutdown: stop fetching; after shutdownTimeout the unfinished tasks are requeued to the tail of
@@ -54,9 +59,10 @@ import {Lease} from './lease.js';
 import type {Logger} from './logger.js';
 import {NO_OUTAGE_REPORTER, type RedisErrorSink} from './redis-outage.js';
 import {
-  defaultIsFailure, defaultRetryDelayFunc, guardedIsFailure, guardedRetryDelay, isRevokeTask, isSkipRetry, type IsFailureFunc,
+  defaultIsFailure, defaultRetryDelayFunc, guardedIsFailure, guardedRetryDelay, isRevokeTask, isSkipRetry, retryAfterMs, type IsFailureFunc,
   type RetryDelayFunc,
 } from './retry.js';
+import type {TaskGate} from './limits/gate.js';
 import {setLongTimeout} from './sleep.js';
 import type {SyncRequest} from './syncer.js';
 import {Task} from './task.js';
@@ -122,6 +128,8 @@ export interface ProcessorParams {
   outage?: RedisErrorSink;
   /** Called for every failed dequeue (metrics). */
   onDequeueError?: (err: unknown) => void;
+  /** ServerOptions.limits (src/lib/limits/gate.ts): queues to skip, and whether a dequeued task may start. */
+  gate?: TaskGate;
   clock?: Clock;
   /** Random source in [0, 1) for the weighted queue order and the idle jitter. */
   random?: () => number;
@@ -304,8 +312,8 @@ interface Worker extends ActiveWorker {
 }
 
 export class Processor {
-  readonly #p: Required<Omit<ProcessorParams, 'handler' | 'errorHandler' | 'syncer' | 'onDequeueError'>> &
-    Pick<ProcessorParams, 'errorHandler' | 'syncer' | 'onDequeueError'>;
+  readonly #p: Required<Omit<ProcessorParams, 'handler' | 'errorHandler' | 'syncer' | 'onDequeueError' | 'gate'>> &
+    Pick<ProcessorParams, 'errorHandler' | 'syncer' | 'onDequeueError' | 'gate'>;
   #handler?: Handler;
   readonly #order: () => string[];
   readonly #slots: Semaphore;
@@ -468,9 +476,12 @@ export class Processor {
     if (!(await this.#slots.acquire())) return false;
     let started = false;
     try {
-      const order = this.#drawn ?? this.queues();
+      let order = this.#drawn ?? this.queues();
       this.#drawn = undefined;
-      const got = await this.#p.rdb.dequeue(order, this.#p.leaseMs, (bad) => this.#logBadData(bad));
+      // Queues a limit keeps out for now (no head-of-line blocking: the others are served).
+      const excluded = this.#p.gate?.excluded();
+      if (excluded) order = order.filter((q) => !excluded.has(q));
+      const got = order.length === 0 ? null : await this.#p.rdb.dequeue(order, this.#p.leaseMs, (bad) => this.#logBadData(bad));
       if (got) {
         this.#startWorker(got.msg, got.leaseExpiresAt);
         started = true;
@@ -536,7 +547,11 @@ export class Processor {
       released = true;
       if (keep !== 'keep') this.#slots.release();
     };
-    const run = this.#work(msg, leaseExpiresAt, freeSlot)
+    // A task a limit does not let start has been sent back to wait by the gate: its slot is free.
+    const admitted = this.#p.gate ? this.#p.gate.admit(msg, computeDeadline(msg, this.#p.clock.now())) : true;
+    const work = admitted === true ? this.#work(msg, leaseExpiresAt, freeSlot)
+      : admitted.then((ok) => (ok ? this.#work(msg, leaseExpiresAt, freeSlot) : undefined));
+    const run = work
       .catch((err: unknown) => this.#p.logger.error(`Internal error while processing task id=${msg.id}: ${errorMessage(err)}`))
       .finally(() => {
         this.#inflight.delete(run);
@@ -587,6 +602,8 @@ export class Processor {
         attempt.end?.({kind: 'aborted'});
       }, left);
       const outcome = await this.#race(w, task, ctx);
+      // Limit tokens go back before the outcome write, so the next task's acquire comes after it.
+      this.#p.gate?.release(msg);
       switch (outcome.kind) {
         case 'shutdown':
           this.#p.logger.warn('Quitting worker. task', {taskId: msg.id});
@@ -606,6 +623,7 @@ export class Processor {
           else await this.#handleSuccess(w);
       }
     } finally {
+      this.#p.gate?.release(msg);
       cancelTimer();
       attempt.finish();
       w.release();
@@ -669,6 +687,7 @@ export class Processor {
   #canFuse(msg: TaskMessage): boolean {
     // Only under start(): exec() is one fetch.
     if (this.#p.rdb.finishAndDequeue === undefined || this.#loop === undefined || this.#fetch.signal.aborted) return false;
+    if (this.#p.gate?.excluded()?.has(msg.queue)) return false;
     if (this.#onlyQueue !== undefined) return this.#onlyQueue === msg.queue;
     const order = this.queues();
     if (order[0] === msg.queue) return true;
@@ -717,6 +736,10 @@ export class Processor {
     if (isRevokeTask(err)) {
       this.#p.logger.warn('revoke task', {taskId: msg.id});
       await this.#write(w, () => `Could not remove task id=${msg.id} type=${JSON.stringify(msg.type)} from active`, () => this.#p.rdb.done(msg));
+    } else if (retryAfterMs(err) !== undefined && !isSkipRetry(err)) {
+      // The handler asked for "later" (RetryAfterError): its delay, never counted as a failure.
+      const retryAt = new Date(this.#p.clock.now().getTime() + retryAfterMs(err)!);
+      await this.#write(w, () => `Could not move task id=${msg.id} from active to retry`, () => this.#p.rdb.retry(msg, retryAt, text, false));
     } else if (msg.retried >= msg.retry || isSkipRetry(err)) {
       this.#p.logger.warn('Retry exhausted for task', {taskId: msg.id});
       await this.#write(w, () => `Could not move task id=${msg.id} from active to archived`, () => this.#p.rdb.archive(msg, text));
