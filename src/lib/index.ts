@@ -20,7 +20,7 @@ export {
   type ErrorCode,
 } from './errors.js';
 export {
-  Inspector, BULK_STATES, type InspectorOptions, type QueueInfo, type DailyStats, type GroupInfo, type ServerInfo, type WorkerInfo,
+  Inspector, BULK_STATES, type InspectorOptions, type QueueInfo, type DailyStats, type GroupInfo, type ServerInfo, type LimitInfo, type WorkerInfo,
   type SchedulerEntry, type SchedulerEnqueueEvent, type ClusterNode, type RedisServerInfo, type Pagination, type ListTasksOptions, type BulkAction, type BadTask,
 } from './inspector.js';
 export {Server, type ServerOptions} from './server.js';

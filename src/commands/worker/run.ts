@@ -10,6 +10,7 @@ import {
   type MetricsHttpServer,
 } from '../../lib/index.js';
 import {execIsFailure} from '../../cli/worker/exec-handler.js';
+import {parseLimitFlags} from '../../cli/worker/limits.js';
 import {ConnectedCommand} from '../../cli/command.js';
 import {duration} from '../../cli/flags.js';
 import {logFlags, loggerFromFlags} from '../../cli/log-flags.js';
@@ -36,6 +37,8 @@ Its exit status decides: 0 is success; 75 (EX_TEMPFAIL) retries later without us
 
 SIGINT or SIGTERM: stop taking tasks, let running ones finish for --shutdown-timeout, requeue the rest and exit 0; a second signal exits at once (130) and kills running commands. SIGTSTP: stop taking new tasks. One log line per task goes to stderr (type, id, queue, duration, outcome).
 
+--limit MATCH=RULE[, RULE...] (repeatable) caps the whole fleet of asynq-ts workers on this Redis, not just this process. MATCH is a task type or pattern (email:*), queue:NAME (a whole queue), queue:NAME/PATTERN, or type:PATTERN. RULE is a rate, N/s, N/m, N/h or N/DURATION (at most N task starts per interval, bursts of at most "burst N", default one second's worth), "concurrency N" (at most N running at once; Go handlers using x/rate's semaphore with the same scope share it), or "scope NAME" (that x/rate scope, key asynq:sema:NAME). A task over a limit is not started and not counted as failed: it goes back to pending (or scheduled, when the limit frees later than the forwarder's interval), and the worker goes on with its other queues and types. asynq limit ls shows each limit's use.
+
 Crash recovery: the tasks of a worker that died (SIGKILL, power loss) are retried by any worker once their lease (--lease-duration) has been expired for --recovery-grace, checked every --recovery-interval: with the defaults 30s + 30s + up to 1m, as Go asynq; e.g. --lease-duration 10s --recovery-interval 5s --recovery-grace 0 recovers within 15s.`;
 
   static override examples = [
@@ -44,6 +47,7 @@ Crash recovery: the tasks of a worker that died (SIGKILL, power loss) are retrie
     `<%= config.bin %> <%= command.id %> --exec 'build:docs=make docs' --queue builds --shutdown-timeout 30s || exit $?`,
     `<%= config.bin %> <%= command.id %> --exec 'report:*=python3 report.py' --json`,
     `<%= config.bin %> <%= command.id %> --handlers ./handlers.js --metrics-port 9877 --metrics-host 0.0.0.0`,
+    `<%= config.bin %> <%= command.id %> --exec 'email:*=./send.sh' --limit 'email:*=50/s' --limit 'queue:reports=concurrency 5'`,
   ];
 
   static override flags = {
@@ -89,6 +93,13 @@ Crash recovery: the tasks of a worker that died (SIGKILL, power loss) are retrie
       helpValue: '<pattern=command>',
       summary: 'Run a command for each task whose type matches (repeatable).',
     }),
+    limit: Flags.string({
+      multiple: true,
+      multipleNonGreedy: true,
+      helpValue: '<match=rule,...>',
+      summary:
+        "Fleet-wide limit (repeatable): 'email:*=50/s', 'queue:reports=concurrency 5', 'queue:api=1000/m, burst 50'.",
+    }),
     'kill-grace': duration({summary: 'Pause between SIGTERM and SIGKILL of an aborted --exec command (default 5s).'}),
     'metrics-port': Flags.integer({
       min: 0,
@@ -108,6 +119,7 @@ Crash recovery: the tasks of a worker that died (SIGKILL, power loss) are retrie
     const {flags} = await this.parse(WorkerRun);
     const {logger, level} = loggerFromFlags(flags);
     const queues = parseQueueFlags(flags.queues, flags.queue);
+    const limits = parseLimitFlags(flags.limit);
     const built = await buildWorkerHandler({
       exec: flags.exec,
       handlers: flags.handlers,
@@ -134,6 +146,7 @@ Crash recovery: the tasks of a worker that died (SIGKILL, power loss) are retrie
       logger,
       logLevel: level,
       onDequeueError: metrics?.dequeueError,
+      limits,
     });
     let stopping = false;
     const {stopped} = this.lifecycle.untilStopped({
