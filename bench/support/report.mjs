@@ -27,6 +27,7 @@ const TARGETS = [
   {row: 'cli.version', label: 'cold `asynq --version` ≤ 2× `node -e 0`', of: 'limit', goal: 2, cmp: '<='},
   {row: 'cli.stats.empty', label: 'cold `asynq stats` ≤ 3× `node -e 0`', of: 'limit', goal: 3, cmp: '<='},
   {row: 'memory.rss.c100', label: 'worker RSS ≤ 100 MB (concurrency 100)', of: 'value', goal: 100, cmp: '<='},
+  {row: 'limits.configured', label: 'limits configured, not binding ≥ 95% of none', of: 'limit', goal: 0.95, cmp: '>='},
 ];
 
 const ok = (x) => typeof x === 'number' && Number.isFinite(x);
