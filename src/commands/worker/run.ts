@@ -29,7 +29,7 @@ export default class WorkerRun extends ConnectedCommand {
 
 The command reads the task payload on stdin, byte for byte, and finds ASYNQ_TASK_ID, ASYNQ_TASK_TYPE, ASYNQ_QUEUE, ASYNQ_RETRY_COUNT, ASYNQ_MAX_RETRY and ASYNQ_DEADLINE in its environment. What it prints on stdout becomes the task result (up to 1 MiB; readable while the task is retained, see enqueue --retention).
 
-Its exit status decides: 0 is success; 75 (EX_TEMPFAIL) retries later without using up a retry, e.g. for rate limits; 65 (EX_DATAERR) fails now and archives the task, e.g. for a payload that can never work; anything else fails the attempt (retried while retries are left) with the end of stderr as the task's error. On timeout, deadline, cancelation (asynq task cancel) or shutdown the command's whole process group gets SIGTERM, then SIGKILL after --kill-grace.
+Its exit status decides: 0 is success; 75 (EX_TEMPFAIL) retries later without using up a retry, e.g. for rate limits (after SECONDS when stderr has a line "Retry-After: SECONDS", else after the usual retry delay); 65 (EX_DATAERR) fails now and archives the task, e.g. for a payload that can never work; anything else fails the attempt (retried while retries are left) with the end of stderr as the task's error. On timeout, deadline, cancelation (asynq task cancel) or shutdown the command's whole process group gets SIGTERM, then SIGKILL after --kill-grace.
 
 --handlers MODULE imports a .js, .mjs or .cjs module (or .ts on Node >= 22.6, or with tsx installed in your project) whose default export is a ServeMux, a handler function (task, ctx) => ..., or an object mapping type patterns to functions. --exec patterns are tried first; other tasks go to the module.
 
