@@ -270,6 +270,33 @@ export class SkipRetry extends Error {
   }
 }
 
+/**
+ * Thrown by a handler: "not now, try again after `delayMs`" (e.g. an HTTP 429 with Retry-After).
+ * The task goes to the retry set for now + delayMs, and the attempt is never counted as a failure
+ * (Go's IsFailure = false pattern: `retried` and the failed counters stay as they are, also when no
+ * retries are left). Its message becomes the task's last error.
+ *
+ *   if (res.status === 429) throw RetryAfterError.fromHeader(res.headers.get('retry-after'), 30_000);
+ */
+export class RetryAfterError extends Error {
+  constructor(readonly delayMs: number, message?: string) {
+    super(message ?? `retry after ${Math.max(0, Math.round(delayMs))}ms`);
+    this.name = 'RetryAfterError';
+  }
+
+  /**
+   * From an HTTP Retry-After value (seconds or an HTTP date); `fallbackMs` when it is missing or
+   * unreadable. A date in the past gives 0.
+   */
+  static fromHeader(value: string | null | undefined, fallbackMs: number, now: Date = new Date()): RetryAfterError {
+    const v = (value ?? '').trim();
+    let ms = fallbackMs;
+    if (/^\d+$/.test(v)) ms = Number(v) * 1000;
+    else if (v !== '' && !Number.isNaN(Date.parse(v))) ms = Math.max(0, Date.parse(v) - now.getTime());
+    return new RetryAfterError(ms, `retry after ${ms}ms (Retry-After: ${v === '' ? 'none' : v})`);
+  }
+}
+
 /** Throw (or wrap as `cause`) to drop the task without retry or archive (Go RevokeTask). */
 export class RevokeTask extends Error {
   constructor(message = 'revoke task', opts?: {cause?: unknown}) {

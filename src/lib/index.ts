@@ -15,18 +15,20 @@ export {
   AsynqError, ValidationError, PayloadTooLargeError, DuplicateTaskError, TaskIdConflictError, QueueNotFoundError, TaskNotFoundError, SchedulerEntryNotFoundError,
   QueueNotEmptyError, FailedPreconditionError, RedisCommandError, RedisUnavailableError, InternalError,
   TaskFailedError, WaitTimeoutError, ReplicationTimeoutError, ServerStateError, ServerClosedError, HandlerNotFoundError,
-  SkipRetry, RevokeTask, DeadlineExceededError, CanceledError, HandlerPanicError,
+  SkipRetry, RevokeTask, RetryAfterError, DeadlineExceededError, CanceledError, HandlerPanicError,
   BadDataError, DecodeError, WrongTypeError, isBadData,
   type ErrorCode,
 } from './errors.js';
 export {
-  Inspector, BULK_STATES, type InspectorOptions, type QueueInfo, type DailyStats, type GroupInfo, type ServerInfo, type WorkerInfo,
+  Inspector, BULK_STATES, type InspectorOptions, type QueueInfo, type DailyStats, type GroupInfo, type ServerInfo, type LimitInfo, type WorkerInfo,
   type SchedulerEntry, type SchedulerEnqueueEvent, type ClusterNode, type RedisServerInfo, type Pagination, type ListTasksOptions, type BulkAction, type BadTask,
 } from './inspector.js';
 export {Server, type ServerOptions} from './server.js';
 export {ServeMux, notFoundHandler} from './servemux.js';
 export {isPanic, type Handler, type HandlerFunc, type TaskContext, type MiddlewareFunc, type ErrorHandler, type ErrorHandlerFunc} from './handler.js';
-export {isSkipRetry, isRevokeTask, defaultRetryDelayFunc, type RetryDelayFunc, type IsFailureFunc} from './retry.js';
+export {Semaphore, type SemaphoreContext} from './limits/semaphore.js';
+export {type LimitSpec, type LimitMatch, type RateSpec} from './limits/spec.js';
+export {isSkipRetry, isRevokeTask, retryAfterMs, defaultRetryDelayFunc, type RetryDelayFunc, type IsFailureFunc} from './retry.js';
 export {createLogger, type LogFields, type Logger, type LogLevel} from './logger.js';
 export {type HealthCheckFunc} from './healthchecker.js';
 export {type GroupAggregator, type GroupAggregatorFunc} from './aggregator.js';

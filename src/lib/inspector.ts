@@ -18,6 +18,7 @@
  * - Durations are milliseconds; Go's zero time is `null`.
  */
 import {RDB} from './broker/rdb.js';
+import {RDBLimits, type LimitUsage, type PublishedLimit} from './broker/limits.js';
 import {RDBInspector, type BadTask, type Pagination, type TaskRecord} from './broker/inspect.js';
 import {run} from './broker/session.js';
 import {isZeroTime, timestampToDate, type SchedulerEntry as WireSchedulerEntry} from './base/codec.js';
@@ -102,6 +103,20 @@ export interface ServerInfo {
   status: string;
   /** One entry per task in progress, oldest first. */
   activeWorkers: WorkerInfo[];
+  /**
+   * The fleet-wide limits this server enforces (ServerOptions.limits) with their use now; absent
+   * for a server without limits (and for Go servers, which have none).
+   */
+  limits?: LimitInfo[];
+}
+
+/**
+ * A fleet-wide limit (ServerOptions.limits) as the servers publish it, with its use now (read from
+ * Redis: the use is the fleet's, not one server's).
+ */
+export interface LimitInfo extends PublishedLimit, Omit<LimitUsage, 'scope'> {
+  /** IDs of the live servers enforcing it. */
+  servers: string[];
 }
 
 /** A periodic task registered by a live scheduler (Go SchedulerEntry). */
@@ -210,6 +225,7 @@ export class Inspector {
   readonly #owned: boolean;
   readonly #rdb: RDB;
   readonly #insp: RDBInspector;
+  readonly #limits: RDBLimits;
   #closed = false;
 
   /**
@@ -222,6 +238,7 @@ export class Inspector {
     this.#owned = owned;
     this.#rdb = new RDB(client, {clock: opts.clock ?? realClock});
     this.#insp = new RDBInspector(this.#rdb);
+    this.#limits = new RDBLimits(this.#rdb);
   }
 
   /** Checks the connection (PING). Rejects with RedisCommandError when Redis cannot be reached. */
@@ -484,7 +501,41 @@ export class Inspector {
       });
     }
     for (const s of out) s.activeWorkers.sort((a, b) => a.started.getTime() - b.started.getTime() || byString(a.taskId, b.taskId));
+    const limits = await this.#limitsOf(servers);
+    for (const s of out) {
+      const own = limits.filter((l) => l.servers.includes(s.id));
+      if (own.length > 0) s.limits = own;
+    }
     return out.sort((a, b) => byString(a.host, b.host) || a.pid - b.pid || byString(a.id, b.id));
+  }
+
+  /**
+   * The fleet-wide limits the live servers enforce, one entry per scope (sorted), with the servers
+   * enforcing it and its use now: tokens held, starts in the last rate window, tasks waiting.
+   */
+  async limits(): Promise<LimitInfo[]> {
+    this.#checkOpen();
+    return this.#limitsOf(await this.#insp.listServers());
+  }
+
+  async #limitsOf(servers: ReadonlyArray<{host: string; pid: number; serverId: string}>): Promise<LimitInfo[]> {
+    const published = await this.#limits.readServerLimits(servers);
+    const byScope = new Map<string, {limit: PublishedLimit; servers: string[]}>();
+    for (const [id, limits] of published) {
+      for (const l of limits) {
+        if (typeof l?.scope !== 'string') continue;
+        const e = byScope.get(l.scope) ?? {limit: l, servers: []};
+        e.servers.push(id);
+        byScope.set(l.scope, e);
+      }
+    }
+    const entries = [...byScope.values()].sort((a, b) => byString(a.limit.scope, b.limit.scope));
+    if (entries.length === 0) return [];
+    const usage = await this.#limits.usage(entries.map((e) => e.limit));
+    return entries.map((e, i) => {
+      const {scope: _scope, ...use} = usage[i]!;
+      return {...e.limit, ...use, servers: e.servers.sort()};
+    });
   }
 
   /** Entries of live schedulers, sorted by spec (then ID). */

@@ -41,10 +41,15 @@
  *   of the event loop, at most the batch size), and the same call claims as many tasks of that queue as
  *   it frees slots when that queue is the one a dequeue would try first (strict: the highest;
  *   weighted: one fresh draw per task, the draws that start with another queue kept for the next
- *   fetches). A success keeps its slot and its lease (extended by the heartbeater) until written;
- *   shutdown waits for the writes. Failure: the error handler first, then
- *   RevokeTask → done; retries exhausted or SkipRetry → archive; else retry after
+ *   fetches; never a queue a limit keeps out). A success keeps its slot and its lease (extended by
+ *   the heartbeater) until written; shutdown waits for the writes. Failure: the error handler first, then
+ *   RevokeTask → done; RetryAfterError → retry after its delay, never counted as a failure (also
+ *   when no retries are left); retries exhausted or SkipRetry → archive; else retry after
  *   retryDelayFunc(retried, err, task), counted only if isFailure(err).
+ * - Limits (ServerOptions.limits, `gate`, src/lib/limits/gate.ts): the queues the gate keeps out
+ *   are left out of each dequeue; a dequeued task the gate does not admit is sent back to wait by
+ *   the gate and frees its slot without running; the gate gets the task back (release) as soon as
+ *   the attempt is decided, before the outcome write.
  * - Every outcome write is skipped when the local lease has expired (the recoverer will finish
  *   the task); a failed write is handed to the syncer, which retries it until the lease deadline.
  * - Shutdown: stop fetching; after shutdownTimeout the unfinished tasks are requeued to the tail of
@@ -65,9 +70,10 @@ import {Lease} from './lease.js';
 import type {Logger} from './logger.js';
 import {NO_OUTAGE_REPORTER, type RedisErrorSink} from './redis-outage.js';
 import {
-  defaultIsFailure, defaultRetryDelayFunc, guardedIsFailure, guardedRetryDelay, isRevokeTask, isSkipRetry, type IsFailureFunc,
+  defaultIsFailure, defaultRetryDelayFunc, guardedIsFailure, guardedRetryDelay, isRevokeTask, isSkipRetry, retryAfterMs, type IsFailureFunc,
   type RetryDelayFunc,
 } from './retry.js';
+import type {TaskGate} from './limits/gate.js';
 import {setLongTimeout} from './sleep.js';
 import type {SyncRequest} from './syncer.js';
 import {Task} from './task.js';
@@ -144,6 +150,8 @@ export interface ProcessorParams {
   outage?: RedisErrorSink;
   /** Called for every failed dequeue (metrics). */
   onDequeueError?: (err: unknown) => void;
+  /** ServerOptions.limits (src/lib/limits/gate.ts): queues to skip, and whether a dequeued task may start. */
+  gate?: TaskGate;
   clock?: Clock;
   /** Random source in [0, 1) for the weighted queue order and the idle jitter. */
   random?: () => number;
@@ -349,8 +357,8 @@ interface Worker extends ActiveWorker {
 }
 
 export class Processor {
-  readonly #p: Required<Omit<ProcessorParams, 'handler' | 'errorHandler' | 'syncer' | 'onDequeueError'>> &
-    Pick<ProcessorParams, 'errorHandler' | 'syncer' | 'onDequeueError'>;
+  readonly #p: Required<Omit<ProcessorParams, 'handler' | 'errorHandler' | 'syncer' | 'onDequeueError' | 'gate'>> &
+    Pick<ProcessorParams, 'errorHandler' | 'syncer' | 'onDequeueError' | 'gate'>;
   #handler?: Handler;
   readonly #order: () => string[];
   readonly #slots: Semaphore;
@@ -525,15 +533,18 @@ export class Processor {
       const {rdb} = this.#p;
       if (rdb.dequeueBatch !== undefined && this.#loop !== undefined && !this.#idle) held += this.#slots.tryAcquire(this.#batchSize - 1);
       const onBad = (bad: BadData): void => this.#logBadData(bad);
-      if (held > 1) {
-        const orders: string[][] = [];
-        for (let i = 0; i < held; i++) orders.push(this.#draw());
+      const orders: string[][] = [];
+      for (let i = 0; i < held; i++) {
+        const order = this.#draw();
+        if (order.length > 0) orders.push(order);
+      }
+      if (orders.length > 1) {
         for (const got of await rdb.dequeueBatch!(orders, this.#p.leaseMs, onBad)) {
           this.#startWorker(got.msg, got.leaseExpiresAt);
           started++;
         }
-      } else {
-        const got = await rdb.dequeue(this.#draw(), this.#p.leaseMs, onBad);
+      } else if (orders.length === 1) {
+        const got = await rdb.dequeue(orders[0]!, this.#p.leaseMs, onBad);
         if (got) {
           this.#startWorker(got.msg, got.leaseExpiresAt);
           started++;
@@ -564,7 +575,10 @@ export class Processor {
 
   /** The queue order for the next dequeue: one stashed by #claimable, else a fresh draw. */
   #draw(): string[] {
-    return this.#drawn.shift() ?? this.queues();
+    const order = this.#drawn.shift() ?? this.queues();
+    // Queues a limit keeps out for now (no head-of-line blocking: the others are served).
+    const excluded = this.#p.gate?.excluded();
+    return excluded ? order.filter((q) => !excluded.has(q)) : order;
   }
 
   /**
@@ -606,7 +620,11 @@ export class Processor {
       released = true;
       if (keep !== 'keep') this.#slots.release();
     };
-    const run = this.#work(msg, leaseExpiresAt, freeSlot)
+    // A task a limit does not let start has been sent back to wait by the gate: its slot is free.
+    const admitted = this.#p.gate ? this.#p.gate.admit(msg, computeDeadline(msg, this.#p.clock.now())) : true;
+    const work = admitted === true ? this.#work(msg, leaseExpiresAt, freeSlot)
+      : admitted.then((ok) => (ok ? this.#work(msg, leaseExpiresAt, freeSlot) : undefined));
+    const run = work
       .catch((err: unknown) => this.#p.logger.error(`Internal error while processing task id=${msg.id}: ${errorMessage(err)}`))
       .finally(() => {
         this.#inflight.delete(run);
@@ -657,6 +675,8 @@ export class Processor {
         attempt.end?.({kind: 'aborted'});
       }, left);
       const outcome = await this.#race(w, task, ctx);
+      // Limit tokens go back before the outcome write, so the next task's acquire comes after it.
+      this.#p.gate?.release(msg);
       switch (outcome.kind) {
         case 'shutdown':
           this.#p.logger.warn('Quitting worker. task', {taskId: msg.id});
@@ -676,6 +696,7 @@ export class Processor {
           else await this.#handleSuccess(w);
       }
     } finally {
+      this.#p.gate?.release(msg);
       cancelTimer();
       attempt.finish();
       w.release();
@@ -828,7 +849,7 @@ export class Processor {
    * comes first with its probability.
    */
   #claimable(q: string, n: number): number {
-    if (this.#fetch.signal.aborted) return 0;
+    if (this.#fetch.signal.aborted || this.#p.gate?.excluded()?.has(q)) return 0;
     if (this.#onlyQueue !== undefined) return this.#onlyQueue === q ? n : 0;
     if (this.#p.strictPriority) return this.queues()[0] === q ? n : 0;
     let c = 0;
@@ -847,6 +868,10 @@ export class Processor {
     if (isRevokeTask(err)) {
       this.#p.logger.warn('revoke task', {taskId: msg.id});
       await this.#write(w, () => doneFailedText(msg), () => this.#p.rdb.done(msg));
+    } else if (retryAfterMs(err) !== undefined && !isSkipRetry(err)) {
+      // The handler asked for "later" (RetryAfterError): its delay, never counted as a failure.
+      const retryAt = new Date(this.#p.clock.now().getTime() + retryAfterMs(err)!);
+      await this.#write(w, () => `Could not move task id=${msg.id} from active to retry`, () => this.#p.rdb.retry(msg, retryAt, text, false));
     } else if (msg.retried >= msg.retry || isSkipRetry(err)) {
       this.#p.logger.warn('Retry exhausted for task', {taskId: msg.id});
       await this.#write(w, () => `Could not move task id=${msg.id} from active to archived`, () => this.#p.rdb.archive(msg, text));

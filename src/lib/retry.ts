@@ -3,7 +3,7 @@
  * RevokeTask drops the task (counted as processed), the default retry delay is
  * n^4 + 15 + rand[0,30)·(n+1) seconds with n = retries used before this failure.
  */
-import {RevokeTask, SkipRetry, errorMessage} from './errors.js';
+import {RetryAfterError, RevokeTask, SkipRetry, errorMessage} from './errors.js';
 import type {Task} from './task.js';
 
 function walk(err: unknown, cls: new (...a: never[]) => Error): boolean {
@@ -21,6 +21,21 @@ function walk(err: unknown, cls: new (...a: never[]) => Error): boolean {
 export const isSkipRetry = (err: unknown): boolean => walk(err, SkipRetry);
 /** True when err is, or wraps (via `cause`), a RevokeTask. */
 export const isRevokeTask = (err: unknown): boolean => walk(err, RevokeTask);
+
+/**
+ * The delay (ms, at least 0) of a RetryAfterError that err is or wraps (via `cause`); undefined for
+ * any other error. A non-finite delay counts as 0.
+ */
+export function retryAfterMs(err: unknown): number | undefined {
+  const seen = new Set<unknown>();
+  let e: unknown = err;
+  while (e && !seen.has(e)) {
+    if (e instanceof RetryAfterError) return Number.isFinite(e.delayMs) ? Math.max(0, e.delayMs) : 0;
+    seen.add(e);
+    e = (e as {cause?: unknown}).cause;
+  }
+  return undefined;
+}
 
 /** Returns the delay in milliseconds before the next attempt. */
 export type RetryDelayFunc = (retried: number, err: unknown, task: Task) => number;

@@ -22,6 +22,9 @@ import {toHandler, type ErrorHandler, type ErrorHandlerFunc, type Handler, type 
 import {Healthchecker, DEFAULT_HEALTH_CHECK_INTERVAL_MS, type HealthCheckFunc} from './healthchecker.js';
 import {DEFAULT_HEARTBEAT_INTERVAL_MS, Heartbeater, type ServerStatus} from './heartbeater.js';
 import {Janitor} from './janitor.js';
+import {RDBLimits} from './broker/limits.js';
+import {LimitGate} from './limits/gate.js';
+import {normalizeLimits, type LimitSpec} from './limits/spec.js';
 import {createLogger, withLevel, type Logger, type LogLevel} from './logger.js';
 import {RedisOutageReporter} from './redis-outage.js';
 import {
@@ -123,6 +126,14 @@ export interface ServerOptions {
   clock?: Clock;
   /** Called for every failed attempt to fetch a task (e.g. WorkerMetrics.dequeueError). */
   onDequeueError?: (err: unknown) => void;
+  /**
+   * Fleet-wide flow control (asynq-ts only; README "Rate limits and concurrency caps"): each entry
+   * matches a queue and/or a task type pattern (`email:*`) and caps how many matching tasks run at
+   * once (`concurrency`, Go x/rate's semaphore asynq:sema:<scope>) and/or how many start per
+   * interval (`rate: {count, per, burst?}`) across every asynq-ts server on this Redis. A task over
+   * a limit is not started: it waits in `scheduled` for the limit to free, not counted as failed.
+   */
+  limits?: LimitSpec[];
 }
 
 type State = 'new' | 'active' | 'stopped' | 'closed';
@@ -159,6 +170,8 @@ export class Server {
   readonly #rdb: RDB;
   readonly #processor: Processor;
   readonly #heartbeater: Heartbeater;
+  /** ServerOptions.limits, when there are any. */
+  readonly #limits?: LimitGate;
   readonly #syncer: Syncer;
   readonly #subscriber: Subscriber;
   readonly #forwarder: Forwarder;
@@ -206,6 +219,7 @@ export class Server {
     }
     const recoveryGraceMs = opts.recoveryGrace === undefined ? LEASE_EXPIRY_GRACE_MS : toMs(opts.recoveryGrace, 'recoveryGrace');
     if (recoveryGraceMs < 0) throw new ValidationError(`recoveryGrace cannot be negative, got ${recoveryGraceMs} ms`);
+    const limits = normalizeLimits(opts.limits);
     const janitorBatchSize = Math.max(0, countOpt(opts.janitorBatchSize, 'janitorBatchSize') ?? 0) || DEFAULT_JANITOR_BATCH_SIZE;
     if (janitorBatchSize > DEFAULT_JANITOR_BATCH_SIZE) {
       logger.warn(`Janitor batch size of ${janitorBatchSize} is greater than the recommended batch size of ${DEFAULT_JANITOR_BATCH_SIZE}. This might cause a long-running script`);
@@ -227,17 +241,24 @@ export class Server {
     const workers = concurrency >= 1 ? concurrency : availableParallelism();
 
     this.#syncer = new Syncer({logger, clock});
+    const heartbeatMs = Math.min(DEFAULT_HEARTBEAT_INTERVAL_MS, Math.floor(leaseMs / 3));
+    if (limits.length > 0) {
+      this.#limits = new LimitGate({
+        limits, rdb: new RDBLimits(rdb), logger, clock, onFree: () => this.#processor.wake(), graceMs: delayedMs + 1_000,
+        server: {host: this.host, pid: this.pid, serverId: this.serverId}, publishIntervalMs: heartbeatMs,
+      });
+    }
     this.#processor = new Processor({
       logger, rdb, queues, concurrency: workers, strictPriority, taskCheckIntervalMs, shutdownTimeoutMs, leaseMs,
       // An explicit taskCheckInterval is a fixed poll interval; by default the poll backs off.
       maxIdleIntervalMs: opts.taskCheckInterval === undefined ? idleBackoffCeilingMs(qnames.length) : taskCheckIntervalMs,
       retryDelayFunc: opts.retryDelayFunc, isFailure: opts.isFailure, errorHandler: opts.errorHandler, syncer: this.#syncer, clock, outage,
-      onDequeueError: opts.onDequeueError,
+      onDequeueError: opts.onDequeueError, gate: this.#limits,
     });
     this.#heartbeater = new Heartbeater({
       logger, state: new RDBState(rdb), rdb, host: this.host, pid: this.pid, serverId: this.serverId, concurrency: workers,
       queues, strictPriority, status: () => this.#status(), workers: () => this.#processor.activeWorkers(), clock, outage,
-      leaseMs, intervalMs: Math.min(DEFAULT_HEARTBEAT_INTERVAL_MS, Math.floor(leaseMs / 3)),
+      leaseMs, intervalMs: heartbeatMs,
     });
     this.#subscriber = new Subscriber({
       logger, rdb, outage, onCancel: (id) => void this.#processor.cancel(id),
@@ -298,6 +319,7 @@ export class Server {
     this.#logger.info('Starting processing');
     // Go's start order: state and cancelation plumbing first, the task flow after.
     this.#heartbeater.start();
+    this.#limits?.start();
     this.#healthchecker?.start();
     this.#subscriber.start();
     this.#syncer.start();
@@ -386,6 +408,8 @@ export class Server {
         await this.#janitor.shutdown();
         await this.#aggregator?.shutdown();
         await this.#healthchecker?.shutdown();
+        // The limits' published key goes with the server's own keys.
+        await this.#limits?.shutdown();
         await this.#heartbeater.shutdown();
       }
       this.#outage.close();

@@ -5,6 +5,7 @@
 import type {ChunkedJsonString} from '../output.js';
 import type {
   DailyStats,
+  LimitInfo,
   QueueInfo,
   SchedulerEnqueueEvent,
   SchedulerEntry,
@@ -163,6 +164,39 @@ export interface ServerJson {
   status: string;
   startedAt: string;
   activeWorkers: WorkerJson[];
+  /** The fleet-wide limits this server enforces, with their use now; only for a server with limits. */
+  limits?: LimitJson[];
+}
+
+/** A fleet-wide limit (`asynq limit ls --json`, and `limits` of `asynq server ls --json`). */
+export interface LimitJson {
+  scope: string;
+  match: {queue?: string; type?: string};
+  /** Most running at once (absent: no cap). */
+  concurrency?: number;
+  /** Most starts per perMs, burst at once (absent: no rate). */
+  rate?: {count: number; perMs: number; burst: number};
+  /** Tokens of the cap held now (Redis asynq:sema:<scope>). */
+  tokensHeld: number;
+  /** Starts in the last rate window. */
+  rateUsed: number;
+  /** Tasks the limit sent back to wait that are not due yet. */
+  waiting: number;
+  /** IDs of the live servers enforcing it. */
+  servers: string[];
+}
+
+export function limitJson(l: LimitInfo): LimitJson {
+  return {
+    scope: l.scope,
+    match: {...l.match},
+    ...(l.concurrency !== undefined && {concurrency: l.concurrency}),
+    ...(l.rate !== undefined && {rate: {count: l.rate.count, perMs: l.rate.perMs, burst: l.rate.burst}}),
+    tokensHeld: l.tokensHeld,
+    rateUsed: l.rateUsed,
+    waiting: l.waiting,
+    servers: [...l.servers],
+  };
 }
 
 export function serverJson(s: ServerInfo): ServerJson {
@@ -187,6 +221,7 @@ export function serverJson(s: ServerInfo): ServerJson {
         deadline: w.deadline.toISOString(),
       };
     }),
+    ...(s.limits && {limits: s.limits.map(limitJson)}),
   };
 }
 

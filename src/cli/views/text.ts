@@ -8,6 +8,7 @@
 import chalk from 'chalk';
 import type {
   DailyStats,
+  LimitInfo,
   QueueInfo,
   SchedulerEnqueueEvent,
   SchedulerEntry,
@@ -27,6 +28,7 @@ import {
   goRoundedDuration,
   goTimeString,
 } from '../format/time.js';
+import {compactDuration} from '../../lib/duration.js';
 import {formatTable} from '../output.js';
 
 /** A section title, bold on a colour terminal (Go CLI prints them with color.Bold). */
@@ -190,6 +192,46 @@ export function serverTable(servers: readonly ServerInfo[], now: Date): string {
       `${s.activeWorkers.length}/${s.concurrency}`,
       formatQueues(s.queues),
       goCliSince(s.started, now),
+    ]),
+  );
+}
+
+/** What a limit matches, as --limit writes it: `queue:reports`, `email:*`, `queue:api/call:*`. */
+function limitMatchText(m: {queue?: string; type?: string}): string {
+  if (m.queue !== undefined) return m.type === undefined ? `queue:${m.queue}` : `queue:${m.queue}/${m.type}`;
+  return m.type ?? '';
+}
+
+/** A limit's rules, as --limit writes them: `concurrency 5, 50/s, burst 50`. */
+function limitRuleText(l: Pick<LimitInfo, 'concurrency' | 'rate'>): string {
+  const parts: string[] = [];
+  if (l.concurrency !== undefined) parts.push(`concurrency ${l.concurrency}`);
+  if (l.rate) {
+    const per =
+      l.rate.perMs === 1000
+        ? 's'
+        : l.rate.perMs === 60_000
+          ? 'm'
+          : l.rate.perMs === 3_600_000
+            ? 'h'
+            : compactDuration(l.rate.perMs);
+    parts.push(`${l.rate.count}/${per}`, `burst ${l.rate.burst}`);
+  }
+  return parts.join(', ');
+}
+
+/** `asynq limit ls`: one row per limit with its use now. */
+export function limitTable(limits: readonly LimitInfo[]): string {
+  return formatTable(
+    ['Scope', 'Match', 'Limit', 'Running', 'Started (window)', 'Waiting', 'Servers'],
+    limits.map((l) => [
+      l.scope,
+      limitMatchText(l.match),
+      limitRuleText(l),
+      l.concurrency === undefined ? String(l.tokensHeld) : `${l.tokensHeld}/${l.concurrency}`,
+      l.rate === undefined ? '-' : `${l.rateUsed}/${l.rate.count}`,
+      l.waiting,
+      l.servers.length,
     ]),
   );
 }

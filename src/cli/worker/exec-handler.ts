@@ -16,7 +16,8 @@
  * - exit status 0: success;
  * - EXEC_RETRY_LATER_EXIT_CODE (75, sysexits EX_TEMPFAIL): retry later **without using up a
  *   retry** (Go's IsFailure = false: `retried` and the failure counters stay as they are), e.g.
- *   for rate limits; worker run installs execIsFailure for this;
+ *   for rate limits; worker run installs execIsFailure for this. A line `Retry-After: SECONDS` on
+ *   stderr chooses the delay (a RetryAfterError), else the worker's retry delay applies;
  * - EXEC_SKIP_RETRY_EXIT_CODE (65, sysexits EX_DATAERR): fail and archive now, whatever retries are
  *   left (Go SkipRetry), e.g. for a payload that can never succeed;
  * - any other status, or death by a signal: failure (retried later while retries are left), with
@@ -34,7 +35,7 @@ import {delimiter, isAbsolute, join, resolve} from 'node:path';
 import {ValidationError, errorMessage} from '../../lib/errors.js';
 import type {Handler, TaskContext} from '../../lib/handler.js';
 import type {Logger} from '../../lib/logger.js';
-import {SkipRetry} from '../../lib/errors.js';
+import {RetryAfterError, SkipRetry} from '../../lib/errors.js';
 import type {Task} from '../../lib/task.js';
 
 /** Exit status meaning "retry later, do not count this attempt as a failure" (EX_TEMPFAIL). */
@@ -48,12 +49,22 @@ const EXEC_STDERR_TAIL_BYTES = 2048;
 /** Default pause between SIGTERM and SIGKILL of an aborted command's process group. */
 const DEFAULT_KILL_GRACE_MS = 5_000;
 
-/** The command asked to be retried later (exit 75); not counted as a failure by execIsFailure. */
+/**
+ * The command asked to be retried later (exit 75); not counted as a failure by execIsFailure.
+ * With a `Retry-After: SECONDS` line on stderr its cause is a RetryAfterError: the retry comes
+ * after that delay (and is never counted as a failure), instead of the worker's retry delay.
+ */
 export class ExecRetryLaterError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, retryAfterMs?: number) {
+    super(message, retryAfterMs === undefined ? undefined : {cause: new RetryAfterError(retryAfterMs)});
     this.name = 'ExecRetryLaterError';
   }
+}
+
+/** The delay of a `Retry-After: SECONDS` line (whole seconds) in the command's stderr, if any. */
+function retryAfterLine(stderr: string): number | undefined {
+  const m = /^\s*retry-after:\s*(\d{1,9})\s*$/im.exec(stderr);
+  return m ? Number(m[1]) * 1000 : undefined;
 }
 
 /** The command failed (exit status other than 0, 65 and 75, or killed by a signal). */
@@ -314,7 +325,7 @@ export class ExecHandler implements Handler {
         return;
       }
       if (code === EXEC_RETRY_LATER_EXIT_CODE)
-        throw new ExecRetryLaterError(`exit status ${code} (retry later)${detail}`);
+        throw new ExecRetryLaterError(`exit status ${code} (retry later)${detail}`, retryAfterLine(stderr));
       if (code === EXEC_SKIP_RETRY_EXIT_CODE) throw new SkipRetry(`exit status ${code} (skip retry)${detail}`);
       const what = code === null ? `killed by signal ${signal ?? 'unknown'}` : `exit status ${code}`;
       throw new ExecFailedError(`${what}${detail}`, code, signal);

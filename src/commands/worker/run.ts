@@ -10,6 +10,7 @@ import {
   type MetricsHttpServer,
 } from '../../lib/index.js';
 import {execIsFailure} from '../../cli/worker/exec-handler.js';
+import {parseLimitFlags} from '../../cli/worker/limits.js';
 import {ConnectedCommand} from '../../cli/command.js';
 import {duration} from '../../cli/flags.js';
 import {logFlags, loggerFromFlags} from '../../cli/log-flags.js';
@@ -28,13 +29,15 @@ export default class WorkerRun extends ConnectedCommand {
 
 The command reads the task payload on stdin, byte for byte, and finds ASYNQ_TASK_ID, ASYNQ_TASK_TYPE, ASYNQ_QUEUE, ASYNQ_RETRY_COUNT, ASYNQ_MAX_RETRY and ASYNQ_DEADLINE in its environment. What it prints on stdout becomes the task result (up to 1 MiB; readable while the task is retained, see enqueue --retention).
 
-Its exit status decides: 0 is success; 75 (EX_TEMPFAIL) retries later without using up a retry, e.g. for rate limits; 65 (EX_DATAERR) fails now and archives the task, e.g. for a payload that can never work; anything else fails the attempt (retried while retries are left) with the end of stderr as the task's error. On timeout, deadline, cancelation (asynq task cancel) or shutdown the command's whole process group gets SIGTERM, then SIGKILL after --kill-grace.
+Its exit status decides: 0 is success; 75 (EX_TEMPFAIL) retries later without using up a retry, e.g. for rate limits (after SECONDS when stderr has a line "Retry-After: SECONDS", else after the usual retry delay); 65 (EX_DATAERR) fails now and archives the task, e.g. for a payload that can never work; anything else fails the attempt (retried while retries are left) with the end of stderr as the task's error. On timeout, deadline, cancelation (asynq task cancel) or shutdown the command's whole process group gets SIGTERM, then SIGKILL after --kill-grace.
 
 --handlers MODULE imports a .js, .mjs or .cjs module (or .ts on Node >= 22.6, or with tsx installed in your project) whose default export is a ServeMux, a handler function (task, ctx) => ..., or an object mapping type patterns to functions. --exec patterns are tried first; other tasks go to the module.
 
 --metrics-port P serves, on --metrics-host (default 127.0.0.1): /metrics for Prometheus (per queue and task type: asynq_worker_tasks_processed_total, _failed_total, _retried_total, _archived_total, _skipped_total, the asynq_worker_task_duration_seconds histogram, asynq_worker_tasks_in_flight; asynq_worker_concurrency, asynq_worker_dequeue_errors_total, and Node's process metrics); /healthz (200 while the process and its event loop run); /readyz (200 while the worker takes tasks and Redis answers; 503 while starting, after SIGTSTP, while shutting down or when Redis is unreachable).
 
 SIGINT or SIGTERM: stop taking tasks, let running ones finish for --shutdown-timeout, requeue the rest and exit 0; a second signal exits at once (130) and kills running commands. SIGTSTP: stop taking new tasks. One log line per task goes to stderr (type, id, queue, duration, outcome).
+
+--limit MATCH=RULE[, RULE...] (repeatable) caps the whole fleet of asynq-ts workers on this Redis, not just this process. MATCH is a task type or pattern (email:*), queue:NAME (a whole queue), queue:NAME/PATTERN, or type:PATTERN. RULE is a rate, N/s, N/m, N/h or N/DURATION (at most N task starts per interval, bursts of at most "burst N", default one second's worth), "concurrency N" (at most N running at once; Go handlers using x/rate's semaphore with the same scope share it), or "scope NAME" (that x/rate scope, key asynq:sema:NAME). A task over a limit is not started and not counted as failed: it goes back to pending (or scheduled, when the limit frees later than the forwarder's interval), and the worker goes on with its other queues and types. asynq limit ls shows each limit's use.
 
 Crash recovery: the tasks of a worker that died (SIGKILL, power loss) are retried by any worker once their lease (--lease-duration) has been expired for --recovery-grace, checked every --recovery-interval: with the defaults 30s + 30s + up to 1m, as Go asynq; e.g. --lease-duration 10s --recovery-interval 5s --recovery-grace 0 recovers within 15s.`;
 
@@ -44,6 +47,7 @@ Crash recovery: the tasks of a worker that died (SIGKILL, power loss) are retrie
     `<%= config.bin %> <%= command.id %> --exec 'build:docs=make docs' --queue builds --shutdown-timeout 30s || exit $?`,
     `<%= config.bin %> <%= command.id %> --exec 'report:*=python3 report.py' --json`,
     `<%= config.bin %> <%= command.id %> --handlers ./handlers.js --metrics-port 9877 --metrics-host 0.0.0.0`,
+    `<%= config.bin %> <%= command.id %> --exec 'email:*=./send.sh' --limit 'email:*=50/s' --limit 'queue:reports=concurrency 5'`,
   ];
 
   static override flags = {
@@ -89,6 +93,13 @@ Crash recovery: the tasks of a worker that died (SIGKILL, power loss) are retrie
       helpValue: '<pattern=command>',
       summary: 'Run a command for each task whose type matches (repeatable).',
     }),
+    limit: Flags.string({
+      multiple: true,
+      multipleNonGreedy: true,
+      helpValue: '<match=rule,...>',
+      summary:
+        "Fleet-wide limit (repeatable): 'email:*=50/s', 'queue:reports=concurrency 5', 'queue:api=1000/m, burst 50'.",
+    }),
     'kill-grace': duration({summary: 'Pause between SIGTERM and SIGKILL of an aborted --exec command (default 5s).'}),
     'metrics-port': Flags.integer({
       min: 0,
@@ -108,6 +119,7 @@ Crash recovery: the tasks of a worker that died (SIGKILL, power loss) are retrie
     const {flags} = await this.parse(WorkerRun);
     const {logger, level} = loggerFromFlags(flags);
     const queues = parseQueueFlags(flags.queues, flags.queue);
+    const limits = parseLimitFlags(flags.limit);
     const built = await buildWorkerHandler({
       exec: flags.exec,
       handlers: flags.handlers,
@@ -134,6 +146,7 @@ Crash recovery: the tasks of a worker that died (SIGKILL, power loss) are retrie
       logger,
       logLevel: level,
       onDequeueError: metrics?.dequeueError,
+      limits,
     });
     let stopping = false;
     const {stopped} = this.lifecycle.untilStopped({

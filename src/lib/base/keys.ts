@@ -87,3 +87,24 @@ export const schedulerHistoryKey = (entryId: string): string => `asynq:scheduler
  */
 export const schedulerTickLockKey = (q: string, entryIdentity: string, tick: number): string =>
   `asynq:{${q}}:scheduler_lock:${entryIdentity}:${tick}`;
+
+/**
+ * Go x/rate's semaphore (x/rate/semaphore.go `semaphoreKey`): a zset of task ids scored by their
+ * deadline (unix s). Not hash-tagged. asynq-ts concurrency caps use the same key, so a Go handler
+ * with `rate.NewSemaphore(rco, scope, n)` and an asynq-ts limit of the same scope share one cap.
+ */
+export const semaphoreKey = (scope: string): string => `asynq:sema:${scope}`;
+/**
+ * asynq-ts only (rate limits, Go has no such keys): the GCRA state of a limit (a hash with a TTL)
+ * and the zset of task ids the limit sent back to wait (score: when they are due, unix ms; TTL).
+ * Hash-tagged with the semaphore key's name, so on Redis Cluster they live in its slot and one
+ * script can check a limit's cap and rate together. Outside every `asynq:{<queue>}:` pattern Go
+ * reads.
+ */
+export const limitRateKey = (scope: string): string => `asynq:limit:{${semaphoreKey(scope)}}:rate`;
+export const limitWaitingKey = (scope: string): string => `asynq:limit:{${semaphoreKey(scope)}}:waiting`;
+/**
+ * asynq-ts only: the limits a server enforces (JSON), written by its heartbeat beside
+ * asynq:servers:{…} with the same TTL. Go's ListServers never reads it.
+ */
+export const serverLimitsKey = (host: string, pid: number, serverId: string): string => `asynq:limits:{${host}:${pid}:${serverId}}`;

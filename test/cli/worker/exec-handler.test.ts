@@ -22,7 +22,7 @@ import {
 } from '../../../src/cli/worker/exec-handler.js';
 import {DeadlineExceededError, ValidationError} from '../../../src/lib/errors.js';
 import type {TaskContext} from '../../../src/lib/handler.js';
-import {isSkipRetry} from '../../../src/lib/retry.js';
+import {isSkipRetry, retryAfterMs} from '../../../src/lib/retry.js';
 import {Task, type ResultWriter} from '../../../src/lib/task.js';
 import {processAlive} from '../../support/process.js';
 import {recordingLogger} from '../../support/logger.js';
@@ -221,6 +221,18 @@ describe('ExecHandler', () => {
     expect((err as Error).message).toBe('exit status 75 (retry later): rate limited');
     expect(execIsFailure(err)).toBe(false);
     expect(isSkipRetry(err)).toBe(false);
+  });
+
+  it(`exit ${EXEC_RETRY_LATER_EXIT_CODE} with a Retry-After line on stderr carries that delay (RetryAfterError as its cause)`, async () => {
+    const err = await new ExecHandler([script('exit.sh'), '75', 'Retry-After: 7'])
+      .processTask(taskWith('x'), ctxWith())
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExecRetryLaterError);
+    expect(retryAfterMs(err)).toBe(7000);
+    const plain = await new ExecHandler([script('exit.sh'), '75', 'busy'])
+      .processTask(taskWith('x'), ctxWith())
+      .catch((e: unknown) => e);
+    expect(retryAfterMs(plain)).toBeUndefined();
   });
 
   it(`exit ${EXEC_SKIP_RETRY_EXIT_CODE} rejects with SkipRetry (archive now)`, async () => {

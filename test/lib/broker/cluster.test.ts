@@ -16,6 +16,8 @@ import {ZERO_TIME, type ServerInfo, type TaskMessage, type WorkerInfo} from '../
 import {RDB} from '../../../src/lib/broker/rdb.js';
 import {RDBGroups} from '../../../src/lib/broker/groups.js';
 import {RDBInspector} from '../../../src/lib/broker/inspect.js';
+import {RDBLimits} from '../../../src/lib/broker/limits.js';
+import {normalizeLimits} from '../../../src/lib/limits/spec.js';
 import {RDBState} from '../../../src/lib/broker/state.js';
 import {SimulatedClock} from '../../../src/lib/clock.js';
 import {
@@ -561,6 +563,25 @@ describe('RDBInspector on Redis Cluster', () => {
       expect(await insp.clusterNodes(q)).toEqual([
         {id: expect.stringMatching(/^[0-9a-f]{40}$/), addr: `127.0.0.1:${portOf.get(q)}`},
       ]);
+    }
+  });
+});
+
+describe('RDBLimits on Redis Cluster', () => {
+  it('decides limits (cap and rate keys in one slot), sends tasks back to wait and takes Go semaphore tokens on every master', async () => {
+    const limits = new RDBLimits(rdb);
+    const deadline = new Date(T0.getTime() + 60_000);
+    const [cap] = normalizeLimits([{match: {type: 'email:*'}, concurrency: 1, rate: {count: 10, per: '1s'}}]);
+    expect(await limits.acquire(cap!, 'a', deadline, {backoffMs: 50, graceMs: 1000})).toEqual({ok: true});
+    expect(await limits.acquire(cap!, 'b', deadline, {backoffMs: 50, graceMs: 1000})).toEqual({ok: false, delayMs: 50, kind: 'concurrency'});
+    expect(await limits.release('type:email:*', 'a')).toBe(true);
+    expect(await limits.semaphoreAcquire('reports', 2, 'r1', deadline)).toBe(true);
+    for (const q of Q) {
+      await rdb.enqueue(makeMsg(`${q}-t`, {queue: q}));
+      const got = await rdb.dequeue([q]);
+      await limits.defer(got!.msg);
+      expect(await on(q).lrange(keys.pendingKey(q), 0, -1)).toEqual([`${q}-t`]);
+      expect(await taskState(q, `${q}-t`)).toBe('pending');
     }
   });
 });

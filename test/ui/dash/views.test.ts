@@ -546,6 +546,41 @@ describe('ServersView', () => {
     ]);
   });
 
+  it("shows a Limits column with each limit's fleet-wide use when a server enforces limits", () => {
+    const limited: ServerInfo[] = [
+      {
+        ...SERVERS[1]!,
+        limits: [
+          {
+            scope: 'queue:reports',
+            match: {queue: 'reports'},
+            concurrency: 5,
+            tokensHeld: 3,
+            rateUsed: 0,
+            waiting: 0,
+            servers: ['srv-2'],
+          },
+          {
+            scope: 'type:email:*',
+            match: {type: 'email:*'},
+            rate: {count: 50, perMs: 1000, burst: 50},
+            tokensHeld: 0,
+            rateUsed: 41,
+            waiting: 7,
+            servers: ['srv-2'],
+          },
+        ],
+      },
+      SERVERS[0]!,
+    ];
+    const out = lines(
+      frame(createElement(ServersView, {servers: limited, cursor: 0, width: 160, height: 8, color: false, now: NOW})),
+    );
+    expect(out[0]).toMatch(/Limits/);
+    expect(out[1]).toContain('queue:reports 3/5 · email:* 41/50/s +7 waiting');
+    expect(out[2]).toMatch(/ - /);
+  });
+
   it('says a server is idle, and when no server runs', () => {
     expect(
       lines(

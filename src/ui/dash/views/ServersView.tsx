@@ -1,8 +1,8 @@
 /**
  * Servers screen: live worker servers (host, PID, status, busy workers / concurrency, queues with
- * priorities, uptime) and, below, the tasks the selected server's workers are processing.
+ * priorities, fleet-wide limits with their use, uptime) and, below, the tasks the selected server's workers are processing.
  */
-import type {ServerInfo, WorkerInfo} from '../../../lib/inspector.js';
+import type {LimitInfo, ServerInfo, WorkerInfo} from '../../../lib/inspector.js';
 import {Lines} from '../../components/Lines.js';
 import {masterDetailLines} from '../../components/table.js';
 import {dashPayloadLine} from '../../../cli/format/bytes.js';
@@ -26,6 +26,29 @@ function queuesLabel(queues: Record<string, number>): string {
     .join(' ');
 }
 
+/**
+ * A server's limits with their fleet-wide use: `queue:reports 3/5 · email:* 41/50/s` (running out
+ * of the cap; starts in the last window out of the rate; `+N waiting` when tasks wait); `-` for none.
+ */
+function limitsLabel(limits: readonly LimitInfo[] | undefined): string {
+  if (!limits || limits.length === 0) return '-';
+  return limits
+    .map((l) => {
+      const m =
+        l.match.queue !== undefined
+          ? `queue:${l.match.queue}${l.match.type === undefined ? '' : `/${l.match.type}`}`
+          : (l.match.type ?? l.scope);
+      const use: string[] = [];
+      if (l.concurrency !== undefined) use.push(`${l.tokensHeld}/${l.concurrency}`);
+      if (l.rate)
+        use.push(
+          `${l.rateUsed}/${l.rate.count}${l.rate.perMs === 1000 ? '/s' : l.rate.perMs === 60_000 ? '/m' : l.rate.perMs === 3_600_000 ? '/h' : ` per ${shortDuration(l.rate.perMs)}`}`,
+        );
+      return `${m} ${use.join(' ')}${l.waiting > 0 ? ` +${l.waiting} waiting` : ''}`;
+    })
+    .join(' · ');
+}
+
 function serversViewLines(p: ServersViewProps): Array<string | Segment[]> {
   if (p.servers === null) return ['  Loading servers…'];
   if (p.servers.length === 0)
@@ -47,6 +70,10 @@ function serversViewLines(p: ServersViewProps): Array<string | Segment[]> {
         flex: 2,
         cell: (s) => `${queuesLabel(s.queues)}${s.strictPriority ? ' (strict)' : ''}`,
       },
+      // Only when some server enforces limits (Go servers and most fleets have none).
+      ...(p.servers.some((s) => s.limits)
+        ? [{header: 'Limits', width: 10, flex: 4, priority: 15, cell: (s: ServerInfo) => limitsLabel(s.limits)}]
+        : []),
       {
         header: 'Uptime',
         width: 8,

@@ -1,0 +1,111 @@
+/**
+ * Limits with several processes and beside unlimited work: a worker process killed (SIGKILL) while
+ * holding tokens frees them by the tasks' deadline; an unlimited queue beside a limited one keeps
+ * its throughput (interleaved rounds, best of each, so machine load hits both sides alike).
+ */
+import {spawn} from 'node:child_process';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {afterAll, describe, expect, it} from 'vitest';
+import {Client} from '../../../src/lib/client.js';
+import {silentLogger} from '../../../src/lib/logger.js';
+import {Server} from '../../../src/lib/server.js';
+import {Task} from '../../../src/lib/task.js';
+import {ensureBuilt, ROOT} from '../../support/cli.js';
+import {useRedis} from '../../support/redis.js';
+import {waitFor} from '../../support/wait.js';
+
+const r = useRedis();
+const dir = mkdtempSync(join(tmpdir(), 'asynq-limits-'));
+afterAll(() => rmSync(dir, {recursive: true, force: true}));
+const sleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms));
+
+describe('a worker killed while holding tokens', () => {
+  it('frees them by the tasks\' deadline: another server then runs the waiting task', async () => {
+    ensureBuilt();
+    const script = join(dir, 'worker.mjs');
+    writeFileSync(script, `
+      import {Server} from ${JSON.stringify(join(ROOT, 'lib', 'lib', 'index.js'))};
+      const srv = new Server(process.argv[2], {concurrency: 4, logLevel: 'error', queues: {reports: 1},
+        limits: [{match: {queue: 'reports'}, concurrency: 2}]});
+      await srv.start(async (task) => { process.stdout.write('started\\n'); await new Promise(() => {}); });
+    `);
+    const client = new Client(r.redis);
+    // Two tasks with a 4 s timeout take both tokens; a third waits.
+    for (let i = 0; i < 2; i++) await client.enqueue(new Task('report:build', {i}), {queue: 'reports', timeout: 4_000});
+    const child = spawn(process.execPath, [script, r.server.url], {stdio: ['ignore', 'pipe', 'inherit']});
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    await waitFor(() => out.split('started').length - 1 === 2, 'the worker process to start two tasks', 20_000);
+    const held = await r.redis.zrange('asynq:sema:queue:reports', 0, -1, 'WITHSCORES');
+    expect(held).toHaveLength(4);
+    const deadline = Math.max(Number(held[1]), Number(held[3]));
+    const exited = new Promise((res) => child.once('exit', res));
+    child.kill('SIGKILL');
+    await exited;
+
+    const third = await client.enqueue(new Task('report:build', {i: 3}), {queue: 'reports', timeout: 60_000});
+    let startedAt = 0;
+    const srv = new Server(r.server.url, {
+      concurrency: 4, logger: silentLogger, queues: {reports: 1}, taskCheckInterval: 20,
+      limits: [{match: {queue: 'reports'}, concurrency: 2}],
+    });
+    await srv.start(async (_task, ctx) => {
+      if (ctx.taskId === third.id) startedAt = Date.now();
+    });
+    try {
+      // Go's rule: a holder is dropped once now - 1 >= its deadline (whole seconds).
+      await waitFor(() => startedAt > 0, 'the waiting task to start once the dead tokens expire', 30_000, {everyMs: 20});
+      // Not before the dead tokens' deadline (the cap held)…
+      expect(startedAt).toBeGreaterThanOrEqual(deadline * 1000);
+      // …and soon after it: Go's one-second rule, the back-off (at most 1 s) and room for a loaded machine.
+      expect(startedAt).toBeLessThanOrEqual((deadline + 6) * 1000);
+    } finally {
+      await srv.shutdown();
+    }
+  }, 60_000);
+});
+
+describe('an unlimited queue beside a limited one', () => {
+  it('keeps its throughput within 10% of a server without limits (equal windows, interleaved rounds, best of 3)', async () => {
+    // One server serves `fast` beside `limited`. Without limits `limited` is empty; with them it
+    // holds a backlog of no-op tasks kept to 5 starts/s and 1 at once, so refusals, exclusions and
+    // probes all happen. The tasks of `fast` done in a 3 s window (after 1 s of warm-up) are
+    // compared; rounds alternate so that machine load hits both modes alike, and the best round
+    // of each mode counts (load only ever slows a round down).
+    const client = new Client(r.redis);
+    const fill = async (queue: string, n: number): Promise<void> => {
+      for (let b = 0; b < n; b += 1000) {
+        const res = await client.enqueueMany(Array.from({length: Math.min(1000, n - b)}, (_, i) => new Task(`${queue}:noop`, {i: b + i})), {queue});
+        expect(res.filter((x) => x instanceof Error)).toEqual([]);
+      }
+    };
+    const done = async (q: string): Promise<number> => Number(await r.redis.get(`asynq:{${q}}:processed`));
+    const rates: Record<'plain' | 'limited', number[]> = {plain: [], limited: []};
+    for (let round = 0; round < 6; round++) {
+      const mode = round % 2 === 0 ? 'plain' : 'limited';
+      await r.redis.flushall();
+      await fill('fast', 20_000);
+      if (mode === 'limited') await fill('limited', 1_000);
+      const srv = new Server(r.server.url, {
+        concurrency: 10, logger: silentLogger, queues: {fast: 1, limited: 1},
+        ...(mode === 'limited' && {limits: [{match: {queue: 'limited'}, concurrency: 1, rate: {count: 5, per: '1s'}}]}),
+      });
+      await srv.start(async () => {});
+      try {
+        await sleep(1_000);
+        const f0 = await done('fast');
+        await sleep(3_000);
+        rates[mode].push((await done('fast')) - f0);
+        // The limit binds meanwhile: at most its burst (5) + 5/s.
+        if (mode === 'limited') expect(await done('limited')).toBeLessThanOrEqual(5 + 5 * 5);
+      } finally {
+        await srv.shutdown();
+      }
+    }
+    const ratio = Math.max(...rates.limited) / Math.max(...rates.plain);
+    console.log(`fast queue, tasks per 3 s: no limits ${rates.plain.join('/')}; beside a limited queue ${rates.limited.join('/')}; best ratio ${ratio.toFixed(3)}`);
+    expect(ratio).toBeGreaterThanOrEqual(0.9);
+  }, 180_000);
+});
