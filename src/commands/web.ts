@@ -1,5 +1,5 @@
 import * as Flags from '@oclif/core/flags';
-import {Inspector} from '../lib/index.js';
+import {Inspector} from '../lib/inspector.js';
 import {ConnectedCommand} from '../cli/command.js';
 import {describeConnection, failSoonConnection} from '../cli/connection.js';
 import {logFlags, loggerFromFlags} from '../cli/log-flags.js';

@@ -5,7 +5,8 @@
  */
 import {Hono, type Context} from 'hono';
 import {FailedPreconditionError, ValidationError} from '../lib/errors.js';
-import {BULK_STATES, TASK_STATES, type BulkAction, type Inspector, type TaskState} from '../lib/index.js';
+import {TASK_STATES, type TaskState} from '../lib/base/states.js';
+import {BULK_STATES, type BulkAction, type Inspector} from '../lib/inspector.js';
 import {cronHistoryDocument, queueHistoryDocument, readQueueInfos, statsDocument} from '../cli/inspect/documents.js';
 import {queueInfoJson, schedulerEntryJson, serverJson, taskJson} from '../cli/views/json.js';
 import type {
