@@ -32,7 +32,7 @@ export interface WebOptions {
   version?: string;
   /** Pause after a failed login (default 500 ms). */
   loginDelayMs?: number;
-  /** Clock of the sessions (tests). */
+  /** Clock of the sessions and of the search's time budget, in ms (tests). */
   now?: () => number;
   /** Unexpected errors (a bug) go here with their stack; nothing else is logged. */
   logError?: (err: unknown) => void;
@@ -264,7 +264,7 @@ export function createWebApp(opts: WebOptions): Hono {
     }
     await next();
   });
-  api.route('/', apiRoutes(opts.inspector));
+  api.route('/', apiRoutes(opts.inspector, {now: opts.now}));
   api.all('*', (c) => {
     throw new WebError(
       'ROUTE_NOT_FOUND',
