@@ -27,6 +27,7 @@ const STATUS: Record<ErrorJson['error']['code'], ContentfulStatusCode> = {
   FORBIDDEN: 403,
   READ_ONLY: 403,
   ROUTE_NOT_FOUND: 404,
+  TOO_MANY_REQUESTS: 429,
   QUEUE_NOT_FOUND: 404,
   TASK_NOT_FOUND: 404,
   SCHEDULER_ENTRY_NOT_FOUND: 404,

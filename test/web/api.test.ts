@@ -445,6 +445,33 @@ describe('authentication', () => {
     expect(ok.body).toMatchObject({authenticated: true, user: null});
   });
 
+  it('wrong logins are checked one at a time, each holding the line for the delay', async () => {
+    const web = app({auth: {password: {user: 'admin', password: 'pw'}}, loginDelayMs: 100});
+    const b = new Browser(web, 'http://dash.example');
+    await b.session();
+    const t0 = performance.now();
+    const answers = await Promise.all(
+      Array.from({length: 3}, (_, i) => b.post('/api/login', {user: 'admin', password: `guess-${i}`})),
+    );
+    const elapsed = performance.now() - t0;
+    for (const r of answers) expectError(r, 401, 'UNAUTHORIZED');
+    // Three failures in a line: at least three delays, however fast the machine (load only adds).
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    // The right password after them still works.
+    expect((await b.post('/api/login', {user: 'admin', password: 'pw'})).status).toBe(200);
+  });
+
+  it('more than 64 logins waiting at once: 429', async () => {
+    const web = app({auth: {password: {user: 'admin', password: 'pw'}}, loginDelayMs: 20});
+    const b = new Browser(web, 'http://dash.example');
+    await b.session();
+    const answers = await Promise.all(
+      Array.from({length: 70}, () => b.post('/api/login', {user: 'admin', password: 'nope'})),
+    );
+    expect(answers.filter((r) => r.status === 401)).toHaveLength(64);
+    for (const r of answers.filter((x) => x.status !== 401)) expectError(r, 429, 'TOO_MANY_REQUESTS');
+  });
+
   it('sessions end after 12 hours without a request', async () => {
     let now = 1_000_000;
     const web = app({auth: {password: {user: 'a', password: 'b'}}, now: () => now});
