@@ -59,7 +59,8 @@ async function startWeb(args: string[], env: Record<string, string> = {}): Promi
   return {child, url, stderr: () => err, stdout: () => out, exited, startMs};
 }
 
-describe('asynq web (subprocess)', () => {
+// Each test spawns up to three CLI processes: give them room on a loaded machine.
+describe('asynq web (subprocess)', {timeout: 90_000}, () => {
   it('starts, serves the API and the page, and exits 0 on SIGINT', async () => {
     await seedEveryState(cli.redis, new Date());
     const web = await startWeb([]);
