@@ -2,7 +2,7 @@
 /**
  * Summarises V8 CPU profiles (`node --cpu-prof`): self time per function and per file/package.
  *
- *   node --cpu-prof --cpu-prof-dir=bench/profiles bench/run.mjs --only process --no-bullmq --no-limit --runs 1
+ *   node --cpu-prof --cpu-prof-dir=bench/profiles bench/run.mjs --only process --no-bullmq --no-limit --rounds 1
  *   node bench/profile-summary.mjs bench/profiles/*.cpuprofile [--top 30]
  */
 import {readFileSync} from 'node:fs';

@@ -3,30 +3,48 @@
  * `npm run bench`: asynq-ts side by side with BullMQ and the Redis limit, on a redis-server of its
  * own (free loopback port, no persistence). Runs against the compiled lib/ (`npm run build`).
  *
- *   node bench/run.mjs [--runs N] [--quick] [--only a,b] [--no-bullmq] [--no-limit] [--out DIR]
+ *   node bench/run.mjs [--rounds N] [--quick] [--only a,b] [--skip a,b] [--no-bullmq] [--no-limit]
+ *                      [--out DIR] [--list]
  *
- * Each figure is the median of --runs rounds (default 5); ours and BullMQ run in turn within a
- * round. A full run writes bench/results/latest.md and latest.json; a partial one (--only,
- * --quick, --no-bullmq, --no-limit, --runs < 3) writes partial.md/json there instead, so the
- * committed results always come from complete runs.
+ * Scenarios are the files of bench/scenarios/ (each exports `run(ctx)` returning rows, and may
+ * export `order`, a number that places it in the table; default 100, then by file name), so a new
+ * scenario is a new file. Each figure is the median of --rounds rounds (default 7; --runs is the
+ * same), reported with its spread; ours and BullMQ run in turn within a round. --quick: sizes ÷ 10,
+ * 1 round (a smoke test, not figures). A full run (every scenario, ≥ 7 rounds, BullMQ and limits)
+ * writes bench/results/<date>.md and <date>.json (every round of every figure) and copies them to
+ * latest.md/json; a partial one writes partial.md/json there instead, so that committed results
+ * always come from complete runs. --list prints the scenarios in order.
  */
 import {execFileSync} from 'node:child_process';
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {availableParallelism, cpus, loadavg, platform, release, totalmem} from 'node:os';
 import {join} from 'node:path';
+import {pathToFileURL} from 'node:url';
 import {parseArgs} from 'node:util';
 import {Redis} from 'ioredis';
 import {libIsStale, repoRoot} from './support/lib.mjs';
 import {now} from './support/measure.mjs';
 import {redisBenchmark, redisBenchmarkAvailable} from './support/redis-benchmark.mjs';
 import {redisServerVersion, startRedisServer} from './support/redis-server.mjs';
-import {checkTargets, consoleTable, markdown, withRatios} from './support/report.mjs';
+import {consoleTable, markdown, normalize} from './support/report.mjs';
 
-const SCENARIOS = ['enqueue', 'process', 'latency', 'monitoring', 'web', 'cli', 'memory'];
+/** Every bench/scenarios/*.mjs, loaded, by its `order` export (default 100) and then by name. */
+async function discoverScenarios() {
+  const dir = join(repoRoot, 'bench', 'scenarios');
+  const found = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.mjs'))) {
+    const mod = await import(pathToFileURL(join(dir, file)).href);
+    if (typeof mod.run === 'function') found.push({name: file.slice(0, -4), order: mod.order ?? 100, run: mod.run});
+  }
+  return found.sort((a, b) => a.order - b.order || a.name.localeCompare(b.name));
+}
 
 const {values: opt} = parseArgs({
   options: {
+    rounds: {type: 'string'},
     runs: {type: 'string'},
+    skip: {type: 'string'},
+    list: {type: 'boolean', default: false},
     quick: {type: 'boolean', default: false},
     only: {type: 'string'},
     'no-bullmq': {type: 'boolean', default: false},
@@ -44,12 +62,22 @@ if (opt.help) {
   );
   process.exit(0);
 }
-const runs = Math.max(1, Number(opt.runs ?? (opt.quick ? 1 : 5)));
+const FULL_ROUNDS = 7;
+const scenarios = await discoverScenarios();
+const names = scenarios.map((s) => s.name);
+if (opt.list) {
+  process.stdout.write(`${names.join('\n')}\n`);
+  process.exit(0);
+}
+const runs = Math.max(1, Number(opt.rounds ?? opt.runs ?? (opt.quick ? 1 : FULL_ROUNDS)));
 const scale = opt.quick ? 0.1 : 1;
-const only = opt.only ? opt.only.split(',').map((s) => s.trim()) : SCENARIOS;
-for (const s of only)
-  if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario "${s}" (one of ${SCENARIOS.join(', ')})`);
-const full = !opt.only && !opt.quick && !opt['no-bullmq'] && !opt['no-limit'] && runs >= 3;
+const listed = (v) => (v ? v.split(',').map((s) => s.trim()) : []);
+for (const s of [...listed(opt.only), ...listed(opt.skip)])
+  if (!names.includes(s)) throw new Error(`unknown scenario "${s}" (one of ${names.join(', ')})`);
+const chosen = scenarios.filter(
+  (s) => (!opt.only || listed(opt.only).includes(s.name)) && !listed(opt.skip).includes(s.name),
+);
+const full = !opt.only && !opt.skip && !opt.quick && !opt['no-bullmq'] && !opt['no-limit'] && runs >= FULL_ROUNDS;
 const outDir = opt.out ?? join(repoRoot, 'bench', 'results');
 const log = (msg) => process.stderr.write(`${msg}\n`);
 
@@ -96,10 +124,21 @@ const ctx = {
   /** Whether Redis limits are measured (redis-benchmark present, no --no-limit). */
   limits: haveRedisBenchmark && !opt['no-limit'],
   log,
+  /** True with --quick (scenarios may shorten waits and windows too). */
+  quick: opt.quick,
   /** n scaled for --quick; counts of 1000 and more stay whole thousands. */
   scale: (n) =>
     n >= 1000 ? Math.max(1000, Math.round((n * scale) / 1000) * 1000) : Math.max(10, Math.round(n * scale)),
   flush: () => admin.flushall(),
+  /** `fn` run once per round (ctx.runs times, in turn); its values, without the null ones (not measured). */
+  async rounds(fn) {
+    const values = [];
+    for (let r = 0; r < runs; r++) {
+      const v = await fn(r);
+      if (v !== null && v !== undefined) values.push(v);
+    }
+    return values;
+  },
   /** redis-benchmark result through pick(), or null without redis-benchmark / with --no-limit. */
   async limit(params, pick) {
     if (!ctx.limits) return null;
@@ -112,14 +151,17 @@ const ctx = {
   },
 };
 
+log(
+  `${chosen.length} scenario(s), ${runs} round(s) each` +
+    (full ? ' (a full run: about 15 minutes on a quiet 2-core machine)' : ''),
+);
 const t0 = now();
 const rows = [];
 try {
-  for (const name of only) {
+  for (const {name, run} of chosen) {
     const ts = now();
     log(`${name}...`);
-    const mod = await import(`./scenarios/${name}.mjs`);
-    const got = withRatios(await mod.run(ctx));
+    const got = (await run(ctx)).map(normalize);
     rows.push(...got);
     log(`${consoleTable(got)}\n  (${((now() - ts) / 1000).toFixed(1)} s)`);
   }
@@ -131,15 +173,15 @@ try {
 machine.loadAfter = Number(loadavg()[0].toFixed(2));
 const result = {
   machine,
-  config: {runs, scale, scenarios: only, bullmq: ctx.bullmq, limits: ctx.limits},
+  config: {runs, scale, scenarios: chosen.map((s) => s.name), bullmq: ctx.bullmq, limits: ctx.limits},
   elapsedSeconds: (now() - t0) / 1000,
   rows,
-  targets: checkTargets(rows),
 };
 mkdirSync(outDir, {recursive: true});
-const base = join(outDir, full ? 'latest' : 'partial');
+const base = join(outDir, full ? machine.date.slice(0, 10) : 'partial');
 writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
 const md = markdown(result);
 writeFileSync(`${base}.md`, md);
+if (full) for (const ext of ['md', 'json']) copyFileSync(`${base}.${ext}`, join(outDir, `latest.${ext}`));
 process.stdout.write(`${md}\n`);
-log(`wrote ${base}.md and ${base}.json (${result.elapsedSeconds.toFixed(0)} s)`);
+log(`wrote ${base}.md and ${base}.json${full ? ' (and latest.*)' : ''} (${result.elapsedSeconds.toFixed(0)} s)`);

@@ -8,9 +8,12 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {repoRoot} from '../support/lib.mjs';
-import {median, now} from '../support/measure.mjs';
+import {now} from '../support/measure.mjs';
 
-const RUNS = 7;
+export const order = 90;
+
+/** Spawns per figure: every round of the run (at least 7), 3 with --quick or one round. */
+const spawns = (ctx) => (ctx.runs > 1 ? Math.max(7, ctx.runs) : 3);
 
 function timeSpawn(args, env) {
   const t0 = now();
@@ -19,8 +22,8 @@ function timeSpawn(args, env) {
 }
 
 /**
- * Median wall time of `asynq <args>` over a few cold runs (one unrecorded first run warms the
- * file cache). {ms: null, note} when the command fails (e.g. not implemented yet).
+ * Wall times of `asynq <args>` over a few cold runs (one unrecorded first run warms the file
+ * cache): {ms: [every run]}, or {ms: null, note} when the command fails (e.g. not implemented yet).
  */
 export function coldRun(ctx, args) {
   const home = mkdtempSync(join(tmpdir(), 'asynq-bench-home-'));
@@ -34,24 +37,22 @@ export function coldRun(ctx, args) {
       const why = (first.stderr || first.stdout).trim().split('\n').slice(-1)[0];
       return {ms: null, note: `not measured: \`asynq ${args[0]}\` exited ${first.status} (${why.replace(/^\W+/, '')})`};
     }
-    const runs = ctx.runs > 1 ? RUNS : 3;
-    return {ms: median(Array.from({length: runs}, () => timeSpawn([bin, ...args], env).ms))};
+    return {ms: Array.from({length: spawns(ctx)}, () => timeSpawn([bin, ...args], env).ms)};
   } finally {
     rmSync(home, {recursive: true, force: true});
   }
 }
 
-/** Median wall time of `node -e 0`. */
+/** Wall times of `node -e 0`, every run. */
 export function nodeFloor(ctx) {
   timeSpawn(['-e', '0'], process.env);
-  const runs = ctx.runs > 1 ? RUNS : 3;
-  return median(Array.from({length: runs}, () => timeSpawn(['-e', '0'], process.env).ms));
+  return Array.from({length: spawns(ctx)}, () => timeSpawn(['-e', '0'], process.env).ms);
 }
 
 /**
  * Wall times of spawned commands measured side by side: every round runs each command once, in
  * turn, so that load on the machine falls on all of them alike. One unrecorded round first.
- * Returns per command {median, min, max} or {note} when it failed.
+ * Returns per command {times: [every run]} or {note} when it failed.
  */
 function sideBySide(ctx, cmds) {
   const home = mkdtempSync(join(tmpdir(), 'asynq-bench-home-'));
@@ -61,7 +62,7 @@ function sideBySide(ctx, cmds) {
   const times = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
   const notes = {};
   try {
-    const rounds = ctx.runs > 1 ? RUNS : 3;
+    const rounds = spawns(ctx);
     for (let round = -1; round < rounds; round++) {
       for (const [name, args] of Object.entries(cmds)) {
         if (notes[name]) continue;
@@ -75,15 +76,8 @@ function sideBySide(ctx, cmds) {
   } finally {
     rmSync(home, {recursive: true, force: true});
   }
-  return Object.fromEntries(
-    Object.entries(times).map(([k, xs]) => [
-      k,
-      notes[k] ? {note: notes[k]} : {median: median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length},
-    ]),
-  );
+  return Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, notes[k] ? {note: notes[k]} : {times: xs}]));
 }
-
-const spread = (m) => `median of ${m.n}, spread ${m.min.toFixed(0)}–${m.max.toFixed(0)} ms`;
 
 export async function run(ctx) {
   await ctx.flush();
@@ -100,16 +94,22 @@ export async function run(ctx) {
     name,
     unit: 'ms',
     better: 'lower',
-    ours: r.median ?? null,
+    ours: r.times ?? null,
     bullmq: null,
-    limit: floor.median ?? null,
+    limit: floor.times ?? null,
     limitPipelined: null,
     note:
       r.note ??
-      `spawned \`${what}\` (${spread(r)}), side by side with \`node -e 0\` (${floor.median === undefined ? floor.note : spread(floor)}); BullMQ has no CLI. Limit: cold \`node -e 0\``,
+      `spawned \`${what}\` (wall time to exit; one unrecorded round first), in turn with \`node -e 0\` in each round${floor.note ? ` (${floor.note})` : ''}; BullMQ has no CLI. Limit: cold \`node -e 0\``,
   });
   return [
-    row('cli.version', 'cold `asynq --version`', m['asynq --version'], 'node bin/run.js --version'),
-    row('cli.stats.empty', 'cold `asynq stats` (empty Redis)', m['asynq stats'], 'node bin/run.js stats'),
+    {
+      ...row('cli.version', 'cold `asynq --version`', m['asynq --version'], 'node bin/run.js --version'),
+      targets: [{of: 'limit', cmp: '<=', goal: 2}],
+    },
+    {
+      ...row('cli.stats.empty', 'cold `asynq stats` (empty Redis)', m['asynq stats'], 'node bin/run.js stats'),
+      targets: [{of: 'limit', cmp: '<=', goal: 3}],
+    },
   ];
 }

@@ -1,8 +1,10 @@
 /**
  * Latency from the enqueue call to the handler's start, p50/p99 over a series of probes, each sent
- * after the previous one was picked up plus a random 0–10 ms gap (so probes land at every phase of
- * the idle poll). Worker concurrency 10.
- * - idle: nothing else to do;
+ * after the previous one was picked up plus a random gap (so probes land at every phase of the
+ * idle poll and its back-off). Worker concurrency 10. Each round gives a p50 and a p99; the rows
+ * report the median and spread of those over the rounds.
+ * - idle: nothing else to do, gaps of 0–100 ms (the worker backs off between probes; the client's
+ *   wake-up notification is what makes it pick up at once);
  * - busy: the same worker also runs a background load of 1,000 tasks/s that take 5 ms each
  *   (about half of its 10 slots busy), enqueued by the same process in batches every 20 ms.
  * BullMQ: Queue.add → Worker processor, same load. Limit: redis-benchmark -c 1 latency of the
@@ -10,27 +12,35 @@
  */
 import {Queue, Worker} from 'bullmq';
 import {asynq} from '../support/lib.mjs';
-import {median, now, percentile, sleep} from '../support/measure.mjs';
+import {now, percentile, sleep} from '../support/measure.mjs';
 import {enqueueLimitArgs} from './enqueue.mjs';
 import {seedAsynqQueue} from '../support/seed.mjs';
 import {processLimitArgs} from './process.mjs';
+
+export const order = 30;
 
 const Q = 'bench-latency';
 const LOAD_PER_SECOND = 1000;
 const LOAD_TASK_MS = 5;
 
-/** Sends `probes` probes through `send(i)`; `started` is a Map the handler fills with i → time. */
-async function probe(probes, send, started) {
+/**
+ * Sends `probes` probes through `send(i)`; `started` is a Map the handler fills with i → time.
+ * Between probes: a gap uniform in [gapMs[0], gapMs[1]).
+ */
+export async function probe(probes, send, started, gapMs = [0, 10]) {
   const lat = [];
   for (let i = 0; i < probes; i++) {
     const t0 = now();
     await send(i);
     while (!started.has(i)) await sleep(0.5);
     lat.push(started.get(i) - t0);
-    await sleep(Math.random() * 10);
+    await sleep(gapMs[0] + Math.random() * (gapMs[1] - gapMs[0]));
   }
   return lat;
 }
+
+/** Gaps between probes: idle → 0–100 ms (back-off builds up), busy → 0–10 ms. */
+const gapOf = (busy) => (busy ? [0, 10] : [0, 100]);
 
 /** Starts the background load: `enqueue(count)` called every 20 ms; returns stop(). */
 function startLoad(enqueue) {
@@ -68,7 +78,12 @@ async function ours(ctx, probes, busy) {
       )
     : async () => {};
   if (busy) await sleep(300);
-  const lat = await probe(probes, (i) => client.enqueue(new asynq.Task('probe', {i}), {queue: Q}), started);
+  const lat = await probe(
+    probes,
+    (i) => client.enqueue(new asynq.Task('probe', {i}), {queue: Q}),
+    started,
+    gapOf(busy),
+  );
   await stopLoad();
   await client.close();
   await server.shutdown();
@@ -96,55 +111,63 @@ async function bull(ctx, probes, busy) {
       )
     : async () => {};
   if (busy) await sleep(300);
-  const lat = await probe(probes, (i) => queue.add('probe', {i}, {removeOnComplete: true}), started);
+  const lat = await probe(probes, (i) => queue.add('probe', {i}, {removeOnComplete: true}), started, gapOf(busy));
   await stopLoad();
   await worker.close();
   await queue.close();
   return lat;
 }
 
+/** Redis limit of a pickup (ms): redis-benchmark -c 1 latency of enqueue plus that of dequeue+done. */
+export async function pickupLimit(ctx) {
+  if (!ctx.limits) return null;
+  await ctx.flush();
+  const enq = await ctx.limit(
+    {requests: ctx.scale(5_000), clients: 1, pipeline: 1, args: await enqueueLimitArgs(ctx)},
+    (r) => r,
+  );
+  await ctx.flush();
+  const n = ctx.scale(5_000);
+  await seedAsynqQueue(ctx.admin, 'bench-limit', {pending: n});
+  const deq = await ctx.limit(
+    {requests: n, clients: 1, pipeline: 1, args: await processLimitArgs(ctx, 'bench-limit')},
+    (r) => r,
+  );
+  return enq && deq ? {p50: enq.p50Ms + deq.p50Ms, p99: enq.p99Ms + deq.p99Ms} : null;
+}
+
 export async function run(ctx) {
-  const probes = ctx.scale(300);
+  const probes = ctx.scale(100);
   const rows = [];
   // Limit: the two scripts back to back with no wait in between, one client.
-  let limit = null;
-  if (ctx.limits) {
-    await ctx.flush();
-    const enq = await ctx.limit(
-      {requests: ctx.scale(20_000), clients: 1, pipeline: 1, args: await enqueueLimitArgs(ctx)},
-      (r) => r,
-    );
-    await ctx.flush();
-    const n = ctx.scale(20_000);
-    await seedAsynqQueue(ctx.admin, 'bench-limit', {pending: n});
-    const deq = await ctx.limit(
-      {requests: n, clients: 1, pipeline: 1, args: await processLimitArgs(ctx, 'bench-limit')},
-      (r) => r,
-    );
-    limit = enq && deq ? {p50: enq.p50Ms + deq.p50Ms, p99: enq.p99Ms + deq.p99Ms} : null;
-  }
+  const limits = await ctx.rounds(() => pickupLimit(ctx));
 
   for (const busy of [false, true]) {
-    // A few runs; each run's p50 and p99, then the median of those across runs.
+    // Each round: ours then BullMQ, each a series of probes giving a p50 and a p99.
     const runs = {ours: [], bullmq: []};
     for (let r = 0; r < ctx.runs; r++) {
       runs.ours.push(await ours(ctx, probes, busy));
       if (ctx.bullmq) runs.bullmq.push(await bull(ctx, probes, busy));
     }
-    const label = busy ? 'busy (1,000 × 5 ms tasks/s)' : 'idle';
-    const how = 'Limit: redis-benchmark -c 1 latency of enqueue + dequeue+done';
+    const label = busy ? 'busy worker (1,000 × 5 ms tasks/s)' : 'idle worker, asynq-ts client';
+    const how =
+      'Limit: redis-benchmark -c 1 latency (p50, p99) of enqueue-2 plus that of dequeue+done, i.e. a zero-wait handoff';
+    const goals = busy ? {} : {50: 2, 99: 10};
     for (const p of [50, 99]) {
       rows.push({
         id: `latency.${busy ? 'busy' : 'idle'}.p${p}`,
         group: 'latency',
-        name: `enqueue → handler start, ${label}, p${p}`,
+        name: `pickup (enqueue → handler start), ${label}, p${p}`,
         unit: 'ms',
         better: 'lower',
-        ours: median(runs.ours.map((l) => percentile(l, p))),
-        bullmq: ctx.bullmq ? median(runs.bullmq.map((l) => percentile(l, p))) : null,
-        limit: limit ? limit[`p${p}`] : null,
+        ours: runs.ours.map((l) => percentile(l, p)),
+        bullmq: runs.bullmq.map((l) => percentile(l, p)),
+        limit: limits.map((l) => l[`p${p}`]),
         limitPipelined: null,
-        note: `${probes} probes per run, worker concurrency 10. ${how}`,
+        targets: goals[p] ? [{of: 'value', cmp: '<=', goal: goals[p]}] : [],
+        note:
+          `${probes} probes per round, each enqueued by Client.enqueue ${busy ? 'while the worker runs a background load of 1,000 tasks/s of 5 ms (enqueued every 20 ms by enqueueMany)' : 'to an otherwise idle worker'}, ` +
+          `gaps of ${gapOf(busy).join('–')} ms between probes; worker concurrency 10; the round's p${p}. BullMQ: Queue.add → Worker. ${how}`,
       });
     }
   }

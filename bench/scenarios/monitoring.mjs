@@ -1,6 +1,7 @@
 /**
  * Monitoring over 100 queues holding 1,000,000 tasks in all (per queue 60% pending, 10% each
- * scheduled, retry, archived, completed), seeded by pipelined raw writes in Go's layout:
+ * scheduled, retry, archived, completed), seeded by raw writes in Go's layout (and in BullMQ's, the
+ * same counts; ensureDataset, shared with the metrics-scrape scenario):
  * - Inspector.getQueueInfo for every queue, all at once (Promise.all, as a dashboard refresh
  *   does) and one after the other; BullMQ: Queue.getJobCounts() over 100 queues seeded the same way
  *   (wait/delayed/failed/completed);
@@ -14,30 +15,21 @@ import {Redis} from 'ioredis';
 import {asynq, keys, scripts} from '../support/lib.mjs';
 import {dashRefresh} from '../support/dash-refresh.mjs';
 import {now, repeat} from '../support/measure.mjs';
-import {seedAsynqQueue, seedBullQueue} from '../support/seed.mjs';
+import {datasetShare, ensureDataset} from '../support/seed.mjs';
 import {coldRun, nodeFloor} from './cli.mjs';
 
-export const QUEUES = 100;
-export const millions = (n) => (n >= 1e6 ? `${n / 1e6}M` : n.toLocaleString('en'));
-export const qname = (i) => `q${String(i).padStart(3, '0')}`;
+export const order = 60;
 
-/** Tasks per state of one of the QUEUES queues holding `total` tasks in all. */
-export function perQueue(total) {
-  const n = Math.floor(total / QUEUES);
-  const tenth = Math.floor(n / 10);
-  return {pending: n - 4 * tenth, scheduled: tenth, retry: tenth, archived: tenth, completed: tenth};
-}
+const QUEUES = 100;
+export const millions = (n) => (n >= 1e6 ? `${n / 1e6}M` : n.toLocaleString('en'));
+const perQueue = (total) => datasetShare(total, QUEUES);
 
 export async function run(ctx) {
   const total = ctx.scale(1_000_000);
   const rows = [];
-  const names = Array.from({length: QUEUES}, (_, i) => qname(i));
+  const names = await ensureDataset(ctx, {queues: QUEUES, total, bullmq: ctx.bullmq});
 
   // --- asynq
-  await ctx.flush();
-  const t0 = now();
-  for (const q of names) await seedAsynqQueue(ctx.admin, q, perQueue(total));
-  ctx.log(`  seeded ${total.toLocaleString('en')} asynq tasks in ${((now() - t0) / 1000).toFixed(1)} s`);
   const insp = new asynq.Inspector(ctx.url);
   await insp.ping();
   const check = await insp.getQueueInfo(names[0]);
@@ -60,7 +52,7 @@ export async function run(ctx) {
     },
     {warmup: 1},
   );
-  const dash = await dashRefresh(insp);
+  const dash = await dashRefresh(insp, {refreshes: Math.max(7, ctx.runs)});
   await insp.close();
 
   // Limit: the Redis work of one getQueueInfo, pipelined, times 100.
@@ -68,7 +60,8 @@ export async function run(ctx) {
   const d = new Date();
   const csSha = await ctx.admin.script('LOAD', scripts.currentStats.lua);
   const muSha = await ctx.admin.script('LOAD', scripts.memoryUsage.lua);
-  const bench = (args, requests) => ctx.limit({requests, clients: 1, pipeline: 16, args}, (r) => r.rps);
+  const bench = (args, requests) =>
+    ctx.rounds(() => ctx.limit({requests: ctx.scale(requests), clients: 1, pipeline: 16, args}, (r) => r.rps));
   const rpsSis = await bench(['SISMEMBER', keys.allQueues, q], 100_000);
   const rpsCs = await bench(
     [
@@ -90,7 +83,7 @@ export async function run(ctx) {
       keys.taskKeyPrefix(q),
       keys.groupKeyPrefix(q),
     ],
-    50_000,
+    20_000,
   );
   const rpsMu = await bench(
     [
@@ -111,7 +104,8 @@ export async function run(ctx) {
     ],
     5_000,
   );
-  const limitMs = rpsSis && rpsCs && rpsMu ? QUEUES * 1000 * (1 / rpsSis + 1 / rpsCs + 1 / rpsMu) : null;
+  // One value per round: 100 × the time of one call of each.
+  const limitMs = rpsMu.map((mu, i) => QUEUES * 1000 * (1 / rpsSis[i] + 1 / rpsCs[i] + 1 / mu));
 
   // Cold `asynq stats` against the seeded Redis.
   const stats = coldRun(ctx, ['stats', '--uri', ctx.url]);
@@ -123,7 +117,7 @@ export async function run(ctx) {
     name: `one \`asynq dash\` refresh, Queues screen (100 queues, ${millions(total)} tasks)`,
     unit: 'ms',
     better: 'lower',
-    ours: dash?.ms ?? null,
+    ours: dash?.values ?? null,
     bullmq: null,
     limit: null,
     limitPipelined: limitMs,
@@ -135,7 +129,6 @@ export async function run(ctx) {
 
   // --- BullMQ: same shape, its own layout.
   const bull = ctx.bullmq ? await bullmqCounts(ctx, names, total) : {all: null, seq: null};
-  await ctx.flush();
 
   const how = 'Limit: 100 × (SISMEMBER + currentStats + memoryUsage), redis-benchmark -P 16';
   rows.push({
@@ -144,11 +137,12 @@ export async function run(ctx) {
     name: `\`getQueueInfo\` × 100 queues, ${millions(total)} tasks, all at once`,
     unit: 'ms',
     better: 'lower',
-    ours: allAtOnce.median,
+    ours: allAtOnce.values,
     bullmq: bull.all,
     limit: null,
     limitPipelined: limitMs,
-    note: `BullMQ: getJobCounts() (no memory usage or latency). ${how}`,
+    targets: [{of: 'value', cmp: '<=', goal: 50}],
+    note: `Inspector.getQueueInfo of the 100 queues at once (Promise.all). BullMQ: getJobCounts() of 100 queues seeded alike (no memory usage or latency). ${how}`,
   });
   rows.push({
     id: 'monitoring.queueinfo.seq',
@@ -156,11 +150,11 @@ export async function run(ctx) {
     name: `\`getQueueInfo\` × 100 queues, ${millions(total)} tasks, one by one`,
     unit: 'ms',
     better: 'lower',
-    ours: oneByOne.median,
+    ours: oneByOne.values,
     bullmq: bull.seq,
     limit: null,
     limitPipelined: limitMs,
-    note: how,
+    note: `the same, one queue after the other. ${how}`,
   });
   rows.push({
     id: 'cli.stats',
@@ -178,20 +172,8 @@ export async function run(ctx) {
   return rows;
 }
 
-/** BullMQ: Queue.getJobCounts() over the 100 queues seeded in its layout; medians in ms. */
+/** BullMQ: Queue.getJobCounts() over the 100 queues seeded in its layout; every round's ms. */
 async function bullmqCounts(ctx, names, total) {
-  await ctx.flush();
-  const t0 = now();
-  for (const name of names) {
-    const c = perQueue(total);
-    await seedBullQueue(ctx.admin, name, {
-      wait: c.pending,
-      delayed: c.scheduled + c.retry,
-      failed: c.archived,
-      completed: c.completed,
-    });
-  }
-  ctx.log(`  seeded ${total.toLocaleString('en')} BullMQ jobs in ${((now() - t0) / 1000).toFixed(1)} s`);
   const shared = new Redis({host: ctx.server.host, port: ctx.server.port, maxRetriesPerRequest: null});
   const queues = names.map((name) => new Queue(name, {connection: shared}));
   const counts = await queues[0].getJobCounts();
@@ -216,5 +198,5 @@ async function bullmqCounts(ctx, names, total) {
   );
   await Promise.all(queues.map((qu) => qu.close()));
   shared.disconnect();
-  return {all: bullAll.median, seq: bullSeq.median};
+  return {all: bullAll.values, seq: bullSeq.values};
 }

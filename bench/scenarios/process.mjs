@@ -5,13 +5,15 @@
  * BullMQ: Worker with the same concurrency, jobs with removeOnComplete (asynq deletes a done task
  * too); weighted → three queues with one Worker each at concurrency 6/3/1 (BullMQ has no weighted
  * multi-queue worker); failing → attempts: 2, no backoff.
- * Limit: redis-benchmark EVALSHA of dequeue-4.lua + done-5.lua as one script over seeded tasks.
+ * Limit: redis-benchmark EVALSHA of dequeue-6.lua + done-5.lua as one script over seeded tasks.
  */
 import {Queue, Worker} from 'bullmq';
 import {asynq, keys} from '../support/lib.mjs';
-import {interleaved, now, waitUntil} from '../support/measure.mjs';
+import {interleaved, now, redisWork, waitUntil} from '../support/measure.mjs';
 import {seedAsynqQueue} from '../support/seed.mjs';
 import {dequeueDoneLua} from '../support/limit-scripts.mjs';
+
+export const order = 20;
 
 const TYPE = 'bench:noop';
 const BULL_JOB_OPTS = {removeOnComplete: true, removeOnFail: true};
@@ -35,19 +37,33 @@ async function enqueueBull(queue, n, first = 0, step = 1, opts = BULL_JOB_OPTS) 
 }
 
 /**
- * One asynq run: seed, start a Server, wait until `succeeded` tasks are done (processed − failed
- * counters of the queues), shut down. Returns tasks/s.
+ * Redis commands and Redis CPU µs per task between `before` (a redisWork reading) and now, leaving
+ * out the measurement's own INFO calls and the `polls` MGET calls of the wait for the end.
  */
-export async function oursProcessRun(ctx, {n, concurrency, queues, handler, serverOpts = {}}) {
+async function costSince(ctx, before, n, polls = 0) {
+  const after = await redisWork(ctx.admin);
+  const calls = after.calls - before.calls - (after.info - before.info) - polls;
+  return {commands: calls / n, cpuMicros: ((after.cpu - before.cpu) * 1e6) / n};
+}
+
+/**
+ * One asynq run: seed, start a Server, wait until `succeeded` tasks are done (processed − failed
+ * counters of the queues), shut down. Returns tasks/s; with `cost` (an array), also pushes the
+ * Redis commands and Redis CPU per task of the run (costSince).
+ */
+export async function oursProcessRun(ctx, {n, concurrency, queues, handler, serverOpts = {}, cost}) {
   await ctx.flush();
   const names = Object.keys(queues);
   await enqueueOurs(ctx.url, names, n);
   const server = new asynq.Server(ctx.url, {concurrency, queues, logLevel: 'error', ...serverOpts});
   const counters = names.flatMap((q) => [keys.processedTotalKey(q), keys.failedTotalKey(q)]);
+  const before = cost ? await redisWork(ctx.admin) : null;
+  let polls = 0;
   const t0 = now();
   await server.start(handler);
   await waitUntil(
     async () => {
+      polls++;
       const v = (await ctx.admin.mget(...counters)).map(Number);
       let ok = 0;
       for (let i = 0; i < v.length; i += 2) ok += v[i] - v[i + 1];
@@ -56,18 +72,20 @@ export async function oursProcessRun(ctx, {n, concurrency, queues, handler, serv
     {what: `${n} asynq tasks done`},
   );
   const ms = now() - t0;
+  if (cost) cost.push(await costSince(ctx, before, n, polls));
   await server.shutdown();
   return n / (ms / 1000);
 }
 
 /** One BullMQ run: one Worker per queue (concurrency each), until `n` completed events. Returns jobs/s. */
-export async function bullProcessRun(ctx, {n, workers, processor, jobOpts = BULL_JOB_OPTS}) {
+export async function bullProcessRun(ctx, {n, workers, processor, jobOpts = BULL_JOB_OPTS, cost}) {
   await ctx.flush();
   const queues = workers.map(({name}) => new Queue(name, {connection: ctx.connection}));
   for (const [k, q] of queues.entries()) await enqueueBull(q, n, k, workers.length, jobOpts);
   let completed = 0;
   let resolveDone;
   const done = new Promise((r) => (resolveDone = r));
+  const before = cost ? await redisWork(ctx.admin) : null;
   const t0 = now();
   const ws = workers.map(({name, concurrency}) => {
     const w = new Worker(name, processor, {connection: ctx.connection, concurrency});
@@ -79,6 +97,7 @@ export async function bullProcessRun(ctx, {n, workers, processor, jobOpts = BULL
   });
   await done;
   const ms = now() - t0;
+  if (cost) cost.push(await costSince(ctx, before, n));
   await Promise.all(ws.map((w) => w.close()));
   await Promise.all(queues.map((q) => q.close()));
   return n / (ms / 1000);
@@ -131,13 +150,36 @@ export async function run(ctx) {
   const noop = async () => {};
   const pair = (ours, bull) => interleaved(ctx.runs, {ours, bullmq: ctx.bullmq ? bull : null});
 
+  const costRows = [];
   for (const concurrency of [10, 100]) {
+    const cost = {ours: [], bullmq: []};
     const r = await pair(
-      () => oursProcessRun(ctx, {n, concurrency, queues: {bench: 1}, handler: noop}),
-      () => bullProcessRun(ctx, {n, workers: [{name: 'bench', concurrency}], processor: noop}),
+      () => oursProcessRun(ctx, {n, concurrency, queues: {bench: 1}, handler: noop, cost: cost.ours}),
+      () => bullProcessRun(ctx, {n, workers: [{name: 'bench', concurrency}], processor: noop, cost: cost.bullmq}),
     );
-    const limit = await processLimit(ctx, {clients: concurrency, pipeline: 1, requests: 100_000});
-    const limitPipelined = await processLimit(ctx, {clients: concurrency, pipeline: 16, requests: 200_000});
+    const how =
+      'the same runs: INFO commandstats and INFO cpu of the Redis server before the start and at the end, ' +
+      "the measurement's own INFO and MGET calls left out, divided by the tasks";
+    const costRow = (key, what, unit, note) => ({
+      id: `process.c${concurrency}.${key}`,
+      group: 'process',
+      name: `${what} per task, concurrency ${concurrency}`,
+      unit,
+      better: 'lower',
+      ours: cost.ours.map((c) => c[key]),
+      bullmq: cost.bullmq.map((c) => c[key]),
+      limit: null,
+      limitPipelined: null,
+      note: `${how}${note}`,
+    });
+    costRows.push(
+      costRow('commands', 'Redis commands', 'commands', '; commands run inside scripts counted one by one'),
+      costRow('cpuMicros', 'Redis CPU', 'µs', ": redis-server's user + system CPU time (with its own background work)"),
+    );
+    const limit = await ctx.rounds(() => processLimit(ctx, {clients: concurrency, pipeline: 1, requests: 30_000}));
+    const limitPipelined = await ctx.rounds(() =>
+      processLimit(ctx, {clients: concurrency, pipeline: 16, requests: 60_000}),
+    );
     rows.push({
       id: `process.c${concurrency}`,
       group: 'process',
@@ -148,7 +190,15 @@ export async function run(ctx) {
       bullmq: r.bullmq,
       limit,
       limitPipelined,
-      note: `Limit: dequeue+done as one EVALSHA, -c ${concurrency} / -c ${concurrency} -P 16`,
+      targets: [
+        {of: 'bullmq', cmp: '>=', goal: 2},
+        {of: 'limitPipelined', cmp: '>=', goal: 0.5},
+      ],
+      note:
+        `${n.toLocaleString('en')} no-op tasks enqueued beforehand (not timed); time from Server.start until the queue's ` +
+        `processed − failed counters reach ${n}. BullMQ: Worker, same concurrency, removeOnComplete. Limit: ` +
+        `redis-benchmark EVALSHA of dequeue-6 + done-5 fused into one script (one task per call), -c ${concurrency} / ` +
+        `-c ${concurrency} -P 16, over exactly as many seeded tasks`,
     });
   }
 
@@ -175,7 +225,8 @@ export async function run(ctx) {
     bullmq: w.bullmq,
     limit: limit10,
     limitPipelined: limit10P,
-    note: 'tasks spread evenly; BullMQ: one Worker per queue at concurrency 6/3/1. Limit as concurrency 10',
+    targets: [{of: 'bullmq', cmp: '>=', goal: 2}],
+    note: 'queues critical/default/low weighted 6/3/1, tasks spread evenly, concurrency 10; BullMQ: one Worker per queue at concurrency 6/3/1 (it has no weighted multi-queue worker). Limit as concurrency 10',
   });
 
   // 1% failing once, then retried.
@@ -210,7 +261,9 @@ export async function run(ctx) {
     bullmq: f.bullmq,
     limit: limit10,
     limitPipelined: limit10P,
-    note: 'asynq: retry delay 0, forwarder every 100 ms; BullMQ: attempts 2, no backoff. Limit as concurrency 10',
+    targets: [{of: 'bullmq', cmp: '>=', goal: 2}],
+    note: 'every 100th task fails on its first attempt and succeeds on its retry; asynq: retry delay 0, forwarder every 100 ms; BullMQ: attempts 2, no backoff. Limit as concurrency 10',
   });
+  rows.push(...costRows);
   return rows;
 }

@@ -31,8 +31,8 @@ class FakeStdin extends EventEmitter {
 }
 
 /**
- * Median ms of `refreshes` Queues-screen refreshes over `inspector`, plus the median of the reads
- * alone; null when the dash is not in the build.
+ * Median ms of `refreshes` Queues-screen refreshes over `inspector` (and each one's, `values`), plus
+ * the median of the reads alone; null when the dash is not in the build.
  */
 export async function dashRefresh(inspector, {refreshes = 5, refreshMs = 300} = {}) {
   const appMod = await loadBuilt('ui/dash/App.js');
@@ -75,8 +75,11 @@ export async function dashRefresh(inspector, {refreshes = 5, refreshMs = 300} = 
   const frames = done.map((c) => stdout.writes.find((w) => w.at >= c.end));
   if (frames.some((f) => !f?.frame.includes('Total')))
     throw new Error('dash refresh: no frame with the queue table after a refresh');
+  const each = frames.map((f, i) => f.at - done[i].start);
   return {
-    ms: median(frames.map((f, i) => f.at - done[i].start)),
+    ms: median(each),
+    /** Every refresh's ms. */
+    values: each,
     readsMs: median(done.map((c) => c.end - c.start)),
     frame: frames.at(-1).frame,
   };

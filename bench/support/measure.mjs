@@ -51,7 +51,8 @@ export async function concurrently(total, callers, call) {
 /**
  * Runs every function of `fns` ({name: async () => number}) once per round, for `runs` rounds
  * (after `warmup` unrecorded rounds), in turn, so that each sees the same machine noise; null
- * entries are skipped. Returns the median of each name (null for skipped ones).
+ * entries are skipped. Returns every round's value of each name (null for skipped ones): rows
+ * take these arrays as they are, and the report gives their median and spread.
  */
 export async function interleaved(runs, fns, {warmup = 0} = {}) {
   const live = Object.entries(fns).filter(([, fn]) => fn);
@@ -62,5 +63,41 @@ export async function interleaved(runs, fns, {warmup = 0} = {}) {
       if (r >= 0) values[k].push(v);
     }
   }
-  return Object.fromEntries(Object.keys(fns).map((k) => [k, values[k] ? median(values[k]) : null]));
+  return Object.fromEntries(Object.keys(fns).map((k) => [k, values[k] ?? null]));
+}
+
+/**
+ * Median and spread of one figure's rounds: {median, min, max, p25, p75, n}. p25/p75 are the
+ * nearest-rank quartiles (with 7 rounds: the 2nd and 6th value).
+ */
+export function summarize(values) {
+  const xs = values.filter((x) => typeof x === 'number' && Number.isFinite(x));
+  if (xs.length === 0) return null;
+  return {
+    median: median(xs),
+    min: Math.min(...xs),
+    max: Math.max(...xs),
+    p25: percentile(xs, 25),
+    p75: percentile(xs, 75),
+    n: xs.length,
+  };
+}
+
+/**
+ * What Redis has done so far: {calls, info, mget, cpu}: every command's calls (INFO commandstats,
+ * commands run inside scripts counted under their own names), the INFO and MGET calls among them,
+ * and the server's CPU seconds (used_cpu_user + used_cpu_sys of INFO cpu).
+ */
+export async function redisWork(admin) {
+  const text = `${await admin.info('commandstats')}\n${await admin.info('cpu')}`;
+  let calls = 0;
+  const by = {};
+  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    calls += Number(m[2]);
+    by[m[1]] = Number(m[2]);
+  }
+  const cpu = ['used_cpu_user', 'used_cpu_sys']
+    .map((k) => Number(new RegExp(`^${k}:([\\d.]+)`, 'm').exec(text)?.[1] ?? NaN))
+    .reduce((a, b) => a + b, 0);
+  return {calls, info: by.info ?? 0, mget: by.mget ?? 0, cpu};
 }
