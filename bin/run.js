@@ -24,7 +24,9 @@ function fastVersion(argv) {
 
 const version = fastVersion(process.argv.slice(2));
 if (version === undefined) {
-  const {execute} = await import('@oclif/core/execute');
+  // oclif's execute from the build's CLI bundle (scripts/bundle-cli.mjs), whose @oclif/core the
+  // bundled commands share.
+  const {execute} = await import('../lib/cli/execute.js');
   await execute({dir: import.meta.url});
 } else {
   process.stdout.write(version);
