@@ -22,9 +22,16 @@ function fastVersion(argv) {
   return `${pkg.name}/${pkg.version} ${process.platform}-${cpu} node-${process.version}\n`;
 }
 
+// `asynq worker run` is not bundled (scripts/bundle-cli.mjs: its handler modules import the
+// library, lib/lib): it runs on oclif from node_modules, so that the worker holds one copy of oclif.
+const unbundled = (argv) => (argv[0] === 'worker' && argv[1] === 'run') || argv[0] === 'worker:run';
+
 const version = fastVersion(process.argv.slice(2));
 if (version === undefined) {
-  const {execute} = await import('@oclif/core/execute');
+  // oclif's execute from the build's CLI bundle, whose @oclif/core the bundled commands share.
+  const {execute} = await (unbundled(process.argv.slice(2))
+    ? import('@oclif/core/execute')
+    : import('../lib/cli/execute.js'));
   await execute({dir: import.meta.url});
 } else {
   process.stdout.write(version);

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import {formatTable, writeNdjson} from '../cli/output.js';
 import {duration} from '../cli/flags.js';
 import {statsDocument, type StatsResult} from '../cli/inspect/documents.js';

@@ -19,11 +19,12 @@
  * starts with `*`/`?`), a day matching either one fires; otherwise both must match.
  * Daylight-saving transitions follow cron-parser.
  */
-import {
-  CronDayOfMonth, CronDayOfWeek, CronExpression, CronFieldCollection, CronHour, CronMinute, CronMonth, CronSecond,
-} from 'cron-parser';
+import type * as CronParser from 'cron-parser';
 import {ValidationError} from './errors.js';
+import {lazyRequire} from './lazy-require.js';
 import {parseGoDuration} from './option-strings.js';
+
+const cronParser = lazyRequire<typeof CronParser>('cron-parser');
 
 /** A parsed cron spec. */
 export interface CronSchedule {
@@ -158,7 +159,8 @@ function calendarSchedule(spec: string, body: string, timeZone: string): CronSch
   // cron-parser decides day matching from the `wildcard` flag, which we set from robfig's star
   // bit (so "1-31" stays a restriction, as in robfig). The other fields' flags do not matter.
   const opt = (p: ParsedField): {wildcard: boolean; rawValue: string} => ({wildcard: p.star, rawValue: p.star ? '*' : p.values.join(',')});
-  let fields: CronFieldCollection;
+  const {CronDayOfMonth, CronDayOfWeek, CronExpression, CronFieldCollection, CronHour, CronMinute, CronMonth, CronSecond} = cronParser();
+  let fields: CronParser.CronFieldCollection;
   try {
     fields = new CronFieldCollection({
       second: new CronSecond([0]),

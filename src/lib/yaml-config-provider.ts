@@ -27,13 +27,30 @@
  * spec or duration — rejects with a ValidationError whose message starts with `<file>:<line>:<col>:`.
  */
 import {readFile} from 'node:fs/promises';
-import {isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap} from 'yaml';
+import type * as Yaml from 'yaml';
+import type {Document, LineCounter, Node, Pair, Scalar, YAMLMap, YAMLSeq} from 'yaml';
 import {parseCronSpec} from './cron-spec.js';
 import {errorMessage, ValidationError} from './errors.js';
 import {OPTION_ENTRIES, OPTION_SPECS, validateOption, type OptionKey, type OptionKind} from './option-specs.js';
 import type {PeriodicTaskConfig, PeriodicTaskConfigProvider} from './periodic-task-manager.js';
 import {parseRfc3339} from './rfc3339.js';
 import {Task, type TaskOptions} from './task.js';
+import {lazyRequire} from './lazy-require.js';
+
+/** yaml, loaded when the first file is parsed (lazy-require.ts). */
+const yaml = lazyRequire<typeof Yaml>('yaml');
+function isMap(node: unknown): node is YAMLMap {
+  return yaml().isMap(node);
+}
+function isPair(node: unknown): node is Pair {
+  return yaml().isPair(node);
+}
+function isScalar(node: unknown): node is Scalar {
+  return yaml().isScalar(node);
+}
+function isSeq(node: unknown): node is YAMLSeq {
+  return yaml().isSeq(node);
+}
 
 /** Where a problem is: file and 1-based line and column. */
 interface Where {
@@ -172,8 +189,8 @@ function configOf(w: Where, doc: Document, node: unknown, index: number): Period
  * unregister everything); `configs: []` is a valid empty list.
  */
 export function parsePeriodicTaskConfigs(text: string, file = '<config>'): PeriodicTaskConfig[] {
-  const w: Where = {file, lines: new LineCounter()};
-  const doc = parseDocument(text, {lineCounter: w.lines, intAsBigInt: true, prettyErrors: false});
+  const w: Where = {file, lines: new (yaml().LineCounter)()};
+  const doc = yaml().parseDocument(text, {lineCounter: w.lines, intAsBigInt: true, prettyErrors: false});
   const first = doc.errors[0];
   if (first) {
     const {line, col} = w.lines.linePos(first.pos[0]);

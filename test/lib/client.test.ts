@@ -9,7 +9,8 @@ import {
 import {Task, type TaskInfo} from '../../src/lib/task.js';
 import type {TaskOptions} from '../../src/lib/options.js';
 import {useRedis} from '../support/redis.js';
-import {keyTypes} from '../support/dump.js';
+import {Redis} from 'ioredis';
+import {dumpAll, keyTypes} from '../support/dump.js';
 import {taskHash, zsetEntries} from '../support/seed.js';
 
 const r = useRedis();
@@ -434,6 +435,42 @@ describe('Client.enqueueMany (checklist 30-33)', () => {
     expect(await client.enqueueMany([])).toEqual([]);
     await expect(client.enqueueMany('x' as unknown as Task[])).rejects.toBeInstanceOf(ValidationError);
     expect(await keyTypes(r.redis)).toEqual({});
+  });
+});
+
+describe('Client.enqueue: concurrent callers share socket writes', () => {
+  it('sends the enqueues of one event-loop turn in one write and stores exactly what one-by-one enqueues store', async () => {
+    const tasks = Array.from({length: 8}, (_, i) => new Task('t', {n: i}, {taskId: `id-${i}`, queue: i % 2 ? 'a' : 'b'}));
+    // One by one
+    for (const t of tasks) await client.enqueue(t);
+    const oneByOne = await dumpAll(r.redis);
+    await r.redis.flushdb();
+    // Concurrently, on a connection whose socket writes are counted
+    const conn = new Redis(r.server.url);
+    const shared = new Client(conn, {clock});
+    try {
+      await shared.ping();
+      const socket = (conn as unknown as {stream: {_write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void}}).stream;
+      const writes: number[] = [];
+      const write = socket._write.bind(socket);
+      const writev = socket._writev.bind(socket);
+      socket._write = (...a) => { writes.push(1); write(...a); };
+      socket._writev = (chunks, ...a) => { writes.push((chunks as unknown[]).length); writev(chunks, ...a); };
+      // When: the first round registers queues a and b (SADD) before the scripts; the second
+      // round has them cached and sends only its eight scripts.
+      await Promise.all(tasks.map((t) => shared.enqueue(t, {taskId: `first-${t.opts.taskId}`})));
+      writes.length = 0;
+      await r.redis.flushdb();
+      const infos = await Promise.all(tasks.map((t) => shared.enqueue(t)));
+      // Then
+      expect(writes).toEqual([8]);
+      expect(infos.map((i) => i.id)).toEqual(tasks.map((t) => t.opts.taskId));
+    } finally {
+      await shared.close();
+      conn.disconnect();
+    }
+    await r.redis.sadd('asynq:queues', 'a', 'b'); // as the first round left them
+    expect(await dumpAll(r.redis)).toEqual(oneByOne);
   });
 });
 

@@ -20,8 +20,15 @@ import {localTimeZone} from '../format/time.js';
 export abstract class InspectCommand extends ConnectedCommand {
   /** "Now" for relative times in human output. */
   protected readonly now = new Date();
-  /** Zone of the times printed in Go's UnixDate layout (the local zone, as Go's CLI; TZ honoured). */
-  protected readonly timeZone = localTimeZone();
+  #timeZone: string | undefined;
+
+  /**
+   * Zone of the times printed in Go's UnixDate layout (the local zone, as Go's CLI; TZ honoured).
+   * Looked up on first use: ICU's time zone data costs ~20 ms of start-up that most commands skip.
+   */
+  protected get timeZone(): string {
+    return (this.#timeZone ??= localTimeZone());
+  }
 
   /** Fails with QueueNotFoundError (exit 3) unless every queue exists: checked before a multi-queue change. */
   protected async requireQueues(inspector: Inspector, queues: readonly string[]): Promise<void> {

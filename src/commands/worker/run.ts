@@ -1,6 +1,5 @@
 import {availableParallelism} from 'node:os';
 import * as Flags from '@oclif/core/flags';
-import {collectDefaultMetrics} from 'prom-client';
 import {
   closeRedisClient,
   serveMetrics,
@@ -9,6 +8,7 @@ import {
   workerMetrics,
   type MetricsHttpServer,
 } from '../../lib/index.js';
+import {promClient} from '../../lib/metrics/prom-client.js';
 import {execIsFailure} from '../../cli/worker/exec-handler.js';
 import {parseLimitFlags} from '../../cli/worker/limits.js';
 import {ConnectedCommand} from '../../cli/command.js';
@@ -167,7 +167,7 @@ Crash recovery: the tasks of a worker that died (SIGKILL, power loss) are retrie
     let health: WorkerHealth | undefined;
     try {
       if (metrics) {
-        collectDefaultMetrics({register: metrics.registry});
+        promClient().collectDefaultMetrics({register: metrics.registry});
         health = new WorkerHealth({server, redis: await this.reconnectingConnection()});
         health.start();
         const probes = health;

@@ -8,7 +8,8 @@
  * result until it is older than the interval. A failed collection is logged and, as in Go,
  * exports no series; it is cached for the interval too, so a Redis outage is not hammered.
  */
-import {Counter, Gauge, Registry} from 'prom-client';
+import type {Gauge, Registry} from 'prom-client';
+import {promClient} from './prom-client.js';
 import type {Inspector, QueueInfo} from '../inspector.js';
 import {errorMessage} from '../errors.js';
 import {silentLogger, type Logger} from '../logger.js';
@@ -59,7 +60,7 @@ export class QueueMetrics {
     this.#logger = opts.logger ?? silentLogger;
     this.#onCollect = opts.onCollect;
     this.#now = opts.now ?? Date.now;
-    this.registry = opts.registry ?? new Registry();
+    this.registry = opts.registry ?? new (promClient().Registry)();
     this.#register();
   }
 
@@ -93,6 +94,7 @@ export class QueueMetrics {
   }
 
   #register(): void {
+    const {Counter, Gauge} = promClient();
     const infos = () => this.queueInfos();
     const registers = [this.registry];
     const gauge = (def: {name: string; help: string; labelNames: readonly string[]}, set: (g: Gauge, info: QueueInfo) => void) =>

@@ -11,7 +11,8 @@
  * lease counts with the abort reason when its handler returns (aborting is cooperative); one
  * abandoned at the shutdown timeout (requeued) counts as retried.
  */
-import {Counter, Gauge, Histogram, Registry} from 'prom-client';
+import type {Counter, Gauge, Histogram, Registry} from 'prom-client';
+import {promClient} from './prom-client.js';
 import type {Handler, HandlerFunc, MiddlewareFunc, TaskContext} from '../handler.js';
 import {toHandler, toHandlerError} from '../handler.js';
 import {defaultIsFailure, isRevokeTask, isSkipRetry, type IsFailureFunc} from '../retry.js';
@@ -46,6 +47,7 @@ export class WorkerMetrics {
   readonly #dequeueErrors: Counter;
 
   constructor(opts: WorkerMetricsOptions = {}) {
+    const {Counter, Gauge, Histogram, Registry} = promClient();
     this.registry = opts.registry ?? new Registry();
     this.#isFailure = opts.isFailure ?? defaultIsFailure;
     const registers = [this.registry];
