@@ -126,6 +126,8 @@ export interface ChartSeries {
   values: readonly (number | null)[];
 }
 
+const DAY = 86_400;
+
 const PALETTE: Record<string, string> = {
   processed: '#2f7d4f',
   failed: '#c0392b',
@@ -160,10 +162,27 @@ export function Chart(props: {
       height: props.height ?? 180,
       legend: {show: true},
       cursor: {drag: {x: false, y: false}},
-      scales: {x: {time: true}, y: {range: (_u, _min, max) => [0, Math.max(1, max * 1.1)]}},
-      axes: [{}, {size: 50}],
+      scales: {
+        // Daily bars: half a day of room on each side, so that the first and last bars show whole.
+        x: bars ? {time: true, range: (_u, min, max) => [min - DAY / 2, max + DAY / 2]} : {time: true},
+        y: {range: (_u, _min, max) => [0, Math.max(1, max * 1.1)]},
+      },
+      // Days are UTC days (as Redis counts them): their axis is in UTC, one label a day (or a week).
+      ...(bars ? {tzDate: (ts: number) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC')} : {}),
+      axes: [
+        bars
+          ? {
+              space: 36,
+              incrs: [DAY, 7 * DAY, 28 * DAY],
+              values: (_u, splits) => splits.map((t) => new Date(t * 1000).toISOString().slice(5, 10)),
+            }
+          : {},
+        {size: 50},
+      ],
       series: [
-        {},
+        bars
+          ? {label: 'Day', value: (_u, v) => (v === null ? '--' : new Date(v * 1000).toISOString().slice(0, 10))}
+          : {},
         ...props.series.map((s) => ({
           label: s.label,
           stroke: PALETTE[s.color] ?? '#555',
