@@ -1,8 +1,9 @@
 /**
  * The web dashboard in a real headless Chromium (Debian's `chromium`, driven by playwright-core)
  * against the real `asynq web` (bin/run.js) over a real Redis seeded with every state
- * (test/support/seed-every-state.ts) plus hostile data. Each page is also saved as a PNG under
- * docs/web/ for the README. One browser for the file; waits are generous (2 shared cores).
+ * (test/support/seed-every-state.ts) plus hostile data. Each page is also saved as a PNG (under
+ * docs/web/ for the README with ASYNQ_WEB_SCREENSHOTS=1). One browser for the file; waits are
+ * generous (2 shared cores).
  */
 import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -20,7 +21,14 @@ import {waitFor} from '../support/wait.js';
 const WAIT = 20_000;
 /** Per test: Chromium on a loaded 2-core machine takes its time. */
 const TEST_TIMEOUT = 120_000;
-const SHOTS = join(ROOT, 'docs', 'web');
+/**
+ * Screenshots go to docs/web (checked in, shown in the README) when ASYNQ_WEB_SCREENSHOTS=1, else to
+ * a temporary directory, so that a test run leaves the work tree as it was.
+ */
+const SHOTS =
+  process.env.ASYNQ_WEB_SCREENSHOTS === '1'
+    ? join(ROOT, 'docs', 'web')
+    : mkdtempSync(join(tmpdir(), 'asynq-web-shots-'));
 
 /** A queue name, a type, a payload and an error that would run script if they were ever parsed as HTML. */
 const EVIL_QUEUE = '<script>console.log("PWNED-queue")</script>';
