@@ -31,6 +31,10 @@ const layer = {
     message: 'Go through Inspector/Client/Server (src/lib), not the broker.',
   },
   scripts: {regex: String.raw`(^|/)lib/scripts/`, message: 'Lua scripts are run by the broker only.'},
+  web: {
+    regex: String.raw`(^|/)web/`,
+    message: 'Only `asynq web` (src/commands/web.ts) loads the web server (src/web).',
+  },
 };
 const restrict = (...patterns) => ['error', {patterns}];
 const noRedis = {name: 'ioredis', message: 'Only src/lib (connection and broker) talks to Redis.'};
@@ -47,6 +51,7 @@ const uiImports = (...cliAllowed) => [
       layer.broker,
       layer.scripts,
       layer.commands,
+      layer.web,
     ],
   },
 ];
@@ -127,7 +132,7 @@ export default defineConfig(
             name,
             message: 'src/lib has no CLI or UI dependencies.',
           })),
-          patterns: [layer.cli, layer.ui, layer.commands],
+          patterns: [layer.cli, layer.ui, layer.commands, layer.web],
         },
       ],
     },
@@ -144,11 +149,39 @@ export default defineConfig(
   },
   {
     files: ['src/cli/**/*.ts'],
-    rules: {'no-restricted-imports': restrict(layer.ui, layer.commands)},
+    rules: {'no-restricted-imports': restrict(layer.ui, layer.commands, layer.web)},
   },
   {
     files: ['src/commands/**/*.ts'],
+    ignores: ['src/commands/web.ts'],
+    rules: {'no-restricted-imports': restrict(layer.ui, layer.commands, layer.broker, layer.scripts, layer.web)},
+  },
+  {
+    files: ['src/commands/web.ts'],
     rules: {'no-restricted-imports': restrict(layer.ui, layer.commands, layer.broker, layer.scripts)},
+  },
+  {
+    // The web server: the library, and of the CLI only its views, formats, JSON documents, error
+    // report and exit-status table (never the oclif command classes).
+    files: ['src/web/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noRedis, {name: '@oclif/core', message: 'The web server does not depend on oclif.'}],
+          patterns: [
+            {
+              regex: String.raw`(^|/)cli/(?!views/|format/|inspect/documents\.js$|output\.js$|exit-codes\.js$)`,
+              message: 'src/web imports src/cli/views, format, inspect/documents, output and exit-codes only.',
+            },
+            layer.ui,
+            layer.commands,
+            layer.broker,
+            layer.scripts,
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['src/cli/**/*.ts', 'src/commands/**/*.ts'],

@@ -523,3 +523,14 @@ export function describeConnection(conn: CliConnection): string {
   const where = conn.network === 'unix' ? `unix:${conn.addr}` : conn.addr;
   return `${user}${where}${db}${tls}${pw}`;
 }
+
+/**
+ * A connection for a long-running reader that answers people (`asynq dash`, `asynq web`):
+ * reconnects for ever (ioredis' default), but a command issued while Redis is away fails after
+ * one reconnection attempt instead of twenty, so the screen or the HTTP answer says so within a
+ * second or two. (A Cluster keeps its defaults.)
+ */
+export function failSoonConnection(conn: CliConnection): CliConnection {
+  if ('addrs' in conn) return conn;
+  return {...conn, redisOptions: {maxRetriesPerRequest: 1, ...conn.redisOptions}} as CliConnection;
+}

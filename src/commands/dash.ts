@@ -1,5 +1,5 @@
 import {argvFlag, ConnectedCommand} from '../cli/command.js';
-import {describeConnection, type CliConnection} from '../cli/connection.js';
+import {describeConnection, failSoonConnection} from '../cli/connection.js';
 import {duration} from '../cli/flags.js';
 import {colorEnabled, requireTty} from '../cli/tty.js';
 import {ValidationError} from '../lib/errors.js';
@@ -8,15 +8,8 @@ import {Inspector} from '../lib/inspector.js';
 /** Shortest refresh interval: each refresh reads every queue's stats. */
 export const MIN_REFRESH_MS = 500;
 
-/**
- * The dashboard's connection: reconnects for ever (ioredis' default), but a command issued while
- * Redis is away fails after one reconnection attempt instead of twenty, so the status line says
- * so within a refresh or two. (A Cluster keeps its defaults.)
- */
-export function dashConnection(conn: CliConnection): CliConnection {
-  if ('addrs' in conn) return conn;
-  return {...conn, redisOptions: {maxRetriesPerRequest: 1, ...conn.redisOptions}} as CliConnection;
-}
+/** The dashboard's connection (see failSoonConnection). */
+export const dashConnection = failSoonConnection;
 
 export default class Dash extends ConnectedCommand {
   static override summary =

@@ -1,12 +1,11 @@
 import {Flags} from '@oclif/core';
 import {formatTable, writeNdjson} from '../cli/output.js';
 import {duration} from '../cli/flags.js';
-import {queueInfoJson, type QueueInfoJson} from '../cli/views/json.js';
+import {statsDocument, type StatsResult} from '../cli/inspect/documents.js';
 import {dailyTable, section, stateCountsTable} from '../cli/views/text.js';
 import {InspectCommand} from '../cli/inspect/command.js';
 import {ExitCode} from '../cli/exit-codes.js';
-import {ValidationError, errorMessage, isBadData} from '../lib/errors.js';
-import type {QueueInfo} from '../lib/index.js';
+import {ValidationError} from '../lib/errors.js';
 import type {Inspector} from '../lib/inspector.js';
 import {sleep} from '../lib/sleep.js';
 import {compactDuration} from '../lib/duration.js';
@@ -14,27 +13,7 @@ import {compactDuration} from '../lib/duration.js';
 /** On a terminal: cursor to the top left, clear the screen (each --watch frame replaces the last). */
 const CLEAR_SCREEN = '\x1b[H\x1b[2J';
 
-const COUNTED = [
-  'active',
-  'pending',
-  'aggregating',
-  'scheduled',
-  'retry',
-  'archived',
-  'completed',
-  'processed',
-  'failed',
-] as const;
-
-export interface StatsResult {
-  /** Sums over all queues; processed/failed are today's (UTC). */
-  aggregate: Record<(typeof COUNTED)[number], number> & {timestamp: string};
-  queues: QueueInfoJson[];
-  /** INFO fields of the server (CLUSTER INFO fields on a Redis Cluster). */
-  redis: Record<string, string>;
-  /** Only when some: queues left out because their keys hold bad data (exit status 6). */
-  brokenQueues?: Array<{queue: string; error: string}>;
-}
+export type {StatsResult};
 
 export default class Stats extends InspectCommand {
   static override summary = "Show task counts by state and queue, today's processed/failed counts, and Redis facts.";
@@ -138,31 +117,8 @@ With --watch it reads them again every --interval until Ctrl-C (SIGINT) or SIGTE
   }
 
   /** Reads every queue's info and Redis INFO; a queue with bad data is listed in brokenQueues. */
-  async #read(inspector: Inspector): Promise<StatsResult> {
-    const infos: QueueInfo[] = [];
-    const broken: Array<{queue: string; error: string}> = [];
-    for (const q of await inspector.queues()) {
-      try {
-        infos.push(await inspector.getQueueInfo(q));
-      } catch (err) {
-        // A key of the wrong Redis type in one queue: show the others, name this one, exit 6.
-        if (!isBadData(err)) throw err;
-        broken.push({queue: q, error: errorMessage(err)});
-      }
-    }
-    const {info} = await inspector.redisInfo();
-    const sums = Object.fromEntries(COUNTED.map((k) => [k, infos.reduce((n, q) => n + q[k], 0)])) as Record<
-      (typeof COUNTED)[number],
-      number
-    >;
-    const aggregate = {...sums, timestamp: (infos[0]?.timestamp ?? new Date()).toISOString()};
-    const result: StatsResult = {
-      aggregate,
-      queues: infos.map(queueInfoJson),
-      redis: info,
-      ...(broken.length > 0 ? {brokenQueues: broken} : {}),
-    };
-    return result;
+  #read(inspector: Inspector): Promise<StatsResult> {
+    return statsDocument(inspector);
   }
 
   #render(r: StatsResult, cluster: boolean): string {

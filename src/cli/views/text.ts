@@ -71,7 +71,7 @@ export function queueInfoView(q: QueueInfo): string {
 }
 
 /** `asynq queue history`: date (UTC), processed, failed, error rate; newest first. */
-export function historyTable(days: readonly DailyStats[]): string {
+export function historyTable(days: readonly Pick<DailyStats, 'date' | 'processed' | 'failed'>[]): string {
   return formatTable(
     ['date (UTC)', 'processed', 'failed', 'error rate'],
     days.map((d) => [d.date, d.processed, d.failed, goCliErrorRate(d.processed, d.failed)]),
@@ -215,9 +215,11 @@ export function schedulerEntryTable(
 }
 
 /** `asynq cron history`: TaskID, EnqueuedAt (Go's default time format, UTC). */
-export function enqueueEventTable(events: readonly SchedulerEnqueueEvent[]): string {
+export function enqueueEventTable(
+  events: readonly {taskId: string; enqueuedAt: SchedulerEnqueueEvent['enqueuedAt'] | string}[],
+): string {
   return formatTable(
     ['TaskID', 'EnqueuedAt'],
-    events.map((e) => [e.taskId, goTimeString(e.enqueuedAt)]),
+    events.map((e) => [e.taskId, goTimeString(new Date(e.enqueuedAt))]),
   );
 }

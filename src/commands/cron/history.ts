@@ -1,11 +1,10 @@
 import * as Args from '@oclif/core/args';
-import {SchedulerEntryNotFoundError} from '../../lib/errors.js';
-import {enqueueEventJson, type EnqueueEventJson} from '../../cli/views/json.js';
+import {cronHistoryDocument, type CronHistoryDocument} from '../../cli/inspect/documents.js';
 import {SEPARATOR, enqueueEventTable} from '../../cli/views/text.js';
 import {InspectCommand} from '../../cli/inspect/command.js';
 import {inspectFlags} from '../../cli/inspect/flags.js';
 
-export type CronHistoryResult = Array<{entryId: string; events: EnqueueEventJson[]}>;
+export type CronHistoryResult = CronHistoryDocument[];
 
 export default class CronHistory extends InspectCommand {
   static override summary = 'Show when periodic tasks were enqueued.';
@@ -29,24 +28,16 @@ export default class CronHistory extends InspectCommand {
     const {argv, flags} = await this.parse(CronHistory);
     const inspector = await this.inspector();
     const result: CronHistoryResult = [];
-    const pages = [];
-    let live: Set<string> | undefined;
-    for (const entryId of argv as string[]) {
-      const events = await inspector.listSchedulerEnqueueEvents(entryId, {page: flags.page, size: flags.size});
-      if (events.length === 0) {
-        live ??= new Set((await inspector.schedulerEntries()).map((e) => e.id));
-        const hasHistory =
-          flags.page > 1 && (await inspector.listSchedulerEnqueueEvents(entryId, {page: 1, size: 1})).length > 0;
-        if (!live.has(entryId) && !hasHistory) throw new SchedulerEntryNotFoundError(entryId);
-      }
-      pages.push({entryId, events});
-    }
-    for (const [i, {entryId, events}] of pages.entries()) {
+    let live: Promise<Set<string>> | undefined;
+    const liveIds = (): Promise<Set<string>> =>
+      (live ??= inspector.schedulerEntries().then((entries) => new Set(entries.map((e) => e.id))));
+    for (const entryId of argv as string[])
+      result.push(await cronHistoryDocument(inspector, entryId, {page: flags.page, size: flags.size}, liveIds));
+    for (const [i, {entryId, events}] of result.entries()) {
       if (i > 0) this.log(`\n${SEPARATOR}\n`);
       this.log(
         `Entry: ${entryId}\n\n${events.length === 0 ? `No scheduler enqueue events found for entry: ${entryId}` : enqueueEventTable(events)}`,
       );
-      result.push({entryId, events: events.map(enqueueEventJson)});
     }
     return result;
   }

@@ -1,10 +1,10 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import {dailyStatsJson, type DailyStatsJson} from '../../cli/views/json.js';
+import {queueHistoryDocument, type QueueHistoryDocument} from '../../cli/inspect/documents.js';
 import {SEPARATOR, historyTable} from '../../cli/views/text.js';
 import {InspectCommand} from '../../cli/inspect/command.js';
 
-export type QueueHistoryResult = Array<{queue: string; days: DailyStatsJson[]}>;
+export type QueueHistoryResult = QueueHistoryDocument[];
 
 export default class QueueHistory extends InspectCommand {
   static override summary = 'Show the processed and failed counts of the last days.';
@@ -31,10 +31,10 @@ export default class QueueHistory extends InspectCommand {
     await this.requireQueues(inspector, queues);
     const result: QueueHistoryResult = [];
     for (const [i, q] of queues.entries()) {
-      const days = await inspector.history(q, flags.days);
+      const doc = await queueHistoryDocument(inspector, q, flags.days);
       if (i > 0) this.log(`\n${SEPARATOR}\n`);
-      this.log(`Queue: ${q}\n\n${historyTable(days)}`);
-      result.push({queue: q, days: days.map(dailyStatsJson)});
+      this.log(`Queue: ${q}\n\n${historyTable(doc.days)}`);
+      result.push(doc);
     }
     return result;
   }
