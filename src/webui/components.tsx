@@ -3,7 +3,7 @@ import type {ComponentChildren} from 'preact';
 import {useEffect, useRef} from 'preact/hooks';
 import uPlot from 'uplot';
 import type {ApiError} from './api.js';
-import {showBytes} from './format.js';
+import {clock, showBytes} from './format.js';
 
 export interface Column<R> {
   title: string;
@@ -176,7 +176,11 @@ export function Chart(props: {
               incrs: [DAY, 7 * DAY, 28 * DAY],
               values: (_u, splits) => splits.map((t) => new Date(t * 1000).toISOString().slice(5, 10)),
             }
-          : {},
+          : {
+              space: 60,
+              incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600],
+              values: (_u, splits) => splits.map((t) => clock(new Date(t * 1000))),
+            },
         {size: 50},
       ],
       series: [

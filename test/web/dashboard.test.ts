@@ -97,11 +97,11 @@ async function seedHostile(now: Date): Promise<void> {
   ]);
 }
 
-async function shot(page: Page, name: string): Promise<void> {
+async function shot(page: Page, name: string, fullPage = true): Promise<void> {
   mkdirSync(SHOTS, {recursive: true});
-  // Let charts and refreshes settle, then a full-page picture.
+  // Let charts and refreshes settle, then a picture of the page (or of the window only).
   await page.waitForTimeout(300);
-  await page.screenshot({path: join(SHOTS, `${name}.png`), fullPage: true});
+  await page.screenshot({path: join(SHOTS, `${name}.png`), fullPage});
 }
 
 async function open(ctx: BrowserContext, url: string): Promise<{page: Page; watch: PageWatch}> {
@@ -168,8 +168,25 @@ describe('asynq web in Chromium', {timeout: TEST_TIMEOUT}, () => {
     expect(await row('critical').locator('td').nth(1).innerText()).toBe('paused');
     expect(await page.locator('.updated').innerText()).toMatch(/^updated at \d\d:\d\d:\d\d$/);
     await expect.poll(() => page.locator('.chart canvas').count(), {timeout: WAIT}).toBeGreaterThanOrEqual(2);
+    // Live tasks/s: from the change of the all-time counters between two refreshes, as the terminal dash.
+    const figure = (label: string) =>
+      page.locator('.figure', {has: page.locator('dt', {hasText: label})}).locator('dd');
+    expect(await figure('Processed/s').innerText()).toBe('-');
+    const rateOf = async (): Promise<string> => {
+      await r.redis.incrby(keys.processedTotalKey('email'), 40);
+      await r.redis.incrby(keys.failedTotalKey('email'), 3);
+      return figure('Processed/s').innerText();
+    };
+    await expect.poll(rateOf, {timeout: WAIT, interval: 700}).toMatch(/^[1-9]/);
+    expect(await figure('Failed/s').innerText()).toMatch(/^(<0\.1|[0-9])/);
+    expect(await row('email').locator('td.rate').innerText()).toMatch(/^[1-9][0-9.]* \/ /);
+    expect(await row('default').locator('td.rate').innerText()).toBe('0 / 0');
     // The hostile queue name is a link whose text is the name itself.
     await expect.poll(() => page.locator('a.queue-link', {hasText: 'PWNED-queue'}).innerText()).toBe(EVIL_QUEUE);
+    for (let i = 0; i < 3; i++) {
+      await rateOf();
+      await page.waitForTimeout(2100); // a few more samples for the live chart of the screenshot
+    }
     // Pausing the refresh says so; resuming goes on.
     await page.getByRole('button', {name: 'Pause updates'}).click();
     expect(await page.locator('.updated').innerText()).toMatch(/\(paused\)$/);
@@ -339,7 +356,7 @@ describe('asynq web in Chromium', {timeout: TEST_TIMEOUT}, () => {
     await page.getByRole('link', {name: 'Redis'}).click();
     const info = page.getByRole('table', {name: 'redis info'});
     await expect.poll(() => info.locator('tbody tr', {hasText: 'redis_version'}).count(), {timeout: WAIT}).toBe(1);
-    await shot(page, 'redis');
+    await shot(page, 'redis', false);
     await expectClean(page, watch);
   });
 });

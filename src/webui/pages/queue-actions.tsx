@@ -3,16 +3,22 @@ import type {ActionJson, QueueInfoJson} from '../../web/api-types.js';
 import {postJson, seg} from '../api.js';
 import {useAction, useShared} from '../state.js';
 
-export function QueueButtons(props: {queue: QueueInfoJson; afterRemove?: () => void}): preact.JSX.Element | null {
+export function QueueButtons(props: {
+  queue: QueueInfoJson;
+  afterRemove?: () => void;
+  small?: boolean;
+}): preact.JSX.Element | null {
   const {session} = useShared();
   const act = useAction();
   if (session.readOnly) return null;
   const q = props.queue.queue;
+  const size = props.small ? 'small' : undefined;
   return (
     <span class="buttons">
       {props.queue.paused ? (
         <button
           type="button"
+          class={size}
           onClick={() =>
             act({run: () => postJson<ActionJson>(`queues/${seg(q)}/resume`).then(() => `Queue "${q}" resumed.`)})
           }
@@ -22,6 +28,7 @@ export function QueueButtons(props: {queue: QueueInfoJson; afterRemove?: () => v
       ) : (
         <button
           type="button"
+          class={size}
           onClick={() =>
             act({
               question: `Pause queue "${q}"? Its servers stop taking tasks from it.`,
@@ -36,7 +43,7 @@ export function QueueButtons(props: {queue: QueueInfoJson; afterRemove?: () => v
       {props.queue.size === 0 ? (
         <button
           type="button"
-          class="danger"
+          class={props.small ? 'danger small' : 'danger'}
           onClick={() =>
             act({
               question: `Remove the empty queue "${q}"?`,

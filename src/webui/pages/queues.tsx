@@ -80,6 +80,7 @@ export function QueuesPage(): preact.JSX.Element {
   const columns: Column<QueueInfoJson>[] = [
     {
       title: 'Queue',
+      className: 'name',
       cell: (q) => (
         <a class="queue-link" href={href(['queues', q.queue])}>
           {q.queue}
@@ -101,12 +102,15 @@ export function QueuesPage(): preact.JSX.Element {
     {title: 'Retry', num: true, cell: (q) => count(q.retry)},
     {title: 'Archived', num: true, cell: (q) => count(q.archived)},
     {title: 'Completed', num: true, cell: (q) => count(q.completed)},
-    {title: 'Processed today', num: true, cell: (q) => count(q.processed)},
-    {title: 'Failed today', num: true, cell: (q) => count(q.failed)},
+    {title: 'Processed / failed today', num: true, cell: (q) => `${count(q.processed)} / ${count(q.failed)}`},
     {title: 'Error rate', num: true, cell: (q) => dashErrorRate(q.processed, q.failed)},
-    {title: 'Processed/s', num: true, cell: (q) => dashRate(rates[q.queue]?.processed ?? null)},
-    {title: 'Failed/s', num: true, cell: (q) => dashRate(rates[q.queue]?.failed ?? null)},
-    {title: 'Actions', cell: (q) => <QueueButtons queue={q} />},
+    {
+      title: 'Tasks/s processed / failed',
+      num: true,
+      className: 'rate',
+      cell: (q) => `${dashRate(rates[q.queue]?.processed ?? null)} / ${dashRate(rates[q.queue]?.failed ?? null)}`,
+    },
+    {title: 'Actions', cell: (q) => <QueueButtons queue={q} small />},
   ];
   return (
     <div class="page" data-page="queues">
