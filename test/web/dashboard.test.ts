@@ -305,6 +305,34 @@ describe('asynq web in Chromium', {timeout: TEST_TIMEOUT}, () => {
     await expectClean(page, watch);
   });
 
+  it("search goes on by itself past one request's bound (1,000 tasks) until it finds", async () => {
+    // 1,500 pending tasks; the one whose payload holds the needle is pushed first (the list's tail).
+    const n = 1500;
+    const items = Array.from({length: n}, (_, i) => ({
+      msg: makeMsg(`big-${String(i).padStart(4, '0')}`, {
+        queue: 'big',
+        type: 'bulk:item',
+        payload: Buffer.from(JSON.stringify({i, note: i === 0 ? 'the needle' : 'hay'})),
+      }),
+    }));
+    await seedPending(r.redis, items);
+    const {page, watch} = await open(ctx, `${web.url}#/queues/big?state=pending`);
+    const box = page.getByRole('searchbox');
+    await box.fill('needle');
+    await box.press('Enter');
+    const results = page.getByRole('table', {name: 'search results'});
+    await expect
+      .poll(() => results.locator('tbody td:first-child').allInnerTexts(), {timeout: WAIT})
+      .toEqual(['big-0000']);
+    await expect
+      .poll(() => page.locator('.search-results > p.muted').innerText(), {timeout: WAIT})
+      .toMatch(/^1 match for "needle" among (\d+) pending tasks looked at/);
+    const looked = Number(/among (\d+)/.exec(await page.locator('.search-results > p.muted').innerText())![1]);
+    expect(looked).toBeGreaterThan(1000);
+    expect(looked).toBeLessThanOrEqual(n);
+    await expectClean(page, watch);
+  });
+
   it('hostile queue name, type, payload and error are shown as text and run nothing', async () => {
     const {page, watch} = await open(ctx, web.url);
     await page.locator('a.queue-link', {hasText: 'PWNED-queue'}).click();

@@ -1,5 +1,5 @@
 /** A queue: its figures and history, a tab per state with counts, the paged task table, search. */
-import {useMemo, useState} from 'preact/hooks';
+import {useMemo, useRef, useState} from 'preact/hooks';
 import {dashErrorRate, dashRate} from '../../cli/format/number.js';
 import type {
   GroupsJson,
@@ -19,6 +19,10 @@ import {useLiveRates} from './queues.js';
 import {bulkAction, bulkActions, bulkVerb, taskAction, taskActions, VERB} from './task-actions.js';
 
 const PAGE_SIZE = 20;
+/** Matches a search gathers before it waits for "Look further". */
+const SEARCH_PAGE = 30;
+/** Requests a search makes by itself at most (each bounded by the server: 1,000 tasks, 200 ms). */
+const SEARCH_ROUNDS = 10;
 
 function isState(s: string | null): s is TaskState {
   return s !== null && (STATE_ORDER as readonly string[]).includes(s);
@@ -112,31 +116,34 @@ export function QueuePage(props: {queue: string; route: Route}): preact.JSX.Elem
     error: ApiError | null;
   } | null>(null);
   const [text, setText] = useState('');
+  const searchSeqRef = useRef(0);
 
+  /**
+   * Searches from `cursor` and goes on by itself (the server bounds each request) until it has
+   * SEARCH_PAGE more matches, reached the end, or made SEARCH_ROUNDS requests; "Look further" goes on
+   * from there. A newer search or Clear drops the answers of an older one.
+   */
   const runSearch = (q: string, cursor: string | null, before: TaskJson[], scannedBefore: number): void => {
-    setSearch({q, state, tasks: before, cursor, scanned: scannedBefore, busy: true, error: null});
-    getJson<SearchJson>(`queues/${seg(queue)}/search`, {state, q, cursor}).then(
-      (r) =>
-        setSearch({
-          q,
-          state,
-          tasks: [...before, ...r.tasks],
-          cursor: r.cursor,
-          scanned: scannedBefore + r.scanned,
-          busy: false,
-          error: null,
-        }),
-      (e: unknown) =>
-        setSearch({
-          q,
-          state,
-          tasks: before,
-          cursor,
-          scanned: scannedBefore,
-          busy: false,
-          error: e instanceof ApiError ? e : new ApiError(0, 'CLIENT', String(e)),
-        }),
-    );
+    const n = ++searchSeqRef.current;
+    const want = before.length + SEARCH_PAGE;
+    const step = (cur: string | null, tasks: TaskJson[], scanned: number, round: number): void => {
+      setSearch({q, state, tasks, cursor: cur, scanned, busy: true, error: null});
+      getJson<SearchJson>(`queues/${seg(queue)}/search`, {state, q, cursor: cur}).then(
+        (r) => {
+          if (n !== searchSeqRef.current) return;
+          const all = [...tasks, ...r.tasks];
+          if (r.cursor !== null && all.length < want && round + 1 < SEARCH_ROUNDS)
+            return step(r.cursor, all, scanned + r.scanned, round + 1);
+          setSearch({q, state, tasks: all, cursor: r.cursor, scanned: scanned + r.scanned, busy: false, error: null});
+        },
+        (e: unknown) => {
+          if (n !== searchSeqRef.current) return;
+          const error = e instanceof ApiError ? e : new ApiError(0, 'CLIENT', String(e));
+          setSearch({q, state, tasks, cursor: cur, scanned, busy: false, error});
+        },
+      );
+    };
+    step(cursor, before, scannedBefore, 0);
   };
 
   if (info.data === null) return info.error ? <ErrorLine error={info.error} /> : <Loading />;
@@ -232,8 +239,10 @@ export function QueuePage(props: {queue: string; route: Route}): preact.JSX.Elem
           role="search"
           onSubmit={(e) => {
             e.preventDefault();
-            if (text.trim() === '') setSearch(null);
-            else runSearch(text, null, [], 0);
+            if (text.trim() === '') {
+              searchSeqRef.current++;
+              setSearch(null);
+            } else runSearch(text, null, [], 0);
           }}
         >
           <input
@@ -248,6 +257,7 @@ export function QueuePage(props: {queue: string; route: Route}): preact.JSX.Elem
             <button
               type="button"
               onClick={() => {
+                searchSeqRef.current++;
                 setSearch(null);
                 setText('');
               }}
