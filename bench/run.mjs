@@ -22,7 +22,7 @@ import {redisBenchmark, redisBenchmarkAvailable} from './support/redis-benchmark
 import {redisServerVersion, startRedisServer} from './support/redis-server.mjs';
 import {checkTargets, consoleTable, markdown, withRatios} from './support/report.mjs';
 
-const SCENARIOS = ['enqueue', 'process', 'latency', 'monitoring', 'cli', 'memory'];
+const SCENARIOS = ['enqueue', 'process', 'latency', 'monitoring', 'web', 'cli', 'memory'];
 
 const {values: opt} = parseArgs({
   options: {

@@ -17,11 +17,12 @@ import {now, repeat} from '../support/measure.mjs';
 import {seedAsynqQueue, seedBullQueue} from '../support/seed.mjs';
 import {coldRun, nodeFloor} from './cli.mjs';
 
-const QUEUES = 100;
-const millions = (n) => (n >= 1e6 ? `${n / 1e6}M` : n.toLocaleString('en'));
-const qname = (i) => `q${String(i).padStart(3, '0')}`;
+export const QUEUES = 100;
+export const millions = (n) => (n >= 1e6 ? `${n / 1e6}M` : n.toLocaleString('en'));
+export const qname = (i) => `q${String(i).padStart(3, '0')}`;
 
-function perQueue(total) {
+/** Tasks per state of one of the QUEUES queues holding `total` tasks in all. */
+export function perQueue(total) {
   const n = Math.floor(total / QUEUES);
   const tenth = Math.floor(n / 10);
   return {pending: n - 4 * tenth, scheduled: tenth, retry: tenth, archived: tenth, completed: tenth};

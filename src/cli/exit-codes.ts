@@ -44,13 +44,14 @@ export const EXIT_STATUS: readonly {readonly code: ExitCode; readonly meaning: s
   },
   {
     code: ExitCode.USAGE,
-    meaning: 'usage: bad flag or argument, invalid payload JSON or cron spec, missing --force or no TTY',
+    meaning:
+      'usage: bad flag or argument, invalid payload JSON or cron spec, missing --force or no TTY; asynq web on a non-loopback --host without authentication',
   },
   {code: ExitCode.NOT_FOUND, meaning: 'not found: queue, task, group or cron entry'},
   {
     code: ExitCode.CONFLICT,
     meaning:
-      'conflict or precondition: task ID exists, duplicate unique task, queue not empty, wrong task state; asynq dev already running for its state directory, or its --port in use',
+      'conflict or precondition: task ID exists, duplicate unique task, queue not empty, wrong task state; asynq dev already running for its state directory, or its --port in use; asynq web: its --port in use',
   },
   {
     code: ExitCode.REDIS_UNAVAILABLE,

@@ -164,7 +164,7 @@ export interface BulkBody {
 }
 
 /** Codes the web server adds to the CLI's error codes. */
-export type WebErrorCode = 'UNAUTHORIZED' | 'FORBIDDEN' | 'READ_ONLY' | 'ROUTE_NOT_FOUND';
+export type WebErrorCode = 'UNAUTHORIZED' | 'FORBIDDEN' | 'READ_ONLY' | 'ROUTE_NOT_FOUND' | 'TOO_MANY_REQUESTS';
 
 /** Every error: the CLI's `--json` error document (code also one of WebErrorCode). */
 export interface ErrorJson {

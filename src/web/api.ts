@@ -70,8 +70,11 @@ async function jsonBody(c: Context): Promise<Record<string, unknown>> {
 
 const BULK: Record<BulkActionName, BulkAction> = {runall: 'run', archiveall: 'archive', deleteall: 'delete'};
 
-/** The API routes on `inspector` (mounted at <base>/api by the server). */
-export function apiRoutes(inspector: Inspector): Hono {
+/**
+ * The API routes on `inspector` (mounted at <base>/api by the server). `now` (milliseconds) is the
+ * clock of the search's time budget (default performance.now).
+ */
+export function apiRoutes(inspector: Inspector, opts: {now?: () => number} = {}): Hono {
   const api = new Hono();
   const q = (c: Context): string => c.req.param('queue')!;
   const done = (c: Context, count = 1) => jsonResponse(c, {count} satisfies ActionJson);
@@ -133,7 +136,7 @@ export function apiRoutes(inspector: Inspector): Hono {
     const cursor = rawCursor === undefined ? undefined : intParam(c, 'cursor', 0, 0, Number.MAX_SAFE_INTEGER);
     const size = intParam(c, 'size', 30, 1, MAX_SEARCH_SIZE);
     await inspector.getQueueInfo(q(c)); // 404 for an unknown queue before any scan
-    const r = await searchTasks(inspector, q(c), {state, group, text, cursor, size});
+    const r = await searchTasks(inspector, q(c), {state, group, text, cursor, size, now: opts.now});
     const out: SearchJson = {
       tasks: r.tasks.map(taskJson),
       cursor: r.cursor === null ? null : String(r.cursor),

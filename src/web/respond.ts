@@ -15,7 +15,9 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 export function jsonResponse(c: Context, value: unknown, status: ContentfulStatusCode = 200): Response {
   const pieces: string[] = [];
   writeJson({write: (s: string) => pieces.push(s)}, value);
-  return c.body(new Blob(pieces).stream(), status, {'Content-Type': JSON_TYPE, 'Cache-Control': 'no-store'});
+  const headers = {'Content-Type': JSON_TYPE, 'Cache-Control': 'no-store'};
+  // One piece (no payload of megabytes): the string itself, cheaper than a stream.
+  return c.body(pieces.length === 1 ? pieces[0]! : new Blob(pieces).stream(), status, headers);
 }
 
 const STATUS: Record<ErrorJson['error']['code'], ContentfulStatusCode> = {
@@ -25,6 +27,7 @@ const STATUS: Record<ErrorJson['error']['code'], ContentfulStatusCode> = {
   FORBIDDEN: 403,
   READ_ONLY: 403,
   ROUTE_NOT_FOUND: 404,
+  TOO_MANY_REQUESTS: 429,
   QUEUE_NOT_FOUND: 404,
   TASK_NOT_FOUND: 404,
   SCHEDULER_ENTRY_NOT_FOUND: 404,

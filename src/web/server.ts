@@ -32,7 +32,7 @@ export interface WebOptions {
   version?: string;
   /** Pause after a failed login (default 500 ms). */
   loginDelayMs?: number;
-  /** Clock of the sessions (tests). */
+  /** Clock of the sessions and of the search's time budget, in ms (tests). */
   now?: () => number;
   /** Unexpected errors (a bug) go here with their stack; nothing else is logged. */
   logError?: (err: unknown) => void;
@@ -59,6 +59,9 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
+
+/** Login attempts that may wait for their turn at once; more are refused (429). */
+const MAX_LOGINS_WAITING = 64;
 
 /** Largest request body the API reads (login, bulk actions). */
 const MAX_BODY = 64 * 1024;
@@ -212,6 +215,9 @@ export function createWebApp(opts: WebOptions): Hono {
       throw new WebError('FORBIDDEN', 'missing or wrong X-CSRF-Token: send the csrfToken of GET api/session');
   };
 
+  let loginLine: Promise<void> = Promise.resolve();
+  let loginsWaiting = 0;
+
   const api = new Hono();
   api.use(
     '*',
@@ -232,11 +238,23 @@ export function createWebApp(opts: WebOptions): Hono {
     const old = sessionOf(c);
     await checkPost(c, old);
     const creds = await credentials(c);
-    const s = auth.login(creds, old);
-    if (s === undefined) {
-      await new Promise((r) => setTimeout(r, loginDelay));
+    // Logins are checked one at a time, and a failed one holds the line for loginDelay: however
+    // many requests an attacker sends at once, at most 1000/loginDelay guesses a second are tried.
+    if (loginsWaiting >= MAX_LOGINS_WAITING)
+      throw new WebError('TOO_MANY_REQUESTS', 'too many login attempts at once: try again in a few seconds');
+    loginsWaiting++;
+    const turn = loginLine.then(async () => {
+      const s = auth.login(creds, old);
+      if (s === undefined) await new Promise((r) => setTimeout(r, loginDelay));
+      return s;
+    });
+    loginLine = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    const s = await turn.finally(() => loginsWaiting--);
+    if (s === undefined)
       throw new WebError('UNAUTHORIZED', creds.token !== undefined ? 'wrong token' : 'wrong user or password');
-    }
     setSession(c, s);
     return jsonResponse(c, sessionJson(s));
   });
@@ -264,7 +282,7 @@ export function createWebApp(opts: WebOptions): Hono {
     }
     await next();
   });
-  api.route('/', apiRoutes(opts.inspector));
+  api.route('/', apiRoutes(opts.inspector, {now: opts.now}));
   api.all('*', (c) => {
     throw new WebError(
       'ROUTE_NOT_FOUND',

@@ -198,7 +198,9 @@ describe('read routes: the documents of the --json commands', () => {
     for (const id of ['p1', 'a1', 's2', 'r1', 'x1', 'c1', 'ag1']) {
       const r = await b.get(`/api/queues/default/tasks/${id}`);
       expect(r.status).toBe(200);
-      expect(r.body).toEqual(await cli.asynqJson(['task', 'inspect', '-q', 'default', id]));
+      // A pending task's nextProcessAt is "now" (Go's), so it moves between two readings.
+      const now = id === 'p1' ? ['nextProcessAt'] : [];
+      expect(stable(r.body, now)).toEqual(stable(await cli.asynqJson(['task', 'inspect', '-q', 'default', id]), now));
     }
     expect((await b.get<{payloadEncoding: string}>('/api/queues/default/tasks/s2')).body.payloadEncoding).toBe(
       'base64',
@@ -443,6 +445,33 @@ describe('authentication', () => {
     expect(ok.body).toMatchObject({authenticated: true, user: null});
   });
 
+  it('wrong logins are checked one at a time, each holding the line for the delay', async () => {
+    const web = app({auth: {password: {user: 'admin', password: 'pw'}}, loginDelayMs: 100});
+    const b = new Browser(web, 'http://dash.example');
+    await b.session();
+    const t0 = performance.now();
+    const answers = await Promise.all(
+      Array.from({length: 3}, (_, i) => b.post('/api/login', {user: 'admin', password: `guess-${i}`})),
+    );
+    const elapsed = performance.now() - t0;
+    for (const r of answers) expectError(r, 401, 'UNAUTHORIZED');
+    // Three failures in a line: at least three delays, however fast the machine (load only adds).
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    // The right password after them still works.
+    expect((await b.post('/api/login', {user: 'admin', password: 'pw'})).status).toBe(200);
+  });
+
+  it('more than 64 logins waiting at once: 429', async () => {
+    const web = app({auth: {password: {user: 'admin', password: 'pw'}}, loginDelayMs: 20});
+    const b = new Browser(web, 'http://dash.example');
+    await b.session();
+    const answers = await Promise.all(
+      Array.from({length: 70}, () => b.post('/api/login', {user: 'admin', password: 'nope'})),
+    );
+    expect(answers.filter((r) => r.status === 401)).toHaveLength(64);
+    for (const r of answers.filter((x) => x.status !== 401)) expectError(r, 429, 'TOO_MANY_REQUESTS');
+  });
+
   it('sessions end after 12 hours without a request', async () => {
     let now = 1_000_000;
     const web = app({auth: {password: {user: 'a', password: 'b'}}, now: () => now});
@@ -494,7 +523,8 @@ describe('search', () => {
         score: 1_000_000 + i,
       })),
     );
-    const b = new Browser(app());
+    // A clock that stands still: only the 10-window bound stops a request (not the machine's load).
+    const b = new Browser(app({now: () => 0}));
     const pages: SearchJson[] = [];
     let cursor: string | null = null;
     do {
@@ -526,6 +556,30 @@ describe('search', () => {
     const needle = await b.get<SearchJson>('/api/queues/default/search?state=archived&q=needle@&cursor=2000');
     expect(needle.body).toMatchObject({cursor: null, scanned: 450});
     expect(needle.body.tasks.map((t) => t.id)).toEqual(['t02400']);
+  });
+
+  it('starts no new window after 200 ms', async () => {
+    await seedArchived(
+      cli.redis,
+      Array.from({length: 1_000}, (_, i) => ({msg: makeMsg(`t${String(i).padStart(4, '0')}`), score: 1_000_000 + i})),
+    );
+    // Each reading of the clock is 90 ms later: windows 2 and 3 start 90 and 180 ms in; a 4th would start at 270.
+    let t = 0;
+    const b = new Browser(app({now: () => (t += 90)}));
+    const r = await b.get<SearchJson>('/api/queues/default/search?state=archived&q=nothing');
+    expect(r.body).toEqual({tasks: [], cursor: '300', scanned: 300});
+  });
+});
+
+describe('big payloads', () => {
+  it('a payload above 16 MiB is streamed in pieces and arrives whole', async () => {
+    const payload = Buffer.alloc(17 * 1024 * 1024, 'é');
+    await seedArchived(cli.redis, [{msg: makeMsg('big', {payload}), score: 1_000_000}]);
+    const r = await new Browser(app()).get<{payload: string; payloadEncoding: string}>('/api/queues/default/tasks/big');
+    expect(r.status).toBe(200);
+    expect(r.body.payloadEncoding).toBe('utf8');
+    expect(r.body.payload.length).toBe(payload.toString('utf8').length);
+    expect(r.body.payload === payload.toString('utf8')).toBe(true);
   });
 });
 
