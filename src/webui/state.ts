@@ -91,12 +91,14 @@ export interface Poll<T> {
 }
 
 /**
- * Reads `load()` now, whenever `key` changes and at every refresh tick. The last data stays shown
+ * Reads `load()` now, whenever `key` changes and at every refresh tick (or every `everyTicks`). The last data stays shown
  * while a new read is under way and when a read fails (the error is shown beside it); answers that
  * arrive after a newer read has started are dropped.
  */
-export function usePoll<T>(key: string, load: () => Promise<T>): Poll<T> {
-  const {tick, markUpdated} = useShared();
+export function usePoll<T>(key: string, load: () => Promise<T>, opts: {everyTicks?: number} = {}): Poll<T> {
+  const {tick: allTicks, markUpdated} = useShared();
+  // Slow-changing data (daily history) is read again only every `everyTicks` refreshes.
+  const tick = Math.floor(allTicks / (opts.everyTicks ?? 1));
   const [state, setState] = useState<Poll<T>>({data: null, error: null, loading: true});
   const seqRef = useRef(0);
   const loadRef = useRef(load);

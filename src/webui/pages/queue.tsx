@@ -91,7 +91,9 @@ export function QueuePage(props: {queue: string; route: Route}): preact.JSX.Elem
   };
 
   const info = usePoll(`q:${queue}`, () => getJson<QueueInfoJson>(`queues/${seg(queue)}`));
-  const history = usePoll(`h:${queue}`, () => getJson<QueueHistoryJson>(`queues/${seg(queue)}/history`, {days: 14}));
+  const history = usePoll(`h:${queue}`, () => getJson<QueueHistoryJson>(`queues/${seg(queue)}/history`, {days: 14}), {
+    everyTicks: 15,
+  });
   const groups = usePoll(`g:${queue}`, () => getJson<GroupsJson>(`queues/${seg(queue)}/groups`));
   const needGroup = state === 'aggregating' && group === '';
   const tasks = usePoll(`t:${queue}:${state}:${page}:${group}`, () =>

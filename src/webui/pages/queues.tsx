@@ -52,7 +52,7 @@ const DAYS = [7, 30, 90] as const;
 export function QueuesPage(): preact.JSX.Element {
   const queues = usePoll('queues', () => getJson<QueueInfoJson[]>('queues'));
   const [days, setDays] = useState<number>(7);
-  const history = usePoll(`history:${days}`, () => getJson<HistoryJson>('history', {days}));
+  const history = usePoll(`history:${days}`, () => getJson<HistoryJson>('history', {days}), {everyTicks: 15});
   const {rates, series} = useLiveRates(queues.data);
   const list = queues.data;
 
