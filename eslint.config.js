@@ -212,6 +212,45 @@ export default defineConfig(
     },
   },
 
+  // src/webui: the browser page (bundled by scripts/build-web.mjs, type-checked by src/webui/tsconfig.json).
+  // It runs in the browser: browser globals, no Node ones, and it imports from the rest of src/ only
+  // the API's types (src/web/api-types.ts) and the pure src/cli/format/number.ts.
+  {
+    files: ['src/webui/**/*.{ts,tsx}'],
+    plugins: {'react-hooks': reactHooks},
+    languageOptions: {globals: {...globals.browser}},
+    rules: {
+      ...reactHooks.configs['recommended-latest'].rules,
+      'react-hooks/exhaustive-deps': 'error',
+      'no-restricted-globals': ['error', 'process', 'Buffer', 'require', '__dirname'],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: ['ioredis', 'react', 'ink', '@oclif/core', 'chalk'].map((name) => ({
+            name,
+            message: 'The web page runs in the browser: no Redis, React or CLI packages.',
+          })),
+          patterns: [
+            {regex: '^node:', message: 'The web page runs in the browser: no Node modules.'},
+            {
+              regex: String.raw`(^|/)(lib|ui|commands|cli)/(?!format/number\.js$)`,
+              message: 'src/webui runs in the browser: of src/ it imports only src/cli/format/number.ts (pure).',
+            },
+            {
+              regex: String.raw`(^|/)web/api-types\.js$`,
+              allowTypeImports: true,
+              message: 'The page imports the API types type-only (import type).',
+            },
+            {
+              regex: String.raw`(^|/)web/(?!api-types\.js$)`,
+              message: 'The page talks to the server over HTTP only: src/web is the server.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+
   // Tests, benchmarks, scripts and examples: looser.
   {
     files: ['test/**', 'bench/**', 'scripts/**', 'examples/**', '*.config.ts'],
