@@ -143,7 +143,9 @@ function loadStatic(dir: string, base: string): Map<string, StaticFile> {
   return files;
 }
 
-const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
+// '../web/public/' from this module: lib/web/server.js as tsc writes it, and equally from the CLI
+// bundle (lib/commands/web.js, lib/chunks/*.js: scripts/bundle-cli.mjs), each one folder below lib/.
+const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL('../web/public/', import.meta.url));
 
 /** Every route of `asynq web` on one Hono app. */
 export function createWebApp(opts: WebOptions): Hono {
