@@ -20,6 +20,7 @@ interface MessageTypes {
 }
 
 let messageTypes: MessageTypes | undefined;
+let reader: typeof protobuf.Reader | undefined;
 
 /**
  * The message types, built on first use: protobufjs (a CommonJS module, required synchronously here)
@@ -29,6 +30,7 @@ let messageTypes: MessageTypes | undefined;
 function types(): MessageTypes {
   if (messageTypes) return messageTypes;
   const pb = createRequire(import.meta.url)('protobufjs') as typeof protobuf;
+  reader = pb.Reader;
   const root = pb.Root.fromJSON(descriptor as unknown as protobuf.INamespace);
   messageTypes = {
     TaskMessage: root.lookupType('asynq.TaskMessage'),
@@ -150,10 +152,49 @@ function wellFormed(v: unknown): unknown {
   if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? x.toWellFormed() : x));
   if (v && typeof v === 'object' && !(v instanceof Uint8Array)) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k.toWellFormed()] = typeof x === 'string' ? x.toWellFormed() : x;
+    for (const [k, x] of Object.entries(v)) ownKey(out, k.toWellFormed(), typeof x === 'string' ? x.toWellFormed() : x);
     return out;
   }
   return v;
+}
+
+/**
+ * Sets key k as an own property: `out[k] = v` would set the prototype for a key `__proto__` (a
+ * header name Go accepts like any other) and lose the entry.
+ */
+function ownKey(out: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(out, k, {value: v, enumerable: true, writable: true, configurable: true});
+  else out[k] = v;
+}
+
+const PROTO_KEY = Buffer.from('__proto__');
+const HEADERS_FIELD = 15;
+
+/**
+ * TaskMessage.headers read straight off the wire, for the rare message whose bytes hold
+ * `__proto__`: protobufjs fills a map with `map[key] = value`, which drops that key.
+ */
+function headersOffTheWire(bytes: Uint8Array): Record<string, string> {
+  const r = reader!.create(bytes);
+  const out: Record<string, string> = {};
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    if (tag >>> 3 !== HEADERS_FIELD || (tag & 7) !== 2) {
+      r.skipType(tag & 7);
+      continue;
+    }
+    const end = r.uint32() + r.pos;
+    let key = '';
+    let value = '';
+    while (r.pos < end) {
+      const t = r.uint32();
+      if (t >>> 3 === 1 && (t & 7) === 2) key = r.string();
+      else if (t >>> 3 === 2 && (t & 7) === 2) value = r.string();
+      else r.skipType(t & 7);
+    }
+    ownKey(out, key, value);
+  }
+  return out;
 }
 
 function ts(t: Timestamp): Wire {
@@ -226,7 +267,9 @@ export function decodeTaskMessage(bytes: Uint8Array): TaskMessage {
   return {
     type: (o.type as string) ?? '',
     payload: buf(o.payload),
-    headers: {...((o.headers as Record<string, string>) ?? {})},
+    headers: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(PROTO_KEY)
+      ? headersOffTheWire(bytes)
+      : {...((o.headers as Record<string, string>) ?? {})},
     id: (o.id as string) ?? '',
     queue: (o.queue as string) ?? '',
     retry: int(o.retry),

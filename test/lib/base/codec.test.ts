@@ -153,6 +153,21 @@ describe('codec: UTF-8 safety', () => {
   });
 });
 
+describe('codec: header names that are Object.prototype names', () => {
+  it('keeps a header named __proto__ on encode and decode (found by the codec property test)', () => {
+    const headers = Object.fromEntries([['__proto__', 'x'], ['constructor', 'y'], ['a', 'b']]);
+    const m = newTaskMessage({type: 't', id: 'x', queue: 'q', headers});
+    const b = encodeTaskMessage(m);
+    // The map entry is on the wire, as Go writes it: field 15 {1: "__proto__", 2: "x"}.
+    expect(hex(b)).toContain(`7a0e0a09${hex(Buffer.from('__proto__'))}12017`);
+    const back = decodeTaskMessage(b);
+    expect(Object.keys(back.headers).sort()).toEqual(['__proto__', 'a', 'constructor']);
+    expect(Object.getOwnPropertyDescriptor(back.headers, '__proto__')?.value).toBe('x');
+    expect(Object.getPrototypeOf(back.headers)).toBe(Object.prototype);
+    expect(back.headers.constructor).toBe('y');
+  });
+});
+
 describe('compat fixtures', () => {
   it('the in-repo copy equals ../shared/compat when that folder is present', async () => {
     const {readFileSync, existsSync} = await import('node:fs');
