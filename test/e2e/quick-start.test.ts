@@ -11,7 +11,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {cliEnv, ROOT} from '../support/cli.js';
-import {checkFindsDev, cleanupDev, devDir, devEnv, NPX_ASYNQ, spawnCli, startDev} from '../support/dev.js';
+import {checkFindsDev, cleanupDev, devDir, devEnv, NPX_ASYNQ, npxEnv, spawnCli, startDev} from '../support/dev.js';
 import {processAlive} from '../support/process.js';
 import {waitFor} from '../support/wait.js';
 
@@ -92,7 +92,7 @@ describe('README quick start', () => {
       if (HAS_TMUX) {
         const tmuxDir = mkdtempSync(join(tmpdir(), 'asynq-quick-tmux-'));
         const socket = join(tmuxDir, 'tmux.sock');
-        const tenv = {...cliEnv(env), TERM: 'xterm-256color'};
+        const tenv = {...cliEnv({...env, ...npxEnv()}), TERM: 'xterm-256color'};
         const tmux = (...args: string[]): string =>
           execFileSync('tmux', ['-S', socket, ...args], {encoding: 'utf8', env: tenv});
         try {

@@ -9,7 +9,7 @@
  * a write to another Redis on this machine.
  */
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process';
-import {mkdtempSync, rmSync} from 'node:fs';
+import {existsSync, mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {expect} from 'vitest';
@@ -55,6 +55,23 @@ export interface Spawned {
 const NODE_BIN = [process.execPath, BIN];
 export const NPX_ASYNQ = ['npx', 'asynq'];
 
+/**
+ * The environment npx runs in here: a cache of this test process's own, and no install scripts.
+ * `npx asynq` in the repository root installs the repository into npx's cache as a `file:` link,
+ * which runs its `prepare` (`npm run build`: rm -rf lib, tsc, bundle) in the repository itself.
+ * Under `npm test` that rebuilt lib/ in the middle of the suite (other files' CLI tests then met
+ * MODULE_NOT_FOUND), took about 30 s, and left a half-written entry in the shared ~/.npm/_npx
+ * that failed later runs with ENOENT. lib/ is already built when the tests run.
+ */
+let npxCache: string | undefined;
+export function npxEnv(): Record<string, string> {
+  if (npxCache === undefined || !existsSync(npxCache)) {
+    npxCache = mkdtempSync(join(tmpdir(), 'asynq-npx-cache-'));
+    dirs.push(npxCache); // removed with the test's other directories (cleanupDev)
+  }
+  return {npm_config_cache: npxCache, npm_config_ignore_scripts: 'true'};
+}
+
 const spawned: Spawned[] = [];
 
 /**
@@ -64,7 +81,7 @@ const spawned: Spawned[] = [];
 export function spawnCli(args: string[], env: Record<string, string | undefined>, launcher = NODE_BIN): Spawned {
   const child = spawn(launcher[0]!, [...launcher.slice(1), ...args], {
     cwd: ROOT,
-    env: cliEnv(env),
+    env: cliEnv(launcher === NPX_ASYNQ ? {...env, ...npxEnv()} : env),
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });
