@@ -42,6 +42,18 @@ export interface TaskContext {
   deadline: Date;
 }
 
+/**
+ * Internal: the processor's TaskContext carries its attempt under this key, so that a middleware
+ * can tell whether the attempt was aborted without reading ctx.signal (the AbortSignal is built
+ * on first read, and a handler that never reads it costs none).
+ */
+export const ATTEMPT_STATE: unique symbol = Symbol('asynq.attemptState');
+
+/** Whether ctx's attempt was aborted, and why (ctx.signal for a context the processor did not build). */
+export function attemptState(ctx: TaskContext): {readonly aborted: boolean; readonly reason: unknown} {
+  return (ctx as {[ATTEMPT_STATE]?: {readonly aborted: boolean; readonly reason: unknown}})[ATTEMPT_STATE] ?? ctx.signal;
+}
+
 /** A function handler. Returning (or resolving) means success; throwing or rejecting means failure. */
 export type HandlerFunc = (task: Task, ctx: TaskContext) => Promise<void> | void;
 

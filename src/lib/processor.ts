@@ -63,7 +63,7 @@ import {movedAsideText, type BadData, type RDB} from './broker/rdb.js';
 import {realClock, unixSeconds, type Clock} from './clock.js';
 import {BadDataError, CanceledError, DeadlineExceededError, HandlerPanicError, LeaseExpiredError, ValidationError, errorMessage} from './errors.js';
 import {
-  TaskResultWriter, toHandlerError,
+  ATTEMPT_STATE, TaskResultWriter, toHandlerError,
   type ErrorHandler, type ErrorHandlerFunc, type Handler, type TaskContext,
 } from './handler.js';
 import {Lease} from './lease.js';
@@ -658,7 +658,8 @@ export class Processor {
         return attempt.signal;
       },
       taskId: msg.id, queue: msg.queue, retryCount: msg.retried, maxRetry: msg.retry, deadline: w.deadline,
-    };
+      [ATTEMPT_STATE]: attempt,
+    } as TaskContext;
     const task = new Task(msg.type, msg.payload, {headers: msg.headers});
     task.resultWriter = new TaskResultWriter({rdb: this.#p.rdb, queue: msg.queue, taskId: msg.id, signal: attempt});
     this.#workers.set(msg.id, w);

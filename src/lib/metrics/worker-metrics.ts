@@ -14,7 +14,7 @@
 import type {Counter, Gauge, Histogram, Registry} from 'prom-client';
 import {promClient} from './prom-client.js';
 import type {Handler, HandlerFunc, MiddlewareFunc, TaskContext} from '../handler.js';
-import {toHandler, toHandlerError} from '../handler.js';
+import {attemptState, toHandler, toHandlerError} from '../handler.js';
 import {defaultIsFailure, isRevokeTask, isSkipRetry, type IsFailureFunc} from '../retry.js';
 import type {Task} from '../task.js';
 
@@ -34,6 +34,15 @@ export interface WorkerMetricsOptions {
 
 type Outcome = 'success' | 'retried' | 'archived' | 'skipped';
 
+/** The labelled children of one queue and task type, looked up once (prom-client hashes a label set on every call). */
+interface Series {
+  processed: Counter.Internal;
+  failed: Counter.Internal;
+  outcomes: Record<Exclude<Outcome, 'success'>, Counter.Internal>;
+  duration: Histogram.Internal<'queue' | 'task_type'>;
+  inFlight: Gauge.Internal<'queue' | 'task_type'>;
+}
+
 /** The counters, histogram and gauges of one worker process. */
 export class WorkerMetrics {
   readonly registry: Registry;
@@ -45,6 +54,7 @@ export class WorkerMetrics {
   readonly #inFlight: Gauge<'queue' | 'task_type'>;
   readonly #concurrency: Gauge;
   readonly #dequeueErrors: Counter;
+  readonly #series = new Map<string, Series>();
 
   constructor(opts: WorkerMetricsOptions = {}) {
     const {Counter, Gauge, Histogram, Registry} = promClient();
@@ -87,9 +97,9 @@ export class WorkerMetrics {
     const next = toHandler(handler);
     return {
       processTask: async (task: Task, ctx: TaskContext): Promise<void> => {
-        const labels = {queue: ctx.queue, task_type: task.type};
-        this.#inFlight.inc(labels);
-        const end = this.#duration.startTimer(labels);
+        const series = this.#seriesOf(ctx.queue, task.type);
+        series.inFlight.inc();
+        const started = performance.now();
         let err: Error | undefined;
         try {
           await next.processTask(task, ctx);
@@ -97,18 +107,36 @@ export class WorkerMetrics {
           err = toHandlerError(thrown);
           throw thrown;
         } finally {
-          end();
-          this.#inFlight.dec(labels);
-          if (err === undefined && ctx.signal.aborted) err = toHandlerError(ctx.signal.reason);
-          this.#count(labels, ctx, err);
+          series.duration.observe((performance.now() - started) / 1000);
+          series.inFlight.dec();
+          if (err === undefined) {
+            const state = attemptState(ctx);
+            if (state.aborted) err = toHandlerError(state.reason);
+          }
+          this.#count(series, ctx, err);
         }
       },
     };
   }
 
-  #count(labels: {queue: string; task_type: string}, ctx: TaskContext, err: Error | undefined): void {
+  #seriesOf(queue: string, type: string): Series {
+    const key = `${queue}\u0000${type}`;
+    let s = this.#series.get(key);
+    if (s === undefined) {
+      const l = {queue, task_type: type};
+      s = {
+        processed: this.#processed.labels(l), failed: this.#failed.labels(l),
+        outcomes: {retried: this.#outcomes.retried.labels(l), archived: this.#outcomes.archived.labels(l), skipped: this.#outcomes.skipped.labels(l)},
+        duration: this.#duration.labels(l), inFlight: this.#inFlight.labels(l),
+      };
+      this.#series.set(key, s);
+    }
+    return s;
+  }
+
+  #count(series: Series, ctx: TaskContext, err: Error | undefined): void {
     if (err === undefined) {
-      this.#processed.inc(labels);
+      series.processed.inc();
       return;
     }
     let failure = true;
@@ -122,10 +150,10 @@ export class WorkerMetrics {
       } catch {} // the processor counts it as a failure too
     }
     if (failure) {
-      this.#processed.inc(labels);
-      this.#failed.inc(labels);
+      series.processed.inc();
+      series.failed.inc();
     }
-    this.#outcomes[outcome].inc(labels);
+    series.outcomes[outcome].inc();
   }
 }
 
