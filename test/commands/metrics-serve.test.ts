@@ -149,7 +149,9 @@ describe('asynq metrics serve', () => {
 
   it('collects once per interval however many scrapers: 10 concurrent scrapes read Redis once', async () => {
     await seedEveryState(r.redis, new Date());
-    const {url} = await serve('--interval', '2s');
+    // --memory-interval 2s: every reading samples the memory usage, as Go's collector does (the
+    // default of 60s is covered in test/lib/queue-metrics.test.ts).
+    const {url} = await serve('--interval', '2s', '--memory-interval', '2s');
     // What one collection costs: Go's collectQueueInfo, run here by an Inspector.
     const insp = new Inspector(r.redis);
     await r.redis.config('RESETSTAT');
@@ -174,6 +176,23 @@ describe('asynq metrics serve', () => {
     const after = await Promise.all(Array.from({length: 10}, () => scrape(url)));
     expect(await cost()).toEqual({smembers: 2 * one.smembers, memory: 2 * one.memory});
     expect(sampleValue(parseMetrics(after[0]!), 'asynq_tasks_processed_total', {queue: 'default'})).toBe(101);
+  });
+
+  it('with the default --memory-interval (60s), a reading within it sends no MEMORY USAGE', async () => {
+    await seedEveryState(r.redis, new Date());
+    const {url} = await serve('--interval', '1s');
+    await r.redis.config('RESETSTAT');
+    await scrape(url);
+    const first = await calls('memory\\|usage');
+    expect(first).toBeGreaterThan(0);
+    await r.redis.set('asynq:{default}:processed', '7');
+    await new Promise((done) => setTimeout(done, 1_100));
+    const text = await scrape(url);
+    expect(sampleValue(parseMetrics(text), 'asynq_tasks_processed_total', {queue: 'default'})).toBe(7); // a new reading
+    expect(await calls('memory\\|usage')).toBe(first);
+    expect(
+      sampleValue(parseMetrics(text), 'asynq_queue_memory_usage_approx_bytes', {queue: 'default'}),
+    ).toBeGreaterThan(0);
   });
 
   it('an empty Redis exports the families without series; --interval below 1s is a usage error', async () => {

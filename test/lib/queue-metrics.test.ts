@@ -4,7 +4,7 @@
  */
 import {Counter, Registry} from 'prom-client';
 import {describe, expect, it} from 'vitest';
-import {Inspector, queueMetrics} from '../../src/lib/index.js';
+import {Client, Inspector, queueMetrics, Task} from '../../src/lib/index.js';
 import {parseMetrics, sampleValue} from '../support/prometheus.js';
 import {useRedis} from '../support/redis.js';
 import {seedEveryState} from '../support/seed-every-state.js';
@@ -33,6 +33,30 @@ describe('queueMetrics', () => {
     const after = parseMetrics(await qm.metrics());
     expect(collections).toEqual([3, 2]);
     expect(after.get('asynq_queue_size')!.samples.map((s) => s.labels.queue)).toEqual(['critical', 'default']); // a removed queue leaves no stale series
+  });
+
+  it('samples the memory usage at most every memoryIntervalMs; the collections in between report the last sample', async () => {
+    await seedEveryState(r.redis, new Date());
+    let now = 1_000_000;
+    const qm = queueMetrics(new Inspector(r.redis), {intervalMs: 1_000, memoryIntervalMs: 60_000, now: () => now});
+    const read = async (): Promise<{memory: number; size: number}> => {
+      const fams = parseMetrics(await qm.metrics());
+      return {
+        memory: sampleValue(fams, 'asynq_queue_memory_usage_approx_bytes', {queue: 'default'})!,
+        size: sampleValue(fams, 'asynq_queue_size', {queue: 'default'})!,
+      };
+    };
+    const first = await read();
+    expect(first.memory).toBeGreaterThan(0);
+    const client = new Client(r.redis);
+    await client.enqueue(new Task('big', Buffer.alloc(200_000, 1)), {queue: 'default'});
+    now += 1_000; // a new collection: counts read again, memory not sampled
+    const second = await read();
+    expect(second.size).toBe(first.size + 1);
+    expect(second.memory).toBe(first.memory);
+    now += 59_000; // 60 s after the first sample: sampled again, the 200 kB task counted
+    const third = await read();
+    expect(third.memory).toBeGreaterThan(first.memory + 150_000);
   });
 
   it('a failed collection exports no series and is logged', async () => {

@@ -15,7 +15,7 @@ export default class MetricsServe extends ConnectedCommand {
     "Serve queue metrics for Prometheus at /metrics (the metrics of Go asynq's x/metrics collector).";
   static override description = `Exports, per queue, the metrics of Go asynq's QueueMetricsCollector with the same names, help texts, types and labels, so dashboards built for Go work unchanged: asynq_tasks_enqueued_total{queue,state} (gauge: active, pending, scheduled, retry, archived, completed), asynq_queue_size, asynq_queue_latency_seconds, asynq_queue_memory_usage_approx_bytes, asynq_tasks_processed_total and asynq_tasks_failed_total (counters), asynq_queue_paused_total (1 when paused).
 
-Reading the queues costs Redis a few commands per queue, including sampled MEMORY USAGE: one reading serves every scrape for --interval (scrapes during a reading wait for it), however many Prometheus servers scrape. Go's collector reads on every scrape.
+Reading the queues costs Redis a few commands per queue: one reading serves every scrape for --interval (scrapes during a reading wait for it), however many Prometheus servers scrape. Go's collector reads on every scrape. The sampled MEMORY USAGE behind asynq_queue_memory_usage_approx_bytes, most of a reading's Redis time at large queues, is taken at most every --memory-interval; the readings in between report the last sample.
 
 SIGINT or SIGTERM: stop serving and exit 0.`;
 
@@ -45,6 +45,11 @@ SIGINT or SIGTERM: stop serving and exit 0.`;
       default: 15_000,
       defaultHelp: async () => '15s',
     }),
+    'memory-interval': duration({
+      summary: "How often a reading also samples the queues' memory usage (at most --interval: every reading, as Go).",
+      default: 60_000,
+      defaultHelp: async () => '60s',
+    }),
     ...logFlags,
   };
 
@@ -55,7 +60,11 @@ SIGINT or SIGTERM: stop serving and exit 0.`;
     const {logger} = loggerFromFlags(flags);
     // Fails here (exit 5) when Redis is unreachable; reconnects on its own later on.
     const inspector = new Inspector(await this.reconnectingConnection());
-    const metrics = queueMetrics(inspector, {intervalMs: flags.interval, logger});
+    const metrics = queueMetrics(inspector, {
+      intervalMs: flags.interval,
+      memoryIntervalMs: flags['memory-interval'],
+      logger,
+    });
     const signals = this.lifecycle.untilStopped({logger, stopping: (sig) => `Received ${sig}: shutting down`});
     const http = await serveMetrics({port: flags.port, host: flags.host, registry: metrics.registry});
     try {

@@ -31,11 +31,20 @@ const STATES = ['active', 'pending', 'scheduled', 'retry', 'archived', 'complete
 /** Default time a collection is reused: 15 s, Prometheus's default scrape interval. */
 export const DEFAULT_QUEUE_METRICS_INTERVAL_MS = 15_000;
 
+/** Default time between two samplings of the queues' memory usage: 60 s. */
+export const DEFAULT_QUEUE_MEMORY_INTERVAL_MS = 60_000;
+
 export interface QueueMetricsOptions {
   /** Registry to register the metrics on (default: a new one, see QueueMetrics.registry). */
   registry?: Registry;
   /** How long one collection is reused, in ms (default 15 s). */
   intervalMs?: number;
+  /**
+   * How often a collection also samples each queue's memory usage (MEMORY USAGE of sampled tasks,
+   * most of a collection's Redis time), in ms; the collections in between report the last
+   * sample. Default 60 s; at most intervalMs means every collection, as Go's collector does.
+   */
+  memoryIntervalMs?: number;
   /** Logs failed collections (default: silent). */
   logger?: Logger;
   /** Called after each collection (for instrumentation and tests). */
@@ -49,6 +58,10 @@ export class QueueMetrics {
   readonly registry: Registry;
   readonly #inspector: Inspector;
   readonly #intervalMs: number;
+  readonly #memoryIntervalMs: number;
+  /** The last memory sample of each queue, and when it was taken (a queue not sampled yet is sampled). */
+  readonly #memory = new Map<string, number>();
+  #memoryAt = -Infinity;
   readonly #logger: Logger;
   readonly #onCollect: QueueMetricsOptions['onCollect'];
   readonly #now: () => number;
@@ -57,6 +70,7 @@ export class QueueMetrics {
   constructor(inspector: Inspector, opts: QueueMetricsOptions = {}) {
     this.#inspector = inspector;
     this.#intervalMs = opts.intervalMs ?? DEFAULT_QUEUE_METRICS_INTERVAL_MS;
+    this.#memoryIntervalMs = opts.memoryIntervalMs ?? DEFAULT_QUEUE_MEMORY_INTERVAL_MS;
     this.#logger = opts.logger ?? silentLogger;
     this.#onCollect = opts.onCollect;
     this.#now = opts.now ?? Date.now;
@@ -83,7 +97,20 @@ export class QueueMetrics {
     const start = performance.now();
     try {
       const infos: QueueInfo[] = [];
-      for (const q of await this.#inspector.queues()) infos.push(await this.#inspector.getQueueInfo(q));
+      const at = this.#now();
+      const sampleAll = at - this.#memoryAt >= this.#memoryIntervalMs;
+      const queues = await this.#inspector.queues();
+      for (const q of queues) {
+        const sampleMemory = sampleAll || !this.#memory.has(q);
+        const info = await this.#inspector.getQueueInfo(q, {sampleMemory});
+        if (sampleMemory) this.#memory.set(q, info.memoryUsage);
+        else info.memoryUsage = this.#memory.get(q)!;
+        infos.push(info);
+      }
+      if (sampleAll) {
+        this.#memoryAt = at;
+        for (const q of this.#memory.keys()) if (!queues.includes(q)) this.#memory.delete(q);
+      }
       this.#onCollect?.({queues: infos.length, durationMs: performance.now() - start});
       return infos;
     } catch (error) {
