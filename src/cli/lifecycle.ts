@@ -60,6 +60,9 @@ const UNTRUSTED_CERT = new Set([
   'INVALID_CA',
 ]);
 
+const CLIENT_CERT_HINT =
+  'the server requires a client certificate it trusts: give --tls-cert <file> and --tls-key <file>';
+
 /** The fix for a failed TLS handshake (Node's error codes, OpenSSL's alerts), or undefined for another failure. */
 function tlsFailure(err: unknown): string | undefined {
   const code = String((err as {code?: unknown} | undefined)?.code ?? '');
@@ -76,7 +79,7 @@ function tlsFailure(err: unknown): string | undefined {
       `${code} ${message}`,
     )
   ) {
-    return 'the server requires a client certificate it trusts: give --tls-cert <file> and --tls-key <file>';
+    return CLIENT_CERT_HINT;
   }
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(message)) {
     return 'the server does not speak TLS on that port: use its TLS port, or redis:// without --tls';
@@ -89,7 +92,15 @@ function unavailable(resolved: ResolvedConnection, err: unknown, lastError: unkn
   const cause = lastError ?? err;
   const reason = errorMessage(cause).replace(/^(rdb\.Ping|ping): /, '');
   const where = `${describeConnection(resolved.conn)} (${resolved.source === 'default' ? 'the default address' : `from ${resolved.source}`})`;
-  const tls = tlsFailure(cause);
+  // TLS 1.3: a server that wants a client certificate checks it after the client's handshake is
+  // done, then sends its alert and closes; the client can read the close (ECONNRESET) first.
+  const tlsOpts = 'tls' in resolved.conn ? resolved.conn.tls : undefined;
+  const resetAfterHandshake =
+    (cause as {code?: unknown} | undefined)?.code === 'ECONNRESET' &&
+    tlsOpts !== undefined &&
+    tlsOpts !== false &&
+    (tlsOpts === true || tlsOpts.cert === undefined);
+  const tls = tlsFailure(cause) ?? (resetAfterHandshake ? CLIENT_CERT_HINT : undefined);
   if (tls !== undefined) {
     // OpenSSL's own words only: `8040…:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:…/rec_layer_s3.c:1601:…`.
     const ssl = /SSL routines:[^:]*:([^:]+):/.exec(reason)?.[1];

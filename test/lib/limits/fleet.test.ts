@@ -68,12 +68,13 @@ describe('a worker killed while holding tokens', () => {
 });
 
 describe('an unlimited queue beside a limited one', () => {
-  it('keeps its throughput within 10% of a server without limits (equal windows, interleaved rounds, best of 3)', async () => {
+  it('keeps its throughput within 10% of a server without limits (equal windows, interleaved rounds, best of 5)', async () => {
     // One server serves `fast` beside `limited`. Without limits `limited` is empty; with them it
     // holds a backlog of no-op tasks kept to 5 starts/s and 1 at once, so refusals, exclusions and
     // probes all happen. The tasks of `fast` done in a 3 s window (after 1 s of warm-up) are
     // compared; rounds alternate so that machine load hits both modes alike, and the best round
-    // of each mode counts (load only ever slows a round down).
+    // of each mode counts (load only ever slows a round down; the other test files of the suite run
+    // beside this one, so 5 rounds each: with 3, one CI run's best rounds differed by 15% from load).
     const client = new Client(r.redis);
     const fill = async (queue: string, n: number): Promise<void> => {
       for (let b = 0; b < n; b += 1000) {
@@ -83,7 +84,7 @@ describe('an unlimited queue beside a limited one', () => {
     };
     const done = async (q: string): Promise<number> => Number(await r.redis.get(`asynq:{${q}}:processed`));
     const rates: Record<'plain' | 'limited', number[]> = {plain: [], limited: []};
-    for (let round = 0; round < 6; round++) {
+    for (let round = 0; round < 10; round++) {
       const mode = round % 2 === 0 ? 'plain' : 'limited';
       await r.redis.flushall();
       await fill('fast', 20_000);
