@@ -32,7 +32,7 @@ const STATES = ['active', 'pending', 'scheduled', 'retry', 'archived', 'complete
 export const DEFAULT_QUEUE_METRICS_INTERVAL_MS = 15_000;
 
 /** Default time between two samplings of the queues' memory usage: 60 s. */
-export const DEFAULT_QUEUE_MEMORY_INTERVAL_MS = 60_000;
+const DEFAULT_QUEUE_MEMORY_INTERVAL_MS = 60_000;
 
 export interface QueueMetricsOptions {
   /** Registry to register the metrics on (default: a new one, see QueueMetrics.registry). */
