@@ -52,6 +52,8 @@
  *   the attempt is decided, before the outcome write.
  * - Every outcome write is skipped when the local lease has expired (the recoverer will finish
  *   the task); a failed write is handed to the syncer, which retries it until the lease deadline.
+ * - Stop (SIGTSTP) and shutdown stop fetching; a task claimed by a call that was in flight when
+ *   stop() came is requeued at once (head of pending), not started.
  * - Shutdown: stop fetching; after shutdownTimeout the unfinished tasks are requeued to the tail of
  *   pending and their signals aborted (`context canceled`); then wait for every worker slot. A
  *   handler that ignores its signal is not waited for (as Go does not wait for its goroutine), and
@@ -614,6 +616,7 @@ export class Processor {
   }
 
   #startWorker(msg: TaskMessage, leaseExpiresAt: Date): void {
+    if (this.#fetch.signal.aborted) return this.#giveBack(msg);
     let released = false;
     const freeSlot = (keep?: 'keep'): void => {
       if (released) return;
@@ -917,6 +920,23 @@ export class Processor {
       if (!this.#p.outage.absorb(err)) this.#p.logger.warn(`${text}; Will retry syncing`);
       this.#p.syncer?.add({fn, errMsg: text, deadline: w.lease.deadline});
     }
+  }
+
+  /**
+   * A task claimed by a call that was in flight when stop() came (a dequeue, or an outcome write's
+   * claim; Redis may run a later enqueue first): a stopped server takes no new task, so it goes
+   * back to the head of pending at once (requeue, as at shutdown) instead of starting. If that
+   * write fails, the task stays active and the recoverer takes it back when its lease expires.
+   */
+  #giveBack(msg: TaskMessage): void {
+    const run: Promise<void> = this.#p.rdb.requeue(msg)
+      .then(() => this.#p.logger.debug(`Pushed task id=${msg.id} back to queue: the processor is stopped`))
+      .catch((err: unknown) => this.#p.logger.error(`Could not push task id=${msg.id} back to queue: ${errorMessage(err)}`))
+      .finally(() => {
+        this.#inflight.delete(run);
+        this.#slots.release();
+      });
+    this.#inflight.add(run);
   }
 
   async #requeue(w: Worker): Promise<void> {

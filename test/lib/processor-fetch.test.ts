@@ -234,3 +234,64 @@ describe('Processor: slot freed once the outcome write is queued', () => {
     expect(p.activeWorkers()).toEqual([]);
   });
 });
+
+describe('Processor: a claim that returns after stop()', () => {
+  // Checklist 90: a stopped server takes no new task. A dequeue or an outcome write's claim sent
+  // before stop() can return a task after it (Redis may even run an enqueue sent later first):
+  // that task goes back to the head of pending instead of starting.
+  async function expectGivenBack(id: string): Promise<void> {
+    expect(await r.redis.lrange(keys.pendingKey('default'), 0, -1)).toEqual([id]);
+    expect(await r.redis.exists(keys.activeKey('default'), keys.leaseKey('default'))).toBe(0);
+    expect(await r.redis.hget(keys.taskKey('default', id), 'state')).toBe('pending');
+  }
+
+  it('a dequeue in flight when stop() comes: its task is requeued, not started', async () => {
+    const rdb = new RDB(r.redis);
+    await rdb.enqueue(makeMsg('x'));
+    const seen: string[] = [];
+    const rdbStopping = {
+      ...pick(rdb),
+      async dequeue(qnames: string[], leaseMs?: number) {
+        const got = await rdb.dequeue(qnames, leaseMs);
+        p.stop();
+        return got;
+      },
+    };
+    const p: Processor = new Processor({
+      logger: recordingLogger(), rdb: rdbStopping, queues: {default: 1}, concurrency: 1, taskCheckIntervalMs: 10,
+      handler: {processTask: (t) => void seen.push(t.type)},
+    });
+    p.start();
+    await p.shutdown();
+    expect(seen).toEqual([]);
+    await expectGivenBack('x');
+  });
+
+  it("an outcome write's claim that returns after stop(): the finished task is done, the claimed one requeued", async () => {
+    const rdb = new RDB(r.redis);
+    await rdb.enqueue(makeMsg('a1'));
+    await rdb.enqueue(makeMsg('a2'));
+    const seen: string[] = [];
+    let claims = 0;
+    const rdbStopping = {
+      ...pick(rdb),
+      dequeue: rdb.dequeue.bind(rdb),
+      async finishAndClaim(...args: Parameters<RDB['finishAndClaim']>) {
+        const res = await rdb.finishAndClaim(...args);
+        claims += res.claimed.length;
+        p.stop();
+        return res;
+      },
+    };
+    const p: Processor = new Processor({
+      logger: recordingLogger(), rdb: rdbStopping, queues: {default: 1}, concurrency: 1, taskCheckIntervalMs: 10,
+      handler: {processTask: (t) => void seen.push(t.type)},
+    });
+    p.start();
+    await waitFor(() => claims > 0, 'a claim by the outcome write');
+    await p.shutdown();
+    expect(seen).toEqual(['task:a1']);
+    expect(await r.redis.get(keys.processedTotalKey('default'))).toBe('1');
+    await expectGivenBack('a2');
+  });
+});

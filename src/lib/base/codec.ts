@@ -20,7 +20,7 @@ interface MessageTypes {
 }
 
 let messageTypes: MessageTypes | undefined;
-let reader: typeof protobuf.Reader | undefined;
+let strictReader: ((buf: Buffer) => protobuf.Reader) | undefined;
 
 /**
  * The message types, built on first use: protobufjs (a CommonJS module, required synchronously here)
@@ -30,7 +30,22 @@ let reader: typeof protobuf.Reader | undefined;
 function types(): MessageTypes {
   if (messageTypes) return messageTypes;
   const pb = createRequire(import.meta.url)('protobufjs') as typeof protobuf;
-  reader = pb.Reader;
+  /**
+   * protobufjs's Buffer reader cuts a string field whose length runs past the end of the bytes
+   * short instead of failing (reader_buffer.js, read_string_buffer), so a truncated message
+   * decoded to a shorter queue or id. Go's proto.Unmarshal refuses it (unexpected EOF): so does this.
+   */
+  class StrictBufferReader extends pb.BufferReader {
+    override string(): string {
+      const len = this.uint32();
+      const end = this.pos + len;
+      if (end > this.len) throw new RangeError(`index out of range: ${this.pos} + ${len} > ${this.len}`);
+      const s = (this.buf as Buffer).toString('utf8', this.pos, end);
+      this.pos = end;
+      return s;
+    }
+  }
+  strictReader = (buf) => new StrictBufferReader(buf);
   const root = pb.Root.fromJSON(descriptor as unknown as protobuf.INamespace);
   messageTypes = {
     TaskMessage: root.lookupType('asynq.TaskMessage'),
@@ -175,7 +190,7 @@ const HEADERS_FIELD = 15;
  * `__proto__`: protobufjs fills a map with `map[key] = value`, which drops that key.
  */
 function headersOffTheWire(bytes: Uint8Array): Record<string, string> {
-  const r = reader!.create(bytes);
+  const r = strictReader!(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   const out: Record<string, string> = {};
   while (r.pos < r.len) {
     const tag = r.uint32();
@@ -227,7 +242,8 @@ function buf(v: unknown): Buffer {
 
 function decodeWith(type: protobuf.Type, what: string, bytes: Uint8Array): Wire {
   try {
-    return type.decode(bytes) as unknown as Wire;
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return type.decode(strictReader!(buf)) as unknown as Wire;
   } catch (err) {
     throw new DecodeError(what, err);
   }
@@ -268,7 +284,7 @@ export function decodeTaskMessage(bytes: Uint8Array): TaskMessage {
     type: (o.type as string) ?? '',
     payload: buf(o.payload),
     headers: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(PROTO_KEY)
-      ? headersOffTheWire(bytes)
+      ? headersOffTheWire(bytes) // after a decode that succeeded: the same bytes, read the same way
       : {...((o.headers as Record<string, string>) ?? {})},
     id: (o.id as string) ?? '',
     queue: (o.queue as string) ?? '',

@@ -79,3 +79,20 @@ describe('decodeTaskMessage: properties', () => {
     }), {numRuns: 500});
   });
 });
+
+describe('decodeTaskMessage: truncated string fields', () => {
+  // protobufjs's Buffer reader cut a string whose length runs past the end short; Go's
+  // proto.Unmarshal refuses it (unexpected EOF). Found by the property above, seed 2092499263.
+  it('a message whose last string is cut short is a DecodeError, as in Go', () => {
+    const good = encodeTaskMessage(newTaskMessage({type: 'email:send', id: 'abc', queue: 'default'}));
+    // The queue (field 4) is the last field: drop its final byte and keep its length prefix.
+    const bad = good.subarray(0, good.length - 1);
+    expect(() => decodeTaskMessage(bad)).toThrow(DecodeError);
+    expect(() => decodeTaskMessage(new Uint8Array(bad))).toThrow(DecodeError);
+  });
+
+  it('the same with a __proto__ type, which reads the headers off the wire too (seed 2092499263)', () => {
+    const bad = Buffer.from('0a095f5f70726f746f5f5f1a0120220200', 'hex');
+    expect(() => decodeTaskMessage(bad)).toThrow(DecodeError);
+  });
+});
