@@ -17,6 +17,13 @@ import type {RedisSession} from './session.js';
 /** What limitAcquire-3.lua answered. */
 export type LimitDecision = {ok: true} | {ok: false; delayMs: number; kind: 'concurrency' | 'rate'};
 
+/** How a refused task waits: the cap's back-off, the forwarder's grace; `probe` takes nothing. */
+export interface AcquireOptions {
+  backoffMs: number;
+  graceMs: number;
+  probe?: boolean;
+}
+
 /** A limit's use now, as Redis holds it. */
 export interface LimitUsage {
   scope: string;
@@ -45,22 +52,39 @@ export class RDBLimits {
   }
 
   /**
-   * limitAcquire-3.lua for one limit: takes a token / a rate start for the task when every part of
-   * the limit allows it; else records the task as waiting (unless `probe`) and says when to retry.
+   * limitAcquire-3.lua for one limit and one task: takes a token / a rate start for the task when
+   * every part of the limit allows it; else records the task as waiting (unless `probe`) and says
+   * when to retry.
    */
-  async acquire(limit: Limit, taskId: string, deadline: Date, opts: {backoffMs: number; graceMs: number; probe?: boolean}): Promise<LimitDecision> {
+  async acquire(limit: Limit, taskId: string, deadline: Date, opts: AcquireOptions): Promise<LimitDecision> {
+    return (await this.acquireMany(limit, [{id: taskId, deadline}], opts))[0]!;
+  }
+
+  /**
+   * limitAcquire-3.lua for one limit and several tasks, decided in the order given (one call: the
+   * tasks a worker claimed together). One decision per task, in that order.
+   */
+  async acquireMany(limit: Limit, tasks: ReadonlyArray<{id: string; deadline: Date}>, opts: AcquireOptions): Promise<LimitDecision[]> {
     const r = limit.rate;
+    const args: Array<string | number> = [unixSeconds(this.#s.clock.now()), limit.concurrency, r ? r.intervalMs : 0, r ? r.burst : 1,
+      r ? r.perMs : 1, Math.max(1, Math.round(opts.backoffMs)), Math.round(opts.graceMs), opts.probe ? 1 : 0];
+    for (const t of tasks) args.push(t.id, unixSeconds(t.deadline));
     const res = (await this.#s.script('rdb.LimitAcquire', 'limitAcquire',
-      [keys.semaphoreKey(limit.scope), keys.limitRateKey(limit.scope), keys.limitWaitingKey(limit.scope)],
-      [taskId, unixSeconds(this.#s.clock.now()), unixSeconds(deadline), limit.concurrency, r ? r.intervalMs : 0, r ? r.burst : 1,
-        r ? r.perMs : 1, Math.max(1, Math.round(opts.backoffMs)), Math.round(opts.graceMs), opts.probe ? 1 : 0])) as [number, number, string];
-    if (Number(res[0]) === 1) return {ok: true};
-    return {ok: false, delayMs: Number(res[1]), kind: res[2] === 'rate' ? 'rate' : 'concurrency'};
+      [keys.semaphoreKey(limit.scope), keys.limitRateKey(limit.scope), keys.limitWaitingKey(limit.scope)], args)) as Array<number | string>;
+    return tasks.map((_, i) => {
+      if (Number(res[3 * i]) === 1) return {ok: true};
+      return {ok: false, delayMs: Number(res[3 * i + 1]), kind: res[3 * i + 2] === 'rate' ? 'rate' : 'concurrency'};
+    });
   }
 
   /** Gives back the task's token of the limit's semaphore (ZREM; Go Semaphore.Release). Returns whether it held one. */
   async release(scope: string, taskId: string): Promise<boolean> {
-    return (await this.#s.run('rdb.LimitRelease', () => this.#s.client.zrem(keys.semaphoreKey(scope), taskId))) > 0;
+    return (await this.releaseMany(scope, [taskId])) > 0;
+  }
+
+  /** Gives back the tokens of these tasks (one ZREM). Returns how many were held. */
+  async releaseMany(scope: string, taskIds: readonly string[]): Promise<number> {
+    return this.#s.run('rdb.LimitRelease', () => this.#s.client.zrem(keys.semaphoreKey(scope), ...taskIds));
   }
 
   /**

@@ -1,8 +1,9 @@
 /**
  * LimitGate: the processor's hook for ServerOptions.limits (see spec.ts for what a limit is).
  *
- * - admit(msg) runs after a dequeue, before the handler: for each limit the task matches, one
- *   limitAcquire-3.lua call takes a token of its semaphore and/or a start of its rate. When a
+ * - admit(msg) runs after a dequeue, before the handler: for each limit the task matches, a
+ *   limitAcquire-3.lua call takes a token of its semaphore and/or a start of its rate (one call
+ *   per limit for all the tasks admitted in one turn of the event loop: a batch claim's tasks). When a
  *   limit refuses, the tokens already taken for this task are given back and the task goes back
  *   to wait (limitDefer-5.lua): to the back of pending when the limit frees within the forwarder's
  *   interval (rate: when the next start is due; cap: a back-off of 50 ms doubling to 1 s while it
@@ -19,7 +20,7 @@
  *   the shorter of the limit's delay and a back-off (20 ms doubling to 1 s), so the other types of
  *   that queue keep flowing.
  * - release(msg) when the attempt is decided (success, failure, cancelation, shutdown requeue,
- *   lost lease): ZREM of the task's tokens, queued before the outcome write; a crashed worker's
+ *   lost lease): ZREM of the task's tokens (one per limit for the tasks released in one turn); a crashed worker's
  *   tokens free themselves at the task's deadline (Go x/rate's rule).
  * - A Redis error while deciding sends the task back to wait like a refusal (a limit is never
  *   exceeded because Redis could not be asked).
@@ -28,7 +29,7 @@
  *   `asynq limit ls`.
  */
 import type {TaskMessage} from '../base/codec.js';
-import type {PublishedLimit, RDBLimits} from '../broker/limits.js';
+import type {LimitDecision, PublishedLimit, RDBLimits} from '../broker/limits.js';
 import {realClock, type Clock} from '../clock.js';
 import {errorMessage} from '../errors.js';
 import type {Logger} from '../logger.js';
@@ -62,9 +63,16 @@ interface Exclusion {
   timer?: ReturnType<typeof setTimeout>;
 }
 
+interface Ask {
+  id: string;
+  deadline: Date;
+  resolve: (d: LimitDecision) => void;
+  reject: (err: unknown) => void;
+}
+
 export interface LimitGateParams {
   limits: readonly Limit[];
-  rdb: Pick<RDBLimits, 'acquire' | 'release' | 'defer' | 'writeServerLimits' | 'clearServerLimits'>;
+  rdb: Pick<RDBLimits, 'acquire' | 'acquireMany' | 'releaseMany' | 'defer' | 'writeServerLimits' | 'clearServerLimits'>;
   logger: Logger;
   /** Called when a queue may be served again (the processor's wake()). */
   onFree: () => void;
@@ -99,6 +107,10 @@ export class LimitGate implements TaskGate {
   readonly #matchCache = new Map<string, Limit[]>();
   readonly #publish: TickLoop;
   #lastErrorLog = -Infinity;
+  /** Decisions asked for in this turn of the event loop, per limit: sent as one limitAcquire call. */
+  readonly #asks = new Map<Limit, Ask[]>();
+  /** Tokens given back in this turn, per scope: one ZREM. */
+  readonly #givenBack = new Map<string, string[]>();
 
   constructor(params: LimitGateParams) {
     this.#p = {clock: realClock, ...params};
@@ -232,7 +244,7 @@ export class LimitGate implements TaskGate {
       let delayMs: number;
       let kind: 'concurrency' | 'rate' | 'error';
       try {
-        const d = await this.#p.rdb.acquire(limit, msg.id, deadline, {backoffMs: this.#nextCapBackoff(limit, false), graceMs: this.#p.graceMs});
+        const d = await this.#ask(limit, msg.id, deadline);
         if (d.ok) {
           if (limit.concurrency > 0) taken.push(limit);
           continue;
@@ -294,14 +306,55 @@ export class LimitGate implements TaskGate {
     if (freed) this.#p.onFree();
   }
 
+  /**
+   * One task's decision under one limit. The tasks a worker claimed together are admitted in the
+   * same turn of the event loop: their decisions under a limit go to Redis as one limitAcquire call
+   * (sent at the end of the turn, in the order asked), not one call each.
+   */
+  #ask(limit: Limit, id: string, deadline: Date): Promise<LimitDecision> {
+    let asks = this.#asks.get(limit);
+    if (!asks) {
+      asks = [];
+      this.#asks.set(limit, asks);
+      queueMicrotask(() => this.#sendAsks(limit));
+    }
+    const list = asks;
+    return new Promise((resolve, reject) => list.push({id, deadline, resolve, reject}));
+  }
+
+  #sendAsks(limit: Limit): void {
+    const asks = this.#asks.get(limit)!;
+    this.#asks.delete(limit);
+    const opts = {backoffMs: this.#nextCapBackoff(limit, false), graceMs: this.#p.graceMs};
+    this.#p.rdb.acquireMany(limit, asks, opts).then(
+      (ds) => asks.forEach((a, i) => a.resolve(ds[i]!)),
+      (err: unknown) => asks.forEach((a) => a.reject(err)),
+    );
+  }
+
   #giveBack(taskId: string, limits: readonly Limit[]): void {
     for (const l of limits) {
-      // Not awaited: queued on the connection before whatever the processor writes next. A token
-      // that cannot be given back frees itself at the task's deadline.
-      this.#p.rdb.release(l.scope, taskId).catch((err: unknown) => {
-        this.#logError(`Could not release the token of task id=${taskId} for limit "${l.scope}": ${errorMessage(err)}`);
-      });
+      let ids = this.#givenBack.get(l.scope);
+      if (!ids) {
+        ids = [];
+        this.#givenBack.set(l.scope, ids);
+        queueMicrotask(() => this.#sendGivenBack(l.scope));
+      }
+      ids.push(taskId);
     }
+  }
+
+  /**
+   * The tokens given back in this turn, one ZREM per scope: not awaited, sent at the end of the
+   * turn (a success's outcome write waits for the next one). A token that cannot be given back
+   * frees itself at its task's deadline.
+   */
+  #sendGivenBack(scope: string): void {
+    const ids = this.#givenBack.get(scope)!;
+    this.#givenBack.delete(scope);
+    this.#p.rdb.releaseMany(scope, ids).catch((err: unknown) => {
+      this.#logError(`Could not release the tokens of ${ids.length === 1 ? `task id=${ids[0]}` : `${ids.length} tasks`} for limit "${scope}": ${errorMessage(err)}`);
+    });
   }
 
   #logError(text: string): void {

@@ -91,4 +91,27 @@ describe('limitAcquire-3.lua', () => {
     const [use] = await l.usage([{scope: 'type:email:*', match: {type: 'email:*'}, rate: {count: 10, perMs: 1000, burst: 3}}]);
     expect(use).toEqual({scope: 'type:email:*', tokensHeld: 0, rateUsed: 4, waiting: 0});
   });
+
+  it('a batch: one call decides each task in turn as separate calls would (cap and rate together), and one ZREM gives back many', async () => {
+    const [both] = normalizeLimits([{match: {queue: 'q'}, concurrency: 3, rate: {count: 10, per: '1s', burst: 2}}]);
+    const l = limitsOf();
+    // 'held' holds a token already (a task asking again keeps it and is not counted twice).
+    await r.redis.zadd('asynq:sema:queue:q', nowS() + 60, 'held');
+    await r.redis.config('RESETSTAT');
+    const ds = await l.acquireMany(both!, ['a', 'b', 'c', 'held'].map((id) => ({id, deadline: deadline()})), opts);
+    const calls = await r.redis.info('commandstats');
+    expect([...calls.matchAll(/cmdstat_eval(?:sha)?:calls=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0)).toBe(1);
+    // a and b: tokens 2 and 3 and the rate's burst of 2; c: the cap is full; held: holds a token, but the rate is used up.
+    expect(ds.map((d) => (d.ok ? 'ok' : d.kind))).toEqual(['ok', 'ok', 'concurrency', 'rate']);
+    expect((await r.redis.zrange('asynq:sema:queue:q', 0, -1)).sort()).toEqual(['a', 'b', 'held']);
+    expect(await r.redis.hget('asynq:limit:{asynq:sema:queue:q}:rate', 'n')).toBe('2');
+    expect((await r.redis.zrange('asynq:limit:{asynq:sema:queue:q}:waiting', 0, -1)).sort()).toEqual(['c', 'held']);
+    // The cap alone: d takes the third token after a and b, e and f find it full (one refusal each).
+    const [cap] = normalizeLimits([{match: {queue: 'r'}, concurrency: 3}]);
+    const dc = await l.acquireMany(cap!, ['a', 'b', 'd', 'e', 'f', 'a'].map((id) => ({id, deadline: deadline()})), opts);
+    expect(dc.map((d) => (d.ok ? 'ok' : `${d.kind} ${d.delayMs}`))).toEqual(['ok', 'ok', 'ok', 'concurrency 50', 'concurrency 50', 'ok']);
+    expect((await r.redis.zrange('asynq:sema:queue:r', 0, -1)).sort()).toEqual(['a', 'b', 'd']);
+    expect(await l.releaseMany('queue:r', ['a', 'd', 'zz'])).toBe(2);
+    expect(await r.redis.zrange('asynq:sema:queue:r', 0, -1)).toEqual(['b']);
+  });
 });

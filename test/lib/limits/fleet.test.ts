@@ -68,13 +68,16 @@ describe('a worker killed while holding tokens', () => {
 });
 
 describe('an unlimited queue beside a limited one', () => {
-  it('keeps its throughput within 10% of a server without limits (equal windows, interleaved rounds, best of 5)', async () => {
+  it('keeps its throughput within 10% of a server without limits (equal windows, paired rounds, median ratio of 7 pairs)', async () => {
     // One server serves `fast` beside `limited`. Without limits `limited` is empty; with them it
     // holds a backlog of no-op tasks kept to 5 starts/s and 1 at once, so refusals, exclusions and
-    // probes all happen. The tasks of `fast` done in a 3 s window (after 1 s of warm-up) are
-    // compared; rounds alternate so that machine load hits both modes alike, and the best round
-    // of each mode counts (load only ever slows a round down; the other test files of the suite run
-    // beside this one, so 5 rounds each: with 3, one CI run's best rounds differed by 15% from load).
+    // probes all happen. The tasks of `fast` done in a 2 s window (after 0.5 s of warm-up) are
+    // compared in pairs of back-to-back rounds, the order alternating (plain-limited, limited-plain,
+    // …) so that a drift in machine load hits both modes alike; the median of the 7 pairs' ratios
+    // counts (rounds of one mode vary by 2× on this machine, so no "best of"). An unmeasured round
+    // goes first (the process's first rounds run slower while the code is compiled).
+    // The backlog (60,000) must outlast the window: with 20,000 a server at ~15,000 tasks/s emptied
+    // it within the window and the faster round counted fewer tasks.
     const client = new Client(r.redis);
     const fill = async (queue: string, n: number): Promise<void> => {
       for (let b = 0; b < n; b += 1000) {
@@ -84,10 +87,11 @@ describe('an unlimited queue beside a limited one', () => {
     };
     const done = async (q: string): Promise<number> => Number(await r.redis.get(`asynq:{${q}}:processed`));
     const rates: Record<'plain' | 'limited', number[]> = {plain: [], limited: []};
-    for (let round = 0; round < 10; round++) {
-      const mode = round % 2 === 0 ? 'plain' : 'limited';
+    const modes: Array<'plain' | 'limited'> = ['plain'];
+    for (let pair = 0; pair < 7; pair++) modes.push(...(pair % 2 === 0 ? ['plain', 'limited'] as const : ['limited', 'plain'] as const));
+    for (const [round, mode] of modes.entries()) {
       await r.redis.flushall();
-      await fill('fast', 20_000);
+      await fill('fast', 60_000);
       if (mode === 'limited') await fill('limited', 1_000);
       const srv = new Server(r.server.url, {
         concurrency: 10, logger: silentLogger, queues: {fast: 1, limited: 1},
@@ -95,18 +99,20 @@ describe('an unlimited queue beside a limited one', () => {
       });
       await srv.start(async () => {});
       try {
-        await sleep(1_000);
+        await sleep(500);
         const f0 = await done('fast');
-        await sleep(3_000);
-        rates[mode].push((await done('fast')) - f0);
+        await sleep(2_000);
+        if (round > 0) rates[mode].push((await done('fast')) - f0);
+        expect(await r.redis.llen('asynq:{fast}:pending'), 'the backlog outlasts the window').toBeGreaterThan(0);
         // The limit binds meanwhile: at most its burst (5) + 5/s.
-        if (mode === 'limited') expect(await done('limited')).toBeLessThanOrEqual(5 + 5 * 5);
+        if (mode === 'limited') expect(await done('limited')).toBeLessThanOrEqual(5 + 5 * 3);
       } finally {
         await srv.shutdown();
       }
     }
-    const ratio = Math.max(...rates.limited) / Math.max(...rates.plain);
-    console.log(`fast queue, tasks per 3 s: no limits ${rates.plain.join('/')}; beside a limited queue ${rates.limited.join('/')}; best ratio ${ratio.toFixed(3)}`);
+    const ratios = rates.limited.map((l, i) => l / rates.plain[i]!).sort((a, b) => a - b);
+    const ratio = ratios[3]!;
+    console.log(`fast queue, tasks per 2 s: no limits ${rates.plain.join('/')}; beside a limited queue ${rates.limited.join('/')}; pair ratios ${ratios.map((x) => x.toFixed(3)).join('/')}, median ${ratio.toFixed(3)}`);
     expect(ratio).toBeGreaterThanOrEqual(0.9);
   }, 180_000);
 });
