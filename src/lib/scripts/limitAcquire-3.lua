@@ -33,9 +33,10 @@
     ARGV[9], ARGV[10], ... task id, its deadline in unix seconds (the semaphore score); one pair
       per task, decided in this order
 
-  Output: a flat list, three entries per task in the order given:
-    1, 0, ""            may start (tokens taken unless ARGV[8] = 1)
-    0, delay_ms, kind   refused: kind "concurrency" or "rate"; delay_ms is when to try again
+  Output:
+    a flat list, three entries per task in the order given:
+      1, 0, ""            may start (tokens taken unless ARGV[8] = 1)
+      0, delay_ms, kind   refused: kind "concurrency" or "rate"; delay_ms is when to try again
 ]]
 local t = redis.call("TIME")
 local nowms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
