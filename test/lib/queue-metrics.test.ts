@@ -59,6 +59,42 @@ describe('queueMetrics', () => {
     expect(third.memory).toBeGreaterThan(first.memory + 150_000);
   });
 
+  it('spreads the memory sampling: after the first collection, each samples its share of the queues, the oldest samples first', async () => {
+    const names = Array.from({length: 8}, (_, i) => `q${i}`);
+    const client = new Client(r.redis);
+    for (const q of names) await client.enqueue(new Task('t'), {queue: q});
+    const sampled: string[][] = [];
+    class Recording extends Inspector {
+      override getQueueInfo(q: string, opts?: {sampleMemory?: boolean}) {
+        if (opts?.sampleMemory !== false) sampled.at(-1)!.push(q);
+        return super.getQueueInfo(q, opts);
+      }
+    }
+    let now = 1_000_000;
+    const qm = queueMetrics(new Recording(r.redis), {intervalMs: 15_000, memoryIntervalMs: 60_000, now: () => now});
+    const collect = async (): Promise<string[]> => {
+      sampled.push([]);
+      await qm.metrics();
+      now += 15_000;
+      return sampled.at(-1)!.sort();
+    };
+    expect(await collect()).toEqual(names); // every queue is new
+    for (let i = 0; i < 3; i++) expect(await collect()).toEqual([]); // 15, 30, 45 s: none due
+    // 60 s on: every queue is due, a quarter of them (15 s of 60) per collection, oldest first.
+    const cycle: string[][] = [];
+    for (let i = 0; i < 4; i++) cycle.push(await collect());
+    expect(cycle.map((c) => c.length)).toEqual([2, 2, 2, 2]);
+    expect(cycle.flat().sort()).toEqual(names);
+    // From then on each queue is sampled every 60 s, two per collection.
+    const next: string[][] = [];
+    for (let i = 0; i < 4; i++) next.push(await collect());
+    expect(next).toEqual(cycle);
+    // A collection after a long pause samples every due queue; a new queue is sampled at once.
+    now += 120_000;
+    await client.enqueue(new Task('t'), {queue: 'q8'});
+    expect(await collect()).toEqual([...names, 'q8']);
+  });
+
   it('a failed collection exports no series and is logged', async () => {
     const errors: string[] = [];
     const logger = {debug() {}, info() {}, warn() {}, error: (m: string) => errors.push(m)};

@@ -15,7 +15,7 @@ export default class MetricsServe extends ConnectedCommand {
     "Serve queue metrics for Prometheus at /metrics (the metrics of Go asynq's x/metrics collector).";
   static override description = `Exports, per queue, the metrics of Go asynq's QueueMetricsCollector with the same names, help texts, types and labels, so dashboards built for Go work unchanged: asynq_tasks_enqueued_total{queue,state} (gauge: active, pending, scheduled, retry, archived, completed), asynq_queue_size, asynq_queue_latency_seconds, asynq_queue_memory_usage_approx_bytes, asynq_tasks_processed_total and asynq_tasks_failed_total (counters), asynq_queue_paused_total (1 when paused).
 
-Reading the queues costs Redis a few commands per queue: one reading serves every scrape for --interval (scrapes during a reading wait for it), however many Prometheus servers scrape. Go's collector reads on every scrape. The sampled MEMORY USAGE behind asynq_queue_memory_usage_approx_bytes, most of a reading's Redis time at large queues, is taken at most every --memory-interval; the readings in between report the last sample.
+Reading the queues costs Redis a few commands per queue: one reading serves every scrape for --interval (scrapes during a reading wait for it), however many Prometheus servers scrape. Go's collector reads on every scrape. The sampled MEMORY USAGE behind asynq_queue_memory_usage_approx_bytes, most of a reading's Redis time at large queues, is taken at most every --memory-interval; the readings in between report the last sample. The sampling is spread over the readings (each samples the queues sampled longest ago, its share of them for the time since the last reading), so no reading but the first samples every queue.
 
 SIGINT or SIGTERM: stop serving and exit 0.`;
 

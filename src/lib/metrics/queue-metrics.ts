@@ -40,9 +40,12 @@ export interface QueueMetricsOptions {
   /** How long one collection is reused, in ms (default 15 s). */
   intervalMs?: number;
   /**
-   * How often a collection also samples each queue's memory usage (MEMORY USAGE of sampled tasks,
-   * most of a collection's Redis time), in ms; the collections in between report the last
-   * sample. Default 60 s; at most intervalMs means every collection, as Go's collector does.
+   * How often each queue's memory usage is sampled (MEMORY USAGE of sampled tasks, most of a
+   * collection's Redis time), in ms; the collections in between report the last sample. Default
+   * 60 s; at most intervalMs means every collection, as Go's collector does. The work is spread:
+   * a collection samples the queues sampled longest ago, as many as keep every queue's sample
+   * about memoryIntervalMs old (its share of the queues for the time since the last collection),
+   * so no collection samples them all at once after the first. A new queue is sampled at once.
    */
   memoryIntervalMs?: number;
   /** Logs failed collections (default: silent). */
@@ -60,8 +63,9 @@ export class QueueMetrics {
   readonly #intervalMs: number;
   readonly #memoryIntervalMs: number;
   /** The last memory sample of each queue, and when it was taken (a queue not sampled yet is sampled). */
-  readonly #memory = new Map<string, number>();
-  #memoryAt = -Infinity;
+  readonly #memory = new Map<string, {bytes: number; at: number}>();
+  /** When the last collection started. */
+  #collectedAt = -Infinity;
   readonly #logger: Logger;
   readonly #onCollect: QueueMetricsOptions['onCollect'];
   readonly #now: () => number;
@@ -98,24 +102,22 @@ export class QueueMetrics {
     try {
       const infos: QueueInfo[] = [];
       const at = this.#now();
-      const sampleAll = at - this.#memoryAt >= this.#memoryIntervalMs;
       const queues = await this.#inspector.queues();
+      const sample = this.#toSample(queues, at);
       // Every queue's reads sent at once (one connection: they share round trips), in queue order.
       const read = await Promise.all(
         queues.map(async (q) => {
-          const sampleMemory = sampleAll || !this.#memory.has(q);
+          const sampleMemory = sample.has(q);
           return {q, sampleMemory, info: await this.#inspector.getQueueInfo(q, {sampleMemory})};
         }),
       );
       for (const {q, sampleMemory, info} of read) {
-        if (sampleMemory) this.#memory.set(q, info.memoryUsage);
-        else info.memoryUsage = this.#memory.get(q)!;
+        if (sampleMemory) this.#memory.set(q, {bytes: info.memoryUsage, at});
+        else info.memoryUsage = this.#memory.get(q)!.bytes;
         infos.push(info);
       }
-      if (sampleAll) {
-        this.#memoryAt = at;
-        for (const q of this.#memory.keys()) if (!queues.includes(q)) this.#memory.delete(q);
-      }
+      const listed = new Set(queues);
+      for (const q of this.#memory.keys()) if (!listed.has(q)) this.#memory.delete(q);
       this.#onCollect?.({queues: infos.length, durationMs: performance.now() - start});
       return infos;
     } catch (error) {
@@ -123,6 +125,27 @@ export class QueueMetrics {
       this.#onCollect?.({queues: 0, durationMs: performance.now() - start, error});
       return [];
     }
+  }
+
+  /**
+   * The queues whose memory this collection samples: new ones, and of those sampled at least
+   * memoryIntervalMs ago the oldest, up to their share for the time since the last collection.
+   */
+  #toSample(queues: readonly string[], at: number): Set<string> {
+    const out = new Set<string>();
+    const due: Array<{q: string; at: number}> = [];
+    for (const q of queues) {
+      const m = this.#memory.get(q);
+      if (!m) out.add(q);
+      else if (at - m.at >= this.#memoryIntervalMs) due.push({q, at: m.at});
+    }
+    const elapsed = at - this.#collectedAt;
+    this.#collectedAt = at;
+    const share = this.#memoryIntervalMs <= this.#intervalMs ? 1 : Math.min(1, elapsed / this.#memoryIntervalMs);
+    const quota = Math.ceil(queues.length * share);
+    due.sort((a, b) => a.at - b.at);
+    for (const d of due.slice(0, quota)) out.add(d.q);
+    return out;
   }
 
   #register(): void {
