@@ -80,6 +80,12 @@ describe('asynq worker run --metrics-port', () => {
     }
     const {base} = await startWorker(r.server.url, '-q', 'default', '-q', 'low', '--concurrency', '8');
     const insp = new Inspector(r.redis);
+    // A scrape while tasks are still running, then one at the end: the counters are handed to
+    // prom-client at each scrape, and what an earlier scrape handed over is not counted again.
+    const early = parseMetrics((await get(`${base}/metrics`)).body);
+    expect(
+      sampleValue(early, 'asynq_worker_tasks_processed_total', {queue: 'default', task_type: 'ok'}) ?? 0,
+    ).toBeLessThanOrEqual(100);
     await waitFor(
       async () => {
         const infos = await Promise.all(['default', 'low'].map((q) => insp.getQueueInfo(q)));

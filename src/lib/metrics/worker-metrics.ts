@@ -34,24 +34,28 @@ export interface WorkerMetricsOptions {
 
 type Outcome = 'success' | 'retried' | 'archived' | 'skipped';
 
-/** The labelled children of one queue and task type, looked up once (prom-client hashes a label set on every call). */
+type Count = 'processed' | 'failed' | Exclude<Outcome, 'success'>;
+
+/**
+ * One queue and task type. prom-client hashes the label set on every call, also through a
+ * labelled child, so the counters and the in-flight gauge are kept here as plain numbers and
+ * handed to prom-client when it collects (each metric's collect()); only the duration is
+ * observed per task, through its child looked up once.
+ */
 interface Series {
-  processed: Counter.Internal;
-  failed: Counter.Internal;
-  outcomes: Record<Exclude<Outcome, 'success'>, Counter.Internal>;
+  labels: {queue: string; task_type: string};
+  counts: Record<Count, number>;
+  /** What the prom-client counters already hold. */
+  pushed: Record<Count, number>;
+  inFlight: number;
   duration: Histogram.Internal<'queue' | 'task_type'>;
-  inFlight: Gauge.Internal<'queue' | 'task_type'>;
 }
 
 /** The counters, histogram and gauges of one worker process. */
 export class WorkerMetrics {
   readonly registry: Registry;
   readonly #isFailure: IsFailureFunc;
-  readonly #processed: Counter<'queue' | 'task_type'>;
-  readonly #failed: Counter<'queue' | 'task_type'>;
-  readonly #outcomes: Record<Exclude<Outcome, 'success'>, Counter<'queue' | 'task_type'>>;
   readonly #duration: Histogram<'queue' | 'task_type'>;
-  readonly #inFlight: Gauge<'queue' | 'task_type'>;
   readonly #concurrency: Gauge;
   readonly #dequeueErrors: Counter;
   readonly #series = new Map<string, Series>();
@@ -62,19 +66,34 @@ export class WorkerMetrics {
     this.#isFailure = opts.isFailure ?? defaultIsFailure;
     const registers = [this.registry];
     const labelNames = ['queue', 'task_type'] as const;
-    const counter = (name: string, help: string) => new Counter({name, help, labelNames, registers});
-    this.#processed = counter('asynq_worker_tasks_processed_total', 'Task attempts finished by this worker, succeeded or failed (not counting errors that isFailure excludes).');
-    this.#failed = counter('asynq_worker_tasks_failed_total', 'Task attempts of this worker that failed.');
-    this.#outcomes = {
-      retried: counter('asynq_worker_tasks_retried_total', 'Task attempts of this worker that ended with the task scheduled for a retry.'),
-      archived: counter('asynq_worker_tasks_archived_total', 'Task attempts of this worker that ended with the task archived after its last retry.'),
-      skipped: counter('asynq_worker_tasks_skipped_total', 'Task attempts of this worker that ended without a retry on the handler\'s request (SkipRetry, RevokeTask).'),
+    const series = this.#series;
+    const counter = (count: Count, name: string, help: string): void => {
+      new Counter({
+        name, help, labelNames, registers,
+        collect() {
+          for (const s of series.values()) {
+            const add = s.counts[count] - s.pushed[count];
+            if (add > 0) this.inc(s.labels, add);
+            s.pushed[count] = s.counts[count];
+          }
+        },
+      });
     };
+    counter('processed', 'asynq_worker_tasks_processed_total', 'Task attempts finished by this worker, succeeded or failed (not counting errors that isFailure excludes).');
+    counter('failed', 'asynq_worker_tasks_failed_total', 'Task attempts of this worker that failed.');
+    counter('retried', 'asynq_worker_tasks_retried_total', 'Task attempts of this worker that ended with the task scheduled for a retry.');
+    counter('archived', 'asynq_worker_tasks_archived_total', 'Task attempts of this worker that ended with the task archived after its last retry.');
+    counter('skipped', 'asynq_worker_tasks_skipped_total', 'Task attempts of this worker that ended without a retry on the handler\'s request (SkipRetry, RevokeTask).');
     this.#duration = new Histogram({
       name: 'asynq_worker_task_duration_seconds', help: 'How long the handler ran, per task attempt.', labelNames, registers,
       buckets: opts.buckets ?? DEFAULT_TASK_DURATION_BUCKETS,
     });
-    this.#inFlight = new Gauge({name: 'asynq_worker_tasks_in_flight', help: 'Tasks whose handler is running on this worker.', labelNames, registers});
+    new Gauge({
+      name: 'asynq_worker_tasks_in_flight', help: 'Tasks whose handler is running on this worker.', labelNames, registers,
+      collect() {
+        for (const s of series.values()) this.set(s.labels, s.inFlight);
+      },
+    });
     this.#concurrency = new Gauge({name: 'asynq_worker_concurrency', help: 'Tasks this worker processes at once at most.', registers});
     this.#dequeueErrors = new Counter({name: 'asynq_worker_dequeue_errors_total', help: 'Failed attempts of this worker to fetch a task from Redis.', registers});
     if (opts.concurrency !== undefined) this.setConcurrency(opts.concurrency);
@@ -98,7 +117,7 @@ export class WorkerMetrics {
     return {
       processTask: async (task: Task, ctx: TaskContext): Promise<void> => {
         const series = this.#seriesOf(ctx.queue, task.type);
-        series.inFlight.inc();
+        series.inFlight++;
         const started = performance.now();
         let err: Error | undefined;
         try {
@@ -108,7 +127,7 @@ export class WorkerMetrics {
           throw thrown;
         } finally {
           series.duration.observe((performance.now() - started) / 1000);
-          series.inFlight.dec();
+          series.inFlight--;
           if (err === undefined) {
             const state = attemptState(ctx);
             if (state.aborted) err = toHandlerError(state.reason);
@@ -123,20 +142,18 @@ export class WorkerMetrics {
     const key = `${queue}\u0000${type}`;
     let s = this.#series.get(key);
     if (s === undefined) {
-      const l = {queue, task_type: type};
-      s = {
-        processed: this.#processed.labels(l), failed: this.#failed.labels(l),
-        outcomes: {retried: this.#outcomes.retried.labels(l), archived: this.#outcomes.archived.labels(l), skipped: this.#outcomes.skipped.labels(l)},
-        duration: this.#duration.labels(l), inFlight: this.#inFlight.labels(l),
-      };
+      const labels = {queue, task_type: type};
+      const zero = (): Record<Count, number> => ({processed: 0, failed: 0, retried: 0, archived: 0, skipped: 0});
+      s = {labels, counts: zero(), pushed: zero(), inFlight: 0, duration: this.#duration.labels(labels)};
       this.#series.set(key, s);
     }
     return s;
   }
 
   #count(series: Series, ctx: TaskContext, err: Error | undefined): void {
+    const c = series.counts;
     if (err === undefined) {
-      series.processed.inc();
+      c.processed++;
       return;
     }
     let failure = true;
@@ -150,10 +167,10 @@ export class WorkerMetrics {
       } catch {} // the processor counts it as a failure too
     }
     if (failure) {
-      series.processed.inc();
-      series.failed.inc();
+      c.processed++;
+      c.failed++;
     }
-    series.outcomes[outcome].inc();
+    c[outcome]++;
   }
 }
 
