@@ -42,8 +42,12 @@ export async function traceContextHeaders(): Promise<Record<string, string>> {
 }
 
 export interface OtelMiddlewareOptions {
-  /** Where the tracer comes from (default the global tracer provider). */
-  tracerProvider?: OtelApi.TracerProvider;
+  /**
+   * Where the tracer comes from (default the global tracer provider): an @opentelemetry/api
+   * TracerProvider. Typed by what the middleware calls, so that these declarations compile
+   * without @opentelemetry/api installed (it is an optional peer).
+   */
+  tracerProvider?: {getTracer(name: string, version?: string, options?: object): unknown};
   /** The tracer's name (default 'asynq-ts'). */
   tracerName?: string;
 }
@@ -64,7 +68,7 @@ export function otelMiddleware(opts: OtelMiddlewareOptions = {}): MiddlewareFunc
     return async (task: Task, ctx: TaskContext): Promise<void> => {
       const otel = api === undefined ? await loadOtel() : api;
       if (!otel) return inner.processTask(task, ctx);
-      const provider = opts.tracerProvider ?? otel.trace.getTracerProvider();
+      const provider = (opts.tracerProvider as OtelApi.TracerProvider | undefined) ?? otel.trace.getTracerProvider();
       const tracer = provider.getTracer(opts.tracerName ?? 'asynq-ts');
       const parent = otel.propagation.extract(otel.ROOT_CONTEXT, task.headers);
       const span = tracer.startSpan(

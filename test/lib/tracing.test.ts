@@ -18,6 +18,9 @@ import {recordingLogger} from '../support/logger.js';
 import {useRedis} from '../support/redis.js';
 import {makeMsg, readMsg, seedPending} from '../support/seed.js';
 import {waitFor} from '../support/wait.js';
+import {readdirSync, readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {ensureBuilt, ROOT} from '../support/cli.js';
 
 const r = useRedis();
 const exporter = new InMemorySpanExporter();
@@ -116,5 +119,21 @@ describe('OpenTelemetry: otelMiddleware and Client propagateTraceContext', () =>
     expect(span!.parentSpanContext?.traceState?.get('go')).toBe('1');
     expect(span!.status).toEqual({code: SpanStatusCode.ERROR, message: 'smtp: 421'});
     expect(span!.events.map((e) => e.name)).toEqual(['exception']);
+  });
+});
+
+describe('the declarations without @opentelemetry/api', () => {
+  it('no .d.ts of the package imports it (an optional peer: a TypeScript user without it must still compile)', () => {
+    ensureBuilt();
+    const found: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, {withFileTypes: true})) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name.endsWith('.d.ts') && /(from|import\()\s*['"]@opentelemetry\//.test(readFileSync(p, 'utf8'))) found.push(p);
+      }
+    };
+    walk(join(ROOT, 'lib'));
+    expect(found).toEqual([]);
   });
 });
