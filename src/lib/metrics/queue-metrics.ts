@@ -132,6 +132,9 @@ export class QueueMetrics {
    * memoryIntervalMs ago the oldest, up to their share for the time since the last collection.
    */
   #toSample(queues: readonly string[], at: number): Set<string> {
+    // Every collection samples every queue, as Go's collector (a clock read a millisecond apart
+    // from the cache's must not skip a reading).
+    if (this.#memoryIntervalMs <= this.#intervalMs) return new Set(queues);
     const out = new Set<string>();
     const due: Array<{q: string; at: number}> = [];
     for (const q of queues) {
@@ -141,7 +144,7 @@ export class QueueMetrics {
     }
     const elapsed = at - this.#collectedAt;
     this.#collectedAt = at;
-    const share = this.#memoryIntervalMs <= this.#intervalMs ? 1 : Math.min(1, elapsed / this.#memoryIntervalMs);
+    const share = Math.min(1, elapsed / this.#memoryIntervalMs);
     const quota = Math.ceil(queues.length * share);
     due.sort((a, b) => a.at - b.at);
     for (const d of due.slice(0, quota)) out.add(d.q);
