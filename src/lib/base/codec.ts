@@ -212,6 +212,15 @@ function headersOffTheWire(bytes: Uint8Array): Record<string, string> {
   return out;
 }
 
+/** headersOffTheWire; bytes it cannot read (a field protobufjs skipped leniently) are a DecodeError. */
+function decodeHeadersOffTheWire(bytes: Uint8Array): Record<string, string> {
+  try {
+    return headersOffTheWire(bytes);
+  } catch (err) {
+    throw new DecodeError('TaskMessage', err);
+  }
+}
+
 function ts(t: Timestamp): Wire {
   const o: Wire = {};
   put(o, 'seconds', t.seconds);
@@ -284,7 +293,7 @@ export function decodeTaskMessage(bytes: Uint8Array): TaskMessage {
     type: (o.type as string) ?? '',
     payload: buf(o.payload),
     headers: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(PROTO_KEY)
-      ? headersOffTheWire(bytes) // after a decode that succeeded: the same bytes, read the same way
+      ? decodeHeadersOffTheWire(bytes)
       : {...((o.headers as Record<string, string>) ?? {})},
     id: (o.id as string) ?? '',
     queue: (o.queue as string) ?? '',
