@@ -325,12 +325,17 @@ interface SentinelConnectorInternals {
  *
  * The race: when +switch-master arrives while the client is resolving the master through the
  * sentinels (reconnecting after a killed master), the detector's disconnect makes that connect
- * fail with "Connection is closed." and ioredis ends the client for good (status 'end': every
- * later command is refused). Seen in about one test run in six. Exactly that end (during
- * 'connecting', not asked for by disconnect()/quit()) is followed by a new connect(). duplicate()
- * (the cancelation subscriber's connection) gets the same protection.
+ * fail with "Connection is closed.", and ioredis fails every queued command with it and ends the
+ * client for good (status 'end': every later command is refused). Seen in about one test run in
+ * six. Exactly that failure (during 'connecting', not asked for by disconnect()/quit()) keeps the
+ * queued commands and starts a new connect() at once, which asks the sentinels again: the
+ * commands sent during the outage go to the promoted master. duplicate() (the cancelation
+ * subscriber's connection) gets the same protection.
  */
 class SentinelClient extends Redis {
+  /** Set when a connect was cut by the failover detector: the next 'end' reconnects. */
+  #resume = false;
+
   constructor(options: RedisOptions) {
     // Connect only once the connector is hooked: ioredis's constructor would start resolving the
     // master through the sentinels at once.
@@ -353,24 +358,36 @@ class SentinelClient extends Redis {
         if (this.status === 'end') connector.failoverDetector?.cleanup();
       };
     }
-    let last = '';
-    let lastError: unknown;
-    for (const status of ['connecting', 'connect', 'ready', 'close', 'reconnecting']) this.on(status, () => (last = status));
-    this.on('error', (err: unknown) => (lastError = err));
+    // Connection errors are retried (retryStrategy); ioredis would print each one with a stack
+    // trace when nobody listens. Callers that want them add their own listener.
+    this.on('error', () => {});
     this.on('end', () => {
       connector.failoverDetector?.cleanup();
-      const asked = (this as unknown as {manuallyClosing?: boolean}).manuallyClosing === true;
-      if (last !== 'connecting' || asked || !(lastError instanceof Error) || lastError.message !== 'Connection is closed.') return;
-      setTimeout(() => {
-        if (this.status === 'end') this.connect().catch(() => {});
-      }, 50).unref();
+      if (!this.#resume) return;
+      this.#resume = false;
+      if (this.status === 'end' && !this.manuallyClosingNow()) this.connect().catch(() => {});
     });
+    // ioredis fails the queued commands when a connect ends (its private flushQueue); not when the
+    // connect was cut by the failover detector: they wait for the reconnect instead.
+    const internals = this as unknown as {flushQueue: (error: Error, options?: unknown) => void};
+    const flushQueue = internals.flushQueue.bind(this);
+    internals.flushQueue = (error, options) => {
+      if (this.status === 'connecting' && !this.manuallyClosingNow() && error.message === 'Connection is closed.') {
+        this.#resume = true;
+        return;
+      }
+      flushQueue(error, options);
+    };
     if (!this.options.lazyConnect) this.connect().catch(() => {});
+  }
+
+  private manuallyClosingNow(): boolean {
+    return (this as unknown as {manuallyClosing?: boolean}).manuallyClosing === true;
   }
 
   /** True once disconnect()/quit() was asked for or the client has ended. */
   private closing(): boolean {
-    return this.status === 'end' || (this as unknown as {manuallyClosing?: boolean}).manuallyClosing === true;
+    return this.status === 'end' || this.manuallyClosingNow();
   }
 
   override duplicate(override?: Partial<RedisOptions>): Redis {
