@@ -100,8 +100,8 @@ export interface ServerOptions {
   delayedTaskCheckInterval?: Duration;
   /**
    * Idle poll interval when every queue is empty (actual sleep uniform in [0.5×, 1.5×)). Default:
-   * 20 ms (Go: 1 s), doubling after each empty poll up to idleBackoffCeilingMs (120 ms for one
-   * queue, 3 ms per queue, at most 1 s), back to 20 ms once a task is found; a task enqueued by an
+   * 20 ms (Go: 1 s), doubling after each empty poll up to idleBackoffCeilingMs (90 ms for one
+   * queue, 2 ms per queue, at most 1 s), back to 20 ms once a task is found; a task enqueued by an
    * asynq-ts client wakes the idle server at once (pub/sub), so the back-off only delays tasks
    * written by Go clients. A value given here is a fixed interval (no back-off).
    */

@@ -81,3 +81,34 @@ describe('RDB.dequeue with several queues (dequeueAny-0.lua)', () => {
     expect(await r.redis.lrange(keys.activeKey('c'), 0, -1)).not.toContain('ghost');
   });
 });
+
+describe('the dequeue scripts on an idle or paused queue', () => {
+  it('an empty queue costs one command (LINDEX), with one queue or several', async () => {
+    const {rdb} = newRdb(r.redis);
+    for (const order of [['x'], ['x', 'y', 'z']]) {
+      await r.redis.config('RESETSTAT');
+      expect(await rdb.dequeue(order, 60_000)).toBeNull();
+      const info = await r.redis.info('commandstats');
+      const calls = (cmd: string): number => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+      expect({lindex: calls('lindex'), exists: calls('exists'), scripts: evalCalls(info)}).toEqual({lindex: order.length, exists: 0, scripts: 1});
+    }
+  });
+
+  it('a paused queue answers nothing, also when its pending key holds another type (no WRONGTYPE)', async () => {
+    const {rdb} = newRdb(r.redis);
+    await r.redis.set(keys.pendingKey('p'), 'x');
+    await r.redis.set(keys.pausedKey('p'), '1');
+    await rdb.enqueue(makeMsg('q1', {queue: 'q'}));
+    const bad: BadData[] = [];
+    const before = await dumpAll(r.redis);
+    expect(await rdb.dequeue(['p'], 60_000, (b) => void bad.push(b))).toBeNull();
+    expect(bad).toEqual([]);
+    expect(await dumpAll(r.redis)).toEqual(before);
+    expect((await rdb.dequeue(['p', 'q'], 60_000, (b) => void bad.push(b)))?.msg.id).toBe('q1');
+    expect(bad).toEqual([]);
+    // Resumed, the string is reported as bad data and the queue skipped.
+    await r.redis.del(keys.pausedKey('p'));
+    expect(await rdb.dequeue(['p'], 60_000, (b) => void bad.push(b))).toBeNull();
+    expect(bad.map((b) => b.queue)).toEqual(['p']);
+  });
+});

@@ -6,7 +6,8 @@
   its hash marked active (without pending_since) and leased until leaseExpiry; an unusable one (no
   hash, another Redis type, no msg field: the reasons of taskKeyProblem, found here with one HGET
   for a good task) is taken out of pending and moved aside to corruptKey with its reason (moveAside
-  with now, cutoff, maxSize), nothing leased. A paused queue returns nil before any type check.
+  with now, cutoff, maxSize), nothing leased. A paused queue returns nil before any type check
+  and any write; an empty one after one LINDEX.
   `checked` (optional, a table): a caller that dequeues several tasks of the queue in one script
   passes the same table each time; the key types are then checked once (checked.done), as nothing
   else writes those keys meanwhile.
@@ -14,17 +15,19 @@
   WRONGTYPE error reply of keyTypeProblem (a table with an err field; nothing written).
 ]]
 local function dequeueTask(pendingKey, pausedKey, activeKey, leaseKey, corruptKey, reasonsKey, taskKeyPrefix, leaseExpiry, now, cutoff, maxSize, checked)
+  -- An empty queue stops here with one command (LINDEX; Go's dequeue sends EXISTS paused, then
+  -- RPOPLPUSH): an idle poll costs one command per queue. Paused is checked once there is a task
+  -- (or a pending key of another type: a paused queue answers nil, never its type problem); the
+  -- other keys' types only once there is a task to move, still before any write.
+  local id = redis.pcall("LINDEX", pendingKey, -1)
+  if not id then
+    return nil
+  end
   if redis.call("EXISTS", pausedKey) == 1 then
     return nil
   end
-  -- An idle poll stops here (EXISTS + LINDEX, as Go's EXISTS + RPOPLPUSH); the other keys' types
-  -- are checked only once there is a task to move, still before any write.
-  local id = redis.pcall("LINDEX", pendingKey, -1)
   if type(id) == "table" and id.err then
     return keyTypeProblem({{pendingKey, "list"}})
-  end
-  if not id then
-    return nil
   end
   if not (checked and checked.done) then
     local wrong = keyTypeProblem({{activeKey, "list"}, {leaseKey, "zset"}, {corruptKey, "zset"}, {reasonsKey, "hash"}})
