@@ -11,7 +11,9 @@
  *   maxIdleIntervalMs (the Server: idleBackoffCeilingMs), back to the start once a task is found.
  *   wake() (an asynq-ts client's enqueue notification, a forward) ends the sleep at once. A poll
  *   of several queues is one dequeueAny call outside a Cluster (RDB.dequeue), with the effects of
- *   the per-queue dequeue calls Go makes, so Go clients and servers need nothing new.
+ *   the per-queue dequeue calls Go makes, so Go clients and servers need nothing new. With a
+ *   pendingWatch (the Server's, for one queue) the sleep also ends when the queue's pending list
+ *   gets a task, whoever wrote it, and its timer is at least WATCHED_IDLE_MS.
  * - Claims in batches: while tasks keep coming (the last fetch found one), a fetch takes every free
  *   slot (up to the batch size, see BATCH_SIZE) and claims that many tasks in one RDB.dequeueBatch call, one queue
  *   order drawn per task, with the effects of one dequeue per order (strict priority and weighted
@@ -76,10 +78,16 @@ import {
   type RetryDelayFunc,
 } from './retry.js';
 import type {TaskGate} from './limits/gate.js';
+import type {PendingWatch} from './broker/pending-watch.js';
 import {setLongTimeout} from './sleep.js';
 import type {SyncRequest} from './syncer.js';
 import {Task} from './task.js';
 
+/**
+ * The idle sleep of a server whose queue is watched (ProcessorParams.pendingWatch): the watch ends
+ * it when a task arrives, so the timer is only the fallback (Go's idle poll interval).
+ */
+const WATCHED_IDLE_MS = 1_000;
 /** Default idle poll interval (Go: 1 s); the actual sleep is uniform in [0.5×, 1.5×). */
 export const DEFAULT_TASK_CHECK_INTERVAL_MS = 20;
 
@@ -155,6 +163,12 @@ export interface ProcessorParams {
   onDequeueError?: (err: unknown) => void;
   /** ServerOptions.limits (src/lib/limits/gate.ts): queues to skip, and whether a dequeued task may start. */
   gate?: TaskGate;
+  /**
+   * A server with one queue: the idle sleep also ends when that queue's pending list gets a task
+   * (PendingWatch, a blocking BLMOVE of the list onto itself), and the timer is a fallback of
+   * WATCHED_IDLE_MS at least (see Idle above).
+   */
+  pendingWatch?: Pick<PendingWatch, 'wait' | 'available'>;
   clock?: Clock;
   /** Random source in [0, 1) for the weighted queue order and the idle jitter. */
   random?: () => number;
@@ -360,8 +374,8 @@ interface Worker extends ActiveWorker {
 }
 
 export class Processor {
-  readonly #p: Required<Omit<ProcessorParams, 'handler' | 'errorHandler' | 'syncer' | 'onDequeueError' | 'gate'>> &
-    Pick<ProcessorParams, 'errorHandler' | 'syncer' | 'onDequeueError' | 'gate'>;
+  readonly #p: Required<Omit<ProcessorParams, 'handler' | 'errorHandler' | 'syncer' | 'onDequeueError' | 'gate' | 'pendingWatch'>> &
+    Pick<ProcessorParams, 'errorHandler' | 'syncer' | 'onDequeueError' | 'gate' | 'pendingWatch'>;
   #handler?: Handler;
   readonly #order: () => string[];
   readonly #slots: Semaphore;
@@ -384,6 +398,8 @@ export class Processor {
   readonly #sleepers = new Set<() => void>();
   /** A wake() came while no idle sleep was in progress: the next one is skipped. */
   #woken = false;
+  /** The last idle sleep was ended by the pending watch: if the poll after it found nothing, the next sleep does not watch. */
+  #watchWoke = false;
   /** Queue orders drawn by #claimable and not used there: the next fetches' (oldest first). */
   readonly #drawn: string[][] = [];
   /** Successes waiting for their outcome write, per queue (#addOutcome). */
@@ -451,7 +467,13 @@ export class Processor {
     for (const end of [...this.#sleepers]) end();
   }
 
-  /** The idle sleep: the current back-off interval with jitter [0.5×, 1.5×), ended early by wake() or stop(). */
+  /**
+   * The idle sleep: the current back-off interval with jitter [0.5×, 1.5×), ended early by wake() or
+   * stop(). With a pending watch (one queue) it also ends when the queue gets a task, and the
+   * timer is at least WATCHED_IDLE_MS; not right after a watch wake whose poll found nothing (a
+   * paused queue's backlog, a task another worker took): that sleep is the timer alone, so a list
+   * that stays non-empty is not polled in a loop.
+   */
   #idleSleep(): Promise<void> {
     const signal = this.#fetch.signal;
     if (this.#woken || signal.aborted) {
@@ -460,16 +482,30 @@ export class Processor {
     }
     const interval = this.#idleMs;
     this.#idleMs = Math.max(this.#p.taskCheckIntervalMs, Math.min(this.#p.maxIdleIntervalMs, interval * 2));
+    const watch = this.#p.pendingWatch;
+    const watching = watch !== undefined && !this.#watchWoke && watch.available();
+    this.#watchWoke = false;
     return new Promise((resolve) => {
+      let done = false;
       const end = (): void => {
+        done = true;
         clearTimeout(timer);
         signal.removeEventListener('abort', end);
         this.#sleepers.delete(end);
         resolve();
       };
-      const timer = setTimeout(end, interval / 2 + this.#p.random() * interval);
+      const jittered = interval / 2 + this.#p.random() * interval;
+      const timer = setTimeout(end, watching ? Math.max(WATCHED_IDLE_MS, jittered) : jittered);
       signal.addEventListener('abort', end, {once: true});
       this.#sleepers.add(end);
+      if (watching) {
+        void watch.wait().then((got) => {
+          if (done || got === 'timeout') return;
+          // 'unavailable' (closed, old Redis, an error): poll now, then sleep on the timer alone.
+          if (got === 'found') this.#watchWoke = true;
+          end();
+        });
+      }
     });
   }
 

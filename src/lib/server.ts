@@ -34,6 +34,7 @@ import {DEFAULT_RECOVERER_INTERVAL_MS, LEASE_EXPIRY_GRACE_MS, Recoverer} from '.
 import {closeRedisClient, createRedisClient, dropRedisClient, type RedisConnection, type RedisConnOpt} from './redis.js';
 import type {IsFailureFunc, RetryDelayFunc} from './retry.js';
 import {onStopSignals} from './signals.js';
+import {PendingWatch} from './broker/pending-watch.js';
 import {Subscriber} from './subscriber.js';
 import {Syncer} from './syncer.js';
 
@@ -103,7 +104,9 @@ export interface ServerOptions {
    * 20 ms (Go: 1 s), doubling after each empty poll up to idleBackoffCeilingMs (90 ms for one
    * queue, 2 ms per queue, at most 1 s), back to 20 ms once a task is found; a task enqueued by an
    * asynq-ts client wakes the idle server at once (pub/sub), so the back-off only delays tasks
-   * written by Go clients. A value given here is a fixed interval (no back-off).
+   * written by Go clients; a server with one queue waits on its pending list instead (BLMOVE of
+   * the list onto itself, src/lib/broker/pending-watch.ts) and polls once a second besides. A
+   * value given here is a fixed interval (no back-off, no waiting).
    */
   taskCheckInterval?: Duration;
   /** Aggregate a group once no task joined it for this long; default 1 min, at least 1 s. */
@@ -175,6 +178,8 @@ export class Server {
   readonly #syncer: Syncer;
   readonly #subscriber: Subscriber;
   readonly #forwarder: Forwarder;
+  /** One queue and the default idle polling: the idle processor blocks on its pending list (src/lib/broker/pending-watch.ts). */
+  readonly #pendingWatch?: PendingWatch;
   readonly #recoverer: Recoverer;
   readonly #janitor: Janitor;
   readonly #healthchecker?: Healthchecker;
@@ -248,12 +253,15 @@ export class Server {
         server: {host: this.host, pid: this.pid, serverId: this.serverId}, publishIntervalMs: heartbeatMs,
       });
     }
+    // A server with one queue waits on it while idle instead of polling (the default back-off only:
+    // an explicit taskCheckInterval is a fixed poll interval).
+    if (qnames.length === 1 && opts.taskCheckInterval === undefined) this.#pendingWatch = new PendingWatch(client, qnames[0]!);
     this.#processor = new Processor({
       logger, rdb, queues, concurrency: workers, strictPriority, taskCheckIntervalMs, shutdownTimeoutMs, leaseMs,
       // An explicit taskCheckInterval is a fixed poll interval; by default the poll backs off.
       maxIdleIntervalMs: opts.taskCheckInterval === undefined ? idleBackoffCeilingMs(qnames.length) : taskCheckIntervalMs,
       retryDelayFunc: opts.retryDelayFunc, isFailure: opts.isFailure, errorHandler: opts.errorHandler, syncer: this.#syncer, clock, outage,
-      onDequeueError: opts.onDequeueError, gate: this.#limits,
+      onDequeueError: opts.onDequeueError, gate: this.#limits, pendingWatch: this.#pendingWatch,
     });
     this.#heartbeater = new Heartbeater({
       logger, state: new RDBState(rdb), rdb, host: this.host, pid: this.pid, serverId: this.serverId, concurrency: workers,
@@ -347,6 +355,7 @@ export class Server {
     this.#state = 'stopped';
     this.#logger.info('Stopping processor');
     this.#processor.stop();
+    this.#pendingWatch?.close();
     this.#logger.info('Processor stopped');
   }
 
@@ -402,6 +411,7 @@ export class Server {
         //   stopped, and only then clears its server and workers keys.
         await this.#forwarder.shutdown();
         await this.#processor.shutdown();
+        this.#pendingWatch?.close();
         await this.#recoverer.shutdown();
         await this.#syncer.shutdown();
         await this.#subscriber.shutdown();

@@ -81,4 +81,86 @@ describe('idle Server', () => {
       await srv.shutdown();
     }
   });
+
+  describe('one queue: waits on its pending list (BLMOVE of the list onto itself) instead of polling', () => {
+    /** Connections of the test's Redis blocked in BLMOVE on this key (CLIENT LIST). */
+    async function blockedOn(): Promise<number> {
+      const list = await r.redis.client('LIST');
+      return String(list).split('\n').filter((l) => /\bcmd=blmove\b/.test(l)).length;
+    }
+    const goWrite = async (q: string, id: string): Promise<void> => {
+      const msg = makeMsg(id, {queue: q, type: id});
+      await r.redis.sadd(keys.allQueues, q);
+      await r.redis.hset(keys.taskKey(q, id), 'msg', encodeTaskMessage(msg), 'state', 'pending', 'pending_since', String(Date.now() * 1e6));
+      await r.redis.lpush(keys.pendingKey(q), id);
+    };
+
+    it('sends a few commands while idle and starts a Go-written task (no notification) without waiting for a poll', async () => {
+      const seen = new Map<string, number>();
+      const srv = new Server(r.server.url, {logger: recordingLogger(), queues: {solo: 1}});
+      await srv.start((t) => void seen.set(t.type, Date.now()));
+      try {
+        await waitFor(async () => (await blockedOn()) === 1, 'a connection blocked in BLMOVE');
+        await pause(500);
+        await r.redis.config('RESETSTAT');
+        await pause(2_000);
+        const {scripts} = await commandCount();
+        // The fallback poll runs once a second (about 2 calls in 2 s, plus a forwarder round); the
+        // polling back-off alone would make about 22 calls.
+        expect(scripts).toBeLessThanOrEqual(8);
+        for (const id of ['go1', 'go2']) {
+          const t0 = Date.now();
+          await goWrite('solo', id);
+          const at = await waitFor(() => seen.get(id), `the Go-written task ${id}`, 3_000);
+          // Within the fallback poll's second it could be luck; the watch answers in milliseconds.
+          expect(at - t0).toBeLessThan(800);
+          await waitFor(async () => (await blockedOn()) === 1, 'the watch blocked again');
+        }
+      } finally {
+        await srv.shutdown();
+      }
+      // Its connection goes with the server.
+      expect(await blockedOn()).toBe(0);
+    });
+
+    it('does not loop on a paused queue whose list stays non-empty, and leaves the list as it was', async () => {
+      for (const id of ['p1', 'p2', 'p3']) await goWrite('held', id);
+      await r.redis.set(keys.pausedKey('held'), '1');
+      const before = await r.redis.lrange(keys.pendingKey('held'), 0, -1);
+      const seen: string[] = [];
+      const srv = new Server(r.server.url, {logger: recordingLogger(), queues: {held: 1}});
+      await srv.start((t) => void seen.push(t.type));
+      try {
+        await pause(1_000);
+        await r.redis.config('RESETSTAT');
+        await pause(2_000);
+        const info = await r.redis.info('commandstats');
+        const calls = (cmd: string): number => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+        // A watch that returns at once followed by a poll, then a timed sleep (at most 90 ms by
+        // then): about 22 of each in 2 s; a loop would be thousands.
+        expect(calls('blmove')).toBeLessThan(60);
+        expect(calls('evalsha') + calls('eval')).toBeLessThan(100);
+        expect(await r.redis.lrange(keys.pendingKey('held'), 0, -1)).toEqual(before);
+        expect(seen).toEqual([]);
+        // Resumed: the backlog runs.
+        await r.redis.del(keys.pausedKey('held'));
+        await waitFor(() => seen.length === 3, 'the backlog after resuming');
+      } finally {
+        await srv.shutdown();
+      }
+    });
+
+    it('polls as before with several queues or an explicit taskCheckInterval (no watch connection)', async () => {
+      for (const opts of [{queues: {a: 1, b: 1}}, {queues: {solo: 1}, taskCheckInterval: 50}]) {
+        const srv = new Server(r.server.url, {logger: recordingLogger(), ...opts});
+        await srv.start(() => {});
+        try {
+          await pause(500);
+          expect(await blockedOn()).toBe(0);
+        } finally {
+          await srv.shutdown();
+        }
+      }
+    });
+  });
 });

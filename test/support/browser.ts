@@ -7,7 +7,7 @@
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {chromium, type Browser, type Page} from 'playwright-core';
-import {BIN, ROOT, cliEnv} from './cli.js';
+import {BIN, ROOT, cliEnv, ensureBuilt} from './cli.js';
 
 /** The Chromium binary: CHROMIUM_PATH, else `chromium` (Debian) or `chromium-browser` on PATH. */
 function chromiumPath(): string {
@@ -44,6 +44,8 @@ export interface WebServer {
 
 /** Starts `asynq web --port 0 ...args` against `redisUrl`; resolves with its URL once it serves. */
 export function startWeb(redisUrl: string, args: string[] = [], env: Record<string, string> = {}): Promise<WebServer> {
+  // lib/ may be being rebuilt by another test file (stale sources): wait for that build.
+  ensureBuilt();
   const child: ChildProcess = spawn(process.execPath, [BIN, 'web', '--port', '0', ...args], {
     cwd: ROOT,
     env: cliEnv({ASYNQ_REDIS_URL: redisUrl, TZ: 'UTC', ...env}),
