@@ -2,7 +2,8 @@
  * Forwarder (Go asynq forwarder.go): every `intervalMs` (Server's delayedTaskCheckInterval,
  * default 5 s) moves due tasks of the server's queues from `scheduled` and then `retry` to
  * `pending` (or back into their group when the task hash has `group`). The first run happens
- * after one interval, as Go's timer. Each script call is atomic; the round is not.
+ * after one interval, as Go's timer. Each script call is atomic; the round is not. Outside a Cluster
+ * one call forwards every queue (RDB.forwardIfReady, forwardAll-0.lua).
  */
 import type {RDB} from './broker/rdb.js';
 import {errorMessage} from './errors.js';

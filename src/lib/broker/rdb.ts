@@ -62,6 +62,8 @@ export type OnBadData = (bad: BadData) => void;
 
 /** Most corrupt pending ids one dequeue() moves aside in one queue before it goes on to the next. */
 const MAX_MOVED_ASIDE_PER_DEQUEUE = 100;
+/** Most tasks one forwardAll-0.lua call moves before it stops (the caller calls again): bounds the time Redis spends in one call. */
+const FORWARD_BUDGET = 1_000;
 
 /** A task a dequeue leased: its message and when its lease expires. */
 export interface Dequeued {
@@ -645,8 +647,15 @@ export class RDB {
         MAX_ARCHIVE_SIZE, statsExpiry(now), MAX_INT64], {task: msg});
   }
 
-  /** forwardCmd for scheduled then retry of every queue, 100 per call, until a call moves 0. Returns total moved. */
+  /**
+   * forwardCmd for scheduled then retry of every queue, 100 per call, until a call moves 0. Returns
+   * total moved. Outside a Cluster all the queues go in one forwardAll-0.lua call (repeated while a
+   * call stops at its budget of FORWARD_BUDGET tasks), with the same effects; a queue whose
+   * scheduled or retry key holds another Redis type is skipped there, the others forwarded, and
+   * the first such key then rejects the round (a WrongTypeError, as the per-queue call would).
+   */
   async forwardIfReady(qnames: string[]): Promise<number> {
+    if (!this.session.isCluster && qnames.length > 0) return this.#forwardAll(qnames);
     let total = 0;
     for (const q of qnames) {
       for (const source of [keys.scheduledKey(q), keys.retryKey(q)]) {
@@ -659,6 +668,22 @@ export class RDB {
         }
       }
     }
+    return total;
+  }
+
+  async #forwardAll(qnames: string[]): Promise<number> {
+    const prefixes = qnames.map(keys.queueKeyPrefix);
+    let total = 0;
+    let firstBad: string | undefined;
+    for (;;) {
+      const now = this.clock.now();
+      const [moved, stopped, skipped] = (await this.session.script('rdb.ForwardIfReady', 'forwardAll', [],
+        [unixSeconds(now), unixNanosString(now), FORWARD_BUDGET, ...prefixes])) as [number, number, Array<number | string>];
+      total += Number(moved);
+      if (firstBad === undefined && skipped.length > 0) firstBad = String(skipped[1]);
+      if (Number(stopped) !== 1) break;
+    }
+    if (firstBad !== undefined) throw itemError('rdb.ForwardIfReady', firstBad);
     return total;
   }
 

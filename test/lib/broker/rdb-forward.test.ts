@@ -1,12 +1,78 @@
 /** RDB.forwardIfReady and deleteExpiredCompletedTasks (Go rdb.go forwardCmd, deleteExpiredCompletedTasksCmd, and their group quirks). */
 import {describe, expect, it} from 'vitest';
-import {keyTypes} from '../../support/dump.js';
+import {dumpAll, keyTypes, type KeyDump} from '../../support/dump.js';
+import type {RDB} from '../../../src/lib/broker/rdb.js';
+import {WrongTypeError} from '../../../src/lib/errors.js';
 import {useRedis} from '../../support/redis.js';
 import {ValidationError} from '../../../src/lib/errors.js';
 import {enqueueAndDequeue, makeMsg, newRdb, T0, T0_NS, T0_S, taskHash, zsetEntries} from '../../support/seed.js';
 
 const r = useRedis();
 const at = (s: number): Date => new Date((T0_S + s) * 1000);
+
+/** Due and future tasks in 3 queues, both sets, a group task, 1,200 due in one queue (past the per-call budget). */
+async function seedForward(rdb: RDB): Promise<void> {
+  for (let i = 0; i < 1_200; i++) await rdb.schedule(makeMsg(`big${i}`, {queue: 'big'}), at(i % 9));
+  for (const q of ['a', 'b']) {
+    for (let i = 0; i < 5; i++) await rdb.schedule(makeMsg(`${q}s${i}`, {queue: q}), at(i * 3));
+    await enqueueAndDequeue(rdb, makeMsg(`${q}r`, {queue: q}));
+    await rdb.retry(makeMsg(`${q}r`, {queue: q}), at(4), 'boom', true);
+  }
+  await rdb.addToGroup(makeMsg('g1', {queue: 'b', groupKey: 'batch'}), 'batch');
+  await r.redis.zrem('asynq:{b}:g:batch', 'g1');
+  await r.redis.del('asynq:{b}:groups');
+  await r.redis.hset('asynq:{b}:t:g1', 'state', 'retry');
+  await r.redis.zadd('asynq:{b}:retry', T0_S + 2, 'g1');
+}
+
+describe('RDB.forwardIfReady outside a Cluster: one forwardAll-0.lua call for every queue', () => {
+  it('leaves exactly the state of forward-2.lua called per queue and set until it moves nothing (Go forwarder)', async () => {
+    const queues = ['a', 'big', 'b', 'empty'];
+    const one = newRdb(r.redis);
+    await seedForward(one.rdb);
+    one.clock.set(at(7));
+    await r.redis.config('RESETSTAT');
+    const moved = await one.rdb.forwardIfReady(queues);
+    const stats = await r.redis.info('commandstats');
+    const calls = [...stats.matchAll(/cmdstat_eval(?:sha)?:calls=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+    // The daily counters of the seeding's retries expire at a fixed time, so their TTLs count down
+    // between the two runs; they are the seeding's, not the forwarder's.
+    const noCounters = (d: KeyDump[]): KeyDump[] => d.filter((k) => !/:(processed|failed):\d{4}-/.test(k.key));
+    const batched = noCounters(await dumpAll(r.redis));
+    await r.redis.flushdb();
+    const per = newRdb(r.redis);
+    await seedForward(per.rdb);
+    per.clock.set(at(7));
+    let perMoved = 0;
+    for (const q of queues) {
+      for (const set of ['scheduled', 'retry']) {
+        for (;;) {
+          const n = Number(await per.rdb.runner.run('forward', [`asynq:{${q}}:${set}`, `asynq:{${q}}:pending`],
+            [T0_S + 7, `asynq:{${q}}:t:`, ((BigInt(T0_S + 7) * 1_000_000_000n)).toString(), `asynq:{${q}}:g:`]));
+          perMoved += n;
+          if (n === 0) break;
+        }
+      }
+    }
+    expect(moved).toBe(perMoved);
+    expect(moved).toBeGreaterThan(1_000);
+    expect(batched).toEqual(noCounters(await dumpAll(r.redis)));
+    // 1,0xx tasks: the budget of 1,000 per call makes it two calls, not one per queue and set.
+    expect(calls).toBe(2);
+  });
+
+  it('a queue whose retry key holds another type is skipped; the others are forwarded, then the round rejects', async () => {
+    const {rdb, clock} = newRdb(r.redis);
+    await rdb.schedule(makeMsg('x1', {queue: 'x'}), at(1));
+    await rdb.schedule(makeMsg('z1', {queue: 'z'}), at(1));
+    await r.redis.set('asynq:{y}:retry', 'not a zset');
+    clock.set(at(5));
+    await expect(rdb.forwardIfReady(['x', 'y', 'z'])).rejects.toBeInstanceOf(WrongTypeError);
+    expect(await r.redis.lrange('asynq:{x}:pending', 0, -1)).toEqual(['x1']);
+    expect(await r.redis.lrange('asynq:{z}:pending', 0, -1)).toEqual(['z1']);
+    expect(await r.redis.get('asynq:{y}:retry')).toBe('not a zset');
+  });
+});
 
 describe('RDB.forwardIfReady', () => {
   it('moves due scheduled tasks to pending with a fresh pending_since, leaving future ones', async () => {
