@@ -590,8 +590,7 @@ export class Processor {
         }
       }
       if (started > 0) {
-        this.#idle = false;
-        this.#idleMs = this.#p.taskCheckIntervalMs;
+        this.#foundWork();
         if (grow) this.#addFetcher();
         return true;
       }
@@ -610,6 +609,16 @@ export class Processor {
       for (let i = started; i < held; i++) this.#slots.release();
     }
     return false;
+  }
+
+  /**
+   * A claim found tasks: the idle state ends, the back-off starts again and the next idle sleep
+   * watches the queue again (a watch wake only skips the next watch when its poll found nothing).
+   */
+  #foundWork(): void {
+    this.#idle = false;
+    this.#idleMs = this.#p.taskCheckIntervalMs;
+    this.#watchWoke = false;
   }
 
   /** The queue order for the next dequeue: one stashed by #claimable, else a fresh draw. */
@@ -866,10 +875,7 @@ export class Processor {
       if (err) this.#toSyncer(msgs[i]!, live[i]!, err);
     });
     live.forEach((w, i) => (i < res.claimed.length ? w.handOff() : w.release()));
-    if (res.claimed.length > 0) {
-      this.#idle = false;
-      this.#idleMs = this.#p.taskCheckIntervalMs;
-    }
+    if (res.claimed.length > 0) this.#foundWork();
     for (const got of res.claimed) this.#startWorker(got.msg, got.leaseExpiresAt);
   }
 
