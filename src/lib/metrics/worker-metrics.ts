@@ -37,10 +37,10 @@ type Outcome = 'success' | 'retried' | 'archived' | 'skipped';
 type Count = 'processed' | 'failed' | Exclude<Outcome, 'success'>;
 
 /**
- * One queue and task type. prom-client hashes the label set on every call, also through a
- * labelled child, so the counters and the in-flight gauge are kept here as plain numbers and
- * handed to prom-client when it collects (each metric's collect()); only the duration is
- * observed per task, through its child looked up once.
+ * One queue and task type. prom-client hashes and checks the label set on every call, also
+ * through a labelled child, so everything counted per task is kept here as plain numbers and
+ * handed to prom-client when it collects: the counters and the in-flight gauge through each
+ * metric's collect(), the duration histogram as the values of its series (durationHistogram()).
  */
 interface Series {
   labels: {queue: string; task_type: string};
@@ -48,20 +48,90 @@ interface Series {
   /** What the prom-client counters already hold. */
   pushed: Record<Count, number>;
   inFlight: number;
-  duration: Histogram.Internal<'queue' | 'task_type'>;
+  /** Observations per bucket (not cumulative): [i] counts those ≤ bounds[i] and > bounds[i - 1]. */
+  buckets: number[];
+  sum: number;
+  /** All observations, those above the last bound included. */
+  count: number;
+}
+
+/** A value of prom-client's histogram output (what its Histogram.getForPromString gives). */
+interface HistogramValue {
+  labels: Record<string, string | number>;
+  sharedLabels: Series['labels'];
+  value: number;
+  metricName: string;
+  exemplar?: null;
+}
+
+/**
+ * A prom-client Histogram whose values are those of `series` (observed by the middleware as
+ * plain numbers), in exactly the form prom-client's own histogram gives them to the registry:
+ * cumulative `_bucket` values per bound and `+Inf`, `_sum` and `_count`, per series in the order
+ * the series were first seen. The registry formats them (text and JSON) as for any histogram;
+ * a test compares the output with prom-client's own histogram fed the same observations.
+ */
+function durationHistogram(
+  config: {name: string; help: string; labelNames: readonly string[]; registers: Registry[]; buckets: number[]},
+  series: ReadonlyMap<string, Series>,
+): Histogram<'queue' | 'task_type'> {
+  const {Histogram} = promClient();
+  const {name, buckets: bounds} = config;
+  const values = (): HistogramValue[] => {
+    const out: HistogramValue[] = [];
+    for (const s of series.values()) {
+      if (s.count === 0) continue;
+      let acc = 0;
+      for (let i = 0; i < bounds.length; i++) {
+        acc += s.buckets[i]!;
+        out.push({labels: {le: bounds[i]!}, sharedLabels: s.labels, value: acc, metricName: `${name}_bucket`, exemplar: null});
+      }
+      out.push(
+        {labels: {le: '+Inf'}, sharedLabels: s.labels, value: s.count, metricName: `${name}_bucket`, exemplar: null},
+        {labels: {}, sharedLabels: s.labels, value: s.sum, metricName: `${name}_sum`},
+        {labels: {}, sharedLabels: s.labels, value: s.count, metricName: `${name}_count`},
+      );
+    }
+    return out;
+  };
+  class SeriesHistogram extends Histogram<'queue' | 'task_type'> {
+    /** What the registry formats as text (prom-client's registry calls it when a metric has it). */
+    async getForPromString(): Promise<{name: string; help: string; type: 'histogram'; values: HistogramValue[]; aggregator: 'sum'}> {
+      return {name, help: config.help, type: 'histogram', values: values(), aggregator: 'sum'};
+    }
+
+    /** getMetricsAsJSON's form: the series' labels and `le` in one object. */
+    override async get(): ReturnType<Histogram<'queue' | 'task_type'>['get']> {
+      const data = await this.getForPromString();
+      const out = data.values.map(({sharedLabels, labels, ...rest}) => ({...rest, labels: {...labels, ...sharedLabels}}));
+      return {...data, values: out} as unknown as Awaited<ReturnType<Histogram<'queue' | 'task_type'>['get']>>;
+    }
+
+    override reset(): void {
+      super.reset();
+      for (const s of series.values()) {
+        s.buckets.fill(0);
+        s.sum = 0;
+        s.count = 0;
+      }
+    }
+  }
+  return new SeriesHistogram({...config, labelNames: config.labelNames as Array<'queue' | 'task_type'>});
 }
 
 /** The counters, histogram and gauges of one worker process. */
 export class WorkerMetrics {
   readonly registry: Registry;
   readonly #isFailure: IsFailureFunc;
-  readonly #duration: Histogram<'queue' | 'task_type'>;
+  readonly #bounds: readonly number[];
   readonly #concurrency: Gauge;
   readonly #dequeueErrors: Counter;
   readonly #series = new Map<string, Series>();
+  /** The series of the last task (most workers run one queue and type over and over). */
+  #last: Series | undefined;
 
   constructor(opts: WorkerMetricsOptions = {}) {
-    const {Counter, Gauge, Histogram, Registry} = promClient();
+    const {Counter, Gauge, Registry} = promClient();
     this.registry = opts.registry ?? new Registry();
     this.#isFailure = opts.isFailure ?? defaultIsFailure;
     const registers = [this.registry];
@@ -84,10 +154,11 @@ export class WorkerMetrics {
     counter('retried', 'asynq_worker_tasks_retried_total', 'Task attempts of this worker that ended with the task scheduled for a retry.');
     counter('archived', 'asynq_worker_tasks_archived_total', 'Task attempts of this worker that ended with the task archived after its last retry.');
     counter('skipped', 'asynq_worker_tasks_skipped_total', 'Task attempts of this worker that ended without a retry on the handler\'s request (SkipRetry, RevokeTask).');
-    this.#duration = new Histogram({
-      name: 'asynq_worker_task_duration_seconds', help: 'How long the handler ran, per task attempt.', labelNames, registers,
-      buckets: opts.buckets ?? DEFAULT_TASK_DURATION_BUCKETS,
-    });
+    const buckets = [...(opts.buckets ?? DEFAULT_TASK_DURATION_BUCKETS)];
+    durationHistogram({
+      name: 'asynq_worker_task_duration_seconds', help: 'How long the handler ran, per task attempt.', labelNames, registers, buckets,
+    }, series);
+    this.#bounds = buckets;
     new Gauge({
       name: 'asynq_worker_tasks_in_flight', help: 'Tasks whose handler is running on this worker.', labelNames, registers,
       collect() {
@@ -126,7 +197,7 @@ export class WorkerMetrics {
           err = toHandlerError(thrown);
           throw thrown;
         } finally {
-          series.duration.observe((performance.now() - started) / 1000);
+          this.#observe(series, (performance.now() - started) / 1000);
           series.inFlight--;
           if (err === undefined) {
             const state = attemptState(ctx);
@@ -139,15 +210,33 @@ export class WorkerMetrics {
   }
 
   #seriesOf(queue: string, type: string): Series {
+    const last = this.#last;
+    if (last !== undefined && last.labels.queue === queue && last.labels.task_type === type) return last;
     const key = `${queue}\u0000${type}`;
     let s = this.#series.get(key);
     if (s === undefined) {
-      const labels = {queue, task_type: type};
       const zero = (): Record<Count, number> => ({processed: 0, failed: 0, retried: 0, archived: 0, skipped: 0});
-      s = {labels, counts: zero(), pushed: zero(), inFlight: 0, duration: this.#duration.labels(labels)};
+      s = {
+        labels: {queue, task_type: type}, counts: zero(), pushed: zero(), inFlight: 0,
+        buckets: new Array<number>(this.#bounds.length).fill(0), sum: 0, count: 0,
+      };
       this.#series.set(key, s);
     }
+    this.#last = s;
     return s;
+  }
+
+  /** One duration, in seconds, into its bucket (the first bound it does not exceed, as prom-client). */
+  #observe(s: Series, seconds: number): void {
+    const bounds = this.#bounds;
+    for (let i = 0; i < bounds.length; i++) {
+      if (seconds <= bounds[i]!) {
+        s.buckets[i]!++;
+        break;
+      }
+    }
+    s.sum += seconds;
+    s.count++;
   }
 
   #count(series: Series, ctx: TaskContext, err: Error | undefined): void {
