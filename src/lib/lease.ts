@@ -6,6 +6,11 @@
  */
 import type {Clock} from './clock.js';
 
+/** Told once when a lease is found expired (Lease.setListener). */
+export interface LeaseListener {
+  leaseLost(): void;
+}
+
 export class Lease {
   readonly #clock: Clock;
   #expiresAt: Date;
@@ -13,6 +18,7 @@ export class Lease {
   /** Created on first use of `lost` (most leases never need one). */
   #lost?: AbortController;
   #onLost?: Array<() => void>;
+  #listener?: LeaseListener;
 
   constructor(expiresAt: Date, clock: Clock) {
     this.#expiresAt = expiresAt;
@@ -47,6 +53,18 @@ export class Lease {
     };
   }
 
+  /**
+   * Sets the one listener told when the lease is found expired (at once if it already was), or
+   * removes it (undefined): the processor's per-task record, without a closure per task.
+   */
+  setListener(listener: LeaseListener | undefined): void {
+    if (listener !== undefined && this.#isLost) {
+      listener.leaseLost();
+      return;
+    }
+    this.#listener = listener;
+  }
+
   /** Valid until (and including) its expiry instant, as Go's IsValid. */
   isValid(): boolean {
     return this.#clock.now().getTime() <= this.#expiresAt.getTime();
@@ -66,6 +84,9 @@ export class Lease {
       this.#isLost = true;
       this.#lost?.abort();
       for (const fn of this.#onLost?.splice(0) ?? []) fn();
+      const listener = this.#listener;
+      this.#listener = undefined;
+      listener?.leaseLost();
     }
     return true;
   }

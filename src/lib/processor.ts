@@ -70,7 +70,7 @@ import {
   ATTEMPT_STATE, TaskResultWriter, toHandlerError,
   type ErrorHandler, type ErrorHandlerFunc, type Handler, type TaskContext,
 } from './handler.js';
-import {Lease} from './lease.js';
+import {Lease, type LeaseListener} from './lease.js';
 import type {Logger} from './logger.js';
 import {NO_OUTAGE_REPORTER, type RedisErrorSink} from './redis-outage.js';
 import {
@@ -79,7 +79,7 @@ import {
 } from './retry.js';
 import type {TaskGate} from './limits/gate.js';
 import type {PendingWatch} from './broker/pending-watch.js';
-import {setLongTimeout} from './sleep.js';
+import {MAX_TIMER_MS, setLongTimeout} from './sleep.js';
 import type {SyncRequest} from './syncer.js';
 import {Task} from './task.js';
 
@@ -293,7 +293,7 @@ class Semaphore {
 /** Successful tasks of one queue whose outcomes are written in one call (Processor #addOutcome). */
 interface OutcomeBatch {
   readonly queue: string;
-  readonly workers: Worker[];
+  readonly workers: Work[];
   /** Resolves once the outcomes are written (or handed to the syncer). */
   readonly written: Promise<void>;
   resolve: () => void;
@@ -306,10 +306,16 @@ type Outcome =
   | {kind: 'aborted'}
   | {kind: 'settled'; err?: Error};
 
+/** The outcomes that carry nothing of their own: one object each, not one per task. */
+const SHUTDOWN: Outcome = {kind: 'shutdown'};
+const LEASE_LOST: Outcome = {kind: 'leaseLost'};
+const ABORTED: Outcome = {kind: 'aborted'};
+const SUCCEEDED: Outcome = {kind: 'settled'};
+
 /**
  * How one attempt ends early (deadline, cancelation, lease loss, shutdown) without an
  * AbortController per task: the handler's `ctx.signal` is created on first use (already aborted
- * when the attempt is), and the events that end an attempt call `end` directly instead of
+ * when the attempt is), and the events that end an attempt call Work.end directly instead of
  * signalling listeners. A no-op handler that never reads its signal costs no AbortSignal at all.
  */
 class Attempt {
@@ -318,8 +324,6 @@ class Attempt {
   #aborted = false;
   /** Finished (finish()) with the attemptOver() reason, not built yet. */
   #over = false;
-  /** Set while the processor waits for the attempt's first event (#race). */
-  end?: (o: Outcome) => void;
 
   get aborted(): boolean {
     return this.#aborted;
@@ -362,15 +366,134 @@ class Attempt {
   }
 }
 
-interface Worker extends ActiveWorker {
-  readonly attempt: Attempt;
+/** The Work whose #race promise is being created (set and cleared around `new Promise`, which runs its executor at once). */
+let racing: Work | undefined;
+
+/** #race's promise executor: module-level, so that a task's wait costs no closure of its own. */
+function waitForOutcome(resolve: (o: Outcome) => void): void {
+  racing!.waitFor(resolve);
+}
+
+/** The deadline timer's callback (the Work is the timer's argument: no closure per task). */
+function deadlineExceeded(w: Work): void {
+  w.abort(new DeadlineExceededError());
+  w.end(ABORTED);
+}
+
+/**
+ * One task in flight, in one object: its attempt, what the heartbeater reports (ActiveWorker),
+ * its worker slot, its deadline timer and the wait for its first event (#race), with methods
+ * instead of closures per task.
+ */
+class Work extends Attempt implements ActiveWorker, LeaseListener {
+  readonly msg: TaskMessage;
+  readonly startedAt: Date;
+  readonly deadline: Date;
+  readonly lease: Lease;
+  /** The processor's in-flight tasks by ID and worker slots. */
+  readonly #workers: Map<string, Work>;
+  readonly #slots: Semaphore;
+  #slotGone = false;
+  /** Set while the processor waits for the attempt's first event (#race): the first end() settles it. */
+  #settle?: (o: Outcome) => void;
+  #timer?: NodeJS.Timeout;
+  #cancelLongTimer?: () => void;
+  /** The processing of this task (#work), for waitForWorkers. */
+  done: Promise<void> = Promise.resolve();
+
+  constructor(msg: TaskMessage, leaseExpiresAt: Date, clock: Clock, workers: Map<string, Work>, slots: Semaphore) {
+    super();
+    const now = clock.now();
+    this.msg = msg;
+    this.startedAt = now;
+    this.deadline = computeDeadline(msg, now);
+    this.lease = new Lease(leaseExpiresAt, clock);
+    this.#workers = workers;
+    this.#slots = slots;
+  }
+
+  /** The attempt's first event (shutdown timeout, lease lost, deadline, cancel, handler settled) will call `settle`. */
+  waitFor(settle: (o: Outcome) => void): void {
+    this.#settle = settle;
+  }
+
+  /** Ends the wait when the heartbeater finds the lease expired (at once if it already was). */
+  watchLease(): void {
+    this.lease.setListener(this);
+  }
+
+  /** Whether #race still waits (nothing has ended it yet). */
+  get waiting(): boolean {
+    return this.#settle !== undefined;
+  }
+
+  /** Ends #race's wait with `o`; the first call wins, later ones (and calls outside the wait) do nothing. */
+  end(o: Outcome): void {
+    const settle = this.#settle;
+    if (settle === undefined) return;
+    this.#settle = undefined;
+    this.lease.setListener(undefined);
+    settle(o);
+  }
+
+  leaseLost(): void {
+    this.end(LEASE_LOST);
+  }
+
+  /** Aborts the attempt with DeadlineExceededError in `ms` (chained timers past setTimeout's limit). */
+  armDeadline(ms: number): void {
+    if (ms <= MAX_TIMER_MS) this.#timer = setTimeout(deadlineExceeded, ms, this);
+    else this.#cancelLongTimer = setLongTimeout(() => deadlineExceeded(this), ms);
+  }
+
+  disarmDeadline(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#cancelLongTimer?.();
+  }
+
   /**
    * Frees the task's slot and drops it from the in-flight workers (once). Called as soon as the
    * outcome write is queued on the connection (see #write), else when the attempt ends.
    */
-  readonly release: () => void;
+  release(): void {
+    this.#forget();
+    this.freeSlot();
+  }
+
   /** Drops it from the in-flight workers and hands its slot over to the next task (#writeOutcomes). */
-  readonly handOff: () => void;
+  handOff(): void {
+    this.#forget();
+    this.#slotGone = true;
+  }
+
+  /** Frees the slot unless it was freed or handed over already. */
+  freeSlot(): void {
+    if (this.#slotGone) return;
+    this.#slotGone = true;
+    this.#slots.release();
+  }
+
+  /**
+   * A later attempt of the same ID may be running here by now (this one lost its lease and was
+   * recovered meanwhile): only this attempt's entry goes.
+   */
+  #forget(): void {
+    if (this.#workers.get(this.msg.id) === this) this.#workers.delete(this.msg.id);
+  }
+}
+
+/**
+ * The handler's TaskContext: `signal` is a getter (the attempt's AbortSignal, built on first
+ * read) that reads the attempt from the context itself, so the getter captures nothing.
+ */
+function contextOf(w: Work): TaskContext {
+  return {
+    get signal(): AbortSignal {
+      return (this as unknown as {[ATTEMPT_STATE]: Attempt})[ATTEMPT_STATE].signal;
+    },
+    taskId: w.msg.id, queue: w.msg.queue, retryCount: w.msg.retried, maxRetry: w.msg.retry, deadline: w.deadline,
+    [ATTEMPT_STATE]: w,
+  } as TaskContext;
 }
 
 export class Processor {
@@ -383,8 +506,9 @@ export class Processor {
   readonly #fetch = new AbortController();
   /** Aborted when the shutdown timeout elapses: unfinished tasks are requeued. */
   readonly #abandon = new AbortController();
-  readonly #workers = new Map<string, Worker>();
-  readonly #inflight = new Set<Promise<void>>();
+  readonly #workers = new Map<string, Work>();
+  /** Tasks being processed (and admissions and give-backs in progress): waitForWorkers waits for each `done`. */
+  readonly #inflight = new Set<{readonly done: Promise<void>}>();
   /** Helper fetch loops running besides the run loop (see Parallel fetches). */
   readonly #fetchers = new Set<Promise<void>>();
   #loop?: Promise<void>;
@@ -448,8 +572,8 @@ export class Processor {
   cancel(taskId: string): boolean {
     const w = this.#workers.get(taskId);
     if (!w) return false;
-    w.attempt.abort(new CanceledError());
-    w.attempt.end?.({kind: 'aborted'});
+    w.abort(new CanceledError());
+    w.end(ABORTED);
     return true;
   }
 
@@ -531,7 +655,7 @@ export class Processor {
       this.stop();
       const cancelTimer = setLongTimeout(() => {
         this.#abandon.abort();
-        for (const w of this.#workers.values()) w.attempt.end?.({kind: 'shutdown'});
+        for (const w of this.#workers.values()) w.end(SHUTDOWN);
       }, this.#p.shutdownTimeoutMs);
       this.#p.logger.info('Waiting for all workers to finish...');
       await this.#loop;
@@ -545,7 +669,7 @@ export class Processor {
 
   /** Resolves when every task in flight has been handled and its outcome written (for tests and shutdown). */
   async waitForWorkers(): Promise<void> {
-    while (this.#inflight.size > 0) await Promise.all(this.#inflight);
+    while (this.#inflight.size > 0) await Promise.all(Array.from(this.#inflight, (x) => x.done));
   }
 
   /**
@@ -663,135 +787,117 @@ export class Processor {
 
   #startWorker(msg: TaskMessage, leaseExpiresAt: Date): void {
     if (this.#fetch.signal.aborted) return this.#giveBack(msg);
-    let released = false;
-    const freeSlot = (keep?: 'keep'): void => {
-      if (released) return;
-      released = true;
-      if (keep !== 'keep') this.#slots.release();
-    };
     // A task a limit does not let start has been sent back to wait by the gate: its slot is free.
     const admitted = this.#p.gate ? this.#p.gate.admit(msg, computeDeadline(msg, this.#p.clock.now())) : true;
-    const work = admitted === true ? this.#work(msg, leaseExpiresAt, freeSlot)
-      : admitted.then((ok) => (ok ? this.#work(msg, leaseExpiresAt, freeSlot) : undefined));
-    const run = work
-      .catch((err: unknown) => this.#p.logger.error(`Internal error while processing task id=${msg.id}: ${errorMessage(err)}`))
-      .finally(() => {
-        this.#inflight.delete(run);
-        freeSlot();
-      });
-    this.#inflight.add(run);
+    if (admitted === true) {
+      this.#begin(msg, leaseExpiresAt);
+      return;
+    }
+    const deciding = {done: Promise.resolve()};
+    deciding.done = admitted
+      .then((ok) => (ok ? this.#begin(msg, leaseExpiresAt) : this.#slots.release()), (err: unknown) => {
+        this.#p.logger.error(`Internal error while processing task id=${msg.id}: ${errorMessage(err)}`);
+        this.#slots.release();
+      })
+      .finally(() => this.#inflight.delete(deciding));
+    this.#inflight.add(deciding);
   }
 
-  async #work(msg: TaskMessage, leaseExpiresAt: Date, freeSlot: (keep?: 'keep') => void): Promise<void> {
-    const clock = this.#p.clock;
-    const now = clock.now();
-    const attempt = new Attempt();
-    const w: Worker = {
-      msg, startedAt: now, deadline: computeDeadline(msg, now), lease: new Lease(leaseExpiresAt, clock), attempt,
-      release: () => {
-        // A later attempt of the same ID may be running here by now (this one lost its lease and
-        // was recovered meanwhile): only this attempt's entry goes.
-        if (this.#workers.get(msg.id) === w) this.#workers.delete(msg.id);
-        freeSlot();
-      },
-      handOff: () => {
-        if (this.#workers.get(msg.id) === w) this.#workers.delete(msg.id);
-        freeSlot('keep');
-      },
-    };
-    if (msg.timeout === 0 && msg.deadline === 0) {
-      this.#p.logger.error(`asynq: internal error: both timeout and deadline are not set for the task message: ${msg.id}`);
-    }
-    const ctx: TaskContext = {
-      get signal() {
-        return attempt.signal;
-      },
-      taskId: msg.id, queue: msg.queue, retryCount: msg.retried, maxRetry: msg.retry, deadline: w.deadline,
-      [ATTEMPT_STATE]: attempt,
-    } as TaskContext;
-    const task = new Task(msg.type, msg.payload, {headers: msg.headers});
-    task.resultWriter = new TaskResultWriter({rdb: this.#p.rdb, queue: msg.queue, taskId: msg.id, signal: attempt});
-    this.#workers.set(msg.id, w);
-    let cancelTimer = (): void => {};
+  /** Starts the handler on a claimed task that holds a worker slot. */
+  #begin(msg: TaskMessage, leaseExpiresAt: Date): void {
+    const w = new Work(msg, leaseExpiresAt, this.#p.clock, this.#workers, this.#slots);
+    this.#inflight.add(w);
+    w.done = this.#work(w);
+  }
+
+  /** Processes one task to its outcome write; never rejects; frees the slot at the latest when it ends. */
+  async #work(w: Work): Promise<void> {
+    const {msg} = w;
     try {
-      const left = w.deadline.getTime() - clock.now().getTime();
-      if (left <= 0) {
-        attempt.abort(new DeadlineExceededError());
-        await this.#handleFailure(w, task, ctx, attempt.reason as Error);
-        return;
+      if (msg.timeout === 0 && msg.deadline === 0) {
+        this.#p.logger.error(`asynq: internal error: both timeout and deadline are not set for the task message: ${msg.id}`);
       }
-      cancelTimer = setLongTimeout(() => {
-        attempt.abort(new DeadlineExceededError());
-        attempt.end?.({kind: 'aborted'});
-      }, left);
-      const outcome = await this.#race(w, task, ctx);
-      // Limit tokens go back before the outcome write, so the next task's acquire comes after it.
-      this.#p.gate?.release(msg);
-      switch (outcome.kind) {
-        case 'shutdown':
-          this.#p.logger.warn('Quitting worker. task', {taskId: msg.id});
-          await this.#requeue(w);
-          return;
-        case 'leaseLost': {
-          const err = new LeaseExpiredError();
-          attempt.abort(err);
-          await this.#handleFailure(w, task, ctx, err);
+      const ctx = contextOf(w);
+      const task = new Task(msg.type, msg.payload, {headers: msg.headers});
+      task.resultWriter = new TaskResultWriter({rdb: this.#p.rdb, queue: msg.queue, taskId: msg.id, signal: w});
+      this.#workers.set(msg.id, w);
+      try {
+        const left = w.deadline.getTime() - this.#p.clock.now().getTime();
+        if (left <= 0) {
+          w.abort(new DeadlineExceededError());
+          await this.#handleFailure(w, task, ctx, w.reason as Error);
           return;
         }
-        case 'aborted':
-          await this.#handleFailure(w, task, ctx, toHandlerError(attempt.reason));
-          return;
-        case 'settled':
-          if (outcome.err) await this.#handleFailure(w, task, ctx, outcome.err);
-          else await this.#handleSuccess(w);
+        w.armDeadline(left);
+        const outcome = await this.#race(w, task, ctx);
+        // Limit tokens go back before the outcome write, so the next task's acquire comes after it.
+        this.#p.gate?.release(msg);
+        switch (outcome.kind) {
+          case 'shutdown':
+            this.#p.logger.warn('Quitting worker. task', {taskId: msg.id});
+            await this.#requeue(w);
+            return;
+          case 'leaseLost': {
+            const err = new LeaseExpiredError();
+            w.abort(err);
+            await this.#handleFailure(w, task, ctx, err);
+            return;
+          }
+          case 'aborted':
+            await this.#handleFailure(w, task, ctx, toHandlerError(w.reason));
+            return;
+          case 'settled':
+            if (outcome.err) await this.#handleFailure(w, task, ctx, outcome.err);
+            else await this.#handleSuccess(w);
+        }
+      } finally {
+        this.#p.gate?.release(msg);
+        w.disarmDeadline();
+        w.finish();
+        w.release();
       }
+    } catch (err) {
+      this.#p.logger.error(`Internal error while processing task id=${msg.id}: ${errorMessage(err)}`);
     } finally {
-      this.#p.gate?.release(msg);
-      cancelTimer();
-      attempt.finish();
-      w.release();
+      this.#inflight.delete(w);
+      w.freeSlot();
     }
   }
 
   /**
    * The first of: shutdown timeout, lease lost, attempt aborted (deadline, cancel), handler
-   * settled. The shutdown timer, the lease, the deadline timer and cancel() call `attempt.end`.
+   * settled. The shutdown timer, the lease, the deadline timer and cancel() call Work.end.
    */
-  #race(w: Worker, task: Task, ctx: TaskContext): Promise<Outcome> {
-    return new Promise((resolve) => {
-      const {attempt} = w;
-      let unsubscribe = (): void => {};
-      const settle = (o: Outcome): void => {
-        if (attempt.end !== settle) return;
-        attempt.end = undefined;
-        unsubscribe();
-        resolve(o);
-      };
-      attempt.end = settle;
-      if (this.#abandon.signal.aborted) return settle({kind: 'shutdown'});
-      unsubscribe = w.lease.onLost(() => settle({kind: 'leaseLost'}));
-      if (attempt.end !== settle) return;
-      if (attempt.aborted) return settle({kind: 'aborted'});
-      void this.#perform(task, ctx).then((err) => settle({kind: 'settled', err}));
-    });
+  #race(w: Work, task: Task, ctx: TaskContext): Promise<Outcome> {
+    racing = w;
+    const outcome = new Promise<Outcome>(waitForOutcome);
+    racing = undefined;
+    if (this.#abandon.signal.aborted) w.end(SHUTDOWN);
+    else {
+      w.watchLease();
+      if (!w.waiting) return outcome; // the lease was lost already
+      if (w.aborted) w.end(ABORTED);
+      else void this.#perform(w, task, ctx);
+    }
+    return outcome;
   }
 
-  /** Runs the handler; resolves with the failure (panics as HandlerPanicError) or undefined. Never rejects. */
-  async #perform(task: Task, ctx: TaskContext): Promise<Error | undefined> {
+  /** Runs the handler and ends the attempt's wait with its outcome (panics as HandlerPanicError). Never rejects. */
+  async #perform(w: Work, task: Task, ctx: TaskContext): Promise<void> {
     try {
       if (!this.#handler) throw new Error('asynq: server cannot run with nil handler');
       await this.#handler.processTask(task, ctx);
-      return undefined;
+      w.end(SUCCEEDED);
     } catch (thrown) {
       const err = toHandlerError(thrown);
       if (err instanceof HandlerPanicError) {
         this.#p.logger.error(`recovering from panic. See the stack trace below for details:\n${err.stack ?? err.message}`);
       }
-      return err;
+      w.end({kind: 'settled', err});
     }
   }
 
-  async #handleSuccess(w: Worker): Promise<void> {
+  async #handleSuccess(w: Work): Promise<void> {
     const {msg} = w;
     // Under start() with a broker that has finishAndClaim: written in a batch (exec() is one fetch).
     if (this.#p.rdb.finishAndClaim !== undefined && this.#loop !== undefined) return this.#addOutcome(w);
@@ -810,7 +916,7 @@ export class Processor {
    * meanwhile. Not yet written when the process dies: the task is still active and the recoverer
    * takes it back when its lease expires, as after a crash in the middle of a done call.
    */
-  #addOutcome(w: Worker): Promise<void> {
+  #addOutcome(w: Work): Promise<void> {
     const q = w.msg.queue;
     let b = this.#outcomes.get(q);
     if (!b) {
@@ -846,8 +952,8 @@ export class Processor {
    * tasks' slots, the other slots are freed. A task whose local lease expired is skipped (the
    * recoverer finishes it); a failed write is handed to the syncer with the task's own script.
    */
-  async #writeOutcomes(q: string, workers: Worker[]): Promise<void> {
-    const live: Worker[] = [];
+  async #writeOutcomes(q: string, workers: Work[]): Promise<void> {
+    const live: Work[] = [];
     for (const w of workers) {
       if (w.lease.isValid()) live.push(w);
       else {
@@ -880,7 +986,7 @@ export class Processor {
   }
 
   /** A success whose write failed: logged (unless Redis is unreachable) and retried by the syncer until its lease deadline. */
-  #toSyncer(msg: TaskMessage, w: Worker, err: unknown): void {
+  #toSyncer(msg: TaskMessage, w: Work, err: unknown): void {
     const complete = msg.retention > 0;
     const text = `${complete ? completeFailedText(msg) : doneFailedText(msg)}: ${errorMessage(err)}`;
     if (!this.#p.outage.absorb(err)) this.#p.logger.warn(`${text}; Will retry syncing`);
@@ -908,7 +1014,7 @@ export class Processor {
     return c;
   }
 
-  async #handleFailure(w: Worker, task: Task, ctx: TaskContext, err: Error): Promise<void> {
+  async #handleFailure(w: Work, task: Task, ctx: TaskContext, err: Error): Promise<void> {
     const {msg} = w;
     await this.#callErrorHandler(task, err, ctx);
     const text = errorMessage(err);
@@ -945,7 +1051,7 @@ export class Processor {
    * An outcome write: skipped when the local lease expired (the recoverer finishes the task);
    * on error handed to the syncer, which retries it until the lease deadline.
    */
-  async #write(w: Worker, errMsg: () => string, fn: () => Promise<void>): Promise<void> {
+  async #write(w: Work, errMsg: () => string, fn: () => Promise<void>): Promise<void> {
     if (!w.lease.isValid()) {
       this.#p.logger.debug(`Lease of task id=${w.msg.id} expired; leaving it to the recoverer`);
       return;
@@ -972,7 +1078,8 @@ export class Processor {
    * write fails, the task stays active and the recoverer takes it back when its lease expires.
    */
   #giveBack(msg: TaskMessage): void {
-    const run: Promise<void> = this.#p.rdb.requeue(msg)
+    const run = {done: Promise.resolve()};
+    run.done = this.#p.rdb.requeue(msg)
       .then(() => this.#p.logger.debug(`Pushed task id=${msg.id} back to queue: the processor is stopped`))
       .catch((err: unknown) => this.#p.logger.error(`Could not push task id=${msg.id} back to queue: ${errorMessage(err)}`))
       .finally(() => {
@@ -982,7 +1089,7 @@ export class Processor {
     this.#inflight.add(run);
   }
 
-  async #requeue(w: Worker): Promise<void> {
+  async #requeue(w: Work): Promise<void> {
     if (!w.lease.isValid()) return;
     try {
       await this.#p.rdb.requeue(w.msg);

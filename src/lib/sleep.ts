@@ -4,7 +4,7 @@
  */
 
 /** The largest delay setTimeout honours (2^31 − 1 ms ≈ 24.8 days); longer ones would fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Calls `fn` once after `ms` milliseconds, chaining timers past MAX_TIMER_MS (a task deadline can
