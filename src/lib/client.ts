@@ -87,6 +87,12 @@ async function addTraceContext(plans: readonly EnqueuePlan[]): Promise<void> {
 export type EnqueueManyItem = Task | [Task, TaskOptions];
 
 /**
+ * Single enqueues sent in one event-loop turn before the rest of that turn's are coalesced into one
+ * socket write (Client #coalesceWrites).
+ */
+const COALESCE_AFTER = 64;
+
+/**
  * Enqueues tasks into Redis, wire-compatible with Go asynq: a Go server processes them and Go
  * tools inspect them.
  *
@@ -106,6 +112,9 @@ export class Client {
   #closed = false;
   /** The socket corked by #coalesceWrites until the end of this event-loop turn, if any. */
   #corked: Socket | undefined;
+  /** Single enqueues sent in this event-loop turn, and in the last turn that sent any. */
+  #turnEnqueues = 0;
+  #lastTurnEnqueues = 0;
 
   /**
    * @param conn where Redis is (URI, option object or an ioredis instance, which stays the
@@ -223,25 +232,36 @@ export class Client {
   }
 
   /**
-   * Round-trip sharing for concurrent single enqueues without auto-pipelining: the connection's
-   * socket is corked until the end of this event-loop turn (process.nextTick runs after the
-   * promise jobs of the turn), so the commands that every caller sends in the same turn leave in
-   * one write (writev) and their replies come back together. Each command is still sent and
-   * answered on its own, in the same order: Redis sees exactly what it saw before. Only on a
-   * ready single-node connection (a Cluster spreads commands over several sockets).
+   * Round-trip sharing for many concurrent single enqueues without auto-pipelining: once more than
+   * COALESCE_AFTER enqueues are made in one event-loop turn (or were in the last turn that made
+   * any), the connection's socket is corked until the end of the turn (process.nextTick runs after
+   * the promise jobs of the turn), so the commands still to be sent in it (all of them, in
+   * practice: a command leaves after its call's first await) leave in one write (writev) and
+   * their replies come back together. Below that each goes out at once: with a
+   * few callers, corking made them wait for each other in lockstep (measured side by side with 8
+   * callers: 19k/s corked against 29k/s written at once; with 128 callers 58k/s against 29k/s).
+   * Each command is still sent and answered on its own, in the same order: Redis sees exactly
+   * what it saw before. Only on a ready single-node connection (a Cluster spreads commands over
+   * several sockets).
    */
   #coalesceWrites(): void {
+    if (this.#turnEnqueues++ === 0) process.nextTick(this.#endTurn);
     if (this.#corked !== undefined) return;
+    if (this.#turnEnqueues <= COALESCE_AFTER && this.#lastTurnEnqueues <= COALESCE_AFTER) return;
     const conn = this.#conn as {stream?: unknown; status?: unknown};
     const socket = conn.stream;
     if (!(socket instanceof Socket) || conn.status !== 'ready' || !socket.writable) return;
     socket.cork();
     this.#corked = socket;
-    process.nextTick(() => {
-      this.#corked = undefined;
-      socket.uncork();
-    });
   }
+
+  readonly #endTurn = (): void => {
+    this.#lastTurnEnqueues = this.#turnEnqueues;
+    this.#turnEnqueues = 0;
+    const socket = this.#corked;
+    this.#corked = undefined;
+    socket?.uncork();
+  };
 
   #checkPayload(plan: EnqueuePlan): EnqueuePlan {
     const size = plan.msg.payload.length;

@@ -439,13 +439,14 @@ describe('Client.enqueueMany (checklist 30-33)', () => {
 });
 
 describe('Client.enqueue: concurrent callers share socket writes', () => {
-  it('sends the enqueues of one event-loop turn in one write and stores exactly what one-by-one enqueues store', async () => {
+  it('sends a few enqueues of one turn at once, many in one write, and stores exactly what one-by-one enqueues store', async () => {
     const tasks = Array.from({length: 8}, (_, i) => new Task('t', {n: i}, {taskId: `id-${i}`, queue: i % 2 ? 'a' : 'b'}));
     // One by one
     for (const t of tasks) await client.enqueue(t);
     const oneByOne = await dumpAll(r.redis);
     await r.redis.flushdb();
     // Concurrently, on a connection whose socket writes are counted
+    let concurrent: unknown;
     const conn = new Redis(r.server.url);
     const shared = new Client(conn, {clock});
     try {
@@ -462,15 +463,34 @@ describe('Client.enqueue: concurrent callers share socket writes', () => {
       writes.length = 0;
       await r.redis.flushdb();
       const infos = await Promise.all(tasks.map((t) => shared.enqueue(t)));
-      // Then
-      expect(writes).toEqual([8]);
+      // Then: a few callers' enqueues go out at once, one write each (corking them made the
+      // callers wait for each other).
+      expect(writes).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
       expect(infos.map((i) => i.id)).toEqual(tasks.map((t) => t.opts.taskId));
+      await r.redis.sadd('asynq:queues', 'a', 'b'); // as the first round left them
+      concurrent = await dumpAll(r.redis);
+
+      // Many in one turn (over 64): one write (a command leaves after its call's first await, so
+      // all 100 are still to be sent when the 65th call corks the socket); the next turn, after
+      // one that sent that many, is coalesced from its first enqueue.
+      await r.redis.flushdb();
+      writes.length = 0;
+      const many = Array.from({length: 100}, (_, i) => new Task('t', {n: i}, {taskId: `m-${i}`, queue: 'a'}));
+      const manyInfos = await Promise.all(many.map((t) => shared.enqueue(t)));
+      expect(writes).toEqual([100]);
+      expect(manyInfos.map((i) => i.id)).toEqual(many.map((t) => t.opts.taskId));
+      writes.length = 0;
+      await Promise.all(many.slice(0, 10).map((t) => shared.enqueue(t, {taskId: `n-${t.opts.taskId}`})));
+      expect(writes).toEqual([10]);
+      expect(await r.redis.lrange('asynq:{a}:pending', 0, -1)).toEqual([
+        ...many.slice(0, 10).map((t) => `n-${t.opts.taskId}`).reverse(),
+        ...many.map((t) => t.opts.taskId).reverse(),
+      ]);
     } finally {
       await shared.close();
       conn.disconnect();
     }
-    await r.redis.sadd('asynq:queues', 'a', 'b'); // as the first round left them
-    expect(await dumpAll(r.redis)).toEqual(oneByOne);
+    expect(concurrent).toEqual(oneByOne);
   });
 });
 
