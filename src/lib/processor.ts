@@ -1059,7 +1059,7 @@ export class Processor {
     try {
       // The RDB methods queue their script on the connection before their first await, so the
       // slot can go now: the next dequeue of this connection runs after this write in Redis, and
-      // Redis never holds more of our tasks in active than `concurrency`; with auto-pipelining both
+      // Redis never holds more of our tasks in active than `concurrency`; on an auto-pipelining connection both
       // travel in one round trip (Go releases its token after the reply).
       const sent = fn();
       w.release();
