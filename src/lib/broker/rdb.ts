@@ -651,8 +651,9 @@ export class RDB {
    * forwardCmd for scheduled then retry of every queue, 100 per call, until a call moves 0. Returns
    * total moved. Outside a Cluster all the queues go in one forwardAll-0.lua call (repeated while a
    * call stops at its budget of FORWARD_BUDGET tasks), with the same effects; a queue whose
-   * scheduled or retry key holds another Redis type is skipped there, the others forwarded, and
-   * the first such key then rejects the round (a WrongTypeError, as the per-queue call would).
+   * scheduled or retry key holds another Redis type is skipped there, and so is a due task whose
+   * task key does (it stays in its set), the others forwarded, and the first such key then rejects
+   * the round (a WrongTypeError, as the per-queue call would).
    */
   async forwardIfReady(qnames: string[]): Promise<number> {
     if (!this.session.isCluster && qnames.length > 0) return this.#forwardAll(qnames);

@@ -4,7 +4,8 @@
   the task hash has a group field, without SADD to groups), 100 per step until none is due, as
   Go's forwarder calls forwardCmd per queue and set until a call moves nothing; the Redis state
   afterwards is the same. A set whose key holds another Redis type is skipped (left untouched)
-  and reported; the other queues are forwarded all the same.
+  and reported, and so is a due task whose task key holds another type (it stays in its set, where
+  Go's forwardCmd would fail on it); the other tasks and queues are forwarded all the same.
                                        (asynq-ts only: Go's forwarder calls internal/rdb/rdb.go
                                         forwardCmd per queue and set)
 
@@ -23,8 +24,10 @@
     {moved, stopped, skipped}
     moved    number of tasks moved
     stopped  1 when the call stopped at the budget (call again), else 0
-    skipped  flat list of (n, error text) pairs: queue n (1-based, in ARGV[4..]) had a scheduled or
-             retry key of another Redis type, which was left untouched
+    skipped  flat list of (n, error text) pairs, at most 20 pairs for task keys: queue n (1-based,
+             in ARGV[4..]) had a scheduled or retry key, or a due task's key, of another Redis
+             type, which was left untouched (the budget counts moved tasks only; a call also reads
+             past every such task once)
 ]]
 local budget = tonumber(ARGV[3])
 local moved = 0
@@ -33,8 +36,11 @@ for i = 4, #ARGV do
   local prefix = ARGV[i]
   for _, state in ipairs({"scheduled", "retry"}) do
     local source = prefix .. state
+    -- Due tasks left in the set because their task key holds another type: they keep the lowest
+    -- scores among those not moved yet, so each step reads past them.
+    local stuck = 0
     while true do
-      local ids = redis.pcall("ZRANGE", source, "-inf", ARGV[1], "BYSCORE", "LIMIT", 0, 100)
+      local ids = redis.pcall("ZRANGE", source, "-inf", ARGV[1], "BYSCORE", "LIMIT", stuck, 100)
       if ids["err"] then
         table.insert(skipped, i - 3)
         table.insert(skipped, ids["err"])
@@ -42,17 +48,25 @@ for i = 4, #ARGV do
       end
       for _, id in ipairs(ids) do
         local taskKey = prefix .. "t:" .. id
-        local group = redis.call("HGET", taskKey, "group")
-        redis.call("ZREM", source, id)
-        if group and group ~= "" then
-          redis.call("ZADD", prefix .. "g:" .. group, ARGV[1], id)
-          redis.call("HSET", taskKey, "state", "aggregating")
+        local group = redis.pcall("HGET", taskKey, "group")
+        if type(group) == "table" and group["err"] then
+          if #skipped < 40 then
+            table.insert(skipped, i - 3)
+            table.insert(skipped, group["err"] .. " (task key " .. taskKey .. ")")
+          end
+          stuck = stuck + 1
         else
-          redis.call("LPUSH", prefix .. "pending", id)
-          redis.call("HSET", taskKey, "state", "pending", "pending_since", ARGV[2])
+          redis.call("ZREM", source, id)
+          if group and group ~= "" then
+            redis.call("ZADD", prefix .. "g:" .. group, ARGV[1], id)
+            redis.call("HSET", taskKey, "state", "aggregating")
+          else
+            redis.call("LPUSH", prefix .. "pending", id)
+            redis.call("HSET", taskKey, "state", "pending", "pending_since", ARGV[2])
+          end
+          moved = moved + 1
         end
       end
-      moved = moved + #ids
       if #ids < 100 then
         break
       end

@@ -72,6 +72,22 @@ describe('RDB.forwardIfReady outside a Cluster: one forwardAll-0.lua call for ev
     expect(await r.redis.lrange('asynq:{z}:pending', 0, -1)).toEqual(['z1']);
     expect(await r.redis.get('asynq:{y}:retry')).toBe('not a zset');
   });
+
+  it('a due task whose task key holds another type stays in its set; the other tasks and queues are forwarded, then the round rejects', async () => {
+    const {rdb, clock} = newRdb(r.redis);
+    await rdb.schedule(makeMsg('x0', {queue: 'x'}), at(0));
+    for (let i = 1; i <= 150; i++) await rdb.schedule(makeMsg(`x${i}`, {queue: 'x'}), at(1));
+    await rdb.schedule(makeMsg('z1', {queue: 'z'}), at(1));
+    // The oldest due task of x: its task key is a string.
+    await r.redis.del('asynq:{x}:t:x0');
+    await r.redis.set('asynq:{x}:t:x0', 'not a hash');
+    clock.set(at(5));
+    await expect(rdb.forwardIfReady(['x', 'z'])).rejects.toBeInstanceOf(WrongTypeError);
+    expect((await r.redis.lrange('asynq:{x}:pending', 0, -1)).sort()).toEqual(Array.from({length: 150}, (_, i) => `x${i + 1}`).sort());
+    expect(await r.redis.lrange('asynq:{z}:pending', 0, -1)).toEqual(['z1']);
+    expect(await zsetEntries(r.redis, 'asynq:{x}:scheduled')).toEqual([['x0', T0_S]]);
+    expect(await r.redis.get('asynq:{x}:t:x0')).toBe('not a hash');
+  });
 });
 
 describe('RDB.forwardIfReady', () => {
