@@ -51,7 +51,9 @@
  * - Limits (ServerOptions.limits, `gate`, src/lib/limits/gate.ts): the queues the gate keeps out
  *   are left out of each dequeue; a dequeued task the gate does not admit is sent back to wait by
  *   the gate and frees its slot without running; the gate gets the task back (release) as soon as
- *   the attempt is decided, before the outcome write.
+ *   the attempt is decided, before the outcome write. The claims of one queue (finishAndClaim, and
+ *   dequeueBatch of a single queue) carry the gate's ClaimPlan: the script decides those tasks
+ *   (they start without admit) and takes back the successes' tokens written in the same call.
  * - Every outcome write is skipped when the local lease has expired (the recoverer will finish
  *   the task); a failed write is handed to the syncer, which retries it until the lease deadline.
  * - Stop (SIGTSTP) and shutdown stop fetching; a task claimed by a call that was in flight when
@@ -78,6 +80,7 @@ import {
   type RetryDelayFunc,
 } from './retry.js';
 import type {TaskGate} from './limits/gate.js';
+import type {ClaimPlan} from './broker/limits.js';
 import type {PendingWatch} from './broker/pending-watch.js';
 import {MAX_TIMER_MS, setLongTimeout} from './sleep.js';
 import type {SyncRequest} from './syncer.js';
@@ -702,8 +705,8 @@ export class Processor {
         if (order.length > 0) orders.push(order);
       }
       if (orders.length > 1) {
-        for (const got of await rdb.dequeueBatch!(orders, this.#p.leaseMs, onBad)) {
-          this.#startWorker(got.msg, got.leaseExpiresAt);
+        for (const got of await rdb.dequeueBatch!(orders, this.#p.leaseMs, onBad, this.#planFor)) {
+          this.#startWorker(got.msg, got.leaseExpiresAt, got.admitted);
           started++;
         }
       } else if (orders.length === 1) {
@@ -785,10 +788,14 @@ export class Processor {
     this.#fetchers.add(loop);
   }
 
-  #startWorker(msg: TaskMessage, leaseExpiresAt: Date): void {
-    if (this.#fetch.signal.aborted) return this.#giveBack(msg);
+  /** `decided`: the claim decided it under the limits already (a ClaimPlan), its tokens taken. */
+  #startWorker(msg: TaskMessage, leaseExpiresAt: Date, decided?: true): void {
+    if (this.#fetch.signal.aborted) {
+      if (decided) this.#p.gate?.release(msg);
+      return this.#giveBack(msg);
+    }
     // A task a limit does not let start has been sent back to wait by the gate: its slot is free.
-    const admitted = this.#p.gate ? this.#p.gate.admit(msg, computeDeadline(msg, this.#p.clock.now())) : true;
+    const admitted = this.#p.gate && !decided ? this.#p.gate.admit(msg, computeDeadline(msg, this.#p.clock.now())) : true;
     if (admitted === true) {
       this.#begin(msg, leaseExpiresAt);
       return;
@@ -830,8 +837,9 @@ export class Processor {
         }
         w.armDeadline(left);
         const outcome = await this.#race(w, task, ctx);
-        // Limit tokens go back before the outcome write, so the next task's acquire comes after it.
-        this.#p.gate?.release(msg);
+        // Limit tokens go back before the outcome write, so the next task's acquire comes after it;
+        // a success written in a batch gives them back in that write (#writeOutcomes).
+        if (outcome.kind !== 'settled' || outcome.err || !this.#batching()) this.#p.gate?.release(msg);
         switch (outcome.kind) {
           case 'shutdown':
             this.#p.logger.warn('Quitting worker. task', {taskId: msg.id});
@@ -899,14 +907,21 @@ export class Processor {
 
   async #handleSuccess(w: Work): Promise<void> {
     const {msg} = w;
-    // Under start() with a broker that has finishAndClaim: written in a batch (exec() is one fetch).
-    if (this.#p.rdb.finishAndClaim !== undefined && this.#loop !== undefined) return this.#addOutcome(w);
+    if (this.#batching()) return this.#addOutcome(w);
     if (msg.retention > 0) {
       await this.#write(w, () => completeFailedText(msg), () => this.#p.rdb.markAsComplete(msg));
     } else {
       await this.#write(w, () => doneFailedText(msg), () => this.#p.rdb.done(msg));
     }
   }
+
+  /** Successes are written in batches: under start() with a broker that has finishAndClaim (exec() is one fetch). */
+  #batching(): boolean {
+    return this.#p.rdb.finishAndClaim !== undefined && this.#loop !== undefined;
+  }
+
+  /** The limits a claim of queue q decides its tasks under (the gate's ClaimPlan; nothing to finish). */
+  readonly #planFor = (q: string): ClaimPlan | undefined => this.#p.gate?.claimPlan?.(q, []);
 
   /**
    * Outcome batching: a success joins its queue's batch, written by one RDB.finishAndClaim call on
@@ -961,10 +976,13 @@ export class Processor {
         w.release();
       }
     }
+    const gate = this.#p.gate;
+    const msgs = live.map((w) => w.msg);
+    // The successes' limit tokens: given back inside this call when the gate decides claims there (then before the claim), else now.
+    const plan = gate?.claimPlan ? gate.claimPlan(q, msgs) : (msgs.forEach((m) => gate?.release(m)), undefined);
     if (live.length === 0) return;
     const claim = this.#claimable(q, live.length);
-    const msgs = live.map((w) => w.msg);
-    const sent = this.#p.rdb.finishAndClaim!(q, msgs, claim, this.#p.leaseMs, (bad) => this.#logBadData(bad));
+    const sent = this.#p.rdb.finishAndClaim!(q, msgs, claim, this.#p.leaseMs, (bad) => this.#logBadData(bad), plan);
     // Nothing to claim: the slots can go now, as in #write (the call is queued on the connection).
     if (claim === 0) for (const w of live) w.release();
     let res: Awaited<typeof sent>;
@@ -982,7 +1000,7 @@ export class Processor {
     });
     live.forEach((w, i) => (i < res.claimed.length ? w.handOff() : w.release()));
     if (res.claimed.length > 0) this.#foundWork();
-    for (const got of res.claimed) this.#startWorker(got.msg, got.leaseExpiresAt);
+    for (const got of res.claimed) this.#startWorker(got.msg, got.leaseExpiresAt, got.admitted);
   }
 
   /** A success whose write failed: logged (unless Redis is unreachable) and retried by the syncer until its lease deadline. */

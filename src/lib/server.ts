@@ -252,6 +252,8 @@ export class Server {
       this.#limits = new LimitGate({
         limits, rdb: new RDBLimits(rdb), logger, clock, onFree: () => this.#processor.wake(), graceMs: delayedMs + 1_000,
         server: {host: this.host, pid: this.pid, serverId: this.serverId}, publishIntervalMs: heartbeatMs,
+        // Outside Redis Cluster the claim script decides the claimed tasks (the limit keys are in other slots on a Cluster).
+        fuseClaims: !rdb.session.isCluster,
       });
     }
     // A server with one queue waits on it while idle instead of polling (the default back-off only:

@@ -43,6 +43,49 @@ export interface PublishedLimit {
   rate?: {count: number; perMs: number; burst: number};
 }
 
+/**
+ * One limit decided inside a claim (finishAndClaim-9.lua, outside Redis Cluster): the limit, its
+ * type as a Lua pattern ("" = every type of the queue), the cap's back-off and the grace as
+ * limitAcquire takes them, and the tasks whose tokens of it go back before the claim.
+ */
+interface ClaimLimit {
+  limit: Limit;
+  luaPattern: string;
+  backoffMs: number;
+  graceMs: number;
+  release: string[];
+}
+
+/** What a claim under limits decided (`index`: 0-based, into ClaimPlan.limits). */
+export interface ClaimDecisions {
+  /** Claimed and started under every limit of the plan its type matches (a token of each cap taken). */
+  started: Array<{id: string; type: string}>;
+  /** Sent back to wait by limits[index]: not claimed. */
+  refused: Array<{id: string; index: number; delayMs: number; kind: 'concurrency' | 'rate'}>;
+  /** Started by the script but moved aside afterwards (a message that does not decode): its tokens go back. */
+  dropped: string[];
+  /** Not started, put back to pending: limits[index]'s keys could not be read or written (error: Redis' reply). */
+  failed: Array<{id: string; index: number; error: string}>;
+}
+
+/** The limits a claim decides its tasks under (LimitGate.claimPlan), and where the decisions go. */
+export interface ClaimPlan {
+  limits: ClaimLimit[];
+  /** Called once with the decisions, or with the error the call failed with (nothing decided, nothing given back). */
+  settle(res: ClaimDecisions | {error: unknown}): void;
+}
+
+/** finishAndClaim-9.lua's limits section (see its header): ARGV after the finished tasks'. */
+export function claimLimitArgs(plan: ClaimPlan, now: Date, defaultTimeoutSeconds: number): Array<string | number> {
+  const args: Array<string | number> = [plan.limits.length, unixNanosString(now), now.getTime(), defaultTimeoutSeconds];
+  for (const c of plan.limits) {
+    const {scope, concurrency, rate: r} = c.limit;
+    args.push(keys.semaphoreKey(scope), keys.limitRateKey(scope), keys.limitWaitingKey(scope), concurrency, r ? r.intervalMs : 0,
+      r ? r.burst : 1, r ? r.perMs : 1, Math.max(1, Math.round(c.backoffMs)), Math.round(c.graceMs), c.luaPattern, c.release.length, ...c.release);
+  }
+  return args;
+}
+
 export class RDBLimits {
   readonly #s: RedisSession;
 

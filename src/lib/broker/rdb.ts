@@ -5,10 +5,11 @@
  */
 import * as keys from '../base/keys.js';
 import {decodeTaskMessage, encodeTaskMessage, type TaskMessage} from '../base/codec.js';
-import {ARCHIVED_EXPIRATION_SECONDS, LEASE_SECONDS, MAX_ARCHIVE_SIZE, MAX_INT64, STATS_TTL_SECONDS} from '../base/states.js';
+import {ARCHIVED_EXPIRATION_SECONDS, DEFAULT_TIMEOUT_SECONDS, LEASE_SECONDS, MAX_ARCHIVE_SIZE, MAX_INT64, STATS_TTL_SECONDS} from '../base/states.js';
 import {unixNanosString, unixSeconds} from '../clock.js';
 import {ReplicationTimeoutError, ValidationError, WrongTypeError, errorMessage, isBadData} from '../errors.js';
 import {validateOption} from '../option-specs.js';
+import {claimLimitArgs, type ClaimDecisions, type ClaimPlan} from './limits.js';
 import {ReplicaWaiter, type ReplicaWait} from './replica-wait.js';
 import {brokerError, RedisSession, type Op} from './session.js';
 import type {RedisClient, ScriptArg, ScriptRunner} from './script-runner.js';
@@ -69,6 +70,8 @@ const FORWARD_BUDGET = 1_000;
 export interface Dequeued {
   msg: TaskMessage;
   leaseExpiresAt: Date;
+  /** Decided under the claim's limits (a ClaimPlan) and started: its tokens are taken. */
+  admitted?: true;
 }
 
 /** A script's error reply text for one item of a batch, as the error its own script call would reject with. */
@@ -411,7 +414,7 @@ export class RDB {
    * after reporting a task moved aside: by the script (reason), or here by the moveAside script
    * when its msg does not decode (or names another task).
    */
-  async #dequeued(op: Op, q: string, id: string, bytes: Buffer | null | undefined, reason: Buffer | null | undefined, now: Date, leaseExpiresAt: Date, onBadData: OnBadData): Promise<{msg: TaskMessage; leaseExpiresAt: Date} | null> {
+  async #dequeued(op: Op, q: string, id: string, bytes: Buffer | null | undefined, reason: Buffer | null | undefined, now: Date, leaseExpiresAt: Date, onBadData: OnBadData): Promise<Dequeued | null> {
     const msg = bytes ? checkedMessage(q, id, bytes) : String(reason);
     if (typeof msg !== 'string') return {msg, leaseExpiresAt};
     if (bytes) await this.#moveAside(op, q, id, msg, now);
@@ -520,7 +523,7 @@ export class RDB {
    * `onBadData`. A key of another Redis type ends the batch with what was claimed before it; when
    * that is nothing, dequeue() of the first order reports and skips that queue.
    */
-  async dequeueBatch(orders: string[][], leaseMs = LEASE_SECONDS * 1000, onBadData: OnBadData = () => {}): Promise<Dequeued[]> {
+  async dequeueBatch(orders: string[][], leaseMs = LEASE_SECONDS * 1000, onBadData: OnBadData = () => {}, planFor?: (q: string) => ClaimPlan | undefined): Promise<Dequeued[]> {
     const op = 'rdb.Dequeue';
     const first = orders[0];
     if (first === undefined || first.length === 0) return [];
@@ -535,7 +538,7 @@ export class RDB {
       const out: Dequeued[] = [];
       for (const q of first) {
         if (out.length >= orders.length) break;
-        const res = await this.#finishAndClaim(op, q, [], orders.length - out.length, leaseMs, onBadData);
+        const res = await this.#finishAndClaim(op, q, [], orders.length - out.length, leaseMs, onBadData, planFor?.(q));
         out.push(...res.claimed);
         if (res.wrongType !== undefined && out.length === 0) return single();
         if (res.wrongType !== undefined) break;
@@ -571,13 +574,19 @@ export class RDB {
    * dequeueBatch(): reported to `onBadData`; a key of another Redis type claims nothing (the
    * tasks are finished all the same). Rejects (a Redis or connection error) when the call failed.
    */
-  async finishAndClaim(q: string, msgs: TaskMessage[], claim: number, leaseMs = LEASE_SECONDS * 1000, onBadData: OnBadData = () => {}): Promise<{errors: Array<Error | null>; claimed: Dequeued[]}> {
+  async finishAndClaim(q: string, msgs: TaskMessage[], claim: number, leaseMs = LEASE_SECONDS * 1000, onBadData: OnBadData = () => {}, plan?: ClaimPlan): Promise<{errors: Array<Error | null>; claimed: Dequeued[]}> {
     if (msgs.some((m) => m.queue !== q)) throw new ValidationError('finishAndClaim: every task must be of one queue');
-    const {errors, claimed} = await this.#finishAndClaim('rdb.FinishAndClaim', q, msgs, claim, leaseMs, onBadData);
+    const {errors, claimed} = await this.#finishAndClaim('rdb.FinishAndClaim', q, msgs, claim, leaseMs, onBadData, plan);
     return {errors, claimed};
   }
 
-  async #finishAndClaim(op: Op, q: string, msgs: TaskMessage[], claim: number, leaseMs: number, onBadData: OnBadData): Promise<{errors: Array<Error | null>; claimed: Dequeued[]; wrongType?: string}> {
+  /**
+   * finishAndClaim-9.lua. With a plan (ServerOptions.limits, outside Redis Cluster) the claimed
+   * tasks are decided under its limits in the same call and the plan's tokens go back first: a
+   * task a limit refuses is sent back to wait by the script and not returned; a started one comes
+   * back `admitted`; plan.settle gets the decisions (or the call's error).
+   */
+  async #finishAndClaim(op: Op, q: string, msgs: TaskMessage[], claim: number, leaseMs: number, onBadData: OnBadData, plan?: ClaimPlan): Promise<{errors: Array<Error | null>; claimed: Dequeued[]; wrongType?: string}> {
     const now = this.clock.now();
     const leaseExpiresAt = new Date(now.getTime() + leaseMs);
     const argv: ScriptArg[] = [statsExpiry(now), MAX_INT64, keys.taskKeyPrefix(q), unixSeconds(leaseExpiresAt), ...this.#trimArgs(now),
@@ -586,21 +595,48 @@ export class RDB {
       if (msg.retention > 0) argv.push(msg.id, unixSeconds(now) + msg.retention, encodeTaskMessage({...msg, completedAt: unixSeconds(now)}), msg.uniqueKey);
       else argv.push(msg.id, '', '', msg.uniqueKey);
     }
-    const [finished, claimed, wrongType] = (await this.session.script(op, 'finishAndClaim',
-      [keys.activeKey(q), keys.leaseKey(q), keys.processedKey(q, now), keys.processedTotalKey(q), keys.completedKey(q),
-        keys.pendingKey(q), keys.pausedKey(q), keys.corruptKey(q), keys.corruptReasonsKey(q)],
-      argv, {binary: true})) as [Buffer[], Array<Buffer | null>, Buffer | null];
+    if (plan) argv.push(...claimLimitArgs(plan, now, DEFAULT_TIMEOUT_SECONDS));
+    let reply: [Buffer[], Array<Buffer | null>, Buffer | null, Array<Buffer | number> | undefined];
+    try {
+      reply = (await this.session.script(op, 'finishAndClaim',
+        [keys.activeKey(q), keys.leaseKey(q), keys.processedKey(q, now), keys.processedTotalKey(q), keys.completedKey(q),
+          keys.pendingKey(q), keys.pausedKey(q), keys.corruptKey(q), keys.corruptReasonsKey(q)],
+        argv, {binary: true})) as typeof reply;
+    } catch (err) {
+      plan?.settle({error: err});
+      throw err;
+    }
+    const [finished, claimed, wrongType, decided] = reply;
     const errors = msgs.map((msg, i) => {
       const status = String(finished[i]);
       if (status === 'OK') return null;
       // As Redis words the separate script's redis.error_reply("NOT FOUND") / ("INTERNAL").
       return itemError(msg.retention > 0 ? 'rdb.MarkAsComplete' : 'rdb.Done', /^[A-Z ]+$/.test(status) ? `ERR ${status}` : status, msg);
     });
+    const decisions: ClaimDecisions = {started: [], refused: [], dropped: [], failed: []};
+    // The tasks not started (refused: not claimed; undecided: claimed, decided by the caller).
+    const undecided = new Set<string>();
+    for (let i = 0; plan && decided && i + 4 < decided.length; i += 5) {
+      const id = String(decided[i]);
+      const code = Number(decided[i + 1]);
+      if (code === 2) undecided.add(id);
+      else if (code === 3) decisions.failed.push({id, index: Number(decided[i + 2]) - 1, error: String(decided[i + 4])});
+      else decisions.refused.push({id, index: Number(decided[i + 2]) - 1, delayMs: Number(decided[i + 3]), kind: String(decided[i + 4]) === 'rate' ? 'rate' : 'concurrency'});
+    }
     const out: Dequeued[] = [];
     for (let i = 0; i + 2 < claimed.length; i += 3) {
-      const got = await this.#dequeued(op, q, String(claimed[i]), claimed[i + 1], claimed[i + 2], now, leaseExpiresAt, onBadData);
+      const id = String(claimed[i]);
+      const got = await this.#dequeued(op, q, id, claimed[i + 1], claimed[i + 2], now, leaseExpiresAt, onBadData);
+      const started = plan !== undefined && claimed[i + 1] !== null && !undecided.has(id);
+      if (got && started) {
+        got.admitted = true;
+        decisions.started.push({id, type: got.msg.type});
+      } else if (started) {
+        decisions.dropped.push(id);
+      }
       if (got) out.push(got);
     }
+    plan?.settle(decisions);
     if (!wrongType) return {errors, claimed: out};
     const text = String(wrongType);
     // Named as dequeue() names it: the claim is a dequeue.

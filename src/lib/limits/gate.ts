@@ -1,7 +1,15 @@
 /**
  * LimitGate: the processor's hook for ServerOptions.limits (see spec.ts for what a limit is).
  *
- * - admit(msg) runs after a dequeue, before the handler: for each limit the task matches, a
+ * - claimPlan(q, finishing): outside Redis Cluster the claim script decides (finishAndClaim-9.lua,
+ *   the call that writes a queue's successes and claims its next tasks, also the fetch loop's
+ *   claim of a single queue): the plan lists the limits that may apply to queue q, with the
+ *   finishing tasks' tokens to give back first; the script checks every limit a claimed task's
+ *   type matches, exactly as limitAcquire-3.lua would, takes its tokens or sends it back to wait
+ *   (as limitDefer-5.lua), and the plan's settle records the started tasks' tokens and leaves the
+ *   queue out after refusals as admit does. No round trip between the claim and the handler.
+ *   The claims it does not cover (a multi-queue poll, a Cluster) go through admit.
+ * - admit(msg) runs after a dequeue the claim did not decide, before the handler: for each limit the task matches, a
  *   limitAcquire-3.lua call takes a token of its semaphore and/or a start of its rate (one call
  *   per limit for all the tasks admitted in one turn of the event loop: a batch claim's tasks). When a
  *   limit refuses, the tokens already taken for this task are given back and the task goes back
@@ -29,12 +37,12 @@
  *   `asynq limit ls`.
  */
 import type {TaskMessage} from '../base/codec.js';
-import type {LimitDecision, PublishedLimit, RDBLimits} from '../broker/limits.js';
+import type {ClaimDecisions, ClaimPlan, LimitDecision, PublishedLimit, RDBLimits} from '../broker/limits.js';
 import {realClock, type Clock} from '../clock.js';
 import {errorMessage} from '../errors.js';
 import type {Logger} from '../logger.js';
 import {TickLoop} from '../tick-loop.js';
-import type {Limit} from './spec.js';
+import {luaTypePattern, type Limit} from './spec.js';
 
 /** What the processor asks before and after running a task. */
 export interface TaskGate {
@@ -44,6 +52,13 @@ export interface TaskGate {
   admit(msg: TaskMessage, deadline: Date): true | Promise<boolean>;
   /** The attempt is decided: gives back its tokens (once; nothing when it holds none). */
   release(msg: TaskMessage): void;
+  /**
+   * A claim of queue q that finishes `finishing` (successes, their tokens not yet given back):
+   * the plan that decides the claimed tasks inside the claim and gives those tokens back in it,
+   * or undefined (no limit applies to q, or claims are not decided in Redis here: the tokens are
+   * given back at once and the claimed tasks go through admit).
+   */
+  claimPlan?(q: string, finishing: readonly TaskMessage[]): ClaimPlan | undefined;
 }
 
 const CAP_BACKOFF_MIN_MS = 50;
@@ -84,6 +99,11 @@ export interface LimitGateParams {
   /** Publishing: the server's identity and the heartbeat interval. */
   server: {host: string; pid: number; serverId: string};
   publishIntervalMs: number;
+  /**
+   * Decide the claimed tasks inside the claim script (claimPlan): true outside Redis Cluster (the
+   * limit keys are in other slots than the queue's there).
+   */
+  fuseClaims?: boolean;
   clock?: Clock;
 }
 
@@ -105,6 +125,8 @@ export class LimitGate implements TaskGate {
   readonly #deciding = new Map<string, number>();
   readonly #capBackoff = new Map<string, number>();
   readonly #matchCache = new Map<string, Limit[]>();
+  /** Queue → the limits that may apply to its tasks and their types as Lua patterns (claimPlan). */
+  readonly #queueLimits = new Map<string, {limits: Limit[]; patterns: string[]}>();
   readonly #publish: TickLoop;
   #lastErrorLog = -Infinity;
   /** Decisions asked for in this turn of the event loop, per limit: sent as one limitAcquire call. */
@@ -266,18 +288,7 @@ export class LimitGate implements TaskGate {
   }
 
   async #refused(msg: TaskMessage, limit: Limit, delayMs: number, kind: 'concurrency' | 'rate' | 'error'): Promise<void> {
-    if (kind === 'concurrency') this.#nextCapBackoff(limit, true);
-    const q = msg.queue;
-    if (limit.match.type === undefined) {
-      this.#exclude(q, limit, delayMs, true);
-    } else {
-      const streak = (this.#streak.get(q) ?? 0) + 1;
-      this.#streak.set(q, streak);
-      if (streak >= 2) {
-        const backoff = Math.min(TYPE_BACKOFF_MAX_MS, TYPE_BACKOFF_MIN_MS * 2 ** (streak - 2));
-        this.#exclude(q, limit, Math.min(delayMs, backoff), false);
-      }
-    }
+    this.#leaveOut(msg.queue, limit, delayMs, kind);
     try {
       // A limit that frees soon: back of pending (this worker leaves the queue out meanwhile, so it
       // does not come straight back); one that frees later: scheduled for then.
@@ -290,11 +301,34 @@ export class LimitGate implements TaskGate {
     }
   }
 
+  /** After a refusal: the cap's back-off grows, and queue q is left out (a whole-queue limit; a type limit after two in a row). */
+  #leaveOut(q: string, limit: Limit, delayMs: number, kind: 'concurrency' | 'rate' | 'error'): void {
+    if (kind === 'concurrency') this.#nextCapBackoff(limit, true);
+    if (limit.match.type === undefined) {
+      this.#exclude(q, limit, delayMs, true);
+    } else {
+      const streak = (this.#streak.get(q) ?? 0) + 1;
+      this.#streak.set(q, streak);
+      if (streak >= 2) {
+        const backoff = Math.min(TYPE_BACKOFF_MAX_MS, TYPE_BACKOFF_MIN_MS * 2 ** (streak - 2));
+        this.#exclude(q, limit, Math.min(delayMs, backoff), false);
+      }
+    }
+  }
+
   release(msg: TaskMessage): void {
-    const held = this.#held.get(msg.id);
-    if (!held) return;
-    this.#held.delete(msg.id);
-    this.#giveBack(msg.id, held);
+    const held = this.#forget(msg.id);
+    if (held) this.#giveBack(msg.id, held);
+  }
+
+  /**
+   * The task's tokens are going back: no longer held here, and a queue a limit among them kept
+   * out is served again. Returns the limits it held (undefined: none).
+   */
+  #forget(id: string): Limit[] | undefined {
+    const held = this.#held.get(id);
+    if (!held) return undefined;
+    this.#held.delete(id);
     let freed = false;
     for (const [q, e] of this.#excl) {
       if (held.includes(e.limit)) {
@@ -304,6 +338,67 @@ export class LimitGate implements TaskGate {
     }
     for (const l of held) this.#capBackoff.delete(l.scope);
     if (freed) this.#p.onFree();
+    return held;
+  }
+
+  claimPlan(q: string, finishing: readonly TaskMessage[]): ClaimPlan | undefined {
+    if (!this.#p.fuseClaims) {
+      for (const msg of finishing) this.release(msg);
+      return undefined;
+    }
+    let forQueue = this.#queueLimits.get(q);
+    if (!forQueue) {
+      const limits = this.#p.limits.filter((l) => l.match.queue === undefined || l.match.queue === q);
+      forQueue = {limits, patterns: limits.map((l) => luaTypePattern(l.match.type))};
+      this.#queueLimits.set(q, forQueue);
+    }
+    const {limits, patterns} = forQueue;
+    // A task holds tokens only of limits that apply to its queue.
+    if (limits.length === 0) return undefined;
+    const release = limits.map((): string[] => []);
+    for (const msg of finishing) {
+      for (const l of this.#forget(msg.id) ?? []) release[limits.indexOf(l)]!.push(msg.id);
+    }
+    return {
+      limits: limits.map((limit, i) => ({
+        limit, luaPattern: patterns[i]!, backoffMs: this.#nextCapBackoff(limit, false), graceMs: this.#p.graceMs, release: release[i]!,
+      })),
+      settle: (res) => this.#settle(q, limits, release, res),
+    };
+  }
+
+  /** A claim plan's outcome: the started tasks hold their caps' tokens, refusals leave the queue out as admit's do. */
+  #settle(q: string, limits: readonly Limit[], release: readonly string[][], res: ClaimDecisions | {error: unknown}): void {
+    if ('error' in res) {
+      // The call failed: the tokens it was to give back go back on their own (or free themselves at their deadline).
+      limits.forEach((l, i) => {
+        for (const id of release[i]!) this.#giveBack(id, [l]);
+      });
+      return;
+    }
+    for (const {id, type} of res.started) {
+      // The limits its type matches: the script's (luaTypePattern and typeMatcher agree).
+      const held: Limit[] = [];
+      for (const l of this.matching(q, type)) {
+        if (l.concurrency > 0) held.push(l);
+        this.#capBackoff.delete(l.scope);
+      }
+      if (held.length > 0) this.#held.set(id, held);
+    }
+    if (res.started.length > 0) this.#streak.delete(q);
+    // Its type unknown here: every cap of the plan (a ZREM of a token it does not hold does nothing).
+    const caps = limits.filter((l) => l.concurrency > 0);
+    for (const id of res.dropped) this.#giveBack(id, caps);
+    for (const {id, index, error} of res.failed) {
+      const limit = limits[index]!;
+      this.#logError(`Could not check limit "${limit.scope}" for task id=${id}: ${error}; the task waits`);
+      this.#leaveOut(q, limit, CAP_BACKOFF_MAX_MS, 'error');
+    }
+    for (const {id, index, delayMs, kind} of res.refused) {
+      const limit = limits[index]!;
+      this.#leaveOut(q, limit, delayMs, kind);
+      this.#p.logger.debug(`Task id=${id} waits for limit "${limit.scope}" (${kind}), ${delayMs}ms`);
+    }
   }
 
   /**

@@ -68,6 +68,16 @@ export function typeMatcher(pattern: string): (type: string) => boolean {
   return (t) => re.test(t);
 }
 
+/**
+ * A task type pattern as an anchored Lua pattern for the claim script (finishAndClaim-9.lua):
+ * every character but `*` literal (ASCII punctuation `%`-escaped, NUL as `%z`; other bytes are literal in Lua), `*` as `.*`; undefined (every type) as "".
+ */
+export function luaTypePattern(pattern: string | undefined): string {
+  if (pattern === undefined) return '';
+  const literal = (p: string): string => p.replace(/[^A-Za-z0-9]/g, (c) => (c.charCodeAt(0) > 0x7f ? c : c === '\0' ? '%z' : `%${c}`));
+  return `^${pattern.split('*').map(literal).join('.*')}$`;
+}
+
 const positiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 
 /** Validates ServerOptions.limits; throws ValidationError naming the limit and the problem. */

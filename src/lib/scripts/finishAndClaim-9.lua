@@ -33,10 +33,22 @@
     ARGV[12+4i] completed-task expiry, unix seconds (now + retention; the zset score), or "" (done)
     ARGV[13+4i] encoded TaskMessage with completed_at = now (markAsComplete), or "" (done: deleted)
     ARGV[14+4i] its uniqueness lock asynq:{<qname>}:unique:<type>:<md5hex(payload)>, or "" (none)
+    then, optionally (not on Redis Cluster: the limit keys live in other slots), the limits the
+    claimed tasks are decided under (asynq-ts ServerOptions.limits, as limitAcquire-3.lua decides
+    them, in the same call instead of one more round trip after the claim):
+    ARGV[p] L: number of limits (absent or 0: none), p = 11 + 4F
+    ARGV[p+1] current unix time in nsec (pending_since of a task a limit sends back)
+    ARGV[p+2] current unix time in ms (a task sent to scheduled waits until ceil((this + delay) / 1000))
+    ARGV[p+3] default timeout, seconds (a task's deadline when its message has neither)
+    then per limit: its sema key asynq:sema:<scope>, rate key asynq:limit:{asynq:sema:<scope>}:rate,
+      waiting key asynq:limit:{asynq:sema:<scope>}:waiting, max tokens (0: no cap), emission
+      interval ms (0: no rate), burst, rate window ms, the cap's back-off ms, the grace ms added to
+      a waiting entry, the type pattern (a Lua pattern, "" = every type of the queue), R, then R task
+      ids whose tokens go back (ZREM, before the claim: the finished tasks' tokens)
     NOTE: builds task keys from ARGV[3] and takes the lock keys from ARGV; same slot via {qname}
 
   Output:
-    {finished, claimed, wrongType}
+    {finished, claimed, wrongType, decisions}
     finished   one entry per task finished, in order: "OK", or the error reply the separate script
                would have given ("NOT FOUND", "INTERNAL", or a Redis error such as WRONGTYPE; the
                steps before it stay applied, as in the separate script); the next task is finished
@@ -45,7 +57,21 @@
                id, false, reason (moved aside, nothing leased)
     wrongType  false, or "WRONGTYPE <key> holds a <type>, not a <type>": a key the claim uses holds
                another Redis type; checked before the first claim's writes, nothing claimed then
-    The claim stops at N tasks, at a paused or empty queue, or once ARGV[9] ids were moved aside.
+    decisions  (only with limits) 5 entries per claimed task not started, in the order claimed:
+               id, 0, the refusing limit's 1-based index, delay_ms, kind ("concurrency" or
+               "rate"): not in `claimed`; it went back to wait exactly as limitDefer-5.lua sends an
+               active task (the back of pending, state pending, pending_since; or scheduled at
+               ceil((now + delay) / 1000) when the delay exceeds the limit's grace and the scheduled
+               key is a zset or absent) and is recorded
+               in the waiting set; or id, 2, "", 0, "": a message that does not parse
+               (messageFields), in `claimed`, nothing taken; or id, 3, the limit's index, 0, the
+               Redis error reading or writing its keys (a key of another type): not started, put
+               back at the end dequeued next (pending since now), the claim ends there. Every other
+               leased task in `claimed` started under every limit its type matches, a token of each
+               cap taken
+    The claim stops at N tasks (refused ones count), at a paused or empty queue, once ARGV[9] ids
+    were moved aside, at a refusal by a limit of the whole queue, or when a task refused in this
+    call comes round again (it is put back where it was, undecided).
 ]]
 --- @include "includes/removeFromActive"
 --- @include "includes/countStats"
@@ -53,6 +79,8 @@
 --- @include "includes/keyTypeProblem"
 --- @include "includes/moveAside"
 --- @include "includes/dequeueTask"
+--- @include "includes/messageFields"
+--- @include "includes/limitState"
 local function finish(id, score, msg, lock)
   if not removeFromActive(KEYS[1], KEYS[2], id) then
     return "NOT FOUND"
@@ -81,7 +109,131 @@ for i = 0, tonumber(ARGV[10]) - 1 do
   finished[#finished + 1] = res
 end
 
+-- The limits (after the F tasks' arguments): their state, and the tokens the finished tasks give back.
+local limits = {}
+local p = 11 + 4 * tonumber(ARGV[10])
+local nowNs, callerMs, defaultTimeout, nowms
+if tonumber(ARGV[p] or 0) > 0 then
+  local t = redis.call("TIME")
+  nowms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  nowNs, callerMs, defaultTimeout = ARGV[p + 1], tonumber(ARGV[p + 2]), tonumber(ARGV[p + 3])
+  local count = tonumber(ARGV[p])
+  p = p + 4
+  for j = 1, count do
+    limits[j] = {
+      st = limitState(ARGV[p], ARGV[p + 1], ARGV[p + 2], tonumber(ARGV[p + 3]), tonumber(ARGV[p + 4]), tonumber(ARGV[p + 5]),
+        tonumber(ARGV[p + 6]), nowms, tonumber(ARGV[5])),
+      backoff = tonumber(ARGV[p + 7]), grace = tonumber(ARGV[p + 8]), pattern = ARGV[p + 9],
+    }
+    local r = tonumber(ARGV[p + 10])
+    if r > 0 then
+      -- pcall: a sema key of another type holds no token to give back (the claim reports it).
+      redis.pcall("ZREM", ARGV[p], unpack(ARGV, p + 11, p + 10 + r))
+    end
+    p = p + 11 + r
+  end
+end
+
 local claimed = {}
+local decisions = {}
+local function finishClaim(wrongType)
+  for _, lim in ipairs(limits) do
+    -- pcall: only a waiting key of another type can fail here (the others were read while
+    -- deciding); the decisions stand without that record.
+    pcall(lim.st.flush)
+  end
+  return {finished, claimed, wrongType, decisions}
+end
+
+-- A leased task under the limits: started (its tokens taken) or sent back to wait. Returns whether
+-- it started and whether the claim goes on.
+local refusedHere = {}
+local matchedLimits = {}
+local function decided(id, code, info, delay, kind)
+  decisions[#decisions + 1] = id
+  decisions[#decisions + 1] = code
+  decisions[#decisions + 1] = info
+  decisions[#decisions + 1] = delay
+  decisions[#decisions + 1] = kind
+end
+-- Puts a claimed task back where it was (the end dequeued next), pending since now.
+local function unclaim(id)
+  removeFromActive(KEYS[1], KEYS[2], id)
+  redis.call("RPUSH", KEYS[6], id)
+  redis.call("HSET", ARGV[3] .. id, "state", "pending", "pending_since", nowNs)
+end
+-- The limits the type matches, in order: the first that refuses (recorded in its waiting set) and
+-- its delay and kind, or nil when every one lets it start (matchedLimits[1 .. matched] then).
+-- `checking` is the limit being read (a Redis error there, such as a key of another type, is
+-- reported against it).
+local checking, matched = 0, 0
+local function check(id, mtype)
+  matched = 0
+  for j = 1, #limits do
+    local lim = limits[j]
+    if lim.pattern == "" or string.find(mtype, lim.pattern) then
+      checking = j
+      local delay, kind = lim.st.refusal(id, lim.backoff)
+      if delay then
+        lim.st.wait(id, nowms + delay + lim.grace)
+        return j, delay, kind
+      end
+      matched = matched + 1
+      matchedLimits[matched] = lim
+    end
+  end
+  return nil
+end
+local function decide(id, msg)
+  local mtype, timeout, deadline = messageFields(msg)
+  if not mtype then
+    decided(id, 2, "", 0, "")
+    return true, true
+  end
+  if refusedHere[id] then
+    -- Round again: put back as it was (pending since this call's refusal).
+    unclaim(id)
+    return false, false
+  end
+  local ok, j, delay, kind = pcall(check, id, mtype)
+  if not ok then
+    -- A limit's key could not be read or written: not started, put back, the claim ends.
+    unclaim(id)
+    decided(id, 3, checking, 0, type(j) == "table" and j.err or tostring(j))
+    return false, false
+  end
+  if j then
+    local lim = limits[j]
+    local taskKey = ARGV[3] .. id
+    removeFromActive(KEYS[1], KEYS[2], id)
+    if delay > lim.grace and type(redis.pcall("ZADD", string.sub(ARGV[3], 1, -3) .. "scheduled", math.ceil((callerMs + delay) / 1000), id)) == "number" then
+      redis.call("HSET", taskKey, "state", "scheduled")
+    else
+      -- Back of pending (also when the scheduled key holds another type).
+      redis.call("LPUSH", KEYS[6], id)
+      redis.call("HSET", taskKey, "state", "pending", "pending_since", nowNs)
+    end
+    refusedHere[id] = true
+    decided(id, 0, j, delay, kind)
+    return false, lim.pattern ~= ""
+  end
+  -- Every matching limit lets it start: the semaphore score is the task's deadline (the
+  -- processor's computeDeadline, in unix seconds).
+  local now = tonumber(ARGV[5])
+  local score = now + defaultTimeout
+  if timeout ~= 0 and deadline ~= 0 then
+    score = math.min(now + timeout, deadline)
+  elseif timeout ~= 0 then
+    score = now + timeout
+  elseif deadline ~= 0 then
+    score = deadline
+  end
+  for j = 1, matched do
+    matchedLimits[j].st.take(id, score)
+  end
+  return true, true
+end
+
 local want = tonumber(ARGV[8])
 local budget = tonumber(ARGV[9])
 local checked = {}
@@ -92,11 +244,17 @@ while n < want do
     break
   end
   if res["err"] then
-    return {finished, claimed, res["err"]}
+    return finishClaim(res["err"])
   end
-  claimed[#claimed + 1] = res[1]
-  claimed[#claimed + 1] = res[2]
-  claimed[#claimed + 1] = res[3] or false
+  local started, goOn = true, true
+  if res[2] and #limits > 0 then
+    started, goOn = decide(res[1], res[2])
+  end
+  if started then
+    claimed[#claimed + 1] = res[1]
+    claimed[#claimed + 1] = res[2]
+    claimed[#claimed + 1] = res[3] or false
+  end
   if res[2] then
     n = n + 1
   else
@@ -105,5 +263,8 @@ while n < want do
       break
     end
   end
+  if not goOn then
+    break
+  end
 end
-return {finished, claimed, false}
+return finishClaim(false)

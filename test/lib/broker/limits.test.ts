@@ -70,6 +70,16 @@ describe('limitAcquire-3.lua', () => {
     expect(await l.release('queue:q', 'b')).toBe(false);
   });
 
+  it('rate: an interval of a fraction of a ms (3 per second) starts and refuses without a Redis error (PEXPIRE takes whole ms)', async () => {
+    const [rate] = normalizeLimits([{match: {type: 'thirds'}, rate: {count: 3, per: '1s'}}]);
+    const l = limitsOf();
+    for (const id of ['a', 'b', 'c']) expect(await l.acquire(rate!, id, deadline(), opts)).toEqual({ok: true});
+    expect(await l.acquire(rate!, 'd', deadline(), opts)).toMatchObject({ok: false, kind: 'rate'});
+    const ttl = await r.redis.pttl('asynq:limit:{asynq:sema:type:thirds}:rate');
+    expect(ttl).toBeGreaterThan(2000);
+    expect(ttl).toBeLessThanOrEqual(3001);
+  });
+
   it('rate: a burst of `burst` starts, then one per interval; a refusal says when, takes nothing; the state has a TTL', async () => {
     const [rate] = normalizeLimits([{match: {type: 'email:*'}, rate: {count: 10, per: '1s', burst: 3}}]);
     const l = limitsOf();

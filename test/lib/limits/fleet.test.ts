@@ -74,8 +74,8 @@ describe('an unlimited queue beside a limited one', () => {
     // empty limitedA, without limits; B serves fastB beside limitedB, which holds a backlog of no-op
     // tasks kept to 5 starts/s and 1 at once, so refusals, exclusions and probes all happen. The
     // tasks of fastB and fastA done in the same 2 s window (after 0.5 s of warm-up) are compared;
-    // the median of 5 windows counts, the start order alternating. The backlogs (60,000 each) must
-    // outlast the window (checked). Speed is for the bench, not for timed tests: this asserts
+    // the median of 5 windows counts, the start order alternating. The backlogs (150,000 each) must
+    // outlast the window (checked; 60,000 ran out on a machine that ran each server at 27k tasks/s). Speed is for the bench, not for timed tests: this asserts
     // that the queue beside the limited one keeps most of its throughput (a median ratio of at
     // least 0.5: a limited queue that blocked the others would take it far below) and prints the
     // ratio. Issue 14's "within 10%" is that ratio ≥ 0.9: side by side it measured medians of
@@ -89,10 +89,11 @@ describe('an unlimited queue beside a limited one', () => {
     };
     const done = async (q: string): Promise<number> => Number(await r.redis.get(`asynq:{${q}}:processed`));
     const windows: Array<{a: number; b: number}> = [];
+    const BACKLOG = 150_000;
     for (let round = 0; round < 5; round++) {
       await r.redis.flushall();
-      await fill('fastA', 60_000);
-      await fill('fastB', 60_000);
+      await fill('fastA', BACKLOG);
+      await fill('fastB', BACKLOG);
       await fill('limitedB', 1_000);
       const a = new Server(r.server.url, {concurrency: 10, logger: silentLogger, queues: {fastA: 1, limitedA: 1}});
       const b = new Server(r.server.url, {
