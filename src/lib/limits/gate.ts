@@ -8,7 +8,9 @@
  *   type matches, exactly as limitAcquire-3.lua would, takes its tokens or sends it back to wait
  *   (as limitDefer-5.lua), and the plan's settle records the started tasks' tokens and leaves the
  *   queue out after refusals as admit does. No round trip between the claim and the handler.
- *   The claims it does not cover (a multi-queue poll, a Cluster) go through admit.
+ *   The claims it does not cover (a multi-queue poll, a Cluster) go through admit. A queue whose
+ *   limits are all type limits gets plans only once one of its tasks matched one (admit decides
+ *   that first task), until 100 claims pass without one: unlimited queues read no message.
  * - admit(msg) runs after a dequeue the claim did not decide, before the handler: for each limit the task matches, a
  *   limitAcquire-3.lua call takes a token of its semaphore and/or a start of its rate (one call
  *   per limit for all the tasks admitted in one turn of the event loop: a batch claim's tasks). When a
@@ -68,6 +70,8 @@ const TYPE_BACKOFF_MAX_MS = 1_000;
 /** Cached (queue, type) → limits entries before the cache starts over. */
 const MATCH_CACHE_SIZE = 10_000;
 const ERROR_LOG_INTERVAL_MS = 3_000;
+/** Claims without a limited task after which a queue's claims stop carrying a plan (type limits only). */
+const PLAN_IDLE_CLAIMS = 100;
 
 interface Exclusion {
   until: number;
@@ -125,8 +129,14 @@ export class LimitGate implements TaskGate {
   readonly #deciding = new Map<string, number>();
   readonly #capBackoff = new Map<string, number>();
   readonly #matchCache = new Map<string, Limit[]>();
-  /** Queue → the limits that may apply to its tasks and their types as Lua patterns (claimPlan). */
-  readonly #queueLimits = new Map<string, {limits: Limit[]; patterns: string[]}>();
+  /** Queue → the limits that may apply to its tasks, their types as Lua patterns, and whether one applies to every task (claimPlan). */
+  readonly #queueLimits = new Map<string, {limits: Limit[]; patterns: string[]; whole: boolean}>();
+  /**
+   * Queues whose tasks were lately seen under a type limit → claims since without one: their
+   * claims carry a plan; after PLAN_IDLE_CLAIMS claims without one, they no longer do (the
+   * next limited task is decided by admit and brings the plan back).
+   */
+  readonly #limitedSeen = new Map<string, number>();
   readonly #publish: TickLoop;
   #lastErrorLog = -Infinity;
   /** Decisions asked for in this turn of the event loop, per limit: sent as one limitAcquire call. */
@@ -242,6 +252,8 @@ export class LimitGate implements TaskGate {
   admit(msg: TaskMessage, deadline: Date): true | Promise<boolean> {
     const limits = this.matching(msg.queue, msg.type);
     if (limits.length === 0) return true;
+    // Its queue holds limited tasks: its next claims decide them (claimPlan).
+    this.#limitedSeen.set(msg.queue, 0);
     return this.#admit(msg, deadline, limits);
   }
 
@@ -349,12 +361,18 @@ export class LimitGate implements TaskGate {
     let forQueue = this.#queueLimits.get(q);
     if (!forQueue) {
       const limits = this.#p.limits.filter((l) => l.match.queue === undefined || l.match.queue === q);
-      forQueue = {limits, patterns: limits.map((l) => luaTypePattern(l.match.type))};
+      forQueue = {limits, patterns: limits.map((l) => luaTypePattern(l.match.type)), whole: limits.some((l) => l.match.type === undefined)};
       this.#queueLimits.set(q, forQueue);
     }
-    const {limits, patterns} = forQueue;
+    const {limits, patterns, whole} = forQueue;
     // A task holds tokens only of limits that apply to its queue.
     if (limits.length === 0) return undefined;
+    // Type limits only, and no limited task of q lately: the claim reads no message (a queue of
+    // unlimited types costs nothing); a limited task that comes is decided by admit.
+    if (!whole && !this.#limitedSeen.has(q)) {
+      for (const msg of finishing) this.release(msg);
+      return undefined;
+    }
     const release = limits.map((): string[] => []);
     for (const msg of finishing) {
       for (const l of this.#forget(msg.id) ?? []) release[limits.indexOf(l)]!.push(msg.id);
@@ -376,19 +394,31 @@ export class LimitGate implements TaskGate {
       });
       return;
     }
+    // The limits a started task's type matches are the script's (luaTypePattern and typeMatcher
+    // agree); its tokens are those of the caps among them (one list per type, shared: never changed).
+    let lastType: string | undefined;
+    let caps: Limit[] = [];
+    let limited = res.refused.length > 0 || res.failed.length > 0;
     for (const {id, type} of res.started) {
-      // The limits its type matches: the script's (luaTypePattern and typeMatcher agree).
-      const held: Limit[] = [];
-      for (const l of this.matching(q, type)) {
-        if (l.concurrency > 0) held.push(l);
-        this.#capBackoff.delete(l.scope);
+      if (type !== lastType) {
+        lastType = type;
+        const matched = this.matching(q, type);
+        limited ||= matched.length > 0;
+        caps = matched.filter((l) => l.concurrency > 0);
+        for (const l of matched) this.#capBackoff.delete(l.scope);
       }
-      if (held.length > 0) this.#held.set(id, held);
+      if (caps.length > 0) this.#held.set(id, caps);
     }
     if (res.started.length > 0) this.#streak.delete(q);
+    if (limited) this.#limitedSeen.set(q, 0);
+    else {
+      const idle = (this.#limitedSeen.get(q) ?? 0) + 1;
+      if (idle >= PLAN_IDLE_CLAIMS) this.#limitedSeen.delete(q);
+      else this.#limitedSeen.set(q, idle);
+    }
     // Its type unknown here: every cap of the plan (a ZREM of a token it does not hold does nothing).
-    const caps = limits.filter((l) => l.concurrency > 0);
-    for (const id of res.dropped) this.#giveBack(id, caps);
+    const planCaps = limits.filter((l) => l.concurrency > 0);
+    for (const id of res.dropped) this.#giveBack(id, planCaps);
     for (const {id, index, error} of res.failed) {
       const limit = limits[index]!;
       this.#logError(`Could not check limit "${limit.scope}" for task id=${id}: ${error}; the task waits`);

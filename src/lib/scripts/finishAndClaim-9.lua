@@ -64,7 +64,7 @@
                ceil((now + delay) / 1000) when the delay exceeds the limit's grace and the scheduled
                key is a zset or absent) and is recorded
                in the waiting set; or id, 2, "", 0, "": a message that does not parse
-               (messageFields), in `claimed`, nothing taken; or id, 3, the limit's index, 0, the
+               (messageType, messageFields), in `claimed`, nothing taken; or id, 3, the limit's index, 0, the
                Redis error reading or writing its keys (a key of another type): not started, put
                back at the end dequeued next (pending since now), the claim ends there. Every other
                leased task in `claimed` started under every limit its type matches, a token of each
@@ -79,6 +79,7 @@
 --- @include "includes/keyTypeProblem"
 --- @include "includes/moveAside"
 --- @include "includes/dequeueTask"
+--- @include "includes/messageType"
 --- @include "includes/messageFields"
 --- @include "includes/limitState"
 local function finish(id, score, msg, lock)
@@ -123,7 +124,7 @@ if tonumber(ARGV[p] or 0) > 0 then
     limits[j] = {
       st = limitState(ARGV[p], ARGV[p + 1], ARGV[p + 2], tonumber(ARGV[p + 3]), tonumber(ARGV[p + 4]), tonumber(ARGV[p + 5]),
         tonumber(ARGV[p + 6]), nowms, tonumber(ARGV[5])),
-      backoff = tonumber(ARGV[p + 7]), grace = tonumber(ARGV[p + 8]), pattern = ARGV[p + 9],
+      backoff = tonumber(ARGV[p + 7]), grace = tonumber(ARGV[p + 8]), pattern = ARGV[p + 9], cap = tonumber(ARGV[p + 3]) > 0,
     }
     local r = tonumber(ARGV[p + 10])
     if r > 0 then
@@ -185,10 +186,15 @@ local function check(id, mtype)
   return nil
 end
 local function decide(id, msg)
-  local mtype, timeout, deadline = messageFields(msg)
+  -- The type at once when the message begins with it; the whole message is read only when the
+  -- type is elsewhere or a cap needs the task's deadline (below).
+  local mtype, timeout, deadline = messageType(msg)
   if not mtype then
-    decided(id, 2, "", 0, "")
-    return true, true
+    mtype, timeout, deadline = messageFields(msg)
+    if not mtype then
+      decided(id, 2, "", 0, "")
+      return true, true
+    end
   end
   if refusedHere[id] then
     -- Round again: put back as it was (pending since this call's refusal).
@@ -217,8 +223,27 @@ local function decide(id, msg)
     decided(id, 0, j, delay, kind)
     return false, lim.pattern ~= ""
   end
+  if matched == 0 then
+    return true, true
+  end
   -- Every matching limit lets it start: the semaphore score is the task's deadline (the
   -- processor's computeDeadline, in unix seconds).
+  if not timeout then
+    local needed = false
+    for k = 1, matched do
+      needed = needed or matchedLimits[k].cap
+    end
+    if needed then
+      local t
+      t, timeout, deadline = messageFields(msg)
+      if not t then
+        decided(id, 2, "", 0, "")
+        return true, true
+      end
+    else
+      timeout, deadline = 0, 0
+    end
+  end
   local now = tonumber(ARGV[5])
   local score = now + defaultTimeout
   if timeout ~= 0 and deadline ~= 0 then

@@ -4,7 +4,7 @@
  * finished tasks' tokens given back before the claim, a refused task left exactly as a claim
  * followed by limitDefer-5.lua leaves it, a type limit's refusal letting the other types through,
  * a whole-queue limit's refusal ending the claim, a task refused in the call not claimed twice, and
- * messages the script cannot read (messageFields) or the caller cannot decode.
+ * messages the script cannot read (messageType, messageFields) or the caller cannot decode.
  */
 import protobuf from 'protobufjs';
 import {describe, expect, it} from 'vitest';
@@ -229,7 +229,8 @@ describe('messageFields (through a claim): the type, timeout and deadline of any
   it('matches type patterns as typeMatcher does, Lua magic characters and bytes beyond ASCII included', async () => {
     const {rdb} = newRdb(r.redis);
     const patterns = ['a.b*', 'x%y', '(z)*', 'ü*', '*-[q]', 'plain'];
-    const types = ['a.b', 'aXb', 'a.bc', 'x%y', 'x%%y', '(z)', '(z)zz', 'z', 'üx', 'u', 'n-[q]', '-q', 'plain', 'plai'];
+    // Short types are read at the message's start (messageType); one of 150 bytes has a two-byte length (messageFields).
+    const types = ['a.b', 'aXb', 'a.bc', 'x%y', 'x%%y', '(z)', '(z)zz', 'z', 'üx', 'u', 'n-[q]', '-q', 'plain', 'plai', `a.b${'x'.repeat(147)}`];
     await seedPending(r.redis, types.map((type, i) => ({msg: makeMsg(`t${i}`, {type})})), {now: T0});
     const {plan} = planOf(patterns.map((type, i) => ({match: {type}, concurrency: 100, scope: `p${i}`})));
     await rdb.finishAndClaim('default', [], types.length, 30_000, () => {}, plan);

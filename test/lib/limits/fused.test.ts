@@ -3,7 +3,8 @@
  * a Server whose limit never binds sends no limitAcquire call for the tasks it claims in batches
  * (Redis' slow log records every command, its script's SHA1 included), processes each task once
  * and leaves no token; the gate hands the finished tasks' tokens to the claim, records the started
- * tasks' tokens and leaves a queue out after a whole-queue limit refused in the claim; without
+ * tasks' tokens and leaves a queue out after a whole-queue limit refused in the claim; plans
+ * for type limits only once a task of the queue matched one; without
  * fusion (Redis Cluster) it gives the tokens back at once.
  */
 import {createHash} from 'node:crypto';
@@ -57,8 +58,9 @@ describe('limits decided inside the claim', () => {
     const log = (await r.redis.slowlog('GET', 100_000)) as Array<[number, number, number, string[]]>;
     const calls = (name: keyof typeof scripts): number => log.filter((e) => e[3][0]?.toLowerCase() === 'evalsha' && e[3][1] === sha(name)).length;
     expect(calls('finishAndClaim')).toBeGreaterThan(0);
-    // Only an idle poll's single dequeue goes through a separate decision (none here: the backlog was there at start).
-    expect(calls('limitAcquire')).toBeLessThanOrEqual(1);
+    // Only the first claim, before any task of the queue was seen under the type limit, goes
+    // through a separate decision (admit); every claim after it decides in the script.
+    expect(calls('limitAcquire')).toBeLessThanOrEqual(2);
     expect(seen.size).toBe(N);
     expect([...seen.values()].every((n) => n === 1)).toBe(true);
     expect(await r.redis.exists('asynq:sema:type:job:*')).toBe(0);
@@ -97,6 +99,17 @@ describe('limits decided inside the claim', () => {
     expect(await second.admit(a, new Date(Date.now() + 60_000))).toBe(true);
     second.claimPlan('default', [a])!.settle({error: new Error('connection closed')});
     await waitFor(async () => (await r.redis.exists('asynq:sema:queue:default')) === 0, 'the token given back');
+  });
+
+  it('type limits only: a queue gets plans once a task of it matched, and loses them after 100 claims without one', async () => {
+    const {gate} = gateOf([{match: {type: 'email:*'}, rate: {count: 1_000, per: '1s'}}], true);
+    expect(gate.claimPlan('default', [])).toBeUndefined();
+    expect(await gate.admit(makeMsg('m1', {type: 'email:x'}), new Date(Date.now() + 60_000))).toBe(true);
+    for (let i = 0; i < 99; i++) gate.claimPlan('default', [])!.settle({started: [{id: `o${i}`, type: 'other'}], refused: [], dropped: [], failed: []});
+    // A limited task resets the count.
+    gate.claimPlan('default', [])!.settle({started: [{id: 'm2', type: 'email:y'}], refused: [], dropped: [], failed: []});
+    for (let i = 0; i < 100; i++) gate.claimPlan('default', [])!.settle({started: [], refused: [], dropped: [], failed: []});
+    expect(gate.claimPlan('default', [])).toBeUndefined();
   });
 
   it('without fusion (Redis Cluster) there is no plan and the tokens go back at once', async () => {
