@@ -5,7 +5,8 @@
  * - configured: limits on other types and queues (`email:*` rate, `reports` cap): the tasks run
  *   exactly as without limits (matching is cached per type). Target: ≥ 95% of none;
  * - matching: a limit on every task (`bench:*`, a cap of 10,000 and a rate of 10,000,000/s, never
- *   refusing): a limitAcquire script call for the tasks claimed together and a ZREM after them.
+ *   refusing): decided inside the claim script (finishAndClaim-9.lua with the limits section:
+ *   the tokens taken and given back in the same call; the first claim through limitAcquire).
  *   Target: ≥ 95% of none (issue 14: limits configured but not binding);
  * - beside: the same N tasks of queue `bench` next to queue `slow` (weight 1 each), whose 2,000
  *   tasks wait on a binding limit (a cap of 1 and 20 starts/s): the unlimited queue's throughput,
@@ -129,7 +130,7 @@ export async function run(ctx) {
       'limits.matching',
       `process ${n.toLocaleString('en')} no-op tasks, c10, a limit on every task that never binds`,
       r.matching,
-      'Limit column: without limits; a limitAcquire call for the tasks claimed together, after the claim (target: ours ≥ 95% of it)',
+      'Limit column: without limits; the limit decided inside the claim script, tokens taken and given back in the same call (target: ours ≥ 95% of it)',
       [{of: 'limit', cmp: '>=', goal: 0.95, label: 'a matching limit, not binding ≥ 95% of none'}],
     ),
     row(
