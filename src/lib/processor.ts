@@ -921,7 +921,7 @@ export class Processor {
   }
 
   /** The limits a claim of queue q decides its tasks under (the gate's ClaimPlan; nothing to finish). */
-  readonly #planFor = (q: string): ClaimPlan | undefined => this.#p.gate?.claimPlan?.(q, []);
+  readonly #planFor = (q: string): ClaimPlan | undefined => this.#p.gate?.claimPlan(q, []);
 
   /**
    * Outcome batching: a success joins its queue's batch, written by one RDB.finishAndClaim call on
@@ -976,10 +976,9 @@ export class Processor {
         w.release();
       }
     }
-    const gate = this.#p.gate;
     const msgs = live.map((w) => w.msg);
-    // The successes' limit tokens: given back inside this call when the gate decides claims there (then before the claim), else now.
-    const plan = gate?.claimPlan ? gate.claimPlan(q, msgs) : (msgs.forEach((m) => gate?.release(m)), undefined);
+    // The successes' limit tokens: given back inside this call when the gate decides claims there (then before the claim), else by the gate now.
+    const plan = this.#p.gate?.claimPlan(q, msgs);
     if (live.length === 0) return;
     const claim = this.#claimable(q, live.length);
     const sent = this.#p.rdb.finishAndClaim!(q, msgs, claim, this.#p.leaseMs, (bad) => this.#logBadData(bad), plan);

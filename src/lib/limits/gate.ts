@@ -60,7 +60,7 @@ export interface TaskGate {
    * or undefined (no limit applies to q, or claims are not decided in Redis here: the tokens are
    * given back at once and the claimed tasks go through admit).
    */
-  claimPlan?(q: string, finishing: readonly TaskMessage[]): ClaimPlan | undefined;
+  claimPlan(q: string, finishing: readonly TaskMessage[]): ClaimPlan | undefined;
 }
 
 const CAP_BACKOFF_MIN_MS = 50;

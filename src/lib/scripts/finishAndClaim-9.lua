@@ -167,9 +167,9 @@ end
 -- its delay and kind, or nil when every one lets it start (matchedLimits[1 .. matched] then).
 -- `checking` is the limit being read (a Redis error there, such as a key of another type, is
 -- reported against it).
-local checking, matched = 0, 0
+local checking, matched, capMatched = 0, 0, false
 local function check(id, mtype)
-  matched = 0
+  matched, capMatched = 0, false
   for j = 1, #limits do
     local lim = limits[j]
     if lim.pattern == "" or string.find(mtype, lim.pattern) then
@@ -181,9 +181,15 @@ local function check(id, mtype)
       end
       matched = matched + 1
       matchedLimits[matched] = lim
+      capMatched = capMatched or lim.cap
     end
   end
   return nil
+end
+-- A message that cannot be read here: claimed, nothing taken, decided by the caller.
+local function undecided(id)
+  decided(id, 2, "", 0, "")
+  return true, true
 end
 local function decide(id, msg)
   -- The type at once when the message begins with it; the whole message is read only when the
@@ -192,8 +198,7 @@ local function decide(id, msg)
   if not mtype then
     mtype, timeout, deadline = messageFields(msg)
     if not mtype then
-      decided(id, 2, "", 0, "")
-      return true, true
+      return undecided(id)
     end
   end
   if refusedHere[id] then
@@ -229,18 +234,14 @@ local function decide(id, msg)
   -- Every matching limit lets it start: the semaphore score is the task's deadline (the
   -- processor's computeDeadline, in unix seconds).
   if not timeout then
-    local needed = false
-    for k = 1, matched do
-      needed = needed or matchedLimits[k].cap
-    end
-    if needed then
+    if capMatched then
       local t
       t, timeout, deadline = messageFields(msg)
       if not t then
-        decided(id, 2, "", 0, "")
-        return true, true
+        return undecided(id)
       end
     else
+      -- No token to score: the deadline is not needed.
       timeout, deadline = 0, 0
     end
   end
