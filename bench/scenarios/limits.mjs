@@ -13,13 +13,19 @@
  *   against the same two queues without limits and with `slow` empty (so that only what the
  *   limit and its waiting backlog cost is compared, not the second queue's draws). No head-of-line
  *   blocking: target ≥ 90% of it.
+ * - floor: the matching limit again, with the claim script's decisions replaced by taking every
+ *   token (no message read, no check; scored now + 30 min): what Go's semaphore layout (a ZADD of
+ *   each started task's id and a ZREM at its end) and the rate's state cost by themselves, with the
+ *   same arguments and the same worker. No target: it is the least `matching` can cost while
+ *   tokens keep that layout. The script is swapped in the loaded library's script table for that
+ *   run only (floorScript; the bench stops if the shipped script's text no longer has the hook).
  * `ours` is the run with limits, the Limit column the run without (so ours/limit is the share kept).
  * limits.commands: Redis commands per task a matching limit adds (INFO stats
  * total_commands_processed, which counts the commands run inside scripts too) and the script calls
  * among them (INFO commandstats cmdstat_evalsha), with minus without, per task, last round.
  */
 import {oursProcessRun} from './process.mjs';
-import {asynq, keys} from '../support/lib.mjs';
+import {asynq, keys, scripts} from '../support/lib.mjs';
 import {interleaved, now, waitUntil} from '../support/measure.mjs';
 
 export const order = 70;
@@ -34,6 +40,43 @@ const MATCHING = [
 
 const SLOW = [{match: {queue: 'slow'}, concurrency: 1, rate: {count: 20, per: '1s'}}];
 const SLOW_TASKS = 2_000;
+
+/** The line of finishAndClaim-9.lua that floorScript replaces. */
+const DECIDE = 'local function decide(id, msg)';
+
+/**
+ * finishAndClaim-9.lua with `decide` replaced by taking every limit's token and rate start for each
+ * claimed task (the first task reads the limit's state, as a real decision does), and nothing else.
+ */
+function floorScript() {
+  const lua = scripts.finishAndClaim.lua;
+  if (!lua.includes(DECIDE))
+    throw new Error(`bench limits: finishAndClaim-9.lua has no "${DECIDE}" line; update floorScript`);
+  const floor = `local function decide(id, msg)
+  for j = 1, #limits do
+    local lim = limits[j]
+    if not lim.read then
+      lim.read = true
+      lim.st.refusal(id, 0)
+    end
+    lim.st.take(id, tonumber(ARGV[5]) + defaultTimeout)
+  end
+  return true, true
+end
+local function decideAsShipped(id, msg)`;
+  return lua.replace(DECIDE, floor);
+}
+
+/** Runs fn with finishAndClaim-9.lua replaced by `lua` in the library's script table (Servers made meanwhile define it). */
+async function withClaimScript(lua, fn) {
+  const shipped = scripts.finishAndClaim.lua;
+  scripts.finishAndClaim.lua = lua;
+  try {
+    return await fn();
+  } finally {
+    scripts.finishAndClaim.lua = shipped;
+  }
+}
 
 /**
  * n no-op tasks in queue bench (as oursProcessRun) with `slowTasks` in queue slow (held back by
@@ -97,10 +140,12 @@ async function measured(ctx, n, limits) {
 export async function run(ctx) {
   const n = ctx.scale(20_000);
   const last = {};
+  const floor = floorScript();
   const r = await interleaved(ctx.runs, {
     none: async () => (last.none = await measured(ctx, n, undefined)).rate,
     configured: async () => (last.configured = await measured(ctx, n, OTHER)).rate,
     matching: async () => (last.matching = await measured(ctx, n, MATCHING)).rate,
+    floor: () => withClaimScript(floor, async () => (await measured(ctx, n, MATCHING)).rate),
     beside: () => besideRun(ctx, n, SLOW_TASKS, SLOW),
     besideNone: () => besideRun(ctx, n, 0, undefined),
   });
@@ -153,5 +198,12 @@ export async function run(ctx) {
       limitPipelined: null,
       note: `with minus without, per task, including the commands run inside scripts; of which script calls: ${per('evalsha').toFixed(2)}/task`,
     },
+    row(
+      'limits.floor',
+      `process ${n.toLocaleString('en')} no-op tasks, c10, the matching limit's token and rate writes alone (floor)`,
+      r.floor,
+      "the matching limit with the claim's decisions replaced by taking every token and rate start (no message read, no check): what Go's semaphore layout (a ZADD and a ZREM of each task's id) and the rate state cost by themselves, the least the matching row can cost with that layout; Limit column: without limits",
+      [],
+    ),
   ];
 }
