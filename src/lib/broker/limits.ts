@@ -46,7 +46,8 @@ export interface PublishedLimit {
 /**
  * One limit decided inside a claim (finishAndClaim-9.lua, outside Redis Cluster): the limit, its
  * type as a Lua pattern ("" = every type of the queue), the cap's back-off and the grace as
- * limitAcquire takes them, and the tasks whose tokens of it go back before the claim.
+ * limitAcquire takes them, and the tasks whose tokens of it go back before the claim (tasks the
+ * claim finishes, in the order it finishes them).
  */
 interface ClaimLimit {
   limit: Limit;
@@ -75,13 +76,42 @@ export interface ClaimPlan {
   settle(res: ClaimDecisions | {error: unknown}): void;
 }
 
-/** finishAndClaim-9.lua's limits section (see its header): ARGV after the finished tasks'. */
-export function claimLimitArgs(plan: ClaimPlan, now: Date, defaultTimeoutSeconds: number): Array<string | number> {
-  const args: Array<string | number> = [plan.limits.length, unixNanosString(now), now.getTime(), defaultTimeoutSeconds];
+/** A limit's fixed argument in a claim (see limitArgument), per limit and grace. */
+const limitArguments = new WeakMap<Limit, {graceMs: number; luaPattern: string; arg: string}>();
+
+/**
+ * A limit as one argument of finishAndClaim-9.lua: "<max> <interval> <burst> <window> <grace> <n>
+ * <sema key><pattern>" (n: the key's length in bytes). The same on every call, so made once.
+ */
+function limitArgument(c: ClaimLimit): string {
+  const had = limitArguments.get(c.limit);
+  if (had && had.graceMs === c.graceMs && had.luaPattern === c.luaPattern) return had.arg;
+  const {scope, concurrency, rate: r} = c.limit;
+  const key = keys.semaphoreKey(scope);
+  const arg = `${concurrency} ${r ? r.intervalMs : 0} ${r ? r.burst : 1} ${r ? r.perMs : 1} ${Math.round(c.graceMs)} ${Buffer.byteLength(key)} ${key}${c.luaPattern}`;
+  limitArguments.set(c.limit, {graceMs: c.graceMs, luaPattern: c.luaPattern, arg});
+  return arg;
+}
+
+/**
+ * finishAndClaim-9.lua's limits section (see its header): ARGV after the finished tasks', whose ids
+ * are `finishing` in the call's order. Each limit's tokens to give back (ClaimLimit.release) go as
+ * one flag per finished task, so they must be among `finishing`, in its order (as
+ * LimitGate.claimPlan makes them); anything else throws.
+ */
+export function claimLimitArgs(plan: ClaimPlan, now: Date, defaultTimeoutSeconds: number, finishing: readonly string[]): Array<string | number> {
+  const args: Array<string | number> = [plan.limits.length, now.getTime(), defaultTimeoutSeconds];
   for (const c of plan.limits) {
-    const {scope, concurrency, rate: r} = c.limit;
-    args.push(keys.semaphoreKey(scope), keys.limitRateKey(scope), keys.limitWaitingKey(scope), concurrency, r ? r.intervalMs : 0,
-      r ? r.burst : 1, r ? r.perMs : 1, Math.max(1, Math.round(c.backoffMs)), Math.round(c.graceMs), c.luaPattern, c.release.length, ...c.release);
+    let flags = '';
+    let j = 0;
+    for (let i = 0; i < finishing.length && j < c.release.length; i++) {
+      if (finishing[i] === c.release[j]) {
+        flags += '1';
+        j++;
+      } else flags += '0';
+    }
+    if (j < c.release.length) throw new Error(`asynq: internal error: task id=${c.release[j]} gives back a token of limit "${c.limit.scope}" but is not finished by the claim`);
+    args.push(limitArgument(c), Math.max(1, Math.round(c.backoffMs)), flags);
   }
   return args;
 }

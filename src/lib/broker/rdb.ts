@@ -595,9 +595,9 @@ export class RDB {
       if (msg.retention > 0) argv.push(msg.id, unixSeconds(now) + msg.retention, encodeTaskMessage({...msg, completedAt: unixSeconds(now)}), msg.uniqueKey);
       else argv.push(msg.id, '', '', msg.uniqueKey);
     }
-    if (plan) argv.push(...claimLimitArgs(plan, now, DEFAULT_TIMEOUT_SECONDS));
     let reply: [Buffer[], Array<Buffer | null>, Buffer | null, Array<Buffer | number> | undefined];
     try {
+      if (plan) argv.push(...claimLimitArgs(plan, now, DEFAULT_TIMEOUT_SECONDS, msgs.map((m) => m.id)));
       reply = (await this.session.script(op, 'finishAndClaim',
         [keys.activeKey(q), keys.leaseKey(q), keys.processedKey(q, now), keys.processedTotalKey(q), keys.completedKey(q),
           keys.pendingKey(q), keys.pausedKey(q), keys.corruptKey(q), keys.corruptReasonsKey(q)],

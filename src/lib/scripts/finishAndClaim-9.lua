@@ -37,14 +37,20 @@
     claimed tasks are decided under (asynq-ts ServerOptions.limits, as limitAcquire-3.lua decides
     them, in the same call instead of one more round trip after the claim):
     ARGV[p] L: number of limits (absent or 0: none), p = 11 + 4F
-    ARGV[p+1] current unix time in nsec (pending_since of a task a limit sends back)
-    ARGV[p+2] current unix time in ms (a task sent to scheduled waits until ceil((this + delay) / 1000))
-    ARGV[p+3] default timeout, seconds (a task's deadline when its message has neither)
-    then per limit: its sema key asynq:sema:<scope>, rate key asynq:limit:{asynq:sema:<scope>}:rate,
-      waiting key asynq:limit:{asynq:sema:<scope>}:waiting, max tokens (0: no cap), emission
-      interval ms (0: no rate), burst, rate window ms, the cap's back-off ms, the grace ms added to
-      a waiting entry, the type pattern (a Lua pattern, "" = every type of the queue), R, then R task
-      ids whose tokens go back (ZREM, before the claim: the finished tasks' tokens)
+    ARGV[p+1] current unix time in ms (a task sent to scheduled waits until ceil((this + delay) /
+              1000); with "000000" appended, the pending_since in ns of a task a limit sends back)
+    ARGV[p+2] default timeout, seconds (a task's deadline when its message has neither)
+    then three arguments per limit (few arguments: each one costs the caller and Redis on every
+    call):
+      the limit itself, one string (the same on every call): "<max> <interval> <burst> <window>
+        <grace> <n> <sema key><pattern>": max tokens (0: no cap), emission interval ms (0: no
+        rate), burst, rate window ms, the grace ms added to a waiting entry, then n, the length in
+        bytes of the sema key asynq:sema:<scope> that follows, and the type pattern (a Lua pattern,
+        "" = every type of the queue) after it. The rate and waiting keys are
+        asynq:limit:{<sema key>}:rate and asynq:limit:{<sema key>}:waiting (keys.ts)
+      the cap's back-off, ms
+      which finished tasks give back their token of this limit (ZREM, before the claim): one
+        character per finished task in order, "1" gives it back (shorter: the rest do not)
     NOTE: builds task keys from ARGV[3] and takes the lock keys from ARGV; same slot via {qname}
 
   Output:
@@ -100,6 +106,37 @@ local function finish(id, score, msg, lock)
   return "OK"
 end
 
+-- The limits (after the F tasks' arguments), read before any write: a malformed one is refused
+-- with nothing done.
+local limits = {}
+local p = 11 + 4 * tonumber(ARGV[10])
+local nowNs, callerMs, defaultTimeout, nowms
+local giveBack = {}
+if tonumber(ARGV[p] or 0) > 0 then
+  local count = tonumber(ARGV[p])
+  callerMs, nowNs, defaultTimeout = tonumber(ARGV[p + 1]), ARGV[p + 1] .. "000000", tonumber(ARGV[p + 2])
+  p = p + 3
+  for j = 1, count do
+    local max, interval, burst, window, grace, n, rest = string.match(ARGV[p] or "", "^(%S+) (%S+) (%S+) (%S+) (%S+) (%d+) (.*)$")
+    if not max then
+      return redis.error_reply("ERR finishAndClaim: limit " .. j .. " is not \"<max> <interval> <burst> <window> <grace> <n> <key><pattern>\"")
+    end
+    local sema = string.sub(rest, 1, tonumber(n))
+    limits[j] = {
+      sema = sema, max = tonumber(max), interval = tonumber(interval), burst = tonumber(burst), window = tonumber(window),
+      backoff = tonumber(ARGV[p + 1]), grace = tonumber(grace), pattern = string.sub(rest, tonumber(n) + 1), cap = tonumber(max) > 0,
+    }
+    local flags, back = ARGV[p + 2] or "", {}
+    for i = 1, math.min(#flags, tonumber(ARGV[10])) do
+      if string.byte(flags, i) == 49 then
+        back[#back + 1] = ARGV[7 + 4 * i]
+      end
+    end
+    giveBack[j] = back
+    p = p + 3
+  end
+end
+
 local finished = {}
 for i = 0, tonumber(ARGV[10]) - 1 do
   local base = 11 + 4 * i
@@ -110,28 +147,17 @@ for i = 0, tonumber(ARGV[10]) - 1 do
   finished[#finished + 1] = res
 end
 
--- The limits (after the F tasks' arguments): their state, and the tokens the finished tasks give back.
-local limits = {}
-local p = 11 + 4 * tonumber(ARGV[10])
-local nowNs, callerMs, defaultTimeout, nowms
-if tonumber(ARGV[p] or 0) > 0 then
+-- The limits' state, and the tokens the finished tasks give back.
+if #limits > 0 then
   local t = redis.call("TIME")
   nowms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  nowNs, callerMs, defaultTimeout = ARGV[p + 1], tonumber(ARGV[p + 2]), tonumber(ARGV[p + 3])
-  local count = tonumber(ARGV[p])
-  p = p + 4
-  for j = 1, count do
-    limits[j] = {
-      st = limitState(ARGV[p], ARGV[p + 1], ARGV[p + 2], tonumber(ARGV[p + 3]), tonumber(ARGV[p + 4]), tonumber(ARGV[p + 5]),
-        tonumber(ARGV[p + 6]), nowms, tonumber(ARGV[5])),
-      backoff = tonumber(ARGV[p + 7]), grace = tonumber(ARGV[p + 8]), pattern = ARGV[p + 9], cap = tonumber(ARGV[p + 3]) > 0,
-    }
-    local r = tonumber(ARGV[p + 10])
-    if r > 0 then
+  for j, lim in ipairs(limits) do
+    lim.st = limitState(lim.sema, "asynq:limit:{" .. lim.sema .. "}:rate", "asynq:limit:{" .. lim.sema .. "}:waiting", lim.max, lim.interval,
+      lim.burst, lim.window, nowms, tonumber(ARGV[5]))
+    if #giveBack[j] > 0 then
       -- pcall: a sema key of another type holds no token to give back (the claim reports it).
-      redis.pcall("ZREM", ARGV[p], unpack(ARGV, p + 11, p + 10 + r))
+      redis.pcall("ZREM", lim.sema, unpack(giveBack[j]))
     end
-    p = p + 11 + r
   end
 end
 

@@ -11,6 +11,8 @@ import {describe, expect, it} from 'vitest';
 import {encodeTaskMessage, type TaskMessage} from '../../../src/lib/base/codec.js';
 import {RDBLimits, type ClaimDecisions, type ClaimPlan} from '../../../src/lib/broker/limits.js';
 import {luaTypePattern, normalizeLimits, typeMatcher, type Limit, type LimitSpec} from '../../../src/lib/limits/spec.js';
+import * as keys from '../../../src/lib/base/keys.js';
+import {scripts} from '../../../src/lib/scripts/index.js';
 import {dumpAll} from '../../support/dump.js';
 import {useRedis} from '../../support/redis.js';
 import {T0, T0_NS, T0_S, makeMsg, newRdb, seedActive, seedPending} from '../../support/seed.js';
@@ -180,6 +182,49 @@ describe('finishAndClaim-9.lua with limits', () => {
     expect(await r.redis.exists('asynq:{default}:active', 'asynq:{default}:lease')).toBe(0);
     expect(await r.redis.hgetall('asynq:{default}:t:k1')).toMatchObject({state: 'pending', pending_since: T0_NS});
     expect(settled).toEqual([{started: [], refused: [], dropped: [], failed: [{id: 'k1', index: 0, error: expect.stringMatching(/WRONGTYPE/)}]}]);
+  });
+
+  it('gives back the tokens of the finished tasks a limit names, under a scope of any bytes (one argument per limit)', async () => {
+    const {rdb} = newRdb(r.redis);
+    const scope = 'my scope ü\n2';
+    const done = ['d1', 'd2', 'd3'].map((id) => makeMsg(id, {type: 'job'}));
+    await seedActive(r.redis, done.map((msg) => ({msg, score: T0_S + 30})));
+    await r.redis.zadd(`asynq:sema:${scope}`, T0_S + 900, 'd1', T0_S + 900, 'd2', T0_S + 900, 'd3');
+    await seedPending(r.redis, [{msg: makeMsg('next', {type: 'job'})}], {now: T0});
+    const {plan, settled} = planOf([{match: {type: 'job'}, concurrency: 5, rate: {count: 100, per: '1s'}, scope}], [['d1', 'd3']]);
+    const res = await rdb.finishAndClaim('default', done, 1, 30_000, () => {}, plan);
+    expect(res.errors).toEqual([null, null, null]);
+    expect(res.claimed.map((t) => [t.msg.id, t.admitted])).toEqual([['next', true]]);
+    // d2 was not named: its token stays; next took one.
+    expect(await sema(scope)).toEqual(['d2', String(T0_S + 900), 'next', String(T0_S + 1800)]);
+    expect(await r.redis.hget(`asynq:limit:{asynq:sema:${scope}}:rate`, 'n')).toBe('1');
+    expect(settled).toEqual([{started: [{id: 'next', type: 'job'}], refused: [], dropped: [], failed: []}]);
+  });
+
+  it('refuses a token to give back that the call does not finish: the plan is settled with the error, nothing written', async () => {
+    const {rdb} = newRdb(r.redis);
+    const x = makeMsg('x', {type: 'job'});
+    await seedActive(r.redis, [{msg: x, score: T0_S + 30}]);
+    await seedPending(r.redis, [{msg: makeMsg('next', {type: 'job'})}], {now: T0});
+    const before = await dumpAll(r.redis);
+    const {plan, settled} = planOf([{match: {type: 'job'}, concurrency: 5}], [['ghost']]);
+    await expect(rdb.finishAndClaim('default', [x], 1, 30_000, () => {}, plan)).rejects.toThrow(/ghost/);
+    expect(settled).toEqual([{error: expect.any(Error)}]);
+    expect(await dumpAll(r.redis)).toEqual(before);
+  });
+
+  it('a malformed limit argument is refused before any write (the finishes of the call included)', async () => {
+    const x = makeMsg('x', {type: 'job'});
+    await seedActive(r.redis, [{msg: x, score: T0_S + 30}]);
+    await seedPending(r.redis, [{msg: makeMsg('next', {type: 'job'})}], {now: T0});
+    const before = await dumpAll(r.redis);
+    const q = 'default';
+    const keyList = [keys.activeKey(q), keys.leaseKey(q), keys.processedKey(q, T0), keys.processedTotalKey(q), keys.completedKey(q), keys.pendingKey(q), keys.pausedKey(q),
+      keys.corruptKey(q), keys.corruptReasonsKey(q)];
+    const argv = [T0_S + 90 * 86_400, '9223372036854775807', keys.taskKeyPrefix(q), T0_S + 30, T0_S, T0_S - 90 * 86_400, 10_000, 1, 100, 1, 'x', '', '', '',
+      1, T0.getTime(), 1800, 'not a limit', 50, '1'];
+    await expect(r.redis.eval(scripts.finishAndClaim.lua, keyList.length, ...keyList, ...argv)).rejects.toThrow(/limit 1 is not/);
+    expect(await dumpAll(r.redis)).toEqual(before);
   });
 
   it('settles the plan with the error when the call fails', async () => {
