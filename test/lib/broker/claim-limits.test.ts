@@ -197,7 +197,9 @@ describe('finishAndClaim-9.lua with limits', () => {
     expect(res.claimed.map((t) => [t.msg.id, t.admitted])).toEqual([['next', true]]);
     // d2 was not named: its token stays; next took one.
     expect(await sema(scope)).toEqual(['d2', String(T0_S + 900), 'next', String(T0_S + 1800)]);
-    expect(await r.redis.hget(`asynq:limit:{asynq:sema:${scope}}:rate`, 'n')).toBe('1');
+    // The script builds the rate key from the sema key: the names keys.ts gives (what limit ls reads).
+    expect(await r.redis.hget(keys.limitRateKey(scope), 'n')).toBe('1');
+    expect(await r.redis.exists(keys.semaphoreKey(scope))).toBe(1);
     expect(settled).toEqual([{started: [{id: 'next', type: 'job'}], refused: [], dropped: [], failed: []}]);
   });
 
